@@ -1,0 +1,2 @@
+// OpenBLAS's CBLAS interface (Debian: libopenblas-dev). Only sgemm/sgemv/saxpy are used.
+#include <cblas.h>

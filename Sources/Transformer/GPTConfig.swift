@@ -1,0 +1,92 @@
+// The shape of a GPT: sizes only, as typed data. Stored beside checkpoints as JSON with
+// Hugging Face's GPT-2 keys (n_embd, n_layer, …) so the files read like the ecosystem's.
+
+public struct GPTConfig: Equatable, Sendable {
+    public var vocabularySize: Int
+    public var contextLength: Int
+    public var layerCount: Int
+    public var headCount: Int
+    public var embeddingWidth: Int
+
+    public init(vocabularySize: Int, contextLength: Int, layerCount: Int, headCount: Int, embeddingWidth: Int) {
+        self.vocabularySize = vocabularySize
+        self.contextLength = contextLength
+        self.layerCount = layerCount
+        self.headCount = headCount
+        self.embeddingWidth = embeddingWidth
+    }
+
+    public var headSize: Int { embeddingWidth / headCount }
+
+    /// nanoGPT's CPU "baby GPT" for character-level Shakespeare.
+    public static func baby(vocabularySize: Int = 65) -> GPTConfig {
+        GPTConfig(vocabularySize: vocabularySize, contextLength: 64, layerCount: 4, headCount: 4, embeddingWidth: 128)
+    }
+
+    /// GPT-2 small (124M parameters).
+    public static let gpt2Small = GPTConfig(vocabularySize: 50257, contextLength: 1024, layerCount: 12, headCount: 12, embeddingWidth: 768)
+
+    /// Problems with these sizes, or nil when they make a valid GPT.
+    public func validationError() -> String? {
+        for (name, value) in [("vocabularySize", vocabularySize), ("contextLength", contextLength),
+                              ("layerCount", layerCount), ("headCount", headCount), ("embeddingWidth", embeddingWidth)]
+            where value < 1 {
+            return "\(name) must be at least 1, got \(value)"
+        }
+        if embeddingWidth % headCount != 0 {
+            return "embeddingWidth \(embeddingWidth) is not divisible by headCount \(headCount)"
+        }
+        return nil
+    }
+
+    /// Parameter count (tied embeddings counted once).
+    public var parameterCount: Int {
+        let C = embeddingWidth
+        let perBlock = 2 * C + (3 * C * C + 3 * C) + (C * C + C) + 2 * C + (4 * C * C + 4 * C) + (4 * C * C + C)
+        return vocabularySize * C + contextLength * C + layerCount * perBlock + 2 * C
+    }
+
+    /// Floating-point operations of one training step (forward + backward ≈ 3× forward) on
+    /// `tokens` tokens in sequences of length T: 2 per multiply-add in every matrix product,
+    /// attention's included (counted for the full T×T square, as the kernels compute it).
+    public func trainingFLOPs(tokens: Int, sequenceLength T: Int) -> Double {
+        let C = Double(embeddingWidth), L = Double(layerCount), V = Double(vocabularySize)
+        let matrixMultiplyAdds = L * 12 * C * C + V * C           // qkv 3, proj 1, fc 4, fcproj 4; lm head
+        let attentionMultiplyAdds = L * 2 * Double(T) * C         // Q·Kᵀ and P·V per token
+        return 3 * 2 * Double(tokens) * (matrixMultiplyAdds + attentionMultiplyAdds)
+    }
+}
+
+extension GPTConfig: Codable {
+    enum CodingKeys: String, CodingKey {
+        case vocabularySize = "vocab_size"
+        case contextLength = "n_positions"
+        case layerCount = "n_layer"
+        case headCount = "n_head"
+        case embeddingWidth = "n_embd"
+        case modelType = "model_type"
+        case activation = "activation_function"
+        case layerNormEpsilon = "layer_norm_epsilon"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        vocabularySize = try c.decode(Int.self, forKey: .vocabularySize)
+        contextLength = try c.decode(Int.self, forKey: .contextLength)
+        layerCount = try c.decode(Int.self, forKey: .layerCount)
+        headCount = try c.decode(Int.self, forKey: .headCount)
+        embeddingWidth = try c.decode(Int.self, forKey: .embeddingWidth)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(vocabularySize, forKey: .vocabularySize)
+        try c.encode(contextLength, forKey: .contextLength)
+        try c.encode(layerCount, forKey: .layerCount)
+        try c.encode(headCount, forKey: .headCount)
+        try c.encode(embeddingWidth, forKey: .embeddingWidth)
+        try c.encode("gpt2", forKey: .modelType)
+        try c.encode("gelu_new", forKey: .activation)
+        try c.encode(1e-5, forKey: .layerNormEpsilon)
+    }
+}

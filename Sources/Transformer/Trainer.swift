@@ -1,0 +1,120 @@
+// One trainer for every stage: a batch source, AdamW, a learning-rate schedule, gradient
+// clipping, evaluation every N steps on fixed batches, and progress as events (the CLI draws
+// a progress bar from them, lessons plot them; the trainer itself prints nothing).
+// `save`/`resume` store everything a run depends on, so stopping and resuming gives the
+// same numbers as an uninterrupted run.
+
+import Autograd
+import Foundation
+
+public struct TrainingSettings: Codable, Equatable, Sendable {
+    public var steps: Int
+    public var schedule: LearningRateSchedule
+    public var optimizer: AdamWSettings
+    /// Clip the global gradient norm to this (nil: no clipping).
+    public var gradientClip: Float?
+    /// Evaluate every this many steps (and after the last); 0 turns evaluation off.
+    public var evaluationInterval: Int
+
+    public init(steps: Int, schedule: LearningRateSchedule, optimizer: AdamWSettings = AdamWSettings(),
+                gradientClip: Float? = 1, evaluationInterval: Int = 0) {
+        self.steps = steps; self.schedule = schedule; self.optimizer = optimizer
+        self.gradientClip = gradientClip; self.evaluationInterval = evaluationInterval
+    }
+}
+
+public struct StepProgress: Sendable {
+    public let step: Int              // steps completed
+    public let totalSteps: Int
+    public let loss: Float
+    public let learningRate: Float
+    public let gradientNorm: Float
+    public let tokensPerSecond: Double
+    public let elapsedSeconds: Double
+    public let remainingSeconds: Double
+}
+
+public struct Evaluation: Sendable {
+    public let step: Int
+    /// Mean loss per evaluation set ("train", "validation", …).
+    public let losses: [String: Float]
+}
+
+public enum TrainingEvent: Sendable {
+    case step(StepProgress)
+    case evaluation(Evaluation)
+}
+
+public final class Trainer {
+    public let model: GPT
+    public let settings: TrainingSettings
+    public let optimizer: AdamW
+    public var batches: any BatchSource
+    /// Fixed evaluation sets by name, evaluated in name order.
+    public let evaluationSets: [String: [TrainingBatch]]
+    public internal(set) var step = 0
+
+    public init(model: GPT, settings: TrainingSettings, batches: any BatchSource,
+                evaluationSets: [String: [TrainingBatch]] = [:]) {
+        self.model = model
+        self.settings = settings
+        self.batches = batches
+        self.evaluationSets = evaluationSets
+        optimizer = AdamW(parameters: model.parameters, settings: settings.optimizer, decays: model.decayMask)
+    }
+
+    /// One optimisation step on the next batch: forward, backward, clip, AdamW.
+    @discardableResult
+    public func trainStep() -> (loss: Float, gradientNorm: Float, learningRate: Float, tokens: Int) {
+        let batch = batches.nextBatch()
+        optimizer.zeroGradients()
+        let (loss, _) = model.loss(inputs: batch.inputs, targets: batch.targets, weights: batch.weights,
+                                   batchSize: batch.batchSize, length: batch.length)
+        loss.backward()
+        loss.releaseGraph()
+        let norm = settings.gradientClip.map { clipGradientNorm(model.parameters, maxNorm: $0) }
+            ?? clipGradientNorm(model.parameters, maxNorm: .infinity)
+        let rate = settings.schedule.rate(at: step)
+        optimizer.step(learningRate: rate)
+        step += 1
+        return (loss.item, norm, rate, batch.tokenCount)
+    }
+
+    /// Mean loss of each evaluation set (no gradients kept).
+    public func evaluate() -> Evaluation {
+        var losses: [String: Float] = [:]
+        for (name, set) in evaluationSets.sorted(by: { $0.key < $1.key }) where !set.isEmpty {
+            var total: Double = 0
+            for batch in set {
+                let (loss, _) = model.loss(inputs: batch.inputs, targets: batch.targets, weights: batch.weights,
+                                           batchSize: batch.batchSize, length: batch.length)
+                total += Double(loss.item)
+                loss.releaseGraph()
+            }
+            losses[name] = Float(total / Double(set.count))
+        }
+        return Evaluation(step: step, losses: losses)
+    }
+
+    /// Trains until `settings.steps` (or `until`, if earlier), reporting each step and evaluation.
+    public func run(until stopStep: Int? = nil, onEvent: (TrainingEvent) -> Void = { _ in }) {
+        let last = min(stopStep ?? settings.steps, settings.steps)
+        let interval = settings.evaluationInterval
+        let start = Date()
+        let firstStep = step
+        var tokens = 0
+        if interval > 0 && step == 0 && !evaluationSets.isEmpty { onEvent(.evaluation(evaluate())) }
+        while step < last {
+            let (loss, norm, rate, batchTokens) = trainStep()
+            tokens += batchTokens
+            let elapsed = Date().timeIntervalSince(start)
+            let perStep = elapsed / Double(step - firstStep)
+            onEvent(.step(StepProgress(step: step, totalSteps: settings.steps, loss: loss, learningRate: rate,
+                                       gradientNorm: norm, tokensPerSecond: Double(tokens) / max(elapsed, 1e-9),
+                                       elapsedSeconds: elapsed, remainingSeconds: perStep * Double(settings.steps - step))))
+            if interval > 0 && !evaluationSets.isEmpty && (step % interval == 0 || step == settings.steps) {
+                onEvent(.evaluation(evaluate()))
+            }
+        }
+    }
+}
