@@ -13,7 +13,8 @@ public func fastExp(_ x: Float) -> Float {
     let magic: Float = 12_582_912
     let shifted = scaled + magic
     let n = shifted - magic
-    let f = (scaled - n) * 0.693_147_18          // back to natural units: f in [-ln2/2, ln2/2]
+    // f = x − n·ln2 in two parts (Cody–Waite), so large |x| keeps full precision.
+    let f = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4
     var p: Float = 1.987_569_1e-4
     p = p * f + 1.398_199_9e-3
     p = p * f + 8.333_451_9e-3

@@ -83,7 +83,13 @@ public final class Tensor {
     /// reverse topological order, accumulating into each input's gradient.
     public func backward() {
         precondition(count == 1, "backward() starts from a scalar; this tensor has shape \(shape)")
-        gradient[0] = 1
+        backward(upstream: [1])
+    }
+
+    /// Back-propagates an upstream gradient d(something)/d(self) of this tensor's shape.
+    public func backward(upstream: [Float]) {
+        precondition(upstream.count == count, "upstream gradient has \(upstream.count) values for shape \(shape)")
+        for i in 0..<count { gradient[i] += upstream[i] }
         for node in topologicalOrder().reversed() {
             node.backwardStep?()
         }

@@ -1,0 +1,38 @@
+import Testing
+@testable import Autograd
+
+@Suite struct AttentionTests {
+    @Test func referenceGradientMatchesFiniteDifferences() {
+        var g = SeededGenerator(seed: 10)
+        let (B, T, C, NH) = (2, 3, 4, 2)
+        let qkv = randomDoubles(B * T * 3 * C, &g), dout = randomDoubles(B * T * C, &g)
+        let numeric = finiteDifferenceGradient(of: { AttentionReference.forward(qkv: $0, B: B, T: T, C: C, NH: NH).out }, at: qkv, upstream: dout)
+        #expect(maxRelativeError(AttentionReference.backward(dout: dout, qkv: qkv, B: B, T: T, C: C, NH: NH), numeric) < 1e-6)
+    }
+
+    @Test(arguments: [(1, 1, 2, 1), (2, 5, 6, 3), (3, 7, 12, 4), (2, 17, 16, 2)])
+    func fastMatchesReference(shape: (Int, Int, Int, Int)) {
+        let (B, T, C, NH) = shape
+        var g = SeededGenerator(seed: UInt64(B * 100 + T))
+        let qkv = randomDoubles(B * T * 3 * C, &g), dout = randomDoubles(B * T * C, &g)
+        var probabilities: [Float] = []
+        let x = tensor(qkv, [B, T, 3 * C])
+        let out = causalSelfAttention(x, headCount: NH) { probabilities = $0.values }
+        let reference = AttentionReference.forward(qkv: qkv, B: B, T: T, C: C, NH: NH)
+        #expect(maxRelativeError(out.values, reference.out) < 1e-5)
+        #expect(maxRelativeError(probabilities, reference.att) < 1e-5)
+        out.backward(upstream: dout.map(Float.init))
+        #expect(maxRelativeError(x.gradientValues, AttentionReference.backward(dout: dout, qkv: qkv, B: B, T: T, C: C, NH: NH)) < 1e-4)
+    }
+
+    @Test func attentionIsCausal() {
+        var g = SeededGenerator(seed: 11)
+        let (T, C) = (6, 4)
+        var qkv = randomDoubles(T * 3 * C, &g)
+        let before = AttentionReference.forward(qkv: qkv, B: 1, T: T, C: C, NH: 2).out
+        for i in (T - 1) * 3 * C ..< T * 3 * C { qkv[i] += 1 }   // change only the last position
+        let x = tensor(qkv, [1, T, 3 * C], grad: false)
+        let after = causalSelfAttention(x, headCount: 2).values
+        #expect(maxRelativeError(Array(after[0 ..< (T - 1) * C]), Array(before[0 ..< (T - 1) * C])) < 1e-5)
+    }
+}
