@@ -5,7 +5,17 @@ import PackageDescription
 
 // Kernels are hot loops over unsafe buffers: bounds are checked by the kernels' own
 // preconditions and tests, so the release build drops Swift's per-access checks there.
-let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// On x86-64 the element-wise loops are vectorised for AVX2 + FMA (every x86-64 CPU since
+// 2013) instead of the SSE2 baseline: 8 floats per instruction instead of 4.
+#if arch(x86_64)
+let vectorFlags = ["-Xcc", "-mavx2", "-Xcc", "-mfma"]
+#else
+let vectorFlags: [String] = []
+#endif
+// -fno-math-errno lets squareRoot() compile to a vector instruction instead of a libm call.
+let kernelSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-Xcc", "-fno-math-errno"] + vectorFlags, .when(configuration: .release)),
+]
 
 let package = Package(
     name: "Tokenwise",

@@ -28,7 +28,7 @@ public final class Tensor {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
         self.shape = shape
         self.count = shape.reduce(1, *)
-        self.data = .allocate(capacity: Swift.max(count, 1))
+        self.data = BufferPool.allocate(count)
         if zeroed { self.data.initialize(repeating: 0, count: Swift.max(count, 1)) }
         self.requiresGradient = requiresGradient
         self.name = name
@@ -43,14 +43,14 @@ public final class Tensor {
     }
 
     deinit {
-        data.deallocate()
-        gradientStorage?.deallocate()
+        BufferPool.release(data, count: count)
+        if let gradientStorage { BufferPool.release(gradientStorage, count: count) }
     }
 
     /// The gradient of the last `backward()` with respect to this tensor; allocated (zeroed) on first use.
     public var gradient: UnsafeMutablePointer<Float> {
         if let storage = gradientStorage { return storage }
-        let storage = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
+        let storage = BufferPool.allocate(count)
         storage.initialize(repeating: 0, count: Swift.max(count, 1))
         gradientStorage = storage
         return storage

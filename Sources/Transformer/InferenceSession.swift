@@ -111,9 +111,7 @@ public final class InferenceSession {
                 var weights = [Float](repeating: 0, count: position + 1)
                 for j in 0...position {
                     let k = keys[layer] + j * C + h * hs
-                    var dot: Float = 0
-                    for i in 0..<hs { dot += q[i] * k[i] }
-                    weights[j] = dot * scale
+                    weights[j] = Reduce.dot(q, k, hs) * scale
                 }
                 weights = Sampling.softmax(weights)
                 let out = s.attended + h * hs

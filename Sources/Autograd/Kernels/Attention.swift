@@ -16,7 +16,7 @@ public enum AttentionKernel {
                                qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int) {
         let hs = C / NH
         let scale = 1 / Float(hs).squareRoot()
-        forEachHead(B: B, NH: NH) { b, h in
+        forEachHead(B: B, NH: NH, T: T, hs: hs) { b, h in
             let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
             let p = att + (b * NH + h) * T * T
             // S(T, T) = scale · Q·Kᵀ, then a causal softmax row by row.
@@ -36,7 +36,7 @@ public enum AttentionKernel {
         let hs = C / NH
         let scale = 1 / Float(hs).squareRoot()
         let ld = Int32(3 * C)
-        forEachHead(B: B, NH: NH) { b, h in
+        forEachHead(B: B, NH: NH, T: T, hs: hs) { b, h in
             let offset = b * T * 3 * C + h * hs
             let q = qkv + offset, k = q + C, v = q + 2 * C
             let dq = dqkv + offset, dk = dq + C, dv = dq + 2 * C
@@ -52,8 +52,7 @@ public enum AttentionKernel {
             // Softmax backward in place: dS = P ⊙ (dP − Σⱼ P·dP), zero above the diagonal.
             for t in 0..<T {
                 let pRow = p + t * T, row = dS + t * T
-                var dot: Float = 0
-                for j in 0...t { dot += pRow[j] * row[j] }
+                let dot = Reduce.dot(pRow, row, t + 1)
                 for j in 0...t { row[j] = pRow[j] * (row[j] - dot) }
                 for j in (t + 1)..<T { row[j] = 0 }
             }
@@ -68,18 +67,20 @@ public enum AttentionKernel {
     /// Softmax over the first `visible` entries of a row, zeros after (the causal mask).
     @inline(__always)
     static func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, visible: Int, T: Int) {
-        var maximum = -Float.infinity
-        for j in 0..<visible where row[j] > maximum { maximum = row[j] }
-        var sum: Float = 0
-        for j in 0..<visible { row[j] = fastExp(row[j] - maximum); sum += row[j] }
-        let inverse = 1 / sum
-        for j in 0..<visible { row[j] *= inverse }
+        Reduce.softmaxInPlace(row, visible)
         for j in visible..<T { row[j] = 0 }
     }
 
-    /// Runs `body` for every (batch, head) pair; pairs write disjoint memory.
-    static func forEachHead(B: Int, NH: Int, _ body: (Int, Int) -> Void) {
-        Parallel.forEach(B * NH) { pair in body(pair / NH, pair % NH) }
+    /// Runs `body` for every (batch, head) pair; pairs write disjoint memory. Small per-head
+    /// products run single-threaded inside OpenBLAS (below its threshold of 65536·4
+    /// multiply-adds), so the pairs are spread over our workers; larger ones are threaded by
+    /// OpenBLAS, so the pairs run one after another rather than nesting two thread pools.
+    static func forEachHead(B: Int, NH: Int, T: Int, hs: Int, _ body: (Int, Int) -> Void) {
+        if T * T * hs <= 262_144 {
+            Parallel.forEach(B * NH) { pair in body(pair / NH, pair % NH) }
+        } else {
+            for pair in 0..<(B * NH) { body(pair / NH, pair % NH) }
+        }
     }
 }
 

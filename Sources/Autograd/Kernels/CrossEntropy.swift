@@ -12,10 +12,9 @@ public enum CrossEntropyKernel {
                                logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>, N: Int, V: Int) {
         Parallel.forEach(N) { n in
             let row = logits + n * V, p = probs + n * V
-            var maximum = -Float.infinity
-            for v in 0..<V where row[v] > maximum { maximum = row[v] }
-            var sum: Float = 0
-            for v in 0..<V { p[v] = fastExp(row[v] - maximum); sum += p[v] }
+            let maximum = Reduce.maximum(row, V)
+            for v in 0..<V { p[v] = fastExp(row[v] - maximum) }
+            let sum = Reduce.sum(p, V)
             let inverse = 1 / sum
             for v in 0..<V { p[v] *= inverse }
             // log p computed from the logits, not from p, so a tiny p does not become −∞.
@@ -76,7 +75,7 @@ public func crossEntropy(_ logits: Tensor, targets: [Int32], weights: [Float]? =
     precondition(weights == nil || weights!.count == N, "\(weights!.count) weights for \(N) targets")
     precondition(targets.allSatisfy { $0 >= 0 && Int($0) < V }, "a target is outside 0..<\(V)")
     let weights = weights ?? [Float](repeating: 1, count: N)
-    let probs = UnsafeMutablePointer<Float>.allocate(capacity: N * V)
+    let probs = BufferPool.allocate(N * V)
     var tokenLosses = [Float](repeating: 0, count: N)
     targets.withUnsafeBufferPointer { t in
         tokenLosses.withUnsafeMutableBufferPointer { l in
@@ -89,10 +88,10 @@ public func crossEntropy(_ logits: Tensor, targets: [Int32], weights: [Float]? =
     let loss = Tensor.result([1], from: [logits])
     loss.data[0] = counted == 0 ? 0 : Float(total / Double(counted))
     guard loss.requiresGradient else {
-        probs.deallocate()
+        BufferPool.release(probs, count: N * V)
         return (loss, tokenLosses)
     }
-    let saved = SavedBuffers([probs])
+    let saved = SavedBuffers([probs], count: N * V)
     loss.recordOrigin([logits]) { [unowned loss] in
         let upstream = loss.gradient[0] / Float(Swift.max(counted, 1))
         let scales = weights.map { $0 * upstream }

@@ -4,25 +4,30 @@
 import Foundation
 
 public enum GELUKernel {
-    static let scale: Float = 0.797_884_56   // √(2/π)
-    static let cubic: Float = 0.044_715
+    // Literals, not static lets: a global's lazy-initialisation check would sit in the hot loop.
 
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, N: Int) {
-        for i in 0..<N {
-            let x = inp[i]
-            out[i] = 0.5 * x * (1 + fastTanh(scale * (x + cubic * x * x * x)))
+        let scale: Float = 0.797_884_56, cubic: Float = 0.044_715   // √(2/π), GPT-2's constant
+        Parallel.forEachChunk(N, minimumChunk: 4096) { range in
+            for i in range {
+                let x = inp[i]
+                out[i] = 0.5 * x * (1 + fastTanh(scale * (x + cubic * x * x * x)))
+            }
         }
     }
 
     /// dinp += dout · gelu′(x)
     public static func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                 inp: UnsafePointer<Float>, N: Int) {
-        for i in 0..<N {
-            let x = inp[i]
-            let t = fastTanh(scale * (x + cubic * x * x * x))
-            let sech2 = 1 - t * t
-            let local = 0.5 * (1 + t) + 0.5 * x * sech2 * scale * (1 + 3 * cubic * x * x)
-            dinp[i] += local * dout[i]
+        let scale: Float = 0.797_884_56, cubic: Float = 0.044_715
+        Parallel.forEachChunk(N, minimumChunk: 4096) { range in
+            for i in range {
+                let x = inp[i]
+                let t = fastTanh(scale * (x + cubic * x * x * x))
+                let sech2 = 1 - t * t
+                let local = 0.5 * (1 + t) + 0.5 * x * sech2 * scale * (1 + 3 * cubic * x * x)
+                dinp[i] += local * dout[i]
+            }
         }
     }
 }

@@ -9,44 +9,56 @@ public enum LayerNormKernel {
     public static func forward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
                                rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, N: Int, C: Int) {
-        for n in 0..<N {
-            let x = inp + n * C, y = out + n * C
-            var sum: Float = 0
-            for c in 0..<C { sum += x[c] }
-            let m = sum / Float(C)
-            var variance: Float = 0
-            for c in 0..<C { let d = x[c] - m; variance += d * d }
-            let s = 1 / (variance / Float(C) + epsilon).squareRoot()
-            for c in 0..<C { y[c] = (x[c] - m) * s * weight[c] + bias[c] }
-            mean[n] = m
-            rstd[n] = s
+        Parallel.forEachChunk(N, minimumChunk: 64) { rows in
+            for n in rows {
+                let x = inp + n * C, y = out + n * C
+                let m = Reduce.sum(x, C) / Float(C)
+                for c in 0..<C { y[c] = x[c] - m }        // deviations, reused below
+                let s = 1 / (Reduce.dot(y, y, C) / Float(C) + epsilon).squareRoot()
+                for c in 0..<C { y[c] = y[c] * s * weight[c] + bias[c] }
+                mean[n] = m
+                rstd[n] = s
+            }
         }
     }
 
-    /// Accumulates dinp, dweight, dbias from dout(N, C).
+    /// Accumulates dinp, dweight, dbias from dout(N, C). Rows are split across the cores;
+    /// each chunk sums its weight and bias gradients privately, then the chunks are added in
+    /// order (the same order every run).
     public static func backward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
                                 dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
                                 inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int) {
-        for n in 0..<N {
-            let x = inp + n * C, d = dout + n * C
-            let m = mean[n], s = rstd[n]
-            // The two row reductions the input gradient needs.
-            var dnormMean: Float = 0, dnormDotNorm: Float = 0
-            for c in 0..<C {
-                let norm = (x[c] - m) * s
-                let dnorm = weight[c] * d[c]
-                dnormMean += dnorm
-                dnormDotNorm += dnorm * norm
+        let chunks = Swift.max(1, Swift.min(Parallel.coreCount, N / 64))
+        // Per chunk: [dweight | dbias | norm row | dnorm row], 4C floats.
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks * 4 * C)
+        scratch.initialize(repeating: 0, count: chunks * 4 * C)
+        defer { scratch.deallocate() }
+        Parallel.forEach(chunks) { chunk in
+            let partialWeight = scratch + chunk * 4 * C, partialBias = partialWeight + C
+            let norm = partialBias + C, dnorm = norm + C
+            for n in (N * chunk / chunks) ..< (N * (chunk + 1) / chunks) {
+                let x = inp + n * C, d = dout + n * C
+                let m = mean[n], s = rstd[n]
+                for c in 0..<C {
+                    norm[c] = (x[c] - m) * s
+                    dnorm[c] = weight[c] * d[c]
+                    partialBias[c] += d[c]
+                    partialWeight[c] += norm[c] * d[c]
+                }
+                // The two row reductions the input gradient needs.
+                let dnormMean = Reduce.sum(dnorm, C) / Float(C)
+                let dnormDotNorm = Reduce.dot(dnorm, norm, C) / Float(C)
+                if let dinp {
+                    let dx = dinp + n * C
+                    for c in 0..<C { dx[c] += (dnorm[c] - dnormMean - norm[c] * dnormDotNorm) * s }
+                }
             }
-            dnormMean /= Float(C)
-            dnormDotNorm /= Float(C)
-            for c in 0..<C {
-                let norm = (x[c] - m) * s
-                if let dbias { dbias[c] += d[c] }
-                if let dweight { dweight[c] += norm * d[c] }
-                if let dinp { dinp[n * C + c] += (weight[c] * d[c] - dnormMean - norm * dnormDotNorm) * s }
-            }
+        }
+        for chunk in 0..<chunks {
+            let partialWeight = scratch + chunk * 4 * C, partialBias = partialWeight + C
+            if let dweight { for c in 0..<C { dweight[c] += partialWeight[c] } }
+            if let dbias { for c in 0..<C { dbias[c] += partialBias[c] } }
         }
     }
 }
@@ -96,15 +108,14 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
     precondition(weight.shape == [C] && bias.shape == [C], "layerNorm weight and bias must be (\(C))")
     let N = x.count / C
     let out = Tensor.result(x.shape, from: [x, weight, bias])
-    let mean = UnsafeMutablePointer<Float>.allocate(capacity: N)
-    let rstd = UnsafeMutablePointer<Float>.allocate(capacity: N)
+    let mean = BufferPool.allocate(N), rstd = BufferPool.allocate(N)
     LayerNormKernel.forward(out: out.data, mean: mean, rstd: rstd, inp: x.data, weight: weight.data,
                             bias: bias.data, N: N, C: C)
     guard out.requiresGradient else {
-        mean.deallocate(); rstd.deallocate()
+        BufferPool.release(mean, count: N); BufferPool.release(rstd, count: N)
         return out
     }
-    let statistics = SavedBuffers([mean, rstd])
+    let statistics = SavedBuffers([mean, rstd], count: N)
     out.recordOrigin([x, weight, bias]) { [unowned out] in
         LayerNormKernel.backward(
             dinp: x.requiresGradient ? x.gradient : nil,
@@ -119,6 +130,8 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
 /// Scratch buffers a forward saves for its backward; freed with the graph.
 final class SavedBuffers {
     let buffers: [UnsafeMutablePointer<Float>]
-    init(_ buffers: [UnsafeMutablePointer<Float>]) { self.buffers = buffers }
-    deinit { buffers.forEach { $0.deallocate() } }
+    let count: Int
+    /// Buffers of `count` floats each, taken from `BufferPool`.
+    init(_ buffers: [UnsafeMutablePointer<Float>], count: Int) { self.buffers = buffers; self.count = count }
+    deinit { buffers.forEach { BufferPool.release($0, count: count) } }
 }

@@ -5,18 +5,18 @@
 import COpenBLAS
 
 public enum LinearKernel {
+    // OpenBLAS threads these products itself (see Parallel.swift).
+
     /// out(N, OC) = inp(N, C) · weight(OC, C)ᵀ + bias(OC)
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                N: Int, C: Int, OC: Int) {
-        var beta: Float = 0
         if let bias {
             // Start every row at the bias so sgemm adds the product onto it (beta = 1).
             for n in 0..<N { (out + n * OC).update(from: bias, count: OC) }
-            beta = 1
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(N), Int32(OC), Int32(C),
-                    1, inp, Int32(C), weight, Int32(C), beta, out, Int32(OC))
+                    1, inp, Int32(C), weight, Int32(C), bias == nil ? 0 : 1, out, Int32(OC))
     }
 
     /// Accumulates dinp(N, C) += dout · weight, dweight(OC, C) += doutᵀ · inp, dbias(OC) += Σₙ dout.
@@ -34,9 +34,12 @@ public enum LinearKernel {
                         1, dout, Int32(OC), inp, Int32(C), 1, dweight, Int32(C))
         }
         if let dbias {
-            for n in 0..<N {
-                let row = dout + n * OC
-                for o in 0..<OC { dbias[o] += row[o] }
+            // Output channels are independent: split them across the cores.
+            Parallel.forEachChunk(OC, minimumChunk: 64) { channels in
+                for n in 0..<N {
+                    let row = dout + n * OC
+                    for o in channels { dbias[o] += row[o] }
+                }
             }
         }
     }

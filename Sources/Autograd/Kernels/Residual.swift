@@ -2,14 +2,18 @@
 
 public enum ResidualKernel {
     public static func forward(out: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>, N: Int) {
-        for i in 0..<N { out[i] = a[i] + b[i] }
+        Parallel.forEachChunk(N, minimumChunk: 16384) { range in
+            for i in range { out[i] = a[i] + b[i] }
+        }
     }
 
     /// The sum passes its gradient to both inputs unchanged.
     public static func backward(da: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?,
                                 dout: UnsafePointer<Float>, N: Int) {
-        if let da { for i in 0..<N { da[i] += dout[i] } }
-        if let db { for i in 0..<N { db[i] += dout[i] } }
+        Parallel.forEachChunk(N, minimumChunk: 16384) { range in
+            if let da { for i in range { da[i] += dout[i] } }
+            if let db { for i in range { db[i] += dout[i] } }
+        }
     }
 }
 
