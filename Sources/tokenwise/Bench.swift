@@ -26,11 +26,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Training steps for --text.")
     var steps = 2000
 
-    @Flag(help: "Skip the GPT-2 124M shape (it takes about half a minute).")
+    @Flag(help: "Skip the GPT-2 124M shape (about 15 seconds).")
     var skipGPT2 = false
 
-    @Flag(help: "Time each kernel at the baby GPT's shapes instead.")
+    @Flag(help: "Time each kernel at the shapes of one layer instead.")
     var kernels = false
+
+    func validate() throws {
+        guard steps > 0 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+    }
 
     mutating func run() throws {
         if kernels {

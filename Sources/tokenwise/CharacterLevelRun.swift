@@ -13,10 +13,14 @@ struct CharacterLevelRun {
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read the text file '\(path)'")
+            throw CommandError("cannot read the text file '\(path)'")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ValidationError("'\(path)' is not valid UTF-8 text")
+            throw CommandError("'\(path)' is not valid UTF-8 text")
+        }
+        // The 10% held out must still hold a window of 65 characters.
+        guard text.unicodeScalars.count >= 1000 else {
+            throw CommandError("'\(path)' has \(text.unicodeScalars.count) characters; the character-level run needs at least 1000")
         }
         let characters = Array(Set(text.unicodeScalars)).sorted { $0.value < $1.value }
         let index = Dictionary(uniqueKeysWithValues: characters.enumerated().map { ($1, Int32($0)) })
@@ -38,10 +42,13 @@ struct CharacterLevelRun {
                               batches: TokenWindows(tokens: train, batchSize: B, length: T, seed: 1337),
                               evaluationSets: evaluationSets)
         let start = Date()
+        var progress = ProgressBar()
         trainer.run { event in
-            if case .evaluation(let evaluation) = event {
-                print(String(format: "step %5d: train loss %.4f, val loss %.4f  (%.1f s)", evaluation.step,
-                             evaluation.losses["train"] ?? .nan, evaluation.losses["val"] ?? .nan, Date().timeIntervalSince(start)))
+            switch event {
+            case .step(let step): progress.show(step)
+            case .evaluation(let evaluation):
+                progress.note(String(format: "step %5d: train loss %.4f, val loss %.4f  (%.1f s)", evaluation.step,
+                                     evaluation.losses["train"] ?? .nan, evaluation.losses["val"] ?? .nan, Date().timeIntervalSince(start)))
             }
         }
         let elapsed = Date().timeIntervalSince(start)

@@ -1,6 +1,7 @@
 // The `tokenwise` command line: commands are types; the work lives in the library modules.
 
 import ArgumentParser
+import Foundation
 
 @main
 struct Tokenwise: ParsableCommand {
@@ -13,6 +14,7 @@ struct Tokenwise: ParsableCommand {
         // OpenBLAS picks its kernels when the library loads, so the hint must be in the
         // environment before this process starts: set it and run ourselves again.
         OpenBLASEnvironment.reexecuteWithCoreTypeIfNeeded()
+        setvbuf(stdout, nil, _IOLBF, 0)   // line by line, also into pipes and logs
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try parseAsRoot(arguments)
