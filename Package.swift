@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Tokenwise: a small GPT built, trained and shown stage by stage on the CPU.
-// Arrows run one way: Autograd → Transformer → (lesson API → engine → report) → tokenwise CLI.
+// Arrows run one way: Autograd → Transformer → (lesson API → engine → report) → tokenwise CLI;
+// BytePairEncoding depends on nothing of ours.
 import PackageDescription
 
 // Kernels are hot loops over unsafe buffers: bounds are checked by the kernels' own
@@ -23,7 +24,7 @@ let package = Package(
     products: [
         .executable(name: "tokenwise", targets: ["tokenwise"]),
         // Lesson scripts are compiled at run time against this dynamic library.
-        .library(name: "TokenwiseKit", type: .dynamic, targets: ["Autograd", "Transformer"]),
+        .library(name: "TokenwiseKit", type: .dynamic, targets: ["Autograd", "Transformer", "BytePairEncoding"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,14 +37,16 @@ let package = Package(
                        providers: [.apt(["libcairo2-dev"])]),
 
         .target(name: "Autograd", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
+        .target(name: "BytePairEncoding", swiftSettings: kernelSettings),
         .target(name: "Transformer", dependencies: ["Autograd", "COpenBLAS"], swiftSettings: kernelSettings),
         .executableTarget(name: "tokenwise", dependencies: [
-            "Autograd", "Transformer",
+            "Autograd", "Transformer", "BytePairEncoding",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Autograd"]),
+        .testTarget(name: "BytePairEncodingTests", dependencies: ["BytePairEncoding"]),
     ],
     swiftLanguageModes: [.v5]
 )
