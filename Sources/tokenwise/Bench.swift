@@ -18,6 +18,7 @@ struct Bench: ParsableCommand {
         Examples:
           tokenwise bench
           tokenwise bench --text shakespeare.txt
+          tokenwise bench --tokenizer --text shakespeare.txt
         """)
 
     @Option(help: "Train the baby GPT on this text, character-level, for --steps steps and print the losses.")
@@ -32,11 +33,18 @@ struct Bench: ParsableCommand {
     @Flag(help: "Time each kernel at the shapes of one layer instead.")
     var kernels = false
 
+    @Flag(help: "Benchmark the BPE tokenizer instead (on --text FILE, or a generated text).")
+    var tokenizer = false
+
     func validate() throws {
         guard steps > 0 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
     }
 
     mutating func run() throws {
+        if tokenizer {
+            try TokenizerBenchmark.run(path: text)
+            return
+        }
         if kernels {
             KernelTimings.run()
             return
