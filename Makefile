@@ -1,7 +1,7 @@
 # The README's two commands: `make report` (build and run the main job) and `make test`.
 # Both install the system libraries first when they are missing (Debian: apt-get).
 
-SYSTEM_PACKAGES := libcairo2-dev libopenblas-dev
+SYSTEM_PACKAGES := libcairo2-dev libopenblas-dev fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: report test bench system-packages

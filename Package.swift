@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Tokenwise: a small GPT built, trained and shown stage by stage on the CPU.
 // Arrows run one way: Autograd → Transformer → (lesson API → engine → report) → tokenwise CLI;
-// BytePairEncoding depends on nothing of ours.
+// BytePairEncoding and Figures depend on nothing of ours.
 import PackageDescription
 
 // Kernels are hot loops over unsafe buffers: bounds are checked by the kernels' own
@@ -24,7 +24,7 @@ let package = Package(
     products: [
         .executable(name: "tokenwise", targets: ["tokenwise"]),
         // Lesson scripts are compiled at run time against this dynamic library.
-        .library(name: "TokenwiseKit", type: .dynamic, targets: ["Autograd", "Transformer", "BytePairEncoding"]),
+        .library(name: "TokenwiseKit", type: .dynamic, targets: ["Autograd", "Transformer", "BytePairEncoding", "Figures"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,15 +38,17 @@ let package = Package(
 
         .target(name: "Autograd", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
         .target(name: "BytePairEncoding", swiftSettings: kernelSettings),
+        .target(name: "Figures", dependencies: ["CCairo"]),
         .target(name: "Transformer", dependencies: ["Autograd", "COpenBLAS"], swiftSettings: kernelSettings),
         .executableTarget(name: "tokenwise", dependencies: [
-            "Autograd", "Transformer", "BytePairEncoding",
+            "Autograd", "Transformer", "BytePairEncoding", "Figures",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Autograd"]),
         .testTarget(name: "BytePairEncodingTests", dependencies: ["BytePairEncoding"]),
+        .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -36,11 +36,18 @@ struct Bench: ParsableCommand {
     @Flag(help: "Benchmark the BPE tokenizer instead (on --text FILE, or a generated text).")
     var tokenizer = false
 
+    @Flag(help: "Time figure rendering (a 64×64 heatmap, a 4×2,000-point line chart) instead.")
+    var figures = false
+
     func validate() throws {
         guard steps > 0 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
     }
 
     mutating func run() throws {
+        if figures {
+            try FigureBenchmark.run()
+            return
+        }
         if tokenizer {
             try TokenizerBenchmark.run(path: text)
             return

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+@testable import Figures
+
+@Suite struct FigureRenderingTests {
+    @Test(arguments: FigureGallery.examples().map(\.name))
+    func everyKindRendersToBothFormats(name: String) throws {
+        let figure = FigureGallery.examples().first { $0.name == name }!.figure
+        let options = RenderOptions(scale: 1)
+        let png = try FigureRenderer.png(figure, options: options)
+        let pixels = try PNGPixels(png)
+        let size = FigureRenderer.naturalSize(figure)
+        #expect(pixels.width == Int(size.width.rounded()) && pixels.height == Int(size.height.rounded()))
+        #expect(pixels.matches(1, 1, hex: 0xFFFFFF))   // light theme background
+        let svg = try FigureRenderer.svg(figure, options: options)
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(svg.contains("<title>\(SVGCanvas.escape(figure.title))</title>"))
+        #expect(svg.contains("<text "))
+        #expect(svg.hasSuffix("</svg>\n"))
+    }
+
+    @Test func heatmapCellsHaveTheirColours() throws {
+        let heatmap = Heatmap(title: "Known cells", values: [[0, 0.3], [1, 0.5]], rowLabels: ["a", "b"], columnLabels: ["a", "b"], maskUpperTriangle: true)
+        let (width, height) = FigureRenderer.naturalSize(.heatmap(heatmap))
+        let pixels = try PNGPixels(try FigureRenderer.png(.heatmap(heatmap), options: RenderOptions(scale: 1)))
+        let rect = Rect(x: 0, y: 0, width: width, height: height)
+        let (grid, cell) = HeatmapDrawing.layout(heatmap, in: rect, top: FigureRenderer.titleBottom(heatmap.title, in: rect))
+        func center(_ row: Int, _ column: Int) -> (Int, Int) { (Int(grid.x + (Double(column) + 0.5) * cell), Int(grid.y + (Double(row) + 0.85) * cell)) }
+        var (x, y) = center(0, 0)
+        #expect(pixels.matches(x, y, hex: 0x440154), "minimum → viridis(0) at \(x),\(y): \(pixels.rgb(x, y))")
+        (x, y) = center(1, 0)
+        #expect(pixels.matches(x, y, hex: 0xFDE725), "maximum → viridis(1): \(pixels.rgb(x, y))")
+        (x, y) = center(1, 1)
+        #expect(pixels.matches(x, y, hex: 0x21918C, tolerance: 6), "0.5 → viridis(0.5): \(pixels.rgb(x, y))")
+        (x, y) = center(0, 1)
+        #expect(pixels.matches(x, y, hex: 0xF2F3F5), "masked cell: \(pixels.rgb(x, y))")
+    }
+
+    @Test func darkThemeAndScale() throws {
+        let figure = Figure.bar(BarChart(title: "t", bars: [.init(label: "a", value: 1)]))
+        let pixels = try PNGPixels(try FigureRenderer.png(figure, options: RenderOptions(width: 200, height: 100, theme: .dark, scale: 2)))
+        #expect(pixels.width == 400 && pixels.height == 200)
+        #expect(pixels.matches(2, 2, hex: 0x1B1E23))
+    }
+
+    @Test func highlightedBarUsesTheAccent() throws {
+        let chart = BarChart(title: "", bars: [.init(label: "x", value: 1, highlighted: true)])
+        let pixels = try PNGPixels(try FigureRenderer.png(.bar(chart), options: RenderOptions(width: 300, height: 60, scale: 1)))
+        // One full-length bar: its middle is well inside.
+        var found = false
+        for x in stride(from: 60, to: 240, by: 10) where pixels.matches(x, 30, hex: 0xD55E00) { found = true }
+        #expect(found)
+    }
+
+    @Test func hostileStringsAreEscapedInSVG() throws {
+        let hostile = "</script><img src=x onerror=\"alert(1)\">&"
+        let figure = Figure.bar(BarChart(title: hostile, bars: [.init(label: hostile, value: 0.5)], valueLabel: hostile))
+        let svg = try FigureRenderer.svg(figure)
+        #expect(!svg.contains("<img"))
+        #expect(!svg.contains("</script>"))
+        #expect(svg.contains("&lt;/script&gt;&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;"))
+    }
+
+    @Test func controlCharactersBecomeVisibleEscapes() throws {
+        let figure = Figure.tokenStrip(TokenStrip(title: "t", tokens: [.init(text: "a\u{0}b\u{7}", id: 1), .init(text: " \n", id: 2), .init(text: "日本👋🏽", id: 3)]))
+        let svg = try FigureRenderer.svg(figure)
+        #expect(svg.contains("a\\x00b\\x07"))
+        #expect(svg.contains("·↵"))
+        #expect(svg.contains("日本👋🏽"))
+        _ = try FigureRenderer.png(figure)   // CJK and emoji without a font for them: boxes, no crash
+    }
+
+    @Test func outputIsDeterministic() throws {
+        for (_, figure) in FigureGallery.examples() {
+            #expect(try FigureRenderer.png(figure) == FigureRenderer.png(figure))
+            #expect(try FigureRenderer.svg(figure) == FigureRenderer.svg(figure))
+        }
+    }
+
+    @Test func idsArePrefixedPerFigure() throws {
+        let figure = FigureGallery.examples().first { $0.name == "small-multiples" }!.figure
+        let first = try FigureRenderer.svg(figure, options: RenderOptions(idPrefix: "a-"))
+        let second = try FigureRenderer.svg(figure, options: RenderOptions(idPrefix: "b-"))
+        func ids(_ svg: String) -> Set<String> {
+            Set(svg.components(separatedBy: "id=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) })
+        }
+        #expect(!ids(first).isEmpty)
+        #expect(ids(first).allSatisfy { $0.hasPrefix("a-") })
+        #expect(ids(first).isDisjoint(with: ids(second)))
+    }
+
+    @Test func specsRoundTripThroughJSON() throws {
+        for (_, figure) in FigureGallery.examples() {
+            let data = try JSONEncoder().encode(figure)
+            #expect(try JSONDecoder().decode(Figure.self, from: data) == figure)
+        }
+        #expect(String(decoding: try JSONEncoder().encode(Figure.bar(BarChart(title: "t", bars: []))), as: UTF8.self).contains("\"kind\":\"bar\""))
+    }
+}
+
+@Suite struct BadSpecTests {
+    func error(_ figure: Figure, options: RenderOptions = RenderOptions()) -> String {
+        do {
+            _ = try FigureRenderer.png(figure, options: options)
+            return "no error"
+        } catch {
+            // SVG must refuse the same spec with the same message.
+            let svgMessage = (try? FigureRenderer.svg(figure, options: options)).map { _ in "no error" } ?? "\(error)"
+            return "\(error)" == svgMessage ? "\(error)" : "png and svg disagree"
+        }
+    }
+
+    @Test func emptyData() {
+        #expect(error(.line(LineChart(title: "L", series: []))) == "figure 'L': has no series")
+        #expect(error(.line(LineChart(title: "L", series: [.init(name: "s", y: [])]))) == "figure 'L': series 0 ('s') is empty")
+        #expect(error(.bar(BarChart(title: "B", bars: []))) == "figure 'B': has no bars")
+        #expect(error(.heatmap(Heatmap(title: "H", values: [], rowLabels: [], columnLabels: []))) == "figure 'H': heatmap 'H' has no values")
+        #expect(error(.tokenStrip(TokenStrip(title: "T", tokens: []))) == "figure 'T': has no tokens")
+        #expect(error(.scatter(ScatterPlot(title: "S", points: []))) == "figure 'S': has no points")
+        #expect(error(.graph(GraphDiagram(title: "G", nodes: [], edges: []))) == "figure 'G': has no nodes")
+        #expect(error(.smallMultiples(SmallMultiples(title: "M", figures: [], columns: 2))) == "figure 'M': has no figures")
+        #expect(error(.heatmapGrid(HeatmapGrid(title: "HG", panels: [], columns: 2))) == "figure 'HG': has no panels")
+    }
+
+    @Test func nonFiniteValues() {
+        #expect(error(.line(LineChart(title: "L", series: [.init(name: "s", y: [1, .nan])]))) == "figure 'L': series 0 y[1] is nan, not a finite number")
+        #expect(error(.bar(BarChart(title: "B", bars: [.init(label: "a", value: .infinity)]))) == "figure 'B': bars value[0] is inf, not a finite number")
+        #expect(error(.heatmap(Heatmap(title: "H", values: [[1, -.infinity]], rowLabels: ["a"], columnLabels: ["a", "b"]))) == "figure 'H': heatmap 'H' value [0][1] is -inf, not a finite number")
+        #expect(error(.scatter(ScatterPlot(title: "S", points: [.init(x: .nan, y: 1)]))) == "figure 'S': points x[0] is nan, not a finite number")
+        #expect(error(.tokenStrip(TokenStrip(title: "T", tokens: [.init(text: "a", id: 1, value: .nan)], coloring: .byValue))) == "figure 'T': tokens value[0] is nan, not a finite number")
+        #expect(error(.line(LineChart(title: "L", series: [.init(name: "s", y: [1, 0])], yScale: .log))) == "figure 'L': series 0 y[1] is 0.0; a log axis needs positive values")
+    }
+
+    @Test func mismatchedCounts() {
+        #expect(error(.line(LineChart(title: "L", series: [.init(name: "s", x: [1, 2], y: [1])]))) == "figure 'L': series 0 ('s') has 2 x values but 1 y values")
+        #expect(error(.heatmap(Heatmap(title: "H", values: [[1, 2], [3, 4]], rowLabels: ["a"], columnLabels: ["a", "b"]))) == "figure 'H': heatmap 'H' has 2 rows but 1 row labels")
+        #expect(error(.heatmap(Heatmap(title: "H", values: [[1, 2], [3, 4]], rowLabels: ["a", "b"], columnLabels: ["a"]))) == "figure 'H': heatmap 'H' has 2 columns but 1 column labels")
+        #expect(error(.heatmap(Heatmap(title: "H", values: [[1, 2], [3]], rowLabels: ["a", "b"], columnLabels: ["a", "b"]))) == "figure 'H': heatmap 'H' row 1 has 1 values, row 0 has 2")
+        #expect(error(.tokenStrip(TokenStrip(title: "T", tokens: [.init(text: "a", id: 1)], coloring: .byValue))) == "figure 'T': tokens[0] has no value to colour by")
+        #expect(error(.graph(GraphDiagram(title: "G", nodes: [.init(id: "a", label: "a")], edges: [.init(from: "a", to: "z")]))) == "figure 'G': edges[0] connects 'a' → 'z', and z is not a node")
+        #expect(error(.graph(GraphDiagram(title: "G", nodes: [.init(id: "a", label: "a"), .init(id: "a", label: "b")], edges: []))) == "figure 'G': node id 'a' is used twice")
+        #expect(error(.graph(GraphDiagram(title: "G", nodes: [.init(id: "a", label: "a"), .init(id: "b", label: "b")], edges: [.init(from: "a", to: "b"), .init(from: "b", to: "a")]))).contains("cycle"))
+    }
+
+    @Test func zeroOrBadSize() {
+        let figure = Figure.bar(BarChart(title: "B", bars: [.init(label: "a", value: 1)]))
+        #expect(error(figure, options: RenderOptions(width: 0)) == "figure 'B': size 0.0 × 96.0 is not positive and finite")
+        #expect(error(figure, options: RenderOptions(height: -5)) == "figure 'B': size 600.0 × -5.0 is not positive and finite")
+        #expect(error(figure, options: RenderOptions(width: .nan)).contains("not positive and finite"))
+        #expect(error(figure, options: RenderOptions(scale: 0)) == "figure 'B': scale 0.0 must be positive")
+        #expect(error(figure, options: RenderOptions(width: 1e6, height: 1e6)).contains("too large"))
+    }
+}
