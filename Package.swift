@@ -24,7 +24,7 @@ let package = Package(
     products: [
         .executable(name: "tokenwise", targets: ["tokenwise"]),
         // Lesson scripts are compiled at run time against this dynamic library.
-        .library(name: "TokenwiseKit", type: .dynamic, targets: ["Autograd", "Transformer", "BytePairEncoding", "Figures"]),
+        .library(name: "TokenwiseKit", type: .dynamic, targets: ["Course"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,9 +39,15 @@ let package = Package(
         .target(name: "Autograd", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
         .target(name: "BytePairEncoding", swiftSettings: kernelSettings),
         .target(name: "Figures", dependencies: ["CCairo"]),
+        // What a lesson script imports.
+        .target(name: "Course", dependencies: ["Autograd", "Transformer", "BytePairEncoding", "Figures"]),
+        // Reads, compiles and runs literate lessons; keeps their run records.
+        .target(name: "LessonEngine", dependencies: ["Course"]),
+        // The static HTML course report.
+        .target(name: "Report", dependencies: ["LessonEngine", "Course", "Figures"]),
         .target(name: "Transformer", dependencies: ["Autograd", "COpenBLAS"], swiftSettings: kernelSettings),
         .executableTarget(name: "tokenwise", dependencies: [
-            "Autograd", "Transformer", "BytePairEncoding", "Figures",
+            "Autograd", "Transformer", "BytePairEncoding", "Figures", "Course", "LessonEngine", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,0 +1,89 @@
+// Expensive stages (train a tokenizer, pretrain a model) are computed once and kept, keyed by
+// a hash of everything they depend on: their inputs, as the lesson names them, and the code
+// version of the library. Asking again with the same inputs loads the artifact; any change
+// recomputes. An artifact that fails to load is recomputed with a warning, never trusted.
+// Artifacts are written into a temporary directory and renamed into place, so a crash or a
+// second run at the same time never leaves a half-written one.
+
+import Foundation
+
+public enum ArtifactStore {
+    /// Bumped when the stored formats change, so old artifacts are not read.
+    public static let formatVersion = "1"
+
+    /// A stable 64-bit FNV-1a hash, as 16 hex digits.
+    public static func hash(_ text: String) -> String {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return String(format: "%016llx", h)
+    }
+
+    /// The key of a stage: its name, its inputs (sorted by name) and the format version.
+    public static func key(name: String, inputs: [String: String]) -> String {
+        hash(([name, formatVersion] + inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "\n"))
+    }
+
+    /// Returns the stage's artifact: loaded from `directory` if one is stored for these inputs,
+    /// computed and stored otherwise. `save` writes into the directory it is given; `load`
+    /// reads from it.
+    public static func stage<T>(_ name: String, inputs: [String: String], in root: URL = LessonContext.artifactDirectory,
+                                load: (URL) throws -> T, save: (T, URL) throws -> Void, compute: () throws -> T) throws -> T {
+        let key = key(name: name, inputs: inputs)
+        let directory = root.appendingPathComponent(name).appendingPathComponent(key)
+        let complete = directory.appendingPathComponent(".complete")
+        var warning: String?
+        let start = Date()
+        if FileManager.default.fileExists(atPath: complete.path) {
+            do {
+                let value = try load(directory)
+                LessonContext.emit(.stage(StageReport(name: name, key: key, outcome: .reused, seconds: Date().timeIntervalSince(start))))
+                return value
+            } catch {
+                warning = "the stored artifact did not load (\(error)); recomputing"
+                try? FileManager.default.removeItem(at: directory)
+            }
+        }
+        let value = try compute()
+        let seconds = Date().timeIntervalSince(start)
+        try store(value, into: directory, save: save)
+        LessonContext.emit(.stage(StageReport(name: name, key: key, outcome: warning == nil ? .computed : .recomputed, seconds: seconds, warning: warning)))
+        return value
+    }
+
+    /// A Codable stage stored as JSON.
+    public static func stage<T: Codable>(_ name: String, inputs: [String: String], in root: URL = LessonContext.artifactDirectory,
+                                         compute: () throws -> T) throws -> T {
+        try stage(name, inputs: inputs, in: root,
+                  load: { try JSONDecoder().decode(T.self, from: Data(contentsOf: $0.appendingPathComponent("value.json"))) },
+                  save: { try JSONEncoder().encode($0).write(to: $1.appendingPathComponent("value.json")) },
+                  compute: compute)
+    }
+
+    static func store<T>(_ value: T, into directory: URL, save: (T, URL) throws -> Void) throws {
+        let parent = directory.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        let temporary = parent.appendingPathComponent(".\(directory.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        do {
+            try save(value, temporary)
+            try Data().write(to: temporary.appendingPathComponent(".complete"))
+            if rename(temporary.path, directory.path) != 0 {
+                // Another run stored the same artifact first: keep theirs.
+                try? FileManager.default.removeItem(at: temporary)
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+}
+
+/// Shorthand for lessons: `let tokenizer = try stage("tokenizer", inputs: [...]) { ... }`.
+public func stage<T: Codable>(_ name: String, inputs: [String: String], compute: () throws -> T) throws -> T {
+    try ArtifactStore.stage(name, inputs: inputs, compute: compute)
+}
+
+public func stage<T>(_ name: String, inputs: [String: String], load: (URL) throws -> T, save: (T, URL) throws -> Void,
+                     compute: () throws -> T) throws -> T {
+    try ArtifactStore.stage(name, inputs: inputs, load: load, save: save, compute: compute)
+}

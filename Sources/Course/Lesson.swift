@@ -1,0 +1,135 @@
+// The functions a lesson calls: `param` for a hyperparameter, `show` for a figure, table or
+// text, `metric` and `expect` for the report card, `progress` for long work. They write
+// events for the engine (see LessonEvent); run outside the engine they still work, and print
+// the same events as readable lines.
+
+import Figures
+import Foundation
+
+/// The lesson's environment, set by the engine: parameter overrides, quick mode, the store.
+public enum LessonContext {
+    /// Parameter values given with --set (text, converted by `param`).
+    public static let overrides: [String: String] = {
+        guard let json = ProcessInfo.processInfo.environment["TOKENWISE_PARAMS"], let data = json.data(using: .utf8),
+              let values = try? JSONDecoder().decode([String: String].self, from: data) else { return [:] }
+        return values
+    }()
+
+    /// Whether the lesson runs with its small settings (CI, a first look).
+    public static let isQuick = ProcessInfo.processInfo.environment["TOKENWISE_QUICK"] == "1"
+
+    /// Where expensive stages keep their artifacts.
+    public static let artifactDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["TOKENWISE_ARTIFACTS"] ?? ".tokenwise/artifacts")
+
+    /// Whether the engine is reading our events (otherwise they print as plain lines).
+    static let underEngine = ProcessInfo.processInfo.environment["TOKENWISE_ENGINE"] == "1"
+
+    static let once: Void = { setvbuf(stdout, nil, _IOLBF, 0) }()
+
+    static func emit(_ event: LessonEvent) {
+        _ = once
+        if underEngine {
+            print(event.line())
+        } else {
+            print(readable(event))
+        }
+        fflush(stdout)
+    }
+
+    static func readable(_ event: LessonEvent) -> String {
+        switch event {
+        case .cellBegan(let index): return "── cell \(index) ──"
+        case .text(let text): return text
+        case .figure(let name, let figure): return "[figure \(name): \(figure.title)]"
+        case .table(let table): return ([table.title, table.columns.joined(separator: " | ")] + table.rows.map { $0.joined(separator: " | ") }).joined(separator: "\n")
+        case .metric(let m): return "\(m.name): \(m.value) \(m.unit)"
+        case .expectation(let e): return "\(e.passed ? "✓" : "✗") \(e.claim) — \(e.measured)"
+        case .progress(let p): return "\(p.label) \(p.step)/\(p.total)"
+        case .stage(let s): return "stage \(s.name): \(s.outcome.rawValue) (\(String(format: "%.1f", s.seconds)) s)"
+        }
+    }
+}
+
+/// A hyperparameter: `--set name=value` overrides `defaultValue`; `quick` replaces it under
+/// `--quick`. The engine reads these calls from the source (so `tokenwise list` can show
+/// them without running anything): the name, default, doc, quick value and range must be
+/// literals.
+public func param<T: LosslessStringConvertible & Comparable>(_ name: String, _ defaultValue: T, _ doc: String,
+                                                           quick: T? = nil, in range: ClosedRange<T>? = nil) -> T {
+    if let text = LessonContext.overrides[name] {
+        // The engine validated the value already; a direct run with a bad value stops here.
+        guard let value = T(text) else { fatalError("parameter \(name): '\(text)' is not a valid \(T.self)") }
+        if let range, !range.contains(value) { fatalError("parameter \(name): \(value) is outside \(range)") }
+        return value
+    }
+    if LessonContext.isQuick, let quick { return quick }
+    return defaultValue
+}
+
+/// Bool parameters (true/false).
+public func param(_ name: String, _ defaultValue: Bool, _ doc: String, quick: Bool? = nil) -> Bool {
+    if let text = LessonContext.overrides[name] {
+        guard let value = Bool(text) else { fatalError("parameter \(name): '\(text)' is not true or false") }
+        return value
+    }
+    if LessonContext.isQuick, let quick { return quick }
+    return defaultValue
+}
+
+/// Whether the lesson runs with its small settings.
+public var isQuick: Bool { LessonContext.isQuick }
+
+/// Shows a figure in the current cell; `name` makes its file name (default: from the title).
+public func show(_ figure: Figure, name: String? = nil) {
+    let slug = name ?? figure.title.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.reduce(into: "") { out, c in
+        if !(c == "-" && out.hasSuffix("-")) { out.append(c) }
+    }
+    LessonContext.emit(.figure(name: slug.isEmpty ? "figure" : slug, figure: figure))
+}
+
+public func show(_ table: Table) { LessonContext.emit(.table(table)) }
+
+/// Text for the current cell (as `print`, but also under the engine's own formatting).
+public func show(_ text: String) { LessonContext.emit(.text(text)) }
+
+/// A key number for the report card.
+public func metric(_ name: String, _ value: Double, unit: String = "") { LessonContext.emit(.metric(Metric(name: name, value: value, unit: unit))) }
+
+/// Records a claim with its measurement: passes when `measured` is below `threshold`.
+@discardableResult
+public func expect(_ claim: String, _ measured: Double, below threshold: Double, _ thresholdName: String = "") -> Bool {
+    let passed = measured < threshold
+    let name = thresholdName.isEmpty ? "" : " (\(thresholdName))"
+    LessonContext.emit(.expectation(ExpectationResult(claim: claim, measured: "\(format(measured)) \(passed ? "<" : "≥") \(format(threshold))\(name)", passed: passed)))
+    return passed
+}
+
+/// Records a claim with its measurement: passes when `measured` is above `threshold`.
+@discardableResult
+public func expect(_ claim: String, _ measured: Double, above threshold: Double, _ thresholdName: String = "") -> Bool {
+    let passed = measured > threshold
+    let name = thresholdName.isEmpty ? "" : " (\(thresholdName))"
+    LessonContext.emit(.expectation(ExpectationResult(claim: claim, measured: "\(format(measured)) \(passed ? ">" : "≤") \(format(threshold))\(name)", passed: passed)))
+    return passed
+}
+
+/// Records a yes/no claim with a description of what was measured.
+@discardableResult
+public func expect(_ claim: String, _ passed: Bool, measured: String) -> Bool {
+    LessonContext.emit(.expectation(ExpectationResult(claim: claim, measured: measured, passed: passed)))
+    return passed
+}
+
+/// Reports progress of long work (the terminal shows a bar; the page does not keep it).
+public func progress(_ label: String, step: Int, of total: Int, loss: Double? = nil, tokensPerSecond: Double? = nil, remainingSeconds: Double? = nil) {
+    LessonContext.emit(.progress(ProgressReport(label: label, step: step, total: total, loss: loss, tokensPerSecond: tokensPerSecond, remainingSeconds: remainingSeconds)))
+}
+
+/// Called by the instrumented lesson where each prose block begins.
+public func _beginCell(_ index: Int) { LessonContext.emit(.cellBegan(index)) }
+
+/// Four significant digits, plain.
+func format(_ value: Double) -> String {
+    if value == value.rounded() && abs(value) < 1e9 { return String(Int(value)) }
+    return String(format: "%.4g", value)
+}

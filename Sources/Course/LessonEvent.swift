@@ -1,0 +1,83 @@
+// What a running lesson tells the engine, one JSON object per line on standard output after
+// an ASCII record separator (U+001E), so that the lesson's own `print` output — every other
+// line — stays in order with the events around it.
+
+import Figures
+import Foundation
+
+public struct Table: Codable, Equatable, Sendable {
+    public var title: String
+    public var columns: [String]
+    public var rows: [[String]]
+    public init(title: String = "", columns: [String], rows: [[String]]) { self.title = title; self.columns = columns; self.rows = rows }
+}
+
+public struct Metric: Codable, Equatable, Sendable {
+    public var name: String
+    public var value: Double
+    public var unit: String
+    public init(name: String, value: Double, unit: String = "") { self.name = name; self.value = value; self.unit = unit }
+}
+
+/// A claim the lesson makes, checked against a measured value.
+public struct ExpectationResult: Codable, Equatable, Sendable {
+    public var claim: String
+    /// The measured value and what it was compared with, in words ("2.31 < 3.40 (bigram baseline)").
+    public var measured: String
+    public var passed: Bool
+    public init(claim: String, measured: String, passed: Bool) { self.claim = claim; self.measured = measured; self.passed = passed }
+}
+
+public struct ProgressReport: Codable, Equatable, Sendable {
+    public var label: String
+    public var step: Int
+    public var total: Int
+    public var loss: Double?
+    public var tokensPerSecond: Double?
+    public var remainingSeconds: Double?
+    public init(label: String, step: Int, total: Int, loss: Double? = nil, tokensPerSecond: Double? = nil, remainingSeconds: Double? = nil) {
+        self.label = label; self.step = step; self.total = total; self.loss = loss
+        self.tokensPerSecond = tokensPerSecond; self.remainingSeconds = remainingSeconds
+    }
+}
+
+/// What the artifact store did for one expensive stage.
+public struct StageReport: Codable, Equatable, Sendable {
+    public enum Outcome: String, Codable, Sendable { case reused, computed, recomputed }
+    public var name: String
+    public var key: String
+    public var outcome: Outcome
+    public var seconds: Double
+    /// Why a stored artifact was not used (it failed to load), when it was not.
+    public var warning: String?
+    public init(name: String, key: String, outcome: Outcome, seconds: Double, warning: String? = nil) {
+        self.name = name; self.key = key; self.outcome = outcome; self.seconds = seconds; self.warning = warning
+    }
+}
+
+public enum LessonEvent: Codable, Equatable, Sendable {
+    case cellBegan(Int)
+    case text(String)
+    case figure(name: String, figure: Figure)
+    case table(Table)
+    case metric(Metric)
+    case expectation(ExpectationResult)
+    case progress(ProgressReport)
+    case stage(StageReport)
+
+    public static let marker: Character = "\u{1E}"
+
+    /// The line that carries this event.
+    public func line() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return String(Self.marker) + json
+    }
+
+    /// The event on a line, nil for ordinary output.
+    public static func parse(_ line: Substring) -> LessonEvent? {
+        guard line.first == marker else { return nil }
+        return try? JSONDecoder().decode(LessonEvent.self, from: Data(line.dropFirst().utf8))
+    }
+}

@@ -1,0 +1,90 @@
+// Compiling a lesson: the instrumented source goes to swiftc against the library's dynamic
+// product. Binaries are cached by a hash of the instrumented source, the library build and
+// the flags, so an unchanged lesson starts at once. Compiler errors come back as the
+// compiler printed them, naming the lesson file and its own line numbers.
+
+import Course
+import Foundation
+
+public struct CompiledLesson: Sendable {
+    public let binary: URL
+    public let cached: Bool
+    public let seconds: Double
+}
+
+public enum CompileResult: Sendable {
+    case compiled(CompiledLesson)
+    case failed(errors: [String], seconds: Double)
+}
+
+public struct LessonCompiler: Sendable {
+    public let toolchain: Toolchain
+    public let cacheDirectory: URL
+
+    public func compile(_ lesson: LessonSource) throws -> CompileResult {
+        let source = lesson.instrumented()
+        let flags = toolchain.compilerFlags
+        let key = ArtifactStore.hash(([source, toolchain.libraryHash] + flags).joined(separator: "\u{0}"))
+        let directory = cacheDirectory.appendingPathComponent(key)
+        let binary = directory.appendingPathComponent("lesson")
+        if FileManager.default.isExecutableFile(atPath: binary.path) {
+            return .compiled(CompiledLesson(binary: binary, cached: true, seconds: 0))
+        }
+        let start = Date()
+        // Build in a private folder, then move the finished binary into place.
+        let work = cacheDirectory.appendingPathComponent(".\(key).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let main = work.appendingPathComponent("main.swift")
+        try Data(source.utf8).write(to: main)
+        let output = work.appendingPathComponent("lesson")
+        let result = try Subprocess.run(toolchain.swiftc, [main.path] + flags + ["-o", output.path], directory: work)
+        let seconds = Date().timeIntervalSince(start)
+        guard result.status == 0 else {
+            return .failed(errors: Self.errorLines(result.output + result.errorOutput, lesson: lesson), seconds: seconds)
+        }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if rename(output.path, binary.path) != 0 && !FileManager.default.isExecutableFile(atPath: binary.path) {
+            throw LessonError("cannot store the compiled lesson at \(binary.path)")
+        }
+        return .compiled(CompiledLesson(binary: binary, cached: false, seconds: seconds))
+    }
+
+    /// The compiler's error lines that name the lesson (and any other error, as a fallback).
+    static func errorLines(_ text: String, lesson: LessonSource) -> [String] {
+        let lines = text.split(separator: "\n").map(String.init)
+        let errors = lines.filter { $0.contains(": error: ") }
+        let own = errors.filter { $0.hasPrefix(lesson.displayPath + ":") }
+        if !own.isEmpty { return own }
+        return errors.isEmpty ? Array(lines.suffix(20)) : errors
+    }
+}
+
+/// Runs a program to completion, collecting its output.
+enum Subprocess {
+    struct Result { let status: Int32; let output: String; let errorOutput: String }
+
+    static func run(_ executable: String, _ arguments: [String], directory: URL? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        do { try process.run() } catch { throw LessonError("cannot start \(executable): \(error.localizedDescription)") }
+        // Read both pipes concurrently so neither can fill up and stall the child.
+        nonisolated(unsafe) var errorData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errorData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outputData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+                      errorOutput: String(decoding: errorData, as: UTF8.self))
+    }
+}

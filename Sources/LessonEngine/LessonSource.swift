@@ -1,0 +1,110 @@
+// A literate lesson file read into cells. Prose lines start with "//:" at column 0 and hold
+// Markdown; every other line is Swift. Each block of prose starts a new cell holding that
+// prose and the code after it; code before the first prose is cell 0. The parameters are
+// read from the `param(...)` calls without running anything.
+
+import Foundation
+
+public struct LessonError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public struct Cell: Codable, Equatable, Sendable {
+    public var index: Int
+    /// Markdown, without the "//:" markers.
+    public var prose: String
+    public var code: String
+    /// 1-based line of the cell's first line in the lesson file.
+    public var firstLine: Int
+    /// 1-based line of the first line of `code`.
+    public var codeLine: Int
+}
+
+public struct LessonSource: Sendable {
+    /// The file as given (absolute).
+    public let url: URL
+    /// The path shown in messages: relative to the working directory when inside it.
+    public let displayPath: String
+    /// "04-training" for lessons/04-training.swift.
+    public let id: String
+    public let title: String
+    public let text: String
+    public let cells: [Cell]
+    public let parameters: [ParameterDeclaration]
+    /// Line numbers (1-based) where each prose block starts, by cell index.
+    let proseStarts: [Int: Int]
+
+    public init(url: URL) throws {
+        let displayPath = LessonSource.display(url)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw LessonError("\(displayPath): no such lesson file")
+        }
+        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+            throw LessonError("\(displayPath): cannot be read as UTF-8 text")
+        }
+        try self.init(text: text, url: url, displayPath: displayPath)
+    }
+
+    public init(text: String, url: URL, displayPath: String) throws {
+        self.url = url
+        self.displayPath = displayPath
+        self.text = text
+        id = url.deletingPathExtension().lastPathComponent
+        var cells: [Cell] = []
+        var proseStarts: [Int: Int] = [:]
+        var prose: [String] = [], code: [(line: Int, text: String)] = [], firstLine = 1
+        var inProse = false
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        func flush(next line: Int) {
+            // Blank lines around the code are not part of it.
+            while code.first?.text.trimmingCharacters(in: .whitespaces).isEmpty == true { code.removeFirst() }
+            while code.last?.text.trimmingCharacters(in: .whitespaces).isEmpty == true { code.removeLast() }
+            if !prose.isEmpty || !code.isEmpty {
+                cells.append(Cell(index: cells.count, prose: prose.joined(separator: "\n"), code: code.map(\.text).joined(separator: "\n"),
+                                  firstLine: firstLine, codeLine: code.first?.line ?? line))
+            }
+            prose = []; code = []; firstLine = line
+        }
+        for (offset, line) in lines.enumerated() {
+            let number = offset + 1
+            if line.hasPrefix("//:") {
+                if !inProse {
+                    flush(next: number)
+                    // Cell 0 is code before any prose; without such code the first prose cell is 0.
+                    proseStarts[cells.count] = number
+                    inProse = true
+                }
+                var content = line.dropFirst(3)
+                if content.first == " " { content = content.dropFirst() }
+                prose.append(String(content))
+            } else {
+                inProse = false
+                code.append((number, line))
+            }
+        }
+        flush(next: lines.count + 1)
+        self.cells = cells
+        self.proseStarts = proseStarts
+        title = cells.lazy.compactMap { cell in
+            cell.prose.split(separator: "\n").first { $0.hasPrefix("# ") }.map { String($0.dropFirst(2)) }
+        }.first ?? id
+        parameters = try ParameterDeclaration.scan(lines: lines, displayPath: displayPath)
+    }
+
+    /// The Swift the compiler sees: the lesson with each prose block's first line replaced by
+    /// a call that announces the cell. Line numbers do not move, and #sourceLocation makes
+    /// the compiler name the lesson file itself in its messages.
+    public func instrumented() -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for (cell, line) in proseStarts { lines[line - 1] = "Course._beginCell(\(cell))" }
+        let header = "import Course\n#sourceLocation(file: \"\(displayPath.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\", line: 1)\n"
+        return header + lines.joined(separator: "\n") + "\n"
+    }
+
+    static func display(_ url: URL) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
+    }
+}

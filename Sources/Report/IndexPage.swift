@@ -1,0 +1,73 @@
+// The course's front page: the outline (every lesson, its status and time), then the report
+// card — each lesson's metrics and every claim with its measured value, pass or fail — and
+// the provenance of the runs (parameters, code version, machine, durations).
+
+import Course
+import Foundation
+import LessonEngine
+
+struct IndexPage {
+    struct Entry {
+        let id: String
+        let title: String
+        let record: RunRecord?
+        let note: String?
+    }
+
+    let entries: [Entry]
+
+    func html() -> String {
+        var body: [String] = ["<header><h1>Tokenwise — the course report</h1>"]
+        let records = entries.compactMap(\.record)
+        let claims = records.flatMap(\.expectations)
+        let held = claims.filter(\.passed).count
+        body.append("<p class=\"meta\">\(records.count) of \(entries.count) lessons run · \(held) of \(claims.count) claims hold\(records.contains(where: \.quick) ? " · quick settings" : "")</p></header>")
+        body.append("<section><h2>Outline</h2><ol class=\"outline\">")
+        for entry in entries {
+            let status: String
+            if let record = entry.record {
+                let claims = record.expectations
+                let failed = claims.filter { !$0.passed }.count
+                let state = record.status == .succeeded ? "ran in \(Page.duration(record.provenance.runSeconds))" : "<span class=\"fail\">\(record.status.rawValue)</span>"
+                status = "\(state)\(claims.isEmpty ? "" : " · \(claims.count - failed)/\(claims.count) claims hold")"
+                body.append("<li><a href=\"lessons/\(HTML.escape(entry.id)).html\">\(HTML.escape(entry.title))</a> <span class=\"meta\">\(status)</span></li>")
+            } else {
+                body.append("<li>\(HTML.escape(entry.title)) <span class=\"meta\">\(HTML.escape(entry.note ?? "not run yet"))</span></li>")
+            }
+        }
+        body.append("</ol></section>")
+        body.append("<section><h2>Report card</h2>")
+        for entry in entries {
+            guard let record = entry.record else { continue }
+            body.append("<h3><a href=\"lessons/\(HTML.escape(entry.id)).html\">\(HTML.escape(entry.title))</a></h3>")
+            if !record.metrics.isEmpty {
+                let items = record.metrics.map { "<li><span class=\"name\">\(HTML.escape($0.name))</span> <span class=\"value\">\(HTML.escape(Page.number($0.value)))</span> \(HTML.escape($0.unit))</li>" }
+                body.append("<ul class=\"metrics\">\(items.joined())</ul>")
+            }
+            if !record.expectations.isEmpty {
+                let rows = record.expectations.map { e in
+                    "<tr class=\"\(e.passed ? "pass" : "fail")\"><td>\(e.passed ? "✓ holds" : "✗ does not hold")</td><td>\(HTML.escape(e.claim))</td><td>\(HTML.escape(e.measured))</td></tr>"
+                }
+                body.append("<div class=\"table-wrap\"><table class=\"card\"><thead><tr><th>result</th><th>claim</th><th>measured</th></tr></thead><tbody>\(rows.joined())</tbody></table></div>")
+            }
+            if record.status != .succeeded { body.append("<p class=\"fail\">The run \(record.status == .compileFailed ? "did not compile" : "stopped early"); see its page.</p>") }
+        }
+        body.append("</section>")
+        body.append(provenance(records))
+        return Page.document(title: "Course report", stylesheet: "style.css", body: body.joined(separator: "\n"))
+    }
+
+    func provenance(_ records: [RunRecord]) -> String {
+        guard let first = records.first else { return "" }
+        let rows = records.map { r -> String in
+            let parameters = r.parameters.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            return "<tr><td>\(HTML.escape(r.lessonID))</td><td>\(Page.duration(r.provenance.compileSeconds))\(r.provenance.compileCached ? " (cached)" : "")</td><td>\(Page.duration(r.provenance.runSeconds))</td><td><code>\(HTML.escape(parameters))</code></td><td>\(HTML.escape(r.provenance.codeVersion))</td></tr>"
+        }
+        return """
+        <section class="provenance"><h2>Provenance</h2>
+        <p>Machine: \(HTML.escape(first.provenance.machine))</p>
+        <div class="table-wrap"><table><thead><tr><th>lesson</th><th>compile</th><th>run</th><th>parameters</th><th>code</th></tr></thead><tbody>\(rows.joined())</tbody></table></div>
+        </section>
+        """
+    }
+}

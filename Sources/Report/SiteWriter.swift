@@ -1,0 +1,52 @@
+// Writing the static site into the workspace: site/index.html, site/lessons/<id>.html and
+// site/style.css (copied from assets/). Pages link to each other and to the stylesheet by
+// relative paths and inline their figures, so the site opens from file:// with no network.
+// Every file is written atomically.
+
+import Course
+import Foundation
+import LessonEngine
+
+public struct SiteWriter {
+    public let engine: Engine
+    public let lessonsDirectory: URL
+
+    public init(engine: Engine, lessonsDirectory: URL) throws {
+        self.engine = engine
+        self.lessonsDirectory = lessonsDirectory
+    }
+
+    public var siteDirectory: URL { engine.workspace.appendingPathComponent("site") }
+
+    /// Writes one lesson's page (and the stylesheet); returns the page's location.
+    @discardableResult
+    public func writeLessonPage(_ record: RunRecord, source: LessonSource) throws -> URL {
+        let course = (try? Engine.lessons(in: lessonsDirectory)) ?? []
+        let position = course.firstIndex { $0.url.standardizedFileURL == source.url.standardizedFileURL }
+        let previous = position.flatMap { $0 > 0 ? course[$0 - 1] : nil }.map { ($0.id, $0.title) }
+        let next = position.flatMap { $0 + 1 < course.count ? course[$0 + 1] : nil }.map { ($0.id, $0.title) }
+        let page = LessonPage(record: record, previous: previous, next: next)
+        let url = siteDirectory.appendingPathComponent("lessons").appendingPathComponent("\(record.lessonID).html")
+        try AtomicFile.write(Data(page.html().utf8), to: url)
+        try writeStylesheet()
+        return url
+    }
+
+    /// Writes the index with the outline and report card.
+    @discardableResult
+    public func writeIndex(_ entries: [(source: LessonSource, record: RunRecord?, note: String?)]) throws -> URL {
+        let page = IndexPage(entries: entries.map { .init(id: $0.source.id, title: $0.source.title, record: $0.record, note: $0.note) })
+        let url = siteDirectory.appendingPathComponent("index.html")
+        try AtomicFile.write(Data(page.html().utf8), to: url)
+        try writeStylesheet()
+        return url
+    }
+
+    func writeStylesheet() throws {
+        let source = engine.toolchain.packageRoot.appendingPathComponent("assets/style.css")
+        guard let css = FileManager.default.contents(atPath: source.path) else {
+            throw LessonError("\(source.path): missing (the report's stylesheet ships in assets/)")
+        }
+        try AtomicFile.write(css, to: siteDirectory.appendingPathComponent("style.css"))
+    }
+}
