@@ -55,6 +55,8 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Autograd"]),
         .testTarget(name: "BytePairEncodingTests", dependencies: ["BytePairEncoding"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
+        .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Course"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "LessonEngine", "Course"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -171,6 +171,8 @@ public struct ParameterValues: Codable, Equatable, Sendable {
     /// The ones that differ from the lesson's defaults.
     public var changed: [String: String]
 
+    public init(values: [String: String], changed: [String: String]) { self.values = values; self.changed = changed }
+
     public init(declarations: [ParameterDeclaration], settings: [String], quick: Bool, lesson: String) throws {
         var values = Dictionary(uniqueKeysWithValues: declarations.map { ($0.name, $0.value(quick: quick)) })
         var set: [String: String] = [:]

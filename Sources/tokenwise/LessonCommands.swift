@@ -52,6 +52,8 @@ struct Run: ParsableCommand {
     func run() throws {
         let engine = try options.engine()
         let source = try LessonSource(url: try Engine.resolve(lesson, in: options.lessonsDirectory))
+        // Refuse bad --set values before printing anything else.
+        _ = try ParameterValues(declarations: source.parameters, settings: settings, quick: quick, lesson: source.displayPath)
         var terminal = TerminalPrinter()
         terminal.header(source, settings: settings, quick: quick)
         let record = try engine.run(source, settings: settings, quick: quick) { terminal.show($0) }

@@ -1,0 +1,193 @@
+// Runs real fixture lessons: compiled with swiftc against the library's dynamic product
+// (`make test` builds it first).
+
+import Course
+import Foundation
+import Testing
+@testable import LessonEngine
+
+/// A scratch workspace with its own lessons folder.
+struct Fixture {
+    let root: URL
+    let engine: Engine
+
+    init(timeLimit: TimeInterval = 120) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("tokenwise-engine-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("lessons"), withIntermediateDirectories: true)
+        engine = Engine(workspace: root.appendingPathComponent(".tokenwise"), toolchain: try Toolchain.locate(), timeLimit: timeLimit)
+    }
+
+    func lesson(_ name: String, _ text: String) throws -> LessonSource {
+        let url = root.appendingPathComponent("lessons").appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return try LessonSource(text: text, url: url, displayPath: "lessons/\(name)")
+    }
+}
+
+@Suite(.serialized) struct EngineTests {
+    @Test func everyEventTypeReachesTheRecord() throws {
+        let fixture = try Fixture()
+        let lesson = try fixture.lesson("01-events.swift", """
+        //: # Every event
+        import Course
+        print("printed line")
+        show("shown text")
+        //: ## Outputs
+        show(.bar(BarChart(title: "bars", bars: [.init(label: "a", value: 1)])))
+        show(Table(title: "t", columns: ["x"], rows: [["1"]]))
+        metric("m", 2.5, unit: "u")
+        expect("two is above one", 2, above: 1)
+        progress("work", step: 5, of: 5)
+        let value = try stage("s", inputs: ["k": "v"]) { 42 }
+        print("stage value \\(value)")
+        """)
+        let record = try fixture.engine.run(lesson)
+        #expect(record.status == .succeeded)
+        #expect(record.cells.map(\.status) == [.ok, .ok])
+        #expect(record.cells[0].outputs == [.text("printed line\nshown text")])
+        let outputs = record.cells[1].outputs
+        #expect(outputs.contains { if case .figure(_, let f) = $0 { return f.title == "bars" } else { return false } })
+        #expect(outputs.contains(.table(Table(title: "t", columns: ["x"], rows: [["1"]]))))
+        #expect(outputs.contains(.metric(Metric(name: "m", value: 2.5, unit: "u"))))
+        #expect(outputs.contains(.expectation(ExpectationResult(claim: "two is above one", measured: "2 > 1", passed: true))))
+        #expect(outputs.contains(.progress(ProgressReport(label: "work", step: 5, total: 5))))
+        #expect(outputs.contains(.text("stage value 42")))
+        #expect(record.stages.map(\.name) == ["s"] && record.stages[0].outcome == .computed)
+        #expect(record.provenance.compileCached == false)
+        // Stored, and found again for the same settings.
+        guard case .found(let stored) = try fixture.engine.storedRecord(for: lesson, quick: false) else { Issue.record("no stored record"); return }
+        var normalised = stored
+        normalised.provenance.startedAt = record.provenance.startedAt   // stored to the second (ISO 8601)
+        #expect(normalised == record)
+        #expect(abs(stored.provenance.startedAt.timeIntervalSince(record.provenance.startedAt)) < 1)
+        // A second run reuses the compiled binary and the stage.
+        let again = try fixture.engine.run(lesson)
+        #expect(again.provenance.compileCached && again.stages[0].outcome == .reused)
+    }
+
+    @Test func compileErrorsNameTheLessonLineAndNothingRuns() throws {
+        let fixture = try Fixture()
+        let lesson = try fixture.lesson("02-broken.swift", """
+        //: # Broken
+        import Course
+        print("never printed")
+        //: ## The error
+        let x: Int = "text"
+        """)
+        let record = try fixture.engine.run(lesson)
+        #expect(record.status == .compileFailed)
+        #expect(record.compileErrors.count == 1)
+        #expect(record.compileErrors[0].hasPrefix("lessons/02-broken.swift:5:14: error: "), "\(record.compileErrors)")
+        #expect(record.cells.allSatisfy { $0.status == .notRun && $0.outputs.isEmpty })
+    }
+
+    @Test func aCrashIsReportedInItsCellAndLaterCellsDoNotRun() throws {
+        let fixture = try Fixture()
+        let lesson = try fixture.lesson("03-crash.swift", """
+        import Course
+        print("before")
+        //: ## Crashes
+        let numbers = [1, 2, 3]
+        let index = numbers.count + Int.random(in: 1...1)
+        print(numbers[index])
+        //: ## Never
+        print("after")
+        """)
+        let record = try fixture.engine.run(lesson)
+        #expect(record.status == .failed)
+        #expect(record.cells.map(\.status) == [.ok, .failed, .notRun])
+        #expect(record.cells[1].error?.contains("crashed") == true, "\(record.cells[1].error ?? "")")
+        #expect(record.cells[1].error?.contains("Index out of range") == true)
+        #expect(record.cells[0].outputs == [.text("before")])
+    }
+
+    @Test func aThrownErrorIsReportedInItsCell() throws {
+        let fixture = try Fixture()
+        let lesson = try fixture.lesson("04-throws.swift", """
+        import Course
+        struct BadInput: Error, CustomStringConvertible { var description: String { "the corpus file is missing" } }
+        //: ## Throws
+        func load() throws -> Int { throw BadInput() }
+        let value = try load()
+        //: ## Never
+        print(value)
+        """)
+        let record = try fixture.engine.run(lesson)
+        #expect(record.cells.map(\.status) == [.ok, .failed, .notRun])
+        #expect(record.cells[1].error == "thrown error: the corpus file is missing", "\(record.cells[1].error ?? "")")
+    }
+
+    @Test func aRunawayLessonIsStoppedAtTheTimeLimit() throws {
+        let fixture = try Fixture(timeLimit: 4)
+        let lesson = try fixture.lesson("05-forever.swift", """
+        import Course
+        //: ## Forever
+        var n = 0
+        while true { n &+= 1 }
+        """)
+        let record = try fixture.engine.run(lesson)
+        #expect(record.status == .timedOut)
+        #expect(record.cells[1].status == .failed && record.cells[1].error?.contains("time limit of 4 s") == true)
+    }
+
+    @Test func aChangedParameterRecomputesOnlyItsDependants() throws {
+        let fixture = try Fixture()
+        let lesson = try fixture.lesson("06-stages.swift", """
+        import Course
+        let a = param("a", 1, "input of stage A")
+        let b = param("b", 10, "input of stage B")
+        let first = try stage("A", inputs: ["a": "\\(a)"]) { a * 2 }
+        let second = try stage("B", inputs: ["b": "\\(b)", "A": "\\(first)"]) { b + first }
+        print(second)
+        """)
+        let initial = try fixture.engine.run(lesson)
+        #expect(initial.stages.map(\.outcome) == [.computed, .computed])
+        let changed = try fixture.engine.run(lesson, settings: ["b=20"])
+        #expect(changed.stages.map(\.name) == ["A", "B"])
+        #expect(changed.stages.map(\.outcome) == [.reused, .computed])
+        #expect(changed.cells[0].outputs == [.text("22")])
+        #expect(changed.parameters.changed == ["b": "20"])
+        let unchanged = try fixture.engine.run(lesson, settings: ["b=20"])
+        #expect(unchanged.stages.map(\.outcome) == [.reused, .reused])
+    }
+
+    @Test func aCorruptArtifactIsRecomputedWithAWarning() throws {
+        let fixture = try Fixture()
+        let lesson = try fixture.lesson("07-artifact.swift", """
+        import Course
+        let value = try stage("numbers", inputs: ["n": "3"]) { [1, 2, 3] }
+        print(value.count)
+        """)
+        _ = try fixture.engine.run(lesson)
+        let key = ArtifactStore.key(name: "numbers", inputs: ["n": "3"])
+        let stored = fixture.engine.artifactDirectory.appendingPathComponent("numbers").appendingPathComponent(key).appendingPathComponent("value.json")
+        try Data("[1, 2".utf8).write(to: stored)   // truncated
+        let record = try fixture.engine.run(lesson)
+        #expect(record.status == .succeeded)
+        #expect(record.stages[0].outcome == .recomputed)
+        #expect(record.stages[0].warning?.contains("did not load") == true)
+        #expect(record.cells[0].outputs == [.text("3")])
+    }
+
+    @Test func aCorruptRecordIsReportedNotTrusted() throws {
+        let fixture = try Fixture()
+        let lesson = try fixture.lesson("08-record.swift", "import Course\nprint(1)\n")
+        let record = try fixture.engine.run(lesson)
+        let url = fixture.engine.recordURL(lessonID: record.lessonID, parameters: record.parameters, quick: false)
+        try Data("{\"format\": 1, \"lessonID\":".utf8).write(to: url)
+        guard case .unusable(let reason) = try fixture.engine.storedRecord(for: lesson, quick: false) else {
+            Issue.record("a corrupt record was used"); return
+        }
+        #expect(reason.contains("corrupt or from an older version"))
+    }
+
+    @Test func badParametersAreRefusedBeforeCompiling() throws {
+        let fixture = try Fixture()
+        let lesson = try fixture.lesson("09-params.swift", "import Course\nlet n = param(\"n\", 3, \"a count\", in: 1...5)\nprint(n)\n")
+        #expect(throws: LessonError.self) { try fixture.engine.run(lesson, settings: ["m=2"]) }
+        #expect(throws: LessonError.self) { try fixture.engine.run(lesson, settings: ["n=9"]) }
+        #expect(!FileManager.default.fileExists(atPath: fixture.engine.workspace.appendingPathComponent("build").path))
+        let record = try fixture.engine.run(lesson, settings: ["n=5"], quick: true)
+        #expect(record.cells[0].outputs == [.text("5")])
+    }
+}
