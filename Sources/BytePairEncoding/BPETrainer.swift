@@ -56,7 +56,7 @@ struct WordTable {
     var pairs = PairMap(capacity: 1 << 16)
     var pairCounts: [Int] = []      // by pair entry
     var pairWords: [[Int32]] = []   // by pair entry: words that contained the pair (may be stale)
-    var heap = MaxHeap()
+    var heap = BinaryHeap<CountOrder>()
 
     init(bytes: [UInt8], pattern: SplitPattern) {
         // Count identical chunks once.
@@ -84,7 +84,7 @@ struct WordTable {
             for i in s ..< s + length[w] - 1 { add(symbols[i], symbols[i + 1], weight[w], word: w) }
         }
         for entry in 0..<pairCounts.count where pairCounts[entry] > 0 {
-            heap.push(count: pairCounts[entry], key: pairs.keys[entry])
+            heap.push((pairCounts[entry], pairs.keys[entry]))
         }
     }
 
@@ -106,7 +106,7 @@ struct WordTable {
                 return (Int32(truncatingIfNeeded: key >> 32), Int32(truncatingIfNeeded: key & 0xFFFF_FFFF))
             }
             // Stale (the count went down since this entry was pushed): push the real count.
-            if current > 0 && current < count { heap.push(count: current, key: key) }
+            if current > 0 && current < count { heap.push((current, key)) }
         }
         return nil
     }
@@ -155,47 +155,15 @@ struct WordTable {
         var previous: UInt64?
         for key in increased where key != previous {
             previous = key
-            if let e = pairs.find(key), pairCounts[e] > 0 { heap.push(count: pairCounts[e], key: key) }
+            if let e = pairs.find(key), pairCounts[e] > 0 { heap.push((pairCounts[e], key)) }
         }
     }
 }
 
-/// A binary max-heap of (count, pair key): higher count first, then the smaller key.
-struct MaxHeap {
-    private var items: [(count: Int, key: UInt64)] = []
-
-    private static func before(_ a: (count: Int, key: UInt64), _ b: (count: Int, key: UInt64)) -> Bool {
+/// Pair candidates: higher count first, then the smaller pair key.
+enum CountOrder: HeapOrder {
+    static func before(_ a: (count: Int, key: UInt64), _ b: (count: Int, key: UInt64)) -> Bool {
         a.count != b.count ? a.count > b.count : a.key < b.key
-    }
-
-    mutating func push(count: Int, key: UInt64) {
-        items.append((count, key))
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.before(items[child], items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> (Int, UInt64)? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var best = parent
-                if left < items.count && Self.before(items[left], items[best]) { best = left }
-                if right < items.count && Self.before(items[right], items[best]) { best = right }
-                if best == parent { break }
-                items.swapAt(parent, best)
-                parent = best
-            }
-        }
-        return (top.count, top.key)
     }
 }
 

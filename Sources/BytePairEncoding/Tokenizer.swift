@@ -254,10 +254,10 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
         let n = parts.count
         var next = Array(1...n), previous = Array(-1..<(n - 1))
         var alive = [Bool](repeating: true, count: n)
-        var heap = MinHeap()
+        var heap = BinaryHeap<RankOrder>()
         for i in 0..<(n - 1) {
             let r = rank(parts[i], parts[i + 1]).rank
-            if r != .max { heap.push(rank: r, position: i) }
+            if r != .max { heap.push((r, i)) }
         }
         while let (r, i) = heap.pop() {
             guard alive[i], next[i] < n else { continue }
@@ -270,53 +270,21 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
             if next[j] < n { previous[next[j]] = i }
             if previous[i] >= 0 {
                 let left = rank(parts[previous[i]], parts[i]).rank
-                if left != .max { heap.push(rank: left, position: previous[i]) }
+                if left != .max { heap.push((left, previous[i])) }
             }
             if next[i] < n {
                 let right = rank(parts[i], parts[next[i]]).rank
-                if right != .max { heap.push(rank: right, position: i) }
+                if right != .max { heap.push((right, i)) }
             }
         }
         parts = (0..<n).filter { alive[$0] }.map { parts[$0] }
     }
 }
 
-/// A binary min-heap of (rank, position), ordered by rank then position (leftmost first).
-struct MinHeap {
-    private var items: [(rank: Int32, position: Int)] = []
-
-    private static func less(_ a: (rank: Int32, position: Int), _ b: (rank: Int32, position: Int)) -> Bool {
+/// Merge candidates: lower rank first, then the leftmost position.
+enum RankOrder: HeapOrder {
+    static func before(_ a: (rank: Int32, position: Int), _ b: (rank: Int32, position: Int)) -> Bool {
         a.rank != b.rank ? a.rank < b.rank : a.position < b.position
-    }
-
-    mutating func push(rank: Int32, position: Int) {
-        items.append((rank, position))
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.less(items[child], items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> (Int32, Int)? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var smallest = parent
-                if left < items.count && Self.less(items[left], items[smallest]) { smallest = left }
-                if right < items.count && Self.less(items[right], items[smallest]) { smallest = right }
-                if smallest == parent { break }
-                items.swapAt(parent, smallest)
-                parent = smallest
-            }
-        }
-        return (top.rank, top.position)
     }
 }
 
