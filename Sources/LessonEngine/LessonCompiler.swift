@@ -72,6 +72,9 @@ enum Subprocess {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        // Foundation's waitUntilExit polls (up to 50 ms late); a termination handler is not.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         do { try process.run() } catch { throw LessonError("cannot start \(executable): \(error.localizedDescription)") }
         // Read both pipes concurrently so neither can fill up and stall the child.
         nonisolated(unsafe) var errorData = Data()
@@ -83,7 +86,7 @@ enum Subprocess {
         }
         let outputData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
-        process.waitUntilExit()
+        exited.wait()
         return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
                       errorOutput: String(decoding: errorData, as: UTF8.self))
     }

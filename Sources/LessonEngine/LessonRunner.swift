@@ -45,6 +45,9 @@ struct LessonRunner {
         process.standardOutput = out
         process.standardError = err
         let start = Date()
+        // Foundation's waitUntilExit polls (up to 50 ms late); a termination handler is not.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         do { try process.run() } catch { throw LessonError("cannot start the compiled lesson \(binary.path): \(error.localizedDescription)") }
 
         nonisolated(unsafe) var errorData = Data()
@@ -125,7 +128,7 @@ struct LessonRunner {
             listener(.output(output, cell: current))
         }
 
-        process.waitUntilExit()
+        exited.wait()
         timer.cancel()
         errorDone.wait()
         finishCell()
