@@ -116,5 +116,7 @@ public final class Trainer {
                 onEvent(.evaluation(evaluate()))
             }
         }
+        // This run's activation shapes may not come back (another model, inference): free them.
+        BufferPool.drain()
     }
 }
