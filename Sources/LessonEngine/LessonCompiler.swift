@@ -59,35 +59,3 @@ public struct LessonCompiler: Sendable {
         return errors.isEmpty ? Array(lines.suffix(20)) : errors
     }
 }
-
-/// Runs a program to completion, collecting its output.
-enum Subprocess {
-    struct Result { let status: Int32; let output: String; let errorOutput: String }
-
-    static func run(_ executable: String, _ arguments: [String], directory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        // Foundation's waitUntilExit polls (up to 50 ms late); a termination handler is not.
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        do { try process.run() } catch { throw LessonError("cannot start \(executable): \(error.localizedDescription)") }
-        // Read both pipes concurrently so neither can fill up and stall the child.
-        nonisolated(unsafe) var errorData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errorData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outputData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        exited.wait()
-        return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                      errorOutput: String(decoding: errorData, as: UTF8.self))
-    }
-}

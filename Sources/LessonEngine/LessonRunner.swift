@@ -41,22 +41,8 @@ struct LessonRunner {
         environment["TOKENWISE_ARTIFACTS"] = artifactDirectory.path
         environment["TOKENWISE_PARAMS"] = String(decoding: try JSONEncoder().encode(parameters.values), as: UTF8.self)
         process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
         let start = Date()
-        // Foundation's waitUntilExit polls (up to 50 ms late); a termination handler is not.
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        do { try process.run() } catch { throw LessonError("cannot start the compiled lesson \(binary.path): \(error.localizedDescription)") }
-
-        nonisolated(unsafe) var errorData = Data()
-        let errorDone = DispatchGroup()
-        errorDone.enter()
-        DispatchQueue.global().async {
-            errorData = err.fileHandleForReading.readDataToEndOfFile()
-            errorDone.leave()
-        }
+        let child = try ChildProcess(process, description: "the compiled lesson \(binary.path)")
         nonisolated(unsafe) var timedOut = false
         let timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + timeLimit)
@@ -71,7 +57,7 @@ struct LessonRunner {
         if !cells.isEmpty { cells[0].status = .ok; listener(.cellBegan(cells[0].cell)) }
         func finishCell() { if cells.indices.contains(current) { cells[current].seconds = Date().timeIntervalSince(cellStart) } }
         var pending = Data()
-        let reader = out.fileHandleForReading
+        let reader = child.output
         while true {
             let chunk = reader.availableData
             if chunk.isEmpty { break }
@@ -128,12 +114,10 @@ struct LessonRunner {
             listener(.output(output, cell: current))
         }
 
-        exited.wait()
+        let stderr = child.wait()
         timer.cancel()
-        errorDone.wait()
         finishCell()
         let seconds = Date().timeIntervalSince(start)
-        let stderr = String(decoding: errorData, as: UTF8.self)
         var status = RunRecord.Status.succeeded
         if timedOut || process.terminationStatus != 0 || process.terminationReason == .uncaughtSignal {
             let message: String
