@@ -11,7 +11,7 @@ public struct SiteWriter {
     public let engine: Engine
     public let lessonsDirectory: URL
 
-    public init(engine: Engine, lessonsDirectory: URL) throws {
+    public init(engine: Engine, lessonsDirectory: URL) {
         self.engine = engine
         self.lessonsDirectory = lessonsDirectory
     }

@@ -58,7 +58,7 @@ struct Run: ParsableCommand {
         terminal.header(source, settings: settings, quick: quick)
         let record = try engine.run(source, settings: settings, quick: quick) { terminal.show($0) }
         terminal.footer(record)
-        let site = try SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
+        let site = SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
         let page = try site.writeLessonPage(record, source: source)
         print("page: \(page.path)")
         if record.status != .succeeded { throw ExitCode(1) }

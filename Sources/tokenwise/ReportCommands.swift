@@ -35,7 +35,7 @@ struct ReportCommand: ParsableCommand {
         let engine = try options.engine()
         let lessons = try Engine.lessons(in: options.lessonsDirectory)
         guard !lessons.isEmpty else { throw CommandError("no lessons in \(options.lessons)") }
-        let site = try SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
+        let site = SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
         var entries: [(source: LessonSource, record: RunRecord?, note: String?)] = []
         var failures = 0
         for lesson in lessons {
@@ -85,7 +85,7 @@ struct Render: ParsableCommand {
     func run() throws {
         let engine = try options.engine()
         let lessons = try Engine.lessons(in: options.lessonsDirectory)
-        let site = try SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
+        let site = SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
         var entries: [(source: LessonSource, record: RunRecord?, note: String?)] = []
         let start = Date()
         for lesson in lessons {
