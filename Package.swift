@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Tokenwise: a small GPT built, trained and shown stage by stage on the CPU.
-// Arrows run one way: Autograd → Transformer → (lesson API → engine → report) → tokenwise CLI;
+// Arrows run one way: Autograd → Transformer → Stepper → (lesson API → engine → report) → CLI;
 // BytePairEncoding and Figures depend on nothing of ours.
 import PackageDescription
 
@@ -40,14 +40,16 @@ let package = Package(
         .target(name: "BytePairEncoding", swiftSettings: kernelSettings),
         .target(name: "Figures", dependencies: ["CCairo"]),
         // What a lesson script imports.
-        .target(name: "Course", dependencies: ["Autograd", "Transformer", "BytePairEncoding", "Figures"]),
+        // Inference one token at a time: the state behind `tokenwise step` and its page.
+        .target(name: "Stepper", dependencies: ["Autograd", "Transformer", "BytePairEncoding"]),
+        .target(name: "Course", dependencies: ["Autograd", "Transformer", "BytePairEncoding", "Figures", "Stepper"]),
         // Reads, compiles and runs literate lessons; keeps their run records.
         .target(name: "LessonEngine", dependencies: ["Course"]),
         // The static HTML course report.
-        .target(name: "Report", dependencies: ["LessonEngine", "Course", "Figures"]),
+        .target(name: "Report", dependencies: ["LessonEngine", "Course", "Figures", "Stepper"]),
         .target(name: "Transformer", dependencies: ["Autograd", "COpenBLAS"], swiftSettings: kernelSettings),
         .executableTarget(name: "tokenwise", dependencies: [
-            "Autograd", "Transformer", "BytePairEncoding", "Figures", "Course", "LessonEngine", "Report",
+            "Autograd", "Transformer", "BytePairEncoding", "Figures", "Course", "LessonEngine", "Report", "Stepper",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Autograd"]),
         .testTarget(name: "BytePairEncodingTests", dependencies: ["BytePairEncoding"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
+        .testTarget(name: "StepperTests", dependencies: ["Stepper", "Transformer", "BytePairEncoding", "Report"]),
         .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Course"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "LessonEngine", "Course"]),
     ],

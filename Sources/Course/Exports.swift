@@ -4,3 +4,4 @@
 @_exported import BytePairEncoding
 @_exported import Figures
 @_exported import Transformer
+@_exported import Stepper

@@ -37,13 +37,15 @@ public enum Checkpoint {
     public static func load(from directory: URL) throws -> GPT {
         let config = try loadConfig(from: directory)
         let file = try SafeTensorsFile(contentsOf: directory.appendingPathComponent(weightsFile))
+        // GPT2LMHeadModel saves its trunk under "transformer."; the published gpt2 files do not.
+        let prefix = file.entries["wte.weight"] == nil && file.entries["transformer.wte.weight"] != nil ? "transformer." : ""
         let model = GPT(config: config, seed: 0)
         for p in model.parameters {
             if isTransposedInFile(p.name) {
-                let values = try file.values(p.name, shape: [p.shape[1], p.shape[0]])
+                let values = try file.values(prefix + p.name, shape: [p.shape[1], p.shape[0]])
                 copy(transpose(values, rows: p.shape[1], columns: p.shape[0]), into: p)
             } else {
-                copy(try file.values(p.name, shape: p.shape), into: p)
+                copy(try file.values(prefix + p.name, shape: p.shape), into: p)
             }
         }
         return model

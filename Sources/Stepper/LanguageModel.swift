@@ -1,0 +1,74 @@
+// A model the stepper (and the lessons) can drive: a GPT and the tokenizer whose ids it reads.
+// On disk it is one directory: config.json + model.safetensors (see `Checkpoint`) and either
+// our tokenizer file (bpe.tokenizer) or GPT-2's vocab.json + merges.txt, so the files Hugging
+// Face publishes for GPT-2 124M load as they are.
+
+import BytePairEncoding
+import Foundation
+import Transformer
+
+public struct LanguageModelError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+public struct LanguageModel {
+    public let name: String
+    public let model: GPT
+    public let tokenizer: Tokenizer
+
+    public static let tokenizerFile = "bpe.tokenizer"
+    /// The token that separates documents; a sample with an empty prompt starts from it.
+    public static let documentSeparator = "<|endoftext|>"
+
+    public init(name: String, model: GPT, tokenizer: Tokenizer) throws {
+        guard tokenizer.vocabularySize <= model.config.vocabularySize else {
+            throw LanguageModelError(description: "\(name): the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.config.vocabularySize): they do not belong together")
+        }
+        self.name = name
+        self.model = model
+        self.tokenizer = tokenizer
+    }
+
+    /// The token a document starts with, where the tokenizer has one.
+    public var startToken: Int? { tokenizer.specialTokens[Self.documentSeparator] }
+
+    /// Reads a model directory (ours or GPT-2's Hugging Face files).
+    public static func load(from directory: URL, name: String? = nil) throws -> LanguageModel {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw LanguageModelError(description: "\(directory.path): no such model directory (it should hold \(Checkpoint.configFile), \(Checkpoint.weightsFile) and a tokenizer)")
+        }
+        let model = try Checkpoint.load(from: directory)
+        let ours = directory.appendingPathComponent(tokenizerFile)
+        let tokenizer: Tokenizer
+        if FileManager.default.fileExists(atPath: ours.path) {
+            tokenizer = try Tokenizer.load(from: ours)
+        } else if FileManager.default.fileExists(atPath: directory.appendingPathComponent("vocab.json").path) {
+            tokenizer = try GPT2Files.load(from: directory)
+        } else {
+            throw LanguageModelError(description: "\(directory.path): no tokenizer (expected \(tokenizerFile), or GPT-2's vocab.json and merges.txt)")
+        }
+        return try LanguageModel(name: name ?? directory.lastPathComponent, model: model, tokenizer: tokenizer)
+    }
+
+    /// Writes the model and our tokenizer file into `directory`.
+    public func save(to directory: URL) throws {
+        try Checkpoint.save(model, to: directory)
+        try tokenizer.save(to: directory.appendingPathComponent(Self.tokenizerFile))
+    }
+
+    /// A token's text for a screen or a page: its bytes made readable, with a newline as ↵
+    /// and a tab as → (so a context reads as one line).
+    public func label(of token: Int) -> String {
+        if tokenizer.specialName(of: token) != nil { return tokenizer.label(of: token) }
+        guard let bytes = try? tokenizer.bytes(of: token) else { return tokenizer.label(of: token) }
+        var out = ""
+        var run: [UInt8] = []
+        for byte in bytes {
+            guard byte == 0x0A || byte == 0x09 else { run.append(byte); continue }
+            out += Tokenizer.display(run) + (byte == 0x0A ? "↵" : "→")
+            run.removeAll()
+        }
+        return out + Tokenizer.display(run)
+    }
+}

@@ -1,0 +1,233 @@
+// The stepper's state: a context, the model's distribution for the next token, the sampling
+// settings, and every branch explored so far. One `Action` at a time changes it (sample,
+// choose a candidate, go back, change a setting); the terminal screen, the transcript and the
+// HTML page all read this one type, and every change is kept as a `StepRecording.Frame`.
+
+import Autograd
+import BytePairEncoding
+import Foundation
+import Transformer
+
+public enum StepperError: Error, CustomStringConvertible, Equatable {
+    case emptyPrompt(model: String)
+    case unknownToken(Int)
+
+    public var description: String {
+        switch self {
+        case .emptyPrompt(let model):
+            return "the prompt is empty and \(model)'s tokenizer has no \(LanguageModel.documentSeparator) to start from: give a prompt"
+        case .unknownToken(let token): return "token \(token) is outside the model's vocabulary"
+        }
+    }
+}
+
+/// What a learner can do at each step.
+public enum Action: Equatable, Sendable {
+    case sample, greedy, choose(rank: Int), back
+    case colder, warmer, fewerCandidates, moreCandidates, smallerNucleus, largerNucleus
+    case toggleAttention, toggleHelp, quit
+    case unknown(String)
+}
+
+/// One of the likeliest next tokens.
+public struct Candidate: Equatable, Sendable {
+    public let rank: Int           // 1 = likeliest
+    public let token: Int
+    public let label: String
+    /// The model's probability (softmax of the logits, temperature 1).
+    public let probability: Float
+    /// The probability of drawing it under the current temperature, top-k and top-p (0: never).
+    public let samplingProbability: Float
+}
+
+public final class Stepper {
+    public let languageModel: LanguageModel
+    public let seed: UInt64
+    public private(set) var settings: SamplingSettings
+    /// The newest step: the context's last token and the distribution for the next one.
+    public private(set) var step: Step
+    /// Every context reached so far, as a tree; `node` is the current one.
+    public private(set) var tree: BranchTree
+    public private(set) var node: Int
+    /// What the last action did, for the screen's status line.
+    public private(set) var message: String
+    public private(set) var showsAttention = false
+    public private(set) var showsHelp = false
+    public private(set) var hasQuit = false
+    public private(set) var recording: StepRecording
+
+    private let session: InferenceSession
+    private var generator: SeededGenerator
+    private var stepsByNode: [Int: Step] = [:]
+
+    /// How many candidates the screen lists (keys 1–9 choose them).
+    public static let listedCandidates = 9
+
+    /// Reads `prompt`; an empty prompt starts from the document separator where there is one.
+    public init(model: LanguageModel, prompt: String, settings: SamplingSettings, seed: UInt64) throws {
+        var tokens = model.tokenizer.encode(prompt, allowedSpecial: .all)
+        if tokens.isEmpty {
+            guard let start = model.startToken else { throw StepperError.emptyPrompt(model: model.name) }
+            tokens = [start]
+        }
+        for token in tokens where token >= model.model.config.vocabularySize { throw StepperError.unknownToken(token) }
+        languageModel = model
+        self.seed = seed
+        self.settings = settings
+        generator = SeededGenerator(seed: seed)
+        session = InferenceSession(model: model.model)
+        step = session.feed(tokens.map(Int32.init))!
+        tree = BranchTree(prompt: tokens)
+        node = 0
+        let window = session.tokens.count
+        message = tokens.count > window
+            ? "the prompt has \(tokens.count) tokens but the context holds \(window): the \(tokens.count - window) oldest were dropped"
+            : "read the prompt: \(tokens.count) token\(tokens.count == 1 ? "" : "s")"
+        recording = StepRecording(model: model.name, parameterCount: model.model.config.parameterCount,
+                                  contextLength: model.model.config.contextLength, seed: seed,
+                                  prompt: tokens.map { model.label(of: $0) }, nodes: [tree.nodes[0]], frames: [])
+        stepsByNode[0] = step
+        record(action: "prompt")
+    }
+
+    /// The whole context, prompt first, including tokens dropped from the model's window.
+    public var contextTokens: [Int] { tree.tokens(upTo: node) }
+
+    /// How many of the oldest context tokens lie outside the model's window.
+    public var droppedTokens: Int { contextTokens.count - session.tokens.count }
+
+    /// The likeliest next tokens, ranked by the model.
+    public func candidates(_ count: Int = Stepper.listedCandidates) -> [Candidate] {
+        let ranking = Sampling.ranking(step.logits).prefix(count)
+        let probabilities = step.probabilities
+        let sampled = Sampling.distribution(logits: step.logits, settings: settings)
+        return ranking.enumerated().map { index, token in
+            Candidate(rank: index + 1, token: token, label: languageModel.label(of: token),
+                      probability: probabilities[token], samplingProbability: sampled[token])
+        }
+    }
+
+    public func perform(_ action: Action) {
+        switch action {
+        case .sample:
+            let token = Sampling.sample(logits: step.logits, settings: settings, using: &generator)
+            take(token, how: "sampled")
+        case .greedy:
+            take(Sampling.ranking(step.logits)[0], how: "greedy")
+        case .choose(let rank):
+            let listed = candidates()
+            guard rank >= 1 && rank <= listed.count else { message = "there is no candidate \(rank)"; return }
+            take(listed[rank - 1].token, how: "chosen")
+        case .back: goBack()
+        case .colder: change(temperature: SettingLadder.temperature.lower(than: settings.temperature)!)
+        case .warmer: change(temperature: SettingLadder.temperature.higher(than: settings.temperature)!)
+        case .fewerCandidates: change(topK: SettingLadder.topK.lower(than: settings.topK))
+        case .moreCandidates: change(topK: SettingLadder.topK.higher(than: settings.topK))
+        case .smallerNucleus: change(topP: SettingLadder.topP.lower(than: settings.topP))
+        case .largerNucleus: change(topP: SettingLadder.topP.higher(than: settings.topP))
+        case .toggleAttention:
+            showsAttention.toggle()
+            message = showsAttention ? "attention of the newest position, every layer and head" : "attention hidden"
+        case .toggleHelp: showsHelp.toggle(); message = showsHelp ? "help (press ? again to close)" : ""
+        case .quit: hasQuit = true; message = "bye"
+        case .unknown(let key): message = "unknown key \(key): press ? for help"
+        }
+    }
+
+    /// Reads `token` as the next one of the context.
+    private func take(_ token: Int, how: String) {
+        let candidate = candidates(max(Stepper.listedCandidates, 1)).first { $0.token == token }
+        let probability = step.probabilities[token]
+        let sampling = Sampling.distribution(logits: step.logits, settings: settings)[token]
+        let rank = candidate?.rank ?? (Sampling.ranking(step.logits).firstIndex(of: token)! + 1)
+        let droppedBefore = droppedTokens
+        node = tree.child(of: node, token: token, label: languageModel.label(of: token), probability: probability, how: how)
+        step = session.feed(Int32(token))
+        stepsByNode[node] = step
+        var text = "\(how) \(Self.quoted(languageModel.label(of: token))) (p \(Self.percent(probability)), rank \(rank))"
+        if how == "chosen" && sampling == 0 { text += " — sampling would never pick it under these settings" }
+        if droppedTokens > droppedBefore {
+            text += " · context full (\(session.tokens.count) tokens): the oldest dropped"
+        }
+        message = text
+        record(action: how)
+    }
+
+    /// Forgets the newest token and shows the previous distribution again.
+    private func goBack() {
+        guard let parent = tree.nodes[node].parent else { message = "at the prompt: nothing to take back"; return }
+        let label = Self.quoted(tree.nodes[node].label)
+        let previous = stepsByNode[parent]!
+        if previous.position + 1 == session.tokens.count - 1 {
+            session.rewind(1)
+        } else {
+            // The window moved when this token was read: rebuild it as it was.
+            let context = tree.tokens(upTo: parent)
+            session.reset()
+            session.feed(context.suffix(languageModel.model.config.contextLength).map(Int32.init))
+        }
+        node = parent
+        step = previous
+        message = "took back \(label); the next token starts a new branch"
+        record(action: "back")
+    }
+
+    private func change(temperature: Float) { settings.temperature = temperature; settingsChanged() }
+    private func change(topK: Int?) { settings.topK = topK; settingsChanged() }
+    private func change(topP: Float?) { settings.topP = topP; settingsChanged() }
+
+    private func settingsChanged() {
+        message = "now " + Self.describe(settings)
+        record(action: "settings")
+    }
+
+    private func record(action: String) {
+        let listed = candidates(10)
+        recording.nodes = tree.nodes
+        recording.frames.append(.init(
+            node: node, action: action, message: message, settings: settings, droppedTokens: droppedTokens,
+            candidates: listed.map { .init(label: $0.label, probability: $0.probability, samplingProbability: $0.samplingProbability) },
+            attention: step.attention.map { $0.map { $0.map { ($0 * 1000).rounded() / 1000 } } }))
+    }
+
+    // MARK: words shared by the screen, the transcript and the page
+
+    public static func describe(_ settings: SamplingSettings) -> String {
+        let temperature = settings.temperature <= 0 ? "0 (greedy)" : String(format: "%.2f", settings.temperature)
+        let topK = settings.topK.map(String.init) ?? "off"
+        let topP = settings.topP.map { String(format: "%.2f", $0) } ?? "off"
+        return "temperature \(temperature) · top-k \(topK) · top-p \(topP)"
+    }
+
+    public static func percent(_ p: Float) -> String {
+        p >= 0.001 || p == 0 ? String(format: "%.1f%%", p * 100) : String(format: "%.2g%%", p * 100)
+    }
+
+    public static func quoted(_ label: String) -> String { "“\(label)”" }
+}
+
+/// The values t/T, k/K and p/P step through. For top-k and top-p, nil ("off": every token)
+/// sits above the largest value.
+struct SettingLadder<Value: Comparable> {
+    let values: [Value]
+    let allowsOff: Bool
+
+    func lower(than value: Value?) -> Value? {
+        guard let value else { return values.last }
+        return values.last { $0 < value } ?? values.first
+    }
+
+    func higher(than value: Value?) -> Value? {
+        guard let value else { return nil }
+        return values.first { $0 > value } ?? (allowsOff ? nil : values.last)
+    }
+}
+
+extension SettingLadder where Value == Float {
+    static var temperature: Self { .init(values: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2], allowsOff: false) }
+    static var topP: Self { .init(values: [0.1, 0.25, 0.5, 0.75, 0.9, 0.95], allowsOff: true) }
+}
+
+extension SettingLadder where Value == Int {
+    static var topK: Self { .init(values: [1, 2, 3, 5, 10, 20, 50, 100], allowsOff: true) }
+}

@@ -1,0 +1,31 @@
+// The non-interactive stepper: sample `steps` tokens and write down every step (the token, its
+// probability, the candidates it was drawn from). The same model, prompt, settings and seed
+// give the same transcript, byte for byte.
+
+import Foundation
+
+public enum Transcript {
+    /// Samples `steps` tokens (greedy at temperature 0) and returns the transcript's lines.
+    public static func run(_ stepper: Stepper, steps: Int, candidates: Int = 5) -> [String] {
+        let model = stepper.languageModel
+        var lines = [
+            "# tokenwise step · \(model.name) · \(StepperScreen.count(model.model.config.parameterCount)) parameters · context \(model.model.config.contextLength)",
+            "# \(Stepper.describe(stepper.settings)) · seed \(stepper.seed)",
+            "prompt: \(stepper.contextTokens.count) tokens " + stepper.contextTokens.map { Stepper.quoted(model.label(of: $0)) }.joined(separator: " "),
+        ]
+        if stepper.droppedTokens > 0 { lines.append("note: \(stepper.message)") }
+        for index in stride(from: 1, through: steps, by: 1) {
+            let listed = stepper.candidates(candidates)
+            stepper.perform(.sample)
+            let token = stepper.contextTokens.last!
+            let taken = stepper.tree.nodes[stepper.node]
+            let top = listed.map { "\(Stepper.quoted($0.label)) \(String(format: "%.4f", $0.probability))" }.joined(separator: ", ")
+            var line = "step \(index): \(Stepper.quoted(model.label(of: token))) p=\(String(format: "%.4f", taken.probability)) · top: \(top)"
+            if stepper.message.contains("context full") { line += " · context full: oldest token dropped" }
+            lines.append(line)
+        }
+        let text = (try? model.tokenizer.decode(stepper.contextTokens)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        lines.append("text: " + text.debugDescription)
+        return lines
+    }
+}

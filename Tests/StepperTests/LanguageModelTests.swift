@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import BytePairEncoding
+@testable import Stepper
+@testable import Transformer
+
+@Suite struct LanguageModelTests {
+    let model = fixtureModel()
+
+    @Test func ourModelDirectoryRoundTrips() throws {
+        let directory = temporaryDirectory()
+        try model.save(to: directory)
+        let loaded = try LanguageModel.load(from: directory)
+        #expect(loaded.name == directory.lastPathComponent)
+        #expect(loaded.tokenizer.merges == model.tokenizer.merges)
+        let tokens = model.tokenizer.encode("the cat sat")
+        #expect(freshLogits(loaded, tokens) == freshLogits(model, tokens))
+    }
+
+    /// Writes the model as Hugging Face publishes GPT-2: config.json with HF's keys,
+    /// model.safetensors with GPT-2's names (optionally under "transformer.") and the causal-mask
+    /// buffers, vocab.json and merges.txt.
+    func writeHuggingFaceFiles(to directory: URL, prefix: String) throws {
+        let c = model.model.config
+        let config = """
+        {"activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"], "attn_pdrop": 0.1,
+         "bos_token_id": \(model.startToken!), "eos_token_id": \(model.startToken!), "model_type": "gpt2",
+         "n_ctx": \(c.contextLength), "n_embd": \(c.embeddingWidth), "n_head": \(c.headCount), "n_layer": \(c.layerCount),
+         "n_positions": \(c.contextLength), "layer_norm_epsilon": 1e-05, "vocab_size": \(c.vocabularySize),
+         "task_specific_params": {"text-generation": {"do_sample": true, "max_length": 50}}}
+        """
+        try Data(config.utf8).write(to: directory.appendingPathComponent("config.json"))
+        let ours = temporaryDirectory("ours")
+        try Checkpoint.save(model.model, to: ours)
+        let file = try SafeTensorsFile(contentsOf: ours.appendingPathComponent(Checkpoint.weightsFile))
+        var tensors = try file.names.map { name in (name: prefix + name, shape: file.entries[name]!.shape, values: try file.values(name, shape: file.entries[name]!.shape)) }
+        let T = c.contextLength
+        for layer in 0..<c.layerCount {
+            let mask = (0..<T * T).map { Float($0 % T <= $0 / T ? 1 : 0) }
+            tensors.append((name: "\(prefix)h.\(layer).attn.bias", shape: [1, 1, T, T], values: mask))
+        }
+        try SafeTensorsFile.write(tensors, to: directory.appendingPathComponent(Checkpoint.weightsFile))
+        try GPT2Files.save(model.tokenizer, to: directory)
+    }
+
+    @Test(arguments: ["", "transformer."])
+    func gpt2HuggingFaceFilesLoad(prefix: String) throws {
+        let directory = temporaryDirectory()
+        try writeHuggingFaceFiles(to: directory, prefix: prefix)
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(LanguageModel.tokenizerFile).path))
+        let loaded = try LanguageModel.load(from: directory, name: "gpt2")
+        let text = "the dog met a cat"
+        #expect(loaded.tokenizer.encode(text) == model.tokenizer.encode(text))
+        #expect(loaded.startToken == model.startToken)
+        let tokens = model.tokenizer.encode(text)
+        #expect(freshLogits(loaded, tokens) == freshLogits(model, tokens))
+        let transcript = Transcript.run(try Stepper(model: loaded, prompt: "", settings: SamplingSettings(), seed: 1), steps: 3)
+        #expect(transcript.contains { $0.hasPrefix("step 3:") })
+    }
+
+    @Test func aDirectoryWithoutATokenizerIsAClearError() throws {
+        let directory = temporaryDirectory()
+        try Checkpoint.save(model.model, to: directory)
+        #expect { try LanguageModel.load(from: directory) } throws: { error in
+            "\(error)".contains("no tokenizer (expected bpe.tokenizer, or GPT-2's vocab.json and merges.txt)")
+        }
+        #expect { try LanguageModel.load(from: directory.appendingPathComponent("missing")) } throws: { error in
+            "\(error)".contains("missing: no such model directory")
+        }
+    }
+
+    @Test func aTruncatedWeightsFileNamesTheFileAndKeepsNothingHalfLoaded() throws {
+        let directory = temporaryDirectory()
+        try model.save(to: directory)
+        let weights = directory.appendingPathComponent(Checkpoint.weightsFile)
+        let data = try Data(contentsOf: weights)
+        try data.prefix(data.count / 2).write(to: weights)
+        #expect { try LanguageModel.load(from: directory) } throws: { error in
+            "\(error)".contains(weights.path)
+        }
+    }
+
+    @Test func aTokenizerLargerThanTheModelIsRefused() throws {
+        let small = GPT(config: GPTConfig(vocabularySize: 100, contextLength: 8, layerCount: 1, headCount: 1, embeddingWidth: 8), seed: 1)
+        #expect { try LanguageModel(name: "odd", model: small, tokenizer: model.tokenizer) } throws: { error in
+            "\(error)".contains("the tokenizer has \(model.tokenizer.vocabularySize) tokens but the model only 100")
+        }
+    }
+
+    @Test func labelsShowNewlinesAndTabsAsArrows() throws {
+        let newline = model.tokenizer.encode("\n")
+        #expect(newline.map(model.label(of:)) == ["↵"])
+        #expect(model.label(of: model.startToken!) == "<|endoftext|>")
+    }
+}
