@@ -98,22 +98,39 @@ public final class Stepper {
 
     /// The likeliest next tokens, ranked by the model.
     public func candidates(_ count: Int = Stepper.listedCandidates) -> [Candidate] {
-        let ranking = Sampling.ranking(step.logits).prefix(count)
-        let probabilities = step.probabilities
-        let sampled = Sampling.distribution(logits: step.logits, settings: settings)
-        return ranking.enumerated().map { index, token in
+        let d = distributions
+        return d.ranking.prefix(count).enumerated().map { index, token in
             Candidate(rank: index + 1, token: token, label: languageModel.label(of: token),
-                      probability: probabilities[token], samplingProbability: sampled[token])
+                      probability: d.model[token], samplingProbability: d.sampling[token])
         }
     }
+
+    /// The ranking, the model's distribution and the sampling distribution of the current step
+    /// under the current settings, computed once (a 50,257-token sort is not free).
+    private var distributions: Distributions {
+        if let cached = cachedDistributions, cached.node == node, cached.settings == settings { return cached }
+        let ranking = Sampling.ranking(step.logits)
+        let computed = Distributions(node: node, settings: settings, ranking: ranking, model: step.probabilities,
+                                     sampling: Sampling.distribution(logits: step.logits, settings: settings, ranking: ranking))
+        cachedDistributions = computed
+        return computed
+    }
+
+    private struct Distributions {
+        let node: Int, settings: SamplingSettings
+        let ranking: [Int], model: [Float], sampling: [Float]
+    }
+    private var cachedDistributions: Distributions?
 
     public func perform(_ action: Action) {
         switch action {
         case .sample:
-            let token = Sampling.sample(logits: step.logits, settings: settings, using: &generator)
+            // As Sampling.sample: greedy at temperature 0, else a draw from the distribution.
+            let d = distributions
+            let token = settings.temperature <= 0 ? d.ranking[0] : Sampling.draw(from: d.sampling, using: &generator)
             take(token, how: "sampled")
         case .greedy:
-            take(Sampling.ranking(step.logits)[0], how: "greedy")
+            take(distributions.ranking[0], how: "greedy")
         case .choose(let rank):
             let listed = candidates()
             guard rank >= 1 && rank <= listed.count else { message = "there is no candidate \(rank)"; return }
@@ -136,10 +153,9 @@ public final class Stepper {
 
     /// Reads `token` as the next one of the context.
     private func take(_ token: Int, how: String) {
-        let candidate = candidates(max(Stepper.listedCandidates, 1)).first { $0.token == token }
-        let probability = step.probabilities[token]
-        let sampling = Sampling.distribution(logits: step.logits, settings: settings)[token]
-        let rank = candidate?.rank ?? (Sampling.ranking(step.logits).firstIndex(of: token)! + 1)
+        let d = distributions
+        let probability = d.model[token], sampling = d.sampling[token]
+        let rank = d.ranking.firstIndex(of: token)! + 1
         let droppedBefore = droppedTokens
         node = tree.child(of: node, token: token, label: languageModel.label(of: token), probability: probability, how: how)
         step = session.feed(Int32(token))

@@ -24,8 +24,13 @@ public enum Transcript {
             if stepper.message.contains("context full") { line += " · context full: oldest token dropped" }
             lines.append(line)
         }
-        let text = (try? model.tokenizer.decode(stepper.contextTokens)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        lines.append("text: " + text.debugDescription)
+        lines.append(text(of: stepper))
         return lines
+    }
+
+    /// The context as one line of text (invalid UTF-8 from partial tokens shows as �).
+    public static func text(of stepper: Stepper) -> String {
+        let bytes = (try? stepper.languageModel.tokenizer.decode(stepper.contextTokens)) ?? []
+        return "text: " + String(decoding: bytes, as: UTF8.self).debugDescription
     }
 }

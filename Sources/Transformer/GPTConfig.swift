@@ -23,6 +23,14 @@ public struct GPTConfig: Equatable, Sendable {
         GPTConfig(vocabularySize: vocabularySize, contextLength: 64, layerCount: 4, headCount: 4, embeddingWidth: 128)
     }
 
+    /// The course's model: small enough to pretrain in minutes on two cores, large enough
+    /// for the behaviours the lessons measure (induction heads need two layers and a context
+    /// longer than the repeated sequence).
+    public static let course = GPTConfig(vocabularySize: 2048, contextLength: 128, layerCount: 4, headCount: 4, embeddingWidth: 128)
+
+    /// "4L 4H 128C, T 128, V 2048".
+    public var summary: String { "\(layerCount)L \(headCount)H \(embeddingWidth)C, T \(contextLength), V \(vocabularySize)" }
+
     /// GPT-2 small (124M parameters).
     public static let gpt2Small = GPTConfig(vocabularySize: 50257, contextLength: 1024, layerCount: 12, headCount: 12, embeddingWidth: 768)
 

@@ -38,8 +38,13 @@ public enum Sampling {
 
     /// The distribution sampled from under `settings`: zero outside the kept tokens, summing to 1.
     public static func distribution(logits: [Float], settings: SamplingSettings) -> [Float] {
+        distribution(logits: logits, settings: settings, ranking: ranking(logits))
+    }
+
+    /// The same, given `ranking(logits)` already computed (sorting a large vocabulary costs
+    /// more than the rest).
+    public static func distribution(logits: [Float], settings: SamplingSettings, ranking order: [Int]) -> [Float] {
         precondition(!logits.isEmpty, "no logits to sample from")
-        let order = ranking(logits)
         if settings.temperature <= 0 {
             var oneHot = [Float](repeating: 0, count: logits.count)
             oneHot[order[0]] = 1

@@ -6,6 +6,7 @@ import ArgumentParser
 import Autograd
 import COpenBLAS
 import Foundation
+import Stepper
 import Transformer
 
 struct Bench: ParsableCommand {
@@ -36,6 +37,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Benchmark the BPE tokenizer instead (on --text FILE, or a generated text).")
     var tokenizer = false
 
+    @Flag(help: "Time the stepper's steps (course-sized model and GPT-2 124M's shape) instead.")
+    var stepper = false
+
     @Flag(help: "Time figure rendering (a 64×64 heatmap, a 4×2,000-point line chart) instead.")
     var figures = false
 
@@ -44,6 +48,11 @@ struct Bench: ParsableCommand {
     }
 
     mutating func run() throws {
+        if stepper {
+            try StepperBenchmark.run(shapes: [("course model shape (\(GPTConfig.course.summary))", .course)]
+                                     + (skipGPT2 ? [] : [("GPT-2 124M shape (12L 12H 768C, V 50257)", .gpt2Small)]))
+            return
+        }
         if figures {
             try FigureBenchmark.run()
             return

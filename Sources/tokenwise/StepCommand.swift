@@ -1,0 +1,108 @@
+// `tokenwise step`: inference one token at a time, interactive in a terminal, a transcript
+// otherwise, and a self-contained page of the whole session with --html.
+
+import ArgumentParser
+import Foundation
+import Report
+import Stepper
+import Transformer
+
+struct StepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "step",
+        abstract: "Step through inference one token at a time.",
+        discussion: """
+        In a terminal: Enter samples the next token, 1-9 takes a candidate, g greedy, b goes back \
+        (a new branch), t/T temperature, k/K top-k, p/P top-p, a attention, ? help, q quit. \
+        Without a terminal, or with --steps, it prints a transcript of every step (the same for \
+        the same seed). --model is a course stage (base, …) or a model directory: ours, or GPT-2 \
+        124M's Hugging Face files (config.json, model.safetensors, vocab.json, merges.txt).
+
+        Examples:
+          tokenwise step "The capital of"
+          tokenwise step "Once" --steps 40 --temperature 0.8 --top-k 20 --seed 3
+          tokenwise step "Hello" --model ~/gpt2 --html hello.html
+        """)
+
+    @Argument(help: "The prompt (empty: start a document).")
+    var prompt = ""
+
+    @Option(help: "Read the prompt from this file instead.")
+    var promptFile: String?
+
+    @Option(help: "A course stage (base, …) or a model directory.")
+    var model = "base"
+
+    @Option(help: "Sampling temperature (0 = greedy).")
+    var temperature: Float = 1
+
+    @Option(help: "Keep only the k likeliest tokens (0 = all).")
+    var topK = 0
+
+    @Option(help: "Keep the smallest set of likeliest tokens whose probability reaches p (1 = all).")
+    var topP: Float = 1
+
+    @Option(help: "Seed of the sampler.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Sample this many tokens and print a transcript (no interaction).")
+    var steps: Int?
+
+    @Option(help: "Write the whole session as a self-contained page.")
+    var html: String?
+
+    @Option(help: "Where runs, artifacts and published models are kept.")
+    var workspace = ".tokenwise"
+
+    func validate() throws {
+        guard temperature >= 0 && temperature.isFinite else { throw ValidationError("--temperature must be 0 or more, got \(temperature)") }
+        guard topK >= 0 else { throw ValidationError("--top-k must be 0 (all) or more, got \(topK)") }
+        guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1], got \(topP)") }
+        if let steps, steps < 0 { throw ValidationError("--steps must be 0 or more, got \(steps)") }
+    }
+
+    func run() throws {
+        let text = try promptText()
+        let catalog = ModelCatalog(directory: URL(fileURLWithPath: workspace).appendingPathComponent("models"))
+        let languageModel: LanguageModel
+        do { languageModel = try catalog.load(model) } catch { throw CommandError("--model \(model): \(error)") }
+        let settings = SamplingSettings(temperature: temperature, topK: topK == 0 ? nil : topK, topP: topP >= 1 ? nil : topP)
+        let stepper: Stepper
+        do { stepper = try Stepper(model: languageModel, prompt: text, settings: settings, seed: seed) } catch {
+            throw CommandError("\(error)")
+        }
+        if steps == nil && RawTerminal.isInteractive {
+            let terminal = RawTerminal()
+            terminal.enter()
+            StepperLoop.run(stepper, screen: {
+                let size = terminal.size
+                return StepperScreen(width: size.width, height: size.height, color: ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+            }, readKeys: terminal.readKeys, draw: terminal.draw)
+            terminal.leave()
+            print(Transcript.text(of: stepper))
+        } else {
+            Transcript.run(stepper, steps: steps ?? 20).forEach { print($0) }
+        }
+        if let html {
+            let url = URL(fileURLWithPath: html)
+            try AtomicFile.write(Data(StepThroughPage.html(stepper.recording).utf8), to: url)
+            print("page: \(url.path)")
+        }
+    }
+
+    /// The prompt's text; bytes that are not UTF-8 are an error, not a replacement character.
+    func promptText() throws -> String {
+        if let promptFile {
+            guard let data = FileManager.default.contents(atPath: promptFile) else {
+                throw CommandError("--prompt-file \(promptFile): cannot be read")
+            }
+            do { return try PromptText.decode(Array(data), source: "--prompt-file \(promptFile)") } catch { throw CommandError("\(error)") }
+        }
+        // The argument parser has already repaired bad bytes: check the raw argument.
+        let raw = (0..<Int(CommandLine.argc)).compactMap { CommandLine.unsafeArgv[$0].map { Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: strlen($0))) } }
+        for bytes in raw where String(decoding: bytes, as: UTF8.self) == prompt && !bytes.isEmpty {
+            do { _ = try PromptText.decode(bytes) } catch { throw CommandError("\(error)") }
+        }
+        return prompt
+    }
+}
