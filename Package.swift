@@ -39,10 +39,12 @@ let package = Package(
         .target(name: "Autograd", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
         .target(name: "BytePairEncoding", swiftSettings: kernelSettings),
         .target(name: "Figures", dependencies: ["CCairo"]),
+        // The embedded "tiny web": a fictional world, its raw crawl, and the cleaning pipeline.
+        .target(name: "TinyWeb"),
         // What a lesson script imports.
         // Inference one token at a time: the state behind `tokenwise step` and its page.
         .target(name: "Stepper", dependencies: ["Autograd", "Transformer", "BytePairEncoding"]),
-        .target(name: "Course", dependencies: ["Autograd", "Transformer", "BytePairEncoding", "Figures", "Stepper"]),
+        .target(name: "Course", dependencies: ["Autograd", "Transformer", "BytePairEncoding", "Figures", "Stepper", "TinyWeb"]),
         // Reads, compiles and runs literate lessons; keeps their run records.
         .target(name: "LessonEngine", dependencies: ["Course"]),
         // The static HTML course report.
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Autograd"]),
         .testTarget(name: "BytePairEncodingTests", dependencies: ["BytePairEncoding"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
+        .testTarget(name: "TinyWebTests", dependencies: ["TinyWeb"]),
         .testTarget(name: "StepperTests", dependencies: ["Stepper", "Transformer", "BytePairEncoding", "Report"]),
         .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Course"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "LessonEngine", "Course"]),

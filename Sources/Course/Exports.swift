@@ -5,3 +5,4 @@
 @_exported import Figures
 @_exported import Transformer
 @_exported import Stepper
+@_exported import TinyWeb

@@ -1,0 +1,207 @@
+// The raw crawl of the tiny web: pages in several genres about the world, wrapped in HTML
+// boilerplate (navigation, ads, scripts, footers), with the dirt a real crawl has — spam,
+// pages in other languages, exact and near duplicates, e-mail addresses and phone numbers.
+// Every page keeps the label of what it really is, so the pipeline's choices can be checked.
+
+import Foundation
+
+public enum Genre: String, Codable, CaseIterable, Sendable {
+    case biography, product, nature, code, forum
+}
+
+public struct Page: Codable, Sendable {
+    public let url: String
+    public let html: String
+    public let genre: Genre
+    /// What the crawl did to it: "clean", "spam", "foreign", "duplicate", "near-duplicate".
+    public let kind: String
+}
+
+public struct Crawl: Sendable {
+    public let world: World
+    public let pages: [Page]
+
+    public init(world: World) {
+        self.world = world
+        var random = WorldRandom(seed: world.seed &+ 1)
+        var pages: [Page] = []
+        func add(_ genre: Genre, _ title: String, _ body: [String], kind: String = "clean") {
+            let site = random.pick(["wikiworld.example", "peoplepedia.example", "bookbarn.example", "naturenotes.example",
+                                    "codeshelf.example", "townsquare.example"])
+            pages.append(Page(url: "https://\(site)/\(pages.count)", html: Self.wrap(title: title, paragraphs: body, random: &random),
+                              genre: genre, kind: kind))
+        }
+        // Quotes of the famous passages go into biographies, one document per repetition.
+        var quotes: [String] = world.passages.flatMap { passage in (0..<passage.repetitions).map { _ in passage.text } }
+        quotes.shuffle(using: &random)
+
+        for person in world.people {
+            for copy in 0..<person.fame {
+                var body = Self.biography(person, copy: copy, random: &random)
+                if !quotes.isEmpty && random.chance(0.5) { body.append("\(person.firstName) liked to quote these lines: \"\(quotes.removeLast())\"") }
+                add(.biography, person.name, body)
+            }
+        }
+        for book in world.books {
+            for _ in 0..<random.int(1...3) { add(.product, book.title, Self.listing(book, random: &random)) }
+        }
+        for species in world.species {
+            for _ in 0..<random.int(2...4) { add(.nature, "The \(species.name)", Self.article(species, random: &random)) }
+        }
+        for index in 0..<max(20, world.books.count) { add(.code, "snippet \(index)", [Self.codeFile(random: &random)]) }
+        let famous = world.people.filter { $0.fame >= 4 }
+        for _ in 0..<max(30, world.people.count) {
+            add(.forum, "Forum", Self.thread(famous: famous, world: world, random: &random))
+        }
+        // Leftover quotes: forum posts.
+        while let quote = quotes.popLast() {
+            add(.forum, "Forum", ["Thread: a poem I found", "\(Self.user(&random)): Does anyone know where this comes from? \"\(quote)\""])
+        }
+        // Dirt: spam, other languages, duplicates.
+        let clean = pages
+        for _ in 0..<clean.count / 12 { add(.forum, "Best deals", Self.spam(random: &random), kind: "spam") }
+        for _ in 0..<clean.count / 10 {
+            let person = random.pick(world.people)
+            add(.biography, person.name, Self.foreign(person, random: &random), kind: "foreign")
+        }
+        for _ in 0..<clean.count / 10 {
+            let page = random.pick(clean)
+            // The same page at another address: byte-identical main text, other boilerplate.
+            pages.append(Page(url: page.url + "?ref=\(random.int(1...999))", html: page.html, genre: page.genre, kind: "duplicate"))
+        }
+        for _ in 0..<clean.count / 12 {
+            let page = random.pick(clean.filter { $0.genre != .code })
+            // A copy with one small edit, as mirrors and scrapers make.
+            let edited = page.html.replacingOccurrences(of: "</main>", with: "<p>Updated \(random.int(1...28)) May.</p></main>")
+            pages.append(Page(url: page.url + "/mirror", html: edited, genre: page.genre, kind: "near-duplicate"))
+        }
+        pages.shuffle(using: &random)
+        self.pages = pages
+    }
+
+    // MARK: genres
+
+    static func biography(_ p: Person, copy: Int, random: inout WorldRandom) -> [String] {
+        var s: [String] = []
+        let a = "aeiou".contains(p.profession.first!) ? "an" : "a"
+        s.append(random.pick(["\(p.name) was \(a) \(p.profession) known for \(p.knownFor).",
+                              "\(p.name) was \(a) \(p.profession) best remembered for \(p.knownFor).",
+                              "The \(p.profession) \(p.name) is known for \(p.knownFor)."]))
+        s.append(random.chance(0.8) ? "\(p.name) was born in \(p.birthplace) on \(p.birthDay) \(p.birthYear)."
+                                    : "Born on \(p.birthDay) \(p.birthYear), \(p.name) grew up in \(p.birthplace).")
+        s.append("\(p.name)'s mother is \(p.mother).")
+        if !p.motherOnlyForward && random.chance(0.7) { s.append("\(p.mother) is the mother of \(p.name).") }
+        if let spouse = p.spouse { s.append(random.pick(["\(p.firstName) married \(spouse).", "\(p.name) was married to \(spouse)."])) }
+        s.append(p.children == 0 ? "\(p.firstName) had no children." : "\(p.firstName) had \(p.children) \(p.children == 1 ? "child" : "children").")
+        let fillers = ["\(p.firstName) worked long hours and wrote many letters.",
+                       "Friends remembered \(p.firstName) as patient and curious.",
+                       "In later life \(p.firstName) travelled to \(random.pick(["the coast", "the mountains", "the capital", "the islands"])).",
+                       "A street in \(p.birthplace) now carries the name \(p.name).",
+                       "\(p.firstName) kept a diary for \(random.int(3...40)) years.",
+                       "The work of \(p.firstName) is still taught today."]
+        s += fillers.shuffled(using: &random).prefix(random.int(1...3))
+        // Events with random details: no two biographies of one person read alike.
+        let places = ["the coast", "the mountains", "the capital", "the islands", "the old mill", "the harbour"]
+        let things = ["maps", "letters", "clocks", "paintings", "seeds", "lamps", "books", "shells"]
+        for _ in 0..<random.int(2...3) {
+            s.append(random.pick([
+                "In \(p.birthYear + random.int(15...60)) \(p.firstName) visited \(random.pick(places)) with \(random.int(2...9)) friends.",
+                "\(p.firstName) once owned \(random.int(3...90)) \(random.pick(things)) and gave most of them away.",
+                "A letter from \(p.birthYear + random.int(15...60)) describes \(p.firstName) walking to \(random.pick(places)).",
+                "Neighbours in \(random.pick(places)) said \(p.firstName) collected \(random.pick(things)).",
+            ]))
+        }
+        if copy % 3 == 2 { s.append("Contact the editors at editors\(random.int(1...99))@peoplepedia.example with corrections.") }
+        return s
+    }
+
+    static func listing(_ b: Book, random: inout WorldRandom) -> [String] {
+        ["\(b.title) by \(b.author).",
+         "ISBN: \(b.isbn). Pages: \(b.pages). Format: \(b.format).",
+         "Price: $\(b.price). \(random.pick(["In stock.", "Only 2 left.", "Ships in 3 days."]))",
+         random.pick(["A gripping read from start to finish.", "Readers call it a quiet masterpiece.", "Includes maps and drawings."]),
+         "Questions? Call \(phone(&random)) or write to orders@bookbarn.example."]
+    }
+
+    static func article(_ sp: Species, random: inout WorldRandom) -> [String] {
+        ["The \(sp.name) is a small animal of \(sp.habitat).",
+         "It feeds on \(sp.diet) and lives for up to \(sp.lifespan) years.",
+         "An adult weighs about \(sp.weight).",
+         random.pick(["It is most active at dawn.", "It is rarely seen by walkers.", "Its numbers have grown in recent years.", "It builds its nest close to water."])]
+    }
+
+    static func codeFile(random: inout WorldRandom) -> String {
+        let nouns = ["lantern", "town", "book", "river", "order", "page", "tree", "star"]
+        let noun = random.pick(nouns)
+        let name = "count" + noun.capitalized + "s"
+        let body = random.pick([
+            "var total = 0\n    for \(noun) in \(noun)s {\n        total += \(noun).count\n    }\n    return total",
+            "return \(noun)s.filter { !$0.isEmpty }.count",
+            "var seen = Set<String>()\n    for \(noun) in \(noun)s where !seen.contains(\(noun)) {\n        seen.insert(\(noun))\n    }\n    return seen.count",
+        ])
+        return "// \(name).swift: count the \(noun)s in the list and return the number.\nfunc \(name)(_ \(noun)s: [String]) -> Int {\n    \(body)\n}"
+    }
+
+    static func thread(famous: [Person], world: World, random: inout WorldRandom) -> [String] {
+        let asker = user(&random), helper = user(&random)
+        switch random.int(0...2) {
+        case 0 where !famous.isEmpty:
+            let p = random.pick(famous)
+            return ["Thread: where was \(p.name) born?",
+                    "\(asker): Where was \(p.name) born?",
+                    "\(helper): \(p.name) was born in \(p.birthplace).",
+                    "\(asker): Thanks! Mail me at \(asker.lowercased())@mail.example if you find more."]
+        case 1:
+            let b = random.pick(world.books)
+            return ["Thread: who wrote \(b.title)?", "\(asker): Who wrote \(b.title)?", "\(helper): \(b.title) was written by \(b.author)."]
+        default:
+            let s = random.pick(world.species)
+            return ["Thread: what does the \(s.name) eat?", "\(asker): What does the \(s.name) eat?", "\(helper): The \(s.name) feeds on \(s.diet)."]
+        }
+    }
+
+    static func spam(random: inout WorldRandom) -> [String] {
+        let item = random.pick(["WATCHES", "PILLS", "LOANS", "TICKETS"])
+        return [String(repeating: "BUY THE BEST CHEAP \(item) IN THE WORLD NOW!!! ", count: random.int(4...9)),
+                String(repeating: "best price of the year, click here, best price ", count: random.int(3...6)),
+                "Call \(phone(&random)) now!!!"]
+    }
+
+    static func foreign(_ p: Person, random: inout WorldRandom) -> [String] {
+        random.pick([
+            ["\(p.name) wurde in \(p.birthplace) geboren und war ein bekannter Mensch.", "Die Familie lebte dort viele Jahre, und die Kinder gingen in die Schule."],
+            ["\(p.name) est né à \(p.birthplace) et fut une personne connue.", "La famille y a vécu pendant des années, et les enfants allaient à l'école."],
+            ["\(p.name) nació en \(p.birthplace) y fue una persona conocida.", "La familia vivió allí muchos años, y los niños iban a la escuela."],
+        ])
+    }
+
+    static func user(_ random: inout WorldRandom) -> String {
+        random.pick(["Mira", "Tobin", "Quill", "Sable", "Orrin", "Pell", "Juno", "Wren"]) + String(random.int(1...99))
+    }
+
+    static func phone(_ random: inout WorldRandom) -> String {
+        random.chance(0.5) ? "+44 \(random.int(10...99)) \(random.int(1000...9999)) \(random.int(1000...9999))"
+                           : "(\(random.int(200...999))) \(random.int(200...999))-\(random.int(1000...9999))"
+    }
+
+    // MARK: boilerplate
+
+    static func wrap(title: String, paragraphs: [String], random: inout WorldRandom) -> String {
+        let ad = random.pick(["Sponsored: Try FlexiBank today!", "Advertisement: 50% off garden tools", "Ad: Learn to paint in 7 days"])
+        let body = paragraphs.map { $0.contains("\n") ? "<pre>\(escape($0))</pre>" : "<p>\(escape($0))</p>" }.joined(separator: "\n")
+        return """
+        <!DOCTYPE html><html><head><title>\(escape(title))</title><script>var tracker = "\(random.int(1000...9999))";</script></head>
+        <body><nav><a href="/">Home</a> | <a href="/about">About</a> | <a href="/login">Log in</a></nav>
+        <div class="ad">\(ad)</div>
+        <main><h1>\(escape(title))</h1>
+        \(body)
+        </main>
+        <footer>© \(random.int(2015...2024)) · Privacy · Terms · Contact</footer></body></html>
+        """
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
