@@ -8,6 +8,8 @@ import Foundation
 public struct Document: Codable, Equatable, Sendable {
     public let text: String
     public let genre: Genre
+
+    public init(text: String, genre: Genre) { self.text = text; self.genre = genre }
 }
 
 public struct FunnelStep: Codable, Sendable {

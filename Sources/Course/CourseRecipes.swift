@@ -1,0 +1,183 @@
+// The course's expensive stages as recipes, shared by every lesson that needs them: the
+// cleaned tiny-web corpus, its tokenizer, and the pretrained base model. Each is a cached
+// `stage`, so any lesson runs on its own, in any order, and a changed setting recomputes only
+// what depends on it. Lesson 4 publishes the base model it trains (workspace/models/base);
+// later lessons and `tokenwise step` read that one, so `run 4 --set layers=6` changes them too.
+
+import Foundation
+
+public enum CourseData {
+    /// The world, its crawl and the cleaned corpus (quick mode: a smaller world).
+    public static func tinyWeb(scale: Double? = nil, seed: UInt64 = 2024) throws -> (world: World, corpus: Corpus) {
+        let scale = scale ?? (isQuick ? 0.3 : 2.5)
+        let world = World(seed: seed, scale: scale)
+        let corpus = try stage("tiny-web", inputs: ["scale": "\(scale)", "seed": "\(seed)"]) { Pipeline.run(Crawl(world: world)) }
+        return (world, corpus)
+    }
+
+    /// The training documents: the tiny web, or the paragraphs of a text file (`--set corpus=PATH`).
+    public static func documents(corpusPath: String) throws -> [Document] {
+        if corpusPath.isEmpty { return try tinyWeb().corpus.documents }
+        guard let data = FileManager.default.contents(atPath: corpusPath) else {
+            throw CourseError("corpus \(corpusPath): cannot be read (no such file, or no permission)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw CourseError("corpus \(corpusPath): is not UTF-8 text") }
+        let paragraphs = text.components(separatedBy: "\n\n").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        guard paragraphs.count >= 10 else { throw CourseError("corpus \(corpusPath): needs at least 10 paragraphs (blank-line separated), found \(paragraphs.count)") }
+        return paragraphs.map { Document(text: $0, genre: .forum) }
+    }
+
+    /// A BPE tokenizer trained on `documents`, with the document separator as a special token.
+    public static func tokenizer(documents: [Document], vocabularySize: Int) throws -> Tokenizer {
+        let text = documents.map(\.text).joined(separator: "\n")
+        return try stage("tokenizer", inputs: ["text": ArtifactStore.hash(text), "vocabulary": "\(vocabularySize)"],
+                         load: { try Tokenizer.load(from: $0.appendingPathComponent("bpe.tokenizer")) },
+                         save: { try $0.save(to: $1.appendingPathComponent("bpe.tokenizer")) },
+                         compute: { try BPETrainer.train(text: text, vocabularySize: vocabularySize, specialTokens: [LanguageModel.documentSeparator]) })
+    }
+
+    /// Every document's tokens followed by the separator, in order.
+    public static func tokens(_ documents: [Document], tokenizer: Tokenizer) -> [Int32] {
+        let separator = Int32(tokenizer.specialTokens[LanguageModel.documentSeparator]!)
+        return documents.flatMap { tokenizer.encode($0.text).map(Int32.init) + [separator] }
+    }
+}
+
+public struct CourseError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// What pretraining produced besides the weights: enough to draw every figure of lesson 4.
+public struct PretrainingHistory: Codable, Sendable {
+    public var losses: [Double] = []
+    public var learningRates: [Double] = []
+    public var evaluations: [EvaluationPoint] = []
+    public var samples: [SamplePoint] = []
+    public var seconds: Double = 0
+    public var tokensPerSecond: Double = 0
+
+    public struct EvaluationPoint: Codable, Sendable { public let step: Int; public let train: Double; public let validation: Double }
+    public struct SamplePoint: Codable, Sendable { public let step: Int; public let text: String }
+}
+
+public struct PretrainingSettings: Codable, Sendable {
+    public var config: GPTConfig
+    public var steps: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var seed: UInt64
+    public var corpusPath: String
+
+    /// The course's default base model (at most six minutes on two cores) and the quick one.
+    public static var standard: PretrainingSettings {
+        isQuick ? PretrainingSettings(config: GPTConfig(vocabularySize: 512, contextLength: 64, layerCount: 2, headCount: 2, embeddingWidth: 64),
+                                      steps: 250, batchSize: 8, learningRate: 3e-3, seed: 1, corpusPath: "")
+                : PretrainingSettings(config: .course, steps: 2400, batchSize: 16, learningRate: 2e-3, seed: 1, corpusPath: "")
+    }
+
+    public init(config: GPTConfig, steps: Int, batchSize: Int, learningRate: Double, seed: UInt64, corpusPath: String) {
+        self.config = config; self.steps = steps; self.batchSize = batchSize
+        self.learningRate = learningRate; self.seed = seed; self.corpusPath = corpusPath
+    }
+}
+
+public struct Pretrained {
+    public let languageModel: LanguageModel
+    public let history: PretrainingHistory
+    public let settings: PretrainingSettings
+}
+
+public enum Pretraining {
+    /// The published base model's name in the workspace (the quick one is kept apart).
+    public static var publishedName: String { isQuick ? "base-quick" : "base" }
+
+    public static var catalog: ModelCatalog {
+        ModelCatalog(directory: LessonContext.artifactDirectory.deletingLastPathComponent().appendingPathComponent("models"))
+    }
+
+    /// The documents split by document: the last 5% are held out for validation.
+    public static func split(_ documents: [Document]) -> (train: [Document], validation: [Document]) {
+        let cut = documents.count - max(1, documents.count / 20)
+        return (Array(documents[..<cut]), Array(documents[cut...]))
+    }
+
+    /// Trains (or loads) the base model for `settings`.
+    public static func run(_ settings: PretrainingSettings) throws -> Pretrained {
+        let documents = try CourseData.documents(corpusPath: settings.corpusPath)
+        let tokenizer = try CourseData.tokenizer(documents: documents, vocabularySize: settings.config.vocabularySize)
+        let inputs = ["settings": String(decoding: try JSONEncoder.sorted.encode(settings), as: UTF8.self),
+                      "documents": ArtifactStore.hash(documents.map(\.text).joined(separator: "\u{1}"))]
+        return try stage("pretrain", inputs: inputs, load: { directory in
+            Pretrained(languageModel: try LanguageModel.load(from: directory, name: "base"),
+                       history: try JSONDecoder().decode(PretrainingHistory.self, from: Data(contentsOf: directory.appendingPathComponent("history.json"))),
+                       settings: settings)
+        }, save: { pretrained, directory in
+            try pretrained.languageModel.save(to: directory)
+            try JSONEncoder.sorted.encode(pretrained.history).write(to: directory.appendingPathComponent("history.json"))
+        }, compute: {
+            try train(settings, documents: documents, tokenizer: tokenizer)
+        })
+    }
+
+    static func train(_ settings: PretrainingSettings, documents: [Document], tokenizer: Tokenizer) throws -> Pretrained {
+        let (trainDocuments, validationDocuments) = split(documents)
+        let trainTokens = CourseData.tokens(trainDocuments, tokenizer: tokenizer)
+        let validationTokens = CourseData.tokens(validationDocuments, tokenizer: tokenizer)
+        let T = settings.config.contextLength, B = settings.batchSize
+        let evaluationSets = ["train": TokenWindows.fixed(8, tokens: trainTokens, batchSize: B, length: T, seed: 11),
+                              "validation": TokenWindows.fixed(8, tokens: validationTokens, batchSize: B, length: T, seed: 12)]
+        let peak = Float(settings.learningRate)
+        let training = TrainingSettings(steps: settings.steps,
+                                        schedule: LearningRateSchedule(peak: peak, minimum: peak / 10, warmupSteps: min(100, settings.steps / 10), decaySteps: settings.steps),
+                                        optimizer: AdamWSettings(weightDecay: 0.1), evaluationInterval: max(1, settings.steps / 12))
+        let model = GPT(config: settings.config, seed: settings.seed)
+        let trainer = Trainer(model: model, settings: training,
+                              batches: TokenWindows(tokens: trainTokens, batchSize: B, length: T, seed: settings.seed + 1),
+                              evaluationSets: evaluationSets)
+        let languageModel = try LanguageModel(name: "base", model: model, tokenizer: tokenizer)
+        var history = PretrainingHistory()
+        let start = Date()
+        trainer.run { event in
+            switch event {
+            case .step(let p):
+                history.losses.append(Double(p.loss))
+                history.learningRates.append(Double(p.learningRate))
+                history.tokensPerSecond = p.tokensPerSecond
+                if p.step % 10 == 0 || p.step == p.totalSteps {
+                    progress("pretraining", step: p.step, of: p.totalSteps, loss: Double(p.loss), tokensPerSecond: p.tokensPerSecond, remainingSeconds: p.remainingSeconds)
+                }
+            case .evaluation(let e):
+                history.evaluations.append(.init(step: e.step, train: Double(e.losses["train"]!), validation: Double(e.losses["validation"]!)))
+                history.samples.append(.init(step: e.step, text: sample(languageModel, seed: UInt64(e.step))))
+            }
+        }
+        history.seconds = Date().timeIntervalSince(start)
+        return Pretrained(languageModel: languageModel, history: history, settings: settings)
+    }
+
+    /// A document dreamed from the separator (temperature 0.8), as text.
+    public static func sample(_ model: LanguageModel, tokens count: Int = 60, seed: UInt64, temperature: Float = 0.8) -> String {
+        let session = InferenceSession(model: model.model)
+        var generator = SeededGenerator(seed: seed)
+        let generated = session.generate(prompt: [Int32(model.startToken!)], count: count,
+                                         settings: SamplingSettings(temperature: temperature), using: &generator)
+        return (try? model.tokenizer.decodeText(generated.map(Int.init))) ?? ""
+    }
+
+    /// The base model lesson 4 published; trained with the standard settings if there is none.
+    public static func publishedBaseModel() throws -> LanguageModel {
+        if let model = try? catalog.load(publishedName) { return model }
+        let pretrained = try run(.standard)
+        try catalog.publish(pretrained.languageModel, as: publishedName)
+        return pretrained.languageModel
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}
