@@ -38,7 +38,12 @@ public struct ModelCatalog {
         try model.save(to: staging)
         let target = location(of: name)
         if FileManager.default.fileExists(atPath: target.path) {
-            _ = try FileManager.default.replaceItemAt(target, withItemAt: staging)
+            // Move the old one aside, the new one in, then delete the old: a reader sees the
+            // old model or the new one, never a mixture.
+            let old = directory.appendingPathComponent(".\(name)-old-\(UUID().uuidString)")
+            try FileManager.default.moveItem(at: target, to: old)
+            try FileManager.default.moveItem(at: staging, to: target)
+            try? FileManager.default.removeItem(at: old)
         } else {
             try FileManager.default.moveItem(at: staging, to: target)
         }
