@@ -1,7 +1,7 @@
 # The README's two commands: `make report` (build and run the main job: the course report)
 # and `make test`. Both install the system libraries first when they are missing (apt-get).
 
-SYSTEM_PACKAGES := libcairo2-dev libopenblas-dev fonts-dejavu-core
+SYSTEM_PACKAGES := libcairo2-dev libopenblas-dev fonts-dejavu-core gzip xz-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: report test bench check-report system-packages
@@ -16,10 +16,12 @@ report: system-packages
 	swift build -c release
 	.build/release/tokenwise report
 
-# The engine tests compile lessons against the library's dynamic product: build it first.
+# The engine tests compile lessons against the library's dynamic product: build it first
+# (the course's lessons train real models, so they run against the release build).
 test: system-packages
 	swift build --product TokenwiseKit
-	swift test
+	swift build -c release --product TokenwiseKit
+	TOKENWISE_COURSE_BUILD_DIR=.build/release swift test
 
 bench: system-packages
 	swift build -c release

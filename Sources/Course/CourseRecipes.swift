@@ -11,7 +11,7 @@ public enum CourseData {
     public static func tinyWeb(scale: Double? = nil, seed: UInt64 = 2024) throws -> (world: World, corpus: Corpus) {
         let scale = scale ?? (isQuick ? 0.3 : 2.5)
         let world = World(seed: seed, scale: scale)
-        let corpus = try stage("tiny-web", inputs: ["scale": "\(scale)", "seed": "\(seed)"]) { Pipeline.run(Crawl(world: world)) }
+        let corpus = try stage("tiny-web", inputs: ["scale": "\(scale)", "seed": "\(seed)", "version": "\(Crawl.version)"]) { Pipeline.run(Crawl(world: world)) }
         return (world, corpus)
     }
 
@@ -73,7 +73,7 @@ public struct PretrainingSettings: Codable, Sendable {
     public static var standard: PretrainingSettings {
         isQuick ? PretrainingSettings(config: GPTConfig(vocabularySize: 512, contextLength: 64, layerCount: 2, headCount: 2, embeddingWidth: 64),
                                       steps: 250, batchSize: 8, learningRate: 3e-3, seed: 1, corpusPath: "")
-                : PretrainingSettings(config: .course, steps: 2400, batchSize: 16, learningRate: 2e-3, seed: 1, corpusPath: "")
+                : PretrainingSettings(config: .course, steps: 2000, batchSize: 16, learningRate: 2e-3, seed: 1, corpusPath: "")
     }
 
     public init(config: GPTConfig, steps: Int, batchSize: Int, learningRate: Double, seed: UInt64, corpusPath: String) {

@@ -46,6 +46,7 @@ public enum LessonContext {
         case .expectation(let e): return "\(e.passed ? "✓" : "✗") \(e.claim) — \(e.measured)"
         case .progress(let p): return "\(p.label) \(p.step)/\(p.total)"
         case .stage(let s): return "stage \(s.name): \(s.outcome.rawValue) (\(String(format: "%.1f", s.seconds)) s)"
+        case .stepThrough(let s): return "[step-through page \(s.name): \(s.recording.frames.count) frames]"
         }
     }
 }
@@ -91,6 +92,11 @@ public func show(_ table: Table) { LessonContext.emit(.table(table)) }
 
 /// Text for the current cell (as `print`, but also under the engine's own formatting).
 public func show(_ text: String) { LessonContext.emit(.text(text)) }
+
+/// Records a stepper session; the report writes it as a step-through page and links it here.
+public func showStepThrough(_ recording: StepRecording, name: String, title: String) {
+    LessonContext.emit(.stepThrough(StepThroughOutput(name: name, title: title, recording: recording)))
+}
 
 /// A key number for the report card.
 public func metric(_ name: String, _ value: Double, unit: String = "") { LessonContext.emit(.metric(Metric(name: name, value: value, unit: unit))) }

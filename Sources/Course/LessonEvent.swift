@@ -4,6 +4,7 @@
 
 import Figures
 import Foundation
+import Stepper
 
 public struct Table: Codable, Equatable, Sendable {
     public var title: String
@@ -55,6 +56,17 @@ public struct StageReport: Codable, Equatable, Sendable {
     }
 }
 
+/// A stepper session the report turns into its own step-through page, linked from the lesson.
+public struct StepThroughOutput: Codable, Equatable, Sendable {
+    public let name: String
+    public let title: String
+    public let recording: StepRecording
+
+    public init(name: String, title: String, recording: StepRecording) {
+        self.name = name; self.title = title; self.recording = recording
+    }
+}
+
 public enum LessonEvent: Codable, Equatable, Sendable {
     case cellBegan(Int)
     case text(String)
@@ -64,6 +76,7 @@ public enum LessonEvent: Codable, Equatable, Sendable {
     case expectation(ExpectationResult)
     case progress(ProgressReport)
     case stage(StageReport)
+    case stepThrough(StepThroughOutput)
 
     public static let marker: Character = "\u{1E}"
 

@@ -89,6 +89,7 @@ struct LessonRunner {
             case .table(let table): append(.table(table))
             case .metric(let metric): append(.metric(metric))
             case .expectation(let expectation): append(.expectation(expectation))
+            case .stepThrough(let output): append(.stepThrough(output))
             case .progress(let progress):
                 listener(.progress(progress))
                 guard cells.indices.contains(current) else { return }

@@ -11,6 +11,7 @@ public enum Output: Codable, Equatable, Sendable {
     case table(Table)
     case metric(Metric)
     case expectation(ExpectationResult)
+    case stepThrough(StepThroughOutput)
     /// The last progress report of a piece of long work in this cell.
     case progress(ProgressReport)
 }

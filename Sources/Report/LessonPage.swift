@@ -84,12 +84,20 @@ struct LessonPage {
             return "<p class=\"metric\"><span class=\"name\">\(HTML.escape(metric.name))</span> <span class=\"value\">\(HTML.escape(Page.number(metric.value)))</span> \(HTML.escape(metric.unit))</p>"
         case .expectation(let e):
             return "<p class=\"expect \(e.passed ? "pass" : "fail")\"><span class=\"badge\">\(e.passed ? "✓ holds" : "✗ does not hold")</span> \(HTML.escape(e.claim)) <span class=\"measured\">\(HTML.escape(e.measured))</span></p>"
+        case .stepThrough(let s):
+            let href = "../steps/" + Self.stepThroughFile(lesson: record.lessonID, name: s.name)
+            return "<p class=\"step-through\"><a href=\"\(HTML.escape(href))\">▶ \(HTML.escape(s.title))</a> — step through this generation token by token (\(s.recording.frames.count) frames)</p>"
         case .progress(let p):
             var text = "\(p.label): \(p.step) of \(p.total)"
             if let loss = p.loss { text += String(format: ", loss %.4f", loss) }
             if let rate = p.tokensPerSecond { text += String(format: ", %.0f tokens/s", rate) }
             return "<p class=\"progress\">\(HTML.escape(text))</p>"
         }
+    }
+
+    /// The file name of a lesson's step-through page inside site/steps/.
+    static func stepThroughFile(lesson: String, name: String) -> String {
+        "\(lesson)-\(name.filter { $0.isLetter || $0.isNumber || $0 == "-" }).html"
     }
 
     func navigationHTML() -> String {

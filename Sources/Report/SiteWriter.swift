@@ -28,6 +28,10 @@ public struct SiteWriter {
         let page = LessonPage(record: record, previous: previous, next: next)
         let url = siteDirectory.appendingPathComponent("lessons").appendingPathComponent("\(record.lessonID).html")
         try AtomicFile.write(Data(page.html().utf8), to: url)
+        for case .stepThrough(let s) in record.cells.flatMap(\.outputs) {
+            let file = siteDirectory.appendingPathComponent("steps").appendingPathComponent(LessonPage.stepThroughFile(lesson: record.lessonID, name: s.name))
+            try AtomicFile.write(Data(StepThroughPage.html(s.recording, title: s.title).utf8), to: file)
+        }
         try writeStylesheet()
         return url
     }

@@ -138,7 +138,7 @@ public enum StepThroughPage {
       // Every head of the layer over the newest 48 positions; the chosen head outlined.
       const heads = f.attention[layer], shown = Math.min(48, weights.length), first = weights.length - shown;
       const cell = 12, left = 40, top = 4, w = left + shown * cell + 4, h = top + heads.length * cell + 4;
-      const svg = el("svg:svg", {viewBox: "0 0 " + w + " " + h, width: Math.min(100, w / 5) + "%", role: "img", "aria-label": "attention heatmap"});
+      const svg = el("svg:svg", {viewBox: "0 0 " + w + " " + h, width: Math.min(520, w * 2.5), role: "img", "aria-label": "attention heatmap"});
       heads.forEach((row, r) => {
         svg.append(el("svg:text", {x: 0, y: top + r * cell + 10, "font-size": 9}, "head " + r));
         for (let j = first; j < row.length; j++) {

@@ -3,14 +3,14 @@
 
 import Transformer
 
-public struct StepRecording: Codable, Sendable {
+public struct StepRecording: Codable, Equatable, Sendable {
     public struct CandidateRecord: Codable, Equatable, Sendable {
         public let label: String
         public let probability: Float
         public let samplingProbability: Float
     }
 
-    public struct Frame: Codable, Sendable {
+    public struct Frame: Codable, Equatable, Sendable {
         /// The tree node (context) this frame shows.
         public let node: Int
         /// prompt, sampled, greedy, chosen, back or settings.

@@ -7,6 +7,21 @@ import Foundation
 
 public enum Genre: String, Codable, CaseIterable, Sendable {
     case biography, product, nature, code, forum
+
+    /// The genre a text reads as, by the phrases each genre's pages use (nil: none of them).
+    /// Used on the model's dreams, where no label exists.
+    public static func guess(_ text: String) -> Genre? {
+        let markers: [(Genre, [String])] = [
+            (.forum, ["Thread:", "Where was", "Who wrote", "What does the", "Thanks!"]),
+            (.code, ["func ", "return ", "-> Int", "    var ", "// count"]),
+            (.product, ["ISBN", "Price: $", "Pages:", "Format:", "Questions? Call"]),
+            (.nature, ["is a small animal", "feeds on", "lives for up to", "An adult weighs"]),
+            (.biography, [" was born in ", "'s mother is", " is known for", " best remembered for", " had no children", " married "]),
+        ]
+        let scores = markers.map { genre, phrases in (genre, phrases.reduce(0) { $0 + text.components(separatedBy: $1).count - 1 }) }
+        guard let best = scores.max(by: { $0.1 < $1.1 }), best.1 > 0 else { return nil }
+        return best.0
+    }
 }
 
 public struct Page: Codable, Sendable {
@@ -18,6 +33,10 @@ public struct Page: Codable, Sendable {
 }
 
 public struct Crawl: Sendable {
+    /// Bumped whenever the world, the pages or the pipeline change what they produce, so
+    /// stored corpora (keyed by it) are rebuilt.
+    public static let version = 2
+
     public let world: World
     public let pages: [Page]
 
@@ -144,7 +163,7 @@ public struct Crawl: Sendable {
 
     static func thread(famous: [Person], world: World, random: inout WorldRandom) -> [String] {
         let asker = user(&random), helper = user(&random)
-        switch random.int(0...2) {
+        switch random.int(0...3) {
         case 0 where !famous.isEmpty:
             let p = random.pick(famous)
             return ["Thread: where was \(p.name) born?",
@@ -154,6 +173,12 @@ public struct Crawl: Sendable {
         case 1:
             let b = random.pick(world.books)
             return ["Thread: who wrote \(b.title)?", "\(asker): Who wrote \(b.title)?", "\(helper): \(b.title) was written by \(b.author)."]
+        case 3:
+            // A reply quoting a list verbatim: text repeated within a document, as the web is
+            // full of (quotes, tags, menus) — what in-context copying is learned from.
+            let words = (0..<random.int(6...14)).map { _ in random.pick(random.chance(0.5) ? world.towns : world.people.map(\.firstName)) }
+            let list = words.joined(separator: " ")
+            return ["Thread: my list", "\(asker): Here is my list: \(list)", "\(helper): Quoting you: \(list)", "\(asker): Thanks!"]
         default:
             let s = random.pick(world.species)
             return ["Thread: what does the \(s.name) eat?", "\(asker): What does the \(s.name) eat?", "\(helper): The \(s.name) feeds on \(s.diet)."]

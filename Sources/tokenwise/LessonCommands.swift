@@ -120,6 +120,7 @@ struct TerminalPrinter {
                 table.rows.forEach { print(row($0)) }
             case .metric(let m): print("  \(m.name): \(m.value)\(m.unit.isEmpty ? "" : " " + m.unit)")
             case .expectation(let e): print("  \(e.passed ? "✓ PASS" : "✗ FAIL")  \(e.claim) — \(e.measured)")
+            case .stepThrough(let s): print("  [step-through page \(s.name): \(s.recording.frames.count) frames]")
             case .progress: break
             }
         case .progress(let p):

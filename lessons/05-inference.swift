@@ -1,0 +1,101 @@
+//: # Inference: one token at a time
+//: A trained model gives, for a context, a probability for every possible next token. To
+//: *generate*, we pick one token from that distribution, append it to the context, and ask
+//: again — one token at a time, each step feeding the last. How we pick matters: always the
+//: likeliest (**greedy**), or a random draw shaped by a **temperature**, cut to the **top k**
+//: tokens or to the smallest set of tokens holding probability **p** (nucleus sampling).
+import Course
+import Foundation
+
+let model = try Pretraining.publishedBaseModel()
+let world = try CourseData.tinyWeb().world
+let famous = world.people.filter { $0.fame >= 16 }
+let prompt = "\(famous.first?.name ?? world.people[0].name) was born in"
+print("model: \(model.model.config.summary), \(model.model.config.parameterCount) parameters")
+
+//: ## Step by step
+//: The stepper's state machine — the same one behind `tokenwise step` — run for eight greedy steps:
+let stepper = try Stepper(model: model, prompt: prompt, settings: .greedy, seed: 1)
+var rows: [[String]] = []
+for _ in 0..<8 {
+    let top = stepper.candidates(3)
+    stepper.perform(.sample)
+    rows.append([Stepper.quoted(stepper.tree.nodes[stepper.node].label)] + top.map { "\(Stepper.quoted($0.label)) \(Stepper.percent($0.probability))" })
+}
+show(Table(title: "Greedy steps after “\(prompt)”", columns: ["picked", "1st candidate", "2nd", "3rd"], rows: rows))
+print(Transcript.text(of: stepper))
+
+//: ## What the settings do to one distribution
+let session = InferenceSession(model: model.model)
+let step = session.feed(model.tokenizer.encode(prompt).map(Int32.init))!
+let ranking = Sampling.ranking(step.logits).prefix(8)
+let settings: [(String, SamplingSettings)] = [("temperature 1", .init()), ("temperature 0.5", .init(temperature: 0.5)), ("temperature 2", .init(temperature: 2)),
+                                              ("top-k 3", .init(topK: 3)), ("top-p 0.9", .init(topP: 0.9)), ("greedy (temperature 0)", .greedy)]
+show(.smallMultiples(SmallMultiples(title: "The next-token distribution after “\(prompt)” under six settings", figures: settings.map { name, s in
+    let d = Sampling.distribution(logits: step.logits, settings: s)
+    return .bar(BarChart(title: name, bars: ranking.map { .init(label: model.label(of: $0), value: Double(d[$0])) }, valueLabel: "p", percent: true))
+}, columns: 3)))
+let greedyMass = Sampling.distribution(logits: step.logits, settings: .greedy)[ranking.first!]
+expect("temperature 0 puts all probability on the likeliest token", greedyMass == 1, measured: "p = \(greedyMass)")
+
+//: ## Temperature against diversity
+//: Dream documents from the separator at several temperatures and count **distinct 2-grams**
+//: (the share of token pairs that are not repeats): low temperature repeats itself, high
+//: temperature wanders.
+let temperatures: [Float] = [0.1, 0.3, 0.5, 0.7, 1.0, 1.3, 1.6]
+let samples = isQuick ? 4 : 8, length = isQuick ? 32 : 48
+func distinctBigrams(_ temperature: Float) -> Double {
+    var pairs: [[Int32]] = []
+    for seed in 0..<samples {
+        let s = InferenceSession(model: model.model)
+        var generator = SeededGenerator(seed: UInt64(seed))
+        let tokens = s.generate(prompt: [Int32(model.startToken!)], count: length, settings: .init(temperature: temperature), using: &generator)
+        pairs += zip(tokens, tokens.dropFirst()).map { [$0, $1] }
+    }
+    return Double(Set(pairs).count) / Double(pairs.count)
+}
+let diversity = temperatures.map(distinctBigrams)
+show(.line(LineChart(title: "Diversity against temperature", xLabel: "temperature", yLabel: "distinct 2-grams / all 2-grams",
+                     series: [.init(name: "\(samples) samples × \(length) tokens", x: temperatures.map(Double.init), y: diversity)])))
+metric("distinct 2-grams at temperature 0.1", diversity.first!)
+metric("distinct 2-grams at temperature 1.6", diversity.last!)
+expect("higher temperature gives more diverse text (distinct 2-grams, 1.6 vs 0.1)", diversity.last!, above: diversity.first!)
+
+//: ## One prompt, several seeds
+//: At temperature 1 each seed takes another path through the same distributions.
+show(Table(title: "“\(prompt)” sampled with five seeds (temperature 1)", columns: ["seed", "continuation"], rows: (1...5).map { seed in
+    let s = InferenceSession(model: model.model)
+    var generator = SeededGenerator(seed: UInt64(seed))
+    let tokens = s.generate(prompt: model.tokenizer.encode(prompt).map(Int32.init), count: 16, settings: .init(), using: &generator)
+    return ["\(seed)", (try? model.tokenizer.decodeText(tokens.map(Int.init))) ?? ""]
+}))
+
+//: ## The tree of possible continuations
+//: Every step branches: here the three likeliest tokens, then the two likeliest after each.
+var nodes: [GraphDiagram.Node] = [.init(id: "root", label: "…born in", highlighted: true)]
+var edges: [GraphDiagram.Edge] = []
+func expand(_ context: [Int], id: String, depth: Int) {
+    guard depth < 2 else { return }
+    let s = InferenceSession(model: model.model)
+    let logits = s.feed(context.map(Int32.init))!.logits
+    let p = Sampling.softmax(logits)
+    for (rank, token) in Sampling.ranking(logits).prefix(depth == 0 ? 3 : 2).enumerated() {
+        let child = "\(id)-\(rank)"
+        nodes.append(.init(id: child, label: "“\(model.label(of: token))” \(Stepper.percent(p[token]))"))
+        edges.append(.init(from: id, to: child))
+        expand(context + [token], id: child, depth: depth + 1)
+    }
+}
+expand(model.tokenizer.encode(prompt), id: "root", depth: 0)
+show(.graph(GraphDiagram(title: "Sampling tree after “\(prompt)”", nodes: nodes, edges: edges, layout: .tree)))
+
+//: ## Step through it yourself
+//: One generation, recorded frame by frame: twelve sampled tokens, a step back, and another
+//: branch. The page shows every frame's candidates, attention and the tree of branches.
+let recorded = try Stepper(model: model, prompt: prompt, settings: .init(temperature: 0.8, topK: 20), seed: 7)
+for _ in 0..<6 { recorded.perform(.sample) }
+recorded.perform(.back)
+recorded.perform(.choose(rank: 2))
+for _ in 0..<6 { recorded.perform(.sample) }
+showStepThrough(recorded.recording, name: "born-in", title: "Step through “\(prompt)…”")
+print("Or in a terminal: tokenwise step \"\(prompt)\" --model \(Pretraining.publishedName)")
