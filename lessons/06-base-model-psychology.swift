@@ -66,27 +66,34 @@ var firstHits = 0, secondHits = 0, predictions = 0
 let layers = model.model.config.layerCount, heads = model.model.config.headCount
 var inductionScore = Array(repeating: Array(repeating: 0.0, count: heads), count: layers)
 var example: (tokens: [Int], attention: [[[[Float]]]])?
+// The two copies sit in the frame of the forum threads that quote lists ("Here is the list …",
+// "Quoting you …"), so the model reads them as the kind of document it knows.
+let opening = model.tokenizer.encode("Thread: my list of names and places\nMira3: Here is the list I made for the trip:"), middle = model.tokenizer.encode("\nPell5: Quoting you for the others:")
 var length = 0
 for _ in 0..<sequences {
     var half: [Int] = []
     while true {
         let next = model.tokenizer.encode(" " + random.pick(wordPool))
-        if 1 + 2 * (half.count + next.count) > model.model.config.contextLength || half.count >= 24 { break }
+        if opening.count + middle.count + 2 * (half.count + next.count) > model.model.config.contextLength || half.count >= 24 { break }
         half += next
     }
     length = half.count
-    let sequence = [model.startToken!] + half + half
+    let firstStart = opening.count, secondStart = opening.count + length + middle.count
+    let sequence = opening + half + middle + half
     let session = InferenceSession(model: model.model)
     var rows: [[[[Float]]]] = []
     for (position, token) in sequence.enumerated() {
         let step = session.feed(Int32(token))
         rows.append(step.attention)
-        guard position + 1 < sequence.count, position >= 1 else { continue }
+        // Predictions of the tokens of each copy after its first (which nothing can predict).
+        guard position + 1 < sequence.count else { continue }
         let hit = Sampling.ranking(step.logits)[0] == sequence[position + 1]
-        if position < length { firstHits += hit ? 1 : 0 } else { secondHits += hit ? 1 : 0; predictions += 1 }
-        // In the second copy, an induction head attends to the token after this one's earlier occurrence.
-        if position > length {
-            for l in 0..<layers { for h in 0..<heads { inductionScore[l][h] += Double(step.attention[l][h][position - length + 1]) } }
+        if position >= firstStart && position < firstStart + length - 1 { firstHits += hit ? 1 : 0 }
+        if position >= secondStart {
+            secondHits += hit ? 1 : 0; predictions += 1
+            // An induction head attends to the token after this one's earlier occurrence.
+            let earlier = position - secondStart + firstStart
+            for l in 0..<layers { for h in 0..<heads { inductionScore[l][h] += Double(step.attention[l][h][earlier + 1]) } }
         }
     }
     if example == nil { example = (sequence, rows) }

@@ -35,7 +35,7 @@ public struct Page: Codable, Sendable {
 public struct Crawl: Sendable {
     /// Bumped whenever the world, the pages or the pipeline change what they produce, so
     /// stored corpora (keyed by it) are rebuilt.
-    public static let version = 2
+    public static let version = 3
 
     public let world: World
     public let pages: [Page]
@@ -178,7 +178,8 @@ public struct Crawl: Sendable {
             // full of (quotes, tags, menus) — what in-context copying is learned from.
             let words = (0..<random.int(6...14)).map { _ in random.pick(random.chance(0.5) ? world.towns : world.people.map(\.firstName)) }
             let list = words.joined(separator: " ")
-            return ["Thread: my list", "\(asker): Here is my list: \(list)", "\(helper): Quoting you: \(list)", "\(asker): Thanks!"]
+            return ["Thread: my list of names and places", "\(asker): Here is the list I made for the trip: \(list)",
+                    "\(helper): Quoting you for the others: \(list)", "\(asker): Thanks, that is the one!"]
         default:
             let s = random.pick(world.species)
             return ["Thread: what does the \(s.name) eat?", "\(asker): What does the \(s.name) eat?", "\(helper): The \(s.name) feeds on \(s.diet)."]

@@ -46,6 +46,8 @@ import Testing
         #expect(!text.contains("<p>") && !text.contains("Home | About") && !text.contains("BUY CHEAP"))
         #expect(!text.contains("@mail.example") && !text.contains("+44 "))
         #expect(!text.contains("wurde") && !text.contains("nació"))
+        // Threads that quote a list verbatim survive every filter (in-context copying is learned from them).
+        #expect(text.contains("Quoting you for the others:"))
         // Biographies survive (only their copies go), so each person's fame stays what it was.
         let biographies = crawl.pages.filter { $0.kind == "clean" && $0.genre == .biography }.count
         let kept = corpus.documents.filter { $0.genre == .biography }.count
