@@ -72,7 +72,7 @@ public struct PretrainingSettings: Codable, Sendable {
     /// The course's default base model (at most six minutes on two cores) and the quick one.
     public static var standard: PretrainingSettings {
         isQuick ? PretrainingSettings(config: GPTConfig(vocabularySize: 512, contextLength: 64, layerCount: 2, headCount: 2, embeddingWidth: 64),
-                                      steps: 250, batchSize: 8, learningRate: 3e-3, seed: 1, corpusPath: "")
+                                      steps: 500, batchSize: 8, learningRate: 3e-3, seed: 1, corpusPath: "")
                 : PretrainingSettings(config: .course, steps: 2000, batchSize: 16, learningRate: 2e-3, seed: 1, corpusPath: "")
     }
 
