@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "BytePairEncodingTests", dependencies: ["BytePairEncoding"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
         .testTarget(name: "TinyWebTests", dependencies: ["TinyWeb"]),
+        .testTarget(name: "CourseTests", dependencies: ["Course"]),
         .testTarget(name: "StepperTests", dependencies: ["Stepper", "Transformer", "BytePairEncoding", "Report"]),
         .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Course"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "LessonEngine", "Course"]),

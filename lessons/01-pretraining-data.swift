@@ -34,7 +34,7 @@ show(Table(title: "Pages in the crawl", columns: ["kind", "pages"], rows: kinds.
 //: words, not mostly repeats, not shouting), **exact deduplication**, **near-duplicate removal**
 //: (MinHash over word 5-grams, Jaccard ≥ 0.7), and **PII scrubbing** (e-mail addresses and phone
 //: numbers replaced by placeholders).
-let corpus = try stage("tiny-web", inputs: ["scale": "\(scale)", "seed": "\(seed)", "version": "\(Crawl.version)"]) { Pipeline.run(crawl) }
+let corpus = try CourseData.tinyWeb(scale: scale, seed: UInt64(seed), crawl: crawl).corpus
 show(.bar(BarChart(title: "Documents kept at each step", bars: corpus.funnel.map { .init(label: $0.name, value: Double($0.documents)) }, valueLabel: "documents")))
 show(.bar(BarChart(title: "Kilobytes kept at each step", bars: corpus.funnel.map { .init(label: $0.name, value: Double($0.bytes) / 1000, highlighted: $0.name == "text extraction") }, valueLabel: "kB")))
 

@@ -70,8 +70,8 @@ func loss(_ model: GPT) -> Double {
     return Double(losses.reduce(0, +)) / Double(losses.count)
 }
 let labels = tokens.map { base.label(of: $0) }
-for (name, model) in [("untrained", untrained), ("trained", base.model)] {
-    let maps = attentionMaps(model)
+let untrainedMaps = attentionMaps(untrained), trainedMaps = attentionMaps(base.model)
+for (name, maps) in [("untrained", untrainedMaps), ("trained", trainedMaps)] {
     let panels = (0..<L).flatMap { l in (0..<config.headCount).map { h in
         Heatmap(title: "layer \(l + 1) head \(h + 1)", values: maps[l][h], rowLabels: labels, columnLabels: labels, maskUpperTriangle: true, minimum: 0, maximum: 1) } }
     show(.heatmapGrid(HeatmapGrid(title: "Attention of the \(name) model (rows: the position looking, columns: where)", panels: panels, columns: config.headCount)))
@@ -82,7 +82,7 @@ func meanEntropy(_ maps: [[[[Double]]]]) -> Double {
         total += -row.prefix(i + 1).filter { $0 > 0 }.reduce(0) { $0 + $1 * log($1) } / log(Double(i + 1)); count += 1 } } }
     return total / count
 }
-let untrainedEntropy = meanEntropy(attentionMaps(untrained)), trainedEntropy = meanEntropy(attentionMaps(base.model))
+let untrainedEntropy = meanEntropy(untrainedMaps), trainedEntropy = meanEntropy(trainedMaps)
 metric("attention entropy, untrained (1 = uniform)", untrainedEntropy)
 metric("attention entropy, trained", trainedEntropy)
 expect("training focuses attention (normalised entropy, trained below untrained)", trainedEntropy, below: untrainedEntropy, "untrained")

@@ -6,27 +6,47 @@
 import Foundation
 
 public enum ModelProbes {
-    /// Σ log p(continuation | context), in nats. The context is cut to the model's window.
-    public static func logProbability(_ model: LanguageModel, context: [Int], continuation: [Int]) -> Double {
+    /// Σ log p(continuation | context), in nats, for each continuation. The context is read
+    /// once; each continuation is read after it and then taken back (the KV cache's rewind).
+    /// Where context and continuation overflow the window, the context is cut to fit.
+    public static func logProbabilities(_ model: LanguageModel, context: [Int], continuations: [[Int]]) -> [Double] {
         let window = model.model.config.contextLength
-        let all = Array((context + continuation).suffix(window))
-        let start = all.count - continuation.count
-        precondition(start >= 1, "the context must leave room for at least one token")
         let session = InferenceSession(model: model.model)
-        var total = 0.0
-        var logits = session.feed(all[..<start].map(Int32.init))!.logits
-        for (offset, token) in all[start...].enumerated() {
-            total += log(Double(Sampling.softmax(logits)[token]))
-            if start + offset + 1 < all.count { logits = session.feed(Int32(token)).logits }
+        var contextStep: Step?
+        return continuations.map { continuation in
+            precondition(!continuation.isEmpty, "an empty continuation has no probability to measure")
+            let fits = context.count + continuation.count <= window
+            let start: Step
+            if fits, let step = contextStep {
+                start = step
+            } else {
+                let kept = context.suffix(fits ? window : window - continuation.count)
+                precondition(!kept.isEmpty, "the context must leave room for at least one token")
+                session.reset()
+                start = session.feed(kept.map(Int32.init))!
+                if fits { contextStep = start }
+            }
+            var logits = start.logits, total = 0.0
+            for (offset, token) in continuation.enumerated() {
+                total += log(Double(Sampling.softmax(logits)[token]))
+                if offset + 1 < continuation.count { logits = session.feed(Int32(token)).logits }
+            }
+            session.rewind(continuation.count - 1)
+            if !fits { contextStep = nil }
+            return total
         }
-        return total
+    }
+
+    /// Σ log p(continuation | context), in nats.
+    public static func logProbability(_ model: LanguageModel, context: [Int], continuation: [Int]) -> Double {
+        logProbabilities(model, context: context, continuations: [continuation])[0]
     }
 
     /// The index of the option the model finds likeliest after `prompt` (each option is read
     /// as " option", the way it follows a word in running text).
     public static func multipleChoice(_ model: LanguageModel, prompt: String, options: [String]) -> Int {
-        let context = model.tokenizer.encode(prompt)
-        let scores = options.map { logProbability(model, context: context, continuation: model.tokenizer.encode(" " + $0)) }
+        let scores = logProbabilities(model, context: model.tokenizer.encode(prompt),
+                                      continuations: options.map { model.tokenizer.encode(" " + $0) })
         return scores.indices.max { scores[$0] < scores[$1] }!
     }
 

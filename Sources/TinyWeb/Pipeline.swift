@@ -43,30 +43,10 @@ public enum Pipeline {
         let extracted = crawl.pages.map { Document(text: extractText(fromHTML: $0.html), genre: $0.genre) }
         record("text extraction", extracted, raw.first.map { "dropped boilerplate such as: " + boilerplateSample($0.text) })
 
-        var removed: String?
-        let english = extracted.filter { doc in
-            let keep = isEnglish(doc.text)
-            if !keep && removed == nil { removed = doc.text }
-            return keep
-        }
-        record("language filter (English)", english, removed)
-
-        removed = nil
-        let good = english.filter { doc in
-            let keep = passesQuality(doc.text)
-            if !keep && removed == nil { removed = doc.text }
-            return keep
-        }
-        record("quality filter", good, removed)
-
-        removed = nil
+        let english = filter(extracted, named: "language filter (English)", record: record) { isEnglish($0.text) }
+        let good = filter(english, named: "quality filter", record: record) { passesQuality($0.text) }
         var seen = Set<String>()
-        let unique = good.filter { doc in
-            let keep = seen.insert(doc.text).inserted
-            if !keep && removed == nil { removed = doc.text }
-            return keep
-        }
-        record("exact deduplication", unique, removed)
+        let unique = filter(good, named: "exact deduplication", record: record) { seen.insert($0.text).inserted }
 
         let (distinct, nearExample) = removeNearDuplicates(unique)
         record("near-duplicate removal (MinHash)", distinct, nearExample)
@@ -79,6 +59,19 @@ public enum Pipeline {
         }
         record("PII scrubbing", scrubbed, scrubbedExample.map { "after: " + $0 })
         return Corpus(documents: scrubbed, funnel: funnel)
+    }
+
+    /// The documents `keep` accepts, recorded as a funnel step with the first one it dropped.
+    static func filter(_ documents: [Document], named name: String, record: (String, [Document], String?) -> Void,
+                       keep: (Document) -> Bool) -> [Document] {
+        var removed: String?
+        let kept = documents.filter { document in
+            let accepted = keep(document)
+            if !accepted && removed == nil { removed = document.text }
+            return accepted
+        }
+        record(name, kept, removed)
+        return kept
     }
 
     // MARK: text extraction

@@ -20,6 +20,24 @@ import Testing
                                                        "04-training", "05-inference", "06-base-model-psychology"])
     }
 
+    /// Lessons 3, 5 and 6 train the standard base model when lesson 4 has not published one:
+    /// it must be the model lesson 4's defaults describe, or the two would train different models.
+    @Test func lessonFoursDefaultsAreTheStandardPretrainingSettings() throws {
+        let lesson = try #require(Self.lessons.first { $0.id == "04-training" })
+        let declared = Dictionary(uniqueKeysWithValues: lesson.parameters.map { ($0.name, $0) })
+        for quick in [false, true] {
+            let standard = PretrainingSettings.standard(quick: quick)
+            func value(_ name: String) -> String? { quick ? declared[name]?.quickValue ?? declared[name]?.defaultValue : declared[name]?.defaultValue }
+            let c = standard.config
+            let expected: [(String, Double)] = [("layers", Double(c.layerCount)), ("heads", Double(c.headCount)), ("width", Double(c.embeddingWidth)),
+                                                ("context", Double(c.contextLength)), ("vocab_size", Double(c.vocabularySize)),
+                                                ("steps", Double(standard.steps)), ("batch", Double(standard.batchSize)), ("lr", standard.learningRate)]
+            for (name, number) in expected {
+                #expect(value(name).flatMap(Double.init) == number, "lesson 4's \(name)\(quick ? " (quick)" : "") is \(value(name) ?? "missing"), the standard is \(number)")
+            }
+        }
+    }
+
     @Test func everyLessonRunsInQuickModeAndItsClaimsHold() throws {
         var toolchain = try Toolchain.locate()
         if let release = ProcessInfo.processInfo.environment["TOKENWISE_COURSE_BUILD_DIR"] {
