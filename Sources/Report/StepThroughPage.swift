@@ -62,9 +62,10 @@ public enum StepThroughPage {
     .controls input{flex:1}button{font-size:1em;padding:2px 10px}
     .message{font-weight:bold;min-height:1.4em}
     .context{font-family:"DejaVu Sans Mono",monospace;font-size:.95em;line-height:2;word-break:break-all}
-    .context span{padding:2px 0;white-space:pre}.context .a{background:#e6eef7}.context .b{background:#f6e8d8}
+    .context span{padding:2px 0;white-space:pre-wrap}.context .a{background:#e6eef7}.context .b{background:#f6e8d8}
     .context .dropped{opacity:.45}.context .newest{outline:2px solid #d55e00}
-    .columns{display:grid;grid-template-columns:1fr 1fr;gap:24px}
+    .columns{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:24px}
+    #heatmap svg{max-width:100%;height:auto}
     @media (max-width:800px){.columns{grid-template-columns:1fr}}
     .tree ul{list-style:none;margin:0;padding-left:18px;border-left:1px dotted #bbb}
     .tree>ul{border:0;padding:0}.tree li{margin:2px 0}
@@ -140,7 +141,7 @@ public enum StepThroughPage {
       const cell = 12, left = 40, top = 4, w = left + shown * cell + 4, h = top + heads.length * cell + 4;
       const svg = el("svg:svg", {viewBox: "0 0 " + w + " " + h, width: Math.min(520, w * 2.5), role: "img", "aria-label": "attention heatmap"});
       heads.forEach((row, r) => {
-        svg.append(el("svg:text", {x: 0, y: top + r * cell + 10, "font-size": 9}, "head " + r));
+        svg.append(el("svg:text", {x: 0, y: top + r * cell + 10, style: "font-size:9px"}, "head " + r));
         for (let j = first; j < row.length; j++) {
           const rect = el("svg:rect", {x: left + (j - first) * cell, y: top + r * cell, width: cell - 1, height: cell - 1, fill: heat(row[j])});
           rect.append(el("svg:title", {}, "head " + r + " → " + labels[j] + ": " + row[j].toFixed(3)));
