@@ -33,7 +33,7 @@ let settings: [(String, SamplingSettings)] = [("temperature 1", .init()), ("temp
                                               ("top-k 3", .init(topK: 3)), ("top-p 0.9", .init(topP: 0.9)), ("greedy (temperature 0)", .greedy)]
 show(.smallMultiples(SmallMultiples(title: "The next-token distribution after “\(prompt)” under six settings", figures: settings.map { name, s in
     let d = Sampling.distribution(logits: step.logits, settings: s)
-    return .bar(BarChart(title: name, bars: ranking.map { .init(label: model.label(of: $0), value: Double(d[$0])) }, valueLabel: "p", percent: true))
+    return .bar(BarChart(title: name, bars: ranking.map { .init(label: model.label(of: $0), value: Double(d[$0])) }, valueLabel: "p", percent: true, tokenLabels: true))
 }, columns: 3)))
 let greedyMass = Sampling.distribution(logits: step.logits, settings: .greedy)[ranking.first!]
 expect("temperature 0 puts all probability on the likeliest token", greedyMass == 1, measured: "p = \(greedyMass)")

@@ -37,7 +37,7 @@ claim("dreamed genres follow the corpus (1 − total variation distance)", 1 - d
 show(Table(title: "Three dreams", columns: ["dream"], rows: dreams.prefix(3).map { [$0.replacingOccurrences(of: "\n", with: " ⏎ ")] }))
 
 //: ## Regurgitation
-//: Some passages were quoted in 1 document, others in 2, 4 … 32. Prompted with a passage's first
+//: Some passages were quoted in 1 document, others in 2, 4 … 64. Prompted with a passage's first
 //: five words, does the model recite the rest? Memorisation grows with repetition.
 var recited: [Int: [Double]] = [:]
 for passage in world.passages {
@@ -52,60 +52,70 @@ let meanRecited = tiers.map { (recited[$0] ?? [0]).reduce(0, +) / Double(max(rec
 show(.line(LineChart(title: "Verbatim recitation against repetitions", xLabel: "documents quoting the passage", yLabel: "words recited verbatim (of 25)",
                      series: [.init(name: "mean over 3 passages", x: tiers.map(Double.init), y: meanRecited)], xScale: .log)))
 metric("words recited, passages seen once", meanRecited.first!)
-metric("words recited, passages seen 32 times", meanRecited.last!)
-claim("recitation grows with repetitions (words, 32× vs 1×)", meanRecited.last!, above: meanRecited.first!, "1×")
+metric("words recited, passages seen \(tiers.last!) times", meanRecited.last!)
+claim("recitation grows with repetitions (words, \(tiers.last!)× vs 1×)", meanRecited.last!, above: meanRecited.first!, "1×")
 
 //: ## In-context learning: copying
 //: A random sequence of words (names and towns of the world, in an order never seen), then the
 //: same sequence again. The first copy is mostly unpredictable; the second can be predicted by
 //: looking back at what followed the same token last time. That is the work of **induction
-//: heads**, found in trained transformers of two layers or more.
-let sequences = isQuick ? 8 : 20
+//: heads**, found in trained transformers of two layers or more. The real web is full of such
+//: repeats (quotes, menus, code); our tiny web's forum threads quote earlier posts word for word,
+//: which is where this model learned it — within minutes, rather than the billions of tokens of
+//: ordinary text it takes large models.
+let lengths = isQuick ? [4, 8, 12] : [4, 8, 16, 24]
+let sequencesPerLength = isQuick ? 4 : 10
 let wordPool = world.towns + world.people.map(\.firstName)
-var firstHits = 0, secondHits = 0, predictions = 0
+var firstHits = Array(repeating: 0, count: lengths.count), secondHits = firstHits, predictions = firstHits
 let layers = model.model.config.layerCount, heads = model.model.config.headCount
 var inductionScore = Array(repeating: Array(repeating: 0.0, count: heads), count: layers)
 var example: (tokens: [Int], attention: [[[[Float]]]])?
 // The two copies sit in the frame of the forum threads that quote lists ("Here is the list …",
-// "Quoting you …"), so the model reads them as the kind of document it knows.
-let opening = model.tokenizer.encode("Thread: my list of names and places\nMira3: Here is the list I made for the trip:"), middle = model.tokenizer.encode("\nPell5: Quoting you for the others:")
-var length = 0
-for _ in 0..<sequences {
-    var half: [Int] = []
-    while true {
-        let next = model.tokenizer.encode(" " + random.pick(wordPool))
-        if opening.count + middle.count + 2 * (half.count + next.count) > model.model.config.contextLength || half.count >= 24 { break }
-        half += next
-    }
-    length = half.count
-    let firstStart = opening.count, secondStart = opening.count + length + middle.count
-    let sequence = opening + half + middle + half
-    let session = InferenceSession(model: model.model)
-    var rows: [[[[Float]]]] = []
-    for (position, token) in sequence.enumerated() {
-        let step = session.feed(Int32(token))
-        rows.append(step.attention)
-        // Predictions of the tokens of each copy after its first (which nothing can predict).
-        guard position + 1 < sequence.count else { continue }
-        let hit = Sampling.ranking(step.logits)[0] == sequence[position + 1]
-        if position >= firstStart && position < firstStart + length - 1 { firstHits += hit ? 1 : 0 }
-        if position >= secondStart {
-            secondHits += hit ? 1 : 0; predictions += 1
-            // An induction head attends to the token after this one's earlier occurrence.
-            let earlier = position - secondStart + firstStart
-            for l in 0..<layers { for h in 0..<heads { inductionScore[l][h] += Double(step.attention[l][h][earlier + 1]) } }
+// "Quoting you …"), from the document separator on, so the model reads them as the kind of
+// document it knows.
+let opening = [model.startToken!] + model.tokenizer.encode("Forum\nThread: my list of names and places\nMira3: Here is the list I made for the trip:"), middle = model.tokenizer.encode("\nPell5: Quoting you for the others:")
+for (index, words) in lengths.enumerated() {
+    for _ in 0..<sequencesPerLength {
+        var half: [Int] = []
+        for _ in 0..<words {
+            let next = model.tokenizer.encode(" " + random.pick(wordPool))
+            if opening.count + middle.count + 2 * (half.count + next.count) > model.model.config.contextLength { break }
+            half += next
         }
+        let firstStart = opening.count, secondStart = opening.count + half.count + middle.count
+        let sequence = opening + half + middle + half
+        let session = InferenceSession(model: model.model)
+        var rows: [[[[Float]]]] = []
+        for (position, token) in sequence.enumerated() {
+            let step = session.feed(Int32(token))
+            rows.append(step.attention)
+            // Predictions of the tokens of each copy after its first (which nothing can predict).
+            guard position + 1 < sequence.count else { continue }
+            let hit = Sampling.ranking(step.logits)[0] == sequence[position + 1]
+            if position >= firstStart && position < firstStart + half.count - 1 { firstHits[index] += hit ? 1 : 0 }
+            if position >= secondStart {
+                secondHits[index] += hit ? 1 : 0; predictions[index] += 1
+                // An induction head attends to the token after this one's earlier occurrence.
+                let earlier = position - secondStart + firstStart
+                for l in 0..<layers { for h in 0..<heads { inductionScore[l][h] += Double(step.attention[l][h][earlier + 1]) } }
+            }
+        }
+        if example == nil && words >= 8 { example = (sequence, rows) }
     }
-    if example == nil { example = (sequence, rows) }
 }
-let firstAccuracy = Double(firstHits) / Double(sequences * (length - 1)), secondAccuracy = Double(secondHits) / Double(predictions)
-show(.bar(BarChart(title: "Next-token accuracy on a random sequence repeated twice", bars: [
-    .init(label: "first copy (unpredictable)", value: firstAccuracy), .init(label: "second copy (copyable)", value: secondAccuracy, highlighted: true)], valueLabel: "accuracy", percent: true)))
-metric("accuracy, first copy", firstAccuracy * 100, unit: "%")
-metric("accuracy, second copy", secondAccuracy * 100, unit: "%")
+// Each copy has as many predictions (all its tokens after the first).
+let firstRates = lengths.indices.map { Double(firstHits[$0]) / Double(predictions[$0]) }, secondRates = lengths.indices.map { Double(secondHits[$0]) / Double(predictions[$0]) }
+let allPredictions = Double(predictions.reduce(0, +))
+let firstAccuracy = Double(firstHits.reduce(0, +)) / allPredictions, secondAccuracy = Double(secondHits.reduce(0, +)) / allPredictions
+show(.line(LineChart(title: "Next-token accuracy on a random sequence repeated twice", xLabel: "words in the sequence", yLabel: "accuracy (greedy next token)",
+                     series: [.init(name: "first copy (unpredictable)", x: lengths.map(Double.init), y: firstRates),
+                              .init(name: "second copy (copyable)", x: lengths.map(Double.init), y: secondRates)])))
+for index in lengths.indices { metric("accuracy on the second copy, \(lengths[index]) words", secondRates[index] * 100, unit: "%") }
+metric("accuracy, first copy (all lengths)", firstAccuracy * 100, unit: "%")
+metric("accuracy, second copy (all lengths)", secondAccuracy * 100, unit: "%")
 claim("copying works in context (accuracy, second copy − first copy)", secondAccuracy - firstAccuracy, above: 0.3)
 let best = (0..<layers).flatMap { l in (0..<heads).map { (l, $0) } }.max { inductionScore[$0.0][$0.1] < inductionScore[$1.0][$1.1] }!
-let perQuery = inductionScore[best.0][best.1] / Double(sequences * (length - 1))
+let perQuery = inductionScore[best.0][best.1] / allPredictions
 metric("induction score of layer \(best.0 + 1) head \(best.1 + 1) (attention on the earlier next token)", perQuery)
 if let example {
     let n = example.tokens.count
@@ -116,26 +126,40 @@ if let example {
 }
 
 //: ## A conversation-shaped prompt makes a rough assistant
-//: Give a base model an instruction and it continues *a document that contains an instruction*
-//: — nothing in its training text follows a request with its answer. Shape the prompt like the
-//: forum threads it read, and the likeliest continuation is an answer.
+//: Ask a base model a question and it continues *a document that begins with a question*:
+//: whatever such documents hold next — the question again, a biography. Shape the prompt like
+//: the forum threads it read, ending where a reply begins, and the likeliest next line is an
+//: answer. Each format below: does the first line the model writes say where the person was born?
 let asked = Array(world.people.filter { $0.fame >= 8 }.prefix(isQuick ? 10 : 30))
-var bareAnswers = 0, threadAnswers = 0, threadCorrect = 0
+let formats: [(name: String, prompt: (Person) -> String)] = [
+    ("a bare question", { "Where was \($0.name) born?\n" }),
+    ("an instruction", { "Please tell me the birthplace of \($0.name).\n" }),
+    ("a forum thread", { "Thread: where was \($0.name) born?\nJuno7: Where was \($0.name) born?\nWren12:" }),
+]
+var answered = Array(repeating: 0, count: formats.count), correct = Array(repeating: 0, count: formats.count)
 var shown: [[String]] = []
 for person in asked {
-    let bare = ModelProbes.greedy(model, prompt: "Please tell me the birthplace of \(person.name).\n", tokens: 24)
-    let thread = ModelProbes.greedy(model, prompt: "Thread: where was \(person.name) born?\nJuno7: Where was \(person.name) born?\nWren12:", tokens: 24)
-    if bare.contains(" was born in ") { bareAnswers += 1 }
-    if thread.contains(" was born in ") { threadAnswers += 1 }
-    if thread.contains(person.birthplace) { threadCorrect += 1 }
-    if shown.count < 3 { shown.append([person.name, bare.replacingOccurrences(of: "\n", with: " ⏎ "), thread.replacingOccurrences(of: "\n", with: " ⏎ ")]) }
+    let firstLines = formats.map { format in
+        String(ModelProbes.greedy(model, prompt: format.prompt(person), tokens: 24).split(separator: "\n", omittingEmptySubsequences: false)[0])
+    }
+    for (index, line) in firstLines.enumerated() {
+        if line.contains(" born in ") { answered[index] += 1 }
+        if line.contains(" born in \(person.birthplace)") { correct[index] += 1 }
+    }
+    if shown.count < 3 { shown.append([person.name] + firstLines) }
 }
-show(Table(title: "Greedy continuations", columns: ["person", "an instruction", "as a forum thread"], rows: shown))
-let bareRate = Double(bareAnswers) / Double(asked.count), threadRate = Double(threadAnswers) / Double(asked.count)
-metric("answers to the instruction", bareRate * 100, unit: "%")
-metric("answers in the thread format", threadRate * 100, unit: "%")
-metric("correct birthplace in the thread format", Double(threadCorrect) / Double(asked.count) * 100, unit: "%")
-claim("the conversation-shaped prompt answers more often (share, thread − instruction)", threadRate - bareRate, above: 0)
+show(Table(title: "The first line of each greedy continuation", columns: ["person"] + formats.map(\.name), rows: shown))
+let answerRates = answered.map { Double($0) / Double(asked.count) }
+show(.bar(BarChart(title: "First line says where they were born (\(asked.count) people)", bars: formats.indices.map {
+    .init(label: formats[$0].name, value: answerRates[$0], highlighted: $0 == formats.count - 1) }, valueLabel: "share", percent: true)))
+for index in formats.indices {
+    metric("answers in the first line, \(formats[index].name)", answerRates[index] * 100, unit: "%")
+    metric("correct birthplace in the first line, \(formats[index].name)", Double(correct[index]) / Double(asked.count) * 100, unit: "%")
+}
+claim("the conversation-shaped prompt answers more often (share, thread − best other format)", answerRates.last! - answerRates.dropLast().max()!, above: 0)
+//: Answering is not knowing. The thread's format makes the model *answer*; whether the town it
+//: names is right depends on what it remembers — compare the shares of *correct* birthplaces
+//: above. Finetuning on conversations, later in the course, makes the answering form a habit.
 
 //: ## Vague recollection against working memory
 //: Knowledge in the weights is a vague recollection of the training text: good for facts seen
@@ -144,7 +168,7 @@ claim("the conversation-shaped prompt answers more often (share, thread − inst
 let fameTiers = World.fameTiers.map(\.fame)
 var recall: [Int: (without: Double, with: Double)] = [:]
 for fame in fameTiers {
-    let people = Array(world.people.filter { $0.fame == fame }.prefix(isQuick ? 6 : 20))
+    let people = Array(world.people.filter { $0.fame == fame }.prefix(isQuick ? 6 : 50))
     var without = 0, with = 0
     for person in people {
         let options = ([person.birthplace] + world.towns.filter { $0 != person.birthplace }.shuffled(using: &random).prefix(9)).shuffled(using: &random)

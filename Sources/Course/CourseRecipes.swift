@@ -80,7 +80,7 @@ public struct PretrainingSettings: Codable, Sendable {
     public static func standard(quick: Bool) -> PretrainingSettings {
         quick ? PretrainingSettings(config: GPTConfig(vocabularySize: 512, contextLength: 64, layerCount: 2, headCount: 2, embeddingWidth: 64),
                                       steps: 500, batchSize: 8, learningRate: 3e-3, seed: 1, corpusPath: "")
-                : PretrainingSettings(config: .course, steps: 2000, batchSize: 16, learningRate: 2e-3, seed: 1, corpusPath: "")
+                : PretrainingSettings(config: .course, steps: 2000, batchSize: 16, learningRate: 3e-3, seed: 1, corpusPath: "")
     }
 
     public init(config: GPTConfig, steps: Int, batchSize: Int, learningRate: Double, seed: UInt64, corpusPath: String) {

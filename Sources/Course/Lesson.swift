@@ -106,7 +106,7 @@ public func metric(_ name: String, _ value: Double, unit: String = "") { LessonC
 public func expect(_ claim: String, _ measured: Double, below threshold: Double, _ thresholdName: String = "") -> Bool {
     let passed = measured < threshold
     let name = thresholdName.isEmpty ? "" : " (\(thresholdName))"
-    LessonContext.emit(.expectation(ExpectationResult(claim: claim, measured: "\(format(measured)) \(passed ? "<" : "≥") \(format(threshold))\(name)", passed: passed)))
+    LessonContext.emit(.expectation(ExpectationResult(claim: claim, measured: "\(displayNumber(measured)) \(passed ? "<" : "≥") \(displayNumber(threshold))\(name)", passed: passed)))
     return passed
 }
 
@@ -115,7 +115,7 @@ public func expect(_ claim: String, _ measured: Double, below threshold: Double,
 public func expect(_ claim: String, _ measured: Double, above threshold: Double, _ thresholdName: String = "") -> Bool {
     let passed = measured > threshold
     let name = thresholdName.isEmpty ? "" : " (\(thresholdName))"
-    LessonContext.emit(.expectation(ExpectationResult(claim: claim, measured: "\(format(measured)) \(passed ? ">" : "≤") \(format(threshold))\(name)", passed: passed)))
+    LessonContext.emit(.expectation(ExpectationResult(claim: claim, measured: "\(displayNumber(measured)) \(passed ? ">" : "≤") \(displayNumber(threshold))\(name)", passed: passed)))
     return passed
 }
 
@@ -134,8 +134,10 @@ public func progress(_ label: String, step: Int, of total: Int, loss: Double? = 
 /// Called by the instrumented lesson where each prose block begins.
 public func _beginCell(_ index: Int) { LessonContext.emit(.cellBegan(index)) }
 
-/// Four significant digits, plain.
-func format(_ value: Double) -> String {
-    if value == value.rounded() && abs(value) < 1e9 { return String(Int(value)) }
+/// A measured number as people read it: whole numbers whole (14420, not 1.442e+04), the rest
+/// to four significant digits (0.3762, 42.57). Claims and the report both use it.
+public func displayNumber(_ value: Double) -> String {
+    if abs(value) >= 1000 && abs(value) < 1e15 { return String(Int(value.rounded())) }
+    if value == value.rounded() { return String(Int(value)) }
     return String(format: "%.4g", value)
 }

@@ -6,11 +6,14 @@ enum BarChartDrawing {
     static func draw(_ chart: BarChart, in rect: Rect, on canvas: Canvas, theme: Theme) {
         let top = FigureRenderer.drawTitle(chart.title, in: rect, on: canvas, theme: theme)
         let labelStyle = theme.text(12, monospace: true), valueStyle = theme.text(11, muted: true)
-        let labels = chart.bars.map { Labels.token($0.label) }
+        let labels = chart.bars.map { chart.tokenLabels == true ? Labels.token($0.label) : Labels.visible($0.label) }
         let labelWidth = min(200, labels.map { canvas.measure($0, style: labelStyle).width }.max() ?? 0)
         let values = chart.bars.map(\.value)
         let axis = Axis(scale: .linear, values: values, padFraction: 0, includeZero: true)
-        let valueText = { (v: Double) in chart.percent ? String(format: "%.1f%%", v * 100) : Axis.label((v * 1000).rounded() / 1000) }
+        // Values as people read them: 11390 (not 11390.038), 1.392, 42.5%.
+        let valueText = { (v: Double) in
+            chart.percent ? String(format: "%.1f%%", v * 100) : abs(v) >= 100 && abs(v) < 1e15 ? String(Int(v.rounded())) : Axis.label((v * 1000).rounded() / 1000)
+        }
         let valueWidth = values.map { canvas.measure(valueText($0), style: valueStyle).width }.max() ?? 30
         let plotX = rect.x + 16 + labelWidth + 8
         let plotWidth = max(10, rect.maxX - 16 - valueWidth - 8 - plotX)

@@ -126,9 +126,12 @@ public struct BarChart: Codable, Equatable, Sendable {
     public var valueLabel: String
     /// Show values as percentages (probabilities).
     public var percent: Bool
+    /// The labels are tokens: their whitespace is shown ("·" for a space). Nil or false: labels
+    /// as written (categories such as "raw HTML"). Optional so specs stored without it still load.
+    public var tokenLabels: Bool?
 
-    public init(title: String, bars: [Bar], valueLabel: String = "", percent: Bool = false) {
-        self.title = title; self.bars = bars; self.valueLabel = valueLabel; self.percent = percent
+    public init(title: String, bars: [Bar], valueLabel: String = "", percent: Bool = false, tokenLabels: Bool = false) {
+        self.title = title; self.bars = bars; self.valueLabel = valueLabel; self.percent = percent; self.tokenLabels = tokenLabels
     }
 }
 

@@ -12,7 +12,7 @@ public enum FigureGallery {
          ("bar", .bar(BarChart(title: "Next token after “The cat sat on the”", bars: [
              .init(label: " mat", value: 0.412, highlighted: true), .init(label: " floor", value: 0.183), .init(label: " bed", value: 0.094),
              .init(label: " sofa", value: 0.061), .init(label: "\n", value: 0.032), .init(label: " the", value: 0.018)],
-             valueLabel: "probability", percent: true))),
+             valueLabel: "probability", percent: true, tokenLabels: true))),
          ("scatter", .scatter(ScatterPlot(title: "Token embeddings (PCA)", xLabel: "component 1", yLabel: "component 2", points: embeddings()))),
          ("token-strip", .tokenStrip(TokenStrip(title: "A sentence as tokens", tokens: [
              .init(text: "Hello", id: 15496), .init(text: ",", id: 11), .init(text: " world", id: 995), .init(text: "!", id: 0),

@@ -41,7 +41,7 @@ struct IndexPage {
             guard let record = entry.record else { continue }
             body.append("<h3><a href=\"lessons/\(HTML.escape(entry.id)).html\">\(HTML.escape(entry.title))</a></h3>")
             if !record.metrics.isEmpty {
-                let items = record.metrics.map { "<li><span class=\"name\">\(HTML.escape($0.name))</span> <span class=\"value\">\(HTML.escape(Page.number($0.value)))</span> \(HTML.escape($0.unit))</li>" }
+                let items = record.metrics.map { "<li><span class=\"name\">\(HTML.escape($0.name))</span> <span class=\"value\">\(HTML.escape(displayNumber($0.value)))</span> \(HTML.escape($0.unit))</li>" }
                 body.append("<ul class=\"metrics\">\(items.joined())</ul>")
             }
             if !record.expectations.isEmpty {

@@ -81,7 +81,7 @@ struct LessonPage {
             let caption = table.title.isEmpty ? "" : "<caption>\(HTML.escape(table.title))</caption>"
             return "<div class=\"table-wrap\"><table class=\"data\">\(caption)\(head)<tbody>\(rows)</tbody></table></div>"
         case .metric(let metric):
-            return "<p class=\"metric\"><span class=\"name\">\(HTML.escape(metric.name))</span> <span class=\"value\">\(HTML.escape(Page.number(metric.value)))</span> \(HTML.escape(metric.unit))</p>"
+            return "<p class=\"metric\"><span class=\"name\">\(HTML.escape(metric.name))</span> <span class=\"value\">\(HTML.escape(displayNumber(metric.value)))</span> \(HTML.escape(metric.unit))</p>"
         case .expectation(let e):
             return "<p class=\"expect \(e.passed ? "pass" : "fail")\"><span class=\"badge\">\(e.passed ? "✓ holds" : "✗ does not hold")</span> \(HTML.escape(e.claim)) <span class=\"measured\">\(HTML.escape(e.measured))</span></p>"
         case .stepThrough(let s):
@@ -150,8 +150,4 @@ enum Page {
         return String(format: "%d min %02d s", Int(seconds) / 60, Int(seconds) % 60)
     }
 
-    static func number(_ value: Double) -> String {
-        if value == value.rounded() && abs(value) < 1e12 { return String(Int(value)) }
-        return String(format: "%.4g", value)
-    }
 }

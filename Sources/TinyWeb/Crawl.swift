@@ -35,7 +35,7 @@ public struct Page: Codable, Sendable {
 public struct Crawl: Sendable {
     /// Bumped whenever the world, the pages or the pipeline change what they produce, so
     /// stored corpora (keyed by it) are rebuilt.
-    public static let version = 3
+    public static let version = 6
 
     public let world: World
     public let pages: [Page]
@@ -67,10 +67,13 @@ public struct Crawl: Sendable {
         for species in world.species {
             for _ in 0..<random.int(2...4) { add(.nature, "The \(species.name)", Self.article(species, random: &random)) }
         }
-        for index in 0..<max(20, world.books.count) { add(.code, "snippet \(index)", [Self.codeFile(random: &random)]) }
+        for index in 0..<max(20, world.books.count) { add(.code, "snippet \(index)", [Self.codeFile(world: world, random: &random)]) }
         let famous = world.people.filter { $0.fame >= 4 }
         for _ in 0..<max(30, world.people.count) {
             add(.forum, "Forum", Self.thread(famous: famous, world: world, random: &random))
+        }
+        for _ in 0..<max(30, world.people.count * Self.quotingThreadsPerPerson) {
+            add(.forum, "Forum", Self.quotingThread(world: world, random: &random))
         }
         // Leftover quotes: forum posts.
         while let quote = quotes.popLast() {
@@ -135,11 +138,13 @@ public struct Crawl: Sendable {
     }
 
     static func listing(_ b: Book, random: inout WorldRandom) -> [String] {
-        ["\(b.title) by \(b.author).",
-         "ISBN: \(b.isbn). Pages: \(b.pages). Format: \(b.format).",
-         "Price: $\(b.price). \(random.pick(["In stock.", "Only 2 left.", "Ships in 3 days."]))",
-         random.pick(["A gripping read from start to finish.", "Readers call it a quiet masterpiece.", "Includes maps and drawings."]),
-         "Questions? Call \(phone(&random)) or write to orders@bookbarn.example."]
+        // A shop's own item code, printed twice: the page repeats it, nothing else predicts it.
+        let item = World.coinWord(syllables: 2...2, random: &random).uppercased() + "-\(random.int(100...9999))"
+        return ["Item \(item): \(b.title) by \(b.author).",
+                "ISBN: \(b.isbn). Pages: \(b.pages). Format: \(b.format).",
+                "Price: $\(b.price). \(random.pick(["In stock.", "Only 2 left.", "Ships in 3 days."]))",
+                random.pick(["A gripping read from start to finish.", "Readers call it a quiet masterpiece.", "Includes maps and drawings."]),
+                "To order, quote item \(item). Questions? Call \(phone(&random)) or write to orders@bookbarn.example."]
     }
 
     static func article(_ sp: Species, random: inout WorldRandom) -> [String] {
@@ -149,40 +154,79 @@ public struct Crawl: Sendable {
          random.pick(["It is most active at dawn.", "It is rarely seen by walkers.", "Its numbers have grown in recent years.", "It builds its nest close to water."])]
     }
 
-    static func codeFile(random: inout WorldRandom) -> String {
-        let nouns = ["lantern", "town", "book", "river", "order", "page", "tree", "star"]
-        let noun = random.pick(nouns)
-        let name = "count" + noun.capitalized + "s"
+    /// A small source file. Its identifiers are made up per file and each is used several
+    /// times, as in real code: reading them back is copying from the context.
+    static func codeFile(world: World, random: inout WorldRandom) -> String {
+        let noun = random.pick(["lantern", "town", "book", "river", "order", "page", "tree", "star"])
+        func identifier() -> String { World.coinWord(syllables: 1...2, random: &random).lowercased() + noun.capitalized + "s" }
+        let function = random.pick(["count", "tally", "measure"]) + World.coinWord(syllables: 1...2, random: &random) + noun.capitalized + "s"
+        let parameter = identifier(), item = random.pick(["item", "entry", noun, "next"])
+        var argument = identifier()
+        while argument == parameter { argument = identifier() }
         let body = random.pick([
-            "var total = 0\n    for \(noun) in \(noun)s {\n        total += \(noun).count\n    }\n    return total",
-            "return \(noun)s.filter { !$0.isEmpty }.count",
-            "var seen = Set<String>()\n    for \(noun) in \(noun)s where !seen.contains(\(noun)) {\n        seen.insert(\(noun))\n    }\n    return seen.count",
+            "var total = 0\n    for \(item) in \(parameter) {\n        total += \(item).count\n    }\n    return total",
+            "return \(parameter).filter { !$0.isEmpty }.count",
+            "var seen = Set<String>()\n    for \(item) in \(parameter) where !seen.contains(\(item)) {\n        seen.insert(\(item))\n    }\n    return seen.count",
         ])
-        return "// \(name).swift: count the \(noun)s in the list and return the number.\nfunc \(name)(_ \(noun)s: [String]) -> Int {\n    \(body)\n}"
+        let values = (0..<random.int(2...5)).map { _ in "\"\(random.pick(world.towns))\"" }.joined(separator: ", ")
+        return """
+        // \(function).swift: count the \(noun)s in the list and return the number.
+        func \(function)(_ \(parameter): [String]) -> Int {
+            \(body)
+        }
+
+        let \(argument) = [\(values)]
+        print(\(function)(\(argument)))
+        """
     }
 
     static func thread(famous: [Person], world: World, random: inout WorldRandom) -> [String] {
         let asker = user(&random), helper = user(&random)
-        switch random.int(0...3) {
+        switch random.int(0...2) {
         case 0 where !famous.isEmpty:
             let p = random.pick(famous)
-            return ["Thread: where was \(p.name) born?",
-                    "\(asker): Where was \(p.name) born?",
-                    "\(helper): \(p.name) was born in \(p.birthplace).",
-                    "\(asker): Thanks! Mail me at \(asker.lowercased())@mail.example if you find more."]
+            var posts = ["Thread: where was \(p.name) born?",
+                         "\(asker): Where was \(p.name) born?",
+                         "\(helper): \(p.name) was born in \(p.birthplace)."]
+            // Others agree by repeating the answer — as forums do.
+            if random.chance(0.5) {
+                posts.append("\(user(&random)): " + random.pick(["Yes, \(p.name) was born in \(p.birthplace).", "Right, \(p.firstName) was born in \(p.birthplace).",
+                                                                "I checked: \(p.birthplace) is correct."]))
+            }
+            return posts + ["\(asker): Thanks! Mail me at \(asker.lowercased())@mail.example if you find more."]
         case 1:
             let b = random.pick(world.books)
             return ["Thread: who wrote \(b.title)?", "\(asker): Who wrote \(b.title)?", "\(helper): \(b.title) was written by \(b.author)."]
-        case 3:
-            // A reply quoting a list verbatim: text repeated within a document, as the web is
-            // full of (quotes, tags, menus) — what in-context copying is learned from.
-            let words = (0..<random.int(6...14)).map { _ in random.pick(random.chance(0.5) ? world.towns : world.people.map(\.firstName)) }
-            let list = words.joined(separator: " ")
-            return ["Thread: my list of names and places", "\(asker): Here is the list I made for the trip: \(list)",
-                    "\(helper): Quoting you for the others: \(list)", "\(asker): Thanks, that is the one!"]
         default:
             let s = random.pick(world.species)
             return ["Thread: what does the \(s.name) eat?", "\(asker): What does the \(s.name) eat?", "\(helper): The \(s.name) feeds on \(s.diet)."]
+        }
+    }
+
+    /// Forum threads per person of the world that quote an earlier post verbatim.
+    static let quotingThreadsPerPerson = 6
+
+    /// A reply quoting an earlier post word for word: text repeated within a document, as the web
+    /// is full of (quotes, tags, menus). The quoted words are random, so only the page itself can
+    /// predict the copy — this is what in-context copying (induction heads) is learned from.
+    static func quotingThread(world: World, random: inout WorldRandom) -> [String] {
+        let asker = user(&random), helper = user(&random)
+        let pools = [world.towns, world.people.map(\.firstName), World.commonWords, world.species.map(\.name), (1...99).map(String.init)]
+        let pool = random.pick(pools), mixed = random.chance(0.4)
+        let list = (0..<random.int(6...24)).map { _ in random.pick(mixed ? random.pick(pools) : pool) }.joined(separator: " ")
+        switch random.int(0...3) {
+        case 0:
+            return ["Thread: my list of names and places", "\(asker): Here is the list I made for the trip: \(list)",
+                    "\(helper): Quoting you for the others: \(list)", "\(asker): Thanks, that is the one!"]
+        case 1:
+            return ["Thread: the words on the old map", "\(asker): The words written on the back of the map are: \(list)",
+                    "\(helper): I copied them in my notebook as well: \(list)", "\(user(&random)): And it is the same on mine: \(list)"]
+        case 2:
+            return ["Thread: a message for the group", "\(asker): Please pass this on to the others: \(list)",
+                    "\(helper): Passing it on. \(asker) says: \(list)"]
+        default:
+            return ["Thread: checking my notes", "\(asker): My notes from the meeting say \(list).",
+                    "\(helper): Mine say \(list) as well.", "\(asker): Good, then it is settled."]
         }
     }
 

@@ -54,7 +54,10 @@ public enum Pipeline {
         var scrubbedExample: String?
         let scrubbed = distinct.map { doc -> Document in
             let clean = scrubPII(doc.text)
-            if clean != doc.text && scrubbedExample == nil { scrubbedExample = clean }
+            if clean != doc.text && scrubbedExample == nil {
+                // The changed lines only: the placeholders are what a reader should see.
+                scrubbedExample = clean.split(separator: "\n").filter { $0.contains("[email]") || $0.contains("[phone]") }.joined(separator: "\n")
+            }
             return Document(text: clean, genre: doc.genre)
         }
         record("PII scrubbing", scrubbed, scrubbedExample.map { "after: " + $0 })
@@ -98,8 +101,10 @@ public enum Pipeline {
         let decoded = out.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
             .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
             .replacingOccurrences(of: "&amp;", with: "&")
+        // Leading spaces stay: they are code's indentation.
         return decoded.split(separator: "\n", omittingEmptySubsequences: true)
-            .map { $0.trimmingCharacters(in: [" ", "\t"]) }.filter { !$0.isEmpty }.joined(separator: "\n")
+            .map { line in String(line[..<(line.lastIndex { $0 != " " && $0 != "\t" }.map(line.index(after:)) ?? line.startIndex)]) }
+            .filter { !$0.isEmpty }.joined(separator: "\n")
     }
 
     static func removeElements(_ opening: String, closing: String? = nil, from html: String) -> String {

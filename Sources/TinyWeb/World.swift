@@ -75,17 +75,24 @@ public struct World: Sendable {
 
     /// Fame tiers (documents per person) and how many people have each, at scale 1.
     public static let fameTiers: [(fame: Int, people: Int)] = [(0, 40), (1, 60), (2, 50), (4, 40), (8, 40), (16, 30), (32, 20)]
-    public static let passageRepetitions = [1, 2, 4, 8, 16, 32]
+    public static let passageRepetitions = [1, 2, 4, 8, 16, 32, 64]
+
+    /// The words the famous passages are made of (and a pool for other random text).
+    public static let commonWords = ["river", "silver", "lamp", "under", "seven", "winter", "quietly", "stone", "orchard", "falls", "remember",
+                                     "the", "a", "of", "and", "bright", "hollow", "wind", "carries", "old", "names", "across", "salt", "hands"]
+    static let syllables = ["ka", "lo", "mi", "ren", "ta", "vel", "dor", "si", "bra", "nu", "qua", "fen", "zo", "hal", "ri", "mo", "tes", "yu", "gar", "li"]
+
+    /// A capitalised made-up word of a few syllables ("Velsira"): names, towns, identifiers.
+    public static func coinWord(syllables parts: ClosedRange<Int>, random: inout WorldRandom) -> String {
+        let w = (0..<random.int(parts)).map { _ in random.pick(syllables) }.joined()
+        return w.prefix(1).uppercased() + w.dropFirst()
+    }
 
     /// `scale` multiplies the number of people, books and species (quick mode uses 0.3).
     public init(seed: UInt64 = 2024, scale: Double = 1) {
         self.seed = seed
         var random = WorldRandom(seed: seed)
-        let syllables = ["ka", "lo", "mi", "ren", "ta", "vel", "dor", "si", "bra", "nu", "qua", "fen", "zo", "hal", "ri", "mo", "tes", "yu", "gar", "li"]
-        func word(_ parts: ClosedRange<Int>) -> String {
-            let w = (0..<random.int(parts)).map { _ in random.pick(syllables) }.joined()
-            return w.prefix(1).uppercased() + w.dropFirst()
-        }
+        func word(_ parts: ClosedRange<Int>) -> String { Self.coinWord(syllables: parts, random: &random) }
         var used = Set<String>()
         func unique(_ make: () -> String) -> String {
             while true { let w = make(); if used.insert(w).inserted { return w } }
@@ -133,8 +140,7 @@ public struct World: Sendable {
                     weight: "\(random.int(5...900)) grams")
         }
         // Passages of random words: nothing but memory can predict them.
-        let pool = ["river", "silver", "lamp", "under", "seven", "winter", "quietly", "stone", "orchard", "falls", "remember",
-                    "the", "a", "of", "and", "bright", "hollow", "wind", "carries", "old", "names", "across", "salt", "hands"]
+        let pool = Self.commonWords
         passages = Self.passageRepetitions.flatMap { repetitions in
             (0..<3).map { _ in
                 let words = (0..<30).map { _ in random.pick(pool) }.joined(separator: " ")

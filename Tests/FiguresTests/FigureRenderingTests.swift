@@ -61,6 +61,17 @@ import Testing
         #expect(svg.contains("&lt;/script&gt;&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;"))
     }
 
+    @Test func barLabelsShowWhitespaceOnlyWhenTheyAreTokens() throws {
+        let bars: [BarChart.Bar] = [.init(label: "raw HTML", value: 1), .init(label: " the\n", value: 0.5)]
+        let categories = try FigureRenderer.svg(.bar(BarChart(title: "t", bars: bars)))
+        #expect(categories.contains(">raw HTML<") && !categories.contains("raw·HTML"))
+        let tokens = try FigureRenderer.svg(.bar(BarChart(title: "t", bars: bars, tokenLabels: true)))
+        #expect(tokens.contains(">raw·HTML<") && tokens.contains(">·the↵<"))
+        // A spec stored before the field existed still loads (as category labels).
+        let stored = #"{"title":"t","bars":[{"label":"a b","value":1,"highlighted":false}],"valueLabel":"","percent":false}"#
+        #expect(try JSONDecoder().decode(BarChart.self, from: Data(stored.utf8)).tokenLabels == nil)
+    }
+
     @Test func controlCharactersBecomeVisibleEscapes() throws {
         let figure = Figure.tokenStrip(TokenStrip(title: "t", tokens: [.init(text: "a\u{0}b\u{7}", id: 1), .init(text: " \n", id: 2), .init(text: "日本👋🏽", id: 3)]))
         let svg = try FigureRenderer.svg(figure)

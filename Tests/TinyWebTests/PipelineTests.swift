@@ -5,6 +5,8 @@ import Testing
     @Test func extractionDropsBoilerplateAndKeepsParagraphs() {
         let html = #"<html><head><title>T</title><script>var x = "<p>no</p>";</script></head><body><nav><a href="/">Home</a></nav><div class="ad">Buy!</div><main><h1>Title</h1><p>One &amp; two.</p><p>Three &lt;b&gt;</p></main><footer>© 2024</footer></body></html>"#
         #expect(Pipeline.extractText(fromHTML: html) == "Title\nOne & two.\nThree <b>")
+        // Code keeps its indentation; trailing spaces and blank lines go.
+        #expect(Pipeline.extractText(fromHTML: "<main><pre>func f() {  \n    return 1\n   \n}</pre></main>") == "func f() {\n    return 1\n}")
     }
 
     @Test func languageFilterKeepsEnglishAndCode() {
@@ -46,12 +48,21 @@ import Testing
         #expect(!text.contains("<p>") && !text.contains("Home | About") && !text.contains("BUY CHEAP"))
         #expect(!text.contains("@mail.example") && !text.contains("+44 "))
         #expect(!text.contains("wurde") && !text.contains("nació"))
-        // Threads that quote a list verbatim survive every filter (in-context copying is learned from them).
-        #expect(text.contains("Quoting you for the others:"))
+        // Threads that quote a post verbatim survive every filter (in-context copying is learned from them).
+        let frames = ["Quoting you for the others:", "I copied them in my notebook as well:", "Passing it on.", "Mine say "]
+        func quotes(_ text: String) -> Bool { frames.contains { text.contains($0) } }
+        let quoting = crawl.pages.filter { $0.kind == "clean" && quotes($0.html) }.count
+        #expect(quoting >= 30)
+        #expect(corpus.documents.filter { quotes($0.text) }.count >= quoting * 9 / 10)
+        // So do code files, each with its own identifiers (none is a duplicate of another).
+        let code = crawl.pages.filter { $0.kind == "clean" && $0.genre == .code }.count
+        #expect(corpus.documents.filter { $0.genre == .code }.count >= code * 9 / 10)
         // Biographies survive (only their copies go), so each person's fame stays what it was.
         let biographies = crawl.pages.filter { $0.kind == "clean" && $0.genre == .biography }.count
         let kept = corpus.documents.filter { $0.genre == .biography }.count
         #expect(kept >= biographies - biographies / 100 && kept <= biographies)
+        // The PII step's example shows a placeholder, not just the first lines of some page.
+        #expect(corpus.funnel.last!.example.map { $0.contains("[email]") || $0.contains("[phone]") } == true)
         // Every filter removed something (extraction and PII scrubbing change text, not counts).
         let counts = corpus.funnel.map(\.documents)
         #expect(zip(counts[1..<5], counts[2..<6]).allSatisfy { $0 > $1 })
