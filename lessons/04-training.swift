@@ -56,8 +56,8 @@ unigramLoss /= Double(heldOutTokens.count - 1); bigramLoss /= Double(heldOutToke
 let evaluations = history.evaluations
 show(.line(LineChart(title: "Pretraining loss", xLabel: "step", yLabel: "loss (nats per token)",
                      series: [.init(name: "training batches", y: history.losses),
-                              .init(name: "train (evaluation)", x: evaluations.map { Double($0.step) }, y: evaluations.map(\.train)),
-                              .init(name: "validation", x: evaluations.map { Double($0.step) }, y: evaluations.map(\.validation), dashed: true)],
+                              .init(name: "train (evaluation)", x: evaluations.map { Double($0.step) }, y: evaluations.map(\.train), smoothed: false),
+                              .init(name: "validation", x: evaluations.map { Double($0.step) }, y: evaluations.map(\.validation), dashed: true, smoothed: false)],
                      smoothing: 0.9, references: [.init(y: unigramLoss, label: "unigram baseline"), .init(y: bigramLoss, label: "bigram baseline")])))
 let finalValidation = evaluations.last!.validation
 metric("validation loss", finalValidation, unit: "nats/token")

@@ -37,11 +37,15 @@ public struct LineChart: Codable, Equatable, Sendable {
         public var y: [Double]
         /// Draw as a dashed line (e.g. a theoretical curve beside a measured one).
         public var dashed: Bool
-        public init(name: String, x: [Double], y: [Double], dashed: Bool = false) {
-            self.name = name; self.x = x; self.y = y; self.dashed = dashed
+        /// False: drawn as measured even when the chart smooths. Sparse series (an evaluation
+        /// every few hundred steps) would otherwise lag far behind their own points. Nil or
+        /// true: follows the chart. Optional so specs stored without it still load.
+        public var smoothed: Bool?
+        public init(name: String, x: [Double], y: [Double], dashed: Bool = false, smoothed: Bool = true) {
+            self.name = name; self.x = x; self.y = y; self.dashed = dashed; self.smoothed = smoothed
         }
-        public init(name: String, y: [Double], dashed: Bool = false) {
-            self.init(name: name, x: y.indices.map(Double.init), y: y, dashed: dashed)
+        public init(name: String, y: [Double], dashed: Bool = false, smoothed: Bool = true) {
+            self.init(name: name, x: y.indices.map(Double.init), y: y, dashed: dashed, smoothed: smoothed)
         }
     }
 

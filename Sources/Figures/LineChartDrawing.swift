@@ -57,7 +57,7 @@ struct LineChartDrawing {
         for (index, series) in chart.series.enumerated() {
             let color = Palette.series(index, theme: theme)
             let raw = zip(series.x, series.y).map { Point(px($0), py($1)) }
-            if let smoothing = chart.smoothing, smoothing > 0 {
+            if let smoothing = chart.smoothing, smoothing > 0, series.smoothed != false {
                 canvas.polyline(raw, color.withAlpha(0.25), lineWidth: 1, dash: [])
                 let smooth = Self.smoothed(series.y, weight: smoothing)
                 canvas.polyline(zip(series.x, smooth).map { Point(px($0), py($1)) }, color, lineWidth: 2, dash: series.dashed ? [6, 4] : [])

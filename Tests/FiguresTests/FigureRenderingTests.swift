@@ -61,6 +61,16 @@ import Testing
         #expect(svg.contains("&lt;/script&gt;&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;"))
     }
 
+    @Test func sparseSeriesCanOptOutOfSmoothing() throws {
+        func polylines(_ smoothed: Bool) throws -> Int {
+            let chart = LineChart(title: "t", xLabel: "step", yLabel: "loss",
+                                  series: [.init(name: "evaluation", x: [0, 500, 1000], y: [7, 2, 1], smoothed: smoothed)], smoothing: 0.9)
+            return try FigureRenderer.svg(.line(chart)).components(separatedBy: "<polyline").count - 1
+        }
+        // Smoothed: faded raw values and the smoothed line; opted out: the measured values only.
+        #expect(try polylines(true) == polylines(false) + 1)
+    }
+
     @Test func barLabelsShowWhitespaceOnlyWhenTheyAreTokens() throws {
         let bars: [BarChart.Bar] = [.init(label: "raw HTML", value: 1), .init(label: " the\n", value: 0.5)]
         let categories = try FigureRenderer.svg(.bar(BarChart(title: "t", bars: bars)))
