@@ -61,8 +61,8 @@ claim("recitation grows with repetitions (words, \(tiers.last!)× vs 1×)", mean
 //: looking back at what followed the same token last time. That is the work of **induction
 //: heads**, found in trained transformers of two layers or more. The real web is full of such
 //: repeats (quotes, menus, code); our tiny web's forum threads quote earlier posts word for word,
-//: which is where this model learned it — within minutes, rather than the billions of tokens of
-//: ordinary text it takes large models.
+//: which is where this model learned it — within minutes, where the models in which induction
+//: heads were first studied formed them after billions of tokens of ordinary text.
 let lengths = isQuick ? [4, 8, 12] : [4, 8, 16, 24]
 let sequencesPerLength = isQuick ? 4 : 10
 let wordPool = world.towns + world.people.map(\.firstName)
