@@ -5,9 +5,11 @@ import Foundation
 enum BarChartDrawing {
     static func draw(_ chart: BarChart, in rect: Rect, on canvas: Canvas, theme: Theme) {
         let top = FigureRenderer.drawTitle(chart.title, in: rect, on: canvas, theme: theme)
-        let labelStyle = theme.text(12, monospace: true), valueStyle = theme.text(11, muted: true)
-        let labels = chart.bars.map { chart.tokenLabels == true ? Labels.token($0.label) : Labels.visible($0.label) }
-        let labelWidth = min(200, labels.map { canvas.measure($0, style: labelStyle).width }.max() ?? 0)
+        // Tokens in monospace with their whitespace shown; categories ("raw HTML") as plain text.
+        let tokens = chart.tokenLabels == true
+        let labelStyle = theme.text(12, monospace: tokens), valueStyle = theme.text(11, muted: true)
+        let labels = chart.bars.map { tokens ? Labels.token($0.label) : Labels.visible($0.label) }
+        let labelWidth = min(tokens ? 200 : 240, labels.map { canvas.measure($0, style: labelStyle).width }.max() ?? 0)
         let values = chart.bars.map(\.value)
         let axis = Axis(scale: .linear, values: values, padFraction: 0, includeZero: true)
         // Values as people read them: 11390 (not 11390.038), 1.392, 42.5%.
