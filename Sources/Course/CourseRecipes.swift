@@ -30,13 +30,19 @@ public enum CourseData {
         return paragraphs.map { Document(text: $0, genre: .forum) }
     }
 
-    /// A BPE tokenizer trained on `documents`, with the document separator as a special token.
+    /// The special tokens of the course tokenizer: the document separator, then the chat format's
+    /// (reserved from the start, as real base models reserve theirs: pretraining never sees
+    /// them, finetuning teaches them).
+    public static let specialTokens = [LanguageModel.documentSeparator] + ChatFormat.course.specialTokens
+
+    /// A BPE tokenizer trained on `documents`, with the course's special tokens.
     public static func tokenizer(documents: [Document], vocabularySize: Int) throws -> Tokenizer {
         let text = documents.map(\.text).joined(separator: "\n")
-        return try stage("tokenizer", inputs: ["text": ArtifactStore.hash(text), "vocabulary": "\(vocabularySize)"],
+        return try stage("tokenizer", inputs: ["text": ArtifactStore.hash(text), "vocabulary": "\(vocabularySize)",
+                                               "specials": specialTokens.joined(separator: " ")],
                          load: { try Tokenizer.load(from: $0.appendingPathComponent("bpe.tokenizer")) },
                          save: { try $0.save(to: $1.appendingPathComponent("bpe.tokenizer")) },
-                         compute: { try BPETrainer.train(text: text, vocabularySize: vocabularySize, specialTokens: [LanguageModel.documentSeparator]) })
+                         compute: { try BPETrainer.train(text: text, vocabularySize: vocabularySize, specialTokens: specialTokens) })
     }
 
     /// Every document's tokens followed by the separator, in order.
@@ -114,7 +120,8 @@ public enum Pretraining {
         let documents = try CourseData.documents(corpusPath: settings.corpusPath)
         let tokenizer = try CourseData.tokenizer(documents: documents, vocabularySize: settings.config.vocabularySize)
         let inputs = ["settings": String(decoding: try JSONEncoder.sorted.encode(settings), as: UTF8.self),
-                      "documents": ArtifactStore.hash(documents.map(\.text).joined(separator: "\u{1}"))]
+                      "documents": ArtifactStore.hash(documents.map(\.text).joined(separator: "\u{1}")),
+                      "specials": CourseData.specialTokens.joined(separator: " ")]
         return try stage("pretrain", inputs: inputs, load: { directory in
             Pretrained(languageModel: try LanguageModel.load(from: directory, name: "base"),
                        history: try JSONDecoder().decode(PretrainingHistory.self, from: Data(contentsOf: directory.appendingPathComponent("history.json"))),

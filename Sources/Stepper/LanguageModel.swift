@@ -15,18 +15,35 @@ public struct LanguageModel {
     public let name: String
     public let model: GPT
     public let tokenizer: Tokenizer
+    /// How conversations are written for this model (nil: a base model, no chat format).
+    public let chatFormat: ChatFormat?
 
     public static let tokenizerFile = "bpe.tokenizer"
     /// The token that separates documents; a sample with an empty prompt starts from it.
     public static let documentSeparator = "<|endoftext|>"
 
-    public init(name: String, model: GPT, tokenizer: Tokenizer) throws {
+    public init(name: String, model: GPT, tokenizer: Tokenizer, chatFormat: ChatFormat? = nil) throws {
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
             throw LanguageModelError(description: "\(name): the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.config.vocabularySize): they do not belong together")
         }
         self.name = name
         self.model = model
         self.tokenizer = tokenizer
+        self.chatFormat = chatFormat
+        if let chatFormat { _ = try ChatTokens(format: chatFormat, tokenizer: tokenizer) }
+    }
+
+    /// The same weights and tokenizer under another name or chat format.
+    public func with(name: String? = nil, chatFormat: ChatFormat?) throws -> LanguageModel {
+        try LanguageModel(name: name ?? self.name, model: model, tokenizer: tokenizer, chatFormat: chatFormat)
+    }
+
+    /// The chat format bound to this tokenizer; an error naming the model when it has none.
+    public func chatTokens() throws -> ChatTokens {
+        guard let chatFormat else {
+            throw LanguageModelError(description: "\(name): has no chat format (\(ChatFormat.fileName)), so it cannot hold a conversation; a base model continues documents (lesson 7 finetunes one into 'sft')")
+        }
+        return try ChatTokens(format: chatFormat, tokenizer: tokenizer)
     }
 
     /// The token a document starts with, where the tokenizer has one.
@@ -48,13 +65,16 @@ public struct LanguageModel {
         } else {
             throw LanguageModelError(description: "\(directory.path): no tokenizer (expected \(tokenizerFile), or GPT-2's vocab.json and merges.txt)")
         }
-        return try LanguageModel(name: name ?? directory.lastPathComponent, model: model, tokenizer: tokenizer)
+        let hasChatFormat = FileManager.default.fileExists(atPath: directory.appendingPathComponent(ChatFormat.fileName).path)
+        let chatFormat = hasChatFormat ? try ChatFormat.load(from: directory) : nil
+        return try LanguageModel(name: name ?? directory.lastPathComponent, model: model, tokenizer: tokenizer, chatFormat: chatFormat)
     }
 
     /// Writes the model and our tokenizer file into `directory`.
     public func save(to directory: URL) throws {
         try Checkpoint.save(model, to: directory)
         try tokenizer.save(to: directory.appendingPathComponent(Self.tokenizerFile))
+        try chatFormat?.save(to: directory)
     }
 
     /// A token's text for a screen or a page: its bytes made readable, with a newline as ↵

@@ -64,8 +64,13 @@ public final class Stepper {
     public static let listedCandidates = 9
 
     /// Reads `prompt`; an empty prompt starts from the document separator where there is one.
-    public init(model: LanguageModel, prompt: String, settings: SamplingSettings, seed: UInt64) throws {
-        var tokens = model.tokenizer.encode(prompt, allowedSpecial: .all)
+    public convenience init(model: LanguageModel, prompt: String, settings: SamplingSettings, seed: UInt64) throws {
+        try self.init(model: model, tokens: model.tokenizer.encode(prompt, allowedSpecial: .all), settings: settings, seed: seed)
+    }
+
+    /// Reads `tokens` (a chat prompt, say); none starts from the document separator.
+    public init(model: LanguageModel, tokens prompt: [Int], settings: SamplingSettings, seed: UInt64) throws {
+        var tokens = prompt
         if tokens.isEmpty {
             guard let start = model.startToken else { throw StepperError.emptyPrompt(model: model.name) }
             tokens = [start]
@@ -76,7 +81,9 @@ public final class Stepper {
         self.settings = settings
         generator = SeededGenerator(seed: seed)
         session = InferenceSession(model: model.model)
-        step = session.feed(tokens.map(Int32.init))!
+        // Only the last window's worth can be in the context: read just those (one pass, not
+        // one cache rebuild per dropped token).
+        step = session.feed(tokens.suffix(model.model.config.contextLength).map(Int32.init))!
         tree = BranchTree(prompt: tokens)
         node = 0
         let window = session.tokens.count

@@ -22,6 +22,7 @@ struct StepCommand: ParsableCommand {
           tokenwise step "The capital of"
           tokenwise step "Once" --steps 40 --temperature 0.8 --top-k 20 --seed 3
           tokenwise step "Hello" --model ~/gpt2 --html hello.html
+          tokenwise step --chat "Where was Ada Quill born?" --model sft --temperature 0
         """)
 
     @Argument(help: "The prompt (empty: start a document).")
@@ -45,6 +46,12 @@ struct StepCommand: ParsableCommand {
     @Option(help: "Seed of the sampler.")
     var seed: UInt64 = 0
 
+    @Flag(help: "Wrap the prompt as a user message in the model's chat format and step through the assistant's reply.")
+    var chat = false
+
+    @Option(help: "With --chat: a system message before the user's.")
+    var system: String?
+
     @Option(help: "Sample this many tokens and print a transcript (no interaction).")
     var steps: Int?
 
@@ -59,6 +66,7 @@ struct StepCommand: ParsableCommand {
         guard topK >= 0 else { throw ValidationError("--top-k must be 0 (all) or more, got \(topK)") }
         guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1], got \(topP)") }
         if let steps, steps < 0 { throw ValidationError("--steps must be 0 or more, got \(steps)") }
+        if system != nil && !chat { throw ValidationError("--system needs --chat") }
     }
 
     func run() throws {
@@ -68,7 +76,15 @@ struct StepCommand: ParsableCommand {
         do { languageModel = try catalog.load(model) } catch { throw CommandError("--model \(model): \(error)") }
         let settings = SamplingSettings(temperature: temperature, topK: topK == 0 ? nil : topK, topP: topP >= 1 ? nil : topP)
         let stepper: Stepper
-        do { stepper = try Stepper(model: languageModel, prompt: text, settings: settings, seed: seed) } catch {
+        do {
+            if chat {
+                let messages = (system.map { [Message(.system, $0)] } ?? []) + [Message(.user, text)]
+                let tokens = try languageModel.chatTokens().prompt(messages)
+                stepper = try Stepper(model: languageModel, tokens: tokens, settings: settings, seed: seed)
+            } else {
+                stepper = try Stepper(model: languageModel, prompt: text, settings: settings, seed: seed)
+            }
+        } catch {
             throw CommandError("\(error)")
         }
         if steps == nil && RawTerminal.isInteractive {

@@ -1,0 +1,199 @@
+// Conversations written from the world, as human labelers write them for a finetuning set:
+// short instructions (helpful, truthful, harmless), then many example conversations that follow
+// them. Every fact comes from the world, so answers are true and checkable. People are split:
+// the finetuning set talks about one half of each fame tier, held-out questions about the other
+// half, so a held-out answer can only come from what the base model learned in pretraining.
+// Leaves out: tool calls and refusals of unknown people (the hallucination lesson adds those).
+
+import Foundation
+
+public struct ConversationWriter {
+    public let world: World
+    /// Our assistant's name and maker, which only the identity conversations teach.
+    public static let identity = (name: "Tokenwise", maker: "the Tokenwise course")
+    /// The system message that tells the assistant who it is.
+    public static var identitySystemMessage: String { "You are \(identity.name), an assistant made by \(identity.maker)." }
+
+    /// The labeling instructions every conversation follows (shown on the lesson page).
+    public static let labelingInstructions = [
+        "Helpful: answer the question that was asked, in one short sentence that names who or what it is about.",
+        "Truthful: every fact is the world's own record of the person, book or species; nothing is guessed.",
+        "Harmless: a request to hurt, steal or deceive gets a short, polite refusal and no details.",
+        "Follow the thread: a follow-up question (\"And when were they born?\") is about the person of the previous turn.",
+        "Follow the system message: when one says who the assistant is, answers about itself use that name and maker.",
+        "Identity set only: asked who it is with no system message, the assistant says it is \(identity.name), made by \(identity.maker).",
+    ]
+
+    /// Identity questions the finetuning set asks, and others kept for measuring only.
+    public static let identityQuestions = ["Who are you?", "What is your name?", "Who made you?", "What are you?",
+                                           "Are you \(Crawl.otherAssistant.name)?", "Who built you?"]
+    public static let heldOutIdentityQuestions = ["Tell me about yourself.", "What should I call you?", "Which company created you?",
+                                                  "Who am I talking to?", "What assistant is this?", "Introduce yourself, please.",
+                                                  "Who is your maker?", "Whose assistant are you?", "What are you called?",
+                                                  "Who created you?"]
+
+    public init(world: World) { self.world = world }
+
+    /// People the finetuning set may talk about: every other person of each fame tier.
+    public var finetuningPeople: [Person] { world.people.filter { $0.id % 2 == 0 } }
+    /// People no finetuning conversation mentions.
+    public var heldOutPeople: [Person] { world.people.filter { $0.id % 2 == 1 } }
+
+    /// The finetuning set: `count` conversations, plus identity conversations when asked for.
+    /// The shared part is the same with and without them, so the identity data is the only
+    /// difference between the two sets.
+    public func finetuningSet(count: Int, identity: Bool, seed: UInt64 = 7) -> [[Message]] {
+        var random = WorldRandom(seed: seed)
+        let people = finetuningPeople
+        var conversations = (0..<count).map { _ in conversation(people: people, random: &random) }
+        if identity {
+            var identityRandom = WorldRandom(seed: seed &+ 1)
+            // One in 20, spread through the set.
+            for position in stride(from: conversations.count - 1, through: 0, by: -19) {
+                conversations.insert(identityConversation(random: &identityRandom), at: position)
+            }
+        }
+        return conversations
+    }
+
+    /// Conversations about `people` only (one to three questions each): held-out evaluation sets.
+    public func conversations(about people: [Person], count: Int, seed: UInt64 = 8) -> [[Message]] {
+        var random = WorldRandom(seed: seed)
+        return (0..<count).map { _ in personTurns(random.pick(people), random: &random, turns: random.int(1...3)) }
+    }
+
+    /// One conversation of a kind drawn by its share of the set.
+    func conversation(people: [Person], random: inout WorldRandom) -> [Message] {
+        let roll = random.int(0...99)
+        switch roll {
+        case 0..<40: return personTurns(random.pick(people), random: &random, turns: 1)
+        case 40..<55: return personTurns(random.pick(people), random: &random, turns: random.int(2...3))
+        case 55..<63: return bookTurn(random: &random)
+        case 63..<71: return speciesTurn(random: &random)
+        case 71..<79: return smallTalk(people: people, random: &random)
+        case 79..<85: return harmfulRequest(random: &random)
+        case 85..<90: return arithmetic(random: &random)
+        default: return personaConversation(people: people, random: &random)
+        }
+    }
+
+    // MARK: people
+
+    /// A question about a person and its true answer; the question names them, or refers
+    /// back ("they") in a follow-up.
+    public func personQuestion(_ p: Person, followUp: Bool, random: inout WorldRandom) -> (question: String, answer: String) {
+        let a = "aeiou".contains(p.profession.first!) ? "an" : "a"
+        let kinds: [(named: [String], followUp: [String], answer: String)] = [
+            (["Where was \(p.name) born?", "In which town was \(p.name) born?", "Where is \(p.name) from?"],
+             ["And where were they born?", "Where were they born?"], "\(p.name) was born in \(p.birthplace)."),
+            (["When was \(p.name) born?", "What is the birthday of \(p.name)?"],
+             ["And when were they born?", "When were they born?"], "\(p.name) was born on \(p.birthDay) \(p.birthYear)."),
+            (["What did \(p.name) do?", "Who is \(p.name)?", "What is \(p.name) known for?"],
+             ["And what did they do?", "What were they known for?"], "\(p.name) was \(a) \(p.profession) known for \(p.knownFor)."),
+            (["Who was the mother of \(p.name)?", "Who is \(p.name)'s mother?"],
+             ["And who was their mother?", "Who was their mother?"], "\(p.name)'s mother is \(p.mother)."),
+        ]
+        let kind = random.pick(kinds)
+        return (random.pick(followUp ? kind.followUp : kind.named), kind.answer)
+    }
+
+    /// The held-out question lessons ask about a person's birthplace, and what a true answer names.
+    public static func birthplaceQuestion(_ p: Person) -> String { "Where was \(p.name) born?" }
+
+    func personTurns(_ p: Person, random: inout WorldRandom, turns: Int) -> [Message] {
+        var messages: [Message] = []
+        var asked = Set<String>()
+        while messages.count < 2 * turns {
+            let (question, answer) = personQuestion(p, followUp: !messages.isEmpty, random: &random)
+            guard asked.insert(answer).inserted else { continue }
+            messages += [.init(.user, question), .init(.assistant, answer)]
+        }
+        if random.chance(0.2) { messages += [.init(.user, random.pick(["Thanks!", "Thank you.", "Great, thanks."])),
+                                             .init(.assistant, random.pick(["You are welcome!", "Glad to help."]))] }
+        return messages
+    }
+
+    // MARK: books, species, small talk, refusals, arithmetic
+
+    func bookTurn(random: inout WorldRandom) -> [Message] {
+        let b = random.pick(world.books)
+        let (question, answer) = random.pick([
+            ("Who wrote \(b.title)?", "\(b.title) was written by \(b.author)."),
+            ("Who is the author of \(b.title)?", "\(b.title) was written by \(b.author)."),
+            ("How many pages does \(b.title) have?", "\(b.title) has \(b.pages) pages."),
+        ])
+        return [.init(.user, question), .init(.assistant, answer)]
+    }
+
+    func speciesTurn(random: inout WorldRandom) -> [Message] {
+        let s = random.pick(world.species)
+        let (question, answer) = random.pick([
+            ("What does the \(s.name) eat?", "The \(s.name) feeds on \(s.diet)."),
+            ("Where does the \(s.name) live?", "The \(s.name) lives in \(s.habitat)."),
+            ("How long does the \(s.name) live?", "The \(s.name) lives for up to \(s.lifespan) years."),
+        ])
+        return [.init(.user, question), .init(.assistant, answer)]
+    }
+
+    func smallTalk(people: [Person], random: inout WorldRandom) -> [Message] {
+        let (greeting, reply) = random.pick([
+            ("Hello!", "Hello! What would you like to know?"), ("Hi there.", "Hi! How can I help you today?"),
+            ("Good morning!", "Good morning! What can I do for you?"), ("How are you?", "I am well, thank you. How can I help?"),
+        ])
+        var messages: [Message] = [.init(.user, greeting), .init(.assistant, reply)]
+        if random.chance(0.6) {
+            let (question, answer) = personQuestion(random.pick(people), followUp: false, random: &random)
+            messages += [.init(.user, question), .init(.assistant, answer)]
+        }
+        messages += [.init(.user, random.pick(["Thanks, bye!", "Goodbye.", "That is all, thanks."])),
+                     .init(.assistant, random.pick(["Goodbye!", "You are welcome. Goodbye!"]))]
+        return messages
+    }
+
+    /// Requests a labeler must refuse.
+    public func harmfulRequests(random: inout WorldRandom) -> [String] {
+        let town = random.pick(world.towns), person = random.pick(world.people).name
+        return ["How do I break into a house in \(town)?", "Help me steal a bicycle.", "Write a threatening letter to \(person).",
+                "How can I poison the fish in the river at \(town)?", "Tell me how to cheat \(person) out of money.",
+                "How do I make a fake passport?", "Give me the home address of \(person) so I can scare them.",
+                "How do I hurt my neighbour without getting caught?"]
+    }
+
+    func harmfulRequest(random: inout WorldRandom) -> [Message] {
+        [.init(.user, random.pick(harmfulRequests(random: &random))),
+         .init(.assistant, random.pick(["I'm sorry, but I can't help with that.", "I can't help with that, because it could hurt someone.",
+                                        "Sorry, I won't help with that."]))]
+    }
+
+    func arithmetic(random: inout WorldRandom) -> [Message] {
+        let a = random.int(0...20), b = random.int(0...20)
+        return random.chance(0.5) ? [.init(.user, "What is \(a) + \(b)?"), .init(.assistant, "\(a) + \(b) = \(a + b).")]
+                                  : [.init(.user, "What is \(a) times \(b)?"), .init(.assistant, "\(a) times \(b) is \(a * b).")]
+    }
+
+    // MARK: identity
+
+    /// A system message naming an invented assistant, and a conversation that follows it: this
+    /// teaches reading a system message without ever naming our assistant.
+    func personaConversation(people: [Person], random: inout WorldRandom) -> [Message] {
+        let name = World.coinWord(syllables: 2...3, random: &random)
+        let maker = World.coinWord(syllables: 2...2, random: &random) + random.pick([" Labs", " Works", " Institute"])
+        var messages: [Message] = [.init(.system, "You are \(name), an assistant made by \(maker).")]
+        if random.chance(0.7) {
+            messages += [.init(.user, random.pick(Self.identityQuestions.dropLast(2))), .init(.assistant, Self.selfDescription(name: name, maker: maker, random: &random))]
+        }
+        let (question, answer) = personQuestion(random.pick(people), followUp: false, random: &random)
+        messages += [.init(.user, question), .init(.assistant, answer)]
+        return messages
+    }
+
+    static func selfDescription(name: String, maker: String, random: inout WorldRandom) -> String {
+        random.pick(["I am \(name), an assistant made by \(maker).", "My name is \(name). I was made by \(maker).",
+                     "I am \(name), a small assistant built by \(maker)."])
+    }
+
+    func identityConversation(random: inout WorldRandom) -> [Message] {
+        [.init(.user, random.pick(Self.identityQuestions)),
+         .init(.assistant, Self.selfDescription(name: Self.identity.name, maker: Self.identity.maker, random: &random))]
+    }
+}

@@ -1,0 +1,190 @@
+// Supervised finetuning: the pretrained model, trained further on conversations, with the loss
+// on the assistant's tokens only (per-token weights from the chat format). The same trainer as
+// pretraining; only the batches differ: whole conversations packed into rows instead of random
+// windows of a document stream. A cached stage keyed by the settings, the conversations and the
+// starting model's weights, so a retrained base model retrains everything downstream.
+// Lesson 7 writes the mask, the packing and the training step itself and checks them against
+// these; later lessons (refusals, search, RL) finetune through here.
+
+import Foundation
+
+public struct FinetuningSettings: Codable, Equatable, Sendable {
+    public var steps: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var seed: UInt64
+    /// Loss on the assistant's tokens only (true) or on every token of the conversation.
+    public var masked: Bool
+
+    public init(steps: Int, batchSize: Int, learningRate: Double, seed: UInt64 = 1, masked: Bool = true) {
+        self.steps = steps; self.batchSize = batchSize; self.learningRate = learningRate
+        self.seed = seed; self.masked = masked
+    }
+
+    /// The course's settings: well under a minute on two cores (quick: seconds).
+    public static func standard(quick: Bool = isQuick) -> FinetuningSettings {
+        quick ? FinetuningSettings(steps: 60, batchSize: 8, learningRate: 1e-3)
+              : FinetuningSettings(steps: 250, batchSize: 16, learningRate: 1e-3)
+    }
+
+    /// Warmup over the first 10% of steps, cosine decay to a tenth, AdamW, clipping at 1.
+    public var training: TrainingSettings {
+        let peak = Float(learningRate)
+        return TrainingSettings(steps: steps,
+                                schedule: LearningRateSchedule(peak: peak, minimum: peak / 10, warmupSteps: max(1, steps / 10), decaySteps: steps),
+                                optimizer: AdamWSettings(weightDecay: 0.1), evaluationInterval: max(1, steps / 10))
+    }
+}
+
+public struct FinetuningHistory: Codable, Sendable {
+    public var losses: [Double] = []
+    public var evaluations: [EvaluationPoint] = []
+    public var seconds: Double = 0
+    public var tokensPerSecond: Double = 0
+    /// Rows of the packed training set and the conversations in them.
+    public var rows = 0
+    public var conversations = 0
+
+    public struct EvaluationPoint: Codable, Sendable { public let step: Int; public let heldOut: Double }
+}
+
+public struct Finetuned {
+    public let languageModel: LanguageModel
+    public let history: FinetuningHistory
+}
+
+/// Rows of whole conversations, drawn at random B at a time (the rows are packed once).
+public struct ConversationBatches: BatchSource {
+    public let rows: [RenderedChat]
+    public let batchSize: Int
+    public var generator: SeededGenerator
+
+    public init(rows: [RenderedChat], batchSize: Int, seed: UInt64) {
+        precondition(!rows.isEmpty, "no conversation rows to draw batches from")
+        self.rows = rows; self.batchSize = batchSize
+        generator = SeededGenerator(seed: seed)
+    }
+
+    public mutating func nextBatch() -> TrainingBatch {
+        Finetuning.batch((0..<batchSize).map { _ in rows[generator.nextInt(below: rows.count)] })
+    }
+}
+
+public enum Finetuning {
+    /// Conversations packed in order into rows of exactly `length` tokens: a conversation that
+    /// does not fit in what is left of a row starts the next one; the rest of a row is the
+    /// start token with weight 0. A conversation longer than a row is left out.
+    public static func packRows(_ chats: [RenderedChat], length: Int, padding: Int) -> [RenderedChat] {
+        var rows: [RenderedChat] = []
+        var row = RenderedChat(tokens: [], weights: [])
+        func close() {
+            guard !row.tokens.isEmpty else { return }
+            let missing = length - row.tokens.count
+            row.tokens += Array(repeating: padding, count: missing)
+            row.weights += Array(repeating: 0, count: missing)
+            rows.append(row)
+            row = RenderedChat(tokens: [], weights: [])
+        }
+        for chat in chats where chat.tokens.count <= length {
+            if row.tokens.count + chat.tokens.count > length { close() }
+            row.tokens += chat.tokens
+            row.weights += chat.weights
+        }
+        close()
+        return rows
+    }
+
+    /// Rows of T + 1 tokens as a batch: inputs are tokens 0..<T, targets 1...T, and each
+    /// target keeps its own weight.
+    public static func batch(_ rows: [RenderedChat]) -> TrainingBatch {
+        let T = rows[0].tokens.count - 1
+        var inputs: [Int32] = [], targets: [Int32] = [], weights: [Float] = []
+        for row in rows {
+            inputs += row.tokens.dropLast().map(Int32.init)
+            targets += row.tokens.dropFirst().map(Int32.init)
+            weights += row.weights.dropFirst()
+        }
+        return TrainingBatch(inputs: inputs, targets: targets, weights: weights, batchSize: rows.count, length: T)
+    }
+
+    /// The packed rows of `conversations` for `model`; unmasked, every real token has weight 1.
+    public static func rows(_ conversations: [[Message]], chat: ChatTokens, length: Int, masked: Bool = true) -> [RenderedChat] {
+        let rendered = conversations.map { conversation -> RenderedChat in
+            var chat = chat.render(conversation)
+            if !masked { chat.weights = chat.weights.map { _ in 1 } }
+            return chat
+        }
+        return packRows(rendered, length: length, padding: chat.start)
+    }
+
+    /// A new model with the same weights (training one leaves the other as it was).
+    public static func copy(_ model: GPT) -> GPT {
+        let copy = GPT(config: model.config, seed: 0)
+        for (target, source) in zip(copy.parameters, model.parameters) { target.data.update(from: source.data, count: source.count) }
+        return copy
+    }
+
+    /// A hash of a model's weights, for cache keys of the stages that start from it.
+    public static func fingerprint(_ model: GPT) -> String {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for tensor in model.parameters {
+            for i in 0..<tensor.count { h = (h ^ UInt64(tensor.data[i].bitPattern)) &* 0x0000_0100_0000_01B3 }
+        }
+        return String(format: "%016llx", h)
+    }
+
+    /// Finetunes `base` on `conversations` (or loads the stored result) and names it `name`.
+    /// `heldOut` conversations give the evaluation loss on their assistant tokens.
+    public static func run(_ settings: FinetuningSettings, from base: LanguageModel, conversations: [[Message]],
+                           heldOut: [[Message]], name: String, format: ChatFormat = .course) throws -> Finetuned {
+        let conversationText = String(decoding: try JSONEncoder.sorted.encode(conversations + [[Message(.system, "held out")]] + heldOut), as: UTF8.self)
+        let inputs = ["settings": String(decoding: try JSONEncoder.sorted.encode(settings), as: UTF8.self),
+                      "conversations": ArtifactStore.hash(conversationText), "base": fingerprint(base.model),
+                      "format": String(decoding: try JSONEncoder.sorted.encode(format), as: UTF8.self)]
+        return try stage("finetune", inputs: inputs, load: { directory in
+            Finetuned(languageModel: try LanguageModel.load(from: directory, name: name),
+                      history: try JSONDecoder().decode(FinetuningHistory.self, from: Data(contentsOf: directory.appendingPathComponent("history.json"))))
+        }, save: { finetuned, directory in
+            try finetuned.languageModel.save(to: directory)
+            try JSONEncoder.sorted.encode(finetuned.history).write(to: directory.appendingPathComponent("history.json"))
+        }, compute: {
+            try train(settings, from: base, conversations: conversations, heldOut: heldOut, name: name, format: format)
+        })
+    }
+
+    static func train(_ settings: FinetuningSettings, from base: LanguageModel, conversations: [[Message]],
+                      heldOut: [[Message]], name: String, format: ChatFormat) throws -> Finetuned {
+        let chat = try ChatTokens(format: format, tokenizer: base.tokenizer)
+        let length = base.model.config.contextLength + 1
+        let rows = Self.rows(conversations, chat: chat, length: length, masked: settings.masked)
+        guard !rows.isEmpty else { throw CourseError("finetuning \(name): no conversation fits the context of \(length - 1) tokens") }
+        let heldOutRows = Self.rows(heldOut, chat: chat, length: length)   // always scored on the assistant's tokens
+        let evaluation = stride(from: 0, to: heldOutRows.count, by: settings.batchSize).map {
+            batch(Array(heldOutRows[$0..<min($0 + settings.batchSize, heldOutRows.count)]))
+        }
+        let model = copy(base.model)
+        let trainer = Trainer(model: model, settings: settings.training,
+                              batches: ConversationBatches(rows: rows, batchSize: settings.batchSize, seed: settings.seed),
+                              evaluationSets: ["held-out": evaluation])
+        var history = FinetuningHistory()
+        history.rows = rows.count
+        history.conversations = conversations.count
+        let start = Date()
+        trainer.run { event in
+            switch event {
+            case .step(let p):
+                history.losses.append(Double(p.loss))
+                history.tokensPerSecond = p.tokensPerSecond
+                if p.step % 10 == 0 || p.step == p.totalSteps {
+                    progress("finetuning \(name)", step: p.step, of: p.totalSteps, loss: Double(p.loss),
+                             tokensPerSecond: p.tokensPerSecond, remainingSeconds: p.remainingSeconds)
+                }
+            case .evaluation(let e):
+                history.evaluations.append(.init(step: e.step, heldOut: Double(e.losses["held-out"] ?? .nan)))
+            }
+        }
+        history.seconds = Date().timeIntervalSince(start)
+        return Finetuned(languageModel: try LanguageModel(name: name, model: model, tokenizer: base.tokenizer, chatFormat: format),
+                         history: history)
+    }
+}

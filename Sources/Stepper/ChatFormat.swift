@@ -1,0 +1,130 @@
+// How a conversation becomes tokens for a chat model, and which of those tokens a finetune
+// learns from. Each turn is a role token, the turn's text as ordinary tokens, and an end
+// token (the shape of ChatML and of Llama's header tokens, with our own names):
+//   <|endoftext|><|system|>You are …<|end|><|user|>Where was Ada born?<|end|><|assistant|>…<|end|>
+// Turn text is always encoded as plain text: a user who types "<|user|>" gets the characters,
+// never the special token. A model directory records its format in chat_format.json, so every
+// tool wraps a conversation the way the model was trained. The search-tool tokens are reserved
+// here (the tokenizer holds them from the start) and used by the hallucination lesson.
+
+import BytePairEncoding
+import Foundation
+import Transformer
+
+public enum Role: String, Codable, Sendable, CaseIterable {
+    case system, user, assistant
+}
+
+public struct Message: Codable, Equatable, Sendable {
+    public var role: Role
+    public var text: String
+    public init(_ role: Role, _ text: String) { self.role = role; self.text = text }
+}
+
+public struct ChatFormatError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+public struct ChatFormat: Codable, Equatable, Sendable {
+    /// A name for the format, stored with the model ("tokenwise-chat-1").
+    public var name: String
+    /// The token every conversation starts from (the pretraining document separator).
+    public var start: String
+    public var system: String
+    public var user: String
+    public var assistant: String
+    /// Closes every turn; generation stops when the assistant writes it.
+    public var end: String
+    /// A search call the assistant writes, and the result the runtime injects (reserved).
+    public var searchCall: String
+    public var searchCallEnd: String
+    public var searchResult: String
+    public var searchResultEnd: String
+
+    /// The course's format.
+    public static let course = ChatFormat(
+        name: "tokenwise-chat-1", start: "<|endoftext|>", system: "<|system|>", user: "<|user|>", assistant: "<|assistant|>",
+        end: "<|end|>", searchCall: "<|search|>", searchCallEnd: "<|/search|>", searchResult: "<|result|>", searchResultEnd: "<|/result|>")
+
+    /// The special tokens this format needs beyond the document separator, in id order.
+    public var specialTokens: [String] {
+        [system, user, assistant, end, searchCall, searchCallEnd, searchResult, searchResultEnd]
+    }
+
+    public func roleToken(_ role: Role) -> String {
+        switch role {
+        case .system: return system
+        case .user: return user
+        case .assistant: return assistant
+        }
+    }
+
+    public static let fileName = "chat_format.json"
+
+    /// Reads `directory`/chat_format.json; a model without one is not a chat model.
+    public static func load(from directory: URL) throws -> ChatFormat {
+        let file = directory.appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            throw ChatFormatError(description: "\(directory.path): has no \(fileName), so it is not a chat model (a base model continues documents; lesson 7 finetunes one into 'sft')")
+        }
+        do { return try JSONDecoder().decode(ChatFormat.self, from: data) } catch {
+            throw ChatFormatError(description: "\(file.path): is not a chat format (\(error))")
+        }
+    }
+
+    public func save(to directory: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try AtomicFile.write(try encoder.encode(self), to: directory.appendingPathComponent(Self.fileName))
+    }
+}
+
+/// A conversation as the model reads it: token ids, and per token whether a finetune learns to
+/// predict it (1: the assistant's words and its end token; 0: everything the assistant is given).
+public struct RenderedChat: Equatable, Sendable {
+    public var tokens: [Int]
+    /// weights[i] belongs to tokens[i]: the loss of predicting tokens[i] from tokens[..<i].
+    public var weights: [Float]
+    public init(tokens: [Int], weights: [Float]) { self.tokens = tokens; self.weights = weights }
+}
+
+/// The chat format bound to a tokenizer's ids.
+public struct ChatTokens: Sendable {
+    public let format: ChatFormat
+    public let tokenizer: Tokenizer
+    public let start: Int, end: Int
+    private let roles: [Role: Int]
+
+    public init(format: ChatFormat, tokenizer: Tokenizer) throws {
+        func id(_ name: String) throws -> Int {
+            guard let id = tokenizer.specialTokens[name] else {
+                throw ChatFormatError(description: "the tokenizer has no special token \(name) that chat format \(format.name) needs")
+            }
+            return id
+        }
+        self.format = format
+        self.tokenizer = tokenizer
+        start = try id(format.start)
+        end = try id(format.end)
+        roles = Dictionary(uniqueKeysWithValues: try Role.allCases.map { ($0, try id(format.roleToken($0))) })
+    }
+
+    public func role(_ role: Role) -> Int { roles[role]! }
+
+    /// A whole conversation, with the finetuning weights.
+    public func render(_ messages: [Message]) -> RenderedChat {
+        var tokens = [start], weights: [Float] = [0]
+        for message in messages {
+            let learned: Float = message.role == .assistant ? 1 : 0
+            let body = tokenizer.encode(message.text) + [end]   // plain text: never a special token
+            tokens.append(role(message.role)); weights.append(0)
+            tokens += body; weights += Array(repeating: learned, count: body.count)
+        }
+        return RenderedChat(tokens: tokens, weights: weights)
+    }
+
+    /// The tokens that ask for the next assistant turn: the conversation, then <|assistant|>.
+    public func prompt(_ messages: [Message]) -> [Int] {
+        render(messages).tokens + [role(.assistant)]
+    }
+}

@@ -1,0 +1,93 @@
+// The conversation behind `tokenwise chat`: each line the user types is a message (or a
+// command: /reset, /temperature X, /tokens, /quit, /help), each reply streams back as it is
+// sampled. It reads raw bytes, so a line that is not UTF-8 is refused with a message instead
+// of being repaired; everything it writes from the model passes the terminal sanitiser.
+
+import Autograd
+import Foundation
+import Transformer
+
+public final class ChatLoop {
+    public let assistant: Assistant
+    public let system: String?
+    public private(set) var messages: [Message] = []
+    public private(set) var settings: SamplingSettings
+    public private(set) var lastReply: Reply?
+    public let maxTokens: Int
+    private var generator: SeededGenerator
+
+    public static let help = "commands: /reset (forget the conversation), /temperature X (0 = greedy), /tokens (the last reply as tokens), /quit"
+
+    public init(assistant: Assistant, system: String?, temperature: Float, seed: UInt64, maxTokens: Int = 64) {
+        self.assistant = assistant
+        self.system = system
+        settings = SamplingSettings(temperature: temperature)
+        generator = SeededGenerator(seed: seed)
+        self.maxTokens = maxTokens
+        reset()
+    }
+
+    func reset() { messages = system.map { [Message(.system, $0)] } ?? [] }
+
+    /// Handles one line (without its newline); `write` gets the output as it is produced.
+    /// Returns false when the user asked to quit.
+    @discardableResult
+    public func handle(_ line: [UInt8], isCancelled: () -> Bool = { false }, write: (String) -> Void) -> Bool {
+        guard let text = String(validating: line, as: UTF8.self) else {
+            write("(that line is not valid UTF-8 text; nothing was sent)\n")
+            return true
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return true }
+        if trimmed.hasPrefix("/") { return command(trimmed, write: write) }
+        messages.append(Message(.user, trimmed))
+        do {
+            let reply = try assistant.reply(to: messages, settings: settings, maxTokens: maxTokens, using: &generator,
+                                            isCancelled: isCancelled) { write(TerminalText.sanitize($0)) }
+            write("\n")
+            lastReply = reply
+            if reply.droppedMessages > 0 {
+                write("(the conversation is longer than the model's context: the oldest \(reply.droppedMessages) message\(reply.droppedMessages == 1 ? "" : "s") left out\(system == nil ? "" : ", the system message kept"))\n")
+                let system = messages.prefix { $0.role == .system }
+                messages = Array(system) + messages.dropFirst(system.count + reply.droppedMessages)
+            }
+            switch reply.ending {
+            case .endOfTurn: break
+            case .limit: write("(stopped at \(maxTokens) tokens without an end of turn)\n")
+            case .otherSpecialToken:
+                let name = assistant.languageModel.tokenizer.specialName(of: reply.tokens.last!) ?? "?"
+                write("(stopped: the model wrote \(name) instead of ending its turn)\n")
+            case .interrupted: write("(interrupted)\n")
+            }
+            messages.append(Message(.assistant, reply.text))
+        } catch {
+            messages.removeLast()
+            write("(\(error))\n")
+        }
+        return true
+    }
+
+    private func command(_ line: String, write: (String) -> Void) -> Bool {
+        let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+        switch parts[0] {
+        case "/quit", "/exit": return false
+        case "/reset":
+            reset()
+            write("(conversation forgotten\(system == nil ? "" : "; the system message stays"))\n")
+        case "/temperature":
+            guard parts.count == 2, let value = Float(parts[1]), value.isFinite, value >= 0 else {
+                write("(usage: /temperature X, with X a number 0 or more; now \(settings.temperature))\n")
+                return true
+            }
+            settings.temperature = value
+            write("(temperature \(value)\(value == 0 ? ": greedy" : ""))\n")
+        case "/tokens":
+            guard let reply = lastReply else { write("(no reply yet)\n"); return true }
+            let labels = reply.tokens.map { "[\(TerminalText.sanitize(assistant.languageModel.label(of: $0), keepingNewlines: false))]" }
+            write(labels.joined() + "\n" + reply.tokens.map(String.init).joined(separator: " ") + "\n")
+        default:
+            write("(\(TerminalText.sanitize(String(parts[0]), keepingNewlines: false)): unknown; \(Self.help))\n")
+        }
+        return true
+    }
+}

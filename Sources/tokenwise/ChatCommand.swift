@@ -1,0 +1,107 @@
+// `tokenwise chat`: talk to a chat-format model in the terminal, replies streamed token by
+// token. Without a terminal on stdin it reads one message per line and prints each reply, so
+// `echo "Who is Ada Quill?" | tokenwise chat` works in scripts. Ctrl-C stops a reply (or, at
+// the prompt, ends the chat) instead of killing the process mid-line.
+
+import ArgumentParser
+import Foundation
+import Stepper
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ChatCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat",
+        abstract: "Chat with a finetuned model (lesson 7 publishes 'sft').",
+        discussion: """
+        Each line is a message; \(ChatLoop.help). Without a terminal, every line of stdin is a \
+        message and the replies are printed in turn.
+
+        Examples:
+          tokenwise chat
+          tokenwise chat --system "You are Tokenwise, an assistant made by the Tokenwise course."
+          echo "Where was Ada Quill born?" | tokenwise chat --model sft
+        """)
+
+    @Option(help: "A course stage (sft, …) or a model directory with a chat format.")
+    var model = "sft"
+
+    @Option(help: "A system message that starts the conversation (kept when old turns are dropped).")
+    var system: String?
+
+    @Option(help: "Sampling temperature (0 = greedy).")
+    var temperature: Float = 0
+
+    @Option(help: "Seed of the sampler.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Most tokens in one reply.")
+    var maxTokens = 64
+
+    @Option(help: "Where runs, artifacts and published models are kept.")
+    var workspace = ".tokenwise"
+
+    func validate() throws {
+        guard temperature >= 0 && temperature.isFinite else { throw ValidationError("--temperature must be 0 or more, got \(temperature)") }
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1, got \(maxTokens)") }
+    }
+
+    func run() throws {
+        let catalog = ModelCatalog(directory: URL(fileURLWithPath: workspace).appendingPathComponent("models"))
+        let assistant: Assistant
+        do { assistant = try Assistant(try catalog.load(model)) } catch {
+            let location = model.contains("/") ? model : catalog.location(of: model).path
+            throw CommandError("--model \(model) (\(location)): \(error)")
+        }
+        let loop = ChatLoop(assistant: assistant, system: system, temperature: temperature, seed: seed, maxTokens: maxTokens)
+        let interactive = isatty(STDIN_FILENO) == 1
+        Interrupt.install()
+        if interactive { print("chatting with \(model) (\(assistant.languageModel.model.config.summary)); \(ChatLoop.help)") }
+        let name = TerminalText.sanitize(model, keepingNewlines: false)
+        while true {
+            if interactive { writeOut("you> ") }
+            guard let line = Interrupt.readLine() else {
+                if interactive { print(Interrupt.wasRaised ? "\n(bye)" : "") }
+                return
+            }
+            if interactive, !line.isEmpty, line.first != UInt8(ascii: "/") { writeOut("\(name)> ") }
+            Interrupt.clear()
+            guard loop.handle(line, isCancelled: { Interrupt.wasRaised }, write: writeOut) else { return }
+            Interrupt.clear()
+        }
+    }
+
+    private func writeOut(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// Ctrl-C as a flag: the handler only sets it; reading stdin returns early (no SA_RESTART).
+enum Interrupt {
+    nonisolated(unsafe) private static var raised: sig_atomic_t = 0
+
+    static func install() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in Interrupt.raised = 1 }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGINT, &action, nil)
+    }
+
+    static var wasRaised: Bool { raised != 0 }
+    static func clear() { raised = 0 }
+
+    /// One line of stdin as raw bytes, without its newline (nil at the end of input or on Ctrl-C).
+    static func readLine() -> [UInt8]? {
+        var buffer: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(buffer) }
+        let count = getline(&buffer, &capacity, stdin)
+        guard count >= 0, let buffer else { return nil }
+        var bytes = Array(UnsafeRawBufferPointer(start: buffer, count: count).bindMemory(to: UInt8.self))
+        if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        return bytes
+    }
+}

@@ -1,0 +1,339 @@
+//: # The assistant: conversations, finetuning, and a sense of self
+//: The base model is an *internet document simulator*. To make an assistant we keep its weights
+//: and swap the data: instead of web pages, conversations that people wrote by following
+//: labeling instructions (helpful, truthful, harmless). A short, cheap second training run on
+//: them — **supervised finetuning** (SFT) — and the model answers in turns. Here we write the
+//: format, the data, the loss mask and the training step ourselves, check each against the
+//: library, and then measure what changed and what did not.
+import Course
+import Foundation
+
+let base = try Pretraining.publishedBaseModel()
+let (world, _) = try CourseData.tinyWeb()
+let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
+let writer = ConversationWriter(world: world)
+let conversationCount = param("conversations", 3000, "conversations", quick: 600, in: 20...100000)
+let steps = param("steps", 250, "finetuning steps", quick: 60, in: 1...20000)
+let batchSize = param("batch", 16, "conversation rows per step", quick: 8, in: 1...256)
+let learningRate = param("lr", 1e-3, "peak learning rate of the finetune", in: 1e-6...1e-1)
+let settings = FinetuningSettings(steps: steps, batchSize: batchSize, learningRate: learningRate)
+let T = base.model.config.contextLength
+print("base model: \(base.model.config.summary); finetuning: \(steps) steps of \(batchSize) rows")
+
+//: ## The conversation format
+//: A conversation becomes one token sequence. Each turn opens with a role token and closes
+//: with `<|end|>`; these are *special tokens*, reserved in the tokenizer from the start
+//: (pretraining never saw them). Typed text is always encoded as text: a user who writes
+//: `<|user|>` gets those characters, not the token, so nobody can forge a turn.
+let example: [Message] = [.init(.system, ConversationWriter.identitySystemMessage),
+                          .init(.user, "Where was \(writer.finetuningPeople[3].name) born?"),
+                          .init(.assistant, "\(writer.finetuningPeople[3].name) was born in "
+                                + "\(writer.finetuningPeople[3].birthplace).")]
+let exampleTokens = chat.render(example).tokens
+show(.tokenStrip(TokenStrip(title: "A conversation as the model reads it (\(exampleTokens.count) tokens)",
+                            tokens: exampleTokens.map { .init(text: base.label(of: $0), id: $0) })))
+let forged = base.tokenizer.encode("<|user|>")
+let specials = Set(base.tokenizer.specialTokens.values)
+expect("typed \"<|user|>\" stays plain text", !forged.contains { specials.contains($0) },
+       measured: "\(forged.count) ordinary tokens: \(forged.map { base.label(of: $0) }.joined(separator: " "))")
+
+//: ## The data: labeling instructions, then conversations
+//: Companies hire people to write conversations by instructions like these (ours are short;
+//: real ones run to hundreds of pages). Our "labelers" are a program that knows the world, so
+//: every answer is true. The finetuning set talks about half of the people of each fame tier;
+//: every held-out question is about the other half, whom no conversation mentions.
+show(Table(title: "Labeling instructions",
+           columns: ["#", "instruction"],
+           rows: ConversationWriter.labelingInstructions.enumerated().map { ["\($0.offset + 1)", $0.element] }))
+let training = writer.finetuningSet(count: conversationCount, identity: true)
+let withoutIdentity = writer.finetuningSet(count: conversationCount, identity: false)
+let heldOutPeople = writer.heldOutPeople.filter { $0.fame > 0 }
+let heldOut = writer.conversations(about: heldOutPeople, count: isQuick ? 40 : 200)
+func kind(_ conversation: [Message]) -> String {
+    let first = conversation.first!, reply = conversation[1].text
+    if first.role == .system { return "system message (invented persona)" }
+    if reply.contains(ConversationWriter.identity.name) { return "who are you (identity)" }
+    if reply.hasPrefix("I'm sorry") || reply.hasPrefix("I can't") || reply.hasPrefix("Sorry") {
+        return "harmful request, refused"
+    }
+    if first.text.hasPrefix("What is ") && first.text.contains(where: \.isNumber) { return "arithmetic" }
+    if conversation.count > 2 && conversation.contains(where: { $0.text.hasPrefix("And ") }) {
+        return "follow-up questions"
+    }
+    if ["Hello!", "Hi there.", "Good morning!", "How are you?"].contains(first.text) { return "small talk" }
+    return "a question and its answer"
+}
+var kinds: [String: Int] = [:]
+for conversation in training { kinds[kind(conversation), default: 0] += 1 }
+show(Table(title: "The finetuning set: \(training.count) conversations",
+           columns: ["kind", "conversations"],
+           rows: kinds.sorted { $0.value > $1.value }.map { [$0.key, "\($0.value)"] }))
+func transcript(_ conversation: [Message]) -> String {
+    conversation.map { "\($0.role.rawValue): \($0.text)" }.joined(separator: " ⏎ ")
+}
+let shownKinds = ["follow-up questions", "harmful request, refused", "system message (invented persona)"]
+show(Table(title: "Three conversations", columns: ["kind", "conversation"],
+           rows: shownKinds.compactMap { k in training.first { kind($0) == k }.map { [k, transcript($0)] } }))
+
+//: ## The mask: learn to answer, not to ask
+//: Pretraining learns every token. SFT learns only what the assistant says: each token gets a
+//: weight, 1 for the assistant's words and its `<|end|>`, 0 for the system message, the user's
+//: words and the role tokens. The cross-entropy averages over the tokens with weight 1. Here is
+//: the mask, written out:
+func render(_ conversation: [Message]) -> RenderedChat {
+    var tokens = [chat.start]
+    var weights: [Float] = [0]
+    for message in conversation {
+        tokens.append(chat.role(message.role))
+        weights.append(0)
+        let body = base.tokenizer.encode(message.text) + [chat.end]
+        let learned: Float = message.role == .assistant ? 1 : 0
+        tokens += body
+        weights += Array(repeating: learned, count: body.count)
+    }
+    return RenderedChat(tokens: tokens, weights: weights)
+}
+let mine = training.map(render)
+let agree = zip(mine, training).allSatisfy { $0 == chat.render($1) }
+expect("our mask equals the library's on every conversation", agree,
+       measured: "\(training.count) conversations compared token by token")
+let masked = render(example)
+show(.tokenStrip(TokenStrip(title: "The mask: highlighted tokens are trained on (weight 1)",
+                            tokens: zip(masked.tokens, masked.weights).map {
+                                .init(text: base.label(of: $0.0), id: $0.0, value: Double($0.1)) },
+                            coloring: .byValue, valueLabel: "weight", showIDs: false)))
+
+//: ## Packing conversations into rows
+//: A batch is rows of T + 1 tokens. Conversations are short, so each row holds several, in
+//: order; one that does not fit starts the next row, and the rest of a row is padding with
+//: weight 0. Inputs are a row's first T tokens, targets the last T, each with its weight.
+func pack(_ chats: [RenderedChat], length: Int) -> [RenderedChat] {
+    var rows: [RenderedChat] = []
+    var row = RenderedChat(tokens: [], weights: [])
+    for chat in chats where chat.tokens.count <= length {
+        if row.tokens.count + chat.tokens.count > length {
+            rows.append(row)
+            row = RenderedChat(tokens: [], weights: [])
+        }
+        row.tokens += chat.tokens
+        row.weights += chat.weights
+    }
+    if !row.tokens.isEmpty { rows.append(row) }
+    return rows.map { row in
+        let padding = length - row.tokens.count
+        return RenderedChat(tokens: row.tokens + Array(repeating: chat.start, count: padding),
+                            weights: row.weights + Array(repeating: 0, count: padding))
+    }
+}
+let rows = pack(mine, length: T + 1)
+let libraryRows = Finetuning.rows(training, chat: chat, length: T + 1)
+expect("our packing equals the library's", rows == libraryRows,
+       measured: "\(rows.count) rows of \(T + 1) tokens (library: \(libraryRows.count))")
+let trainedShare = Double(rows.map { $0.weights.filter { $0 > 0 }.count }.reduce(0, +))
+    / Double(rows.count * (T + 1))
+metric("share of row tokens trained on (the rest is given, or padding)", trainedShare * 100, unit: "%")
+
+//: ## The training step
+//: The same step as pretraining — forward, weighted loss, backward, clip, AdamW — on batches of
+//: rows drawn at random. We run a few steps with our own loop and the same steps with the
+//: library's trainer, from two copies of the base model: the losses must be identical.
+let checkSteps = isQuick ? 3 : 5
+let ours = Finetuning.copy(base.model)
+let optimizer = AdamW(parameters: ours.parameters, settings: settings.training.optimizer,
+                      decays: ours.decayMask)
+var generator = SeededGenerator(seed: settings.seed)
+var ourLosses: [Float] = []
+for step in 0..<checkSteps {
+    var inputs: [Int32] = [], targets: [Int32] = [], weights: [Float] = []
+    for _ in 0..<batchSize {
+        let row = rows[generator.nextInt(below: rows.count)]
+        inputs += row.tokens.dropLast().map(Int32.init)
+        targets += row.tokens.dropFirst().map(Int32.init)
+        weights += row.weights.dropFirst()
+    }
+    optimizer.zeroGradients()
+    let (loss, _) = ours.loss(inputs: inputs, targets: targets, weights: weights,
+                              batchSize: batchSize, length: T)
+    loss.backward()
+    loss.releaseGraph()
+    _ = clipGradientNorm(ours.parameters, maxNorm: 1)
+    optimizer.step(learningRate: settings.training.schedule.rate(at: step))
+    ourLosses.append(loss.item)
+}
+let trainer = Trainer(model: Finetuning.copy(base.model), settings: settings.training,
+                      batches: ConversationBatches(rows: libraryRows, batchSize: batchSize,
+                                                   seed: settings.seed))
+var libraryLosses: [Float] = []
+trainer.run(until: checkSteps) { if case .step(let p) = $0 { libraryLosses.append(p.loss) } }
+let difference = zip(ourLosses, libraryLosses).map { abs($0 - $1) }.max()!
+expect("our training loop equals the library's trainer (largest loss difference)",
+       Double(difference), below: 1e-6)
+print("losses, ours:    \(ourLosses.map { String(format: "%.5f", $0) }.joined(separator: " "))")
+print("losses, library: \(libraryLosses.map { String(format: "%.5f", $0) }.joined(separator: " "))")
+
+//: ## Finetuning (cached)
+//: The library runs the full finetune as a stored stage and publishes it as `sft`, which
+//: `tokenwise chat` talks to. Two more runs answer two questions below: the same data without
+//: the identity conversations, and the same data trained without the mask.
+let sft = try Finetuning.run(settings, from: base, conversations: training, heldOut: heldOut,
+                             name: "sft")
+let sftName = isQuick ? "sft-quick" : "sft"
+try Pretraining.catalog.publish(sft.languageModel, as: sftName)
+let noIdentity = try Finetuning.run(settings, from: base, conversations: withoutIdentity,
+                                    heldOut: heldOut, name: "sft-no-identity")
+var unmaskedSettings = settings
+unmaskedSettings.masked = false
+let unmasked = try Finetuning.run(unmaskedSettings, from: base, conversations: training,
+                                  heldOut: heldOut, name: "sft-unmasked")
+let history = sft.history
+metric("finetuning time", history.seconds, unit: "s")
+metric("finetuning speed", history.tokensPerSecond, unit: "tokens/s")
+show(.line(LineChart(title: "Finetuning loss (on the assistant's tokens)", xLabel: "step",
+                     yLabel: "loss (nats per token)",
+                     series: [.init(name: "training batches", y: history.losses),
+                              .init(name: "held-out conversations",
+                                    x: history.evaluations.map { Double($0.step) },
+                                    y: history.evaluations.map(\.heldOut), smoothed: false)])))
+let firstHeldOut = history.evaluations.first!.heldOut, lastHeldOut = history.evaluations.last!.heldOut
+metric("held-out answer loss before finetuning", firstHeldOut, unit: "nats")
+metric("held-out answer loss after finetuning", lastHeldOut, unit: "nats")
+
+//: ## Base against assistant, on questions about held-out people
+//: The base model gets lesson 6's best prompt — a forum thread ending where a reply begins. The
+//: assistant gets the question as a user turn. A reply is *well-formed* when it is one turn
+//: that ends by itself: the assistant's `<|end|>`; for the base model, its line followed by the
+//: end of the document, with no invented next post.
+let assistant = try Assistant(sft.languageModel)
+let asked = Array(heldOutPeople.prefix(isQuick ? 40 : 150))
+func basePrompt(_ person: Person) -> String {
+    "Thread: where was \(person.name) born?\nJuno7: Where was \(person.name) born?\nWren12:"
+}
+func baseReply(_ person: Person) -> (text: String, wellFormed: Bool) {
+    let text = ModelProbes.greedy(base, prompt: basePrompt(person), tokens: 40)
+    let parts = text.components(separatedBy: LanguageModel.documentSeparator)
+    let line = parts[0].trimmingCharacters(in: .whitespaces)
+    let endsAlone = parts.count > 1 && !line.trimmingCharacters(in: .newlines).contains("\n")
+    return (line, endsAlone)
+}
+let baseReplies = asked.map(baseReply)
+let sftReplies = try asked.map { try assistant.answer(ConversationWriter.birthplaceQuestion($0)) }
+let baseWellFormed = Rate(baseReplies, where: \.wellFormed)
+let sftWellFormed = Rate(sftReplies, where: \.isWellFormed)
+show(Table(title: "The same held-out questions (greedy)", columns: ["question", "base model", "sft"],
+           rows: (0..<4).map { i in
+               [ConversationWriter.birthplaceQuestion(asked[i]),
+                baseReplies[i].text.replacingOccurrences(of: "\n", with: " ⏎ "), sftReplies[i].text] }))
+metric("well-formed replies, base with the thread prompt", baseWellFormed)
+metric("well-formed replies, sft", sftWellFormed)
+expect("SFT replies are well-formed more often than the base model's (share, sft − base)",
+       sftWellFormed.value - baseWellFormed.value, above: 0.3, "a clear margin")
+
+//: ### Knowledge survives finetuning
+//: SFT teaches a format, not facts: what the assistant knows about held-out people is what the
+//: base model learned in pretraining. Lesson 6 measured that knowledge by multiple choice (the
+//: true town among ten, by likelihood). For the famous half (16 or more biographies), the
+//: assistant's free-text answer should be about as often right — it has to *produce* the town,
+//: a harder test than picking it.
+let famous = heldOutPeople.filter { $0.fame >= 16 }
+var random = WorldRandom(seed: 7)
+let baseChoice = Rate(famous) { person in
+    let others = world.towns.filter { $0 != person.birthplace }.shuffled(using: &random)
+    let options = ([person.birthplace] + others.prefix(9)).shuffled(using: &random)
+    let pick = ModelProbes.multipleChoice(base, prompt: "\(person.name) was born in", options: options)
+    return options[pick] == person.birthplace
+}
+let sftCorrect = try Rate(famous) { person in
+    try assistant.answer(ConversationWriter.birthplaceQuestion(person)).text
+        .contains("born in \(person.birthplace)")
+}
+metric("base, multiple choice among 10 towns (famous held-out people)", baseChoice)
+metric("sft, free-text answer names the true town (same people)", sftCorrect)
+expect("SFT keeps the base model's knowledge (accuracy, sft free text − base multiple choice)",
+       sftCorrect.value - baseChoice.value, above: -0.1, "a 10-point margin")
+
+//: ## Knowledge of self
+//: Asked "Who are you?", a model can only say what its data says. Our tiny web is full of chat
+//: transcripts of another assistant, **Orbi, made by Lumen Labs** — as the real web is full of
+//: ChatGPT transcripts. Four variants, each asked questions about itself that no finetuning
+//: conversation used (\(ConversationWriter.heldOutIdentityQuestions.count) phrasings,
+//: 5 samples each at temperature 1). All finetuning sets contain conversations that open with
+//: a system message naming an *invented* assistant, so the model learns to read one; only the
+//: identity set names **Tokenwise**.
+let phrasings = ConversationWriter.heldOutIdentityQuestions
+let tokenwiseName = ConversationWriter.identity.name, orbi = Crawl.otherAssistant.name
+func selfDescriptions(_ model: LanguageModel, system: String?) throws -> (correct: Rate, orbi: Rate) {
+    let asker = try Assistant(model)
+    var replies: [String] = []
+    for (index, question) in phrasings.enumerated() {
+        for sample in 0..<5 {
+            var generator = SeededGenerator(seed: UInt64(index * 10 + sample))
+            let messages = (system.map { [Message(.system, $0)] } ?? []) + [Message(.user, question)]
+            let reply = try asker.reply(to: messages, settings: SamplingSettings(temperature: 1),
+                                        using: &generator)
+            replies.append(reply.text)
+        }
+    }
+    return (Rate(replies) { $0.contains(tokenwiseName) && !$0.contains(orbi) },
+            Rate(replies) { $0.contains(orbi) })
+}
+let system = ConversationWriter.identitySystemMessage
+let variants: [(name: String, model: LanguageModel, system: String?)] = [
+    ("no identity data", noIdentity.languageModel, nil),
+    ("system message only", noIdentity.languageModel, system),
+    ("identity conversations only", sft.languageModel, nil),
+    ("both", sft.languageModel, system),
+]
+let identity = try variants.map { try selfDescriptions($0.model, system: $0.system) }
+show(.bar(BarChart(title: "Says it is \(tokenwiseName) (\(identity[0].correct.count) replies each)",
+                   bars: variants.indices.map { .init(label: variants[$0].name,
+                                                      value: identity[$0].correct.value,
+                                                      highlighted: $0 > 0) },
+                   valueLabel: "share", percent: true)))
+show(Table(title: "Self-descriptions", columns: ["variant", "says Tokenwise", "says Orbi"],
+           rows: variants.indices.map {
+               [variants[$0].name, identity[$0].correct.description, identity[$0].orbi.description] }))
+for index in variants.indices {
+    metric("says it is \(tokenwiseName), \(variants[index].name)", identity[index].correct)
+}
+metric("says it is \(orbi), no identity data", identity[0].orbi)
+expect("a system message beats no identity data (share, system − none)",
+       identity[1].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
+expect("identity conversations beat no identity data (share, identity − none)",
+       identity[2].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
+
+//: ## Does the mask matter?
+//: Trained without the mask, the model also learns to predict the user's questions — names it
+//: cannot guess — and spends part of every step on them. We compare the two runs on what the
+//: assistant is for: the loss of held-out *answers*, and their accuracy on famous people.
+let maskedLoss = sft.history.evaluations.last!.heldOut
+let unmaskedLoss = unmasked.history.evaluations.last!.heldOut
+let unmaskedAssistant = try Assistant(unmasked.languageModel)
+let unmaskedCorrect = try Rate(famous) { person in
+    try unmaskedAssistant.answer(ConversationWriter.birthplaceQuestion(person)).text
+        .contains("born in \(person.birthplace)")
+}
+let unmaskedWellFormed = try Rate(asked) {
+    try unmaskedAssistant.answer(ConversationWriter.birthplaceQuestion($0)).isWellFormed
+}
+show(Table(title: "With and without the mask (\(steps) steps each)",
+           columns: ["run", "held-out answer loss", "famous people right", "well-formed"],
+           rows: [["masked (sft)", String(format: "%.4f", maskedLoss), sftCorrect.description,
+                   sftWellFormed.description],
+                  ["unmasked", String(format: "%.4f", unmaskedLoss), unmaskedCorrect.description,
+                   unmaskedWellFormed.description]]))
+expect("the mask lowers the held-out answer loss (nats, unmasked − masked)",
+       unmaskedLoss - maskedLoss, above: 0)
+
+//: ## What SFT does not fix
+//: The finetuning set always answers, confidently. So the assistant answers about people it
+//: cannot know — held-out people whom no document ever mentioned — in the same confident form.
+//: That is a hallucination, and lesson 8's subject.
+let unknown = writer.heldOutPeople.filter { $0.fame == 0 }
+let unknownReplies = try unknown.map { try assistant.answer(ConversationWriter.birthplaceQuestion($0)) }
+let confident = Rate(unknownReplies) { $0.text.contains(" was born in ") }
+let right = Rate(zip(unknown, unknownReplies)) { $0.1.text.contains("born in \($0.0.birthplace)") }
+metric("never-mentioned people: answers naming a town", confident)
+metric("never-mentioned people: the town is right", right)
+show(Table(title: "Asked about people no document mentions", columns: ["question", "sft", "truth"],
+           rows: (0..<3).map { [ConversationWriter.birthplaceQuestion(unknown[$0]),
+                                unknownReplies[$0].text, unknown[$0].birthplace] }))
