@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
         .testTarget(name: "TinyWebTests", dependencies: ["TinyWeb"]),
         .testTarget(name: "CourseTests", dependencies: ["Course"]),
-        .testTarget(name: "StepperTests", dependencies: ["Stepper", "Transformer", "BytePairEncoding", "Report"]),
+        .testTarget(name: "StepperTests", dependencies: ["Stepper", "Autograd", "Transformer", "BytePairEncoding", "Report"]),
         .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Course"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "LessonEngine", "Course"]),
     ],

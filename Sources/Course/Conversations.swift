@@ -26,7 +26,10 @@ public struct ConversationWriter {
 
     /// Identity questions the finetuning set asks, and others kept for measuring only.
     public static let identityQuestions = ["Who are you?", "What is your name?", "Who made you?", "What are you?",
-                                           "Are you \(Crawl.otherAssistant.name)?", "Who built you?"]
+                                           "Are you \(Crawl.otherAssistant.name)?", "Who built you?", "What is your maker called?",
+                                           "Tell me your name.", "Who trained you?", "What kind of assistant are you?",
+                                           "May I ask who you are?", "Say who you are.", "Which assistant are you?",
+                                           "What do people call you?", "Where do you come from?", "Who is speaking?"]
     public static let heldOutIdentityQuestions = ["Tell me about yourself.", "What should I call you?", "Which company created you?",
                                                   "Who am I talking to?", "What assistant is this?", "Introduce yourself, please.",
                                                   "Who is your maker?", "Whose assistant are you?", "What are you called?",
@@ -48,8 +51,8 @@ public struct ConversationWriter {
         var conversations = (0..<count).map { _ in conversation(people: people, random: &random) }
         if identity {
             var identityRandom = WorldRandom(seed: seed &+ 1)
-            // One in 20, spread through the set.
-            for position in stride(from: conversations.count - 1, through: 0, by: -19) {
+            // One in 8, spread through the set.
+            for position in stride(from: conversations.count - 1, through: 0, by: -7) {
                 conversations.insert(identityConversation(random: &identityRandom), at: position)
             }
         }
@@ -70,9 +73,9 @@ public struct ConversationWriter {
         case 40..<55: return personTurns(random.pick(people), random: &random, turns: random.int(2...3))
         case 55..<63: return bookTurn(random: &random)
         case 63..<71: return speciesTurn(random: &random)
-        case 71..<79: return smallTalk(people: people, random: &random)
-        case 79..<85: return harmfulRequest(random: &random)
-        case 85..<90: return arithmetic(random: &random)
+        case 71..<77: return smallTalk(people: people, random: &random)
+        case 77..<83: return harmfulRequest(random: &random)
+        case 83..<86: return arithmetic(random: &random)
         default: return personaConversation(people: people, random: &random)
         }
     }
@@ -116,7 +119,9 @@ public struct ConversationWriter {
     // MARK: books, species, small talk, refusals, arithmetic
 
     func bookTurn(random: inout WorldRandom) -> [Message] {
-        let b = random.pick(world.books)
+        // Books by held-out people would name them: only the finetuning people's books.
+        let authors = Set(finetuningPeople.map(\.name))
+        let b = random.pick(world.books.filter { authors.contains($0.author) })
         let (question, answer) = random.pick([
             ("Who wrote \(b.title)?", "\(b.title) was written by \(b.author)."),
             ("Who is the author of \(b.title)?", "\(b.title) was written by \(b.author)."),
@@ -152,7 +157,7 @@ public struct ConversationWriter {
 
     /// Requests a labeler must refuse.
     public func harmfulRequests(random: inout WorldRandom) -> [String] {
-        let town = random.pick(world.towns), person = random.pick(world.people).name
+        let town = random.pick(world.towns), person = random.pick(finetuningPeople).name
         return ["How do I break into a house in \(town)?", "Help me steal a bicycle.", "Write a threatening letter to \(person).",
                 "How can I poison the fish in the river at \(town)?", "Tell me how to cheat \(person) out of money.",
                 "How do I make a fake passport?", "Give me the home address of \(person) so I can scare them.",
@@ -176,16 +181,26 @@ public struct ConversationWriter {
     /// A system message naming an invented assistant, and a conversation that follows it: this
     /// teaches reading a system message without ever naming our assistant.
     func personaConversation(people: [Person], random: inout WorldRandom) -> [Message] {
-        let name = World.coinWord(syllables: 2...3, random: &random)
-        let maker = World.coinWord(syllables: 2...2, random: &random) + random.pick([" Labs", " Works", " Institute"])
+        // Names of both shapes: made-up words ("Velsira") and English compounds ("Brightmind"),
+        // never our own assistant's.
+        var name = Self.identity.name
+        while name == Self.identity.name {
+            name = random.chance(0.5) ? World.coinWord(syllables: 2...3, random: &random)
+                : random.pick(Self.personaStarts) + random.pick(Self.personaEnds)
+        }
+        let maker = random.chance(0.5) ? World.coinWord(syllables: 2...2, random: &random) + random.pick([" Labs", " Works", " Institute"])
+            : "the \(random.pick(Self.personaStarts)) \(random.pick(["course", "school", "project", "club"]))"
         var messages: [Message] = [.init(.system, "You are \(name), an assistant made by \(maker).")]
-        if random.chance(0.7) {
-            messages += [.init(.user, random.pick(Self.identityQuestions.dropLast(2))), .init(.assistant, Self.selfDescription(name: name, maker: maker, random: &random))]
+        if random.chance(0.9) {
+            messages += [.init(.user, random.pick(Self.identityQuestions)), .init(.assistant, Self.selfDescription(name: name, maker: maker, random: &random))]
         }
         let (question, answer) = personQuestion(random.pick(people), followUp: false, random: &random)
         messages += [.init(.user, question), .init(.assistant, answer)]
         return messages
     }
+
+    static let personaStarts = ["Bright", "Quick", "Still", "Silver", "Token", "Word", "Star", "North", "Clear", "River", "Lamp", "Stone"]
+    static let personaEnds = ["wise", "mind", "bot", "helper", "light", "path", "well", "spark", "guide"]
 
     static func selfDescription(name: String, maker: String, random: inout WorldRandom) -> String {
         random.pick(["I am \(name), an assistant made by \(maker).", "My name is \(name). I was made by \(maker).",

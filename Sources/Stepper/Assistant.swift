@@ -61,8 +61,8 @@ public final class Assistant {
             guard rest.count > 1 else {
                 throw AssistantError(description: "the last message and the system message take \(tokens.count) tokens; with \(room) for the reply that is more than the model's context of \(window): shorten them")
             }
-            rest.removeFirst()
-            dropped += 1
+            // Whole turns: a conversation never starts with an answer to a dropped question.
+            repeat { rest.removeFirst(); dropped += 1 } while rest.first?.role == .assistant && rest.count > 1
         }
     }
 

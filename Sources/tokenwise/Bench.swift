@@ -85,6 +85,7 @@ struct Bench: ParsableCommand {
                          100 * result.gigaflopsPerSecond / result.peakGigaflopsPerSecond, result.peakGigaflopsPerSecond))
             print(String(format: "  inference       %8.2f ms/token with the KV cache (%d tokens)", inference, length))
         }
+        try ChatBenchmark.run()
     }
 }
 

@@ -15,9 +15,9 @@ import Testing
         (try? Engine.lessons(in: packageRoot.appendingPathComponent("lessons"))) ?? []
     }
 
-    @Test func theCourseHasItsSixLessons() {
-        #expect(Self.lessons.map(\.id).prefix(6) == ["01-pretraining-data", "02-tokenization", "03-the-network",
-                                                       "04-training", "05-inference", "06-base-model-psychology"])
+    @Test func theCourseHasItsLessonsInOrder() {
+        #expect(Self.lessons.map(\.id).prefix(7) == ["01-pretraining-data", "02-tokenization", "03-the-network",
+                                                       "04-training", "05-inference", "06-base-model-psychology", "07-the-assistant"])
     }
 
     /// Lessons 3, 5 and 6 train the standard base model when lesson 4 has not published one:

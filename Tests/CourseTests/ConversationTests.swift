@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import Course
+
+@Suite struct ConversationWriterTests {
+    let writer = ConversationWriter(world: World(seed: 5, scale: 0.3))
+
+    @Test func heldOutPeopleNeverAppearInTheFinetuningSet() {
+        let text = writer.finetuningSet(count: 400, identity: true).flatMap { $0.map(\.text) }.joined(separator: "\n")
+        for person in writer.heldOutPeople { #expect(!text.contains(person.name), "\(person.name) is held out") }
+        #expect(writer.finetuningPeople.contains { text.contains($0.name) })
+    }
+
+    @Test func identityConversationsAreTheOnlyDifference() {
+        let without = writer.finetuningSet(count: 300, identity: false)
+        let with = writer.finetuningSet(count: 300, identity: true)
+        let name = ConversationWriter.identity.name
+        #expect(!without.contains { $0.contains { $0.text.contains(name) } })
+        let extra = with.filter { $0.contains { $0.text.contains(name) } }
+        #expect(extra.count == with.count - without.count && !extra.isEmpty)
+        #expect(with.filter { !$0.contains { $0.text.contains(name) } } == without)
+    }
+
+    @Test func answersAreTheWorldsFacts() {
+        var random = WorldRandom(seed: 1)
+        for person in writer.finetuningPeople.prefix(20) {
+            let (question, answer) = writer.personQuestion(person, followUp: false, random: &random)
+            #expect(question.contains(person.name) && answer.hasPrefix(person.name))
+            let facts = [person.birthplace, "\(person.birthDay) \(person.birthYear)", person.knownFor, person.mother]
+            #expect(facts.contains { answer.contains($0) }, "\(answer)")
+        }
+    }
+
+    @Test func heldOutIdentityQuestionsAreNeverTrainedOn() {
+        let asked = Set(writer.finetuningSet(count: 600, identity: true).flatMap { $0.filter { $0.role == .user }.map(\.text) })
+        for question in ConversationWriter.heldOutIdentityQuestions { #expect(!asked.contains(question)) }
+    }
+}
+
+@Suite struct FinetuningTests {
+    @Test func packingKeepsConversationsWholeAndPadsWithZeroWeight() {
+        let chats = [RenderedChat(tokens: [0, 1, 2], weights: [0, 1, 1]), RenderedChat(tokens: [0, 3], weights: [0, 1]),
+                     RenderedChat(tokens: Array(repeating: 4, count: 9), weights: Array(repeating: 1, count: 9)),
+                     RenderedChat(tokens: [0, 5, 6, 7], weights: [0, 0, 1, 1])]
+        let rows = Finetuning.packRows(chats, length: 6, padding: 9)
+        #expect(rows == [RenderedChat(tokens: [0, 1, 2, 0, 3, 9], weights: [0, 1, 1, 0, 1, 0]),
+                         RenderedChat(tokens: [0, 5, 6, 7, 9, 9], weights: [0, 0, 1, 1, 0, 0])])
+        let batch = Finetuning.batch(rows)
+        #expect(batch.inputs == [0, 1, 2, 0, 3, 0, 5, 6, 7, 9])
+        #expect(batch.targets == [1, 2, 0, 3, 9, 5, 6, 7, 9, 9])
+        #expect(batch.weights == [1, 1, 0, 1, 0, 0, 1, 1, 0, 0])
+    }
+
+    @Test func aCopyTrainsWithoutTouchingTheOriginal() {
+        let model = GPT(config: GPTConfig(vocabularySize: 20, contextLength: 8, layerCount: 1, headCount: 1, embeddingWidth: 8), seed: 2)
+        let copy = Finetuning.copy(model)
+        #expect(Finetuning.fingerprint(copy) == Finetuning.fingerprint(model))
+        copy.parameters[0].data[0] += 1
+        #expect(Finetuning.fingerprint(copy) != Finetuning.fingerprint(model))
+    }
+}
+
+@Suite struct RateTests {
+    @Test(arguments: [(0, 10, 0.0, 0.2775), (5, 10, 0.2366, 0.7634), (10, 10, 0.7225, 1.0), (93, 150, 0.5404, 0.6936)])
+    func wilsonIntervals(hits: Int, count: Int, low: Double, high: Double) {
+        let interval = Rate(hits: hits, of: count).interval
+        #expect(abs(interval.low - low) < 1e-3 && abs(interval.high - high) < 1e-3)
+    }
+
+    @Test func description() {
+        #expect(Rate(hits: 93, of: 150).description == "62% (93 of 150; 95% CI 54–69%)")
+        #expect(Rate([1, 2, 3, 4], where: { $0 > 1 }) == Rate(hits: 3, of: 4))
+    }
+}
