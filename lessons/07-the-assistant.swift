@@ -278,14 +278,14 @@ claim("SFT keeps the base model's knowledge (accuracy, sft free text − base mu
 //: Asked "Who are you?", a model can only say what its data says. Our tiny web is full of chat
 //: transcripts of another assistant, **Orbi, made by Lumen Labs** — as the real web is full of
 //: ChatGPT transcripts. Four variants, each asked questions about itself that no finetuning
-//: conversation used (\(ConversationWriter.heldOutIdentityQuestions.count) phrasings,
+//: conversation used (10 phrasings,
 //: 5 samples each at temperature 1). All finetuning sets contain conversations that open with
 //: a system message naming an *invented* assistant, so the model learns to read one; only the
 //: identity set names **Tokenwise**.
 let phrasings = ConversationWriter.heldOutIdentityQuestions
 let tokenwiseName = ConversationWriter.identity.name, orbi = Crawl.otherAssistant.name
 func selfDescriptions(_ model: LanguageModel, system: String?) throws
-    -> (correct: Rate, orbi: Rate) {
+    -> (correct: Rate, orbi: Rate, first: String) {
     let asker = try Assistant(model)
     var replies: [String] = []
     for (index, question) in phrasings.enumerated() {
@@ -299,9 +299,10 @@ func selfDescriptions(_ model: LanguageModel, system: String?) throws
         }
     }
     return (Rate(replies) { $0.contains(tokenwiseName) && !$0.contains(orbi) },
-            Rate(replies) { $0.contains(orbi) })
+            Rate(replies) { $0.contains(orbi) }, replies[0])
 }
-let system = ConversationWriter.identitySystemMessage
+// The quick model's context (64 tokens) holds only a short system message and a question.
+let system = isQuick ? "You are \(tokenwiseName)." : ConversationWriter.identitySystemMessage
 let variants: [(name: String, model: LanguageModel, system: String?)] = [
     ("no identity data", noIdentity.languageModel, nil),
     ("system message only", noIdentity.languageModel, system),
@@ -314,10 +315,11 @@ show(.bar(BarChart(title: "Says it is \(tokenwiseName) (\(identity[0].correct.co
                                                       value: identity[$0].correct.value,
                                                       highlighted: $0 > 0) },
                    valueLabel: "share", percent: true)))
-show(Table(title: "Self-descriptions", columns: ["variant", "says Tokenwise", "says Orbi"],
+show(Table(title: "Self-descriptions (the reply: the first sample to \"\(phrasings[0])\")",
+           columns: ["variant", "says Tokenwise", "says Orbi", "reply"],
            rows: variants.indices.map {
                [variants[$0].name, identity[$0].correct.description,
-                identity[$0].orbi.description] }))
+                identity[$0].orbi.description, identity[$0].first] }))
 for index in variants.indices {
     metric("says it is \(tokenwiseName), \(variants[index].name)", identity[index].correct)
 }
@@ -326,6 +328,18 @@ claim("a system message beats no identity data (share, system − none)",
       identity[1].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
 claim("identity conversations beat no identity data (share, identity − none)",
       identity[2].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
+if identity[1].correct.value - identity[0].correct.value <= 0.2 {
+    show("The system message did **not** work on our model: finetuned for \(steps) steps, "
+         + "it has not learned to copy a name it was never trained on out of a system "
+         + "message, although the invented personas taught the pattern. The claim fails and "
+         + "stays on the report card; more persona conversations or a longer finetune are "
+         + "the next things to try.")
+}
+if identity[0].orbi.value < 0.2 {
+    show("Nor does the model without identity data call itself \(orbi), as real models "
+         + "trained on the web call themselves ChatGPT: asked about itself in words its "
+         + "finetuning never used, it answers something else; the table shows a reply.")
+}
 
 //: ## Does the mask matter?
 //: Trained without the mask, the model also learns to predict the user's questions — names it
