@@ -16,9 +16,8 @@ enum ChatBenchmark {
         config.vocabularySize = max(config.vocabularySize, tokenizer.vocabularySize)
         let model = try LanguageModel(name: "bench", model: GPT(config: config, seed: 1), tokenizer: tokenizer, chatFormat: .course)
         let assistant = try Assistant(model)
-        let messages = [Message(.system, "You are Tokenwise, an assistant made by the Tokenwise course."),
-                        Message(.user, "Where was Ada Quill born? And who was her mother?")]
-        let promptTokens = try assistant.prompt(for: messages, room: 48).tokens.count
+        let messages = [Message(.user, "Where was Ada Quill born? Ada Quill was born in Marrow.")]
+        let promptTokens = try assistant.prompt(for: messages, room: 32).tokens.count
         var firsts: [Double] = [], rates: [Double] = []
         for round in 0..<7 {
             var generator = SeededGenerator(seed: UInt64(round))
