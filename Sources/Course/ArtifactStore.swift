@@ -12,9 +12,12 @@ public enum ArtifactStore {
     public static let formatVersion = "1"
 
     /// A stable 64-bit FNV-1a hash, as 16 hex digits.
-    public static func hash(_ text: String) -> String {
+    public static func hash(_ text: String) -> String { hash(bytes: text.utf8) }
+
+    /// The same hash of any bytes (a model's weights, say).
+    public static func hash<Bytes: Sequence>(bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         return String(format: "%016llx", h)
     }
 

@@ -126,11 +126,9 @@ public enum Finetuning {
 
     /// A hash of a model's weights, for cache keys of the stages that start from it.
     public static func fingerprint(_ model: GPT) -> String {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for tensor in model.parameters {
-            for i in 0..<tensor.count { h = (h ^ UInt64(tensor.data[i].bitPattern)) &* 0x0000_0100_0000_01B3 }
-        }
-        return String(format: "%016llx", h)
+        ArtifactStore.hash(bytes: model.parameters.lazy.flatMap {
+            UnsafeRawBufferPointer(start: $0.data, count: $0.count * MemoryLayout<Float>.stride)
+        })
     }
 
     /// Finetunes `base` on `conversations` (or loads the stored result) and names it `name`.
