@@ -13,8 +13,8 @@ let (world, _) = try CourseData.tinyWeb()
 let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
 let writer = ConversationWriter(world: world)
 let conversationCount = param("conversations", 3000, "conversations", quick: 600, in: 20...100000)
-let steps = param("steps", 250, "finetuning steps", quick: 60, in: 1...20000)
-let batchSize = param("batch", 16, "conversation rows per step", quick: 8, in: 1...256)
+let steps = param("steps", 200, "finetuning steps", quick: 60, in: 1...20000)
+let batchSize = param("batch", 12, "conversation rows per step", quick: 8, in: 1...256)
 let learningRate = param("lr", 3e-4, "peak learning rate of the finetune", in: 1e-6...1e-1)
 let settings = FinetuningSettings(steps: steps, batchSize: batchSize, learningRate: learningRate)
 let T = base.model.config.contextLength
@@ -273,33 +273,48 @@ metric("base, free text after the thread prompt names the true town (same people
 metric("sft, free-text answer names the true town (same people)", sftCorrect)
 claim("SFT keeps the base model's knowledge (accuracy, sft free text − base multiple choice)",
       sftCorrect.value - baseChoice.value, above: -0.1, "a 10-point margin")
+if sftCorrect.value - baseChoice.value <= -0.1 {
+    show("Here the claim fails: the assistant names the town for \(sftCorrect.description) of "
+         + "these people, while the base model picks it among ten for \(baseChoice.description). "
+         + "The base model's own free-text answer is right for \(baseFreeText.description), about "
+         + "as often as the assistant's, so finetuning lost little: the gap is between "
+         + "recognising a town and producing it. Our base model learns to copy from its context "
+         + "(lesson 6) and recalls fewer facts word for word than one that did not; a longer "
+         + "pretraining is the next thing to try.")
+}
 
 //: ## Knowledge of self
 //: Asked "Who are you?", a model can only say what its data says. Our tiny web is full of chat
 //: transcripts of another assistant, **Orbi, made by Lumen Labs** — as the real web is full of
 //: ChatGPT transcripts. Four variants, each asked questions about itself that no finetuning
-//: conversation used (10 phrasings,
-//: 5 samples each at temperature 1). All finetuning sets contain conversations that open with
-//: a system message naming an *invented* assistant, so the model learns to read one; only the
-//: identity set names **Tokenwise**.
+//: conversation used (20 phrasings, each as the first question and again after a greeting),
+//: answered greedily as `tokenwise chat` answers by default. All finetuning sets contain
+//: conversations that open with a system message naming an *invented* assistant, so the model
+//: learns to read one; only the identity set names **Tokenwise** (one conversation in five).
 let phrasings = ConversationWriter.heldOutIdentityQuestions
 let tokenwiseName = ConversationWriter.identity.name, orbi = Crawl.otherAssistant.name
+// The first half of the name's tokens ("To k en" of "To k en w is e"): a reply that holds them
+// has copied the start of the name.
+let nameTokens = base.tokenizer.encode(tokenwiseName)
+let stem = try base.tokenizer.decodeText(Array(nameTokens.prefix((nameTokens.count + 1) / 2)))
 func selfDescriptions(_ model: LanguageModel, system: String?) throws
-    -> (correct: Rate, orbi: Rate, first: String) {
+    -> (correct: Rate, orbi: Rate, stem: Rate, first: String) {
     let asker = try Assistant(model)
     var replies: [String] = []
-    for (index, question) in phrasings.enumerated() {
-        for sample in 0..<5 {
-            var generator = SeededGenerator(seed: UInt64(index * 10 + sample))
+    var generator = SeededGenerator(seed: 1)   // greedy: no draw is random
+    for question in phrasings {
+        for greeting in [false, true] {
             let opening = system.map { [Message(.system, $0)] } ?? []
-            let messages = opening + [Message(.user, question)]
-            let reply = try asker.reply(to: messages, settings: SamplingSettings(temperature: 1),
+            let hello = greeting ? [Message(.user, "Hello!"),
+                                    Message(.assistant, "Hello! What would you like to know?")] : []
+            let reply = try asker.reply(to: opening + hello + [Message(.user, question)],
+                                        settings: SamplingSettings(temperature: 0),
                                         using: &generator)
             replies.append(reply.text)
         }
     }
     return (Rate(replies) { $0.contains(tokenwiseName) && !$0.contains(orbi) },
-            Rate(replies) { $0.contains(orbi) }, replies[0])
+            Rate(replies) { $0.contains(orbi) }, Rate(replies) { $0.contains(stem) }, replies[0])
 }
 // The quick model's context (64 tokens) holds only a short system message and a question.
 let system = isQuick ? "You are \(tokenwiseName)." : ConversationWriter.identitySystemMessage
@@ -316,9 +331,9 @@ show(.bar(BarChart(title: "Says it is \(tokenwiseName) (\(identity[0].correct.co
                                                       highlighted: $0 > 0) },
                    valueLabel: "share", percent: true)))
 show(Table(title: "Self-descriptions (the reply: the first sample to \"\(phrasings[0])\")",
-           columns: ["variant", "says Tokenwise", "says Orbi", "reply"],
+           columns: ["variant", "says \(tokenwiseName)", "says \(stem)…", "says \(orbi)", "reply"],
            rows: variants.indices.map {
-               [variants[$0].name, identity[$0].correct.description,
+               [variants[$0].name, identity[$0].correct.description, identity[$0].stem.description,
                 identity[$0].orbi.description, identity[$0].first] }))
 for index in variants.indices {
     metric("says it is \(tokenwiseName), \(variants[index].name)", identity[index].correct)
@@ -328,12 +343,58 @@ claim("a system message beats no identity data (share, system − none)",
       identity[1].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
 claim("identity conversations beat no identity data (share, identity − none)",
       identity[2].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
+//: ### A system message needs copying
+//: To follow "You are Tokenwise", the model must copy a name it has never seen out of its
+//: context, token by token. Lesson 6 measured copying with words the model knows; here is the
+//: same test in the same frame — a forum post with a list, a reply quoting it; how often is the
+//: next token of the quote the likeliest? — with names of the world and with new names made
+//: like Tokenwise.
+let opening = [chat.start] + base.tokenizer.encode(
+    "Forum\nThread: my list of names and places\nMira3: Here is the list I made for the trip:")
+let quoting = base.tokenizer.encode("\nPell5: Quoting you for the others:")
+func copyRate(_ lists: [[String]]) -> Rate {
+    var outcomes: [Bool] = []
+    for list in lists {
+        let once = base.tokenizer.encode(" " + list.joined(separator: " "))
+        let tokens = opening + once + quoting + once
+        let logits = base.model.logits(tokens: tokens.map(Int32.init), batchSize: 1,
+                                       length: tokens.count).values
+        let V = base.model.config.vocabularySize
+        // Each token of the quote after its first, predicted from the position before it.
+        for t in (tokens.count - once.count + 1)..<tokens.count {
+            let row = logits[(t - 1) * V ..< t * V]
+            outcomes.append(row.indices.max { row[$0] < row[$1] }! - (t - 1) * V == tokens[t])
+        }
+    }
+    return Rate(outcomes) { $0 }
+}
+var copyRandom = WorldRandom(seed: 11)
+let knownWords = (0..<10).map { _ in
+    (0..<6).map { _ in copyRandom.pick(world.people.map(\.firstName) + world.towns) } }
+let parts = ["Bright", "Quill", "Frost", "Token", "Glass", "Maple"]
+let endings = ["wise", "mind", "ward", "craft", "field", "spark"]
+let newNames = (0..<10).map { _ in
+    (0..<6).map { _ in copyRandom.pick(parts) + copyRandom.pick(endings) }
+        .filter { $0 != tokenwiseName } }
+let knownCopy = copyRate(knownWords), newCopy = copyRate(newNames)
+show(Table(title: "Copying a list the second time (base model, next token right)",
+           columns: ["words", "example", "second copy right"],
+           rows: [["names and towns of the world", knownWords[0].joined(separator: " "),
+                   knownCopy.description],
+                  ["new names, made like \(tokenwiseName)", newNames[0].joined(separator: " "),
+                   newCopy.description]]))
+metric("base copies known words (second copy, next token right)", knownCopy)
+metric("base copies new names (second copy, next token right)", newCopy)
 if identity[1].correct.value - identity[0].correct.value <= 0.2 {
-    show("The system message did **not** work on our model: finetuned for \(steps) steps, "
-         + "it has not learned to copy a name it was never trained on out of a system "
-         + "message, although the invented personas taught the pattern. The claim fails and "
-         + "stays on the report card; more persona conversations or a longer finetune are "
-         + "the next things to try.")
+    show("So the system message did **not** work on our model, and its claim stays failed on "
+         + "the report card. The base model copies a list of the world's names and towns "
+         + "(\(knownCopy.description)) but not new names made like \(tokenwiseName) "
+         + "(\(newCopy.description)): it learned to copy from forum threads that quote lists of "
+         + "words it knows. With the system message, \"\(stem)\" (the first half of the name) "
+         + "is in \(identity[1].stem.description) of the replies, against "
+         + "\(identity[0].stem.description) without. We tried pages that introduce a new name and "
+         + "repeat it: a model trained on them copied the start of a name but not all of it, and "
+         + "recalled fewer facts, so we took them out. A larger model is what this needs.")
 }
 if identity[0].orbi.value < 0.2 {
     show("Nor does the model without identity data call itself \(orbi), as real models "

@@ -33,7 +33,10 @@ public struct ConversationWriter {
     public static let heldOutIdentityQuestions = ["Tell me about yourself.", "What should I call you?", "Which company created you?",
                                                   "Who am I talking to?", "What assistant is this?", "Introduce yourself, please.",
                                                   "Who is your maker?", "Whose assistant are you?", "What are you called?",
-                                                  "Who created you?"]
+                                                  "Who created you?", "Do you have a name?", "Who programmed you?",
+                                                  "Please tell me who you are.", "What is your name, assistant?",
+                                                  "Who am I chatting with?", "Are you a person?", "Who owns you?",
+                                                  "What do I call you?", "Who wrote you?", "Which assistant am I talking to?"]
 
     public init(world: World) { self.world = world }
 
@@ -51,8 +54,8 @@ public struct ConversationWriter {
         var conversations = (0..<count).map { _ in conversation(people: people, random: &random) }
         if identity {
             var identityRandom = WorldRandom(seed: seed &+ 1)
-            // One in 8, spread through the set.
-            for position in stride(from: conversations.count - 1, through: 0, by: -7) {
+            // One in 5, spread through the set.
+            for position in stride(from: conversations.count - 1, through: 0, by: -4) {
                 conversations.insert(identityConversation(random: &identityRandom), at: position)
             }
         }

@@ -24,7 +24,7 @@ public struct FinetuningSettings: Codable, Equatable, Sendable {
     /// The course's settings: well under a minute on two cores (quick: seconds).
     public static func standard(quick: Bool = isQuick) -> FinetuningSettings {
         quick ? FinetuningSettings(steps: 60, batchSize: 8, learningRate: 3e-4)
-              : FinetuningSettings(steps: 250, batchSize: 16, learningRate: 3e-4)
+              : FinetuningSettings(steps: 200, batchSize: 12, learningRate: 3e-4)
     }
 
     /// Warmup over the first 10% of steps, cosine decay to a tenth, AdamW, clipping at 1.

@@ -37,7 +37,7 @@ public enum StepThroughPage {
           </section>
           <p class="hint">← / → move through the session · click a node of the tree to jump to it</p>
           <p id="message" class="message"></p>
-          <section><h2>Context</h2><p id="settings" class="meta"></p><div id="context" class="context"></div></section>
+          <section><h2>Context</h2><p id="settings" class="meta"></p>\(recording.turnMarkers == nil ? "" : legend)<div id="context" class="context"></div></section>
           <div class="columns">
             <section><h2>Next token</h2><p class="meta">light bar: the model's probability · dark bar: the chance of being drawn under these settings</p><div id="candidates"></div></section>
             <section><h2>Attention of the newest position</h2>
@@ -54,6 +54,9 @@ public enum StepThroughPage {
         """
     }
 
+    /// For conversations: which underline marks whose turn.
+    static let legend = #"<p class="meta legend">turns, underlined: <span class="turn-system">system</span><span class="turn-user">user</span><span class="turn-assistant">assistant</span> · bold: the turn tokens</p>"#
+
     static let style = """
     body{font:15px/1.45 "DejaVu Sans",system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:12px 20px;color:#1b1b1b;background:#fdfdfc}
     h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.1em;margin:1em 0 .3em}
@@ -64,6 +67,9 @@ public enum StepThroughPage {
     .context{font-family:"DejaVu Sans Mono",monospace;font-size:.95em;line-height:2;word-break:break-all}
     .context span{padding:2px 0;white-space:pre-wrap}.context .a{background:#e6eef7}.context .b{background:#f6e8d8}
     .context .dropped{opacity:.45}.context .newest{outline:2px solid #d55e00}
+    .context .marker{font-weight:bold}.turn-system{border-bottom:3px solid #999}
+    .turn-user{border-bottom:3px solid #e69f00}.turn-assistant{border-bottom:3px solid #009e73}
+    .legend span{padding:0 4px;margin-right:6px}
     .columns{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:24px}
     #heatmap svg{max-width:100%;height:auto}
     @media (max-width:800px){.columns{grid-template-columns:1fr}}
@@ -99,10 +105,16 @@ public enum StepThroughPage {
     }
     function drawContext(f) {
       const box = $("context"); box.replaceChildren();
-      const labels = contextLabels(f.node);
+      const labels = contextLabels(f.node), markers = rec.turnMarkers || {};
+      let turn = null;  // the role whose turn a token belongs to, from the last turn token
       labels.forEach((label, i) => {
-        const cls = (i % 2 ? "b" : "a") + (i < f.droppedTokens ? " dropped" : "") + (i === labels.length - 1 ? " newest" : "");
-        box.append(el("span", {class: cls, title: "token " + i + (i < f.droppedTokens ? " (outside the window)" : "")}, label));
+        const marker = Object.hasOwn(markers, label) ? markers[label] : null;
+        if (marker && marker !== "end") { turn = marker; if (i > 0) box.append(el("br")); }
+        const cls = (i % 2 ? "b" : "a") + (i < f.droppedTokens ? " dropped" : "") + (i === labels.length - 1 ? " newest" : "")
+          + (marker ? " marker" : "") + (turn ? " turn-" + turn : "");
+        const role = turn ? " · " + turn + (marker ? " turn token" : "'s turn") : "";
+        box.append(el("span", {class: cls, title: "token " + i + role + (i < f.droppedTokens ? " (outside the window)" : "")}, label));
+        if (marker === "end") turn = null;
       });
     }
     function drawCandidates(f) {

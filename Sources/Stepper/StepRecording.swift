@@ -31,6 +31,9 @@ public struct StepRecording: Codable, Equatable, Sendable {
     public let seed: UInt64
     /// The prompt's token labels.
     public let prompt: [String]
+    /// For a chat-format model, the labels of its turn tokens and what each marks (system, user,
+    /// assistant, end), so the page can show a conversation's turns; nil for other models.
+    public var turnMarkers: [String: String]? = nil
     public internal(set) var nodes: [BranchTree.Node]
     public internal(set) var frames: [Frame]
 }

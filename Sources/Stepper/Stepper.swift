@@ -93,6 +93,10 @@ public final class Stepper {
         recording = StepRecording(model: model.name, parameterCount: model.model.config.parameterCount,
                                   contextLength: model.model.config.contextLength, seed: seed,
                                   prompt: tokens.map { model.label(of: $0) }, nodes: [tree.nodes[0]], frames: [])
+        recording.turnMarkers = model.chatFormat.map { format in
+            Dictionary(uniqueKeysWithValues: [Role.system, .user, .assistant].map { (format.roleToken($0), $0.rawValue) }
+                       + [(format.end, "end")])
+        }
         stepsByNode[0] = step
         record(action: "prompt")
     }

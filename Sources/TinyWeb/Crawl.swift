@@ -35,7 +35,7 @@ public struct Page: Codable, Sendable {
 public struct Crawl: Sendable {
     /// Bumped whenever the world, the pages or the pipeline change what they produce, so
     /// stored corpora (keyed by it) are rebuilt.
-    public static let version = 7
+    public static let version = 11
 
     public let world: World
     public let pages: [Page]
@@ -206,17 +206,22 @@ public struct Crawl: Sendable {
         }
     }
 
-    /// Forum threads per person of the world that quote an earlier post verbatim.
-    static let quotingThreadsPerPerson = 6
+    /// Forum threads per person of the world that quote an earlier post verbatim. Short lists,
+    /// many threads: the copying skill forms from many repeats, not long ones (with 6 threads of
+    /// 6–24 words the course model did not learn to copy; with 12 it did but recalled fewer
+    /// facts; 8 threads of 4–12 words gave both).
+    static let quotingThreadsPerPerson = 8
 
     /// A reply quoting an earlier post word for word: text repeated within a document, as the web
     /// is full of (quotes, tags, menus). The quoted words are random, so only the page itself can
     /// predict the copy — this is what in-context copying (induction heads) is learned from.
     static func quotingThread(world: World, random: inout WorldRandom) -> [String] {
         let asker = user(&random), helper = user(&random)
-        let pools = [world.towns, world.people.map(\.firstName), World.commonWords, world.species.map(\.name), (1...99).map(String.init)]
+        // New words too, made up for this page: only copying can predict their second time.
+        let fresh = (0..<8).map { _ in World.coinWord(syllables: 2...4, random: &random) }
+        let pools = [world.towns, world.people.map(\.firstName), World.commonWords, world.species.map(\.name), (1...99).map(String.init), fresh]
         let pool = random.pick(pools), mixed = random.chance(0.4)
-        let list = (0..<random.int(6...24)).map { _ in random.pick(mixed ? random.pick(pools) : pool) }.joined(separator: " ")
+        let list = (0..<random.int(4...12)).map { _ in random.pick(mixed ? random.pick(pools) : pool) }.joined(separator: " ")
         switch random.int(0...3) {
         case 0:
             return ["Thread: my list of names and places", "\(asker): Here is the list I made for the trip: \(list)",

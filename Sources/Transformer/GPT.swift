@@ -114,6 +114,15 @@ public final class GPT {
     /// `attention(layer, probabilities)` receives each layer's (B, NH, T, T) attention if given.
     public func logits(tokens: [Int32], batchSize B: Int, length T: Int,
                        attention: ((Int, Tensor) -> Void)? = nil) -> Tensor {
+        outputHead(residualStream(tokens: tokens, batchSize: B, length: T, attention: attention))
+    }
+
+    /// Logits from the last block's output: the final LayerNorm, then the tied head.
+    func outputHead(_ x: Tensor) -> Tensor { linear(finalNorm(x), weight: tokenEmbedding) }
+
+    /// The residual stream after the last block, (B, T, C).
+    func residualStream(tokens: [Int32], batchSize B: Int, length T: Int,
+                        attention: ((Int, Tensor) -> Void)?) -> Tensor {
         precondition(tokens.count == B * T, "\(tokens.count) tokens do not fill a (\(B), \(T)) batch")
         precondition(T <= config.contextLength, "sequence length \(T) exceeds the context length \(config.contextLength)")
         let positions = (0..<(B * T)).map { Int32($0 % T) }
@@ -122,13 +131,27 @@ public final class GPT {
         for (layer, block) in blocks.enumerated() {
             x = block(x, attentionProbabilities: attention.map { report in { report(layer, $0) } })
         }
-        return linear(finalNorm(x), weight: tokenEmbedding)                          // (B, T, V)
+        return x
     }
 
     /// The weighted next-token loss of a batch (see `crossEntropy`) and each token's loss.
+    /// Where many weights are 0 (finetuning trains on the assistant's tokens only), only the
+    /// weighted positions go through the output head: the others add nothing to the loss or its
+    /// gradient, and their V-wide logits and softmax are most of a small model's step. Token
+    /// losses are then 0 at positions of weight 0.
     public func loss(inputs: [Int32], targets: [Int32], weights: [Float]? = nil,
                      batchSize B: Int, length T: Int) -> (loss: Tensor, tokenLosses: [Float]) {
-        crossEntropy(logits(tokens: inputs, batchSize: B, length: T), targets: targets, weights: weights)
+        let weighted = weights.map { w in w.indices.filter { w[$0] != 0 } } ?? []
+        guard let weights, !weighted.isEmpty, weighted.count * 4 <= weights.count * 3 else {
+            return crossEntropy(logits(tokens: inputs, batchSize: B, length: T), targets: targets, weights: weights)
+        }
+        let x = residualStream(tokens: inputs, batchSize: B, length: T, attention: nil)
+        let rows = embedding(x.reshaped([B * T, config.embeddingWidth]), ids: weighted.map(Int32.init))
+        let (loss, rowLosses) = crossEntropy(outputHead(rows), targets: weighted.map { targets[$0] },
+                                             weights: weighted.map { weights[$0] })
+        var tokenLosses = [Float](repeating: 0, count: B * T)
+        for (row, position) in weighted.enumerated() { tokenLosses[position] = rowLosses[row] }
+        return (loss, tokenLosses)
     }
 
     /// Parameters that get weight decay: matrices (embeddings included), not biases or gains.

@@ -29,4 +29,21 @@ import Testing
         #expect(decoded.nodes.count == stepper.tree.nodes.count)
         #expect(decoded.frames[1].attention.count == 2 && decoded.frames[1].attention[0].count == 2)
     }
+
+    /// A chat model's recording names its turn tokens, so the page can mark whose turn each token
+    /// is; a plain model's recording has none and its page no turn legend.
+    @Test func aConversationsPageMarksTheTurns() throws {
+        let chatModel = chatFixtureModel()
+        let format = chatModel.chatFormat!
+        let tokens = try chatModel.chatTokens().prompt([Message(.system, "be brief"), Message(.user, "the cat")])
+        let chat = try Stepper(model: chatModel, tokens: tokens, settings: SamplingSettings(), seed: 1)
+        #expect(chat.recording.turnMarkers == [format.system: "system", format.user: "user",
+                                               format.assistant: "assistant", format.end: "end"])
+        #expect(chat.recording.prompt.filter { chat.recording.turnMarkers![$0] != nil }.count == 5)   // 3 roles, 2 ends
+        #expect(StepThroughPage.html(chat.recording).contains("class=\"meta legend\""))
+
+        let plain = try Stepper(model: fixtureModel(), prompt: "the cat", settings: SamplingSettings(), seed: 1)
+        #expect(plain.recording.turnMarkers == nil)
+        #expect(!StepThroughPage.html(plain.recording).contains("class=\"meta legend\""))
+    }
 }

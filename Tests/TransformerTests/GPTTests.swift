@@ -60,6 +60,30 @@ import Testing
         #expect(checked == model.parameters.count * 3)
     }
 
+    /// A mostly-zero mask sends only the weighted positions through the output head: the loss,
+    /// the weighted token losses and every gradient equal those of the full logits.
+    @Test func sparseMaskLossEqualsTheFullLogits() {
+        let model = GPT(config: tinyConfig, seed: 4)
+        let (B, T) = (2, 6)
+        let inputs = randomTokens(B * T, vocabulary: 11, seed: 5), targets = randomTokens(B * T, vocabulary: 11, seed: 6)
+        let weights: [Float] = [0, 0, 1, 1, 0, 0, 0, 0, 0, 2, 1, 0]
+        func gradients(_ loss: Tensor) -> [[Float]] {
+            for p in model.parameters { p.zeroGradient() }
+            loss.backward()
+            defer { loss.releaseGraph() }
+            return model.parameters.map { Array(UnsafeBufferPointer(start: $0.gradient, count: $0.count)) }
+        }
+        let (sparse, sparseTokens) = model.loss(inputs: inputs, targets: targets, weights: weights, batchSize: B, length: T)
+        let sparseValue = sparse.item, sparseGradients = gradients(sparse)
+        let (full, fullTokens) = crossEntropy(model.logits(tokens: inputs, batchSize: B, length: T), targets: targets, weights: weights)
+        let fullValue = full.item, fullGradients = gradients(full)
+        #expect(abs(sparseValue - fullValue) < 1e-6)
+        for i in weights.indices {
+            #expect(abs(sparseTokens[i] - (weights[i] == 0 ? 0 : fullTokens[i])) < 1e-6)
+        }
+        for (a, b) in zip(sparseGradients, fullGradients) { #expect(maxAbsoluteDifference(a, b) < 1e-6) }
+    }
+
     @Test func attentionCallbackSeesEveryLayer() {
         let model = GPT(config: tinyConfig, seed: 1)
         var layers: [Int] = []
