@@ -137,7 +137,7 @@ public final class GPT {
     /// The weighted next-token loss of a batch (see `crossEntropy`) and each token's loss.
     /// Where many weights are 0 (finetuning trains on the assistant's tokens only), only the
     /// weighted positions go through the output head: the others add nothing to the loss or its
-    /// gradient, and their V-wide logits and softmax are most of a small model's step. Token
+    /// gradient, and their V-wide logits and softmax cost a seventh of a course finetuning step. Token
     /// losses are then 0 at positions of weight 0.
     public func loss(inputs: [Int32], targets: [Int32], weights: [Float]? = nil,
                      batchSize B: Int, length T: Int) -> (loss: Tensor, tokenLosses: [Float]) {
