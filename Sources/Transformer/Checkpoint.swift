@@ -39,14 +39,27 @@ public enum Checkpoint {
         let file = try SafeTensorsFile(contentsOf: directory.appendingPathComponent(weightsFile))
         // GPT2LMHeadModel saves its trunk under "transformer."; the published gpt2 files do not.
         let prefix = file.entries["wte.weight"] == nil && file.entries["transformer.wte.weight"] != nil ? "transformer." : ""
+        // Blocks beyond n_layer mean the config does not describe these weights.
+        let layers = file.entries.keys.compactMap { name -> Int? in
+            guard name.hasPrefix(prefix + "h.") else { return nil }
+            return Int(name.dropFirst(prefix.count + 2).prefix { $0.isNumber })
+        }
+        if let deepest = layers.max(), deepest >= config.layerCount {
+            throw CheckpointError(description: "\(directory.appendingPathComponent(weightsFile).path): holds layer \(deepest) but \(configFile) says n_layer \(config.layerCount)")
+        }
         let model = GPT(config: config, seed: 0)
         for p in model.parameters {
+            let values: [Float]
             if isTransposedInFile(p.name) {
-                let values = try file.values(prefix + p.name, shape: [p.shape[1], p.shape[0]])
-                copy(transpose(values, rows: p.shape[1], columns: p.shape[0]), into: p)
+                values = transpose(try file.values(prefix + p.name, shape: [p.shape[1], p.shape[0]]), rows: p.shape[1], columns: p.shape[0])
             } else {
-                copy(try file.values(prefix + p.name, shape: p.shape), into: p)
+                values = try file.values(prefix + p.name, shape: p.shape)
             }
+            // A NaN or infinite weight would make every output NaN: refuse it here, by name.
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw CheckpointError(description: "\(directory.appendingPathComponent(weightsFile).path): tensor '\(prefix + p.name)' holds \(values[bad]) at index \(bad) (weights must be finite)")
+            }
+            copy(values, into: p)
         }
         return model
     }

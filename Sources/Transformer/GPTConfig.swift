@@ -41,11 +41,23 @@ public struct GPTConfig: Equatable, Sendable {
             where value < 1 {
             return "\(name) must be at least 1, got \(value)"
         }
+        // Sizes from a file are checked before anything is allocated for them.
+        for (name, value, limit) in [("vocabularySize", vocabularySize, 1 << 20), ("contextLength", contextLength, 1 << 16),
+                                     ("layerCount", layerCount, 256), ("embeddingWidth", embeddingWidth, 1 << 16),
+                                     ("headCount", headCount, embeddingWidth)] where value > limit {
+            return "\(name) \(value) is more than this program supports (at most \(limit))"
+        }
         if embeddingWidth % headCount != 0 {
             return "embeddingWidth \(embeddingWidth) is not divisible by headCount \(headCount)"
         }
+        if parameterCount > Self.maximumParameterCount {
+            return "\(parameterCount) parameters is more than this program holds (at most \(Self.maximumParameterCount))"
+        }
         return nil
     }
+
+    /// The largest model this program loads or creates: 4 billion parameters (16 GB of Float32).
+    public static let maximumParameterCount = 4_000_000_000
 
     /// Parameter count (tied embeddings counted once).
     public var parameterCount: Int {

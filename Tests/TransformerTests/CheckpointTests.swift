@@ -152,6 +152,44 @@ import Testing
         }
     }
 
+    /// Sizes from config.json are bounded before anything is allocated for them.
+    @Test func absurdSizesAreRefusedBeforeAllocating() throws {
+        let directory = temporaryDirectory()
+        try Checkpoint.save(GPT(config: tinyConfig, seed: 1), to: directory)
+        let configURL = directory.appendingPathComponent("config.json")
+        for (json, expected) in [("\"vocab_size\": 1000000000000, \"n_embd\": 8", "vocabularySize 1000000000000 is more than"),
+                                 ("\"vocab_size\": 11, \"n_embd\": 4611686018427387904", "embeddingWidth 4611686018427387904 is more than"),
+                                 ("\"vocab_size\": 1048576, \"n_embd\": 65536", "parameters is more than this program holds")] {
+            try Data("{\(json), \"n_head\": 2, \"n_layer\": 2, \"n_positions\": 8}".utf8).write(to: configURL)
+            do { _ = try Checkpoint.load(from: directory); Issue.record("loaded \(json)") } catch {
+                #expect("\(error)".contains("config.json") && "\(error)".contains(expected), "\(error)")
+            }
+        }
+    }
+
+    /// A file with more blocks than config.json's n_layer is a mismatch, not a smaller model.
+    @Test func moreLayersThanTheConfigSays() throws {
+        let directory = temporaryDirectory()
+        try Checkpoint.save(GPT(config: tinyConfig, seed: 1), to: directory)   // 2 layers
+        var smaller = tinyConfig
+        smaller.layerCount = 1
+        try JSONEncoder().encode(smaller).write(to: directory.appendingPathComponent("config.json"))
+        do { _ = try Checkpoint.load(from: directory); Issue.record("loaded 2 layers as 1") } catch {
+            #expect("\(error)".contains("holds layer 1") && "\(error)".contains("n_layer 1"))
+        }
+    }
+
+    @Test(arguments: [Float.nan, .infinity, -.infinity])
+    func nonFiniteWeightsAreRefusedByName(bad: Float) throws {
+        let directory = temporaryDirectory()
+        let model = GPT(config: tinyConfig, seed: 1)
+        model.blocks[1].mlp.expand.bias.data[3] = bad
+        try Checkpoint.save(model, to: directory)
+        do { _ = try Checkpoint.load(from: directory); Issue.record("loaded a \(bad) weight") } catch {
+            #expect("\(error)".contains("'h.1.mlp.c_fc.bias'") && "\(error)".contains("index 3") && "\(error)".contains("finite"))
+        }
+    }
+
     @Test func aFailedWriteKeepsTheOldFile() throws {
         let directory = temporaryDirectory()
         let url = directory.appendingPathComponent("x.safetensors")
