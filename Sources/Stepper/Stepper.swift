@@ -94,7 +94,7 @@ public final class Stepper {
                                   contextLength: model.model.config.contextLength, seed: seed,
                                   prompt: tokens.map { model.label(of: $0) }, nodes: [tree.nodes[0]], frames: [])
         recording.turnMarkers = model.chatFormat.map { format in
-            Dictionary(uniqueKeysWithValues: [Role.system, .user, .assistant].map { (format.roleToken($0), $0.rawValue) }
+            Dictionary(uniqueKeysWithValues: Role.allCases.map { (format.roleToken($0), $0.rawValue) }
                        + [(format.end, "end")])
         }
         stepsByNode[0] = step

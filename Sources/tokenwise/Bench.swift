@@ -90,6 +90,9 @@ struct Bench: ParsableCommand {
 }
 
 enum SpeedMeasurements {
+    /// The middle value of timings (the upper middle of an even count).
+    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
     /// GFLOP/s of one 2048×2048×2048 sgemm with OpenBLAS's threads (as the kernels use it).
     static func sgemmSample(_ buffers: (a: [Float], b: [Float], c: UnsafeMutablePointer<Float>)) -> Double {
         let n: Int32 = 2048
@@ -124,11 +127,11 @@ enum SpeedMeasurements {
             trainer.trainStep()
             times.append(seconds(since: start))
         }
-        let median = times.sorted()[times.count / 2]
+        let median = Self.median(times)
         let flops = config.trainingFLOPs(tokens: batchSize * length, sequenceLength: length)
         return TrainingSpeed(millisecondsPerStep: median * 1000, fastestMilliseconds: times.min()! * 1000,
                              tokensPerSecond: Double(batchSize * length) / median,
-                             gigaflopsPerSecond: flops / median / 1e9, peakGigaflopsPerSecond: peaks.sorted()[peaks.count / 2])
+                             gigaflopsPerSecond: flops / median / 1e9, peakGigaflopsPerSecond: Self.median(peaks))
     }
     /// Mean ms per token when generating `tokens` tokens one at a time with the KV cache.
     static func inferencePerToken(config: GPTConfig, tokens: Int) -> Double {

@@ -32,10 +32,9 @@ enum ChatBenchmark {
             rates.append(Double(reply.tokens.count - 1) / (total - first))
         }
         guard !firsts.isEmpty else { print("chat: no reply long enough to time"); return }
-        func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
         print("")
         print("tokenwise chat, course model shape (\(config.summary)), a \(promptTokens)-token conversation; medians of \(firsts.count)")
-        print(String(format: "  first token     %8.1f ms   (budget 50 ms)", median(firsts) * 1000))
-        print(String(format: "  then            %8.0f tokens/s   (budget 200 tokens/s)", median(rates)))
+        print(String(format: "  first token     %8.1f ms   (budget 50 ms)", SpeedMeasurements.median(firsts) * 1000))
+        print(String(format: "  then            %8.0f tokens/s   (budget 200 tokens/s)", SpeedMeasurements.median(rates)))
     }
 }

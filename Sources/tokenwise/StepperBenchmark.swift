@@ -33,7 +33,7 @@ enum StepperBenchmark {
                 _ = screen.render(stepper)
                 whole.append(SpeedMeasurements.seconds(since: start))
             }
-            func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] * 1000 }
+            func median(_ xs: [Double]) -> Double { SpeedMeasurements.median(xs) * 1000 }
             print("")
             print(title)
             print(String(format: "  forward pass (KV cache)          %8.2f ms/token", median(forward)))
