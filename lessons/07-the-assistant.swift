@@ -385,16 +385,53 @@ show(Table(title: "Copying a list the second time (base model, next token right)
                    newCopy.description]]))
 metric("base copies known words (second copy, next token right)", knownCopy)
 metric("base copies new names (second copy, next token right)", newCopy)
+//: The finetuned model shows the same limit. We give the model without identity data system
+//: messages that name other new assistants: short made-up words like the ones its finetuning
+//: personas used, and new compounds made like Tokenwise, which our tokenizer cuts into many
+//: small pieces.
+let noIdentityAsker = try Assistant(noIdentity.languageModel)
+func followsSystemMessage(_ names: [String]) throws -> (rate: Rate, tokens: Double) {
+    var generator = SeededGenerator(seed: 2)
+    var outcomes: [Bool] = []
+    for name in names {
+        for question in phrasings.prefix(3) {
+            let system = isQuick ? "You are \(name)."
+                : "You are \(name), an assistant made by \(ConversationWriter.identity.maker)."
+            let reply = try noIdentityAsker.reply(
+                to: [Message(.system, system), Message(.user, question)],
+                settings: SamplingSettings(temperature: 0), using: &generator)
+            outcomes.append(reply.text.contains(name))
+        }
+    }
+    let tokens = names.map { Double(base.tokenizer.encode($0).count) }
+    return (Rate(outcomes) { $0 }, tokens.reduce(0, +) / Double(names.count))
+}
+let madeUpNames = (0..<10).map { _ in World.coinWord(syllables: 2...2, random: &copyRandom) }
+let compoundNames = newNames.map { $0[0] }
+let shortFollowed = try followsSystemMessage(madeUpNames)
+let longFollowed = try followsSystemMessage(compoundNames)
+show(Table(title: "System messages naming new assistants (no identity data, greedy, "
+               + "\(min(3, phrasings.count)) questions each)",
+           columns: ["names", "example", "tokens per name", "reply says the name"],
+           rows: [["made-up words", madeUpNames[0], String(format: "%.1f", shortFollowed.tokens),
+                   shortFollowed.rate.description],
+                  ["compounds made like \(tokenwiseName)", compoundNames[0],
+                   String(format: "%.1f", longFollowed.tokens), longFollowed.rate.description]]))
+metric("system message followed, made-up names", shortFollowed.rate)
+metric("system message followed, compound names", longFollowed.rate)
 if identity[1].correct.value - identity[0].correct.value <= 0.2 {
     show("So the system message did **not** work on our model, and its claim stays failed on "
          + "the report card. The base model copies a list of the world's names and towns "
          + "(\(knownCopy.description)) but not new names made like \(tokenwiseName) "
          + "(\(newCopy.description)): it learned to copy from forum threads that quote lists of "
-         + "words it knows. With the system message, \"\(stem)\" (the first half of the name) "
+         + "words it knows. Finetuning taught it to read a system message, but only as far as "
+         + "it can copy: it takes a short made-up name (\(shortFollowed.rate.description)) and "
+         + "not a compound cut into many pieces (\(longFollowed.rate.description)). "
+         + "With the system message, \"\(stem)\" (the first half of the name) "
          + "is in \(identity[1].stem.description) of the replies, against "
          + "\(identity[0].stem.description) without. We tried pages that introduce a new name and "
          + "repeat it: a model trained on them copied the start of a name but not all of it, and "
-         + "recalled fewer facts, so we took them out. A larger model is what this needs.")
+         + "recalled fewer facts, so we took them out. Persona conversations in finetuning did not teach it either: with twice as many (27% of the set) it still said nothing of the name. A larger model is what this needs.")
 }
 if identity[0].orbi.value < 0.2 {
     show("Nor does the model without identity data call itself \(orbi), as real models "
