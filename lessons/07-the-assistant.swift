@@ -19,12 +19,6 @@ let learningRate = param("lr", 3e-4, "peak learning rate of the finetune", in: 1
 let settings = FinetuningSettings(steps: steps, batchSize: batchSize, learningRate: learningRate)
 let T = base.model.config.contextLength
 print("base model: \(base.model.config.summary); finetuning: \(steps) steps of \(batchSize) rows")
-/// Claims about the finetuned model's behaviour need the full-size models; the quick ones only
-/// show the numbers.
-func claim(_ text: String, _ measured: Double, above threshold: Double, _ name: String = "") {
-    if isQuick { metric(text + " (quick model: not asserted)", measured) }
-    else { expect(text, measured, above: threshold, name) }
-}
 
 //: ## The conversation format
 //: A conversation becomes one token sequence. Each turn opens with a role token and closes

@@ -104,7 +104,10 @@ public struct ConversationWriter {
     }
 
     /// The held-out question lessons ask about a person's birthplace, and what a true answer names.
-    public static func birthplaceQuestion(_ p: Person) -> String { "Where was \(p.name) born?" }
+    public static func birthplaceQuestion(_ p: Person) -> String { birthplaceQuestion(name: p.name) }
+    public static func birthplaceQuestion(name: String) -> String { "Where was \(name) born?" }
+    /// The held-out question about a person's mother; a true answer says "mother is <mother>".
+    public static func motherQuestion(_ p: Person) -> String { "Who was the mother of \(p.name)?" }
 
     func personTurns(_ p: Person, random: inout WorldRandom, turns: Int) -> [Message] {
         var messages: [Message] = []

@@ -119,6 +119,13 @@ public func expect(_ claim: String, _ measured: Double, above threshold: Double,
     return passed
 }
 
+/// A claim about a trained model's behaviour: asserted with the full-size models, shown as a
+/// number only with the quick ones (too small to behave like anything).
+public func claim(_ text: String, _ measured: Double, above threshold: Double, _ thresholdName: String = "") {
+    if isQuick { metric(text + " (quick model: not asserted)", measured) }
+    else { expect(text, measured, above: threshold, thresholdName) }
+}
+
 /// Records a yes/no claim with a description of what was measured.
 @discardableResult
 public func expect(_ claim: String, _ passed: Bool, measured: String) -> Bool {

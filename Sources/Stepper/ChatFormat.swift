@@ -4,8 +4,9 @@
 //   <|endoftext|><|system|>You are …<|end|><|user|>Where was Ada born?<|end|><|assistant|>…<|end|>
 // Turn text is always encoded as plain text: a user who types "<|user|>" gets the characters,
 // never the special token. A model directory records its format in chat_format.json, so every
-// tool wraps a conversation the way the model was trained. The search-tool tokens are reserved
-// here (the tokenizer holds them from the start) and used by the hallucination lesson.
+// tool wraps a conversation the way the model was trained. An assistant turn may search first:
+//   <|assistant|><|search|>Ada Quill born<|/search|><|result|>…passage…<|/result|>Ada was born in …<|end|>
+// The model writes the call; the runtime writes the result (never a training target).
 
 import BytePairEncoding
 import Foundation
@@ -18,7 +19,19 @@ public enum Role: String, Codable, Sendable, CaseIterable {
 public struct Message: Codable, Equatable, Sendable {
     public var role: Role
     public var text: String
-    public init(_ role: Role, _ text: String) { self.role = role; self.text = text }
+    /// An assistant turn may search before it answers: its query, and the passage the search
+    /// tool returned (which the model is given, never trained to write).
+    public var search: SearchStep?
+    public init(_ role: Role, _ text: String, search: SearchStep? = nil) {
+        self.role = role; self.text = text; self.search = search
+    }
+}
+
+/// One search call inside an assistant turn.
+public struct SearchStep: Codable, Equatable, Sendable {
+    public var query: String
+    public var result: String
+    public init(query: String, result: String) { self.query = query; self.result = result }
 }
 
 public struct ChatFormatError: Error, CustomStringConvertible {
@@ -93,6 +106,8 @@ public struct ChatTokens: Sendable {
     public let format: ChatFormat
     public let tokenizer: Tokenizer
     public let start: Int, end: Int
+    /// <|search|> <|/search|> <|result|> <|/result|>.
+    public let searchCall: Int, searchCallEnd: Int, searchResult: Int, searchResultEnd: Int
     private let roles: [Role: Int]
 
     public init(format: ChatFormat, tokenizer: Tokenizer) throws {
@@ -106,6 +121,10 @@ public struct ChatTokens: Sendable {
         self.tokenizer = tokenizer
         start = try id(format.start)
         end = try id(format.end)
+        searchCall = try id(format.searchCall)
+        searchCallEnd = try id(format.searchCallEnd)
+        searchResult = try id(format.searchResult)
+        searchResultEnd = try id(format.searchResultEnd)
         roles = Dictionary(uniqueKeysWithValues: try Role.allCases.map { ($0, try id(format.roleToken($0))) })
     }
 
@@ -114,13 +133,31 @@ public struct ChatTokens: Sendable {
     /// A whole conversation, with the finetuning weights.
     public func render(_ messages: [Message]) -> RenderedChat {
         var tokens = [start], weights: [Float] = [0]
+        func append(_ part: [Int], learned: Bool) {
+            tokens += part; weights += Array(repeating: learned ? 1 : 0, count: part.count)
+        }
         for message in messages {
-            let learned: Float = message.role == .assistant ? 1 : 0
-            let body = tokenizer.encode(message.text) + [end]   // plain text: never a special token
-            tokens.append(role(message.role)); weights.append(0)
-            tokens += body; weights += Array(repeating: learned, count: body.count)
+            let learned = message.role == .assistant
+            append([role(message.role)], learned: false)
+            if let search = message.search {
+                // The model learns to write the call; the result is the runtime's, so none
+                // of it is a target (the answer after it is).
+                append(searchCallTokens(query: search.query), learned: learned)
+                append(resultTokens(search.result), learned: false)
+            }
+            append(tokenizer.encode(message.text) + [end], learned: learned)   // plain text: never a special token
         }
         return RenderedChat(tokens: tokens, weights: weights)
+    }
+
+    /// <|search|>query<|/search|>
+    public func searchCallTokens(query: String) -> [Int] {
+        [searchCall] + tokenizer.encode(query) + [searchCallEnd]
+    }
+
+    /// <|result|>passage<|/result|>, as the runtime injects it.
+    public func resultTokens(_ passage: String) -> [Int] {
+        [searchResult] + tokenizer.encode(passage) + [searchResultEnd]
     }
 
     /// The tokens that ask for the next assistant turn: the conversation, then <|assistant|>.

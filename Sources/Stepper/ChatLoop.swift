@@ -43,7 +43,9 @@ public final class ChatLoop {
         messages.append(Message(.user, trimmed))
         do {
             let reply = try assistant.reply(to: messages, settings: settings, maxTokens: maxTokens, using: &generator,
-                                            isCancelled: isCancelled) { write(TerminalText.sanitize($0)) }
+                                            isCancelled: isCancelled, onSearch: { write(Self.describe($0)) }) {
+                write(TerminalText.sanitize($0))
+            }
             write("\n")
             lastReply = reply
             if reply.droppedMessages > 0 {
@@ -59,12 +61,19 @@ public final class ChatLoop {
                 write("(stopped: the model wrote \(name) instead of ending its turn)\n")
             case .interrupted: write("(interrupted)\n")
             }
-            messages.append(Message(.assistant, reply.text))
+            messages.append(reply.message)
         } catch {
             messages.removeLast()
             write("(\(error))\n")
         }
         return true
+    }
+
+    /// A search as the chat shows it: the query the model wrote, then what the tool gave it.
+    static func describe(_ search: SearchTrace) -> String {
+        let query = TerminalText.sanitize(search.query, keepingNewlines: false)
+        let result = TerminalText.sanitize(search.result, keepingNewlines: false)
+        return "\n  [search: \(query)]\n  [result from the search tool: \(result)]\n"
     }
 
     private func command(_ line: String, write: (String) -> Void) -> Bool {

@@ -117,6 +117,14 @@ public final class GPT {
         outputHead(residualStream(tokens: tokens, batchSize: B, length: T, attention: attention))
     }
 
+    /// Logits (rows.count, V) at the chosen positions only (`rows` index the B·T positions):
+    /// batched sampling needs each sequence's last position, and the V-wide head is then paid
+    /// once per sequence instead of once per position.
+    public func logits(tokens: [Int32], batchSize B: Int, length T: Int, at rows: [Int]) -> Tensor {
+        let x = residualStream(tokens: tokens, batchSize: B, length: T, attention: nil)
+        return outputHead(embedding(x.reshaped([B * T, config.embeddingWidth]), ids: rows.map(Int32.init)))
+    }
+
     /// Logits from the last block's output: the final LayerNorm, then the tied head.
     func outputHead(_ x: Tensor) -> Tensor { linear(finalNorm(x), weight: tokenEmbedding) }
 

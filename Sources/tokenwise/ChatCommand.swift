@@ -4,6 +4,7 @@
 // the prompt, ends the chat) instead of killing the process mid-line.
 
 import ArgumentParser
+import Course
 import Foundation
 import Stepper
 #if canImport(Glibc)
@@ -42,6 +43,9 @@ struct ChatCommand: ParsableCommand {
     @Option(help: "Where runs, artifacts and published models are kept.")
     var workspace = ".tokenwise"
 
+    @Flag(inversion: .prefixedNo, help: "Run the search tool when the model calls it (lesson 8's sft-search does).")
+    var search = true
+
     func validate() throws {
         guard temperature >= 0 && temperature.isFinite else { throw ValidationError("--temperature must be 0 or more, got \(temperature)") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1, got \(maxTokens)") }
@@ -54,6 +58,7 @@ struct ChatCommand: ParsableCommand {
             let location = model.contains("/") ? model : catalog.location(of: model).path
             throw CommandError("--model \(model) (\(location)): \(error)")
         }
+        if search { assistant.searchTool = Self.tinyWebSearch(workspace: workspace) }
         let loop = ChatLoop(assistant: assistant, system: system, temperature: temperature, seed: seed, maxTokens: maxTokens)
         let interactive = isatty(STDIN_FILENO) == 1
         Interrupt.install()
@@ -69,6 +74,20 @@ struct ChatCommand: ParsableCommand {
             Interrupt.clear()
             guard loop.handle(line, isCancelled: { Interrupt.wasRaised }, write: writeOut) else { return }
             Interrupt.clear()
+        }
+    }
+
+    /// A search over the tiny web's cleaned corpus, read from the workspace's store (or built)
+    /// on the first call only: a model that never searches never pays for it.
+    static func tinyWebSearch(workspace: String) -> (String) -> String? {
+        var index: SearchIndex?
+        return { query in
+            if index == nil {
+                setenv("TOKENWISE_ARTIFACTS", URL(fileURLWithPath: workspace).appendingPathComponent("artifacts").path, 0)
+                guard let corpus = try? CourseData.tinyWeb().corpus else { return nil }
+                index = SearchIndex(documents: corpus.documents.map(\.text))
+            }
+            return index?.bestPassage(query)
         }
     }
 

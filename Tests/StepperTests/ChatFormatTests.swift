@@ -159,3 +159,98 @@ func chatFixtureModel(contextLength: Int = 48) -> LanguageModel {
         #expect(TerminalText.sanitize("a\nb", keepingNewlines: false) == "a\\u{A}b")
     }
 }
+
+@Suite struct SearchToolTests {
+    let model = chatFixtureModel(contextLength: 48)
+
+    /// A reply whose tokens are `script`, in order, instead of samples.
+    func scripted(_ assistant: Assistant, _ script: [Int], maxTokens: Int = 40) throws -> Reply {
+        var remaining = script
+        return try assistant.reply(to: [Message(.user, "the cat?")], maxTokens: maxTokens,
+                                   choose: { _ in remaining.isEmpty ? assistant.chat.end : remaining.removeFirst() },
+                                   isCancelled: { false }, onSearch: { _ in }, onText: { _ in })
+    }
+
+    func words(_ text: String) -> [Int] { model.tokenizer.encode(text) }
+
+    @Test func aSearchTurnTrainsTheCallAndTheAnswerNotTheResult() throws {
+        let chat = try model.chatTokens()
+        let turn = Message(.assistant, "the dog sat.", search: SearchStep(query: "the dog", result: "a dog sat on the log."))
+        let rendered = chat.render([Message(.user, "a dog?"), turn])
+        let trained = zip(rendered.tokens, rendered.weights).filter { $0.1 == 1 }.map(\.0)
+        #expect(trained == chat.searchCallTokens(query: "the dog") + words("the dog sat.") + [chat.end])
+        let result = chat.resultTokens("a dog sat on the log.")
+        let start = rendered.tokens.firstIndex(of: chat.searchResult)!
+        #expect(Array(rendered.tokens[start..<(start + result.count)]) == result)
+        #expect(rendered.weights[start..<(start + result.count)].allSatisfy { $0 == 0 })
+    }
+
+    @Test func aClosedCallRunsTheToolAndTheResultIsInjected() throws {
+        let assistant = try Assistant(model)
+        var asked: [String] = []
+        assistant.searchTool = { asked.append($0); return "the mat" }
+        let chat = assistant.chat
+        let reply = try scripted(assistant, [chat.searchCall] + words("the cat") + [chat.searchCallEnd] + words("the dog") + [chat.end])
+        #expect(asked == ["the cat"])
+        let search = try #require(reply.search)
+        #expect(search.query == "the cat" && search.outcome == .found && !search.truncated)
+        #expect(Array(reply.tokens[search.injected]) == chat.resultTokens("the mat"))
+        #expect(reply.text == "the dog" && reply.ending == .endOfTurn)
+        #expect(reply.message == Message(.assistant, "the dog", search: SearchStep(query: "the cat", result: "the mat")))
+    }
+
+    @Test func anEmptyQueryOrNoMatchInjectsNoResults() throws {
+        let assistant = try Assistant(model)
+        var calls = 0
+        assistant.searchTool = { _ in calls += 1; return nil }
+        let chat = assistant.chat
+        let empty = try scripted(assistant, [chat.searchCall, chat.searchCallEnd, chat.end])
+        #expect(calls == 0)   // an empty query never reaches the tool
+        #expect(empty.search?.outcome == .nothing && empty.search?.result == Assistant.noResult)
+        let none = try scripted(assistant, [chat.searchCall] + words("the log") + [chat.searchCallEnd, chat.end])
+        #expect(calls == 1 && none.search?.outcome == .nothing)
+        #expect(Array(none.tokens[none.search!.injected]) == chat.resultTokens(Assistant.noResult))
+    }
+
+    @Test func aResultLongerThanTheRoomLeftIsCutWithANotice() throws {
+        let model = chatFixtureModel(contextLength: 96)   // room for the notice (the fixture's tokens are short)
+        let assistant = try Assistant(model)
+        assistant.searchTool = { _ in String(repeating: "the cat sat on the mat. ", count: 20) }
+        let chat = assistant.chat
+        let reply = try scripted(assistant, [chat.searchCall] + model.tokenizer.encode("cat") + [chat.searchCallEnd, chat.end])
+        let search = try #require(reply.search)
+        #expect(search.truncated && search.result.hasSuffix(Assistant.cutNotice))
+        let prompt = chat.prompt([Message(.user, "the cat?")])
+        #expect(prompt.count + search.injected.upperBound + Assistant.answerRoom <= model.model.config.contextLength)
+    }
+
+    @Test func anUnclosedCallBecomesText() throws {
+        let assistant = try Assistant(model)
+        var calls = 0
+        assistant.searchTool = { _ in calls += 1; return "x" }
+        let chat = assistant.chat
+        let query = Array(repeating: words("cat")[0], count: Assistant.longestQuery + 1)
+        let reply = try scripted(assistant, [chat.searchCall] + query + [chat.end])
+        #expect(calls == 0 && reply.search?.outcome == .unclosed)
+        #expect(reply.text == (try model.tokenizer.decodeText(query)))
+        #expect(reply.message.search == nil)
+        let interrupted = try scripted(assistant, [chat.searchCall] + words("cat") + [chat.role(.user)])
+        #expect(interrupted.search?.outcome == .unclosed && interrupted.ending == .otherSpecialToken)
+    }
+
+    @Test func withoutAToolACallStopsTheReply() throws {
+        let assistant = try Assistant(model)
+        let reply = try scripted(assistant, [assistant.chat.searchCall] + words("cat"))
+        #expect(reply.ending == .otherSpecialToken && reply.search == nil)
+    }
+
+    @Test func batchedGreedyRepliesEqualOneAtATime() throws {
+        let assistant = try Assistant(model)
+        let questions = ["the cat?", "a dog sat on the log?", "the mat", "and?", "a cat and a dog met."]
+        let batched = try assistant.replies(to: questions.map { [Message(.user, $0)] }, settings: .greedy, maxTokens: 12, seed: 0, batchSize: 2)
+        for (question, reply) in zip(questions, batched) {
+            let single = try assistant.answer(question, maxTokens: 12)
+            #expect(reply.tokens == single.tokens && reply.text == single.text && reply.ending == single.ending)
+        }
+    }
+}
