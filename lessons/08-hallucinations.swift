@@ -10,7 +10,7 @@ import Course
 import Foundation
 
 let base = try Pretraining.publishedBaseModel()
-let (world, corpus) = try CourseData.tinyWeb()
+let (world, _) = try CourseData.tinyWeb()
 let writer = ConversationWriter(world: world)
 let settings = FinetuningSettings.standard()
 let samples = param("samples", 3, "samples per interrogation question", quick: 2, in: 1...20)
@@ -28,11 +28,7 @@ let publishedSuffix = isQuick ? "-quick" : ""
 //: ## The hallucination
 //: Names no document of the tiny web contains, made of the same syllables as its people's.
 //: The base model gets lesson 6's forum prompt; the assistant gets the question.
-// The search tool reads the tiny web's reference pages — biographies, book listings, nature
-// articles — as a lab's tool favours reliable sources; forum chatter would answer "Where was
-// X born?" with someone asking the same.
-let referenceGenres: Set<Genre> = [.biography, .product, .nature]
-let index = SearchIndex(documents: corpus.documents.filter { referenceGenres.contains($0.genre) }.map(\.text))
+let index = try CourseData.searchIndex()   // the tiny web's reference pages, for the search tool
 var nameRandom = WorldRandom(seed: 808)
 var invented: [String] = []
 let worldNames = Set(world.people.map(\.name))
@@ -236,7 +232,8 @@ show(Table(title: "sft-refusals on held-out people, by biographies in the crawl"
 //: The assistant may write `<|search|>query<|/search|>`. The runtime stops it there, searches the
 //: tiny web, and pastes the best passage into the context between `<|result|>` and
 //: `<|/result|>`; then the model goes on and answers. The search is an inverted index over every
-//: line of the cleaned corpus, ranked with **BM25**: a passage must hold every word of the
+//: line of the tiny web's reference pages (biographies, book listings, nature articles; forum
+//: posts would answer "Where was X born?" with someone asking it), ranked with **BM25**: a passage must hold every word of the
 //: query; each word scores its rarity (idf) times a count that saturates (k1 = 1.2), in a
 //: passage judged against the average length (b = 0.75). Here it is, written out, for one query.
 let rare = writer.heldOutPeople.filter { (1...2).contains($0.fame) }
@@ -375,6 +372,13 @@ metric("people it cannot know, sft-search searched and found nothing",
        Rate(searchUnknown) { $0.search?.outcome == .nothing })
 claim("with search it invents less for people it cannot know (share naming a town, sft − sft-search)",
       sftHallucinates.value - searchHallucinates.value, above: 0.3, "a clear fall")
+let unknownNames = invented + neverMentioned.map(\.name)
+let copiedName = Rate(zip(searchUnknown, unknownNames)) { $0.0.search?.query.hasPrefix($0.1) == true }
+metric("people it cannot know, the query copies the name asked about", copiedName)
+show("Where it still names a town, look at its query: it copies the name it was asked about "
+     + "into the search for \(copiedName.description) of these questions. A name it has never seen "
+     + "is hard to copy (lesson 7 found the same); a miscopied name can be a real person's, the "
+     + "search finds that person, and the answer is a true fact about someone else.")
 let searchFamous = try answers(searcher, famous.map(ConversationWriter.birthplaceQuestion))
 metric("famous held-out people, sft-search right", right(searchFamous, famous))
 

@@ -18,6 +18,14 @@ public enum CourseData {
         return (world, corpus)
     }
 
+    /// The search tool's index (lesson 8, `tokenwise chat`): the tiny web's reference pages —
+    /// biographies, book listings, nature articles — as a lab's tool favours reliable sources;
+    /// forum chatter would answer "Where was X born?" with someone asking the same.
+    public static func searchIndex() throws -> SearchIndex {
+        let reference: Set<Genre> = [.biography, .product, .nature]
+        return SearchIndex(documents: try tinyWeb().corpus.documents.filter { reference.contains($0.genre) }.map(\.text))
+    }
+
     /// The training documents: the tiny web, or the paragraphs of a text file (`--set corpus=PATH`).
     public static func documents(corpusPath: String) throws -> [Document] {
         if corpusPath.isEmpty { return try tinyWeb().corpus.documents }

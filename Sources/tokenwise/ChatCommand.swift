@@ -84,8 +84,7 @@ struct ChatCommand: ParsableCommand {
         return { query in
             if index == nil {
                 setenv("TOKENWISE_ARTIFACTS", URL(fileURLWithPath: workspace).appendingPathComponent("artifacts").path, 0)
-                guard let corpus = try? CourseData.tinyWeb().corpus else { return nil }
-                index = SearchIndex(documents: corpus.documents.map(\.text))
+                index = try? CourseData.searchIndex()
             }
             return index?.bestPassage(query)
         }
