@@ -385,27 +385,20 @@ metric("base copies new names (second copy, next token right)", newCopy)
 //: small pieces.
 let noIdentityAsker = try Assistant(noIdentity.languageModel)
 func followsSystemMessage(_ names: [String]) throws -> (rate: Rate, tokens: Double) {
-    var generator = SeededGenerator(seed: 2)
-    var outcomes: [Bool] = []
-    for name in names {
-        for question in phrasings.prefix(3) {
-            let system = isQuick ? "You are \(name)."
-                : "You are \(name), an assistant made by \(ConversationWriter.identity.maker)."
-            let reply = try noIdentityAsker.reply(
-                to: [Message(.system, system), Message(.user, question)],
-                settings: SamplingSettings(temperature: 0), using: &generator)
-            outcomes.append(reply.text.contains(name))
-        }
-    }
+    let asked = names.flatMap { name in phrasings.prefix(3).map { (name: name, question: $0) } }
+    let replies = try noIdentityAsker.replies(to: asked.map { name, question in
+        [Message(.system, isQuick ? "You are \(name)."
+                     : "You are \(name), an assistant made by \(ConversationWriter.identity.maker)."),
+         Message(.user, question)]
+    }, settings: .greedy, maxTokens: 48, seed: 0)
     let tokens = names.map { Double(base.tokenizer.encode($0).count) }
-    return (Rate(outcomes) { $0 }, tokens.reduce(0, +) / Double(names.count))
+    return (Rate(zip(replies, asked)) { $0.0.text.contains($0.1.name) }, tokens.reduce(0, +) / Double(names.count))
 }
 let madeUpNames = (0..<10).map { _ in World.coinWord(syllables: 2...2, random: &copyRandom) }
 let compoundNames = newNames.map { $0[0] }
 let shortFollowed = try followsSystemMessage(madeUpNames)
 let longFollowed = try followsSystemMessage(compoundNames)
-show(Table(title: "System messages naming new assistants (no identity data, greedy, "
-               + "\(min(3, phrasings.count)) questions each)",
+show(Table(title: "System messages naming new assistants (no identity data, greedy, 3 questions each)",
            columns: ["names", "example", "tokens per name", "reply says the name"],
            rows: [["made-up words", madeUpNames[0], String(format: "%.1f", shortFollowed.tokens),
                    shortFollowed.rate.description],
@@ -425,7 +418,9 @@ if identity[1].correct.value - identity[0].correct.value <= 0.2 {
          + "is in \(identity[1].stem.description) of the replies, against "
          + "\(identity[0].stem.description) without. We tried pages that introduce a new name and "
          + "repeat it: a model trained on them copied the start of a name but not all of it, and "
-         + "recalled fewer facts, so we took them out. Persona conversations in finetuning did not teach it either: with twice as many (27% of the set) it still said nothing of the name. A larger model is what this needs.")
+         + "recalled fewer facts, so we took them out. Persona conversations in finetuning did "
+         + "not teach it either: with twice as many (27% of the set) it still said nothing of "
+         + "the name. A larger model is what this needs.")
 }
 if identity[0].orbi.value < 0.2 {
     show("Nor does the model without identity data call itself \(orbi), as real models "

@@ -240,10 +240,12 @@ let rare = writer.heldOutPeople.filter { (1...2).contains($0.fame) }
 let exampleQuery = "\(rare[0].name) born"
 let passageTerms = index.passages.map(SearchIndex.terms)
 let averageLength = Double(passageTerms.map(\.count).reduce(0, +)) / Double(passageTerms.count)
+var passagesHolding: [String: Int] = [:]   // per term, counted once
 func bm25(_ query: String, _ passage: Int) -> Double {
     let N = Double(passageTerms.count), terms = passageTerms[passage]
     return Set(SearchIndex.terms(query)).reduce(0) { score, term in
-        let n = Double(passageTerms.filter { $0.contains(term) }.count)   // passages holding the term
+        if passagesHolding[term] == nil { passagesHolding[term] = passageTerms.filter { $0.contains(term) }.count }
+        let n = Double(passagesHolding[term]!)
         let idf = log((N - n + 0.5) / (n + 0.5) + 1)
         let f = Double(terms.filter { $0 == term }.count)
         let k1 = 1.2, b = 0.75
@@ -389,12 +391,10 @@ metric("famous held-out people, sft-search right", right(searchFamous, famous))
 searcher.searchTool = { _ in nil }
 let withoutPassage = try answers(searcher, rareQuestions)
 let swapped = rare.indices.map { rare[($0 + 1) % rare.count] }
-var swapIndex = 0
-searcher.searchTool = { _ in index.bestPassage("\(swapped[swapIndex].name) born") }
-var swappedReplies: [Reply] = []
-for (i, question) in rareQuestions.enumerated() {
-    swapIndex = i
-    swappedReplies.append(try searcher.answer(question))
+let swappedReplies = try rareQuestions.indices.map { i in
+    let passage = index.bestPassage("\(swapped[i].name) born")
+    searcher.searchTool = { _ in passage }
+    return try searcher.answer(rareQuestions[i])
 }
 searcher.searchTool = { index.bestPassage($0) }
 let withoutRight = right(withoutPassage, rare)

@@ -31,7 +31,13 @@ public enum LessonContext {
         if underEngine {
             print(event.line())
         } else {
-            print(readable(event))
+            switch event {
+            case .stage, .progress:
+                // Bookkeeping, not output: a command's stdout (`tokenwise chat` in a script) stays clean.
+                FileHandle.standardError.write(Data((readable(event) + "\n").utf8))
+            default:
+                print(readable(event))
+            }
         }
         fflush(stdout)
     }

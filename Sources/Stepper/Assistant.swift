@@ -196,9 +196,9 @@ public final class Assistant {
         let room = languageModel.model.config.contextLength - promptCount - written.count - Self.answerRoom - 2
         var truncated = false
         if body.count > room {
+            // The passage's start, then the notice; with no room even for the notice, as much of it as fits.
             let notice = languageModel.tokenizer.encode(Self.cutNotice)
-            body = Array(body.prefix(max(0, room - notice.count))) + notice
-            body = Array(body.suffix(max(0, room)))   // no room even for the notice: as much of it as fits
+            body = room >= notice.count ? Array(body.prefix(room - notice.count)) + notice : Array(notice.prefix(max(0, room)))
             text = (try? languageModel.tokenizer.decodeText(body)) ?? text
             truncated = true
         }

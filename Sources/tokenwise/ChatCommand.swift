@@ -77,16 +77,20 @@ struct ChatCommand: ParsableCommand {
         }
     }
 
-    /// A search over the tiny web's cleaned corpus, read from the workspace's store (or built)
-    /// on the first call only: a model that never searches never pays for it.
+    /// A search over the tiny web's reference pages, read from the workspace's store (or built)
+    /// on the first call only: a model that never searches never pays for it. If the index
+    /// cannot be had, the chat says why once, and every search finds nothing.
     static func tinyWebSearch(workspace: String) -> (String) -> String? {
-        var index: SearchIndex?
+        var index: Result<SearchIndex, Error>?
         return { query in
             if index == nil {
                 setenv("TOKENWISE_ARTIFACTS", URL(fileURLWithPath: workspace).appendingPathComponent("artifacts").path, 0)
-                index = try? CourseData.searchIndex()
+                index = Result { try CourseData.searchIndex() }
+                if case .failure(let error) = index {
+                    FileHandle.standardError.write(Data("(the search tool is unavailable, so every search finds nothing: \(error))\n".utf8))
+                }
             }
-            return index?.bestPassage(query)
+            return try? index?.get().bestPassage(query)
         }
     }
 
