@@ -37,7 +37,7 @@ public enum StepThroughPage {
           </section>
           <p class="hint">← / → move through the session · click a node of the tree to jump to it</p>
           <p id="message" class="message"></p>
-          <section><h2>Context</h2><p id="settings" class="meta"></p>\(recording.turnMarkers == nil ? "" : legend)<div id="context" class="context"></div></section>
+          <section><h2>Context</h2><p id="settings" class="meta"></p>\(recording.turnMarkers == nil ? "" : legend(searched: recording.nodes.contains { $0.how == Stepper.toolAction }))<div id="context" class="context"></div></section>
           <div class="columns">
             <section><h2>Next token</h2><p class="meta">light bar: the model's probability · dark bar: the chance of being drawn under these settings</p><div id="candidates"></div></section>
             <section><h2>Attention of the newest position</h2>
@@ -55,7 +55,10 @@ public enum StepThroughPage {
     }
 
     /// For conversations: which underline marks whose turn.
-    static let legend = #"<p class="meta legend">turns, underlined: <span class="turn-system">system</span><span class="turn-user">user</span><span class="turn-assistant">assistant</span> · bold: the turn tokens</p>"#
+    static func legend(searched: Bool) -> String {
+        #"<p class="meta legend">turns, underlined: <span class="turn-system">system</span><span class="turn-user">user</span><span class="turn-assistant">assistant</span> · bold: the turn tokens"#
+            + (searched ? #" · <span class="tool">green: injected by the search tool</span>"# : "") + "</p>"
+    }
 
     static let style = """
     body{font:15px/1.45 "DejaVu Sans",system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:12px 20px;color:#1b1b1b;background:#fdfdfc}
@@ -69,7 +72,8 @@ public enum StepThroughPage {
     .context .dropped{opacity:.45}.context .newest{outline:2px solid #d55e00}
     .context .marker{font-weight:bold}.turn-system{border-bottom:3px solid #999}
     .turn-user{border-bottom:3px solid #e69f00}.turn-assistant{border-bottom:3px solid #009e73}
-    .legend span{padding:0 4px;margin-right:6px}
+    .legend span{padding:0 4px;margin-right:6px}.context span.tool,.legend .tool{background:#d4efdf}
+    .tree .toolblock{border-color:#6fbf8f;background:#eef8f1}
     .columns{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:24px}
     #heatmap svg{max-width:100%;height:auto}
     @media (max-width:800px){.columns{grid-template-columns:1fr}}
@@ -106,14 +110,17 @@ public enum StepThroughPage {
     function drawContext(f) {
       const box = $("context"); box.replaceChildren();
       const labels = contextLabels(f.node), markers = rec.turnMarkers || {};
+      const path = pathTo(f.node), fromTool = new Set();
+      path.forEach((n, k) => { if (k > 0 && rec.nodes[n].how === "tool") fromTool.add(rec.prompt.length + k - 1); });
       let turn = null;  // the role whose turn a token belongs to, from the last turn token
       labels.forEach((label, i) => {
         const marker = Object.hasOwn(markers, label) ? markers[label] : null;
         if (marker && marker !== "end") { turn = marker; if (i > 0) box.append(el("br")); }
         const cls = (i % 2 ? "b" : "a") + (i < f.droppedTokens ? " dropped" : "") + (i === labels.length - 1 ? " newest" : "")
-          + (marker ? " marker" : "") + (turn ? " turn-" + turn : "");
+          + (marker ? " marker" : "") + (turn ? " turn-" + turn : "") + (fromTool.has(i) ? " tool" : "");
         const role = turn ? " · " + turn + (marker ? " turn token" : "'s turn") : "";
-        box.append(el("span", {class: cls, title: "token " + i + role + (i < f.droppedTokens ? " (outside the window)" : "")}, label));
+        const origin = fromTool.has(i) ? " · injected by the search tool" : "";
+        box.append(el("span", {class: cls, title: "token " + i + role + origin + (i < f.droppedTokens ? " (outside the window)" : "")}, label));
         if (marker === "end") turn = null;
       });
     }
@@ -169,11 +176,16 @@ public enum StepThroughPage {
       rec.nodes.forEach(n => { if (n.parent !== null && n.parent !== undefined) { if (!children.has(n.parent)) children.set(n.parent, []); children.get(n.parent).push(n); } });
       function item(n) {
         const li = el("li");
-        const text = n.parent === null || n.parent === undefined ? "prompt" : "“" + n.label + "” " + pct(n.probability) + " · " + n.how;
-        const b = el("button", {class: n.id === f.node ? "current" : onPath.has(n.id) ? "onpath" : ""}, text);
-        b.addEventListener("click", () => { let last = -1; rec.frames.forEach((g, i) => { if (g.node === n.id) last = i; }); if (last >= 0) show(last); });
+        // A search result is one entry: the tool wrote it, the model chose none of its tokens.
+        let last = n, count = 1;
+        if (n.how === "tool") while ((children.get(last.id) || []).length === 1 && children.get(last.id)[0].how === "tool") { last = children.get(last.id)[0]; count++; }
+        const text = n.parent === null || n.parent === undefined ? "prompt"
+          : n.how === "tool" ? "search result: " + count + " tokens · tool" : "“" + n.label + "” " + pct(n.probability) + " · " + n.how;
+        const reached = id => id === f.node ? "current" : onPath.has(id) ? "onpath" : "";
+        const b = el("button", {class: (reached(last.id) + (n.how === "tool" ? " toolblock" : "")).trim()}, text);
+        b.addEventListener("click", () => { let at = -1; rec.frames.forEach((g, i) => { if (g.node === last.id) at = i; }); if (at >= 0) show(at); });
         li.append(b);
-        const kids = children.get(n.id);
+        const kids = children.get(last.id);
         if (kids) { const ul = el("ul"); kids.forEach(k => ul.append(item(k))); li.append(ul); }
         return li;
       }

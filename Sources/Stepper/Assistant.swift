@@ -138,7 +138,7 @@ public final class Assistant {
         func abandonCall(before end: Int) {
             // Unclosed: the call's words become ordinary text of the reply.
             let words = Array(written[(callStart! + 1)..<end])
-            search = SearchTrace(query: decode(words), result: "", outcome: .unclosed,
+            search = SearchTrace(query: chat.queryText(words), result: "", outcome: .unclosed,
                                  truncated: false, injected: end..<end)
             words.forEach(emit)
             callStart = nil
@@ -150,7 +150,7 @@ public final class Assistant {
             written.append(token)
             if let start = callStart {
                 if token == chat.searchCallEnd {
-                    let query = decode(Array(written[(start + 1)..<(written.count - 1)]))
+                    let query = chat.queryText(Array(written[(start + 1)..<(written.count - 1)]))
                     let trace = inject(query: query, into: &written, promptCount: prompt.count)
                     search = trace
                     callStart = nil
@@ -183,29 +183,15 @@ public final class Assistant {
         return reply
     }
 
-    private func decode(_ tokens: [Int]) -> String {
-        ((try? languageModel.tokenizer.decodeText(tokens)) ?? "").trimmingCharacters(in: .whitespaces)
-    }
-
     /// Runs the tool and appends <|result|>…<|/result|> to `written`, cut to leave
     /// `answerRoom` tokens of the context for the answer.
     private func inject(query: String, into written: inout [Int], promptCount: Int) -> SearchTrace {
-        let found = query.isEmpty ? nil : searchTool?(query)
-        var text = found ?? Self.noResult
-        var body = languageModel.tokenizer.encode(text)
         let room = languageModel.model.config.contextLength - promptCount - written.count - Self.answerRoom - 2
-        var truncated = false
-        if body.count > room {
-            // The passage's start, then the notice; with no room even for the notice, as much of it as fits.
-            let notice = languageModel.tokenizer.encode(Self.cutNotice)
-            body = room >= notice.count ? Array(body.prefix(room - notice.count)) + notice : Array(notice.prefix(max(0, room)))
-            text = (try? languageModel.tokenizer.decodeText(body)) ?? text
-            truncated = true
-        }
+        let block = chat.injection(query: query, tool: searchTool, room: room)
         let start = written.count
-        written += [chat.searchResult] + body + [chat.searchResultEnd]
-        return SearchTrace(query: query, result: text, outcome: found == nil ? .nothing : .found,
-                           truncated: truncated, injected: start..<written.count)
+        written += block.tokens
+        return SearchTrace(query: query, result: block.result, outcome: block.outcome,
+                           truncated: block.truncated, injected: start..<written.count)
     }
 
     /// The greedy reply's text to one user message (with an optional system message).

@@ -56,7 +56,12 @@ public final class Stepper {
     public private(set) var hasQuit = false
     public private(set) var recording: StepRecording
 
+    /// The search tool (chat models only): when the model closes a search call, the stepper
+    /// runs it and reads the result into the context as the runtime would in a reply.
+    public var searchTool: ((String) -> String?)?
+
     private let session: InferenceSession
+    private let chat: ChatTokens?
     private var generator: SeededGenerator
     private var stepsByNode: [Int: Step] = [:]
 
@@ -81,6 +86,7 @@ public final class Stepper {
         self.settings = settings
         generator = SeededGenerator(seed: seed)
         session = InferenceSession(model: model.model)
+        chat = model.chatFormat == nil ? nil : try model.chatTokens()
         // Only the last window's worth can be in the context: read just those (one pass, not
         // one cache rebuild per dropped token).
         step = session.feed(tokens.suffix(model.model.config.contextLength).map(Int32.init))!
@@ -103,6 +109,15 @@ public final class Stepper {
 
     /// The whole context, prompt first, including tokens dropped from the model's window.
     public var contextTokens: [Int] { tree.tokens(upTo: node) }
+
+    /// Positions in `contextTokens` that the search tool injected (not the model's).
+    public var injectedPositions: Set<Int> {
+        let path = tree.path(to: node)
+        return Set(path.indices.dropFirst().filter { tree.nodes[path[$0]].how == Self.toolAction }.map { tree.prompt.count + $0 - 1 })
+    }
+
+    /// The action (and tree `how`) of a result block the search tool injected.
+    public static let toolAction = "tool"
 
     /// How many of the oldest context tokens lie outside the model's window.
     public var droppedTokens: Int { contextTokens.count - session.tokens.count }
@@ -163,7 +178,7 @@ public final class Stepper {
     }
 
     /// Reads `token` as the next one of the context.
-    private func take(_ token: Int, how: String) {
+    func take(_ token: Int, how: String) {
         let d = distributions
         let probability = d.model[token], sampling = d.sampling[token]
         let rank = d.ranking.firstIndex(of: token)! + 1
@@ -178,22 +193,50 @@ public final class Stepper {
         }
         message = text
         record(action: how)
+        if let chat, searchTool != nil, let query = chat.closedCallQuery(in: contextTokens) { runSearch(query: query, chat: chat) }
     }
 
-    /// Forgets the newest token and shows the previous distribution again.
+    /// The model closed a search call: the tool runs, and its result block is read into the
+    /// context as tokens of the tool's own (one frame for the whole block), cut as in a reply
+    /// to leave `Assistant.answerRoom` tokens for the answer.
+    private func runSearch(query tokens: [Int], chat: ChatTokens) {
+        let query = chat.queryText(tokens)
+        let room = languageModel.model.config.contextLength - session.tokens.count - Assistant.answerRoom - 2
+        let block = chat.injection(query: query, tool: searchTool, room: room)
+        for token in block.tokens {
+            node = tree.child(of: node, token: token, label: languageModel.label(of: token), probability: 1, how: Self.toolAction)
+        }
+        step = session.feed(block.tokens.map(Int32.init))!
+        stepsByNode[node] = step
+        let what = block.outcome == .found ? "found a passage" : "found nothing"
+        message = "the search tool ran \(Self.quoted(query)): \(what); \(block.tokens.count) tokens injected"
+            + (block.truncated ? ", cut to fit the context" : "") + " (not the model's)"
+        record(action: Self.toolAction)
+    }
+
+    /// Forgets the newest token and shows the previous distribution again. A search result
+    /// goes back whole, with the <|/search|> that called it.
     private func goBack() {
-        guard let parent = tree.nodes[node].parent else { message = "at the prompt: nothing to take back"; return }
-        let label = Self.quoted(tree.nodes[node].label)
-        let previous = stepsByNode[parent]!
-        if previous.position + 1 == session.tokens.count - 1 {
-            session.rewind(1)
+        guard tree.nodes[node].parent != nil else { message = "at the prompt: nothing to take back"; return }
+        var target = tree.nodes[node].parent!, undone = 1
+        var label = Self.quoted(tree.nodes[node].label)
+        if tree.nodes[node].how == Self.toolAction {
+            // Up past the block to the <|/search|> that called it, and past that too.
+            while tree.nodes[target].how == Self.toolAction { target = tree.nodes[target].parent!; undone += 1 }
+            label = "the search result and " + Self.quoted(tree.nodes[target].label)
+            target = tree.nodes[target].parent!
+            undone += 1
+        }
+        let previous = stepsByNode[target]!
+        if previous.position + undone == session.tokens.count - 1 {
+            session.rewind(undone)
         } else {
-            // The window moved when this token was read: rebuild it as it was.
-            let context = tree.tokens(upTo: parent)
+            // The window moved while these tokens were read: rebuild it as it was.
+            let context = tree.tokens(upTo: target)
             session.reset()
             session.feed(context.suffix(languageModel.model.config.contextLength).map(Int32.init))
         }
-        node = parent
+        node = target
         step = previous
         message = "took back \(label); the next token starts a new branch"
         record(action: "back")

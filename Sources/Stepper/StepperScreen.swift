@@ -46,6 +46,8 @@ public struct StepperScreen {
         let dropped = stepper.droppedTokens
         var header = "context: \(tokens.count) token\(tokens.count == 1 ? "" : "s")"
         if dropped > 0 { header += " · the \(dropped) oldest are outside the model's window" + (color ? " (dim)" : "") }
+        let injected = stepper.injectedPositions
+        if !injected.isEmpty { header += color ? " · green: from the search tool" : " · <|result|>…<|/result|>: from the search tool" }
         var lines = [fit(header)]
         // Lay the tokens out in lines, then keep the newest lines that fit.
         let maxLines = 6
@@ -58,7 +60,8 @@ public struct StepperScreen {
             if currentWidth + cellWidth > width, !current.isEmpty {
                 laidOut.append(current); current = ""; currentWidth = 0
             }
-            current += cell(label, index: index, outside: index < dropped, newest: index == tokens.count - 1)
+            current += cell(label, index: index, outside: index < dropped, newest: index == tokens.count - 1,
+                            fromTool: injected.contains(index))
             currentWidth += cellWidth
         }
         if !current.isEmpty { laidOut.append(current) }
@@ -66,9 +69,9 @@ public struct StepperScreen {
         return lines + laidOut
     }
 
-    private func cell(_ label: String, index: Int, outside: Bool, newest: Bool) -> String {
+    private func cell(_ label: String, index: Int, outside: Bool, newest: Bool, fromTool: Bool) -> String {
         guard color else { return label + "│" }
-        let background = index % 2 == 0 ? "48;5;236" : "48;5;239"
+        let background = fromTool ? (index % 2 == 0 ? "48;5;22" : "48;5;28") : index % 2 == 0 ? "48;5;236" : "48;5;239"
         let foreground = outside ? "38;5;244" : newest ? "1;38;5;220" : "38;5;255"
         return "\u{1B}[\(background);\(foreground)m\(label)\u{1B}[0m"
     }

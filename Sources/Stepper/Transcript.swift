@@ -17,15 +17,26 @@ public enum Transcript {
         for index in stride(from: 1, through: steps, by: 1) {
             let listed = stepper.candidates(candidates)
             stepper.perform(.sample)
-            let token = stepper.contextTokens.last!
-            let taken = stepper.tree.nodes[stepper.node]
+            // After a search call closes, the newest frame is the tool's, the one before the model's.
+            let frames = stepper.recording.frames
+            let searched = frames.last?.action == Stepper.toolAction
+            let taken = stepper.tree.nodes[searched ? frames[frames.count - 2].node : stepper.node]
+            let token = taken.token
             let top = listed.map { "\(Stepper.quoted($0.label)) \(String(format: "%.4f", $0.probability))" }.joined(separator: ", ")
             var line = "step \(index): \(Stepper.quoted(model.label(of: token))) p=\(String(format: "%.4f", taken.probability)) · top: \(top)"
             if stepper.message.contains("context full") { line += " · context full: oldest token dropped" }
             lines.append(line)
+            if searched { lines.append("tool: \(stepper.message): " + injectedLabels(stepper)) }
         }
         lines.append(text(of: stepper))
         return lines
+    }
+
+    /// The newest search result's tokens, quoted.
+    private static func injectedLabels(_ stepper: Stepper) -> String {
+        let context = stepper.contextTokens, injected = stepper.injectedPositions
+        let block = context.indices.reversed().prefix { injected.contains($0) }.reversed()
+        return block.map { Stepper.quoted(stepper.languageModel.label(of: context[$0])) }.joined(separator: " ")
     }
 
     /// The context as one line of text (invalid UTF-8 from partial tokens shows as �).

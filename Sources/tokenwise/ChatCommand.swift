@@ -58,7 +58,7 @@ struct ChatCommand: ParsableCommand {
             let location = model.contains("/") ? model : catalog.location(of: model).path
             throw CommandError("--model \(model) (\(location)): \(error)")
         }
-        if search { assistant.searchTool = Self.tinyWebSearch(workspace: workspace) }
+        if search { assistant.searchTool = TinyWebSearchTool.make(workspace: workspace) }
         let loop = ChatLoop(assistant: assistant, system: system, temperature: temperature, seed: seed, maxTokens: maxTokens)
         let interactive = isatty(STDIN_FILENO) == 1
         Interrupt.install()
@@ -74,23 +74,6 @@ struct ChatCommand: ParsableCommand {
             Interrupt.clear()
             guard loop.handle(line, isCancelled: { Interrupt.wasRaised }, write: writeOut) else { return }
             Interrupt.clear()
-        }
-    }
-
-    /// A search over the tiny web's reference pages, read from the workspace's store (or built)
-    /// on the first call only: a model that never searches never pays for it. If the index
-    /// cannot be had, the chat says why once, and every search finds nothing.
-    static func tinyWebSearch(workspace: String) -> (String) -> String? {
-        var index: Result<SearchIndex, Error>?
-        return { query in
-            if index == nil {
-                setenv("TOKENWISE_ARTIFACTS", URL(fileURLWithPath: workspace).appendingPathComponent("artifacts").path, 0)
-                index = Result { try CourseData.searchIndex() }
-                if case .failure(let error) = index {
-                    FileHandle.standardError.write(Data("(the search tool is unavailable, so every search finds nothing: \(error))\n".utf8))
-                }
-            }
-            return try? index?.get().bestPassage(query)
         }
     }
 

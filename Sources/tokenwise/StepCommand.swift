@@ -23,6 +23,7 @@ struct StepCommand: ParsableCommand {
           tokenwise step "Once" --steps 40 --temperature 0.8 --top-k 20 --seed 3
           tokenwise step "Hello" --model ~/gpt2 --html hello.html
           tokenwise step --chat "Where was Ada Quill born?" --model sft --temperature 0
+          tokenwise step --chat "Who is Orson Kovacs?" --model sft-search --steps 40 --html search.html
         """)
 
     @Argument(help: "The prompt (empty: start a document).")
@@ -51,6 +52,9 @@ struct StepCommand: ParsableCommand {
 
     @Option(help: "With --chat: a system message before the user's.")
     var system: String?
+
+    @Flag(inversion: .prefixedNo, help: "With --chat: run the search tool when the model calls it (lesson 8's sft-search does), its result injected as tokens of its own.")
+    var search = true
 
     @Option(help: "Sample this many tokens and print a transcript (no interaction).")
     var steps: Int?
@@ -81,6 +85,7 @@ struct StepCommand: ParsableCommand {
                 let messages = (system.map { [Message(.system, $0)] } ?? []) + [Message(.user, text)]
                 let tokens = try languageModel.chatTokens().prompt(messages)
                 stepper = try Stepper(model: languageModel, tokens: tokens, settings: settings, seed: seed)
+                if search { stepper.searchTool = TinyWebSearchTool.make(workspace: workspace) }
             } else {
                 stepper = try Stepper(model: languageModel, prompt: text, settings: settings, seed: seed)
             }

@@ -185,6 +185,18 @@ func chatFixtureModel(contextLength: Int = 48) -> LanguageModel {
         #expect(rendered.weights[start..<(start + result.count)].allSatisfy { $0 == 0 })
     }
 
+    @Test func aClosedCallIsFoundOnlyWhenItIsWhole() throws {
+        let chat = try model.chatTokens()
+        let query = words("the cat")
+        #expect(chat.closedCallQuery(in: [chat.start, chat.searchCall] + query + [chat.searchCallEnd]) == query)
+        #expect(chat.closedCallQuery(in: [chat.searchCall] + query) == nil)                          // not closed
+        #expect(chat.closedCallQuery(in: query + [chat.searchCallEnd]) == nil)                       // never opened
+        #expect(chat.closedCallQuery(in: [chat.searchCall, chat.end] + query + [chat.searchCallEnd]) == nil)   // a special inside
+        let long = Array(repeating: words("a")[0], count: Assistant.longestQuery + 1)
+        #expect(chat.closedCallQuery(in: [chat.searchCall] + long + [chat.searchCallEnd]) == nil)
+        #expect(chat.closedCallQuery(in: [chat.searchCall] + long.dropLast() + [chat.searchCallEnd]) != nil)
+    }
+
     @Test func aClosedCallRunsTheToolAndTheResultIsInjected() throws {
         let assistant = try Assistant(model)
         var asked: [String] = []

@@ -129,3 +129,74 @@ import Testing
         #expect(throws: PromptError.self) { try PromptText.decode([0x68, 0xC3]) }   // truncated é
     }
 }
+
+/// `tokenwise step --chat` with the search tool: a closed call is answered by the tool, whose
+/// result enters the context as tokens of its own.
+@Suite struct StepperSearchTests {
+    let model = chatFixtureModel(contextLength: 64)
+    var chat: ChatTokens { try! model.chatTokens() }
+
+    func stepper(tool: ((String) -> String?)?) throws -> Stepper {
+        let stepper = try Stepper(model: model, tokens: chat.prompt([Message(.user, "the cat?")]), settings: .greedy, seed: 0)
+        stepper.searchTool = tool
+        return stepper
+    }
+
+    func call(_ stepper: Stepper, _ query: String) {
+        stepper.take(chat.searchCall, how: "chosen")
+        model.tokenizer.encode(query).forEach { stepper.take($0, how: "chosen") }
+        stepper.take(chat.searchCallEnd, how: "chosen")
+    }
+
+    @Test func aClosedCallRunsTheToolAndItsResultIsAFrameOfItsOwn() throws {
+        var asked: [String] = []
+        let stepper = try stepper(tool: { asked.append($0); return "the mat" })
+        let before = stepper.contextTokens.count
+        call(stepper, "the dog")
+        #expect(asked == ["the dog"])
+        let block = chat.resultTokens("the mat")
+        #expect(Array(stepper.contextTokens.suffix(block.count)) == block)
+        let end = stepper.contextTokens.count
+        #expect(stepper.injectedPositions == Set((end - block.count)..<end))
+        let frames = stepper.recording.frames
+        #expect(frames.last?.action == Stepper.toolAction && frames[frames.count - 2].action == "chosen")
+        #expect(frames.count == 1 + (end - before - block.count) + 1)   // prompt, each model token, one for the block
+        #expect(stepper.message.contains("found a passage") && stepper.message.contains("\(block.count) tokens injected"))
+        // The model reads the block: the next distribution is a fresh run's over the whole context.
+        #expect(stepper.step.logits == freshLogits(model, stepper.contextTokens))
+        let screen = StepperScreen(width: 80, height: 30, color: false).render(stepper).joined(separator: "\n")
+        #expect(screen.contains("from the search tool"))
+    }
+
+    @Test func goingBackTakesTheResultAndTheCloseBackTogether() throws {
+        let stepper = try stepper(tool: { _ in "the mat" })
+        stepper.take(chat.searchCall, how: "chosen")
+        model.tokenizer.encode("the dog").forEach { stepper.take($0, how: "chosen") }
+        let open = stepper.contextTokens
+        stepper.take(chat.searchCallEnd, how: "chosen")
+        stepper.perform(.greedy)   // the first answer token, after the block
+        stepper.perform(.back)
+        #expect(stepper.contextTokens.last == chat.searchResultEnd)   // one token back: the answer's
+        stepper.perform(.back)
+        #expect(stepper.contextTokens == open && stepper.injectedPositions.isEmpty)
+        #expect(stepper.message.contains("the search result and “<|/search|>”"))
+        #expect(stepper.step.logits == freshLogits(model, open))
+    }
+
+    @Test func noResultsAndNoToolAndOverlongCalls() throws {
+        let nothing = try stepper(tool: { _ in nil })
+        call(nothing, "the log")
+        #expect(Array(nothing.contextTokens.suffix(chat.resultTokens(Assistant.noResult).count)) == chat.resultTokens(Assistant.noResult))
+        #expect(nothing.message.contains("found nothing"))
+        // Without a tool, <|/search|> is a token like any other.
+        let plain = try stepper(tool: nil)
+        call(plain, "the log")
+        #expect(plain.contextTokens.last == chat.searchCallEnd && plain.recording.frames.last?.action == "chosen")
+        // A query longer than the limit is no call: nothing runs.
+        var calls = 0
+        let long = try stepper(tool: { _ in calls += 1; return "the mat" })
+        call(long, String(repeating: "a ", count: Assistant.longestQuery + 1))
+        #expect(calls == 0 && long.injectedPositions.isEmpty)
+    }
+}
+
