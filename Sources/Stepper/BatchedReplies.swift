@@ -1,56 +1,80 @@
 // Many replies at once, for measurements that ask hundreds of questions several times each
-// (lesson 8 interrogates every person of the world). One forward pass reads every unfinished
-// conversation of a batch, so the matrix products are wide instead of one row each; without a
-// cache each step rereads the whole prefix, which costs little at these lengths. Conversation i
-// draws from its own generator (seed + i), so a reply does not depend on its batch, and a
-// greedy reply equals `Assistant.reply`'s (tested). No search tool: a <|search|> stops a reply.
+// (lesson 8 interrogates every person of the world; RL samples k solutions per problem). Each
+// reply is a row of a `BatchedInferenceSession`: one feed reads a token into every unfinished
+// row, so the matrix products are wide instead of one row each. The k samples of one
+// conversation share its prompt: it is read once and its cache copied (prefix reuse).
+// Sample j of conversation i draws from its own generator (seed + i·k + j), so a reply does not
+// depend on its batch, and a greedy reply equals `Assistant.reply`'s (tested). No search tool:
+// a <|search|> stops a reply like any other special token.
 
 import Autograd
 import Transformer
 
 extension Assistant {
+    /// One reply to each conversation.
     public func replies(to conversations: [[Message]], settings: SamplingSettings, maxTokens: Int = 32,
-                        seed: UInt64, batchSize: Int = 64) throws -> [Reply] {
+                        seed: UInt64, rowLimit: Int = 256) throws -> [Reply] {
+        try samples(for: conversations, count: 1, settings: settings, maxTokens: maxTokens, seed: seed,
+                    rowLimit: rowLimit).map { $0[0] }
+    }
+
+    /// `count` sampled replies to each conversation, at most `rowLimit` generated at once.
+    public func samples(for conversations: [[Message]], count k: Int, settings: SamplingSettings, maxTokens: Int = 32,
+                        seed: UInt64, rowLimit: Int = 256) throws -> [[Reply]] {
+        precondition(k >= 1 && rowLimit >= 1, "count and rowLimit must be at least 1")
         let model = languageModel.model, window = model.config.contextLength, V = model.config.vocabularySize
         let prompts = try conversations.map { try prompt(for: $0, room: min(maxTokens, window / 4)) }
         let specials = Set(languageModel.tokenizer.specialTokens.values)
-        var replies: [Reply] = []
-        for batchStart in stride(from: 0, to: prompts.count, by: batchSize) {
-            let batch = Array(prompts[batchStart..<min(batchStart + batchSize, prompts.count)])
-            var generators = batch.indices.map { SeededGenerator(seed: seed &+ UInt64(batchStart + $0)) }
-            var sequences = batch.map(\.tokens)
-            var written = batch.map { _ in [Int]() }
-            var endings = batch.map { _ in Reply.Ending.limit }
-            var open = Array(batch.indices)
-            while !open.isEmpty {
-                // Right-padded rows: causal attention never lets a position see the padding after it.
-                let T = open.map { sequences[$0].count }.max()!
-                var tokens: [Int32] = []
-                for index in open {
-                    tokens += sequences[index].map(Int32.init)
-                    tokens += Array(repeating: Int32(chat.start), count: T - sequences[index].count)
+        let perChunk = max(1, rowLimit / k)
+        let session = BatchedInferenceSession(model: model, rows: min(prompts.count, perChunk) * k)
+        var results: [[Reply]] = []
+        for chunkStart in stride(from: 0, to: prompts.count, by: perChunk) {
+            let chunk = Array(prompts[chunkStart..<min(chunkStart + perChunk, prompts.count)])
+            session.reset()
+            // Each prompt once, into the first of its k rows, all prompts in lockstep.
+            var lastLogits = [[Float]](repeating: [], count: chunk.count)
+            for t in 0..<chunk.map(\.tokens.count).max()! {
+                let reading = chunk.indices.filter { chunk[$0].tokens.count > t }
+                for last in [false, true] {
+                    let group = reading.filter { (chunk[$0].tokens.count - 1 == t) == last }
+                    guard !group.isEmpty else { continue }
+                    let logits = session.feed(group.map { Int32(chunk[$0].tokens[t]) }, rows: group.map { $0 * k }, logits: last)
+                    if last { for (n, c) in group.enumerated() { lastLogits[c] = Array(logits[(n * V)..<((n + 1) * V)]) } }
                 }
-                let lasts = open.enumerated().map { row, index in row * T + sequences[index].count - 1 }
-                let logits = model.logits(tokens: tokens, batchSize: open.count, length: T, at: lasts).values
+            }
+            for c in chunk.indices { session.copy(row: c * k, to: Array((c * k + 1)..<(c * k + k))) }
+            // Then every row samples on its own.
+            let rows = chunk.count * k
+            var generators = (0..<rows).map { SeededGenerator(seed: seed &+ UInt64((chunkStart * k) + $0)) }
+            var written = [[Int]](repeating: [], count: rows)
+            var endings = [Reply.Ending](repeating: .limit, count: rows)
+            var logitsOf: (Int) -> ArraySlice<Float> = { lastLogits[$0 / k][...] }
+            var open = Array(0..<rows)
+            while !open.isEmpty {
                 var stillOpen: [Int] = []
-                for (row, index) in open.enumerated() {
-                    let token = Sampling.sample(logits: Array(logits[(row * V)..<((row + 1) * V)]),
-                                                settings: settings, using: &generators[index])
-                    written[index].append(token)
-                    sequences[index].append(token)
-                    if token == chat.end { endings[index] = .endOfTurn; continue }
-                    if specials.contains(token) { endings[index] = .otherSpecialToken; continue }
-                    if written[index].count < maxTokens && sequences[index].count < window { stillOpen.append(index) }
+                for row in open {
+                    let token = Sampling.sample(logits: Array(logitsOf(row)), settings: settings, using: &generators[row])
+                    written[row].append(token)
+                    if token == chat.end { endings[row] = .endOfTurn; continue }
+                    if specials.contains(token) { endings[row] = .otherSpecialToken; continue }
+                    if written[row].count < maxTokens && session.lengths[row] + 1 < window { stillOpen.append(row) }
                 }
                 open = stillOpen
+                guard !open.isEmpty else { break }
+                let logits = session.feed(open.map { Int32(written[$0].last!) }, rows: open)
+                let position = Dictionary(uniqueKeysWithValues: open.enumerated().map { ($1, $0) })
+                logitsOf = { row in logits[(position[row]! * V)..<((position[row]! + 1) * V)] }
             }
-            for index in batch.indices {
-                let bytes = written[index].filter { !specials.contains($0) }
-                    .flatMap { (try? languageModel.tokenizer.bytes(of: $0)) ?? [] }
-                replies.append(Reply(tokens: written[index], text: String(decoding: bytes, as: UTF8.self),
-                                     ending: endings[index], droppedMessages: batch[index].dropped))
+            for c in chunk.indices {
+                results.append((0..<k).map { j in
+                    let row = c * k + j
+                    let bytes = written[row].filter { !specials.contains($0) }
+                        .flatMap { (try? languageModel.tokenizer.bytes(of: $0)) ?? [] }
+                    return Reply(tokens: written[row], text: String(decoding: bytes, as: UTF8.self),
+                                 ending: endings[row], droppedMessages: chunk[c].dropped)
+                })
             }
         }
-        return replies
+        return results
     }
 }

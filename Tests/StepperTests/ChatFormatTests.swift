@@ -259,10 +259,29 @@ func chatFixtureModel(contextLength: Int = 48) -> LanguageModel {
     @Test func batchedGreedyRepliesEqualOneAtATime() throws {
         let assistant = try Assistant(model)
         let questions = ["the cat?", "a dog sat on the log?", "the mat", "and?", "a cat and a dog met."]
-        let batched = try assistant.replies(to: questions.map { [Message(.user, $0)] }, settings: .greedy, maxTokens: 12, seed: 0, batchSize: 2)
+        let batched = try assistant.replies(to: questions.map { [Message(.user, $0)] }, settings: .greedy, maxTokens: 12, seed: 0, rowLimit: 2)
         for (question, reply) in zip(questions, batched) {
             let single = try assistant.answer(question, maxTokens: 12)
             #expect(reply.tokens == single.tokens && reply.text == single.text && reply.ending == single.ending)
         }
+    }
+
+    @Test func kSamplesShareTheirPromptAndEachEqualsItsOwnReply() throws {
+        let assistant = try Assistant(model)
+        let questions = ["the cat?", "a dog sat on the log?", "and?"]
+        let settings = SamplingSettings(temperature: 1.2)
+        let k = 4
+        // rowLimit 8: two conversations per chunk, so the third starts a new one.
+        let samples = try assistant.samples(for: questions.map { [Message(.user, $0)] }, count: k, settings: settings,
+                                            maxTokens: 10, seed: 5, rowLimit: 8)
+        #expect(samples.count == 3 && samples.allSatisfy { $0.count == k })
+        for (i, question) in questions.enumerated() {
+            for j in 0..<k {
+                var generator = SeededGenerator(seed: 5 &+ UInt64(i * k + j))
+                let single = try assistant.reply(to: [Message(.user, question)], settings: settings, maxTokens: 10, using: &generator)
+                #expect(samples[i][j].tokens == single.tokens && samples[i][j].ending == single.ending)
+            }
+        }
+        #expect(Set(samples.flatMap { $0.map(\.tokens) }).count > 3)   // the k samples differ
     }
 }
