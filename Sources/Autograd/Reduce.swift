@@ -46,6 +46,19 @@ public enum Reduce {
         return total
     }
 
+    /// out[i] += w·v[i] for i in 0..<n, eight lanes at a time (each element on its own, so
+    /// the result is the plain loop's; the compiler cannot vectorise that loop itself, since
+    /// `out` and `v` might overlap).
+    @inline(__always)
+    public static func addScaled(_ v: UnsafePointer<Float>, _ w: Float, into out: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 8 <= n {
+            UnsafeMutableRawPointer(out + i).storeBytes(of: load(UnsafePointer(out), i) + w * load(v, i), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { out[i] += w * v[i]; i += 1 }
+    }
+
     /// Softmax of p[0..<n] in place; returns nothing, the row sums to 1.
     @inline(__always)
     public static func softmaxInPlace(_ p: UnsafeMutablePointer<Float>, _ n: Int) {

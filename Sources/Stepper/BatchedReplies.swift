@@ -51,9 +51,21 @@ extension Assistant {
             var logitsOf: (Int) -> ArraySlice<Float> = { lastLogits[$0 / k][...] }
             var open = Array(0..<rows)
             while !open.isEmpty {
+                // Each row draws from its own generator, so the rows can be sampled on both cores.
+                var drawn = [Int](repeating: 0, count: open.count)
+                let current = logitsOf, rowsNow = open
+                generators.withUnsafeMutableBufferPointer { generators in
+                    drawn.withUnsafeMutableBufferPointer { drawn in
+                        Parallel.forEachChunk(rowsNow.count, minimumChunk: 8) { chunk in
+                            for n in chunk {
+                                drawn[n] = Sampling.sample(logits: Array(current(rowsNow[n])), settings: settings, using: &generators[rowsNow[n]])
+                            }
+                        }
+                    }
+                }
                 var stillOpen: [Int] = []
-                for row in open {
-                    let token = Sampling.sample(logits: Array(logitsOf(row)), settings: settings, using: &generators[row])
+                for (n, row) in open.enumerated() {
+                    let token = drawn[n]
                     written[row].append(token)
                     if token == chat.end { endings[row] = .endOfTurn; continue }
                     if specials.contains(token) { endings[row] = .otherSpecialToken; continue }

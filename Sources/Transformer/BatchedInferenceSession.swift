@@ -75,31 +75,35 @@ public final class BatchedInferenceSession {
                                     weight: norm.weight.data, bias: norm.bias.data, N: N, C: C)
         }
         let scale = 1 / Float(hs).squareRoot()
-        var weights = [Float](repeating: 0, count: Tmax)
         for (layer, block) in model.blocks.enumerated() {
-            // Attention sub-block: ln1 → qkv for all N → each row attends over its own cache.
+            // Attention sub-block: ln1 → qkv for all N → each row attends over its own cache
+            // (rows split between the cores).
             normalize(block.attentionNorm)
             LinearKernel.forward(out: qkv.pointer, inp: normalized.pointer, weight: block.attention.queryKeyValue.weight.data,
                                  bias: block.attention.queryKeyValue.bias.data, N: N, C: C, OC: 3 * C)
-            for n in 0..<N {
-                let row = rows[n], position = lengths[row]
-                let cacheK = keys[layer] + row * Tmax * C, cacheV = values[layer] + row * Tmax * C
-                (cacheK + position * C).update(from: qkv.pointer + n * 3 * C + C, count: C)
-                (cacheV + position * C).update(from: qkv.pointer + n * 3 * C + 2 * C, count: C)
-                for h in 0..<NH {
-                    let q = qkv.pointer + n * 3 * C + h * hs
-                    var maximum = -Float.infinity
-                    for j in 0...position {
-                        weights[j] = Reduce.dot(q, cacheK + j * C + h * hs, hs) * scale
-                        maximum = max(maximum, weights[j])
-                    }
-                    var sum: Float = 0
-                    for j in 0...position { weights[j] = fastExp(weights[j] - maximum); sum += weights[j] }
-                    let out = attended.pointer + n * C + h * hs
-                    for i in 0..<hs { out[i] = 0 }
-                    for j in 0...position {
-                        let v = cacheV + j * C + h * hs, w = weights[j] / sum
-                        for i in 0..<hs { out[i] += w * v[i] }
+            let lengths = self.lengths, layerKeys = keys[layer], layerValues = values[layer]
+            Parallel.forEachChunk(N, minimumChunk: 8) { chunk in
+                var weights = [Float](repeating: 0, count: Tmax)
+                for n in chunk {
+                    let row = rows[n], position = lengths[row]
+                    let cacheK = layerKeys + row * Tmax * C, cacheV = layerValues + row * Tmax * C
+                    (cacheK + position * C).update(from: qkv.pointer + n * 3 * C + C, count: C)
+                    (cacheV + position * C).update(from: qkv.pointer + n * 3 * C + 2 * C, count: C)
+                    for h in 0..<NH {
+                        let q = qkv.pointer + n * 3 * C + h * hs
+                        var maximum = -Float.infinity
+                        for j in 0...position {
+                            weights[j] = Reduce.dot(q, cacheK + j * C + h * hs, hs) * scale
+                            maximum = max(maximum, weights[j])
+                        }
+                        var sum: Float = 0
+                        for j in 0...position { weights[j] = fastExp(weights[j] - maximum); sum += weights[j] }
+                        let out = attended.pointer + n * C + h * hs
+                        for i in 0..<hs { out[i] = 0 }
+                        for j in 0...position {
+                            let v = cacheV + j * C + h * hs, w = weights[j] / sum
+                            Reduce.addScaled(v, w, into: out, hs)
+                        }
                     }
                 }
             }

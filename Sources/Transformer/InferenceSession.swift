@@ -118,7 +118,7 @@ public final class InferenceSession {
                 for i in 0..<hs { out[i] = 0 }
                 for j in 0...position {
                     let v = values[layer] + j * C + h * hs, w = weights[j]
-                    for i in 0..<hs { out[i] += w * v[i] }
+                    Reduce.addScaled(v, w, into: out, hs)
                 }
                 heads.append(weights)
             }

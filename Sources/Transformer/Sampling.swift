@@ -23,11 +23,14 @@ public struct SamplingSettings: Codable, Equatable, Sendable {
 
 public enum Sampling {
     /// Numerically stable softmax.
-    public static func softmax(_ logits: [Float]) -> [Float] {
-        guard let maximum = logits.max() else { return [] }
-        var out = logits.map { Float(exp(Double($0 - maximum))) }
-        let sum = out.reduce(0, +)
-        for i in out.indices { out[i] /= sum }
+    public static func softmax(_ logits: [Float], temperature: Float = 1) -> [Float] {
+        guard !logits.isEmpty else { return [] }
+        var out = logits
+        out.withUnsafeMutableBufferPointer { p in
+            let n = p.count, base = p.baseAddress!
+            if temperature != 1 { for i in 0..<n { base[i] /= temperature } }
+            Reduce.softmaxInPlace(base, n)   // one pass each: max, exp, sum, scale
+        }
         return out
     }
 
@@ -50,7 +53,9 @@ public enum Sampling {
             oneHot[order[0]] = 1
             return oneHot
         }
-        var probabilities = softmax(logits.map { $0 / settings.temperature })
+        var probabilities = softmax(logits, temperature: settings.temperature)
+        // Nothing cut (no ranking given): the softmax is the distribution.
+        if order.isEmpty { return probabilities }
         var kept = order.count
         if let k = settings.topK, k > 0 { kept = min(kept, k) }
         if let p = settings.topP, p < 1 {
@@ -71,18 +76,31 @@ public enum Sampling {
         let u = Float(generator.nextUnitDouble())
         var cumulative: Float = 0
         var last = 0
-        for (token, p) in probabilities.enumerated() where p > 0 {
-            cumulative += p
-            last = token
-            if u < cumulative { return token }
-        }
-        return last   // rounding left u just above the total: take the last possible token
+        return probabilities.withUnsafeBufferPointer { p in
+            for token in 0..<p.count where p[token] > 0 {
+                cumulative += p[token]
+                last = token
+                if u < cumulative { return token }
+            }
+            return last
+        }   // rounding left u just above the total: take the last possible token
     }
 
     /// Samples the next token from a step's logits.
     public static func sample(logits: [Float], settings: SamplingSettings, using generator: inout SeededGenerator) -> Int {
-        if settings.temperature <= 0 { return ranking(logits)[0] }
-        return draw(from: distribution(logits: logits, settings: settings), using: &generator)
+        if settings.temperature <= 0 { return likeliest(logits) }
+        // Without top-k or top-p nothing is cut, so the ranking (a sort of the vocabulary, the
+        // dearest part of a sample) is not needed.
+        let cuts = (settings.topK ?? 0) > 0 || (settings.topP ?? 1) < 1
+        return draw(from: distribution(logits: logits, settings: settings, ranking: cuts ? ranking(logits) : []), using: &generator)
+    }
+
+    /// The greedy choice: `ranking(logits)[0]` (the lowest id among equals) without the sort.
+    public static func likeliest(_ logits: [Float]) -> Int {
+        precondition(!logits.isEmpty, "no logits to choose from")
+        var best = 0
+        for index in logits.indices where logits[index] > logits[best] { best = index }
+        return best
     }
 }
 

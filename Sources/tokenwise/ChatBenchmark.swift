@@ -1,6 +1,8 @@
 // `tokenwise bench` (last part): what a learner waits for in `tokenwise chat` on the course
 // model — the time to the first token of a reply (reading the conversation, then one sample)
-// and the rate of the tokens after it. Random weights: the cost does not depend on them.
+// and the rate of the tokens after it — and what RL waits for: k sampled solutions per
+// problem, batched with the prompt shared against one reply at a time. Random weights: the
+// cost does not depend on them.
 
 import Autograd
 import BytePairEncoding
@@ -23,9 +25,9 @@ enum ChatBenchmark {
             var generator = SeededGenerator(seed: UInt64(round))
             let start = DispatchTime.now()
             var first: Double?
-            let reply = try assistant.reply(to: messages, settings: SamplingSettings(temperature: 1), maxTokens: 48, using: &generator) { _ in
+            let reply = try assistant.reply(to: messages, settings: SamplingSettings(temperature: 1), maxTokens: 48, using: &generator, onText: { _ in
                 if first == nil { first = SpeedMeasurements.seconds(since: start) }
-            }
+            })
             let total = SpeedMeasurements.seconds(since: start)
             guard let first, reply.tokens.count > 1 else { continue }
             firsts.append(first)
@@ -36,5 +38,34 @@ enum ChatBenchmark {
         print("tokenwise chat, course model shape (\(config.summary)), a \(promptTokens)-token conversation; medians of \(firsts.count)")
         print(String(format: "  first token     %8.1f ms   (budget 50 ms)", SpeedMeasurements.median(firsts) * 1000))
         print(String(format: "  then            %8.0f tokens/s   (budget 200 tokens/s)", SpeedMeasurements.median(rates)))
+        try rollouts(assistant, problems: 16, k: 15)
+    }
+
+    /// Rollout tokens/s: `problems` conversations × `k` samples, batched (prefix shared) and one
+    /// reply at a time, the same samples either way.
+    static func rollouts(_ assistant: Assistant, problems: Int, k: Int) throws {
+        let conversations = (0..<problems).map { [Message(.user, "Where was Ada Quill born? Question \($0).")] }
+        let settings = SamplingSettings(temperature: 1)
+        var batchedTimes: [Double] = [], batchedTokens = 0
+        for _ in 0..<3 {
+            let start = DispatchTime.now()
+            let samples = try assistant.samples(for: conversations, count: k, settings: settings, maxTokens: 48, seed: 1)
+            batchedTimes.append(SpeedMeasurements.seconds(since: start))
+            batchedTokens = samples.joined().map(\.tokens.count).reduce(0, +)
+        }
+        let start = DispatchTime.now()
+        var singleTokens = 0
+        for (i, conversation) in conversations.enumerated() {
+            for j in 0..<k {
+                var generator = SeededGenerator(seed: 1 &+ UInt64(i * k + j))
+                singleTokens += try assistant.reply(to: conversation, settings: settings, maxTokens: 48, using: &generator).tokens.count
+            }
+        }
+        let singleRate = Double(singleTokens) / SpeedMeasurements.seconds(since: start)
+        let batchedRate = Double(batchedTokens) / SpeedMeasurements.median(batchedTimes)
+        print("RL rollouts, \(problems) prompts × k = \(k) samples (\(batchedTokens) tokens)")
+        print(String(format: "  batched, prompt shared %8.0f tokens/s", batchedRate))
+        print(String(format: "  one reply at a time    %8.0f tokens/s", singleRate))
+        print(String(format: "  ratio                  %8.1f×   (budget ≥ 5×)", batchedRate / singleRate))
     }
 }
