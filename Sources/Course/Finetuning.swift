@@ -163,7 +163,7 @@ public enum Finetuning {
         let model = copy(base.model)
         let trainer = Trainer(model: model, settings: settings.training,
                               batches: ConversationBatches(rows: rows, batchSize: settings.batchSize, seed: settings.seed),
-                              evaluationSets: ["held-out": evaluation])
+                              evaluationSets: evaluation.isEmpty ? [:] : ["held-out": evaluation])   // none fits: no curve
         var history = FinetuningHistory()
         history.rows = rows.count
         history.conversations = conversations.count
@@ -178,11 +178,21 @@ public enum Finetuning {
                              tokensPerSecond: p.tokensPerSecond, remainingSeconds: p.remainingSeconds)
                 }
             case .evaluation(let e):
-                history.evaluations.append(.init(step: e.step, heldOut: Double(e.losses["held-out"] ?? .nan)))
+                if let loss = e.losses["held-out"] { history.evaluations.append(.init(step: e.step, heldOut: Double(loss))) }
             }
         }
         history.seconds = Date().timeIntervalSince(start)
         return Finetuned(languageModel: try LanguageModel(name: name, model: model, tokenizer: base.tokenizer, chatFormat: format),
                          history: history)
+    }
+}
+
+extension Finetuning {
+    /// Lesson 7's assistant with its default settings, from the store (trained there if it is
+    /// missing): the model later lessons start from.
+    public static func courseAssistant(base: LanguageModel, writer: ConversationWriter) throws -> Finetuned {
+        let training = writer.finetuningSet(count: isQuick ? 600 : 3000, identity: true)
+        let heldOut = writer.conversations(about: writer.heldOutPeople.filter { $0.fame > 0 }, count: isQuick ? 40 : 200)
+        return try run(.standard(), from: base, conversations: training, heldOut: heldOut, name: "sft")
     }
 }

@@ -1,0 +1,210 @@
+//: # Models need tokens to think
+//: "Emily buys 3 apples and 2 oranges. Each orange costs $2. The total cost of all the fruit is
+//: $13. What is the cost of apples?" One assistant answers first and explains after; the other
+//: works it out and answers last. A transformer does a fixed amount of computation for each
+//: token it writes: the first assistant must do all the arithmetic inside the single token of its
+//: answer, the second spreads it over many tokens, one small step each.
+//:
+//: We test that on our model. One problem family with answers a program can check (word problems
+//: with 1–4 operations, the talk's shopping problem among them; counting a letter in a word;
+//: comparing decimals), and lesson 7's assistant finetuned twice on *the same problems with the
+//: same sentences* — only their order differs.
+import Course
+import Foundation
+
+let base = try Pretraining.publishedBaseModel()
+let (world, _) = try CourseData.tinyWeb()
+let sft = try Finetuning.courseAssistant(base: base, writer: ConversationWriter(world: world))
+let perSize = param("problems", 800, "training problems per kind and size", quick: 40, in: 5...5000)
+let heldOutPerSize = param("heldout", 100, "held-out problems per kind and size", quick: 12, in: 5...1000)
+let steps = param("steps", 700, "finetuning steps (each model)", quick: 30, in: 1...20000)
+let learningRate = param("lr", 5e-4, "peak learning rate", in: 1e-6...1e-1)
+let settings = FinetuningSettings(steps: steps, batchSize: 16, learningRate: learningRate)
+
+//: ## The problems
+//: Names are the tiny web's people; every number along the way stays between 1 and 20 (the
+//: shopping problem's total up to 40), so each step is one lookup of small numbers, all of which
+//: our tokenizer keeps as single tokens.
+//: **The split:** one problem in five is held out by a hash of its numbers (its word, for
+//: counting), so no held-out problem repeats a training problem's numbers.
+let names = Array(Set(world.people.map(\.firstName))).sorted()
+func problems(heldOut: Bool, count: Int) -> [Problem] {
+    (1...4).flatMap { ProblemSet.arithmetic(count: count, operations: $0, heldOut: heldOut, names: names, seed: 9) }
+        + ProblemSet.counting(count: count, heldOut: heldOut, seed: 9)
+        + ProblemSet.decimals(count: count, heldOut: heldOut, seed: 9)
+}
+// Every problem with its worked solution fits the course model's context (quick mode's smaller
+// model keeps only those that fit its own).
+let chat = try sft.languageModel.chatTokens()
+func fits(_ p: Problem) -> Bool {
+    chat.render([Message(.user, p.question), Message(.assistant, (p.steps + [p.answerSentence]).joined(separator: " "))]).tokens.count
+        <= base.model.config.contextLength
+}
+let training = problems(heldOut: false, count: perSize).filter(fits)
+let heldOut = problems(heldOut: true, count: heldOutPerSize).filter(fits)
+let trainingQuestions = Set(training.map(\.question))
+expect("no held-out problem is a training problem", heldOut.allSatisfy { !trainingQuestions.contains($0.question) },
+       measured: "\(training.count) training, \(heldOut.count) held-out problems")
+let examples = problems(heldOut: false, count: 3)
+show(Table(title: "One problem of each kind", columns: ["kind", "question", "worked steps", "answer"],
+           rows: Problem.Kind.allCases.map { kind in
+               let p = examples.first { $0.kind == kind && ($0.kind != .arithmetic || $0.operations == 3) }!
+               return [kind.rawValue, p.question, p.steps.joined(separator: " "), p.answer]
+           }))
+
+//: ## Two ways to write the same solution
+//: The same sentences in two orders. The answer-first reply must produce the answer's token
+//: before any working exists in its context; the worked reply reaches the answer with every
+//: intermediate result written down, where attention can read it.
+func worked(_ p: Problem) -> String { (p.steps + [p.answerSentence]).joined(separator: " ") }
+func answerFirst(_ p: Problem) -> String { ([p.answerSentence] + p.steps).joined(separator: " ") }
+func conversations(_ problems: [Problem], _ write: (Problem) -> String) -> [[Message]] {
+    problems.map { [Message(.user, $0.question), Message(.assistant, write($0))] }
+}
+let talkProblem = problems(heldOut: false, count: 30).first { $0.question.contains("What does one lamp cost?") }!
+show(Table(title: "The talk's problem, both ways", columns: ["", "reply"],
+           rows: [["question", talkProblem.question], ["answer first", answerFirst(talkProblem)], ["worked", worked(talkProblem)]]))
+
+//: ## The verifier
+//: Every reply below is checked by these rules, the same ones lesson 10's reinforcement
+//: learning rewards:
+show(Verifier.rules.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n"))
+let verifierExamples: [(String, Bool, String)] = [
+    ("4 * 2 = 8. 13 - 8 = 5. The answer is 5.", true, "5"), ("The answer is 5 coins.", true, "5"),
+    ("The answer is 4. The answer is 5.", true, "5"), ("The answer is five.", true, "5"),
+    ("4 * 2 = 8. 13 - 8 =", false, "5"), ("The answer is 1200.", true, "5"), ("The answer is 9.90.", true, "9.9"),
+]
+show(Table(title: "The verifier on some replies", columns: ["reply", "ended its turn", "expected", "verdict"],
+           rows: verifierExamples.map { [$0.0, $0.1 ? "yes" : "no", $0.2,
+                                         Verifier.check($0.0, endedTurn: $0.1, expected: $0.2).description] }))
+
+//: ## Two finetunes
+//: Both start from lesson 7's assistant, with the same settings and the same problems.
+let heldOutReplies = heldOut.prefix(40)
+let thinker = try Finetuning.run(settings, from: sft.languageModel, conversations: conversations(training, worked),
+                                 heldOut: conversations(Array(heldOutReplies), worked), name: "worked")
+let blurter = try Finetuning.run(settings, from: sft.languageModel, conversations: conversations(training, answerFirst),
+                                 heldOut: conversations(Array(heldOutReplies), answerFirst), name: "answer-first")
+metric("finetuning time, worked", thinker.history.seconds, unit: "s")
+metric("finetuning time, answer first", blurter.history.seconds, unit: "s")
+try Pretraining.catalog.publish(thinker.languageModel, as: "worked" + (isQuick ? "-quick" : ""))
+show(.line(LineChart(title: "Finetuning loss (assistant tokens)", xLabel: "step", yLabel: "loss (nats)",
+                     series: [.init(name: "worked", y: thinker.history.losses),
+                              .init(name: "answer first", y: blurter.history.losses, dashed: true)])))
+
+//: ## Held-out accuracy
+//: Greedy replies to every held-out problem, checked by the verifier.
+let questions = heldOut.map { [Message(.user, $0.question)] }
+let thinkerReplies = try Assistant(thinker.languageModel).replies(to: questions, settings: .greedy, maxTokens: 96, seed: 0)
+let blurterReplies = try Assistant(blurter.languageModel).replies(to: questions, settings: .greedy, maxTokens: 96, seed: 0)
+func verdict(_ reply: Reply, _ p: Problem) -> Verifier.Verdict {
+    Verifier.check(reply.text, endedTurn: reply.isWellFormed, expected: p.answer)
+}
+func accuracy(_ replies: [Reply], where keep: (Problem) -> Bool) -> Rate {
+    Rate(zip(replies, heldOut).filter { keep($0.1) }) { verdict($0.0, $0.1).isRight }
+}
+func arithmetic(_ operations: Int) -> (Problem) -> Bool { { $0.kind == .arithmetic && $0.operations == operations } }
+let sizes = Array(1...4)
+show(Table(title: "Held-out word problems: accuracy by number of operations (greedy)",
+           columns: ["operations", "answer first", "worked", "worked − answer first"],
+           rows: sizes.map { n in
+               let a = accuracy(blurterReplies, where: arithmetic(n)), w = accuracy(thinkerReplies, where: arithmetic(n))
+               return ["\(n)", a.description, w.description, String(format: "%+.0f points", (w.value - a.value) * 100)]
+           }))
+show(.line(LineChart(title: "Held-out word problems: accuracy against operations", xLabel: "operations", yLabel: "accuracy",
+                     series: [.init(name: "worked", x: sizes.map(Double.init), y: sizes.map { accuracy(thinkerReplies, where: arithmetic($0)).value }, smoothed: false),
+                              .init(name: "answer first", x: sizes.map(Double.init), y: sizes.map { accuracy(blurterReplies, where: arithmetic($0)).value }, dashed: true, smoothed: false)])))
+let workedAll = accuracy(thinkerReplies) { $0.kind == .arithmetic }
+let firstAll = accuracy(blurterReplies) { $0.kind == .arithmetic }
+metric("word problems, worked", workedAll)
+metric("word problems, answer first", firstAll)
+claim("worked solutions beat answer-first on held-out word problems (accuracy, worked − answer first)",
+      workedAll.value - firstAll.value, above: 0.1, "at least 10 points")
+func gap(_ n: Int) -> Double { accuracy(thinkerReplies, where: arithmetic(n)).value - accuracy(blurterReplies, where: arithmetic(n)).value }
+claim("the gap grows with the number of operations (gap at 3–4 operations − gap at 1)",
+      (gap(3) + gap(4)) / 2 - gap(1), above: 0.1, "10 points or more")
+if (gap(3) + gap(4)) / 2 - gap(1) <= 0.1 {
+    show("The gap does not grow here: both models fall toward the floor as problems lengthen, and at "
+         + "3–4 operations the worked model is right only \(accuracy(thinkerReplies, where: arithmetic(4)).description) "
+         + "of the time with four. Most of its errors are wrong numbers in a step (the table below): "
+         + "\(steps) steps on a mix of three kinds of problem did not teach this 4-layer model its "
+         + "small-number arithmetic reliably, so every extra step is another chance to slip. The "
+         + "worked order helps where the steps are right; the claim waits for a model that learns the steps.")
+}
+let failures = Dictionary(grouping: zip(thinkerReplies, heldOut).map { verdict($0.0, $0.1) }.filter { !$0.isRight }) {
+    if case .wrong = $0 { return "wrong number" } else { return $0.description }
+}
+show(Table(title: "How the worked model's wrong replies fail", columns: ["verdict", "replies"],
+           rows: failures.sorted { $0.value.count > $1.value.count }.map { [$0.key, "\($0.value.count)"] }))
+
+//: ### How many tokens come before the answer
+//: The worked model's answer token comes after all of its working; the answer-first model's
+//: after five tokens whatever the problem.
+func tokensBeforeAnswer(_ reply: Reply) -> Int? {
+    guard let range = reply.text.range(of: Verifier.marker) else { return nil }
+    return base.tokenizer.encode(String(reply.text[..<range.upperBound])).count
+}
+func meanTokens(_ replies: [Reply], _ n: Int) -> Double {
+    let counts = zip(replies, heldOut).filter { arithmetic(n)($0.1) }.compactMap { tokensBeforeAnswer($0.0) }
+    return counts.isEmpty ? 0 : Double(counts.reduce(0, +)) / Double(counts.count)
+}
+show(.bar(BarChart(title: "Tokens written before the answer's number (mean, held-out word problems)",
+                   bars: sizes.flatMap { n in [BarChart.Bar(label: "\(n) op, answer first", value: meanTokens(blurterReplies, n)),
+                                              BarChart.Bar(label: "\(n) op, worked", value: meanTokens(thinkerReplies, n), highlighted: true)] },
+                   valueLabel: "tokens")))
+if let sample = heldOut.firstIndex(where: arithmetic(3)) ?? heldOut.indices.first {
+show(Table(title: "One held-out problem, both models", columns: ["model", "reply", "verdict"],
+           rows: [["question", heldOut[sample].question, "answer \(heldOut[sample].answer)"],
+                  ["answer first", blurterReplies[sample].text, verdict(blurterReplies[sample], heldOut[sample]).description],
+                  ["worked", thinkerReplies[sample].text, verdict(thinkerReplies[sample], heldOut[sample]).description]]))
+}
+
+//: ## Counting letters: the model sees tokens, not letters
+//: "How many r's are in strawberry?" The word reaches the model as a few tokens; the letters
+//: inside a token are not in its input at all. Spelling the word out first puts each letter in
+//: the context as a token of its own, and the count can then go one letter at a time.
+let word = heldOut.first { $0.kind == .counting && $0.operations >= 7 } ?? ProblemSet.counting(word: "Karimoor", letter: "o")
+let wordText = String(word.question.split(separator: " ").last!.dropLast())
+show(.tokenStrip(TokenStrip(title: "\"\(wordText)\" as the model reads it",
+                            tokens: base.tokenizer.encode(wordText).map { .init(text: base.label(of: $0), id: $0) })))
+let direct = accuracy(blurterReplies) { $0.kind == .counting }
+let spelled = accuracy(thinkerReplies) { $0.kind == .counting }
+metric("counting, asked directly (answer first)", direct)
+metric("counting, spelled out first (worked)", spelled)
+claim("spelling out first beats counting directly (accuracy, spelled − direct)", spelled.value - direct.value, above: 0.1,
+      "at least 10 points")
+if spelled.value - direct.value <= 0.1 {
+    show("Here spelling out loses, and badly. Answering directly scores \(direct.description) because most "
+         + "counts are 0 or 1 and a short guess is often right; spelling out must first write every letter "
+         + "of a coined word it has never seen, and one wrong letter (see the replies below) spoils the "
+         + "count. Our finetune did not teach the model to spell tokens letter by letter; a model that "
+         + "cannot spell gains nothing from spelling out. The claim fails on our model, as measured.")
+}
+if let countingIndex = heldOut.firstIndex(of: word) {
+    show(Table(title: "Counting, both ways", columns: ["model", "reply", "verdict"],
+               rows: [["question", word.question, "answer \(word.answer)"],
+                      ["directly", blurterReplies[countingIndex].text, verdict(blurterReplies[countingIndex], word).description],
+                      ["spelled out", thinkerReplies[countingIndex].text, verdict(thinkerReplies[countingIndex], word).description]]))
+}
+
+//: ## 9.11 or 9.9?
+//: Two decimals with the same whole part. Read as tokens, "9.11" ends in the token 11 and "9.9"
+//: in 9, and 11 is the bigger number. The worked solution first writes 9.9 as 9.90, which turns
+//: the comparison into 90 against 11. Held-out pairs, split by where the trap is.
+func isTrap(_ p: Problem) -> Bool { p.answer.count == 3 }   // the answer is the one-decimal number, "9.9"
+let decimalGroups: [(String, (Problem) -> Bool)] = [
+    ("the shorter number is bigger (9.9 > 9.11)", { $0.kind == .decimals && isTrap($0) }),
+    ("the longer number is bigger (9.95 > 9.9)", { $0.kind == .decimals && !isTrap($0) }),
+]
+show(Table(title: "Held-out decimal comparisons", columns: ["pairs", "answer first", "worked"],
+           rows: decimalGroups.map { [$0.0, accuracy(blurterReplies, where: $0.1).description, accuracy(thinkerReplies, where: $0.1).description] }))
+let famousPair = ["Which is bigger, 9.11 or 9.9?", "Which is bigger, 9.9 or 9.11?"]
+let famousReplies = try [blurter, thinker].map { model in
+    try Assistant(model.languageModel).replies(to: famousPair.map { [Message(.user, $0)] }, settings: .greedy, maxTokens: 48, seed: 0)
+}
+show(Table(title: "The famous pair, asked both ways", columns: ["question", "answer first", "worked"],
+           rows: famousPair.indices.map { [famousPair[$0], famousReplies[0][$0].text, famousReplies[1][$0].text] }))
+//: The worked model pads the shorter number and compares two-digit numbers; where the *longer*
+//: number is bigger its comparison sentence must say so, and the table shows whether it does.
+metric("decimals, answer first", accuracy(blurterReplies) { $0.kind == .decimals })
+metric("decimals, worked", accuracy(thinkerReplies) { $0.kind == .decimals })
