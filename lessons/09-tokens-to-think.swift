@@ -139,7 +139,7 @@ show(Table(title: "How the worked model's wrong replies fail", columns: ["verdic
 
 //: ### How many tokens come before the answer
 //: The worked model's answer token comes after all of its working; the answer-first model's
-//: after five tokens whatever the problem.
+//: after the six tokens of "The answer is " whatever the problem (means over the held-out word problems).
 func tokensBeforeAnswer(_ reply: Reply) -> Int? {
     guard let range = reply.text.range(of: Verifier.marker) else { return nil }
     return base.tokenizer.encode(String(reply.text[..<range.upperBound])).count
@@ -148,7 +148,7 @@ func meanTokens(_ replies: [Reply], _ n: Int) -> Double {
     let counts = zip(replies, heldOut).filter { arithmetic(n)($0.1) }.compactMap { tokensBeforeAnswer($0.0) }
     return counts.isEmpty ? 0 : Double(counts.reduce(0, +)) / Double(counts.count)
 }
-show(.bar(BarChart(title: "Tokens written before the answer's number (mean, held-out word problems)",
+show(.bar(BarChart(title: "Tokens before the answer's number (mean)",
                    bars: sizes.flatMap { n in [BarChart.Bar(label: "\(n) op, answer first", value: meanTokens(blurterReplies, n)),
                                               BarChart.Bar(label: "\(n) op, worked", value: meanTokens(thinkerReplies, n), highlighted: true)] },
                    valueLabel: "tokens")))
