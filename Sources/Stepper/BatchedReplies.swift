@@ -24,6 +24,7 @@ extension Assistant {
         precondition(k >= 1 && rowLimit >= 1, "count and rowLimit must be at least 1")
         let model = languageModel.model, window = model.config.contextLength, V = model.config.vocabularySize
         let prompts = try conversations.map { try prompt(for: $0, room: min(maxTokens, window / 4)) }
+        guard !prompts.isEmpty else { return [] }
         let specials = Set(languageModel.tokenizer.specialTokens.values)
         let perChunk = max(1, rowLimit / k)
         let session = BatchedInferenceSession(model: model, rows: min(prompts.count, perChunk) * k)

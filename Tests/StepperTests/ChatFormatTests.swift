@@ -283,5 +283,6 @@ func chatFixtureModel(contextLength: Int = 48) -> LanguageModel {
             }
         }
         #expect(Set(samples.flatMap { $0.map(\.tokens) }).count > 3)   // the k samples differ
+        #expect(try assistant.samples(for: [], count: k, settings: settings, seed: 0).isEmpty)
     }
 }
