@@ -33,15 +33,22 @@ public enum ProblemSet {
     public static func arithmetic(count: Int, operations: Int, heldOut: Bool, names: [String], seed: UInt64) -> [Problem] {
         precondition((1...4).contains(operations), "1 to 4 operations")
         var random = WorldRandom(seed: seed &+ UInt64(operations) &* 1_000_003)
+        return distinct(count: count, heldOut: heldOut) {
+            let name = random.pick(names)
+            // The talk's problem takes three operations; a third of those are priced like it.
+            return operations == 3 && random.int(0...2) == 0
+                ? shopping(name: name, random: &random) : chain(name: name, operations: operations, random: &random)
+        }
+    }
+
+    /// Up to `count` problems from `draw` (nil: draw again) on the chosen side of the split,
+    /// no question twice; gives up after 200 draws per problem.
+    static func distinct(count: Int, heldOut: Bool, draw: () -> Problem?) -> [Problem] {
         var problems: [Problem] = [], seen = Set<String>()
         var attempts = 0
         while problems.count < count && attempts < count * 200 {
             attempts += 1
-            let name = random.pick(names)
-            // The talk's problem takes three operations; a third of those are priced like it.
-            let problem = operations == 3 && random.int(0...2) == 0
-                ? shopping(name: name, random: &random) : chain(name: name, operations: operations, random: &random)
-            guard let problem, isHeldOut(problem) == heldOut, !seen.contains(problem.question) else { continue }
+            guard let problem = draw(), isHeldOut(problem) == heldOut, !seen.contains(problem.question) else { continue }
             seen.insert(problem.question)
             problems.append(problem)
         }
@@ -108,19 +115,12 @@ public enum ProblemSet {
     /// asked for most of the time and one it lacks otherwise.
     public static func counting(count: Int, heldOut: Bool, seed: UInt64) -> [Problem] {
         var random = WorldRandom(seed: seed)
-        var problems: [Problem] = [], seen = Set<String>()
-        var attempts = 0
-        while problems.count < count && attempts < count * 200 {
-            attempts += 1
+        return distinct(count: count, heldOut: heldOut) {
             let word = World.coinWord(syllables: 2...4, random: &random)
             let letters = Array(Set(word.lowercased())).sorted()
             let letter = random.chance(0.2) ? random.pick(Array("aeiklmnorstu")) : random.pick(letters)
-            let problem = counting(word: word, letter: letter)
-            guard isHeldOut(problem) == heldOut, !seen.contains(problem.question) else { continue }
-            seen.insert(problem.question)
-            problems.append(problem)
+            return counting(word: word, letter: letter)
         }
-        return problems
     }
 
     /// "Which is bigger, 9.11 or 9.9?": two decimals with the same whole part, one with two
@@ -128,26 +128,19 @@ public enum ProblemSet {
     /// (the trap: 11 > 9, yet 9.11 < 9.9).
     public static func decimals(count: Int, heldOut: Bool, seed: UInt64) -> [Problem] {
         var random = WorldRandom(seed: seed)
-        var problems: [Problem] = [], seen = Set<String>()
-        var attempts = 0
-        while problems.count < count && attempts < count * 200 {
-            attempts += 1
+        return distinct(count: count, heldOut: heldOut) { () -> Problem? in
             let whole = random.int(1...9), tenths = random.int(1...9)
             let hundredths = random.int(11...99)
-            guard hundredths != tenths * 10, hundredths % 10 != 0 else { continue }
+            guard hundredths != tenths * 10, hundredths % 10 != 0 else { return nil }
             let short = "\(whole).\(tenths)", long = "\(whole).\(hundredths)"
             let longFirst = random.chance(0.5)
             let (first, second) = longFirst ? (long, short) : (short, long)
             let bigger = hundredths > tenths * 10 ? long : short
             let comparison = hundredths > tenths * 10 ? "\(hundredths) is more than \(tenths * 10)" : "\(tenths * 10) is more than \(hundredths)"
-            let problem = Problem(kind: .decimals, question: "Which is bigger, \(first) or \(second)?",
+            return Problem(kind: .decimals, question: "Which is bigger, \(first) or \(second)?",
                                   steps: ["\(short) is \(whole).\(tenths * 10).", "\(comparison)."],
                                   answer: bigger, operations: 1)
-            guard isHeldOut(problem) == heldOut, !seen.contains(problem.question) else { continue }
-            seen.insert(problem.question)
-            problems.append(problem)
         }
-        return problems
     }
 
     /// One problem in five is held out, chosen by a hash of its numbers (arithmetic, decimals)

@@ -16,6 +16,7 @@ public final class BatchedInferenceSession {
 
     private let keys: [UnsafeMutablePointer<Float>]     // per layer (R, Tmax, C)
     private let values: [UnsafeMutablePointer<Float>]   // per layer (R, Tmax, C)
+    private let scratch: Scratch
 
     public init(model: GPT, rows: Int) {
         precondition(rows >= 1, "a batched session needs at least one row")
@@ -25,6 +26,7 @@ public final class BatchedInferenceSession {
         let size = rows * model.config.contextLength * model.config.embeddingWidth
         keys = (0..<model.config.layerCount).map { _ in .allocate(capacity: size) }
         values = (0..<model.config.layerCount).map { _ in .allocate(capacity: size) }
+        scratch = Scratch(rows: rows, width: model.config.embeddingWidth)
     }
 
     deinit {
@@ -62,9 +64,8 @@ public final class BatchedInferenceSession {
             precondition(token >= 0 && Int(token) < V, "token \(token) is outside the vocabulary 0..<\(V)")
             precondition(lengths[row] < Tmax, "row \(row) is full (\(Tmax) tokens)")
         }
-        let x = Buffer(N * C), normalized = Buffer(N * C), qkv = Buffer(N * 3 * C), attended = Buffer(N * C)
-        let projected = Buffer(N * C), hidden = Buffer(N * 4 * C), activated = Buffer(N * 4 * C)
-        let mean = Buffer(N), rstd = Buffer(N)
+        let (x, normalized, qkv, attended) = (scratch.x, scratch.normalized, scratch.qkv, scratch.attended)
+        let (projected, hidden, activated, mean, rstd) = (scratch.projected, scratch.hidden, scratch.activated, scratch.mean, scratch.rstd)
         // x = wte[token] + wpe[position]
         for n in 0..<N {
             let wte = model.tokenEmbedding.data + Int(tokens[n]) * C, wpe = model.positionEmbedding.data + lengths[rows[n]] * C
@@ -130,7 +131,16 @@ public final class BatchedInferenceSession {
         return result
     }
 
-    /// Scratch memory for one `feed`.
+    /// Activations of up to `rows` positions, allocated once and reused by every `feed`.
+    private final class Scratch {
+        let x, normalized, qkv, attended, projected, hidden, activated, mean, rstd: Buffer
+        init(rows N: Int, width C: Int) {
+            x = Buffer(N * C); normalized = Buffer(N * C); qkv = Buffer(N * 3 * C); attended = Buffer(N * C)
+            projected = Buffer(N * C); hidden = Buffer(N * 4 * C); activated = Buffer(N * 4 * C)
+            mean = Buffer(N); rstd = Buffer(N)
+        }
+    }
+
     private final class Buffer {
         let pointer: UnsafeMutablePointer<Float>
         init(_ count: Int) { pointer = .allocate(capacity: count) }
