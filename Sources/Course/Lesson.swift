@@ -18,6 +18,10 @@ public enum LessonContext {
     /// Whether the lesson runs with its small settings (CI, a first look).
     public static let isQuick = ProcessInfo.processInfo.environment["TOKENWISE_QUICK"] == "1"
 
+    /// A hash of the running lesson's code, prose left out ("" outside the engine): a stage that
+    /// runs the lesson's own algorithm puts it among its inputs, so editing the code recomputes.
+    public static let codeHash = ProcessInfo.processInfo.environment["TOKENWISE_CODE_HASH"] ?? ""
+
     /// Where expensive stages keep their artifacts.
     public static let artifactDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["TOKENWISE_ARTIFACTS"] ?? ".tokenwise/artifacts")
 

@@ -136,10 +136,12 @@ public enum ProblemSet {
             let longFirst = random.chance(0.5)
             let (first, second) = longFirst ? (long, short) : (short, long)
             let bigger = hundredths > tenths * 10 ? long : short
-            let comparison = hundredths > tenths * 10 ? "\(hundredths) is more than \(tenths * 10)" : "\(tenths * 10) is more than \(hundredths)"
+            // Both two-digit numbers are written, always in the same order, before the one
+            // that is more: the choice is made with both in view.
             return Problem(kind: .decimals, question: "Which is bigger, \(first) or \(second)?",
-                                  steps: ["\(short) is \(whole).\(tenths * 10).", "\(comparison)."],
-                                  answer: bigger, operations: 1)
+                           steps: ["\(short) is \(whole).\(tenths * 10).",
+                                   "Compare \(tenths * 10) and \(hundredths): \(max(tenths * 10, hundredths)) is more."],
+                           answer: bigger, operations: 1)
         }
     }
 

@@ -40,6 +40,9 @@ struct LessonRunner {
         environment["TOKENWISE_QUICK"] = quick ? "1" : "0"
         environment["TOKENWISE_ARTIFACTS"] = artifactDirectory.path
         environment["TOKENWISE_PARAMS"] = String(decoding: try JSONEncoder().encode(parameters.values), as: UTF8.self)
+        // A lesson's own cached stages key on its code (not its prose): editing the loop a
+        // stage runs recomputes it, rewording a paragraph does not.
+        environment["TOKENWISE_CODE_HASH"] = ArtifactStore.hash(lesson.cells.map(\.code).joined(separator: "\n"))
         process.environment = environment
         let start = Date()
         let child = try ChildProcess(process, description: "the compiled lesson \(binary.path)")

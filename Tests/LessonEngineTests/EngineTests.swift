@@ -190,4 +190,17 @@ struct Fixture {
         let record = try fixture.engine.run(lesson, settings: ["n=5"], quick: true)
         #expect(record.cells[0].outputs == [.text("5")])
     }
+
+    @Test func theCodeHashFollowsTheCodeNotTheProse() throws {
+        let fixture = try Fixture()
+        func hash(_ name: String, prose: String, code: String) throws -> [Output] {
+            try fixture.engine.run(try fixture.lesson(name, "//: # \(prose)\nimport Course\n\(code)\nprint(LessonContext.codeHash)\n")).cells[0].outputs
+        }
+        let first = try hash("01-a.swift", prose: "One", code: "let x = 1")
+        let reworded = try hash("02-b.swift", prose: "Reworded", code: "let x = 1")
+        let changed = try hash("03-c.swift", prose: "One", code: "let x = 2")
+        #expect(first == reworded)
+        #expect(first != changed)
+        #expect(first != [.text("")])
+    }
 }
