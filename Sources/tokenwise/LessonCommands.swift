@@ -125,7 +125,7 @@ struct TerminalPrinter {
             }
         case .progress(let p):
             let fraction = Double(p.step) / Double(max(p.total, 1))
-            let bar = String(repeating: "█", count: Int(fraction * 24)) + String(repeating: "·", count: 24 - Int(fraction * 24))
+            let bar = ProgressBar.bar(fraction)
             var line = "  \(p.label) \(p.step)/\(p.total) \(bar)"
             if let loss = p.loss { line += String(format: " loss %.4f", loss) }
             if let rate = p.tokensPerSecond { line += String(format: " · %.0f tok/s", rate) }

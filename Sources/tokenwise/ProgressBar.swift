@@ -10,9 +10,7 @@ struct ProgressBar {
 
     mutating func show(_ p: StepProgress) {
         let fraction = Double(p.step) / Double(max(p.totalSteps, 1))
-        let width = 24
-        let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let bar = Self.bar(fraction)
         let text = String(format: "step %d/%d %@ loss %.4f · lr %.2e · %.0f tok/s · %@ left",
                           p.step, p.totalSteps, bar, p.loss, p.learningRate, p.tokensPerSecond,
                           Self.duration(p.remainingSeconds))
@@ -31,6 +29,13 @@ struct ProgressBar {
     /// Prints a line above the bar (the bar is redrawn by the next step).
     func note(_ line: String) {
         print(isTerminal ? "\r\u{1B}[2K" + line : line)
+    }
+
+    /// "████····": `fraction` of `width` cells filled, clamped to 0...1 (a lesson may report a
+    /// step past its total, or a negative one; that draws a full or empty bar, never traps).
+    static func bar(_ fraction: Double, width: Int = 24) -> String {
+        let filled = fraction.isNaN ? 0 : Int((min(max(fraction, 0), 1) * Double(width)).rounded(.down))
+        return String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
     }
 
     /// "1h02m", "3m05s", "12s"
