@@ -158,7 +158,7 @@ if (gap(3) + gap(4)) / 2 - gap(1) <= 0.1 {
 let failures = Dictionary(grouping: zip(thinkerReplies, heldOut).map { verdict($0.0, $0.1) }.filter { !$0.isRight }) {
     if case .wrong = $0 { return "wrong number" } else { return $0.description }
 }
-show(Table(title: "How the worked model's wrong replies fail", columns: ["verdict", "replies"],
+show(Table(title: "How the worked models' wrong replies fail (all kinds)", columns: ["verdict", "replies"],
            rows: failures.sorted { $0.value.count > $1.value.count }.map { [$0.key, "\($0.value.count)"] }))
 
 //: ### How many tokens come before the answer
