@@ -127,8 +127,8 @@ func measure(_ policy: LanguageModel, round: Int) throws -> RoundRecord {
 //: ### The loop
 //: One optimiser for the whole run (AdamW, no weight decay, the learning rate warmed up over
 //: the first 10 steps, then constant). Each step takes the rows of 8 problems, in order: all
-//: the samples of a problem are in the same step, so their advantages, which sum to zero,
-//: cancel on the tokens they share, and what is left pushes right solutions up and wrong ones
+//: the samples of a problem are in the same step, so their advantages, which sum to zero
+//: (cut-off samples aside), cancel on the tokens they share, and what is left pushes right solutions up and wrong ones
 //: down where they differ.
 //:
 //: **Why so small a learning rate (2e-5).** Lesson 9's finetune ended its schedule at 5e-5, and
@@ -151,7 +151,8 @@ typealias Select = (Problem, [Attempt]) -> [RenderedChat]
 func reinforce(_ name: String, from initial: RoundRecord, select: Select) throws -> (LanguageModel, [RoundRecord]) {
     let policy = try LanguageModel(name: name, model: Finetuning.copy(start.model), tokenizer: start.tokenizer, chatFormat: start.chatFormat)
     let schedule = LearningRateSchedule(peak: Float(learningRate), minimum: Float(learningRate), warmupSteps: 10, decaySteps: 10)
-    var trainer: Trainer?
+    let trainer = Trainer(model: policy.model, settings: TrainingSettings(steps: .max, schedule: schedule, optimizer: AdamWSettings(weightDecay: 0)),
+                          batches: ProblemBatches(batches: []))   // each round brings its own
     var records = [initial]
     for round in 1...rounds {
         let began = Date()
@@ -163,14 +164,8 @@ func reinforce(_ name: String, from initial: RoundRecord, select: Select) throws
             Finetuning.batch(Finetuning.packRows(Array(perProblem[i..<min(i + problemsPerStep, perProblem.count)].joined()),
                                                  length: start.model.config.contextLength + 1, padding: chat.start))
         }
-        if !batches.isEmpty {
-            if trainer == nil {
-                trainer = Trainer(model: policy.model, settings: TrainingSettings(steps: .max, schedule: schedule, optimizer: AdamWSettings(weightDecay: 0)),
-                                  batches: ProblemBatches(batches: batches))
-            }
-            trainer!.batches = ProblemBatches(batches: batches)
-            for _ in batches { trainer!.trainStep() }
-        }
+        trainer.batches = ProblemBatches(batches: batches)
+        for _ in batches { trainer.trainStep() }
         var record = try measure(policy, round: round)
         record.trainedOnShare = Rate(tries) { $0.contains(where: \.isRight) }
         record.rows = perProblem.joined().count
