@@ -52,6 +52,10 @@ public struct SafeTensorsFile {
             throw fail("the header is not valid JSON")
         }
         guard let header = json as? [String: Any] else { throw fail("the header is not a JSON object") }
+        // JSONSerialization keeps the last of two equal keys; the reference library refuses them.
+        if let duplicate = Self.repeatedTopLevelKey(in: data[headerStart..<payloadStart]) {
+            throw fail("the header names it twice", tensor: duplicate)
+        }
         payload = data[payloadStart...]
         var entries: [String: Entry] = [:]
         var metadata: [String: String] = [:]
@@ -79,8 +83,51 @@ public struct SafeTensorsFile {
             }
             entries[name] = Entry(shape: shape, byteRange: begin..<end)
         }
+        // As the reference library demands, the tensors tile the data section exactly, in order of
+        // offset: a header length off by one, two names sharing bytes or a stray byte is an error
+        // here, not weights read shifted.
+        var covered = 0
+        for (name, entry) in entries.sorted(by: { ($0.value.byteRange.lowerBound, $0.value.byteRange.upperBound, $0.key)
+                                                  < ($1.value.byteRange.lowerBound, $1.value.byteRange.upperBound, $1.key) }) {
+            let begin = entry.byteRange.lowerBound
+            guard begin == covered else {
+                throw fail(begin < covered ? "data_offsets start at \(begin), inside the bytes of another tensor (which end at \(covered))"
+                                           : "data_offsets start at \(begin), leaving bytes \(covered)..<\(begin) to no tensor", tensor: name)
+            }
+            covered = entry.byteRange.upperBound
+        }
+        guard covered == payload.count else {
+            throw fail("the tensors cover \(covered) of the \(payload.count) data bytes: the header length or the offsets are wrong")
+        }
         self.entries = entries
         self.metadata = metadata
+    }
+
+    /// The first key the header's top-level object holds twice (nil: none), read from the raw
+    /// bytes of a header that already parsed as JSON.
+    static func repeatedTopLevelKey(in header: Data) -> String? {
+        var seen = Set<String>()
+        var depth = 0, index = header.startIndex
+        while index < header.endIndex {
+            let byte = header[index]
+            if byte == UInt8(ascii: "\"") {
+                var end = index + 1   // the closing quote, skipping escaped characters
+                while header[end] != UInt8(ascii: "\"") { end += header[end] == UInt8(ascii: "\\") ? 2 : 1 }
+                var after = end + 1
+                while after < header.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(header[after]) { after += 1 }
+                if depth == 1, after < header.endIndex, header[after] == UInt8(ascii: ":"),
+                   let key = (try? JSONSerialization.jsonObject(with: header[index...end], options: .fragmentsAllowed)) as? String,
+                   !seen.insert(key).inserted {
+                    return key
+                }
+                index = end + 1
+                continue
+            }
+            if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") { depth += 1 }
+            if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") { depth -= 1 }
+            index += 1
+        }
+        return nil
     }
 
     /// The values of `name`, checked against `shape` when given.

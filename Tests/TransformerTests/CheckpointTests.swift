@@ -110,7 +110,10 @@ import Testing
     }
 
     @Test func missingTensor() throws {
-        let message = try loadError { try editHeader($0) { $0["h.1.mlp.c_fc.bias"] = nil } }
+        let message = try loadError { try editHeader($0) { header in   // renamed: its bytes still belong to a tensor
+            header["h.1.mlp.c_fc.bias.renamed"] = header["h.1.mlp.c_fc.bias"]
+            header["h.1.mlp.c_fc.bias"] = nil
+        } }
         #expect(message.contains("'h.1.mlp.c_fc.bias'") && message.contains("missing"))
     }
 
@@ -130,6 +133,52 @@ import Testing
             header["wpe.weight"] = entry
         } }
         #expect(message.contains("'wpe.weight'") && message.contains("needs 288 bytes"))
+    }
+
+    @Test func headerLengthOffByOneShiftsNothing() throws {
+        for change in [-1, 1] {
+            let message = try loadError { url in
+                var bytes = try Data(contentsOf: url)
+                let length = Int(bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+                // Our writer pads the header with spaces, so one byte more or less still parses as JSON.
+                for i in 0..<8 { bytes[i] = UInt8(truncatingIfNeeded: UInt64(length + change) >> (8 * UInt64(i))) }
+                try bytes.write(to: url)
+            }
+            // A header that still parses covers one data byte more or less than the tensors.
+            #expect(message.contains("model.safetensors") && (message.contains("data bytes") || message.contains("not valid JSON")),
+                    "\(change): \(message)")
+        }
+    }
+
+    @Test func overlappingOrAliasedOffsets() throws {
+        let aliased = try loadError { try editHeader($0) { header in
+            header["ln_f.bias"] = header["ln_f.weight"]   // two names, the same bytes
+        } }
+        #expect(aliased.contains("inside the bytes of another tensor") || aliased.contains("leaving bytes"), "\(aliased)")
+        let gap = try loadError { try editHeader($0) { header in
+            var entry = header["wpe.weight"] as! [String: Any]
+            let offsets = entry["data_offsets"] as! [Int]
+            entry["data_offsets"] = [offsets[0] + 4, offsets[1] + 4]   // the same size, one value later
+            header["wpe.weight"] = entry
+        } }
+        #expect(gap.contains("'wpe.weight'") && (gap.contains("leaving bytes") || gap.contains("outside")), "\(gap)")
+    }
+
+    @Test func aKeyNamedTwiceIsRefused() throws {
+        let message = try loadError { url in
+            let bytes = try Data(contentsOf: url)
+            let length = Int(bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+            var header = String(decoding: bytes[8 ..< 8 + length], as: UTF8.self)
+            // Spell "ln_f.bias" a second time, with an escape, in place of "ln_f.weight".
+            header = header.replacingOccurrences(of: "\"ln_f.weight\"", with: "\"ln_f.bi\\u0061s\"")
+            var out = Data()
+            var newLength = UInt64(header.utf8.count).littleEndian
+            withUnsafeBytes(of: &newLength) { out.append(contentsOf: $0) }
+            out.append(Data(header.utf8))
+            out.append(bytes[(8 + length)...])
+            try out.write(to: url)
+        }
+        #expect(message.contains("'ln_f.bias'") && message.contains("twice"), "\(message)")
     }
 
     @Test func configProblems() throws {
