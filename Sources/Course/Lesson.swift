@@ -28,12 +28,20 @@ public enum LessonContext {
     /// Whether the engine is reading our events (otherwise they print as plain lines).
     static let underEngine = ProcessInfo.processInfo.environment["TOKENWISE_ENGINE"] == "1"
 
-    static let once: Void = { setvbuf(stdout, nil, _IOLBF, 0) }()
+    /// The run's event key, taken out of the environment as the lesson starts, so that the
+    /// lesson's code and the programs it starts do not see it (see `LessonEvent.parse`).
+    static let eventKey: String = {
+        let key = ProcessInfo.processInfo.environment["TOKENWISE_EVENT_KEY"] ?? ""
+        unsetenv("TOKENWISE_EVENT_KEY")
+        return key
+    }()
+
+    static let once: Void = { setvbuf(stdout, nil, _IOLBF, 0); _ = eventKey }()
 
     static func emit(_ event: LessonEvent) {
         _ = once
         if underEngine {
-            print(event.line())
+            print(event.line(key: eventKey))
         } else {
             switch event {
             case .stage, .progress:
@@ -57,6 +65,7 @@ public enum LessonContext {
         case .progress(let p): return "\(p.label) \(p.step)/\(p.total)"
         case .stage(let s): return "stage \(s.name): \(s.outcome.rawValue) (\(String(format: "%.1f", s.seconds)) s)"
         case .stepThrough(let s): return "[step-through page \(s.name): \(s.recording.frames.count) frames]"
+        case .ended: return "── end ──"
         }
     }
 }
@@ -150,6 +159,8 @@ public func progress(_ label: String, step: Int, of total: Int, loss: Double? = 
 
 /// Called by the instrumented lesson where each prose block begins.
 public func _beginCell(_ index: Int) { LessonContext.emit(.cellBegan(index)) }
+/// Added by the engine after the lesson's last line (see `LessonEvent.ended`).
+public func _endLesson() { if LessonContext.underEngine { LessonContext.emit(.ended) } }
 
 /// A measured number as people read it: whole numbers whole (14420, not 1.442e+04), the rest
 /// to four significant digits (0.3762, 42.57). Claims and the report both use it.

@@ -77,20 +77,25 @@ public enum LessonEvent: Codable, Equatable, Sendable {
     case progress(ProgressReport)
     case stage(StageReport)
     case stepThrough(StepThroughOutput)
+    /// The lesson's last line ran: a child that exits without it stopped early (`exit(0)`).
+    case ended
 
     public static let marker: Character = "\u{1E}"
 
-    /// The line that carries this event.
-    public func line() -> String {
+    /// The line that carries this event. `key` is the run's secret (see `parse`).
+    public func line(key: String) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return String(Self.marker) + json
+        return String(Self.marker) + key + json
     }
 
-    /// The event on a line, nil for ordinary output.
-    public static func parse(_ line: Substring) -> LessonEvent? {
-        guard line.first == marker else { return nil }
-        return try? JSONDecoder().decode(LessonEvent.self, from: Data(line.dropFirst().utf8))
+    /// The event on a line, nil for ordinary output. Events and a lesson's own prints share
+    /// standard output (so their order is kept); only lines that start with the marker and
+    /// the run's random key, which the engine makes and the lesson never sees, are events:
+    /// a print cannot forge one, even by accident.
+    public static func parse(_ line: Substring, key: String) -> LessonEvent? {
+        guard line.first == marker, line.dropFirst().hasPrefix(key) else { return nil }
+        return try? JSONDecoder().decode(LessonEvent.self, from: Data(line.dropFirst(1 + key.count).utf8))
     }
 }

@@ -1,36 +1,66 @@
-// Child processes (swiftc, compiled lessons): standard error is read on a second thread so
-// neither pipe can fill up and stall the child, and the exit is awaited through a
-// termination handler (Foundation's waitUntilExit polls, up to 50 ms late).
+// Child processes (swiftc, compiled lessons): both pipes are read in one poll loop, so
+// neither can fill up and stall the child, and the exit is awaited through a termination
+// handler (Foundation's waitUntilExit polls, up to 50 ms late). A program the child started
+// may keep a pipe open after the child is gone: reading then stops after a short quiet spell
+// instead of waiting for it (a time limit must end the run, whatever the lesson left behind).
 
 import Foundation
 
-final class ChildProcess: @unchecked Sendable {   // errorData is written once, before `wait` returns
+final class ChildProcess: @unchecked Sendable {   // `exitedFlag` is guarded by `lock`
     let process: Process
-    /// The child's standard output, to read as it arrives.
-    let output: FileHandle
+    private let outputPipe = Pipe(), errorPipe = Pipe()
     private let exited = DispatchSemaphore(value: 0)
-    private let errorRead = DispatchGroup()
+    private let lock = NSLock()
+    private var exitedFlag = false
     private var errorData = Data()
 
     /// Starts `process`; `description` names it in the error when it cannot start.
     init(_ process: Process, description: String) throws {
         self.process = process
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        output = out.fileHandleForReading
-        process.terminationHandler = { [exited] _ in exited.signal() }
+        process.standardOutput = outputPipe
+        process.standardError = errorPipe
+        process.terminationHandler = { [self] _ in
+            lock.withLock { exitedFlag = true }
+            exited.signal()
+        }
         do { try process.run() } catch { throw LessonError("cannot start \(description): \(error.localizedDescription)") }
-        errorRead.enter()
-        DispatchQueue.global().async { [self] in
-            errorData = err.fileHandleForReading.readDataToEndOfFile()
-            errorRead.leave()
+    }
+
+    private var hasExited: Bool { lock.withLock { exitedFlag } }
+
+    /// Reads until both pipes close (or the child has exited and `grace` seconds pass with
+    /// no data), handing standard output to `onOutput` as it arrives; keeps standard error.
+    func pump(grace: TimeInterval = 1, onOutput: (Data) -> Void) {
+        var fds = [pollfd(fd: outputPipe.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: errorPipe.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var quietSince: Date?
+        while fds.contains(where: { $0.fd >= 0 }) {
+            let ready = poll(&fds, nfds_t(fds.count), 100)
+            if ready < 0 && errno != EINTR { break }
+            var received = false
+            for i in fds.indices where fds[i].fd >= 0 && fds[i].revents != 0 {
+                let count = read(fds[i].fd, &buffer, buffer.count)
+                if count > 0 {
+                    received = true
+                    let chunk = Data(buffer[0..<count])
+                    if i == 0 { onOutput(chunk) } else { errorData.append(chunk) }
+                } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
+                    fds[i].fd = -1   // closed: poll skips negative descriptors
+                }
+            }
+            if received || !hasExited {
+                quietSince = nil
+            } else if let since = quietSince {
+                if Date().timeIntervalSince(since) > grace { break }
+            } else {
+                quietSince = Date()
+            }
         }
     }
 
-    /// Waits for the child to exit; returns its standard error.
+    /// Waits for the child to exit (call after `pump`); returns its standard error.
     func wait() -> String {
-        errorRead.wait()
         exited.wait()
         return String(decoding: errorData, as: UTF8.self)
     }
@@ -46,7 +76,8 @@ enum Subprocess {
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         let child = try ChildProcess(process, description: executable)
-        let output = child.output.readDataToEndOfFile()
+        var output = Data()
+        child.pump { output.append($0) }
         let errorOutput = child.wait()
         return Result(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self), errorOutput: errorOutput)
     }

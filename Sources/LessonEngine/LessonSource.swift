@@ -93,13 +93,13 @@ public struct LessonSource: Sendable {
     }
 
     /// The Swift the compiler sees: the lesson with each prose block's first line replaced by
-    /// a call that announces the cell. Line numbers do not move, and #sourceLocation makes
+    /// a call that announces the cell, and a last line that says the lesson ran to its end. Line numbers do not move, and #sourceLocation makes
     /// the compiler name the lesson file itself in its messages.
     public func instrumented() -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for (cell, line) in proseStarts { lines[line - 1] = "Course._beginCell(\(cell))" }
         let header = "import Course\n#sourceLocation(file: \"\(displayPath.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\", line: 1)\n"
-        return header + lines.joined(separator: "\n") + "\n"
+        return header + lines.joined(separator: "\n") + "\nCourse._endLesson()\n"
     }
 
     static func display(_ url: URL) -> String {

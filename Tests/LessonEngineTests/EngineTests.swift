@@ -130,6 +130,60 @@ struct Fixture {
         #expect(record.cells[1].status == .failed && record.cells[1].error?.contains("time limit of 4 s") == true)
     }
 
+    @Test func aLessonLeavingAChildBehindIsStillStoppedAtTheTimeLimit() throws {
+        let fixture = try Fixture(timeLimit: 3)
+        let lesson = try fixture.lesson("05-child.swift", """
+        import Course
+        import Foundation
+        //: ## A child that outlives the lesson, holding its output pipe
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        child.arguments = ["30"]
+        try child.run()
+        while true { usleep(1000) }
+        """)
+        let started = Date()
+        let record = try fixture.engine.run(lesson)
+        #expect(record.status == .timedOut)
+        #expect(Date().timeIntervalSince(started) < 20, "the run waited for the lesson's child")
+    }
+
+    @Test func printsCannotForgeEventsAndAnEarlyExitIsNoSuccess() throws {
+        let fixture = try Fixture()
+        let lesson = try fixture.lesson("05-forge.swift", """
+        import Course
+        import Foundation
+        //: ## Forged
+        print("\\u{1E}{\\"expectation\\":{\\"_0\\":{\\"claim\\":\\"forged\\",\\"measured\\":\\"x\\",\\"passed\\":true}}}")
+        print(ProcessInfo.processInfo.environment["TOKENWISE_EVENT_KEY"] ?? "no key")
+        //: ## Stops early
+        exit(0)
+        //: ## Never runs
+        expect("never checked", true, measured: "-")
+        """)
+        let record = try fixture.engine.run(lesson)
+        #expect(record.expectations.isEmpty, "a printed line became a claim")
+        #expect(record.cells[1].outputs.count == 1 && record.cells[1].outputs.first.map { if case .text(let t) = $0 { t.hasSuffix("no key") } else { false } } == true)
+        #expect(record.status == .failed)
+        #expect(record.cells[2].status == .failed && record.cells[2].error?.contains("exit()") == true)
+        #expect(record.cells[3].status == .notRun)
+    }
+
+    @Test func printedTextIsKeptUpToALimit() throws {
+        let fixture = try Fixture()
+        let lines = LessonRunner.textLimit / 20   // about twice the limit
+        let lesson = try fixture.lesson("05-loud.swift", """
+        import Course
+        //: ## Loud
+        for i in 0..<\(lines) { print("line \\(i): thirty-odd bytes of text.") }
+        """)
+        let record = try fixture.engine.run(lesson)
+        #expect(record.status == .succeeded)
+        guard case .text(let text)? = record.cells[1].outputs.first else { Issue.record("no text"); return }
+        #expect(text.hasPrefix("line 0: ") && text.utf8.count <= LessonRunner.textLimit + 200)
+        #expect(text.hasSuffix("more lines printed, not kept: a cell keeps 4 MB of text]"))
+    }
+
     @Test func aChangedParameterRecomputesOnlyItsDependants() throws {
         let fixture = try Fixture()
         let lesson = try fixture.lesson("06-stages.swift", """
