@@ -30,6 +30,10 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
             return .success(String(value))
         case .double:
             guard let value = Double(text), value.isFinite else { return .failure(LessonError("parameter '\(name)' is a number; '\(text)' is not")) }
+            // "1e-400" reads as 0: a value too small for a Double, not the zero it was not.
+            if value == 0, text.prefix { $0 != "e" && $0 != "E" }.contains(where: { ("1"..."9").contains($0) }) {
+                return .failure(LessonError("parameter '\(name)': '\(text)' is too small to hold as a number (it would become 0)"))
+            }
             if let low = lowerBound.flatMap(Double.init), let high = upperBound.flatMap(Double.init), !(low...high).contains(value) {
                 return .failure(LessonError("parameter '\(name)' must be in \(lowerBound!)...\(upperBound!); \(text) is outside"))
             }
@@ -46,17 +50,21 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
 
     static func scan(lines: [String], displayPath: String) throws -> [ParameterDeclaration] {
         var found: [ParameterDeclaration] = []
-        for (offset, line) in lines.enumerated() where !line.hasPrefix("//") {
-            var searchFrom = line.startIndex
-            while let range = line.range(of: "param(", range: searchFrom..<line.endIndex) {
+        var inBlockComment = false
+        for (offset, sourceLine) in lines.enumerated() {
+            let code = codeOnly(sourceLine, inBlockComment: &inBlockComment)
+            var searchFrom = code.startIndex
+            while let range = code.range(of: "param(", range: searchFrom..<code.endIndex) {
                 searchFrom = range.upperBound
                 // Skip identifiers that merely end in "param(" (e.g. myparam().
-                if range.lowerBound > line.startIndex {
-                    let before = line[line.index(before: range.lowerBound)]
+                if range.lowerBound > code.startIndex {
+                    let before = code[code.index(before: range.lowerBound)]
                     if before.isLetter || before.isNumber || before == "_" { continue }
                 }
                 let location = "\(displayPath):\(offset + 1)"
-                let tokens = try tokenize(line[range.upperBound...], location: location)
+                // The arguments are read from the line itself (their strings are blanked in `code`).
+                let arguments = sourceLine.dropFirst(code.distance(from: code.startIndex, to: range.upperBound))
+                let tokens = try tokenize(arguments, location: location)
                 found.append(try declaration(from: tokens, line: offset + 1, location: location))
             }
         }
@@ -65,6 +73,34 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
             throw LessonError("\(displayPath):\(p.line): parameter '\(p.name)' is declared twice")
         }
         return found
+    }
+
+    /// The line with its comments (`//…`, `/* … */`, which may span lines) and the insides of
+    /// its string literals blanked out, character for character: a `param(` found in it is code.
+    static func codeOnly(_ line: String, inBlockComment: inout Bool) -> String {
+        var out = "", inString = false, inLineComment = false
+        var characters = line[...]
+        while let c = characters.first {
+            let next = characters.dropFirst().first
+            if inLineComment {
+                out += " "
+            } else if inBlockComment {
+                if c == "*" && next == "/" { inBlockComment = false; out += "  "; characters = characters.dropFirst(2); continue }
+                out += " "
+            } else if inString {
+                if c == "\\", next != nil { out += "  "; characters = characters.dropFirst(2); continue }
+                if c == "\"" { inString = false; out.append(c) } else { out += " " }
+            } else if c == "/" && next == "/" {
+                inLineComment = true; out += " "
+            } else if c == "/" && next == "*" {
+                inBlockComment = true; out += "  "; characters = characters.dropFirst(2); continue
+            } else {
+                if c == "\"" { inString = true }
+                out.append(c)
+            }
+            characters = characters.dropFirst()
+        }
+        return out
     }
 
     enum Token: Equatable { case string(String), number(String), word(String), label(String), comma, range, close }

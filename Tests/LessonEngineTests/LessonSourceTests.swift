@@ -55,6 +55,24 @@ func source(_ text: String, path: String = "lessons/07-fixture.swift") throws ->
         #expect(lesson.parameters[4].defaultValue == "-2" && lesson.parameters[4].line == 5)
     }
 
+    @Test func aParamInACommentDeclaresNothing() throws {
+        let lesson = try source("""
+        // let ghost = param("ghost", 1, "in a line comment")
+        let real = param("real", 2, "doc") // param("ghost2", 1, "after the code")
+        /* param("ghost3", 1, "in a block comment")
+           param("ghost4", 1, "still in it") */ let label = "// param(\\"not\\", 1, \\"x\\")"
+        """)
+        #expect(lesson.parameters.map(\.name) == ["real"])
+    }
+
+    @Test func aNumberTooSmallForADoubleIsRefused() throws {
+        let lesson = try source("let lr = param(\"lr\", 1e-3, \"learning rate\")\n")
+        #expect(throws: LessonError("--set lr=1e-400: parameter 'lr': '1e-400' is too small to hold as a number (it would become 0)")) {
+            try ParameterValues(declarations: lesson.parameters, settings: ["lr=1e-400"], quick: false, lesson: "x")
+        }
+        #expect(try ParameterValues(declarations: lesson.parameters, settings: ["lr=0.0e-400"], quick: false, lesson: "x").values == ["lr": "0.0e-400"])
+    }
+
     @Test func nonLiteralParametersAreRefusedWithTheLine() {
         #expect(throws: LessonError("lessons/07-fixture.swift:2: param(...) needs literal arguments on one line — name, default, doc, then optionally quick: and in: — so that `tokenwise list` can read it")) {
             try source("let x = 1\nlet y = param(\"y\", x, \"doc\")\n")
