@@ -38,6 +38,7 @@ public enum ArtifactStore {
         let start = Date()
         if FileManager.default.fileExists(atPath: complete.path) {
             do {
+                try checkManifest(of: directory)
                 let value = try load(directory)
                 LessonContext.emit(.stage(StageReport(name: name, key: key, outcome: .reused, seconds: Date().timeIntervalSince(start))))
                 return value
@@ -69,7 +70,7 @@ public enum ArtifactStore {
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         do {
             try save(value, temporary)
-            try Data().write(to: temporary.appendingPathComponent(".complete"))
+            try Data(try manifest(of: temporary).utf8).write(to: temporary.appendingPathComponent(".complete"))
             if rename(temporary.path, directory.path) != 0 {
                 // Another run stored the same artifact first: keep theirs.
                 try? FileManager.default.removeItem(at: temporary)
@@ -79,6 +80,39 @@ public enum ArtifactStore {
             throw error
         }
     }
+}
+
+extension ArtifactStore {
+    /// Every file of an artifact with its size and hash, one per line: written into `.complete`
+    /// when it is stored, checked before it is loaded, so a file changed afterwards (even into
+    /// valid but different JSON) is recomputed, never trusted.
+    static func manifest(of directory: URL) throws -> String {
+        let base = directory.standardizedFileURL.path + "/"
+        guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey]) else { return "" }
+        var lines: [String] = []
+        for case let url as URL in walker where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
+            let name = String(url.standardizedFileURL.path.dropFirst(base.count))
+            guard name != ".complete" else { continue }
+            let data = try Data(contentsOf: url, options: .alwaysMapped)
+            lines.append("\(name)\t\(data.count)\t\(hash(bytes: data))")
+        }
+        return lines.sorted().joined(separator: "\n")
+    }
+
+    static func checkManifest(of directory: URL) throws {
+        let recorded = try String(contentsOf: directory.appendingPathComponent(".complete"), encoding: .utf8)
+        guard !recorded.isEmpty else { return }   // stored before manifests were kept
+        let current = try manifest(of: directory)
+        guard current == recorded else {
+            let changed = Set(current.split(separator: "\n")).symmetricDifference(recorded.split(separator: "\n"))
+                .map { $0.split(separator: "\t")[0] }
+            throw ArtifactError(description: "its files changed after it was stored (\(Set(changed).sorted().joined(separator: ", ")))")
+        }
+    }
+}
+
+public struct ArtifactError: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// Shorthand for lessons: `let tokenizer = try stage("tokenizer", inputs: [...]) { ... }`.

@@ -119,6 +119,10 @@ public struct Engine: Sendable {
         if !anyVersion {
             if record.sourceHash != ArtifactStore.hash(lesson.text) { return .unusable("the lesson changed since its last run") }
             if record.provenance.libraryHash != toolchain.libraryHash { return .unusable("the library was rebuilt since the last run") }
+            // Same source, so the same cells: a record whose cells differ was edited or cut short.
+            if record.lessonID != lesson.id || record.cells.map(\.cell) != lesson.cells {
+                return .unusable("the stored record \(LessonSource.display(url)) does not hold the lesson's cells")
+            }
         }
         return .found(record)
     }

@@ -221,6 +221,12 @@ struct Fixture {
         #expect(record.stages[0].outcome == .recomputed)
         #expect(record.stages[0].warning?.contains("did not load") == true)
         #expect(record.cells[0].outputs == [.text("3")])
+        // Valid JSON of the right type, but not what was stored.
+        try Data("[7, 7, 7, 7]".utf8).write(to: stored)
+        let again = try fixture.engine.run(lesson)
+        #expect(again.stages[0].outcome == .recomputed)
+        #expect(again.stages[0].warning?.contains("changed after it was stored (value.json)") == true)
+        #expect(again.cells[0].outputs == [.text("3")])
     }
 
     @Test func aCorruptRecordIsReportedNotTrusted() throws {
@@ -233,6 +239,14 @@ struct Fixture {
             Issue.record("a corrupt record was used"); return
         }
         #expect(reason.contains("corrupt or from an older version"))
+        // Valid JSON, the right source hash, but a cell cut out.
+        var cut = try fixture.engine.run(lesson)
+        cut.cells.removeLast()
+        try fixture.engine.save(cut)
+        guard case .unusable(let cutReason) = try fixture.engine.storedRecord(for: lesson, quick: false) else {
+            Issue.record("a record without the lesson's cells was used"); return
+        }
+        #expect(cutReason.contains("does not hold the lesson's cells"))
     }
 
     @Test func badParametersAreRefusedBeforeCompiling() throws {
