@@ -23,6 +23,7 @@ let heldOut = writer.conversations(about: writer.heldOutPeople.filter { $0.fame 
 let sft = try Finetuning.run(settings, from: base, conversations: training, heldOut: heldOut,
                              name: "sft")
 let assistant = try Assistant(sft.languageModel)
+let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
 let publishedSuffix = isQuick ? "-quick" : ""
 
 //: ## The hallucination
@@ -215,6 +216,42 @@ if refuserFamousRight.value - sftFamousRight.value <= -0.1 {
          + "fact (92% of the answers about people) and refused everyone; balancing the set moved little. "
          + "The search tool below does not need that signal.")
 }
+//: ### Does the assistant carry a signal of what it knows?
+//: Refusing well needs one. Here is the most direct one we could measure: give `sft` the
+//: question and the start of its answer, "*name* was born in", and read how much probability
+//: its likeliest next token gets. A model that knows the town puts its weight on it; one that
+//: guesses spreads it. **AUC** is the chance that a famous held-out person (16 or more
+//: biographies) gets a higher top probability than a barely mentioned one (0–2): 0.5 is no
+//: signal, 1 a perfect one.
+func topProbability(_ person: Person) -> Double {
+    let session = InferenceSession(model: sft.languageModel.model)
+    let context = chat.prompt([Message(.user, ConversationWriter.birthplaceQuestion(person))])
+        + base.tokenizer.encode("\(person.name) was born in")
+    let logits = session.feed(context.map(Int32.init))!.logits
+    return Double(Sampling.softmax(logits).max()!)
+}
+let famousTop = famous.map(topProbability)
+let obscureTop = writer.heldOutPeople.filter { $0.fame <= 2 }.map(topProbability)
+let auc = famousTop.reduce(0.0) { sum, high in
+    sum + obscureTop.reduce(0.0) { $0 + (high > $1 ? 1 : high == $1 ? 0.5 : 0) }
+} / Double(famousTop.count * obscureTop.count)
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+show(Table(title: "sft's top next-token probability after \"name was born in\"",
+           columns: ["held-out people", "n", "median top probability"],
+           rows: [["famous (16+ biographies)", "\(famousTop.count)", String(format: "%.2f", median(famousTop))],
+                  ["barely mentioned (0–2)", "\(obscureTop.count)", String(format: "%.2f", median(obscureTop))]]))
+metric("AUC of sft's top probability, famous vs barely mentioned", auc)
+//: An AUC well short of 1 means the two groups overlap: the signal is weak. A finetune has
+//: to find it from a few dozen names the model knows and a few hundred it does
+//: not, and ours found the names instead. Earlier runs of this lesson tried, each with the same
+//: claims: refusals written where the fact would start ("… was born in a town I don't know"),
+//: so that the choice falls where the model recalls the town (famous held-out people: 40%
+//: refused at 32 biographies, but 64% of unknown ones refused too); extra conversations about
+//: the known people so that answers and refusals are as many (the known names were learned by
+//: heart: held-out famous people still refused 61–72%); as many unknown people as known ones;
+//: finetuning from `sft` instead of the base model; fewer steps or a smaller learning rate
+//: (refusals and hallucinations fall together, and recall of famous people drops). None kept
+//: famous accuracy within 10 points while refusing most unknown people.
 let heldOutByTier = tiers.map { fame in writer.heldOutPeople.filter { $0.fame == fame } }
 let tierReplies = try heldOutByTier.map { people in
     try refuser.replies(to: people.map { [Message(.user, ConversationWriter.birthplaceQuestion($0))] },
@@ -295,7 +332,6 @@ let searchingAnswers = searchSet.joined().filter { $0.search != nil }
 print("search data: \(searchingAnswers.count) answers search first; "
       + "\(searchingAnswers.filter { $0.search!.result == Assistant.noResult }.count) find nothing")
 let exampleSearch = searchSet.first { $0.contains { $0.search?.result != Assistant.noResult && $0.search != nil } }!
-let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
 let rendered = chat.render(exampleSearch)
 show(.tokenStrip(TokenStrip(title: "A search conversation: trained tokens (1) and given ones (0)",
                             tokens: zip(rendered.tokens, rendered.weights).map {

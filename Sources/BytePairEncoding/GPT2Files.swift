@@ -85,8 +85,7 @@ public enum GPT2Files {
         }
         var merges: [Merge] = []
         var produced = Set(byteTokens)
-        for (index, raw) in mergesText.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+        for (index, line) in mergesText.fileLines.enumerated() {
             if line.isEmpty || (index == 0 && line.hasPrefix("#version")) { continue }
             let parts = line.split(separator: " ", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -104,9 +103,17 @@ public enum GPT2Files {
             merges.append(Merge(left: leftID, right: rightID, token: merged))
             produced.insert(merged)
         }
-        // Tokens neither a byte nor a merge result: special tokens (GPT-2's <|endoftext|>).
+        guard !merges.isEmpty else { throw fail(mergesURL, nil, "holds no merges: empty, or not GPT-2's merges.txt") }
+        // Tokens neither a byte nor a merge result: special tokens (GPT-2's <|endoftext|>). An
+        // ordinary token no merge makes means merges.txt is cut short or belongs to other files.
         var specials = unmapped
-        for (bytes, id) in bytesToID where !produced.contains(id) { specials[String(decoding: bytes, as: UTF8.self)] = id }
+        for (bytes, id) in bytesToID where !produced.contains(id) {
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard text.hasPrefix("<") && text.hasSuffix(">") && text.count > 2 else {
+                throw fail(mergesURL, nil, "no merge makes token \(id) (\(text.debugDescription)) of vocab.json: merges.txt is truncated or belongs to another vocabulary")
+            }
+            specials[text] = id
+        }
         do {
             return try Tokenizer(pattern: pattern, byteTokens: byteTokens, merges: merges, specialTokens: specials)
         } catch let error as TokenizerError {
@@ -127,8 +134,7 @@ public enum TiktokenFile {
         var ranked: [(bytes: [UInt8], rank: Int)] = []
         var table = ByteStringTable(capacity: 1 << 16)
         var rankOfEntry: [Int] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+        for (index, line) in text.fileLines.enumerated() {
             if line.isEmpty { continue }
             let parts = line.split(separator: " ")
             guard parts.count == 2, let rank = Int(parts[1]), rank >= 0 else {

@@ -85,6 +85,12 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
             }
         }
         for (text, id) in specialTokens {
+            // Names are printed on terminals and pages: a control character (ESC, a C1 CSI) or
+            // a bidi override in one would reach them as a command, not as text.
+            if let bad = text.unicodeScalars.first(where: Self.isControlOrBidi) {
+                throw TokenizerError.inconsistent("special token \(text.debugDescription) holds the control character U+\(String(format: "%04X", bad.value))")
+            }
+            guard text.utf8.count <= 256 else { throw TokenizerError.inconsistent("special token \(text.prefix(40).debugDescription)… is longer than 256 bytes") }
             guard bytes[id] == nil || vocabulary?[id] == Array(text.utf8) else {
                 throw TokenizerError.inconsistent("special token \(text) reuses id \(id)")
             }
@@ -105,6 +111,14 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
     public func bytes(of token: Int) throws -> [UInt8] {
         guard let bytes = tokenBytes[safe: token] ?? nil else { throw TokenizerError.unknownToken(token) }
         return bytes
+    }
+
+    /// C0 and C1 controls, DEL and the bidirectional formatting characters.
+    static func isControlOrBidi(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x061C: return true
+        default: return false
+        }
     }
 
     /// The special token with this id, if it is one.

@@ -62,10 +62,9 @@ extension Tokenizer {
         var merges: [Merge] = []
         var defined = Set<Int>()   // ids a merge may use: bytes and earlier merges
         var sawHeader = false
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in text.fileLines.enumerated() {
             let lineNumber = index + 1
             func fail(_ problem: String) -> TokenizerFileError { TokenizerFileError(file: file, line: lineNumber, problem: problem) }
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             if line.isEmpty { continue }
             if !sawHeader {
                 guard line == formatHeader else { throw fail("expected '\(formatHeader)', found '\(line.prefix(40))'") }

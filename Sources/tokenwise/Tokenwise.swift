@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import Stepper
 
 @main
 struct Tokenwise: ParsableCommand {
@@ -20,7 +21,16 @@ struct Tokenwise: ParsableCommand {
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
-            exit(withError: error)
+            // Help goes to standard output as it is; an error message may quote a file's
+            // contents, so its control characters are shown escaped, never sent to the terminal.
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+            } else {
+                FileHandle.standardError.write(Data((TerminalText.sanitize(message) + "\n").utf8))
+            }
+            Foundation.exit(code.rawValue)
         }
     }
 }

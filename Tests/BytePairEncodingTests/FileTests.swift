@@ -58,6 +58,40 @@ let probeTexts = awkwardInputs + [Array(trainingText.utf8), Array("Once upon a t
         try expectSameEncoding(tokenizer, loaded)
     }
 
+    @Test func windowsLineEndingsReadTheSame() throws {
+        let directory = temporaryDirectory()
+        let own = directory.appendingPathComponent("course.tokenizer")
+        try tokenizer.save(to: own)
+        func crlf(_ url: URL) throws {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            try Data(text.replacingOccurrences(of: "\n", with: "\r\n").utf8).write(to: url)
+        }
+        try crlf(own)
+        try expectSameEncoding(tokenizer, try Tokenizer.load(from: own))
+        try GPT2Files.save(tokenizer, to: directory)
+        try crlf(directory.appendingPathComponent("merges.txt"))
+        try expectSameEncoding(tokenizer, try GPT2Files.load(from: directory))
+        let ranks = directory.appendingPathComponent("course.tiktoken")
+        try TiktokenFile.save(tokenizer, to: ranks)
+        try crlf(ranks)
+        try expectSameEncoding(tokenizer, try TiktokenFile.load(from: ranks, pattern: .gpt2, specialTokens: tokenizer.specialTokens))
+    }
+
+    @Test func specialTokenNamesHoldNoControlCharacters() throws {
+        for name in ["<|\u{1B}]0;pwned\u{07}|>", "<|x\u{9B}2J|>", "<|\u{202E}txt|>"] {
+            #expect(throws: TokenizerError.self) {
+                try BPETrainer.train(text: trainingText, vocabularySize: 300, pattern: .gpt2, specialTokens: [name])
+            }
+        }
+        let url = temporaryDirectory().appendingPathComponent("bad.tokenizer")
+        let text = try { () throws -> String in
+            try tokenizer.save(to: url)
+            return try String(contentsOf: url, encoding: .utf8)
+        }()
+        try Data(text.replacingOccurrences(of: "<|user_start|>", with: "<|\u{1B}[2J|>").utf8).write(to: url)
+        #expect(throws: TokenizerFileError.self) { try Tokenizer.load(from: url) }
+    }
+
     // MARK: Malformed files: each names the file and, where there is one, the line.
 
     func ownFormatError(_ text: String) -> String {
@@ -94,6 +128,10 @@ let probeTexts = awkwardInputs + [Array(trainingText.utf8), Array("Once upon a t
         #expect(try gpt2Error(merges: "#version: 0.2\nĠ t h\n").contains("merges.txt:2: expected two tokens"))
         #expect(try gpt2Error(merges: "#version: 0.2\nĠ t\nzzzq qqq\n").contains("merges.txt:3: 'zzzq qqq' names a token missing"))
         #expect(try gpt2Error(merges: "#version: 0.2\n\u{2603} t\n").contains("merges.txt:2:") )
+        #expect(try gpt2Error(merges: "").contains("merges.txt: holds no merges"))
+        let merges = try String(contentsOf: { let d = temporaryDirectory(); try GPT2Files.save(tokenizer, to: d); return d.appendingPathComponent("merges.txt") }(), encoding: .utf8)
+        let half = merges.split(separator: "\n").prefix(40).joined(separator: "\n") + "\n"
+        #expect(try gpt2Error(merges: half).contains("merges.txt is truncated"))
     }
 
     @Test func tiktokenFileErrors() throws {
