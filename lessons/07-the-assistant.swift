@@ -172,7 +172,7 @@ let trainer = Trainer(model: Finetuning.copy(base.model), settings: settings.tra
                       batches: ConversationBatches(rows: libraryRows, batchSize: batchSize,
                                                    seed: settings.seed))
 var libraryLosses: [Float] = []
-trainer.run(until: checkSteps) { if case .step(let p) = $0 { libraryLosses.append(p.loss) } }
+try trainer.run(until: checkSteps) { if case .step(let p) = $0 { libraryLosses.append(p.loss) } }
 let difference = zip(ourLosses, libraryLosses).map { abs($0 - $1) }.max()!
 expect("our training loop equals the library's trainer (largest loss difference)",
        Double(difference), below: 1e-6)

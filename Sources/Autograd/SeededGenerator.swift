@@ -18,6 +18,18 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
         self.state = state
     }
 
+    /// Decoding checks what `init(state:)` requires: a saved state cut short or all zero (the
+    /// generator would then give zeros forever) is an error, not a crash or an endless loop.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let state = try container.decode([UInt64].self, forKey: .state)
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else {
+            throw DecodingError.dataCorruptedError(forKey: .state, in: container,
+                                                   debugDescription: "a generator state is 4 numbers, not all zero; found \(state.count) \(state.allSatisfy { $0 == 0 } ? "zeros" : "numbers")")
+        }
+        self.state = state
+    }
+
     public mutating func next() -> UInt64 {
         let result = rotateLeft(state[1] &* 5, 7) &* 9
         let shifted = state[1] << 17

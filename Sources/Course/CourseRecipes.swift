@@ -160,7 +160,7 @@ public enum Pretraining {
         let languageModel = try LanguageModel(name: "base", model: model, tokenizer: tokenizer)
         var history = PretrainingHistory()
         let start = Date()
-        trainer.run { event in
+        try trainer.run { event in
             switch event {
             case .step(let p):
                 history.losses.append(Double(p.loss))

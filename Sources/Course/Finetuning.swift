@@ -168,7 +168,7 @@ public enum Finetuning {
         history.rows = rows.count
         history.conversations = conversations.count
         let start = Date()
-        trainer.run { event in
+        try trainer.run { event in
             switch event {
             case .step(let p):
                 history.losses.append(Double(p.loss))

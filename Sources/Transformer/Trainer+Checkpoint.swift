@@ -13,6 +13,27 @@ struct TrainerState: Codable {
     var settings: TrainingSettings
 }
 
+extension TrainerState {
+    /// What makes the saved state unusable, before anything is loaded or trained.
+    func validationError() -> String? {
+        let o = settings.optimizer, schedule = settings.schedule
+        if !(1...100_000_000).contains(settings.steps) { return "steps \(settings.steps) is outside 1...100000000" }
+        if !(0...settings.steps).contains(step) { return "step \(step) is outside 0...\(settings.steps) (the run's steps)" }
+        if optimizerStep < 0 || optimizerStep > 100_000_000 { return "the optimizer's step count \(optimizerStep) is out of range" }
+        if !(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1) { return "AdamW's betas must be in [0, 1); found \(o.beta1) and \(o.beta2)" }
+        if !(o.epsilon > 0 && o.epsilon.isFinite) || !(o.weightDecay >= 0 && o.weightDecay.isFinite) {
+            return "AdamW's epsilon must be positive and its weight decay not negative; found \(o.epsilon) and \(o.weightDecay)"
+        }
+        if !(schedule.peak >= 0 && schedule.peak.isFinite) || !(schedule.minimum >= 0 && schedule.minimum.isFinite)
+            || schedule.warmupSteps < 0 || schedule.decaySteps < 0 {
+            return "the learning-rate schedule is not valid (peak \(schedule.peak), minimum \(schedule.minimum), warmup \(schedule.warmupSteps), decay \(schedule.decaySteps))"
+        }
+        if let clip = settings.gradientClip, !(clip > 0 && clip.isFinite) { return "gradient clipping \(clip) must be a positive number" }
+        if settings.evaluationInterval < 0 { return "the evaluation interval \(settings.evaluationInterval) is negative" }
+        return nil
+    }
+}
+
 extension Trainer {
     public static let optimizerFile = "optimizer.safetensors"
     public static let stateFile = "trainer.json"
@@ -42,13 +63,21 @@ extension Trainer {
         do { state = try JSONDecoder().decode(TrainerState.self, from: data) } catch {
             throw CheckpointError(description: "\(stateURL.path): not a valid trainer state (\(Checkpoint.describe(error)))")
         }
+        if let problem = state.validationError() { throw CheckpointError(description: "\(stateURL.path): \(problem)") }
         let model = try Checkpoint.load(from: directory)
         var source = batches
         source.generator = state.generator
         let trainer = Trainer(model: model, settings: state.settings, batches: source, evaluationSets: evaluationSets)
         let file = try SafeTensorsFile(contentsOf: directory.appendingPathComponent(optimizerFile))
-        for moment in trainer.optimizer.firstMoments + trainer.optimizer.secondMoments {
-            Checkpoint.copy(try file.values(moment.name, shape: moment.shape), into: moment)
+        for (kind, moments) in [("first", trainer.optimizer.firstMoments), ("second", trainer.optimizer.secondMoments)] {
+            for moment in moments {
+                let values = try file.values(moment.name, shape: moment.shape)
+                // A second moment is a mean of squares: negative (or any NaN) is corrupt.
+                if let bad = values.firstIndex(where: { !$0.isFinite || (kind == "second" && $0 < 0) }) {
+                    throw CheckpointError(description: "\(file.path): tensor '\(moment.name)' holds \(values[bad]) at index \(bad) (a \(kind) moment must be finite\(kind == "second" ? " and not negative" : ""))")
+                }
+                Checkpoint.copy(values, into: moment)
+            }
         }
         trainer.optimizer.stepCount = state.optimizerStep
         trainer.step = state.step

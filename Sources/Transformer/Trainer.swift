@@ -23,6 +23,10 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     }
 }
 
+public struct TrainingError: Error, CustomStringConvertible {
+    public let description: String
+}
+
 public struct StepProgress: Sendable {
     public let step: Int              // steps completed
     public let totalSteps: Int
@@ -97,7 +101,9 @@ public final class Trainer {
     }
 
     /// Trains until `settings.steps` (or `until`, if earlier), reporting each step and evaluation.
-    public func run(until stopStep: Int? = nil, onEvent: (TrainingEvent) -> Void = { _ in }) {
+    /// A loss that is not a finite number stops the run with an error naming the step: the
+    /// weights are then NaN or infinite, and every later step would train on garbage.
+    public func run(until stopStep: Int? = nil, onEvent: (TrainingEvent) -> Void = { _ in }) throws {
         let last = min(stopStep ?? settings.steps, settings.steps)
         let interval = settings.evaluationInterval
         let start = Date()
@@ -106,6 +112,11 @@ public final class Trainer {
         if interval > 0 && step == 0 && !evaluationSets.isEmpty { onEvent(.evaluation(evaluate())) }
         while step < last {
             let (loss, norm, rate, batchTokens) = trainStep()
+            guard loss.isFinite && norm.isFinite else {
+                BufferPool.drain()
+                throw TrainingError(description: "training stopped at step \(step): the loss is \(loss) and the gradient norm \(norm)"
+                                    + " (weights or optimizer state not finite, or a learning rate too large)")
+            }
             tokens += batchTokens
             let elapsed = Date().timeIntervalSince(start)
             let perStep = elapsed / Double(step - firstStep)

@@ -43,7 +43,7 @@ struct CharacterLevelRun {
                               evaluationSets: evaluationSets)
         let start = Date()
         var progress = ProgressBar()
-        trainer.run { event in
+        try trainer.run { event in
             switch event {
             case .step(let step): progress.show(step)
             case .evaluation(let evaluation):
