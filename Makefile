@@ -4,7 +4,9 @@
 SYSTEM_PACKAGES := libcairo2-dev libopenblas-dev fonts-dejavu-core gzip xz-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: report test bench check-report system-packages
+PREFIX ?= $(HOME)/.local
+
+.PHONY: report test bench check-report system-packages install
 
 system-packages:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
@@ -31,3 +33,19 @@ bench: system-packages
 check-report:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	python3 scripts/check-report.py .tokenwise/site .tokenwise/screenshots
+
+# PREFIX/bin/tokenwise, and in PREFIX/lib/tokenwise what it compiles lessons against (the
+# library, its modules, the C module maps), the course's lessons and the report's stylesheet.
+# The folder is built beside the old one and swapped in whole.
+install: system-packages
+	swift build -c release
+	rm -rf "$(PREFIX)/lib/tokenwise.new"
+	mkdir -p "$(PREFIX)/bin" "$(PREFIX)/lib/tokenwise.new/Sources"
+	cp .build/release/libTokenwiseKit.so "$(PREFIX)/lib/tokenwise.new/"
+	cp -R .build/release/Modules "$(PREFIX)/lib/tokenwise.new/"
+	cp -R Sources/COpenBLAS Sources/CCairo "$(PREFIX)/lib/tokenwise.new/Sources/"
+	cp -R assets lessons "$(PREFIX)/lib/tokenwise.new/"
+	(git describe --always --dirty 2>/dev/null || echo unknown) > "$(PREFIX)/lib/tokenwise.new/tokenwise-install.txt"
+	rm -rf "$(PREFIX)/lib/tokenwise" && mv "$(PREFIX)/lib/tokenwise.new" "$(PREFIX)/lib/tokenwise"
+	install -m 755 .build/release/tokenwise "$(PREFIX)/bin/tokenwise"
+	@echo "installed $(PREFIX)/bin/tokenwise (put $(PREFIX)/bin on your PATH)"

@@ -61,7 +61,7 @@ public struct Engine: Sendable {
                                quick: quick, status: .succeeded, compileErrors: [],
                                cells: lesson.cells.map { CellRecord(cell: $0, status: .notRun, outputs: [], error: nil, seconds: 0) },
                                stages: [],
-                               provenance: Provenance(codeVersion: Self.codeVersion(toolchain.packageRoot), libraryHash: toolchain.libraryHash,
+                               provenance: Provenance(codeVersion: toolchain.installedVersion ?? Self.codeVersion(toolchain.packageRoot), libraryHash: toolchain.libraryHash,
                                                       machine: Self.machine, startedAt: startedAt, compileSeconds: 0, compileCached: false, runSeconds: 0))
         switch try compiler.compile(lesson) {
         case .failed(let errors, let seconds):

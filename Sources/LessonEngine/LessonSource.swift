@@ -102,7 +102,7 @@ public struct LessonSource: Sendable {
         return header + lines.joined(separator: "\n") + "\nCourse._endLesson()\n"
     }
 
-    static func display(_ url: URL) -> String {
+    public static func display(_ url: URL) -> String {
         let cwd = FileManager.default.currentDirectoryPath + "/"
         let path = url.standardizedFileURL.path
         return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path

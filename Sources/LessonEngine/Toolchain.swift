@@ -1,6 +1,9 @@
 // Where the pieces for compiling a lesson are: swiftc, the library's dynamic product and its
 // module files (in the build folder of the running tokenwise or test binary), and the C
 // module maps (in the package's Sources). Lessons compile against the build they run beside.
+// `make install` copies the same pieces into PREFIX/lib/tokenwise (with the course's lessons
+// and the report's stylesheet) and marks that folder as the root, so an installed tokenwise
+// finds them from PREFIX/bin.
 
 import Course
 import Foundation
@@ -16,7 +19,8 @@ public struct Toolchain: Sendable {
     public static func locate() throws -> Toolchain {
         let environment = ProcessInfo.processInfo.environment
         let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        var candidates = [executable.deletingLastPathComponent()]
+        var candidates = [executable.deletingLastPathComponent(),
+                          executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("lib/tokenwise")]
         if let override = environment["TOKENWISE_BUILD_DIR"] { candidates.insert(URL(fileURLWithPath: override), at: 0) }
         // An .xctest bundle's binary sits one or more folders inside the build folder.
         candidates += (1...4).map { depth in (0..<depth).reduce(executable.deletingLastPathComponent()) { url, _ in url.deletingLastPathComponent() } }
@@ -24,13 +28,32 @@ public struct Toolchain: Sendable {
             throw LessonError("cannot find lib\(libraryName).so beside \(executable.path): build it with `swift build -c release` (or `swift build --product \(libraryName)`)")
         }
         var root = build
-        while root.path != "/" && !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) {
-            root = root.deletingLastPathComponent()
+        while root.path != "/" && !isRoot(root) { root = root.deletingLastPathComponent() }
+        // Built with --scratch-path outside the tree: the source tree it was built from.
+        let sourceTree = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        if root.path == "/" && isRoot(sourceTree) { root = sourceTree }
+        guard root.path != "/" else {
+            throw LessonError("cannot find the package (Package.swift) or an installed copy (\(installMarker)) above \(build.path): run tokenwise from its source tree, or install it with `make install`")
         }
-        guard root.path != "/" else { throw LessonError("cannot find the package (Package.swift) above \(build.path)") }
         let swiftc = environment["SWIFTC"] ?? Self.which("swiftc") ?? "swiftc"
         return Toolchain(buildDirectory: build, packageRoot: root, swiftc: swiftc)
     }
+
+    /// Written by `make install` into PREFIX/lib/tokenwise; it holds the installed version.
+    public static let installMarker = "tokenwise-install.txt"
+
+    static func isRoot(_ folder: URL) -> Bool {
+        [Self.installMarker, "Package.swift"].contains { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+    }
+
+    /// The version installed by `make install` (nil in a source tree).
+    public var installedVersion: String? {
+        (try? String(contentsOf: packageRoot.appendingPathComponent(Self.installMarker), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The course's lessons beside the library (the source tree's or the installed copy).
+    public var courseLessons: URL { packageRoot.appendingPathComponent("lessons") }
 
     static func which(_ program: String) -> String? {
         for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {

@@ -9,8 +9,8 @@ import Report
 
 /// Options every lesson command shares.
 struct WorkspaceOptions: ParsableArguments {
-    @Option(help: "The folder of course lessons.")
-    var lessons = "lessons"
+    @Option(help: "The folder of course lessons (default: ./lessons, else the course's own).")
+    var lessons: String?
 
     @Option(help: "Where runs, artifacts and the site are kept.")
     var workspace = ".tokenwise"
@@ -22,7 +22,16 @@ struct WorkspaceOptions: ParsableArguments {
         Engine(workspace: URL(fileURLWithPath: workspace), toolchain: try Toolchain.locate(), timeLimit: timeLimit)
     }
 
-    var lessonsDirectory: URL { URL(fileURLWithPath: lessons) }
+    /// --lessons, else ./lessons where there is one, else the lessons beside the library
+    /// (an installed tokenwise runs the course from any folder).
+    var lessonsDirectory: URL {
+        if let lessons { return URL(fileURLWithPath: lessons) }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: "lessons", isDirectory: &isFolder), isFolder.boolValue {
+            return URL(fileURLWithPath: "lessons")
+        }
+        return (try? Toolchain.locate())?.courseLessons ?? URL(fileURLWithPath: "lessons")
+    }
 }
 
 struct Run: ParsableCommand {
@@ -77,7 +86,7 @@ struct List: ParsableCommand {
 
     func run() throws {
         let lessons = try Engine.lessons(in: options.lessonsDirectory)
-        if lessons.isEmpty { print("no lessons in \(options.lessons)") }
+        if lessons.isEmpty { print("no lessons in \(LessonSource.display(options.lessonsDirectory))") }
         for lesson in lessons {
             print("\(lesson.id)  \(lesson.title)")
             for p in lesson.parameters {

@@ -34,7 +34,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let engine = try options.engine()
         let lessons = try Engine.lessons(in: options.lessonsDirectory)
-        guard !lessons.isEmpty else { throw CommandError("no lessons in \(options.lessons)") }
+        guard !lessons.isEmpty else { throw CommandError("no lessons in \(LessonSource.display(options.lessonsDirectory))") }
         let site = SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
         var entries: [(source: LessonSource, record: RunRecord?, note: String?)] = []
         var failures = 0
