@@ -77,7 +77,7 @@ struct Render: ParsableCommand {
           tokenwise render --quick
         """)
 
-    @Flag(help: "Render the runs made with --quick.")
+    @Flag(help: "Render only the runs made with --quick (by default a lesson's full run, else its quick one).")
     var quick = false
 
     @OptionGroup var options: WorkspaceOptions
@@ -89,16 +89,28 @@ struct Render: ParsableCommand {
         var entries: [(source: LessonSource, record: RunRecord?, note: String?)] = []
         let start = Date()
         for lesson in lessons {
-            switch try engine.storedRecord(for: lesson, quick: quick, anyVersion: true) {
-            case .found(let record):
-                try site.writeLessonPage(record, source: lesson)
-                entries.append((lesson, record, nil))
-            case .unusable(let reason):
-                print("\(lesson.id): \(reason); not rendered (run it again)")
-                entries.append((lesson, nil, reason))
-            case .none:
+            // Whichever run exists: the full one first (unless --quick), then the quick one.
+            var found: RunRecord?, problem: String?
+            for runQuick in quick ? [true] : [false, true] where found == nil {
+                switch try engine.storedRecord(for: lesson, quick: runQuick, anyVersion: true) {
+                case .found(let record): found = record
+                case .unusable(let reason): problem = problem ?? reason
+                case .none: break
+                }
+            }
+            if let found {
+                try site.writeLessonPage(found, source: lesson)
+                entries.append((lesson, found, nil))
+            } else if let problem {
+                print("\(lesson.id): \(problem); not rendered (run it again)")
+                entries.append((lesson, nil, problem))
+            } else {
                 entries.append((lesson, nil, "not run yet"))
             }
+        }
+        // A report with no runs in it would only replace a good one.
+        guard entries.contains(where: { $0.record != nil }) else {
+            throw CommandError("no stored runs to render\(quick ? " made with --quick" : ""): run `tokenwise report\(quick ? " --quick" : "")` first")
         }
         let index = try site.writeIndex(entries)
         print(String(format: "rendered %d pages in %.2f s: %@", entries.filter { $0.record != nil }.count + 1, Date().timeIntervalSince(start), index.path))
