@@ -25,7 +25,7 @@ public struct Engine: Sendable {
     public static func lessons(in directory: URL) throws -> [LessonSource] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return try names.filter { $0.hasSuffix(".swift") && $0.first?.isNumber == true }.sorted()
-            .map { try LessonSource(url: directory.appendingPathComponent($0)) }
+            .map { try LessonSource(url: directory.appendingPathComponent($0), course: directory) }
     }
 
     /// A lesson named by path, by number ("4", "04"), by name ("training") or by file name.

@@ -3,6 +3,7 @@
 // prose and the code after it; code before the first prose is cell 0. The parameters are
 // read from the `param(...)` calls without running anything.
 
+import Course
 import Foundation
 
 public struct LessonError: Error, CustomStringConvertible, Equatable {
@@ -35,7 +36,9 @@ public struct LessonSource: Sendable {
     /// Line numbers (1-based) where each prose block starts, by cell index.
     let proseStarts: [Int: Int]
 
-    public init(url: URL) throws {
+    /// `course`: the course's lessons folder. A lesson from any other folder gets an id that
+    /// names its folder too, so two files called notes.swift keep two records and two pages.
+    public init(url: URL, course: URL? = nil) throws {
         let displayPath = LessonSource.display(url)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw LessonError("\(displayPath): no such lesson file")
@@ -43,14 +46,14 @@ public struct LessonSource: Sendable {
         guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
             throw LessonError("\(displayPath): cannot be read as UTF-8 text")
         }
-        try self.init(text: text, url: url, displayPath: displayPath)
+        try self.init(text: text, url: url, displayPath: displayPath, course: course)
     }
 
-    public init(text: String, url: URL, displayPath: String) throws {
+    public init(text: String, url: URL, displayPath: String, course: URL? = nil) throws {
         self.url = url
         self.displayPath = displayPath
         self.text = text
-        id = url.deletingPathExtension().lastPathComponent
+        id = Self.identifier(url, course: course)
         var cells: [Cell] = []
         var proseStarts: [Int: Int] = [:]
         var prose: [String] = [], code: [(line: Int, text: String)] = [], firstLine = 1
@@ -100,6 +103,14 @@ public struct LessonSource: Sendable {
         for (cell, line) in proseStarts { lines[line - 1] = "Course._beginCell(\(cell))" }
         let header = "import Course\n#sourceLocation(file: \"\(displayPath.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\", line: 1)\n"
         return header + lines.joined(separator: "\n") + "\nCourse._endLesson()\n"
+    }
+
+    /// "04-training" for a course lesson; "notes-1a2b3c4d" for ~/notes.swift (the hash of its folder).
+    static func identifier(_ url: URL, course: URL?) -> String {
+        let stem = url.deletingPathExtension().lastPathComponent
+        let folder = url.deletingLastPathComponent().standardizedFileURL.path
+        guard let course, folder != course.standardizedFileURL.path else { return stem }
+        return stem + "-" + ArtifactStore.hash(folder).prefix(8)
     }
 
     public static func display(_ url: URL) -> String {

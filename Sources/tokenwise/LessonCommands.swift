@@ -60,7 +60,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let engine = try options.engine()
-        let source = try LessonSource(url: try Engine.resolve(lesson, in: options.lessonsDirectory))
+        let source = try LessonSource(url: try Engine.resolve(lesson, in: options.lessonsDirectory), course: options.lessonsDirectory)
         // Refuse bad --set values before printing anything else.
         _ = try ParameterValues(declarations: source.parameters, settings: settings, quick: quick, lesson: source.displayPath)
         var terminal = TerminalPrinter()

@@ -55,6 +55,14 @@ func source(_ text: String, path: String = "lessons/07-fixture.swift") throws ->
         #expect(lesson.parameters[4].defaultValue == "-2" && lesson.parameters[4].line == 5)
     }
 
+    @Test func lessonsOutsideTheCourseAreNamedByTheirFolderToo() throws {
+        let course = URL(fileURLWithPath: "/course/lessons")
+        #expect(LessonSource.identifier(URL(fileURLWithPath: "/course/lessons/04-training.swift"), course: course) == "04-training")
+        let a = LessonSource.identifier(URL(fileURLWithPath: "/home/a/notes.swift"), course: course)
+        let b = LessonSource.identifier(URL(fileURLWithPath: "/home/b/notes.swift"), course: course)
+        #expect(a.hasPrefix("notes-") && b.hasPrefix("notes-") && a != b)
+    }
+
     @Test func aParamInACommentDeclaresNothing() throws {
         let lesson = try source("""
         // let ghost = param("ghost", 1, "in a line comment")
