@@ -24,28 +24,47 @@ public struct ModelCatalog {
             return try LanguageModel.load(from: URL(fileURLWithPath: nameOrPath))
         }
         let url = location(of: nameOrPath)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            let known = names.isEmpty ? "none yet: run the course (tokenwise run 4 trains the base model)" : names.joined(separator: ", ")
-            throw LanguageModelError(description: "no model '\(nameOrPath)' in \(directory.path) (published: \(known)); or pass a model directory")
+        return try locked(LOCK_SH) {   // not while a publisher swaps the folder
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                let known = names.isEmpty ? "none yet: run the course (tokenwise run 4 trains the base model)" : names.joined(separator: ", ")
+                throw LanguageModelError(description: "no model '\(nameOrPath)' in \(directory.path) (published: \(known)); or pass a model directory")
+            }
+            return try LanguageModel.load(from: url, name: nameOrPath)
         }
-        return try LanguageModel.load(from: url, name: nameOrPath)
+    }
+
+    /// Runs `body` holding the catalog's lock (flock on .lock): shared for readers, exclusive
+    /// for a publisher, so two processes publishing one name, or one reading it, take turns.
+    func locked<T>(_ mode: Int32, _ body: () throws -> T) throws -> T {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent(".lock").path
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw LanguageModelError(description: "\(path): cannot be opened to lock the model catalog") }
+        defer { close(descriptor) }   // closing releases the lock
+        while flock(descriptor, mode) != 0 {
+            guard errno == EINTR else { throw LanguageModelError(description: "\(path): cannot be locked (errno \(errno))") }
+        }
+        return try body()
     }
 
     /// Stores `model` under `name`, replacing what was there only once the new files are complete.
     public func publish(_ model: LanguageModel, as name: String) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let staging = directory.appendingPathComponent(".\(name)-\(UUID().uuidString)")
-        try model.save(to: staging)
+        defer { try? FileManager.default.removeItem(at: staging) }   // gone once moved in; a leftover on failure
+        try model.save(to: staging)   // the slow part, outside the lock
         let target = location(of: name)
-        if FileManager.default.fileExists(atPath: target.path) {
-            // Move the old one aside, the new one in, then delete the old: a reader sees the
-            // old model or the new one, never a mixture.
-            let old = directory.appendingPathComponent(".\(name)-old-\(UUID().uuidString)")
-            try FileManager.default.moveItem(at: target, to: old)
-            try FileManager.default.moveItem(at: staging, to: target)
-            try? FileManager.default.removeItem(at: old)
-        } else {
-            try FileManager.default.moveItem(at: staging, to: target)
+        try locked(LOCK_EX) {
+            // Move the old one aside, the new one in, then delete the old: under the lock no
+            // reader sees the name missing, and no other publisher moves it at the same time.
+            if FileManager.default.fileExists(atPath: target.path) {
+                let old = directory.appendingPathComponent(".\(name)-old-\(UUID().uuidString)")
+                try FileManager.default.moveItem(at: target, to: old)
+                try FileManager.default.moveItem(at: staging, to: target)
+                try? FileManager.default.removeItem(at: old)
+            } else {
+                try FileManager.default.moveItem(at: staging, to: target)
+            }
         }
     }
 }

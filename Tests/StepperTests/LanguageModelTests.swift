@@ -93,3 +93,28 @@ import Testing
         #expect(model.label(of: model.startToken!) == "<|endoftext|>")
     }
 }
+
+@Suite struct ModelCatalogTests {
+    @Test func publishingOneNameAtOnceLeavesOneCompleteModel() throws {
+        let catalog = ModelCatalog(directory: temporaryDirectory())
+        let model = fixtureModel()
+        let failures = LockedCounter()
+        DispatchQueue.concurrentPerform(iterations: 24) { _ in
+            do {
+                try catalog.publish(model, as: "shared")
+                _ = try catalog.load("shared")   // a reader between publishers always finds it whole
+            } catch { failures.add() }
+        }
+        #expect(failures.value == 0)
+        let left = try FileManager.default.contentsOfDirectory(atPath: catalog.directory.path).sorted()
+        #expect(left == [".lock", "shared"], "staging folders left behind: \(left)")
+        #expect(try catalog.load("shared").model.config == model.model.config)
+    }
+}
+
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
