@@ -11,9 +11,12 @@ import Transformer
 public enum StepperError: Error, CustomStringConvertible, Equatable {
     case emptyPrompt(model: String)
     case unknownToken(Int)
+    case nonFiniteOutput(model: String, tokens: Int)
 
     public var description: String {
         switch self {
+        case .nonFiniteOutput(let model, let tokens):
+            return "\(model) gives NaN or infinite logits after \(tokens) tokens of context: its weights overflow, so no probability it shows would mean anything"
         case .emptyPrompt(let model):
             return "the prompt is empty and \(model)'s tokenizer has no \(LanguageModel.documentSeparator) to start from: give a prompt"
         case .unknownToken(let token): return "token \(token) is outside the model's vocabulary"
@@ -92,6 +95,7 @@ public final class Stepper {
         step = session.feed(tokens.suffix(model.model.config.contextLength).map(Int32.init))!
         tree = BranchTree(prompt: tokens)
         node = 0
+        guard step.logits.allSatisfy(\.isFinite) else { throw StepperError.nonFiniteOutput(model: model.name, tokens: session.tokens.count) }
         let window = session.tokens.count
         message = tokens.count > window
             ? "the prompt has \(tokens.count) tokens but the context holds \(window): the \(tokens.count - window) oldest were dropped"
@@ -118,6 +122,12 @@ public final class Stepper {
 
     /// The action (and tree `how`) of a result block the search tool injected.
     public static let toolAction = "tool"
+
+    /// Set when the current step's logits are not all finite numbers (checked at the start and
+    /// by the loops after every action: they stop there rather than show NaN probabilities).
+    public var outputProblem: StepperError? {
+        step.logits.allSatisfy(\.isFinite) ? nil : .nonFiniteOutput(model: languageModel.name, tokens: session.tokens.count)
+    }
 
     /// How many of the oldest context tokens lie outside the model's window.
     public var droppedTokens: Int { contextTokens.count - session.tokens.count }

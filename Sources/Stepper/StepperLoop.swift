@@ -64,10 +64,10 @@ public enum StepperLoop {
                            draw: ([String]) -> Void) -> Int {
         var frames = 1
         draw(screen().render(stepper))
-        while !stepper.hasQuit, let bytes = readKeys() {
+        while !stepper.hasQuit, stepper.outputProblem == nil, let bytes = readKeys() {
             for action in StepperKeys.actions(in: bytes) {
                 stepper.perform(action)
-                if stepper.hasQuit { break }
+                if stepper.hasQuit || stepper.outputProblem != nil { break }
             }
             draw(screen().render(stepper))
             frames += 1

@@ -14,7 +14,7 @@ public enum Transcript {
             "prompt: \(stepper.contextTokens.count) tokens " + stepper.contextTokens.map { Stepper.quoted(model.label(of: $0)) }.joined(separator: " "),
         ]
         if stepper.droppedTokens > 0 { lines.append("note: \(stepper.message)") }
-        for index in stride(from: 1, through: steps, by: 1) {
+        for index in stride(from: 1, through: steps, by: 1) where stepper.outputProblem == nil {
             let listed = stepper.candidates(candidates)
             stepper.perform(.sample)
             // After a search call closes, the newest frame is the tool's, the one before the model's.

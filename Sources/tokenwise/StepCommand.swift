@@ -104,6 +104,7 @@ struct StepCommand: ParsableCommand {
         } else {
             Transcript.run(stepper, steps: steps ?? 20).forEach { print($0) }
         }
+        if let problem = stepper.outputProblem { throw CommandError("\(problem)") }
         if let html {
             let url = URL(fileURLWithPath: html)
             try AtomicFile.write(Data(StepThroughPage.html(stepper.recording).utf8), to: url)

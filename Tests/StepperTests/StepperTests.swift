@@ -200,3 +200,14 @@ import Testing
     }
 }
 
+
+@Suite struct NonFiniteOutputTests {
+    @Test func weightsThatOverflowAreAnErrorNotNaNProbabilities() throws {
+        let model = fixtureModel()
+        let embedding = model.model.parameters.first { $0.name == "wte.weight" }!
+        for i in 0..<embedding.count { embedding.data[i] = 3e38 }   // finite, but every logit overflows
+        #expect(throws: StepperError.nonFiniteOutput(model: model.name, tokens: 2)) {
+            try Stepper(model: model, tokens: [1, 2], settings: SamplingSettings(), seed: 1)
+        }
+    }
+}
