@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PREFIX ?= $(HOME)/.local
 
-.PHONY: report test bench check-report system-packages install
+.PHONY: report test bench check-report system-packages install fuzz
 
 system-packages:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
@@ -49,3 +49,21 @@ install: system-packages
 	rm -rf "$(PREFIX)/lib/tokenwise" && mv "$(PREFIX)/lib/tokenwise.new" "$(PREFIX)/lib/tokenwise"
 	install -m 755 .build/release/tokenwise "$(PREFIX)/bin/tokenwise"
 	@echo "installed $(PREFIX)/bin/tokenwise (put $(PREFIX)/bin on your PATH)"
+
+# libFuzzer over every parser of outside input (fuzz/FuzzTargets.swift), each for FUZZ_SECONDS,
+# against the library built with AddressSanitizer and coverage in .build/fuzz. Seeds are real
+# files of a tiny model; a crash is saved as .build/fuzz/crash-TARGET-* and stops the run.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := safetensors config checkpoint tokenizer gpt2 tiktoken figure events
+FUZZ_BUILD := .build/fuzz/debug
+fuzz: system-packages
+	swift build --product TokenwiseKit --scratch-path .build/fuzz -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
+	swiftc -sanitize=fuzzer,address -parse-as-library fuzz/FuzzTargets.swift -I $(FUZZ_BUILD)/Modules \
+		-I Sources/COpenBLAS -I Sources/CCairo -L $(FUZZ_BUILD) -lTokenwiseKit \
+		-Xlinker -rpath -Xlinker $(abspath $(FUZZ_BUILD)) -o $(FUZZ_BUILD)/tokenwise-fuzz
+	rm -rf .build/fuzz/seeds && ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BUILD)/tokenwise-fuzz --write-seeds .build/fuzz/seeds
+	set -e; for t in $(FUZZ_TARGETS); do mkdir -p .build/fuzz/corpus/$$t; echo "== $$t"; \
+		FUZZ_TARGET=$$t LSAN_OPTIONS=suppressions=fuzz/lsan.supp $(FUZZ_BUILD)/tokenwise-fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+			-artifact_prefix=.build/fuzz/crash-$$t- .build/fuzz/corpus/$$t .build/fuzz/seeds/$$t > .build/fuzz/$$t.log 2>&1 \
+			|| { tail -40 .build/fuzz/$$t.log; exit 1; }; \
+		grep -E "Done [0-9]+ runs" .build/fuzz/$$t.log || tail -2 .build/fuzz/$$t.log; done
