@@ -31,7 +31,8 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
         case .double:
             guard let value = Double(text), value.isFinite else { return .failure(LessonError("parameter '\(name)' is a number; '\(text)' is not")) }
             // "1e-400" reads as 0: a value too small for a Double, not the zero it was not.
-            if value == 0, text.prefix { $0 != "e" && $0 != "E" }.contains(where: { ("1"..."9").contains($0) }) {
+            let mantissa = text.prefix(while: { $0 != "e" && $0 != "E" })
+            if value == 0, mantissa.contains(where: { ("1"..."9").contains($0) }) {
                 return .failure(LessonError("parameter '\(name)': '\(text)' is too small to hold as a number (it would become 0)"))
             }
             if let low = lowerBound.flatMap(Double.init), let high = upperBound.flatMap(Double.init), !(low...high).contains(value) {
