@@ -94,7 +94,8 @@ extension ArtifactStore {
             let name = String(url.standardizedFileURL.path.dropFirst(base.count))
             guard name != ".complete" else { continue }
             let data = try Data(contentsOf: url, options: .alwaysMapped)
-            lines.append("\(name)\t\(data.count)\t\(hash(bytes: data))")
+            // Over the raw buffer: iterating Data itself runs at about 50 MB/s.
+            lines.append("\(name)\t\(data.count)\t\(data.withUnsafeBytes { hash(bytes: $0) })")
         }
         return lines.sorted().joined(separator: "\n")
     }
