@@ -6,27 +6,31 @@
 
 import Foundation
 
-final class ChildProcess: @unchecked Sendable {   // `exitedFlag` is guarded by `lock`
+final class ChildProcess {
     let process: Process
     private let outputPipe = Pipe(), errorPipe = Pipe()
-    private let exited = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var exitedFlag = false
+    private let exit = ExitSignal()   // the handler holds this, not self: no retain cycle via process
     private var errorData = Data()
+
+    /// Set once by the termination handler, read by the reading loop.
+    private final class ExitSignal: @unchecked Sendable {   // `exited` is guarded by `lock`
+        let semaphore = DispatchSemaphore(value: 0)
+        private let lock = NSLock()
+        private var exited = false
+        func signal() { lock.withLock { exited = true }; semaphore.signal() }
+        var hasExited: Bool { lock.withLock { exited } }
+    }
 
     /// Starts `process`; `description` names it in the error when it cannot start.
     init(_ process: Process, description: String) throws {
         self.process = process
         process.standardOutput = outputPipe
         process.standardError = errorPipe
-        process.terminationHandler = { [self] _ in
-            lock.withLock { exitedFlag = true }
-            exited.signal()
-        }
+        process.terminationHandler = { [exit] _ in exit.signal() }
         do { try process.run() } catch { throw LessonError("cannot start \(description): \(error.localizedDescription)") }
     }
 
-    private var hasExited: Bool { lock.withLock { exitedFlag } }
+    private var hasExited: Bool { exit.hasExited }
 
     /// Reads until both pipes close (or the child has exited and `grace` seconds pass with
     /// no data), handing standard output to `onOutput` as it arrives; keeps standard error.
@@ -61,7 +65,7 @@ final class ChildProcess: @unchecked Sendable {   // `exitedFlag` is guarded by 
 
     /// Waits for the child to exit (call after `pump`); returns its standard error.
     func wait() -> String {
-        exited.wait()
+        exit.semaphore.wait()
         return String(decoding: errorData, as: UTF8.self)
     }
 }
