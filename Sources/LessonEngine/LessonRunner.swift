@@ -52,11 +52,11 @@ struct LessonRunner {
         process.environment = environment
         let start = Date()
         let child = try ChildProcess(process, description: "the compiled lesson \(binary.path)")
-        nonisolated(unsafe) var timedOut = false
+        let timeLimitHit = TimeLimitFlag()   // set on the timer's thread, read here (ThreadSanitizer found the plain var)
         let timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + timeLimit)
         timer.setEventHandler {
-            timedOut = true
+            timeLimitHit.set()
             kill(process.processIdentifier, SIGKILL)
         }
         timer.resume()
@@ -145,6 +145,7 @@ struct LessonRunner {
 
         let stderr = child.wait()
         timer.cancel()
+        let timedOut = timeLimitHit.isSet
         finishCell()
         let seconds = Date().timeIntervalSince(start)
         var status = RunRecord.Status.succeeded
@@ -186,4 +187,12 @@ struct LessonRunner {
         }
         return "exited with status \(process.terminationStatus)\(tail.isEmpty ? "" : ":\n" + tail)"
     }
+}
+
+/// A flag one thread sets and another reads.
+private final class TimeLimitFlag: @unchecked Sendable {   // `value` is guarded by `lock`
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
