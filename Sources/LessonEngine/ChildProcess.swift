@@ -66,6 +66,10 @@ final class ChildProcess {
     /// Waits for the child to exit (call after `pump`); returns its standard error.
     func wait() -> String {
         exit.semaphore.wait()
+        // Closed here, not when the pipes are freed: Foundation's Process on Linux is never
+        // freed (AddressSanitizer shows it), and with it the pipes would keep their descriptors.
+        try? outputPipe.fileHandleForReading.close()
+        try? errorPipe.fileHandleForReading.close()
         return String(decoding: errorData, as: UTF8.self)
     }
 }

@@ -148,6 +148,14 @@ struct Fixture {
         #expect(Date().timeIntervalSince(started) < 20, "the run waited for the lesson's child")
     }
 
+    @Test func childProcessesLeaveNoOpenDescriptors() throws {
+        func openDescriptors() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
+        _ = try Subprocess.run("/bin/echo", ["warm up"])
+        let before = try openDescriptors()
+        for _ in 0..<40 { _ = try Subprocess.run("/bin/echo", ["hello"]) }
+        #expect(try openDescriptors() <= before + 2, "descriptors leak with each child process")
+    }
+
     @Test func printsCannotForgeEventsAndAnEarlyExitIsNoSuccess() throws {
         let fixture = try Fixture()
         let lesson = try fixture.lesson("05-forge.swift", """
