@@ -113,8 +113,9 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
         return bytes
     }
 
-    /// C0 and C1 controls, DEL and the bidirectional formatting characters.
-    static func isControlOrBidi(_ scalar: Unicode.Scalar) -> Bool {
+    /// C0 and C1 controls, DEL and the bidirectional formatting characters: what must never
+    /// reach a terminal raw (special-token names here, `TerminalText` for everything printed).
+    public static func isControlOrBidi(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x061C: return true
         default: return false

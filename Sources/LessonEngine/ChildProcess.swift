@@ -13,12 +13,10 @@ final class ChildProcess {
     private var errorData = Data()
 
     /// Set once by the termination handler, read by the reading loop.
-    private final class ExitSignal: @unchecked Sendable {   // `exited` is guarded by `lock`
+    private final class ExitSignal: Sendable {
         let semaphore = DispatchSemaphore(value: 0)
-        private let lock = NSLock()
-        private var exited = false
-        func signal() { lock.withLock { exited = true }; semaphore.signal() }
-        var hasExited: Bool { lock.withLock { exited } }
+        let exited = LockedFlag()
+        func signal() { exited.set(); semaphore.signal() }
     }
 
     /// Starts `process`; `description` names it in the error when it cannot start.
@@ -30,7 +28,7 @@ final class ChildProcess {
         do { try process.run() } catch { throw LessonError("cannot start \(description): \(error.localizedDescription)") }
     }
 
-    private var hasExited: Bool { exit.hasExited }
+    private var hasExited: Bool { exit.exited.isSet }
 
     /// Reads until both pipes close (or the child has exited and `grace` seconds pass with
     /// no data), handing standard output to `onOutput` as it arrives; keeps standard error.
@@ -89,4 +87,12 @@ enum Subprocess {
         let errorOutput = child.wait()
         return Result(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self), errorOutput: errorOutput)
     }
+}
+
+/// A flag one thread sets and another reads.
+final class LockedFlag: @unchecked Sendable {   // `value` is guarded by `lock`
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

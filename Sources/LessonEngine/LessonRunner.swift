@@ -52,7 +52,7 @@ struct LessonRunner {
         process.environment = environment
         let start = Date()
         let child = try ChildProcess(process, description: "the compiled lesson \(binary.path)")
-        let timeLimitHit = TimeLimitFlag()   // set on the timer's thread, read here (ThreadSanitizer found the plain var)
+        let timeLimitHit = LockedFlag()   // set on the timer's thread, read here (ThreadSanitizer found the plain var)
         let timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + timeLimit)
         timer.setEventHandler {
@@ -189,10 +189,3 @@ struct LessonRunner {
     }
 }
 
-/// A flag one thread sets and another reads.
-private final class TimeLimitFlag: @unchecked Sendable {   // `value` is guarded by `lock`
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
-}

@@ -3,21 +3,15 @@
 // no reply can move the cursor, retitle the window or reorder what the learner reads.
 // Newlines and tabs are kept when asked for (a reply may span lines).
 
+import BytePairEncoding
+
 public enum TerminalText {
     public static func sanitize(_ text: String, keepingNewlines: Bool = true) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             if keepingNewlines && (scalar == "\n" || scalar == "\t") { out.unicodeScalars.append(scalar); continue }
-            if isUnsafe(scalar) { out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}" } else { out.unicodeScalars.append(scalar) }
+            if Tokenizer.isControlOrBidi(scalar) { out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}" } else { out.unicodeScalars.append(scalar) }
         }
         return out
-    }
-
-    static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F: return true                          // C0, DEL, C1
-        case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: return true // bidi controls
-        default: return false
-        }
     }
 }
