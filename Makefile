@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PREFIX ?= $(HOME)/.local
 
-.PHONY: report test bench check-report system-packages install fuzz
+.PHONY: report test bench check-report system-packages install fuzz torch-check
 
 system-packages:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
@@ -24,6 +24,11 @@ test: system-packages
 	swift build --product TokenwiseKit
 	swift build -c release --product TokenwiseKit
 	TOKENWISE_COURSE_BUILD_DIR=.build/release swift test
+
+# The route to PyTorch on the CPU: installs CPU PyTorch and transformers into .build/torch-venv,
+# compares tokenizer and forward pass with Hugging Face's, trains with torchrun (2 processes).
+torch-check: system-packages
+	scripts/torch-check.sh
 
 bench: system-packages
 	swift build -c release

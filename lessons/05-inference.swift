@@ -7,7 +7,8 @@
 import Course
 import Foundation
 
-let model = try Pretraining.publishedBaseModel()
+let modelFolder = param("model", "", "a model folder to study instead of lesson 4's (trained with scripts/train_torch.py, say)")
+let model = try Pretraining.baseModel(folder: modelFolder)
 let world = try CourseData.tinyWeb().world
 let famous = world.people.filter { $0.fame >= 16 }
 let prompt = "\(famous.first?.name ?? world.people[0].name) was born in"

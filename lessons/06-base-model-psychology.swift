@@ -6,7 +6,8 @@
 import Course
 import Foundation
 
-let model = try Pretraining.publishedBaseModel()
+let modelFolder = param("model", "", "a model folder to study instead of lesson 4's (trained with scripts/train_torch.py, say)")
+let model = try Pretraining.baseModel(folder: modelFolder)
 let (world, corpus) = try CourseData.tinyWeb()
 var random = WorldRandom(seed: 6)
 print("model: \(model.model.config.summary); world: \(world.people.count) people")

@@ -41,3 +41,23 @@ extension Tokenizer {
         return tokens == 0 ? 0 : Double(text.utf8.count) / Double(tokens)
     }
 }
+
+extension Tokenizer {
+    /// How this tokenizer differs from `other` (the first difference, in words), or nil when
+    /// both give every text the same ids: same split pattern, byte tokens, merges and specials.
+    public func difference(from other: Tokenizer) -> String? {
+        if pattern != other.pattern { return "it splits text with the \(pattern.rawValue) pattern, not \(other.pattern.rawValue)" }
+        if byteTokens != other.byteTokens { return "its byte tokens have other ids" }
+        if let rank = (0..<min(merges.count, other.merges.count)).first(where: { merges[$0] != other.merges[$0] }) {
+            func show(_ m: Merge) -> String { "\(m.left) + \(m.right) → \(m.token)" }
+            return "merge \(rank) is \(show(merges[rank])), not \(show(other.merges[rank]))"
+        }
+        if merges.count != other.merges.count { return "it has \(merges.count) merges, not \(other.merges.count)" }
+        if specialTokens != other.specialTokens {
+            let mine = specialTokens.sorted { $0.value < $1.value }.map { "\($0.key)=\($0.value)" }
+            let theirs = other.specialTokens.sorted { $0.value < $1.value }.map { "\($0.key)=\($0.value)" }
+            return "its special tokens are \(mine.joined(separator: " ")), not \(theirs.joined(separator: " "))"
+        }
+        return nil
+    }
+}

@@ -187,6 +187,23 @@ public enum Pretraining {
         return (try? model.tokenizer.decodeText(generated.map(Int.init))) ?? ""
     }
 
+    /// The base model a lesson studies: lesson 4's (`folder` empty), or a model folder trained
+    /// elsewhere (`tokenwise export`, then scripts/train_torch.py). A folder's model must read
+    /// the course's token ids: the lessons encode names, prompts and chat turns with the
+    /// course tokenizer, so another tokenizer is refused with its first difference named.
+    public static func baseModel(folder: String) throws -> LanguageModel {
+        if folder.isEmpty { return try publishedBaseModel() }
+        let model: LanguageModel
+        do { model = try LanguageModel.load(from: URL(fileURLWithPath: folder)) } catch {
+            throw CourseError("model \(folder): \(error)")
+        }
+        let course = try publishedBaseModel()
+        if let difference = model.tokenizer.difference(from: course.tokenizer) {
+            throw CourseError("model \(folder): its tokenizer is not the course's (\(difference)); the lessons read the course's token ids, so train from `tokenwise export \(publishedName)`")
+        }
+        return model
+    }
+
     /// The base model lesson 4 published; trained with the standard settings if there is none.
     public static func publishedBaseModel() throws -> LanguageModel {
         if let model = try? catalog.load(publishedName) { return model }

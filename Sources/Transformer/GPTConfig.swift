@@ -87,6 +87,11 @@ extension GPTConfig: Codable {
         case modelType = "model_type"
         case activation = "activation_function"
         case layerNormEpsilon = "layer_norm_epsilon"
+        case innerWidth = "n_inner"
+        case tiedEmbeddings = "tie_word_embeddings"
+        case scaleAttentionWeights = "scale_attn_weights"
+        case scaleByLayer = "scale_attn_by_inverse_layer_idx"
+        case reorderAndUpcast = "reorder_and_upcast_attn"
     }
 
     public init(from decoder: Decoder) throws {
@@ -96,6 +101,29 @@ extension GPTConfig: Codable {
         layerCount = try c.decode(Int.self, forKey: .layerCount)
         headCount = try c.decode(Int.self, forKey: .headCount)
         embeddingWidth = try c.decode(Int.self, forKey: .embeddingWidth)
+        try Self.checkArchitecture(c, embeddingWidth: embeddingWidth)
+    }
+
+    /// A config that names another architecture (a Llama, a GELU variant, an untied head, a
+    /// wider MLP) would load into our GPT-2 with wrong arithmetic: each such key is refused by
+    /// name. Keys left out take GPT-2's defaults, which are ours.
+    static func checkArchitecture(_ c: KeyedDecodingContainer<CodingKeys>, embeddingWidth: Int) throws {
+        func refuse(_ key: CodingKeys, _ found: String, _ ours: String) -> DecodingError {
+            .dataCorruptedError(forKey: key, in: c, debugDescription: "\(key.stringValue) is \(found), but this program's GPT has \(ours): a different architecture")
+        }
+        if let type = try c.decodeIfPresent(String.self, forKey: .modelType), type != "gpt2" { throw refuse(.modelType, "'\(type)'", "'gpt2'") }
+        if let activation = try c.decodeIfPresent(String.self, forKey: .activation), activation != "gelu_new" {
+            throw refuse(.activation, "'\(activation)'", "'gelu_new'")
+        }
+        if let epsilon = try c.decodeIfPresent(Double.self, forKey: .layerNormEpsilon), abs(epsilon - 1e-5) > 1e-9 {
+            throw refuse(.layerNormEpsilon, "\(epsilon)", "1e-05")
+        }
+        if let inner = try c.decodeIfPresent(Int.self, forKey: .innerWidth), inner != 4 * embeddingWidth {
+            throw refuse(.innerWidth, "\(inner)", "4 × n_embd = \(4 * embeddingWidth)")
+        }
+        for (key, ours) in [(CodingKeys.tiedEmbeddings, true), (.scaleAttentionWeights, true), (.scaleByLayer, false), (.reorderAndUpcast, false)] {
+            if let value = try c.decodeIfPresent(Bool.self, forKey: key), value != ours { throw refuse(key, "\(value)", "\(ours)") }
+        }
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -158,3 +158,45 @@ let awkwardInputs: [[UInt8]] = [
         #expect(throws: TokenizerError.self) { try BPETrainer.train(text: "x", vocabularySize: 300, specialTokens: ["a", "a"]) }
     }
 }
+
+@Suite struct TokenizerDifferenceTests {
+    @Test func sameTrainingGivesNoDifferenceAndAnotherVocabularyNamesTheFirstMerge() throws {
+        let text = String(repeating: "the cat sat on the mat. ", count: 20)
+        let a = try BPETrainer.train(text: text, vocabularySize: 280, specialTokens: ["<|endoftext|>"])
+        let b = try BPETrainer.train(text: text, vocabularySize: 280, specialTokens: ["<|endoftext|>"])
+        #expect(a.difference(from: b) == nil)
+        let other = try BPETrainer.train(text: String(repeating: "a dog ran. ", count: 20), vocabularySize: 280, specialTokens: ["<|endoftext|>"])
+        #expect(a.difference(from: other)?.hasPrefix("merge 0 is ") == true)
+        let longer = try BPETrainer.train(text: trainingText, vocabularySize: 300)
+        let shorter = try BPETrainer.train(text: trainingText, vocabularySize: 280)
+        #expect(longer.difference(from: shorter) == "it has 44 merges, not 24")
+        let noSpecial = try BPETrainer.train(text: text, vocabularySize: 280)
+        #expect(a.difference(from: noSpecial)?.contains("special tokens") == true)
+    }
+}
+
+@Suite struct HuggingFaceTokenizerJSONTests {
+    @Test func vocabularyMergesAndSpecialsAreWrittenInGPT2sCharacters() throws {
+        let tokenizer = try BPETrainer.train(text: String(repeating: "the cat sat on the mat. ", count: 20), vocabularySize: 280,
+                                             specialTokens: ["<|endoftext|>"])
+        let json = try JSONSerialization.jsonObject(with: tokenizer.huggingFaceJSON()) as! [String: Any]
+        let model = json["model"] as! [String: Any]
+        let vocabulary = model["vocab"] as! [String: Int]
+        #expect(vocabulary.count == tokenizer.vocabularySize - 1)   // all but the special token
+        #expect(vocabulary["Ġ"] == 32 && vocabulary["a"] == 97)
+        let merges = model["merges"] as! [String]
+        #expect(merges.count == tokenizer.merges.count && merges.allSatisfy { $0.split(separator: " ").count == 2 })
+        let added = json["added_tokens"] as! [[String: Any]]
+        #expect(added.count == 1 && added[0]["content"] as? String == "<|endoftext|>" && added[0]["special"] as? Bool == true)
+        #expect(model["ignore_merges"] as? Bool == false)
+        let split = ((json["pre_tokenizer"] as! [String: Any])["pretokenizers"] as! [[String: Any]])[0]
+        #expect((split["pattern"] as? [String: String])?["Regex"] == SplitPattern.gpt4.regex)
+    }
+
+    @Test func twoTokensWithTheSameBytesAreRefused() throws {
+        let tokenizer = try Tokenizer(pattern: .gpt4, byteTokens: Array(0..<256),
+                                      merges: [Merge(left: 97, right: 98, token: 256), Merge(left: 256, right: 99, token: 257),
+                                               Merge(left: 98, right: 99, token: 258), Merge(left: 97, right: 258, token: 259)])
+        #expect(throws: TokenizerError.self) { try tokenizer.huggingFaceJSON() }
+    }
+}

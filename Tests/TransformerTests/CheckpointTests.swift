@@ -216,6 +216,26 @@ import Testing
         }
     }
 
+    /// A config that names another architecture is refused by its key, not loaded into ours;
+    /// Hugging Face's full GPT2Config with our values (a PyTorch run's output) loads.
+    @Test func anotherArchitectureIsRefusedByName() throws {
+        let directory = temporaryDirectory()
+        try Checkpoint.save(GPT(config: tinyConfig, seed: 1), to: directory)
+        let configURL = directory.appendingPathComponent("config.json")
+        let sizes = "\"n_embd\": \(tinyConfig.embeddingWidth), \"n_head\": \(tinyConfig.headCount), \"n_layer\": \(tinyConfig.layerCount), \"n_positions\": \(tinyConfig.contextLength), \"vocab_size\": \(tinyConfig.vocabularySize)"
+        for (extra, key) in [("\"model_type\": \"llama\"", "model_type"), ("\"activation_function\": \"relu\"", "activation_function"),
+                             ("\"layer_norm_epsilon\": 1e-6", "layer_norm_epsilon"), ("\"n_inner\": 7", "n_inner"),
+                             ("\"tie_word_embeddings\": false", "tie_word_embeddings"), ("\"scale_attn_by_inverse_layer_idx\": true", "scale_attn_by_inverse_layer_idx")] {
+            try Data("{\(sizes), \(extra)}".utf8).write(to: configURL)
+            do { _ = try Checkpoint.load(from: directory); Issue.record("loaded \(extra)") } catch {
+                #expect("\(error)".contains(key) && "\(error)".contains("different architecture"), "\(error)")
+            }
+        }
+        let full = "\"model_type\": \"gpt2\", \"activation_function\": \"gelu_new\", \"layer_norm_epsilon\": 1e-05, \"n_inner\": null, \"tie_word_embeddings\": true, \"n_ctx\": 4, \"bos_token_id\": 3, \"architectures\": [\"GPT2LMHeadModel\"]"
+        try Data("{\(sizes), \(full)}".utf8).write(to: configURL)
+        #expect(try Checkpoint.load(from: directory).config == tinyConfig)
+    }
+
     /// A file with more blocks than config.json's n_layer is a mismatch, not a smaller model.
     @Test func moreLayersThanTheConfigSays() throws {
         let directory = temporaryDirectory()

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+@testable import Course
+
+/// A small chat-capable model and the text its tokenizer was trained on: contractions,
+/// numbers, accents, CJK, runs of spaces and newlines exercise every branch of the split pattern.
+enum ExportFixture {
+    static let text = String(repeating: """
+        Ada Quill was born in Renka Hill. She wrote 1234 books; it's true, isn't it?  Yes!\n\n\
+        The fox ate 7 apples and 12 pears — naïve Émile said 日本 is far.\tTabs\tand   spaces.\r\n
+        """, count: 12)
+
+    static func model(contextLength: Int = 24, seed: UInt64 = 5) -> LanguageModel {
+        let tokenizer = try! BPETrainer.train(text: text, vocabularySize: 420, specialTokens: CourseData.specialTokens)
+        let config = GPTConfig(vocabularySize: tokenizer.vocabularySize, contextLength: contextLength, layerCount: 2, headCount: 2, embeddingWidth: 32)
+        return try! LanguageModel(name: "fixture", model: GPT(config: config, seed: seed), tokenizer: tokenizer, chatFormat: .course)
+    }
+
+    static func data(_ model: LanguageModel) -> ExportData {
+        let tokens = model.tokenizer.encode(text).map(Int32.init)
+        let chat = try! ChatTokens(format: .course, tokenizer: model.tokenizer)
+        let rows = Finetuning.rows([[Message(.user, "Where was Ada born?"), Message(.assistant, "In Renka Hill.")]], chat: chat,
+                                   length: model.model.config.contextLength + 1)
+        return ExportData(train: tokens, validation: Array(tokens.prefix(200)), source: "fixture", finetuning: (rows, rows, .course))
+    }
+
+    static func directory(_ label: String = #function) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("tokenwise-export-\(label.filter(\.isLetter))-\(UUID().uuidString)")
+    }
+}
+
+@Suite struct ModelExportTests {
+    @Test func theFolderIsATokenwiseModelWithTheSameWeightsAndTokenizer() throws {
+        let model = ExportFixture.model()
+        let folder = ExportFixture.directory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ModelExport.write(model, data: nil, to: folder, replace: false)
+        for file in ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                     "generation_config.json", "bpe.tokenizer", "chat_format.json"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file) missing")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("data").path))
+        let back = try LanguageModel.load(from: folder)
+        let ids = model.tokenizer.encode("Ada Quill was born", allowedSpecial: .all)
+        #expect(back.tokenizer.encode("Ada Quill was born", allowedSpecial: .all) == ids)
+        #expect(back.chatFormat == .course)
+        let original = InferenceSession(model: model.model).feed(ids.map(Int32.init))!.logits
+        #expect(InferenceSession(model: back.model).feed(ids.map(Int32.init))!.logits == original)
+    }
+
+    @Test func theConfigNamesOurTokensAndArchitecture() throws {
+        let model = ExportFixture.model()
+        let config = try JSONSerialization.jsonObject(with: ModelExport.huggingFaceConfig(model)) as! [String: Any]
+        let separator = model.tokenizer.specialTokens["<|endoftext|>"]!
+        #expect(config["bos_token_id"] as? Int == separator && config["eos_token_id"] as? Int == separator)
+        #expect(config["architectures"] as? [String] == ["GPT2LMHeadModel"])
+        #expect(config["n_positions"] as? Int == 24 && config["vocab_size"] as? Int == model.tokenizer.vocabularySize)
+        #expect(config["resid_pdrop"] as? Double == 0 && config["tie_word_embeddings"] as? Bool == true)
+        let generation = ModelExport.generationConfig(model)
+        #expect(generation["eos_token_id"] as? [Int] == [separator, model.tokenizer.specialTokens["<|end|>"]!])
+    }
+
+    @Test func theChatTemplateWritesWhatRenderWrites() {
+        let template = ModelExport.chatTemplate(.course)
+        #expect(template.hasPrefix("{{ '<|endoftext|>' }}"))
+        #expect(template.contains("'<|user|>'") && template.contains("'<|end|>'") && template.contains("add_generation_prompt"))
+    }
+
+    @Test func anExistingFolderIsRefusedUnlessForcedAndThenReplacedWhole() throws {
+        let model = ExportFixture.model()
+        let folder = ExportFixture.directory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+        #expect(throws: ExportError.self) { try ModelExport.write(model, data: nil, to: folder, replace: false) }
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("notes.txt").path), "a refused export must not touch the folder")
+        try ModelExport.write(model, data: nil, to: folder, replace: true)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("notes.txt").path))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.deletingLastPathComponent().path)
+            .filter { $0.hasPrefix(".\(folder.lastPathComponent)") }
+        #expect(leftovers.isEmpty, "staging or old folders left: \(leftovers)")
+    }
+
+    @Test func anExportThatFailsHalfwayLeavesTheOldFolderAsItWasAndNoStaging() throws {
+        let model = ExportFixture.model()
+        let folder = ExportFixture.directory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ModelExport.write(model, data: nil, to: folder, replace: false)
+        let before = try Data(contentsOf: folder.appendingPathComponent("model.safetensors"))
+        // Two tokens with the bytes "abc": the weights are written, then tokenizer.json fails.
+        let tokenizer = try Tokenizer(pattern: .gpt4, byteTokens: Array(0..<256),
+                                      merges: [Merge(left: 97, right: 98, token: 256), Merge(left: 256, right: 99, token: 257),
+                                               Merge(left: 98, right: 99, token: 258), Merge(left: 97, right: 258, token: 259)])
+        let config = GPTConfig(vocabularySize: 260, contextLength: 8, layerCount: 1, headCount: 1, embeddingWidth: 8)
+        let clash = try LanguageModel(name: "clash", model: GPT(config: config, seed: 1), tokenizer: tokenizer)
+        #expect(throws: TokenizerError.self) { try ModelExport.write(clash, data: nil, to: folder, replace: true) }
+        #expect(try Data(contentsOf: folder.appendingPathComponent("model.safetensors")) == before)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.deletingLastPathComponent().path)
+            .filter { $0.hasPrefix(".\(folder.lastPathComponent)") }
+        #expect(leftovers.isEmpty, "staging folders left: \(leftovers)")
+    }
+}
+
+@Suite struct TokenShardsTests {
+    @Test func shardsHoldTheTokensAsLittleEndianIntegersAndTheHeaderCountsThem() throws {
+        let model = ExportFixture.model()
+        let data = ExportFixture.data(model)
+        let folder = ExportFixture.directory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ModelExport.write(model, data: data, to: folder, replace: false)
+        let shards = folder.appendingPathComponent("data")
+        let train = try Data(contentsOf: shards.appendingPathComponent("train.bin"))
+        #expect(train.count == data.train.count * 2)
+        let read = train.withUnsafeBytes { raw in (0..<data.train.count).map { Int32(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self).littleEndian) } }
+        #expect(read == data.train)
+        let header = try JSONSerialization.jsonObject(with: Data(contentsOf: shards.appendingPathComponent("data.json"))) as! [String: Any]
+        #expect(header["dtype"] as? String == "uint16")
+        #expect((header["train"] as? [String: Any])?["tokens"] as? Int == data.train.count)
+        let sft = header["sft"] as! [String: Any]
+        #expect(sft["row_length"] as? Int == 25)
+        let mask = try Data(contentsOf: shards.appendingPathComponent("sft_train_mask.bin"))
+        let rows = data.finetuning!.train
+        #expect(Array(mask) == rows.flatMap { $0.weights.map { $0 > 0 ? UInt8(1) : 0 } })
+        #expect(mask.contains(1) && mask.contains(0))
+    }
+
+    @Test func aModelWithIdsAbove65535GetsUInt32ShardsAndTheHeaderSaysSo() throws {
+        let small = ExportFixture.model()
+        let config = GPTConfig(vocabularySize: 70_000, contextLength: 24, layerCount: 1, headCount: 1, embeddingWidth: 8)
+        let model = try LanguageModel(name: "wide", model: GPT(config: config, seed: 1), tokenizer: small.tokenizer)
+        let folder = ExportFixture.directory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var data = ExportFixture.data(small)
+        data.finetuning = nil
+        try ModelExport.write(model, data: data, to: folder, replace: false)
+        let header = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("data/data.json"))) as! [String: Any]
+        #expect(header["dtype"] as? String == "uint32" && header["vocab_size"] as? Int == 70_000)
+        #expect(try Data(contentsOf: folder.appendingPathComponent("data/train.bin")).count == data.train.count * 4)
+    }
+
+    @Test func vocabulariesWithIdsAbove65535UseUInt32() {
+        #expect(TokenShards.dtype(vocabularySize: 65_536).name == "uint16")
+        #expect(TokenShards.dtype(vocabularySize: 65_537).name == "uint32")
+        let bytes = TokenShards.encode([1, 70_000], bytes: 4)
+        #expect(Array(bytes) == [1, 0, 0, 0, 0x70, 0x11, 0x01, 0x00])
+    }
+}
