@@ -59,11 +59,12 @@ install: system-packages
 # against the library built with AddressSanitizer and coverage in .build/fuzz. Seeds are real
 # files of a tiny model; a crash is saved as .build/fuzz/crash-TARGET-* and stops the run.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := safetensors config checkpoint tokenizer gpt2 tiktoken figure events
+FUZZ_TARGETS := safetensors config checkpoint tokenizer gpt2 tiktoken figure events lesson params
 FUZZ_BUILD := .build/fuzz/debug
 fuzz: system-packages
 	swift build --product TokenwiseKit --scratch-path .build/fuzz -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
-	swiftc -sanitize=fuzzer,address -parse-as-library fuzz/FuzzTargets.swift -I $(FUZZ_BUILD)/Modules \
+	swiftc -sanitize=fuzzer,address -parse-as-library fuzz/FuzzTargets.swift \
+		Sources/LessonEngine/LessonSource.swift Sources/LessonEngine/ParameterDeclaration.swift -I $(FUZZ_BUILD)/Modules \
 		-I Sources/COpenBLAS -I Sources/CCairo -L $(FUZZ_BUILD) -lTokenwiseKit \
 		-Xlinker -rpath -Xlinker $(abspath $(FUZZ_BUILD)) -o $(FUZZ_BUILD)/tokenwise-fuzz
 	rm -rf .build/fuzz/seeds && ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BUILD)/tokenwise-fuzz --write-seeds .build/fuzz/seeds

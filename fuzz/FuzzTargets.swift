@@ -1,6 +1,8 @@
 // libFuzzer targets for every parser of outside input the library holds: safetensors, a
 // model's config.json, our tokenizer file, GPT-2's vocab.json + merges.txt, tiktoken rank
-// files, figure specs (as a lesson sends them) and the lesson event lines. FUZZ_TARGET picks
+// files, figure specs (as a lesson sends them), the lesson event lines, and the engine's lesson
+// reader and `param` declarations with `--set` values (their two source files are compiled into
+// this harness, as the engine is not part of the library). FUZZ_TARGET picks
 // one. Built by `make fuzz` against an instrumented (AddressSanitizer + coverage) library;
 // `--write-seeds DIR` writes a seed corpus per target from real files of a tiny model.
 // A target may throw (a clean error is the point); a crash, a hang or a leak is a finding.
@@ -57,8 +59,20 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         if let figure = try? JSONDecoder().decode(Figure.self, from: data) { _ = try? FigureRenderer.svg(figure) }
     case "events":
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") { _ = LessonEvent.parse(line, key: "k") }
+    case "lesson":
+        let url = URL(fileURLWithPath: "/fuzz/lesson.swift")
+        if let lesson = try? LessonSource(text: String(decoding: data, as: UTF8.self), url: url, displayPath: "lesson.swift") {
+            _ = lesson.instrumented()
+        }
+    case "params":   // a lesson, then --set values one per line
+        let (source, settings) = halves(data)
+        let url = URL(fileURLWithPath: "/fuzz/lesson.swift")
+        if let lesson = try? LessonSource(text: String(decoding: source, as: UTF8.self), url: url, displayPath: "lesson.swift") {
+            let lines = String(decoding: settings, as: UTF8.self).split(separator: "\n").map(String.init)
+            for quick in [false, true] { _ = try? ParameterValues(declarations: lesson.parameters, settings: lines, quick: quick, lesson: "lesson") }
+        }
     default:
-        fatalError("FUZZ_TARGET must be one of safetensors, config, checkpoint, tokenizer, gpt2, tiktoken, figure, events")
+        fatalError("FUZZ_TARGET must be one of safetensors, config, checkpoint, tokenizer, gpt2, tiktoken, figure, events, lesson, params")
     }
     return 0
 }
@@ -78,7 +92,8 @@ public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutable
     try! tokenizer.save(to: files.appendingPathComponent("t.tokenizer"))
     try! GPT2Files.save(tokenizer, to: files)
     try! TiktokenFile.save(tokenizer, to: files.appendingPathComponent("r.tiktoken"))
-    func read(_ name: String) -> Data { try! Data(contentsOf: files.appendingPathComponent(name)) }
+    func read(_ name: String) -> Data { read(files.appendingPathComponent(name)) }
+    func read(_ url: URL) -> Data { try! Data(contentsOf: url) }
     let figure = Figure.bar(BarChart(title: "seed", bars: [.init(label: "a", value: 1), .init(label: "b", value: 2)]))
     let seeds: [String: Data] = [
         "safetensors": read("model.safetensors"), "config": read("config.json"),
@@ -87,6 +102,9 @@ public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutable
         "tiktoken": read("r.tiktoken"), "figure": try! JSONEncoder().encode(figure),
         "events": Data((LessonEvent.metric(Metric(name: "m", value: 1, unit: "u")).line(key: "k") + "\n"
                         + LessonEvent.cellBegan(2).line(key: "k") + "\nprinted\n").utf8),
+        // Run from the repository's root (make fuzz): a real lesson with every kind of parameter.
+        "lesson": read(URL(fileURLWithPath: "lessons/04-training.swift")),
+        "params": read(URL(fileURLWithPath: "lessons/04-training.swift")) + Data([0]) + Data("steps=10\nlr=1e-3\nlayers=x\ncorpus=a b".utf8),
     ]
     for (name, seed) in seeds {
         let directory = root.appendingPathComponent(name)
