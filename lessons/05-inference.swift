@@ -26,9 +26,77 @@ for _ in 0..<8 {
 show(Table(title: "Greedy steps after “\(prompt)”", columns: ["picked", "1st candidate", "2nd", "3rd"], rows: rows))
 print(Transcript.text(of: stepper))
 
-//: ## What the settings do to one distribution
+//: ## The sampling filters, written out
+//: Everything a sampler does to the model's logits fits in a few lines. **Temperature** divides
+//: the logits before the softmax: below 1 it sharpens the distribution, above 1 it flattens it.
+//: **Top-k** keeps the k likeliest tokens; **top-p** keeps the smallest set of likeliest tokens
+//: whose probability reaches p; both then renormalise what is left. **Drawing** walks the
+//: cumulative probabilities until they pass a uniform random number.
+func softmax(_ logits: [Float], temperature: Double) -> [Double] {
+    let scaled = logits.map { Double($0) / temperature }
+    let largest = scaled.max()!
+    let exps = scaled.map { exp($0 - largest) }   // minus the largest: exp never overflows
+    let sum = exps.reduce(0, +)
+    return exps.map { $0 / sum }
+}
+
+func filtered(_ p: [Double], topK: Int?, topP: Double?) -> [Double] {
+    let order = p.indices.sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }   // likeliest first
+    var kept = order.count
+    if let topK { kept = min(kept, topK) }
+    if let topP {
+        var mass = 0.0
+        for (rank, token) in order.prefix(kept).enumerated() {
+            mass += p[token]
+            if mass >= topP { kept = rank + 1; break }
+        }
+    }
+    var out = [Double](repeating: 0, count: p.count)
+    for token in order.prefix(kept) { out[token] = p[token] }
+    let total = out.reduce(0, +)
+    return out.map { $0 / total }
+}
+
+func draw(_ p: [Double], uniform u: Double) -> Int {
+    var cumulative = 0.0
+    for token in p.indices where p[token] > 0 {
+        cumulative += p[token]
+        if u < cumulative { return token }
+    }
+    return p.lastIndex { $0 > 0 }!   // rounding left u just above the total
+}
+
+//: The same filters in the library (`Sampling`, what `tokenwise step` and every lesson use)
+//: work in Float and reuse one sort; they must give the same distribution and the same draws.
 let session = InferenceSession(model: model.model)
 let step = session.feed(model.tokenizer.encode(prompt).map(Int32.init))!
+let checked: [SamplingSettings] = [.init(), .init(temperature: 0.5), .init(temperature: 2), .init(topK: 3),
+                                   .init(topP: 0.9), .init(temperature: 0.8, topK: 20, topP: 0.95)]
+var largestGap = 0.0, sameKeptSets = true
+for s in checked {
+    let probabilities = softmax(step.logits, temperature: Double(s.temperature))
+    let ours = filtered(probabilities, topK: s.topK, topP: s.topP.map(Double.init))
+    let library = Sampling.distribution(logits: step.logits, settings: s)
+    largestGap = max(largestGap, zip(ours, library).map { abs($0 - Double($1)) }.max()!)
+    sameKeptSets = sameKeptSets && ours.indices.allSatisfy { (ours[$0] > 0) == (library[$0] > 0) }
+}
+let drawSettings = SamplingSettings(temperature: 0.8, topK: 20)
+var ourGenerator = SeededGenerator(seed: 11), libraryGenerator = SeededGenerator(seed: 11)
+let p = filtered(softmax(step.logits, temperature: 0.8), topK: 20, topP: nil)
+let draws = 500
+let sameDraws = (0..<draws).filter { _ in
+    let ours = draw(p, uniform: ourGenerator.nextUnitDouble())
+    return ours == Sampling.sample(logits: step.logits, settings: drawSettings, using: &libraryGenerator)
+}.count
+print("largest difference in p over \(checked.count) settings: \(largestGap)")
+print("same kept tokens: \(sameKeptSets); same draws: \(sameDraws) of \(draws)")
+expect("the lesson's filters give the library's distributions (largest difference in p)",
+       largestGap, below: 1e-5)
+expect("…keep the same tokens, and draw the same tokens from the same random numbers",
+       sameKeptSets && sameDraws == draws,
+       measured: "kept sets equal: \(sameKeptSets); \(sameDraws) of \(draws) draws equal")
+
+//: ## What the settings do to one distribution
 let ranking = Sampling.ranking(step.logits).prefix(8)
 let settings: [(String, SamplingSettings)] = [("temperature 1", .init()), ("temperature 0.5", .init(temperature: 0.5)), ("temperature 2", .init(temperature: 2)),
                                               ("top-k 3", .init(topK: 3)), ("top-p 0.9", .init(topP: 0.9)), ("greedy (temperature 0)", .greedy)]
@@ -36,8 +104,7 @@ show(.smallMultiples(SmallMultiples(title: "The next-token distribution after �
     let d = Sampling.distribution(logits: step.logits, settings: s)
     return .bar(BarChart(title: name, bars: ranking.map { .init(label: model.label(of: $0), value: Double(d[$0])) }, valueLabel: "p", percent: true, tokenLabels: true))
 }, columns: 3)))
-let greedyMass = Sampling.distribution(logits: step.logits, settings: .greedy)[ranking.first!]
-expect("temperature 0 puts all probability on the likeliest token", greedyMass == 1, measured: "p = \(greedyMass)")
+//: Greedy decoding is temperature going to 0: all the probability on the likeliest token.
 
 //: ## Temperature against diversity
 //: Dream documents from the separator at several temperatures and count **distinct 2-grams**
