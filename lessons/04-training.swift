@@ -20,6 +20,76 @@ if let problem = config.validationError() { throw CourseError("--set: \(problem)
 let settings = PretrainingSettings(config: config, steps: steps, batchSize: batchSize, learningRate: learningRate, seed: 1, corpusPath: corpusPath)
 print("\(config.summary): \(config.parameterCount) parameters; \(steps) steps of \(batchSize) × \(context) tokens")
 
+//: ## The training loop, written out
+//: One step: draw a batch of windows, run the model forward and measure the loss, let
+//: backpropagation fill every parameter's gradient, clip the gradient's overall length, and
+//: move each weight by AdamW — a step scaled by running averages of the gradient (m) and of its
+//: square (v), plus a small pull towards zero (weight decay) on the matrices. The learning rate
+//: follows a schedule: a linear warm-up, then a cosine down to a tenth of the peak.
+func scheduledRate(_ step: Int, peak: Float, warmup: Int, total: Int) -> Float {
+    if step < warmup { return peak * Float(step + 1) / Float(warmup) }
+    if step >= total { return peak / 10 }
+    let progress = Double(step - warmup) / Double(max(1, total - warmup))
+    return peak / 10 + Float(0.5 * (1 + cos(Double.pi * progress))) * (peak - peak / 10)
+}
+
+func train(_ model: GPT, batches: inout TokenWindows, steps: Int, peak: Float) -> [Float] {
+    let (beta1, beta2, epsilon, weightDecay): (Float, Float, Float, Float) = (0.9, 0.95, 1e-8, 0.1)
+    let m = model.parameters.map { [Float](repeating: 0, count: $0.count) }
+    var (firstMoments, secondMoments) = (m, m)
+    var losses: [Float] = []
+    for step in 0..<steps {
+        let batch = batches.nextBatch()
+        model.parameters.forEach { $0.zeroGradient() }
+        let (loss, _) = model.loss(inputs: batch.inputs, targets: batch.targets, batchSize: batch.batchSize, length: batch.length)
+        loss.backward()                                   // every parameter's gradient
+        loss.releaseGraph()
+        losses.append(loss.item)
+        // Clip: if the gradient of all parameters together is longer than 1, shorten it to 1.
+        let norm = Float(model.parameters.reduce(0.0) { total, p in
+            total + Double((0..<p.count).reduce(Float(0)) { $0 + p.gradient[$1] * p.gradient[$1] })
+        }.squareRoot())
+        if norm > 1 { for p in model.parameters { for i in 0..<p.count { p.gradient[i] *= 1 / (norm + 1e-6) } } }
+        // AdamW.
+        let rate = scheduledRate(step, peak: peak, warmup: min(100, steps / 10), total: steps)
+        let correction1 = 1 - Float(pow(Double(beta1), Double(step + 1)))
+        let correction2 = 1 - Float(pow(Double(beta2), Double(step + 1)))
+        for (index, p) in model.parameters.enumerated() {
+            let decay: Float = p.shape.count >= 2 ? rate * weightDecay : 0   // matrices, not biases or gains
+            for i in 0..<p.count {
+                let g = p.gradient[i]
+                firstMoments[index][i] = beta1 * firstMoments[index][i] + (1 - beta1) * g
+                secondMoments[index][i] = beta2 * secondMoments[index][i] + (1 - beta2) * g * g
+                let mHat = firstMoments[index][i] / correction1, vHat = secondMoments[index][i] / correction2
+                p.data[i] -= rate * mHat / (vHat.squareRoot() + epsilon) + decay * p.data[i]
+            }
+        }
+    }
+    return losses
+}
+
+//: The library's `Trainer` runs the same step, with the loops spread over the cores. Both
+//: start from the same weights and draw the same batches; after a few steps their weights
+//: must agree.
+let corpusTokens = CourseData.tokens(Pretraining.split(try CourseData.documents(corpusPath: corpusPath)).train,
+                                     tokenizer: try CourseData.tokenizer(documents: try CourseData.documents(corpusPath: corpusPath),
+                                                                         vocabularySize: vocabularySize))
+let checkSteps = isQuick ? 8 : 20, checkBatch = 4
+let ours = GPT(config: config, seed: 1), theirs = GPT(config: config, seed: 1)
+var ourBatches = TokenWindows(tokens: corpusTokens, batchSize: checkBatch, length: context, seed: 2)
+let ourLosses = train(ours, batches: &ourBatches, steps: checkSteps, peak: Float(learningRate))
+let trainer = Trainer(model: theirs, settings: TrainingSettings(steps: checkSteps, schedule: LearningRateSchedule(
+    peak: Float(learningRate), minimum: Float(learningRate) / 10, warmupSteps: min(100, checkSteps / 10), decaySteps: checkSteps),
+    optimizer: AdamWSettings(weightDecay: 0.1)), batches: TokenWindows(tokens: corpusTokens, batchSize: checkBatch, length: context, seed: 2))
+let theirLosses = (0..<checkSteps).map { _ in trainer.trainStep().loss }
+let weightGap = zip(ours.parameters, theirs.parameters).map { a, b in
+    zip(a.values, b.values).map { abs($0 - $1) }.max()!
+}.max()!
+print("\(checkSteps) steps of \(checkBatch) × \(context) tokens; losses (ours): "
+      + ourLosses.map { String(format: "%.3f", $0) }.joined(separator: " "))
+print("largest loss difference \(zip(ourLosses, theirLosses).map { abs($0 - $1) }.max()!), largest weight difference \(weightGap)")
+expect("the lesson's loop and the library's trainer take the same steps (largest weight difference)", Double(weightGap), below: 1e-5)
+
 //: ## Pretraining (cached)
 //: The run is a stage: stored under a key made of every setting and the corpus, so running the
 //: lesson again reuses it, and `--set layers=6` trains again. The model is then *published*
@@ -64,7 +134,10 @@ metric("validation loss", finalValidation, unit: "nats/token")
 metric("unigram baseline", unigramLoss, unit: "nats/token")
 metric("bigram baseline", bigramLoss, unit: "nats/token")
 expect("validation loss below the bigram baseline", finalValidation, below: bigramLoss, "bigram")
-expect("the loss falls (validation: last below first evaluation)", finalValidation, below: evaluations.first!.validation, "first evaluation")
+metric("validation loss at the first evaluation (untrained: ln V)", evaluations.first!.validation, unit: "nats/token")
+let tokensSeen = steps * batchSize * context
+print("tokens seen: \(steps) steps × \(batchSize) windows × \(context) = \(tokensSeen), "
+      + String(format: "%.1f epochs of the %d training tokens", Double(tokensSeen) / Double(trainTokens.count), trainTokens.count))
 
 //: The learning rate rises for a warm-up, then decays along a cosine:
 show(.line(LineChart(title: "Learning-rate schedule", xLabel: "step", yLabel: "learning rate", series: [.init(name: "lr", y: history.learningRates)])))
