@@ -9,7 +9,10 @@
 # without failing: the project builds and tests without PyTorch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=.build/torch-venv
+# Install without byte-compiling (pip compiles every file of torch, most never imported, one by
+# one); the first import then caches what is used, so no PYTHONDONTWRITEBYTECODE here.
+unset PYTHONDONTWRITEBYTECODE
+venv=${TORCH_VENV:-.build/torch-venv}
 python="$venv/bin/python"
 start=$SECONDS
 
@@ -21,17 +24,17 @@ if ! "$python" -c "import torch, transformers, safetensors" 2>/dev/null; then
     [ -x "$python" ] || python3 -m venv "$venv"
     # CPU wheels only (the default PyPI wheel brings gigabytes of CUDA libraries): a local
     # wheel or mirror that has the +cpu build, else PyTorch's own CPU index.
-    if ! "$venv/bin/pip" install -q "torch==2.13.0+cpu" 2>/dev/null \
-        && ! "$venv/bin/pip" install -q --timeout 30 --retries 1 --index-url https://download.pytorch.org/whl/cpu torch; then
+    if ! "$venv/bin/pip" install -q --no-compile "torch==2.13.0+cpu" 2>/dev/null \
+        && ! "$venv/bin/pip" install -q --no-compile --timeout 30 --retries 1 --index-url https://download.pytorch.org/whl/cpu torch; then
         echo "torch-check: no CPU PyTorch could be installed here; the PyTorch round trip was not checked"
         exit 0
     fi
-    "$venv/bin/pip" install -q transformers safetensors numpy
+    "$venv/bin/pip" install -q --no-compile transformers safetensors numpy
 fi
 echo "torch-check: $("$python" -c 'import torch, transformers; print("torch", torch.__version__, "· transformers", transformers.__version__)') ($((SECONDS - start)) s to set up)"
 
 # 2. The tests (skipped without this interpreter; here they must run, so say if they did not).
-TOKENWISE_PYTHON="$PWD/$python" TOKENWISE_COURSE_BUILD_DIR=.build/release swift test --filter 'TorchRoundTripTests|ModelExportTests|TokenShardsTests' 2>&1 | tee .build/torch-tests.log | grep -E "^(✔|✘|◇ Test run|.*error)" || true
+TOKENWISE_PYTHON="$(cd "$(dirname "$python")" && pwd)/python" TOKENWISE_COURSE_BUILD_DIR=.build/release swift test --filter 'TorchRoundTripTests|ModelExportTests|TokenShardsTests' 2>&1 | tee .build/torch-tests.log | grep -E "^(✔|✘|◇ Test run|.*error)" || true
 grep -q "Suite TorchRoundTripTests passed" .build/torch-tests.log || { echo "torch-check: the round-trip tests did not pass"; exit 1; }
 
 # 3. What a learner types.

@@ -61,7 +61,7 @@ public enum LessonContext {
         case .figure(let name, let figure): return "[figure \(name): \(figure.title)]"
         case .table(let table): return ([table.title, table.columns.joined(separator: " | ")] + table.rows.map { $0.joined(separator: " | ") }).joined(separator: "\n")
         case .metric(let m): return "\(m.name): \(m.value) \(m.unit)"
-        case .expectation(let e): return "\(e.passed ? "✓" : "✗") \(e.claim) — \(e.measured)"
+        case .expectation(let e): return "\(e.verdict) \(e.claim) — \(e.measured)"
         case .progress(let p): return "\(p.label) \(p.step)/\(p.total)"
         case .stage(let s): return "stage \(s.name): \(s.outcome.rawValue) (\(String(format: "%.1f", s.seconds)) s)"
         case .stepThrough(let s): return "[step-through page \(s.name): \(s.recording.frames.count) frames]"
@@ -141,8 +141,10 @@ public func expect(_ claim: String, _ measured: Double, above threshold: Double,
 /// A claim about a trained model's behaviour: asserted with the full-size models, shown as a
 /// number only with the quick ones (too small to behave like anything).
 public func claim(_ text: String, _ measured: Double, above threshold: Double, _ thresholdName: String = "") {
-    if isQuick { metric(text + " (quick model: not asserted)", measured) }
-    else { expect(text, measured, above: threshold, thresholdName) }
+    guard isQuick else { expect(text, measured, above: threshold, thresholdName); return }
+    let name = thresholdName.isEmpty ? "" : " (\(thresholdName))"
+    LessonContext.emit(.expectation(ExpectationResult(claim: text, measured: "\(displayNumber(measured)) vs \(displayNumber(threshold))\(name)",
+                                                      passed: measured > threshold, checked: false)))
 }
 
 /// Records a yes/no claim with a description of what was measured.

@@ -26,7 +26,32 @@ public struct ExpectationResult: Codable, Equatable, Sendable {
     /// The measured value and what it was compared with, in words ("2.31 < 3.40 (bigram baseline)").
     public var measured: String
     public var passed: Bool
-    public init(claim: String, measured: String, passed: Bool) { self.claim = claim; self.measured = measured; self.passed = passed }
+    /// False for a claim about trained behaviour measured on a quick model (too small to
+    /// behave like anything): shown with its number as "not checked in quick mode", never
+    /// counted as holding or failing.
+    public var checked: Bool
+
+    public init(claim: String, measured: String, passed: Bool, checked: Bool = true) {
+        self.claim = claim; self.measured = measured; self.passed = passed; self.checked = checked
+    }
+
+    /// A checked claim that holds; a checked claim that does not.
+    public var holds: Bool { checked && passed }
+    public var fails: Bool { checked && !passed }
+    /// "✓ holds", "✗ does not hold" or "– not checked in quick mode".
+    public var verdict: String { !checked ? "– not checked in quick mode" : passed ? "✓ holds" : "✗ does not hold" }
+    /// The CSS class of its row or paragraph.
+    public var state: String { !checked ? "unchecked" : passed ? "pass" : "fail" }
+
+    enum CodingKeys: String, CodingKey { case claim, measured, passed, checked }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        claim = try c.decode(String.self, forKey: .claim)
+        measured = try c.decode(String.self, forKey: .measured)
+        passed = try c.decode(Bool.self, forKey: .passed)
+        checked = try c.decodeIfPresent(Bool.self, forKey: .checked) ?? true   // records from before
+    }
 }
 
 public struct ProgressReport: Codable, Equatable, Sendable {

@@ -20,16 +20,14 @@ struct IndexPage {
         var body: [String] = ["<header><h1>Tokenwise — the course report</h1>"]
         let records = entries.compactMap(\.record)
         let claims = records.flatMap(\.expectations)
-        let held = claims.filter(\.passed).count
-        body.append("<p class=\"meta\">\(records.count) of \(entries.count) lessons run · \(held) of \(claims.count) claims hold\(records.contains(where: \.quick) ? " · quick settings" : "")</p></header>")
+        body.append("<p class=\"meta\">\(records.count) of \(entries.count) lessons run · \(Self.tally(claims))\(records.contains(where: \.quick) ? " · quick settings" : "")</p></header>")
         body.append("<section><h2>Outline</h2><ol class=\"outline\">")
         for entry in entries {
             let status: String
             if let record = entry.record {
                 let claims = record.expectations
-                let failed = claims.filter { !$0.passed }.count
                 let state = record.status == .succeeded ? "ran in \(Page.duration(record.provenance.runSeconds))" : "<span class=\"fail\">\(record.status.rawValue)</span>"
-                status = "\(state)\(claims.isEmpty ? "" : " · \(claims.count - failed)/\(claims.count) claims hold")"
+                status = "\(state)\(claims.isEmpty ? "" : " · " + Self.tally(claims))"
                 body.append("<li><a href=\"lessons/\(HTML.escape(entry.id)).html\">\(HTML.escape(entry.title))</a> <span class=\"meta\">\(status)</span></li>")
             } else {
                 body.append("<li>\(HTML.escape(entry.title)) <span class=\"meta\">\(HTML.escape(entry.note ?? "not run yet"))</span></li>")
@@ -46,7 +44,7 @@ struct IndexPage {
             }
             if !record.expectations.isEmpty {
                 let rows = record.expectations.map { e in
-                    "<tr class=\"\(e.passed ? "pass" : "fail")\"><td>\(e.passed ? "✓ holds" : "✗ does not hold")</td><td>\(HTML.escape(e.claim))</td><td>\(HTML.escape(e.measured))</td></tr>"
+                    "<tr class=\"\(e.state)\"><td>\(e.verdict)</td><td>\(HTML.escape(e.claim))</td><td>\(HTML.escape(e.measured))</td></tr>"
                 }
                 body.append("<div class=\"table-wrap\"><table class=\"card\"><thead><tr><th>result</th><th>claim</th><th>measured</th></tr></thead><tbody>\(rows.joined())</tbody></table></div>")
             }
@@ -55,6 +53,13 @@ struct IndexPage {
         body.append("</section>")
         body.append(provenance(records))
         return Page.document(title: "Course report", stylesheet: "style.css", body: body.joined(separator: "\n"))
+    }
+
+    /// "12 of 14 claims hold" (+ " · 3 not checked in quick mode").
+    static func tally(_ claims: [ExpectationResult]) -> String {
+        let checked = claims.filter(\.checked)
+        let unchecked = claims.count - checked.count
+        return "\(checked.filter(\.passed).count) of \(checked.count) claims hold" + (unchecked > 0 ? " · \(unchecked) not checked in quick mode" : "")
     }
 
     func provenance(_ records: [RunRecord]) -> String {

@@ -83,7 +83,7 @@ struct LessonPage {
         case .metric(let metric):
             return "<p class=\"metric\"><span class=\"name\">\(HTML.escape(metric.name))</span> <span class=\"value\">\(HTML.escape(displayNumber(metric.value)))</span> \(HTML.escape(metric.unit))</p>"
         case .expectation(let e):
-            return "<p class=\"expect \(e.passed ? "pass" : "fail")\"><span class=\"badge\">\(e.passed ? "✓ holds" : "✗ does not hold")</span> \(HTML.escape(e.claim)) <span class=\"measured\">\(HTML.escape(e.measured))</span></p>"
+            return "<p class=\"expect \(e.state)\"><span class=\"badge\">\(e.verdict)</span> \(HTML.escape(e.claim)) <span class=\"measured\">\(HTML.escape(e.measured))</span></p>"
         case .stepThrough(let s):
             let href = "../steps/" + Self.stepThroughFile(lesson: record.lessonID, name: s.name)
             return "<p class=\"step-through\"><a href=\"\(HTML.escape(href))\">▶ \(HTML.escape(s.title))</a> — step through this generation token by token (\(s.recording.frames.count) frames)</p>"

@@ -128,7 +128,7 @@ struct TerminalPrinter {
                 print(bold(row(table.columns)))
                 table.rows.forEach { print(row($0)) }
             case .metric(let m): print("  \(m.name): \(m.value)\(m.unit.isEmpty ? "" : " " + m.unit)")
-            case .expectation(let e): print("  \(e.passed ? "✓ PASS" : "✗ FAIL")  \(e.claim) — \(e.measured)")
+            case .expectation(let e): print("  \(!e.checked ? "– NOT CHECKED (quick model)" : e.passed ? "✓ PASS" : "✗ FAIL")  \(e.claim) — \(e.measured)")
             case .stepThrough(let s): print("  [step-through page \(s.name): \(s.recording.frames.count) frames]")
             case .progress: break
             }
@@ -165,9 +165,9 @@ struct TerminalPrinter {
             print(bold("compile failed: nothing was run"))
             return
         }
-        let passed = record.expectations.filter(\.passed).count
+        let passed = record.expectations.filter(\.holds).count
         print("\n" + bold("\(record.status == .succeeded ? "done" : "stopped")") + String(format: " in %.1f s (compile %.1f s%@); %d of %d expectations hold",
-              record.provenance.runSeconds, record.provenance.compileSeconds, record.provenance.compileCached ? ", cached" : "", passed, record.expectations.count))
+              record.provenance.runSeconds, record.provenance.compileSeconds, record.provenance.compileCached ? ", cached" : "", passed, record.expectations.filter(\.checked).count))
     }
 
     func bold(_ text: String) -> String { isTerminal ? "\u{1B}[1m\(text)\u{1B}[0m" : text }

@@ -107,13 +107,15 @@ let hostile = "</script><img src=x onerror=\"alert(1)\">&"
     @Test func indexHasTheOutlineReportCardAndProvenance() {
         let cell = CellRecord(cell: Cell(index: 0, prose: "", code: "", firstLine: 1, codeLine: 1), status: .ok,
                               outputs: [.metric(Metric(name: "loss", value: 1.86, unit: "nats")),
-                                        .expectation(ExpectationResult(claim: "loss below bigram \(hostile)", measured: "1.86 < 2.5", passed: true))],
+                                        .expectation(ExpectationResult(claim: "loss below bigram \(hostile)", measured: "1.86 < 2.5", passed: true)),
+                                        .expectation(ExpectationResult(claim: "recall grows", measured: "0.1 vs 0.2", passed: false, checked: false))],
                               error: nil, seconds: 0)
         let html = IndexPage(entries: [.init(id: "05-x", title: "X", record: record(cells: [cell]), note: nil),
                                        .init(id: "06-y", title: "Y", record: nil, note: "not run yet")]).html()
         #expect(html.contains("<a href=\"lessons/05-x.html\">X</a>"))
         #expect(html.contains("not run yet"))
-        #expect(html.contains("1 of 2 lessons run") && html.contains("1 of 1 claims hold"))
+        #expect(html.contains("1 of 2 lessons run") && html.contains("1 of 1 claims hold · 1 not checked in quick mode"))
+        #expect(html.contains("<tr class=\"unchecked\"><td>– not checked in quick mode</td><td>recall grows</td>"))
         #expect(html.contains("loss below bigram &lt;/script&gt;"))
         #expect(html.contains("steps=20") && html.contains("test machine"))
     }
