@@ -39,6 +39,21 @@ nodes += [.init(id: "ln", label: "final norm: \(2 * C)"), .init(id: "head", labe
 edges += [.init(from: previous, to: "ln"), .init(from: "ln", to: "head"), .init(from: "head", to: "soft")]
 show(.graph(GraphDiagram(title: "The architecture, top to bottom", nodes: nodes, edges: edges, layout: .tree)))
 
+//: Inside every block, two sub-layers, each added back onto its input (the **residual**
+//: stream), so a block can only add to what the tokens already carry:
+let H = config.headCount
+let inside: [GraphDiagram.Node] = [
+    .init(id: "x", label: "x (T, \(C)) from below"), .init(id: "ln1", label: "LayerNorm 1"),
+    .init(id: "qkv", label: "Q, K, V: (T, \(3 * C)), \(H) heads of \(C / H)", highlighted: true),
+    .init(id: "att", label: "softmax(QKᵀ/√\(C / H), causal) · V"), .init(id: "proj", label: "output projection (T, \(C))"),
+    .init(id: "add1", label: "x + attention (the input added back)"), .init(id: "ln2", label: "LayerNorm 2"),
+    .init(id: "fc", label: "expand to (T, \(4 * C)), GELU", highlighted: true), .init(id: "fc2", label: "project back (T, \(C))"),
+    .init(id: "add2", label: "x + MLP (added back) → next block")]
+let insideEdges: [GraphDiagram.Edge] = [.init(from: "x", to: "ln1"), .init(from: "ln1", to: "qkv"), .init(from: "qkv", to: "att"),
+    .init(from: "att", to: "proj"), .init(from: "proj", to: "add1"),
+    .init(from: "add1", to: "ln2"), .init(from: "ln2", to: "fc"), .init(from: "fc", to: "fc2"), .init(from: "fc2", to: "add2")]
+show(.graph(GraphDiagram(title: "Inside one block", nodes: inside, edges: insideEdges, layout: .layers)))
+
 //: ## One forward pass, written out
 //: The whole computation for one sequence, in plain Swift over arrays of Doubles: each step is
 //: a few lines, and the code prints each tensor's shape as it makes it.
@@ -116,6 +131,25 @@ print("largest difference from the library's forward pass: \(forwardGap)")
 expect("the written-out forward pass gives the library's logits (largest difference)", forwardGap, below: 1e-4)
 let next = ours.last!.indices.max { ours.last![$0] < ours.last![$1] }!
 print("the likeliest next token after “\(sentence)”: “\(base.label(of: next))”")
+
+//: ## Embeddings: what training put in the token vectors
+//: Each token's row of the embedding table is a point in C dimensions (128 here). Before training the
+//: points are random; after it, tokens used alike sit close together (by cosine similarity).
+let untrainedEmbedding = rows(GPT(config: config, seed: 99).tokenEmbedding), trainedEmbedding = rows(base.model.tokenEmbedding)
+func nearest(_ token: Int, in table: Matrix, count: Int = 5) -> String {
+    func cosine(_ a: [Double], _ b: [Double]) -> Double {
+        zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } / ((a.reduce(0) { $0 + $1 * $1 } * b.reduce(0) { $0 + $1 * $1 }).squareRoot() + 1e-12)
+    }
+    let others = table.indices.filter { $0 != token && base.tokenizer.specialName(of: $0) == nil }
+    let ranked = others.sorted { cosine(table[token], table[$0]) > cosine(table[token], table[$1]) }
+    return ranked.prefix(count).map { "“\(base.label(of: $0))”" }.joined(separator: " ")
+}
+let probes = [" she", " born", " river", " 18", " wrote", " the"].compactMap { word -> Int? in
+    let ids = base.tokenizer.encode(word)
+    return ids.count == 1 ? ids[0] : nil
+}
+show(Table(title: "Nearest tokens by cosine similarity of their embeddings", columns: ["token", "untrained", "trained"],
+           rows: probes.map { ["“\(base.label(of: $0))”", nearest($0, in: untrainedEmbedding), nearest($0, in: trainedEmbedding)] }))
 
 //: ## Untrained against trained
 //: The same architecture with random weights predicts every token about equally: its loss is
