@@ -140,8 +140,9 @@ func nearest(_ token: Int, in table: Matrix, count: Int = 5) -> String {
     func cosine(_ a: [Double], _ b: [Double]) -> Double {
         zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } / ((a.reduce(0) { $0 + $1 * $1 } * b.reduce(0) { $0 + $1 * $1 }).squareRoot() + 1e-12)
     }
+    let similarity = table.map { cosine(table[token], $0) }
     let others = table.indices.filter { $0 != token && base.tokenizer.specialName(of: $0) == nil }
-    let ranked = others.sorted { cosine(table[token], table[$0]) > cosine(table[token], table[$1]) }
+    let ranked = others.sorted { similarity[$0] > similarity[$1] }
     return ranked.prefix(count).map { "“\(base.label(of: $0))”" }.joined(separator: " ")
 }
 let probes = [" she", " born", " river", " 18", " wrote", " the"].compactMap { word -> Int? in
