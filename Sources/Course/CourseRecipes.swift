@@ -113,8 +113,19 @@ public enum Pretraining {
     /// The published base model's name in the workspace (the quick one is kept apart).
     public static var publishedName: String { isQuick ? "base-quick" : "base" }
 
+    /// The workspace's published models. Every model a lesson loads from it by name is
+    /// reported to the engine with its fingerprint (see `modelFingerprint`).
     public static var catalog: ModelCatalog {
-        ModelCatalog(directory: LessonContext.artifactDirectory.deletingLastPathComponent().appendingPathComponent("models"))
+        ModelCatalog.loadObserver = { name, folder in
+            LessonContext.emit(.modelUsed(name: name, fingerprint: modelFingerprint(folder)))
+        }
+        return ModelCatalog(directory: LessonContext.artifactDirectory.deletingLastPathComponent().appendingPathComponent("models"))
+    }
+
+    /// A hash of a model folder's weights file ("missing" without one).
+    public static func modelFingerprint(_ folder: URL) -> String {
+        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(Checkpoint.weightsFile).path) else { return "missing" }
+        return ArtifactStore.hash(bytes: data)
     }
 
     /// The documents split by document: the last 5% are held out for validation.

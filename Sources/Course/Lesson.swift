@@ -44,6 +44,7 @@ public enum LessonContext {
             print(event.line(key: eventKey))
         } else {
             switch event {
+            case .modelUsed: break   // only the engine keeps it
             case .stage, .progress:
                 // Bookkeeping, not output: a command's stdout (`tokenwise chat` in a script) stays clean.
                 FileHandle.standardError.write(Data((readable(event) + "\n").utf8))
@@ -65,6 +66,7 @@ public enum LessonContext {
         case .progress(let p): return "\(p.label) \(p.step)/\(p.total)"
         case .stage(let s): return "stage \(s.name): \(s.outcome.rawValue) (\(String(format: "%.1f", s.seconds)) s)"
         case .stepThrough(let s): return "[step-through page \(s.name): \(s.recording.frames.count) frames]"
+        case .modelUsed(let name, let fingerprint): return "model \(name) (\(fingerprint))"
         case .ended: return "── end ──"
         }
     }

@@ -76,6 +76,7 @@ public struct Engine: Sendable {
             let outcome = try runner.run(listener: listener)
             record.cells = outcome.cells
             record.stages = outcome.stages
+            record.modelsUsed = outcome.modelsUsed
             record.status = outcome.status
             record.provenance.runSeconds = outcome.seconds
         }
@@ -122,6 +123,12 @@ public struct Engine: Sendable {
             // Same source, so the same cells: a record whose cells differ was edited or cut short.
             if record.lessonID != lesson.id || record.cells.map(\.cell) != lesson.cells {
                 return .unusable("the stored record \(LessonSource.display(url)) does not hold the lesson's cells")
+            }
+            // A lesson about a published model is out of date once that model is replaced
+            // (`run 4 --set layers=6` publishes another base model).
+            for (name, fingerprint) in (record.modelsUsed ?? [:]).sorted(by: { $0.key < $1.key })
+            where Pretraining.modelFingerprint(workspace.appendingPathComponent("models").appendingPathComponent(name)) != fingerprint {
+                return .unusable("the model '\(name)' it read was published again since its last run")
             }
         }
         return .found(record)

@@ -26,6 +26,7 @@ struct LessonRunner {
     struct Outcome {
         var cells: [CellRecord]
         var stages: [StageReport]
+        var modelsUsed: [String: String]
         var status: RunRecord.Status
         var seconds: Double
     }
@@ -38,6 +39,7 @@ struct LessonRunner {
         let eventKey = (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined(separator: "-")
         var cells = lesson.cells.map { CellRecord(cell: $0, status: .notRun, outputs: [], error: nil, seconds: 0) }
         var stages: [StageReport] = []
+        var modelsUsed: [String: String] = [:]
         let process = Process()
         process.executableURL = binary
         var environment = ProcessInfo.processInfo.environment
@@ -120,6 +122,8 @@ struct LessonRunner {
             case .stage(let report):
                 stages.append(report)
                 listener(.stage(report))
+            case .modelUsed(let name, let fingerprint):
+                modelsUsed[name] = fingerprint
             case .ended:
                 ended = true
             }
@@ -168,7 +172,7 @@ struct LessonRunner {
             }
             for later in cells.indices where later > current { cells[later].status = .notRun }
         }
-        return Outcome(cells: cells, stages: stages, status: status, seconds: seconds)
+        return Outcome(cells: cells, stages: stages, modelsUsed: modelsUsed, status: status, seconds: seconds)
     }
 
     /// A thrown error or a crash in words, with the lesson line when the runtime names it.

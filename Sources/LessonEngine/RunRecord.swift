@@ -53,6 +53,9 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var compileErrors: [String]
     public var cells: [CellRecord]
     public var stages: [StageReport]
+    /// Published models the lesson read by name, with the fingerprint of their weights then
+    /// (nil in records from before this was kept): the record is stale once one changes.
+    public var modelsUsed: [String: String]?
     public var provenance: Provenance
 
     public var expectations: [ExpectationResult] {

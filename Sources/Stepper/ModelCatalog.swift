@@ -9,6 +9,10 @@ public struct ModelCatalog {
 
     public init(directory: URL) { self.directory = directory }
 
+    /// Told the name and folder of every model loaded by name: the course records which
+    /// published models a lesson read, so its stored run goes stale when one of them changes.
+    nonisolated(unsafe) public static var loadObserver: ((String, URL) -> Void)?
+
     public func location(of name: String) -> URL { directory.appendingPathComponent(name) }
 
     /// The stage names published so far.
@@ -29,7 +33,9 @@ public struct ModelCatalog {
                 let known = names.isEmpty ? "none yet: run the course (tokenwise run 4 trains the base model)" : names.joined(separator: ", ")
                 throw LanguageModelError(description: "no model '\(nameOrPath)' in \(directory.path) (published: \(known)); or pass a model directory")
             }
-            return try LanguageModel.load(from: url, name: nameOrPath)
+            let model = try LanguageModel.load(from: url, name: nameOrPath)
+            Self.loadObserver?(nameOrPath, url)
+            return model
         }
     }
 

@@ -237,6 +237,34 @@ struct Fixture {
         #expect(again.cells[0].outputs == [.text("3")])
     }
 
+    /// A lesson that read a published model is stale once another model is published under
+    /// that name, and fresh again when the same weights come back.
+    @Test func aRecordGoesStaleWhenAModelItReadIsPublishedAgain() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        let tokenizer = try BPETrainer.train(text: "ab ab ab", vocabularySize: 260)
+        let config = GPTConfig(vocabularySize: 260, contextLength: 8, layerCount: 1, headCount: 1, embeddingWidth: 8)
+        func model(seed: UInt64) throws -> LanguageModel { try LanguageModel(name: "m", model: GPT(config: config, seed: seed), tokenizer: tokenizer) }
+        let catalog = ModelCatalog(directory: fixture.root.appendingPathComponent(".tokenwise/models"))
+        try catalog.publish(try model(seed: 1), as: "m")
+        let lesson = try fixture.lesson("01-reader.swift", """
+        //: # Reads a published model
+        import Course
+        let m = try Pretraining.catalog.load("m")
+        print(m.model.config.summary)
+        """)
+        let record = try fixture.engine.run(lesson)
+        #expect(record.status == .succeeded && record.modelsUsed?.keys.sorted() == ["m"])
+        guard case .found = try fixture.engine.storedRecord(for: lesson, quick: false) else { Issue.record("fresh record not found"); return }
+        try catalog.publish(try model(seed: 2), as: "m")
+        guard case .unusable(let reason) = try fixture.engine.storedRecord(for: lesson, quick: false) else {
+            Issue.record("a record about the old model was still used"); return
+        }
+        #expect(reason.contains("'m'"))
+        try catalog.publish(try model(seed: 1), as: "m")
+        guard case .found = try fixture.engine.storedRecord(for: lesson, quick: false) else { Issue.record("same weights, yet stale"); return }
+    }
+
     @Test func aCorruptRecordIsReportedNotTrusted() throws {
         let fixture = try Fixture()
         let lesson = try fixture.lesson("08-record.swift", "import Course\nprint(1)\n")
