@@ -8,8 +8,13 @@
 import Course
 import Foundation
 
-let base = try Pretraining.publishedBaseModel()
+//:
+//: We look at the course's model as lesson 4 will start training it: the standard sizes, the
+//: course tokenizer, and random weights from the same seed. (Training is lesson 4's subject.)
 let (world, corpus) = try CourseData.tinyWeb()
+let standard = PretrainingSettings.standard
+let tokenizer = try CourseData.tokenizer(documents: corpus.documents, vocabularySize: standard.config.vocabularySize)
+let base = try LanguageModel(name: "untrained", model: GPT(config: standard.config, seed: standard.seed), tokenizer: tokenizer)
 let config = base.model.config
 let C = config.embeddingWidth, V = config.vocabularySize, T = config.contextLength, L = config.layerCount
 print("\(config.summary): \(config.parameterCount) parameters")
@@ -130,65 +135,32 @@ let forwardGap = ours.joined().enumerated().map { abs($0.element - Double(librar
 print("largest difference from the library's forward pass: \(forwardGap)")
 expect("the written-out forward pass gives the library's logits (largest difference)", forwardGap, below: 1e-4)
 let next = ours.last!.indices.max { ours.last![$0] < ours.last![$1] }!
-print("the likeliest next token after “\(sentence)”: “\(base.label(of: next))”")
+print("the likeliest next token after “\(sentence)”: “\(base.label(of: next))” (random weights: an arbitrary guess)")
 
-//: ## Embeddings: what training put in the token vectors
-//: Each token's row of the embedding table is a point in C dimensions (128 here). Before training the
-//: points are random; after it, tokens used alike sit close together (by cosine similarity).
-let untrainedEmbedding = rows(GPT(config: config, seed: 99).tokenEmbedding), trainedEmbedding = rows(base.model.tokenEmbedding)
-func nearest(_ token: Int, in table: Matrix, count: Int = 5) -> String {
-    func cosine(_ a: [Double], _ b: [Double]) -> Double {
-        zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } / ((a.reduce(0) { $0 + $1 * $1 } * b.reduce(0) { $0 + $1 * $1 }).squareRoot() + 1e-12)
-    }
-    let similarity = table.map { cosine(table[token], $0) }
-    let others = table.indices.filter { $0 != token && base.tokenizer.specialName(of: $0) == nil }
-    let ranked = others.sorted { similarity[$0] > similarity[$1] }
-    return ranked.prefix(count).map { "“\(base.label(of: $0))”" }.joined(separator: " ")
-}
-let probes = [" she", " born", " river", " 18", " wrote", " the"].compactMap { word -> Int? in
-    let ids = base.tokenizer.encode(word)
-    return ids.count == 1 ? ids[0] : nil
-}
-show(Table(title: "Nearest tokens by cosine similarity of their embeddings", columns: ["token", "untrained", "trained"],
-           rows: probes.map { ["“\(base.label(of: $0))”", nearest($0, in: untrainedEmbedding), nearest($0, in: trainedEmbedding)] }))
-
-//: ## Untrained against trained
-//: The same architecture with random weights predicts every token about equally: its loss is
-//: close to ln V, the loss of a uniform guess. Its attention is spread evenly too.
-let untrained = GPT(config: config, seed: 99)
-func attentionMaps(_ model: GPT) -> [[[[Double]]]] {   // [layer][head][row][column]
+//: ## What an untrained network does
+//: With random weights, every position spreads its attention almost evenly over what it can
+//: see, and every next token is about equally likely: the loss is about ln V. Lesson 4 trains
+//: exactly this model and shows what changes.
+func attentionMaps(_ model: GPT, _ tokens: [Int]) -> [[[[Double]]]] {   // [layer][head][row][column]
     let session = InferenceSession(model: model)
     var maps = Array(repeating: Array(repeating: [[Double]](), count: config.headCount), count: L)
     for token in tokens {
         let step = session.feed(Int32(token))
-        for l in 0..<L { for h in 0..<config.headCount { maps[l][h].append(step.attention[l][h].map(Double.init) + Array(repeating: 0, count: n - step.attention[l][h].count)) } }
+        for l in 0..<L { for h in 0..<config.headCount {
+            maps[l][h].append(step.attention[l][h].map(Double.init) + Array(repeating: 0, count: tokens.count - step.attention[l][h].count))
+        } }
     }
     return maps
 }
-func loss(_ model: GPT) -> Double {
-    let all = base.tokenizer.encode(corpus.documents.last!.text).prefix(T).map(Int32.init)
-    let losses = model.loss(inputs: Array(all.dropLast()), targets: Array(all.dropFirst()), batchSize: 1, length: all.count - 1).tokenLosses
-    return Double(losses.reduce(0, +)) / Double(losses.count)
-}
 let labels = tokens.map { base.label(of: $0) }
-let untrainedMaps = attentionMaps(untrained), trainedMaps = attentionMaps(base.model)
-for (name, maps) in [("untrained", untrainedMaps), ("trained", trainedMaps)] {
-    let panels = (0..<L).flatMap { l in (0..<config.headCount).map { h in
-        Heatmap(title: "layer \(l + 1) head \(h + 1)", values: maps[l][h], rowLabels: labels, columnLabels: labels, maskUpperTriangle: true, minimum: 0, maximum: 1) } }
-    show(.heatmapGrid(HeatmapGrid(title: "Attention of the \(name) model (rows: the position looking, columns: where)", panels: panels, columns: config.headCount)))
-}
-func meanEntropy(_ maps: [[[[Double]]]]) -> Double {
-    var total = 0.0, count = 0.0
-    for layer in maps { for head in layer { for (i, row) in head.enumerated() where i > 0 {
-        total += -row.prefix(i + 1).filter { $0 > 0 }.reduce(0) { $0 + $1 * log($1) } / log(Double(i + 1)); count += 1 } } }
-    return total / count
-}
-let untrainedEntropy = meanEntropy(untrainedMaps), trainedEntropy = meanEntropy(trainedMaps)
-metric("attention entropy, untrained (1 = uniform)", untrainedEntropy)
-metric("attention entropy, trained", trainedEntropy)
-let untrainedLoss = loss(untrained), trainedLoss = loss(base.model)
-metric("loss of the untrained model", untrainedLoss, unit: "nats/token")
+let maps = attentionMaps(base.model, tokens)
+show(.heatmapGrid(HeatmapGrid(title: "Attention of the untrained model (rows: the position looking, columns: where)",
+                              panels: (0..<L).flatMap { l in (0..<config.headCount).map { h in
+                                  Heatmap(title: "layer \(l + 1) head \(h + 1)", values: maps[l][h], rowLabels: labels, columnLabels: labels,
+                                          maskUpperTriangle: true, minimum: 0, maximum: 1) } },
+                              columns: config.headCount)))
+let sample = base.tokenizer.encode(corpus.documents.last!.text).prefix(T).map(Int32.init)
+let untrainedLoss = base.model.loss(inputs: Array(sample.dropLast()), targets: Array(sample.dropFirst()), batchSize: 1,
+                                    length: sample.count - 1).tokenLosses.reduce(0.0) { $0 + Double($1) } / Double(sample.count - 1)
+metric("loss of the untrained model on a document", untrainedLoss, unit: "nats/token")
 metric("ln V (a uniform guess)", log(Double(V)), unit: "nats/token")
-metric("loss of the trained model", trainedLoss, unit: "nats/token")
-//: (The untrained model's loss is ln V by construction, and any training focuses attention:
-//: these are the starting line, not results. Lesson 4 measures what training achieves.)

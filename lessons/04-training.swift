@@ -149,6 +149,59 @@ show(Table(title: "Samples during training (temperature 0.8)", columns: ["step",
            rows: history.samples.enumerated().filter { $0.offset % 3 == 0 || $0.offset == history.samples.count - 1 }
                .map { ["\($0.element.step)", $0.element.text.replacingOccurrences(of: "\n", with: " ⏎ ")] }))
 
+//: ## What training changed
+//: Lesson 3 looked inside this model before training. The same views after it: each token's
+//: embedding now sits near tokens used alike, and attention heads look at particular places.
+let untrained = GPT(config: config, seed: settings.seed)   // where pretraining started
+func embeddingRows(_ model: GPT) -> [[Double]] {
+    let values = model.tokenEmbedding.values.map(Double.init), C = config.embeddingWidth
+    return stride(from: 0, to: values.count, by: C).map { Array(values[$0..<$0 + C]) }
+}
+func nearest(_ token: Int, in table: [[Double]], count: Int = 5) -> String {
+    func length(_ a: [Double]) -> Double { a.reduce(0) { $0 + $1 * $1 }.squareRoot() + 1e-12 }
+    let similarity = table.map { row in zip(table[token], row).reduce(0) { $0 + $1.0 * $1.1 } / (length(table[token]) * length(row)) }
+    let others = table.indices.filter { $0 != token && model.tokenizer.specialName(of: $0) == nil }
+    return others.sorted { similarity[$0] > similarity[$1] }.prefix(count).map { "“\(model.label(of: $0))”" }.joined(separator: " ")
+}
+let probes = [" she", " born", " river", " 18", " wrote", " the", " a"].compactMap { word -> Int? in
+    let ids = model.tokenizer.encode(word)
+    return ids.count == 1 ? ids[0] : nil
+}
+let before = embeddingRows(untrained), after = embeddingRows(model.model)
+show(Table(title: "Nearest tokens by cosine similarity of their embeddings", columns: ["token", "before training", "after"],
+           rows: probes.map { ["“\(model.label(of: $0))”", nearest($0, in: before), nearest($0, in: after)] }))
+
+let probeSentence = "\(try CourseData.tinyWeb().world.people[0].name) was born in"
+let probeTokens = model.tokenizer.encode(probeSentence)
+func attentionMaps(_ gpt: GPT) -> [[[[Double]]]] {   // [layer][head][row][column]
+    let session = InferenceSession(model: gpt)
+    var maps = Array(repeating: Array(repeating: [[Double]](), count: config.headCount), count: config.layerCount)
+    for token in probeTokens {
+        let step = session.feed(Int32(token))
+        for l in 0..<config.layerCount { for h in 0..<config.headCount {
+            maps[l][h].append(step.attention[l][h].map(Double.init) + Array(repeating: 0, count: probeTokens.count - step.attention[l][h].count))
+        } }
+    }
+    return maps
+}
+let probeLabels = probeTokens.map { model.label(of: $0) }
+let trainedMaps = attentionMaps(model.model)
+show(.heatmapGrid(HeatmapGrid(title: "Attention after training (rows: the position looking, columns: where)",
+                              panels: (0..<config.layerCount).flatMap { l in (0..<config.headCount).map { h in
+                                  Heatmap(title: "layer \(l + 1) head \(h + 1)", values: trainedMaps[l][h], rowLabels: probeLabels,
+                                          columnLabels: probeLabels, maskUpperTriangle: true, minimum: 0, maximum: 1) } },
+                              columns: config.headCount)))
+/// Mean entropy of the attention rows, each divided by its largest possible value (1 = uniform).
+func meanEntropy(_ maps: [[[[Double]]]]) -> Double {
+    var total = 0.0, count = 0.0
+    for layer in maps { for head in layer { for (i, row) in head.enumerated() where i > 0 {
+        total += -row.prefix(i + 1).filter { $0 > 0 }.reduce(0) { $0 + $1 * log($1) } / log(Double(i + 1)); count += 1
+    } } }
+    return total / count
+}
+metric("attention entropy before training (1 = uniform)", meanEntropy(attentionMaps(untrained)))
+metric("attention entropy after training", meanEntropy(trainedMaps))
+
 //: ## A lossy zip file of its corpus
 //: A language model is a compressor: with arithmetic coding, text costs −log₂ p bits per token.
 //: Measured in **bits per byte** on held-out text, against gzip and xz on the same text.
