@@ -1,4 +1,5 @@
-// Writing the static site into the workspace: site/index.html, site/lessons/<id>.html and
+// Writing the static site into the workspace: site/index.html, site/lessons/<id>.html (lessons
+// from outside the course: site/scratch/<id>.html) and
 // site/style.css (copied from assets/). Pages link to each other and to the stylesheet by
 // relative paths and inline their figures, so the site opens from file:// with no network.
 // Every file is written atomically.
@@ -18,6 +19,9 @@ public struct SiteWriter {
 
     public var siteDirectory: URL { engine.workspace.appendingPathComponent("site") }
 
+    /// Where pages of lessons from outside the course go.
+    public static let scratchFolder = "scratch"
+
     /// Writes one lesson's page (and the stylesheet); returns the page's location.
     @discardableResult
     public func writeLessonPage(_ record: RunRecord, source: LessonSource) throws -> URL {
@@ -26,7 +30,10 @@ public struct SiteWriter {
         let previous = position.flatMap { $0 > 0 ? course[$0 - 1] : nil }.map { ($0.id, $0.title) }
         let next = position.flatMap { $0 + 1 < course.count ? course[$0 + 1] : nil }.map { ($0.id, $0.title) }
         let page = LessonPage(record: record, previous: previous, next: next)
-        let url = siteDirectory.appendingPathComponent("lessons").appendingPathComponent("\(record.lessonID).html")
+        // A lesson from outside the course (`tokenwise run ~/notes.swift`) gets its page in
+        // site/scratch/, apart from the course's own pages, at the same depth (same links).
+        let folder = position == nil ? Self.scratchFolder : "lessons"
+        let url = siteDirectory.appendingPathComponent(folder).appendingPathComponent("\(record.lessonID).html")
         try AtomicFile.write(Data(page.html().utf8), to: url)
         for case .stepThrough(let s) in record.cells.flatMap(\.outputs) {
             let file = siteDirectory.appendingPathComponent("steps").appendingPathComponent(LessonPage.stepThroughFile(lesson: record.lessonID, name: s.name))

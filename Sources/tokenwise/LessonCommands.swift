@@ -69,7 +69,8 @@ struct Run: ParsableCommand {
         terminal.footer(record)
         let site = SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
         let page = try site.writeLessonPage(record, source: source)
-        print("page: \(page.path)")
+        let scratch = page.deletingLastPathComponent().lastPathComponent == SiteWriter.scratchFolder
+        print("page: \(page.path)\(scratch ? " (not a course lesson: kept apart from the course's pages)" : "")")
         if record.status != .succeeded { throw ExitCode(1) }
     }
 }

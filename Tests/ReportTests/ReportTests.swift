@@ -120,3 +120,27 @@ let hostile = "</script><img src=x onerror=\"alert(1)\">&"
         #expect(html.contains("steps=20") && html.contains("test machine"))
     }
 }
+
+@Suite struct SiteWriterTests {
+    /// A course lesson's page goes to site/lessons/; one from elsewhere to site/scratch/, so the
+    /// course's folder of pages holds the course only.
+    @Test func pagesOfLessonsFromOutsideTheCourseAreKeptApart() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tokenwise-site-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let course = root.appendingPathComponent("lessons"), elsewhere = root.appendingPathComponent("notes")
+        for folder in [course, elsewhere] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        let text = "//: # A lesson\nprint(1)\n"
+        try Data(text.utf8).write(to: course.appendingPathComponent("01-a.swift"))
+        try Data(text.utf8).write(to: elsewhere.appendingPathComponent("mine.swift"))
+        let engine = Engine(workspace: root.appendingPathComponent(".tokenwise"), toolchain: try Toolchain.locate(), timeLimit: 10)
+        let site = SiteWriter(engine: engine, lessonsDirectory: course)
+        for (url, folder) in [(course.appendingPathComponent("01-a.swift"), "lessons"), (elsewhere.appendingPathComponent("mine.swift"), "scratch")] {
+            let source = try LessonSource(url: url, course: course)
+            var record = PageTests().record(cells: [])
+            record.lessonID = source.id
+            let page = try site.writeLessonPage(record, source: source)
+            #expect(page.deletingLastPathComponent().lastPathComponent == folder, "\(url.lastPathComponent) → \(page.path)")
+            #expect(FileManager.default.fileExists(atPath: page.path))
+        }
+    }
+}
