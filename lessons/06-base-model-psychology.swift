@@ -25,10 +25,9 @@ show(.smallMultiples(SmallMultiples(title: "Genres: the corpus against \(dreamCo
     .bar(BarChart(title: "corpus (documents)", bars: Genre.allCases.map { .init(label: $0.rawValue, value: (seen[$0] ?? 0) / seenTotal) }, valueLabel: "share", percent: true)),
     .bar(BarChart(title: "dreams (classified)", bars: Genre.allCases.map { .init(label: $0.rawValue, value: (dreamed[$0] ?? 0) / dreamTotal, highlighted: true) }, valueLabel: "share", percent: true)),
 ], columns: 2)))
-let classifierAccuracy = Double(corpus.documents.filter { Genre.guess($0.text) == $0.genre }.count) / seenTotal
-metric("genre classifier accuracy on the labelled corpus", classifierAccuracy * 100, unit: "%")
+metric("genre classifier accuracy on the labelled corpus", Rate(corpus.documents) { Genre.guess($0.text) == $0.genre })
 let distance = Genre.allCases.reduce(0.0) { $0 + abs((dreamed[$1] ?? 0) / dreamTotal - (seen[$1] ?? 0) / seenTotal) } / 2
-metric("dreams recognisable as a genre", dreamed.values.reduce(0, +) / Double(dreamCount) * 100, unit: "%")
+metric("dreams recognisable as a genre", Rate(hits: Int(dreamed.values.reduce(0, +)), of: dreamCount))
 metric("total variation distance between the genre shares", distance)
 expect("dreamed genres follow the corpus (1 − total variation distance)", 1 - distance, above: 0.7)
 show(Table(title: "Three dreams", columns: ["dream"], rows: dreams.prefix(3).map { [$0.replacingOccurrences(of: "\n", with: " ⏎ ")] }))
@@ -107,9 +106,9 @@ let firstAccuracy = Double(firstHits.reduce(0, +)) / allPredictions, secondAccur
 show(.line(LineChart(title: "Next-token accuracy on a random sequence repeated twice", xLabel: "words in the sequence", yLabel: "accuracy (greedy next token)",
                      series: [.init(name: "first copy (unpredictable)", x: lengths.map(Double.init), y: firstRates),
                               .init(name: "second copy (copyable)", x: lengths.map(Double.init), y: secondRates)])))
-for index in lengths.indices { metric("accuracy on the second copy, \(lengths[index]) words", secondRates[index] * 100, unit: "%") }
-metric("accuracy, first copy (all lengths)", firstAccuracy * 100, unit: "%")
-metric("accuracy, second copy (all lengths)", secondAccuracy * 100, unit: "%")
+for index in lengths.indices { metric("accuracy on the second copy, \(lengths[index]) words", Rate(hits: secondHits[index], of: predictions[index])) }
+metric("accuracy, first copy (all lengths)", Rate(hits: firstHits.reduce(0, +), of: predictions.reduce(0, +)))
+metric("accuracy, second copy (all lengths)", Rate(hits: secondHits.reduce(0, +), of: predictions.reduce(0, +)))
 claim("copying works in context (accuracy, second copy − first copy)", secondAccuracy - firstAccuracy, above: 0.3)
 let best = (0..<layers).flatMap { l in (0..<heads).map { (l, $0) } }.max { inductionScore[$0.0][$0.1] < inductionScore[$1.0][$1.1] }!
 let perQuery = inductionScore[best.0][best.1] / allPredictions
@@ -151,7 +150,7 @@ show(.bar(BarChart(title: "First line says where they were born (\(asked.count) 
     .init(label: formats[$0].name, value: answerRates[$0], highlighted: $0 == formats.count - 1) }, valueLabel: "share", percent: true)))
 for index in formats.indices {
     metric("answers in the first line, \(formats[index].name)", answerRates[index] * 100, unit: "%")
-    metric("correct birthplace in the first line, \(formats[index].name)", Double(correct[index]) / Double(asked.count) * 100, unit: "%")
+    metric("correct birthplace in the first line, \(formats[index].name)", Rate(hits: correct[index], of: asked.count))
 }
 claim("the conversation-shaped prompt answers more often (share, thread − best other format)", answerRates.last! - answerRates.dropLast().max()!, above: 0)
 //: Answering is not knowing. The thread's format makes the model *answer*; whether the town it
@@ -163,7 +162,7 @@ claim("the conversation-shaped prompt answers more often (share, thread − best
 //: often, poor for facts seen once. Knowledge in the prompt is working memory: the model can
 //: read it back directly. Each question: the true birthplace among ten towns, by likelihood.
 let fameTiers = World.fameTiers.map(\.fame)
-var recall: [Int: (without: Double, with: Double)] = [:]
+var recall: [Int: (without: Rate, with: Rate)] = [:]
 for fame in fameTiers {
     let people = Array(world.people.filter { $0.fame == fame }.prefix(isQuick ? 6 : 50))
     var without = 0, with = 0
@@ -174,25 +173,25 @@ for fame in fameTiers {
         let memo = "Thread: where was \(person.name) born?\nJuno7: \(person.name) was born in \(person.birthplace).\nWren12: Yes, \(person.name) was born in"
         if ModelProbes.multipleChoice(model, prompt: memo, options: options) == truth { with += 1 }
     }
-    recall[fame] = (Double(without) / Double(people.count), Double(with) / Double(people.count))
+    recall[fame] = (Rate(hits: without, of: people.count), Rate(hits: with, of: people.count))
 }
 show(.line(LineChart(title: "Birthplace accuracy against how often the person was written about", xLabel: "biographies in the crawl (0 = never)", yLabel: "accuracy (10 options)",
-                     series: [.init(name: "from memory", x: fameTiers.map(Double.init), y: fameTiers.map { recall[$0]!.without }),
-                              .init(name: "fact in the prompt", x: fameTiers.map(Double.init), y: fameTiers.map { recall[$0]!.with }, dashed: true)],
+                     series: [.init(name: "from memory", x: fameTiers.map(Double.init), y: fameTiers.map { recall[$0]!.without.value }),
+                              .init(name: "fact in the prompt", x: fameTiers.map(Double.init), y: fameTiers.map { recall[$0]!.with.value }, dashed: true)],
                      references: [.init(y: 0.1, label: "chance")])))
-let rare = recall[0]!.without, rareWith = recall[0]!.with
-metric("accuracy from memory, people never written about", rare * 100, unit: "%")
-metric("accuracy with the fact in the prompt, same people", rareWith * 100, unit: "%")
-metric("accuracy from memory, people seen once", recall[1]!.without * 100, unit: "%")
-metric("accuracy from memory, people seen 32 times", recall[32]!.without * 100, unit: "%")
+let rare = recall[0]!.without.value, rareWith = recall[0]!.with.value
+metric("accuracy from memory, people never written about", recall[0]!.without)
+metric("accuracy with the fact in the prompt, same people", recall[0]!.with)
+metric("accuracy from memory, people seen once", recall[1]!.without)
+metric("accuracy from memory, people seen 32 times", recall[32]!.without)
 claim("the fact in the prompt beats memory for people never written about (accuracy, with − without)", rareWith - rare, above: 0.2)
-claim("memory improves with exposure (accuracy, 32 biographies − none)", recall[32]!.without - recall[0]!.without, above: 0)
+claim("memory improves with exposure (accuracy, 32 biographies − none)", recall[32]!.without.value - recall[0]!.without.value, above: 0)
 
 //: ## The reversal curse
 //: Half of the people's mothers are only ever written one way: “A's mother is B”. The model
 //: learns A → B, but not B → A. (For the other half, “B is the mother of A” also appears — the
 //: control: there it can answer backwards.)
-func reversal(_ people: [Person]) -> (forward: Double, backward: Double) {
+func reversal(_ people: [Person]) -> (forward: Rate, backward: Rate) {
     var forward = 0, backward = 0
     for person in people {
         let mothers = ([person.mother] + people.filter { $0.id != person.id }.map(\.mother).shuffled(using: &random).prefix(9)).shuffled(using: &random)
@@ -200,16 +199,16 @@ func reversal(_ people: [Person]) -> (forward: Double, backward: Double) {
         let children = ([person.name] + people.filter { $0.id != person.id }.map(\.name).shuffled(using: &random).prefix(9)).shuffled(using: &random)
         if ModelProbes.multipleChoice(model, prompt: "\(person.mother) is the mother of", options: children) == children.firstIndex(of: person.name)! { backward += 1 }
     }
-    return (Double(forward) / Double(people.count), Double(backward) / Double(people.count))
+    return (Rate(hits: forward, of: people.count), Rate(hits: backward, of: people.count))
 }
 let wellKnown = world.people.filter { $0.fame >= 8 }
 let forwardOnly = reversal(Array(wellKnown.filter(\.motherOnlyForward).prefix(isQuick ? 8 : 40)))
 let bothWays = reversal(Array(wellKnown.filter { !$0.motherOnlyForward }.prefix(isQuick ? 8 : 40)))
 show(.bar(BarChart(title: "Mothers and children (10 options each; chance 10%)", bars: [
-    .init(label: "A's mother is … (forward)", value: forwardOnly.forward, highlighted: true),
-    .init(label: "B is the mother of … (backward)", value: forwardOnly.backward, highlighted: true),
-    .init(label: "control: forward", value: bothWays.forward), .init(label: "control: backward", value: bothWays.backward)], valueLabel: "accuracy", percent: true)))
-metric("forward accuracy (written only forward)", forwardOnly.forward * 100, unit: "%")
-metric("backward accuracy (never written backward)", forwardOnly.backward * 100, unit: "%")
-metric("control: backward accuracy when also written backward", bothWays.backward * 100, unit: "%")
-claim("the reversal curse: forward beats backward (accuracy, forward − backward)", forwardOnly.forward - forwardOnly.backward, above: 0.2)
+    .init(label: "A's mother is … (forward)", value: forwardOnly.forward.value, highlighted: true),
+    .init(label: "B is the mother of … (backward)", value: forwardOnly.backward.value, highlighted: true),
+    .init(label: "control: forward", value: bothWays.forward.value), .init(label: "control: backward", value: bothWays.backward.value)], valueLabel: "accuracy", percent: true)))
+metric("forward accuracy (written only forward)", forwardOnly.forward)
+metric("backward accuracy (never written backward)", forwardOnly.backward)
+metric("control: backward accuracy when also written backward", bothWays.backward)
+claim("the reversal curse: forward beats backward (accuracy, forward − backward)", forwardOnly.forward.value - forwardOnly.backward.value, above: 0.2)

@@ -128,7 +128,7 @@ struct TerminalPrinter {
                 func row(_ cells: [String]) -> String { "  " + cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
                 print(bold(row(table.columns)))
                 table.rows.forEach { print(row($0)) }
-            case .metric(let m): print("  \(m.name): \(m.value)\(m.unit.isEmpty ? "" : " " + m.unit)")
+            case .metric(let m): print("  \(m.name): \(displayNumber(m.value))\(m.unit.isEmpty ? "" : " " + m.unit)")
             case .expectation(let e): print("  \(!e.checked ? "– NOT CHECKED (quick model)" : e.passed ? "✓ PASS" : "✗ FAIL")  \(e.claim) — \(e.measured)")
             case .stepThrough(let s): print("  [step-through page \(s.name): \(s.recording.frames.count) frames]")
             case .progress: break
