@@ -71,9 +71,10 @@ func train(_ model: GPT, batches: inout TokenWindows, steps: Int, peak: Float) -
 //: The library's `Trainer` runs the same step, with the loops spread over the cores. Both
 //: start from the same weights and draw the same batches; after a few steps their weights
 //: must agree.
-let corpusTokens = CourseData.tokens(Pretraining.split(try CourseData.documents(corpusPath: corpusPath)).train,
-                                     tokenizer: try CourseData.tokenizer(documents: try CourseData.documents(corpusPath: corpusPath),
-                                                                         vocabularySize: vocabularySize))
+let documents = try CourseData.documents(corpusPath: corpusPath)
+let (trainDocuments, heldOut) = Pretraining.split(documents)
+let courseTokenizer = try CourseData.tokenizer(documents: documents, vocabularySize: vocabularySize)   // the one pretraining uses
+let corpusTokens = CourseData.tokens(trainDocuments, tokenizer: courseTokenizer)
 let checkSteps = isQuick ? 8 : 20, checkBatch = 4
 let ours = GPT(config: config, seed: 1), theirs = GPT(config: config, seed: 1)
 var ourBatches = TokenWindows(tokens: corpusTokens, batchSize: checkBatch, length: context, seed: 2)
@@ -105,9 +106,7 @@ metric("training speed", history.tokensPerSecond, unit: "tokens/s")
 //: Two baselines put the numbers in context: a **unigram** model (each token's frequency, no
 //: context) and a **bigram** model (the next token's frequency given the current one),
 //: both counted on the training text and measured on the held-out text.
-let documents = try CourseData.documents(corpusPath: corpusPath)
-let (trainDocuments, heldOut) = Pretraining.split(documents)
-let trainTokens = CourseData.tokens(trainDocuments, tokenizer: model.tokenizer).map(Int.init)
+let trainTokens = corpusTokens.map(Int.init)
 let heldOutTokens = CourseData.tokens(heldOut, tokenizer: model.tokenizer).map(Int.init)
 var unigram = [Double](repeating: 1, count: vocabularySize)   // add-one smoothing
 var bigram: [Int: [Int: Double]] = [:]
@@ -212,8 +211,8 @@ for window in windows {
     let losses = model.model.loss(inputs: window.dropLast().map(Int32.init), targets: window.dropFirst().map(Int32.init), batchSize: 1, length: window.count - 1).tokenLosses
     nats += losses.reduce(0.0) { $0 + Double($1) }
 }
-let heldOutBytes = CourseData.tokens(heldOut, tokenizer: model.tokenizer).map(Int.init)
-let byteCount = Double(try model.tokenizer.decode(heldOutBytes).count)
+let heldOutData = try Data(model.tokenizer.decode(heldOutTokens))
+let byteCount = Double(heldOutData.count)
 let modelBitsPerByte = nats / log(2) / byteCount
 func compressedSize(_ tool: String, _ data: Data) throws -> Int {
     let process = Process()
@@ -228,7 +227,6 @@ func compressedSize(_ tool: String, _ data: Data) throws -> Int {
     guard process.terminationStatus == 0 else { throw CourseError("\(tool) -9 failed (is it installed?)") }
     return compressed.count
 }
-let heldOutData = try Data(model.tokenizer.decode(heldOutBytes))
 let gzipBits = Double(try compressedSize("gzip", heldOutData)) * 8 / byteCount
 let xzBits = Double(try compressedSize("xz", heldOutData)) * 8 / byteCount
 show(.bar(BarChart(title: "Bits per byte on held-out text (lower is better)", bars: [

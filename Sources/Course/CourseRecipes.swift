@@ -116,16 +116,21 @@ public enum Pretraining {
     /// The workspace's published models. Every model a lesson loads from it by name is
     /// reported to the engine with its fingerprint (see `modelFingerprint`).
     public static var catalog: ModelCatalog {
-        ModelCatalog.loadObserver = { name, folder in
-            LessonContext.emit(.modelUsed(name: name, fingerprint: modelFingerprint(folder)))
-        }
+        _ = reportModelLoads
         return ModelCatalog(directory: LessonContext.artifactDirectory.deletingLastPathComponent().appendingPathComponent("models"))
     }
 
+    private static let reportModelLoads: Void = {
+        ModelCatalog.loadObserver = { name, folder in
+            LessonContext.emit(.modelUsed(name: name, fingerprint: modelFingerprint(folder)))
+        }
+    }()
+
     /// A hash of a model folder's weights file ("missing" without one).
     public static func modelFingerprint(_ folder: URL) -> String {
-        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(Checkpoint.weightsFile).path) else { return "missing" }
-        return ArtifactStore.hash(bytes: data)
+        let url = folder.appendingPathComponent(Checkpoint.weightsFile)
+        guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else { return "missing" }
+        return data.withUnsafeBytes { ArtifactStore.hash(bytes: $0) }   // the raw buffer: iterating Data is slow
     }
 
     /// The documents split by document: the last 5% are held out for validation.

@@ -84,17 +84,7 @@ public enum ModelExport {
                                   separator: model.tokenizer.specialTokens[separator] ?? -1, to: folder)
         }
 
-        if fileManager.fileExists(atPath: directory.path) {
-            let old = parent.appendingPathComponent(".\(directory.lastPathComponent)-old-\(UUID().uuidString)")
-            try fileManager.moveItem(at: directory, to: old)
-            defer { try? fileManager.removeItem(at: old) }
-            do { try fileManager.moveItem(at: staging, to: directory) } catch {
-                try? fileManager.moveItem(at: old, to: directory)   // put the old one back
-                throw error
-            }
-        } else {
-            try fileManager.moveItem(at: staging, to: directory)
-        }
+        try AtomicFile.replaceDirectory(directory, with: staging)
     }
 
     /// GPT2Config with our sizes and token ids. Dropout is 0 because our trainer has none, so

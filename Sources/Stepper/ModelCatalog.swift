@@ -3,6 +3,7 @@
 // a directory path is read as it is (our checkpoints, or GPT-2's Hugging Face files).
 
 import Foundation
+import Transformer
 
 public struct ModelCatalog {
     public let directory: URL
@@ -61,16 +62,8 @@ public struct ModelCatalog {
         try model.save(to: staging)   // the slow part, outside the lock
         let target = location(of: name)
         try locked(LOCK_EX) {
-            // Move the old one aside, the new one in, then delete the old: under the lock no
-            // reader sees the name missing, and no other publisher moves it at the same time.
-            if FileManager.default.fileExists(atPath: target.path) {
-                let old = directory.appendingPathComponent(".\(name)-old-\(UUID().uuidString)")
-                try FileManager.default.moveItem(at: target, to: old)
-                try FileManager.default.moveItem(at: staging, to: target)
-                try? FileManager.default.removeItem(at: old)
-            } else {
-                try FileManager.default.moveItem(at: staging, to: target)
-            }
+            // Under the lock no reader sees the name missing, and no other publisher moves it.
+            try AtomicFile.replaceDirectory(target, with: staging)
         }
     }
 }

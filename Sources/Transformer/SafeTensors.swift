@@ -187,4 +187,19 @@ public enum AtomicFile {
             throw error
         }
     }
+
+    /// Puts the complete folder `staging` at `target`: an old folder there is moved aside, the
+    /// new one moved in, then the old one deleted (moved back if the move in fails), so a
+    /// reader finds the old folder or the new one, never a mixture.
+    public static func replaceDirectory(_ target: URL, with staging: URL) throws {
+        let fileManager = FileManager.default
+        guard fileManager.fileExists(atPath: target.path) else { return try fileManager.moveItem(at: staging, to: target) }
+        let old = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent)-old-\(UUID().uuidString)")
+        try fileManager.moveItem(at: target, to: old)
+        defer { try? fileManager.removeItem(at: old) }
+        do { try fileManager.moveItem(at: staging, to: target) } catch {
+            try? fileManager.moveItem(at: old, to: target)
+            throw error
+        }
+    }
 }

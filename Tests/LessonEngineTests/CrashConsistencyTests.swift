@@ -84,8 +84,8 @@ import Testing
             _ = try fixture.engine.run(lesson)
         }
         let site = fixture.root.appendingPathComponent(".tokenwise/site")
-        var killed = 0
-        for attempt in 0..<12 {
+        /// Runs `tokenwise render`, killed after `microseconds` if it is still running then.
+        func render(killAfter microseconds: useconds_t?) throws -> Bool {
             let process = Process()
             process.executableURL = tokenwise
             process.arguments = ["render"]
@@ -93,9 +93,20 @@ import Testing
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(useconds_t(20_000 + attempt * 25_000))   // 20 ms … 295 ms into the render
-            if process.isRunning { kill(process.processIdentifier, SIGKILL); killed += 1 }
+            var killed = false
+            if let microseconds {
+                usleep(microseconds)
+                if process.isRunning { kill(process.processIdentifier, SIGKILL); killed = true }
+            }
             process.waitUntilExit()
+            return killed
+        }
+        // A whole site first, so that every kill below lands on pages that already exist.
+        _ = try render(killAfter: nil)
+        try #require(try pages(in: site).count >= 4, "a render left to finish wrote no pages")
+        var killed = 0
+        for attempt in 0..<12 {
+            if try render(killAfter: useconds_t(20_000 + attempt * 25_000)) { killed += 1 }   // 20 ms … 295 ms in
             for page in try pages(in: site) {
                 let html = try String(contentsOf: page, encoding: .utf8)
                 #expect(html.lowercased().hasPrefix("<!doctype html>") && html.hasSuffix("</html>\n"), "\(page.lastPathComponent) is torn after a kill at attempt \(attempt)")
