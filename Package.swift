@@ -44,7 +44,11 @@ let package = Package(
         // What a lesson script imports.
         // Inference one token at a time: the state behind `tokenwise step` and its page.
         .target(name: "Stepper", dependencies: ["Autograd", "Transformer", "BytePairEncoding"]),
-        .target(name: "Course", dependencies: ["Autograd", "Transformer", "BytePairEncoding", "Figures", "Stepper", "TinyWeb"]),
+        .target(name: "Course", dependencies: ["Autograd", "Transformer", "BytePairEncoding", "Figures", "Stepper", "TinyWeb"],
+                plugins: ["SourceFingerprints"]),
+        // Stored artifacts are keyed by the sources that computed them: the plugin hashes them at build time.
+        .plugin(name: "SourceFingerprints", capability: .buildTool(), dependencies: ["source-fingerprint"]),
+        .executableTarget(name: "source-fingerprint"),
         // Reads, compiles and runs literate lessons; keeps their run records.
         .target(name: "LessonEngine", dependencies: ["Course"]),
         // The static HTML course report.

@@ -10,12 +10,19 @@
 import Course
 import Foundation
 
-let scale = param("scale", 2.5, "size of the world (people, books, species)", quick: 0.3, in: 0.1...10.0)
+let scale = param(
+    "scale", 2.5, "size of the world (people, books, species)", quick: 0.3, in: 0.1...10.0)
 let seed = param("seed", 2024, "seed of the world", in: 0...1_000_000)
 let world = World(seed: UInt64(seed), scale: scale)
 let crawl = Crawl(world: world)
-print("\(world.people.count) people, \(world.towns.count) towns, \(world.books.count) books, \(world.species.count) species")
-print("\(crawl.pages.count) crawled pages, \(crawl.pages.reduce(0) { $0 + $1.html.utf8.count } / 1000) kB of HTML")
+print(
+    "\(world.people.count) people, \(world.towns.count) towns, \(world.books.count) books, "
+        + "\(world.species.count) species"
+)
+print(
+    "\(crawl.pages.count) crawled pages, "
+        + "\(crawl.pages.reduce(0) { $0 + $1.html.utf8.count } / 1000) kB of HTML"
+)
 
 //: ## What a crawled page looks like
 //: One page as the crawler saw it. The text we want is a few sentences inside `<main>`.
@@ -25,7 +32,10 @@ show(String(example.html.prefix(900)))
 //: The crawl mixes genres, and some of it is dirt on purpose:
 var kinds: [String: Int] = [:]
 for page in crawl.pages { kinds[page.kind, default: 0] += 1 }
-show(Table(title: "Pages in the crawl", columns: ["kind", "pages"], rows: kinds.sorted { $0.value > $1.value }.map { [$0.key, "\($0.value)"] }))
+show(
+    Table(
+        title: "Pages in the crawl", columns: ["kind", "pages"],
+        rows: kinds.sorted { $0.value > $1.value }.map { [$0.key, "\($0.value)"] }))
 
 //: ## The pipeline
 //: Each step keeps some documents and drops others: **text extraction** (drop navigation, ads,
@@ -35,12 +45,32 @@ show(Table(title: "Pages in the crawl", columns: ["kind", "pages"], rows: kinds.
 //: (MinHash over word 5-grams, Jaccard ≥ 0.7), and **PII scrubbing** (e-mail addresses and phone
 //: numbers replaced by placeholders).
 let corpus = try CourseData.tinyWeb(scale: scale, seed: UInt64(seed), crawl: crawl).corpus
-show(.bar(BarChart(title: "Documents kept at each step", bars: corpus.funnel.map { .init(label: $0.name, value: Double($0.documents)) }, valueLabel: "documents")))
-show(.bar(BarChart(title: "Kilobytes kept at each step", bars: corpus.funnel.map { .init(label: $0.name, value: Double($0.bytes) / 1000, highlighted: $0.name == "text extraction") }, valueLabel: "kB")))
+show(
+    .bar(
+        BarChart(
+            title: "Documents kept at each step",
+            bars: corpus.funnel.map { .init(label: $0.name, value: Double($0.documents)) },
+            valueLabel: "documents")))
+show(
+    .bar(
+        BarChart(
+            title: "Kilobytes kept at each step",
+            bars: corpus.funnel.map {
+                .init(
+                    label: $0.name, value: Double($0.bytes) / 1000,
+                    highlighted: $0.name == "text extraction")
+            }, valueLabel: "kB")))
 
 //: What each step removed (or, for PII, changed), one example each:
-show(Table(title: "Examples", columns: ["step", "documents", "example"],
-           rows: corpus.funnel.map { [$0.name, "\($0.documents)", ($0.example ?? "—").replacingOccurrences(of: "\n", with: " ⏎ ")] }))
+show(
+    Table(
+        title: "Examples", columns: ["step", "documents", "example"],
+        rows: corpus.funnel.map {
+            [
+                $0.name, "\($0.documents)",
+                ($0.example ?? "—").replacingOccurrences(of: "\n", with: " ↵ "),
+            ]
+        }))
 
 //: ## Did the filters do their job?
 //: Because the crawl is generated, we know what every page really was. Spam, foreign pages and
@@ -52,26 +82,36 @@ show(Table(title: "Examples", columns: ["step", "documents", "example"],
 let text = corpus.text(separator: "\n")
 let corpusLines = Set(text.split(separator: "\n").map(String.init))
 func leftLines(_ page: Page) -> Int {
-    Pipeline.extractText(fromHTML: page.html).split(separator: "\n").filter { $0.count > 20 && corpusLines.contains(String($0)) }.count
+    Pipeline.extractText(fromHTML: page.html).split(separator: "\n").filter {
+        $0.count > 20 && corpusLines.contains(String($0))
+    }.count
 }
-let spamPages = crawl.pages.filter { $0.kind == "spam" }, foreignPages = crawl.pages.filter { $0.kind == "foreign" }
+let spamPages = crawl.pages.filter { $0.kind == "spam" },
+    foreignPages = crawl.pages.filter { $0.kind == "foreign" }
 let spamLeft = spamPages.filter { leftLines($0) > 0 }.count
 let foreignLeft = foreignPages.filter { leftLines($0) > 0 }.count
-let emailPattern = try NSRegularExpression(pattern: #"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"#)
-let emailsLeft = emailPattern.numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text))
+let emailPattern = try NSRegularExpression(
+    pattern: #"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"#)
+let emailsLeft = emailPattern.numberOfMatches(
+    in: text, range: NSRange(text.startIndex..., in: text))
 /// Word 5-grams, the pieces near-duplicate removal compares.
 func shingles(_ text: String) -> Set<String> {
     let words = text.split(whereSeparator: \.isWhitespace)
     return Set((0..<max(0, words.count - 4)).map { words[$0..<$0 + 5].joined(separator: " ") })
 }
-let documentsByTitle = Dictionary(grouping: corpus.documents.filter { $0.genre == .biography }) { String($0.text.prefix { $0 != "\n" }) }
+let documentsByTitle = Dictionary(grouping: corpus.documents.filter { $0.genre == .biography }) {
+    String($0.text.prefix { $0 != "\n" })
+}
 /// A clean page survives as itself, or as one of its near duplicates (5-gram Jaccard ≥ 0.7),
 /// since near-duplicate removal keeps one page of each group.
 func survives(_ page: Page) -> Bool {
-    let cleaned = Pipeline.scrubPII(Pipeline.extractText(fromHTML: page.html)), mine = shingles(cleaned)
+    let cleaned = Pipeline.scrubPII(Pipeline.extractText(fromHTML: page.html)),
+        mine = shingles(cleaned)
     return (documentsByTitle[String(cleaned.prefix { $0 != "\n" })] ?? []).contains { document in
         let theirs = shingles(document.text)
-        return document.text == cleaned || Double(mine.intersection(theirs).count) / Double(max(1, mine.union(theirs).count)) >= 0.7
+        return document.text == cleaned
+            || Double(mine.intersection(theirs).count) / Double(max(1, mine.union(theirs).count))
+                >= 0.7
     }
 }
 let cleanBiographies = crawl.pages.filter { $0.genre == .biography && $0.kind == "clean" }
@@ -82,9 +122,16 @@ metric("foreign pages with a line left (of \(foreignPages.count))", Double(forei
 metric("e-mail addresses left", Double(emailsLeft))
 let biographyRate = Rate(hits: keptBiographies, of: biographies)
 metric("clean biographies in the corpus (themselves or a near duplicate)", biographyRate)
-expect("no spam page, no page in another language and no e-mail address survives", spamLeft + foreignLeft + emailsLeft == 0,
-       measured: "\(spamLeft) of \(spamPages.count) spam pages, \(foreignLeft) of \(foreignPages.count) foreign pages, \(emailsLeft) e-mail addresses")
-expect("the clean biographies are in the corpus, page by page (share kept, %)", biographyRate.value * 100, above: 99)
+expect(
+    "no spam page, no page in another language and no e-mail address survives",
+    spamLeft + foreignLeft + emailsLeft == 0,
+    measured:
+        "\(spamLeft) of \(spamPages.count) spam pages, \(foreignLeft) of \(foreignPages.count) "
+            + "foreign pages, \(emailsLeft) e-mail addresses"
+)
+expect(
+    "the clean biographies are in the corpus, page by page (share kept, %)",
+    biographyRate.value * 100, above: 99)
 let kept = Double(corpus.funnel.last!.bytes) / Double(corpus.funnel.first!.bytes)
 metric("bytes kept from raw HTML", kept * 100, unit: "%")
 
@@ -92,6 +139,16 @@ metric("bytes kept from raw HTML", kept * 100, unit: "%")
 //: What is left is plain text in five genres — the *pretraining corpus* of the next lessons.
 var genres: [Genre: Int] = [:]
 for document in corpus.documents { genres[document.genre, default: 0] += document.text.utf8.count }
-show(.bar(BarChart(title: "The corpus by genre", bars: Genre.allCases.map { .init(label: $0.rawValue, value: Double(genres[$0] ?? 0) / Double(corpus.funnel.last!.bytes)) }, valueLabel: "share of bytes", percent: true)))
+show(
+    .bar(
+        BarChart(
+            title: "The corpus by genre",
+            bars: Genre.allCases.map {
+                .init(
+                    label: $0.rawValue,
+                    value: Double(genres[$0] ?? 0) / Double(corpus.funnel.last!.bytes))
+            }, valueLabel: "share of bytes", percent: true)))
 print("corpus: \(corpus.documents.count) documents, \(corpus.funnel.last!.bytes / 1000) kB")
-show(corpus.documents.first { $0.genre == .forum && $0.text.contains("[email]") }?.text ?? corpus.documents[0].text)
+show(
+    corpus.documents.first { $0.genre == .forum && $0.text.contains("[email]") }?.text
+        ?? corpus.documents[0].text)

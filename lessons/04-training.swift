@@ -9,16 +9,26 @@ import Foundation
 let layers = param("layers", 4, "transformer blocks", quick: 2, in: 1...12)
 let heads = param("heads", 4, "attention heads per block", quick: 2, in: 1...16)
 let width = param("width", 128, "channels per token (divisible by heads)", quick: 64, in: 16...768)
-let context = param("context", 128, "tokens the model sees at once", quick: 64, in: 16...1024)
-let vocabularySize = param("vocab_size", 2048, "tokens in the vocabulary", quick: 512, in: 260...16384)
+let context = param("context", 128, "tokens the model sees at once", quick: 96, in: 16...1024)
+let vocabularySize = param(
+    "vocab_size", 2048, "tokens in the vocabulary", quick: 512, in: 260...16384)
 let steps = param("steps", 2000, "optimisation steps", quick: 500, in: 1...100000)
 let batchSize = param("batch", 16, "windows per step", quick: 8, in: 1...256)
-let learningRate = param("lr", 3e-3, "peak learning rate (warmup, then cosine decay to a tenth)", quick: 3e-3, in: 1e-5...1e-1)
+let learningRate = param(
+    "lr", 3e-3, "peak learning rate (warmup, then cosine decay to a tenth)", quick: 3e-3,
+    in: 1e-5...1e-1)
 let corpusPath = param("corpus", "", "a text file to train on instead of the tiny web")
-let config = GPTConfig(vocabularySize: vocabularySize, contextLength: context, layerCount: layers, headCount: heads, embeddingWidth: width)
+let config = GPTConfig(
+    vocabularySize: vocabularySize, contextLength: context, layerCount: layers, headCount: heads,
+    embeddingWidth: width)
 if let problem = config.validationError() { throw CourseError("--set: \(problem)") }
-let settings = PretrainingSettings(config: config, steps: steps, batchSize: batchSize, learningRate: learningRate, seed: 1, corpusPath: corpusPath)
-print("\(config.summary): \(config.parameterCount) parameters; \(steps) steps of \(batchSize) × \(context) tokens")
+let settings = PretrainingSettings(
+    config: config, steps: steps, batchSize: batchSize, learningRate: learningRate, seed: 1,
+    corpusPath: corpusPath)
+print(
+    "\(config.summary): \(config.parameterCount) parameters; \(steps) steps of \(batchSize) × "
+        + "\(context) tokens"
+)
 
 //: ## The training loop, written out
 //: One step: draw a batch of windows, run the model forward and measure the loss, let
@@ -41,26 +51,37 @@ func train(_ model: GPT, batches: inout TokenWindows, steps: Int, peak: Float) -
     for step in 0..<steps {
         let batch = batches.nextBatch()
         model.parameters.forEach { $0.zeroGradient() }
-        let (loss, _) = model.loss(inputs: batch.inputs, targets: batch.targets, batchSize: batch.batchSize, length: batch.length)
-        loss.backward()                                   // every parameter's gradient
+        let (loss, _) = model.loss(
+            inputs: batch.inputs, targets: batch.targets, batchSize: batch.batchSize,
+            length: batch.length)
+        loss.backward()  // every parameter's gradient
         loss.releaseGraph()
         losses.append(loss.item)
         // Clip: if the gradient of all parameters together is longer than 1, shorten it to 1.
-        let norm = Float(model.parameters.reduce(0.0) { total, p in
-            total + Double((0..<p.count).reduce(Float(0)) { $0 + p.gradient[$1] * p.gradient[$1] })
-        }.squareRoot())
-        if norm > 1 { for p in model.parameters { for i in 0..<p.count { p.gradient[i] *= 1 / (norm + 1e-6) } } }
+        let norm = Float(
+            model.parameters.reduce(0.0) { total, p in
+                total
+                    + Double(
+                        (0..<p.count).reduce(Float(0)) { $0 + p.gradient[$1] * p.gradient[$1] })
+            }.squareRoot())
+        if norm > 1 {
+            for p in model.parameters {
+                for i in 0..<p.count { p.gradient[i] *= 1 / (norm + 1e-6) }
+            }
+        }
         // AdamW.
         let rate = scheduledRate(step, peak: peak, warmup: min(100, steps / 10), total: steps)
         let correction1 = 1 - Float(pow(Double(beta1), Double(step + 1)))
         let correction2 = 1 - Float(pow(Double(beta2), Double(step + 1)))
         for (index, p) in model.parameters.enumerated() {
-            let decay: Float = p.shape.count >= 2 ? rate * weightDecay : 0   // matrices, not biases or gains
+            // Decay matrices, not biases or gains.
+            let decay: Float = p.shape.count >= 2 ? rate * weightDecay : 0
             for i in 0..<p.count {
                 let g = p.gradient[i]
                 firstMoments[index][i] = beta1 * firstMoments[index][i] + (1 - beta1) * g
                 secondMoments[index][i] = beta2 * secondMoments[index][i] + (1 - beta2) * g * g
-                let mHat = firstMoments[index][i] / correction1, vHat = secondMoments[index][i] / correction2
+                let mHat = firstMoments[index][i] / correction1,
+                    vHat = secondMoments[index][i] / correction2
                 p.data[i] -= rate * mHat / (vHat.squareRoot() + epsilon) + decay * p.data[i]
             }
         }
@@ -73,23 +94,36 @@ func train(_ model: GPT, batches: inout TokenWindows, steps: Int, peak: Float) -
 //: must agree.
 let documents = try CourseData.documents(corpusPath: corpusPath)
 let (trainDocuments, heldOut) = Pretraining.split(documents)
-let courseTokenizer = try CourseData.tokenizer(documents: documents, vocabularySize: vocabularySize)   // the one pretraining uses
+// The tokenizer pretraining uses.
+let courseTokenizer = try CourseData.tokenizer(documents: documents, vocabularySize: vocabularySize)
 let corpusTokens = CourseData.tokens(trainDocuments, tokenizer: courseTokenizer)
 let checkSteps = isQuick ? 8 : 20, checkBatch = 4
 let ours = GPT(config: config, seed: 1), theirs = GPT(config: config, seed: 1)
 var ourBatches = TokenWindows(tokens: corpusTokens, batchSize: checkBatch, length: context, seed: 2)
 let ourLosses = train(ours, batches: &ourBatches, steps: checkSteps, peak: Float(learningRate))
-let trainer = Trainer(model: theirs, settings: TrainingSettings(steps: checkSteps, schedule: LearningRateSchedule(
-    peak: Float(learningRate), minimum: Float(learningRate) / 10, warmupSteps: min(100, checkSteps / 10), decaySteps: checkSteps),
-    optimizer: AdamWSettings(weightDecay: 0.1)), batches: TokenWindows(tokens: corpusTokens, batchSize: checkBatch, length: context, seed: 2))
+let trainer = Trainer(
+    model: theirs,
+    settings: TrainingSettings(
+        steps: checkSteps,
+        schedule: LearningRateSchedule(
+            peak: Float(learningRate), minimum: Float(learningRate) / 10,
+            warmupSteps: min(100, checkSteps / 10), decaySteps: checkSteps),
+        optimizer: AdamWSettings(weightDecay: 0.1)),
+    batches: TokenWindows(tokens: corpusTokens, batchSize: checkBatch, length: context, seed: 2))
 let theirLosses = (0..<checkSteps).map { _ in trainer.trainStep().loss }
 let weightGap = zip(ours.parameters, theirs.parameters).map { a, b in
     zip(a.values, b.values).map { abs($0 - $1) }.max()!
 }.max()!
-print("\(checkSteps) steps of \(checkBatch) × \(context) tokens; losses (ours): "
-      + ourLosses.map { String(format: "%.3f", $0) }.joined(separator: " "))
-print("largest loss difference \(zip(ourLosses, theirLosses).map { abs($0 - $1) }.max()!), largest weight difference \(weightGap)")
-expect("the lesson's loop and the library's trainer take the same steps (largest weight difference)", Double(weightGap), below: 1e-5)
+print(
+    "\(checkSteps) steps of \(checkBatch) × \(context) tokens; losses (ours): "
+        + ourLosses.map { String(format: "%.3f", $0) }.joined(separator: " "))
+print(
+    "largest loss difference \(zip(ourLosses, theirLosses).map { abs($0 - $1) }.max()!), largest "
+        + "weight difference \(weightGap)"
+)
+expect(
+    "the lesson's loop and the library's trainer take the same steps (largest weight difference)",
+    Double(weightGap), below: 1e-5)
 
 //: ## Pretraining (cached)
 //: The run is a stage: stored under a key made of every setting and the corpus, so running the
@@ -108,9 +142,11 @@ metric("training speed", history.tokensPerSecond, unit: "tokens/s")
 //: both counted on the training text and measured on the held-out text.
 let trainTokens = corpusTokens.map(Int.init)
 let heldOutTokens = CourseData.tokens(heldOut, tokenizer: model.tokenizer).map(Int.init)
-var unigram = [Double](repeating: 1, count: vocabularySize)   // add-one smoothing
+var unigram = [Double](repeating: 1, count: vocabularySize)  // add-one smoothing
 var bigram: [Int: [Int: Double]] = [:]
-for (a, b) in zip(trainTokens, trainTokens.dropFirst()) { unigram[b] += 1; bigram[a, default: [:]][b, default: 0] += 1 }
+for (a, b) in zip(trainTokens, trainTokens.dropFirst()) {
+    unigram[b] += 1; bigram[a, default: [:]][b, default: 0] += 1
+}
 let unigramTotal = unigram.reduce(0, +)
 var unigramLoss = 0.0, bigramLoss = 0.0
 for (a, b) in zip(heldOutTokens, heldOutTokens.dropFirst()) {
@@ -123,79 +159,138 @@ for (a, b) in zip(heldOutTokens, heldOutTokens.dropFirst()) {
 }
 unigramLoss /= Double(heldOutTokens.count - 1); bigramLoss /= Double(heldOutTokens.count - 1)
 let evaluations = history.evaluations
-show(.line(LineChart(title: "Pretraining loss", xLabel: "step", yLabel: "loss (nats per token)",
-                     series: [.init(name: "training batches", y: history.losses),
-                              .init(name: "train (evaluation)", x: evaluations.map { Double($0.step) }, y: evaluations.map(\.train), smoothed: false),
-                              .init(name: "validation", x: evaluations.map { Double($0.step) }, y: evaluations.map(\.validation), dashed: true, smoothed: false)],
-                     smoothing: 0.9, references: [.init(y: unigramLoss, label: "unigram baseline"), .init(y: bigramLoss, label: "bigram baseline")])))
+show(
+    .line(
+        LineChart(
+            title: "Pretraining loss", xLabel: "step", yLabel: "loss (nats per token)",
+            series: [
+                .init(name: "training batches", y: history.losses),
+                .init(
+                    name: "train (evaluation)", x: evaluations.map { Double($0.step) },
+                    y: evaluations.map(\.train), smoothed: false),
+                .init(
+                    name: "validation", x: evaluations.map { Double($0.step) },
+                    y: evaluations.map(\.validation), dashed: true, smoothed: false),
+            ],
+            smoothing: 0.9,
+            references: [
+                .init(y: unigramLoss, label: "unigram baseline"),
+                .init(y: bigramLoss, label: "bigram baseline"),
+            ])))
 let finalValidation = evaluations.last!.validation
 metric("validation loss", finalValidation, unit: "nats/token")
 metric("unigram baseline", unigramLoss, unit: "nats/token")
 metric("bigram baseline", bigramLoss, unit: "nats/token")
 expect("validation loss below the bigram baseline", finalValidation, below: bigramLoss, "bigram")
-metric("validation loss at the first evaluation (untrained: ln V)", evaluations.first!.validation, unit: "nats/token")
+metric(
+    "validation loss at the first evaluation (untrained: ln V)", evaluations.first!.validation,
+    unit: "nats/token")
 let tokensSeen = steps * batchSize * context
-print("tokens seen: \(steps) steps × \(batchSize) windows × \(context) = \(tokensSeen), "
-      + String(format: "%.1f epochs of the %d training tokens", Double(tokensSeen) / Double(trainTokens.count), trainTokens.count))
+print(
+    "tokens seen: \(steps) steps × \(batchSize) windows × \(context) = \(tokensSeen), "
+        + String(
+            format: "%.1f epochs of the %d training tokens",
+            Double(tokensSeen) / Double(trainTokens.count), trainTokens.count))
 
 //: The learning rate rises for a warm-up, then decays along a cosine:
-show(.line(LineChart(title: "Learning-rate schedule", xLabel: "step", yLabel: "learning rate", series: [.init(name: "lr", y: history.learningRates)])))
+show(
+    .line(
+        LineChart(
+            title: "Learning-rate schedule", xLabel: "step", yLabel: "learning rate",
+            series: [.init(name: "lr", y: history.learningRates)])))
 
 //: ## Text emerges
 //: At every evaluation the model dreamed a document from the separator token. Early samples
 //: are noise; structure, words and the genres of the corpus appear as the loss falls.
-show(Table(title: "Samples during training (temperature 0.8)", columns: ["step", "sample"],
-           rows: history.samples.enumerated().filter { $0.offset % 3 == 0 || $0.offset == history.samples.count - 1 }
-               .map { ["\($0.element.step)", $0.element.text.replacingOccurrences(of: "\n", with: " ⏎ ")] }))
+show(
+    Table(
+        title: "Samples during training (temperature 0.8)", columns: ["step", "sample"],
+        rows: history.samples.enumerated().filter {
+            $0.offset % 3 == 0 || $0.offset == history.samples.count - 1
+        }
+        .map {
+            ["\($0.element.step)", $0.element.text.replacingOccurrences(of: "\n", with: " ↵ ")]
+        }))
 
 //: ## What training changed
 //: Lesson 3 looked inside this model before training. The same views after it: each token's
 //: embedding now sits near tokens used alike, and attention heads look at particular places.
-let untrained = GPT(config: config, seed: settings.seed)   // where pretraining started
+let untrained = GPT(config: config, seed: settings.seed)  // where pretraining started
 func embeddingRows(_ model: GPT) -> [[Double]] {
     let values = model.tokenEmbedding.values.map(Double.init), C = config.embeddingWidth
     return stride(from: 0, to: values.count, by: C).map { Array(values[$0..<$0 + C]) }
 }
 func nearest(_ token: Int, in table: [[Double]], count: Int = 5) -> String {
     func length(_ a: [Double]) -> Double { a.reduce(0) { $0 + $1 * $1 }.squareRoot() + 1e-12 }
-    let similarity = table.map { row in zip(table[token], row).reduce(0) { $0 + $1.0 * $1.1 } / (length(table[token]) * length(row)) }
+    let similarity = table.map { row in
+        zip(table[token], row).reduce(0) { $0 + $1.0 * $1.1 } / (length(table[token]) * length(row))
+    }
     let others = table.indices.filter { $0 != token && model.tokenizer.specialName(of: $0) == nil }
-    return others.sorted { similarity[$0] > similarity[$1] }.prefix(count).map { "“\(model.label(of: $0))”" }.joined(separator: " ")
+    return others.sorted { similarity[$0] > similarity[$1] }.prefix(count).map {
+        "“\(model.label(of: $0))”"
+    }.joined(separator: " ")
 }
 let probes = [" she", " born", " river", " 18", " wrote", " the", " a"].compactMap { word -> Int? in
     let ids = model.tokenizer.encode(word)
     return ids.count == 1 ? ids[0] : nil
 }
 let before = embeddingRows(untrained), after = embeddingRows(model.model)
-show(Table(title: "Nearest tokens by cosine similarity of their embeddings", columns: ["token", "before training", "after"],
-           rows: probes.map { ["“\(model.label(of: $0))”", nearest($0, in: before), nearest($0, in: after)] }))
+show(
+    Table(
+        title: "Nearest tokens by cosine similarity of their embeddings",
+        columns: ["token", "before training", "after"],
+        rows: probes.map {
+            ["“\(model.label(of: $0))”", nearest($0, in: before), nearest($0, in: after)]
+        }))
 
 let probeSentence = "\(try CourseData.tinyWeb().world.people[0].name) was born in"
 let probeTokens = model.tokenizer.encode(probeSentence)
-func attentionMaps(_ gpt: GPT) -> [[[[Double]]]] {   // [layer][head][row][column]
+func attentionMaps(_ gpt: GPT) -> [[[[Double]]]] {  // [layer][head][row][column]
     let session = InferenceSession(model: gpt)
-    var maps = Array(repeating: Array(repeating: [[Double]](), count: config.headCount), count: config.layerCount)
+    var maps = Array(
+        repeating: Array(repeating: [[Double]](), count: config.headCount), count: config.layerCount
+    )
     for token in probeTokens {
         let step = session.feed(Int32(token))
-        for l in 0..<config.layerCount { for h in 0..<config.headCount {
-            maps[l][h].append(step.attention[l][h].map(Double.init) + Array(repeating: 0, count: probeTokens.count - step.attention[l][h].count))
-        } }
+        for l in 0..<config.layerCount {
+            for h in 0..<config.headCount {
+                maps[l][h].append(
+                    step.attention[l][h].map(Double.init)
+                        + Array(repeating: 0, count: probeTokens.count - step.attention[l][h].count)
+                )
+            }
+        }
     }
     return maps
 }
 let probeLabels = probeTokens.map { model.label(of: $0) }
 let trainedMaps = attentionMaps(model.model)
-show(.heatmapGrid(HeatmapGrid(title: "Attention after training (rows: the position looking, columns: where)",
-                              panels: (0..<config.layerCount).flatMap { l in (0..<config.headCount).map { h in
-                                  Heatmap(title: "layer \(l + 1) head \(h + 1)", values: trainedMaps[l][h], rowLabels: probeLabels,
-                                          columnLabels: probeLabels, maskUpperTriangle: true, minimum: 0, maximum: 1) } },
-                              columns: config.headCount)))
+show(
+    .heatmapGrid(
+        HeatmapGrid(
+            title: "Attention after training (rows: the position looking, columns: where)",
+            panels: (0..<config.layerCount).flatMap { l in
+                (0..<config.headCount).map { h in
+                    Heatmap(
+                        title: "layer \(l + 1) head \(h + 1)", values: trainedMaps[l][h],
+                        rowLabels: probeLabels,
+                        columnLabels: probeLabels, maskUpperTriangle: true, minimum: 0, maximum: 1)
+                }
+            },
+            columns: config.headCount)))
 /// Mean entropy of the attention rows, each divided by its largest possible value (1 = uniform).
 func meanEntropy(_ maps: [[[[Double]]]]) -> Double {
     var total = 0.0, count = 0.0
-    for layer in maps { for head in layer { for (i, row) in head.enumerated() where i > 0 {
-        total += -row.prefix(i + 1).filter { $0 > 0 }.reduce(0) { $0 + $1 * log($1) } / log(Double(i + 1)); count += 1
-    } } }
+    for layer in maps {
+        for head in layer {
+            for (i, row) in head.enumerated() where i > 0 {
+                total +=
+                    -row.prefix(i + 1).filter { $0 > 0 }.reduce(0) { $0 + $1 * log($1) }
+                    / log(Double(i + 1));
+                count += 1
+            }
+        }
+    }
     return total / count
 }
 metric("attention entropy before training (1 = uniform)", meanEntropy(attentionMaps(untrained)))
@@ -205,10 +300,15 @@ metric("attention entropy after training", meanEntropy(trainedMaps))
 //: A language model is a compressor: with arithmetic coding, text costs −log₂ p bits per token.
 //: Measured in **bits per byte** on held-out text, against gzip and xz on the same text.
 let heldOutText = heldOut.map(\.text).joined(separator: "\n")
-let windows = stride(from: 0, to: heldOutTokens.count - 1, by: context).map { Array(heldOutTokens[$0 ..< min($0 + context + 1, heldOutTokens.count)]) }.filter { $0.count > 1 }
+let windows = stride(from: 0, to: heldOutTokens.count - 1, by: context).map {
+    Array(heldOutTokens[$0..<min($0 + context + 1, heldOutTokens.count)])
+}.filter { $0.count > 1 }
 var nats = 0.0
 for window in windows {
-    let losses = model.model.loss(inputs: window.dropLast().map(Int32.init), targets: window.dropFirst().map(Int32.init), batchSize: 1, length: window.count - 1).tokenLosses
+    let losses = model.model.loss(
+        inputs: window.dropLast().map(Int32.init), targets: window.dropFirst().map(Int32.init),
+        batchSize: 1, length: window.count - 1
+    ).tokenLosses
     nats += losses.reduce(0.0) { $0 + Double($1) }
 }
 let heldOutData = try Data(model.tokenizer.decode(heldOutTokens))
@@ -221,21 +321,33 @@ func compressedSize(_ tool: String, _ data: Data) throws -> Int {
     let input = Pipe(), output = Pipe()
     process.standardInput = input; process.standardOutput = output
     try process.run()
-    DispatchQueue.global().async { input.fileHandleForWriting.write(data); try? input.fileHandleForWriting.close() }
+    DispatchQueue.global().async {
+        input.fileHandleForWriting.write(data); try? input.fileHandleForWriting.close()
+    }
     let compressed = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw CourseError("\(tool) -9 failed (is it installed?)") }
+    guard process.terminationStatus == 0 else {
+        throw CourseError("\(tool) -9 failed (is it installed?)")
+    }
     return compressed.count
 }
 let gzipBits = Double(try compressedSize("gzip", heldOutData)) * 8 / byteCount
 let xzBits = Double(try compressedSize("xz", heldOutData)) * 8 / byteCount
-show(.bar(BarChart(title: "Bits per byte on held-out text (lower is better)", bars: [
-    .init(label: "our model", value: modelBitsPerByte, highlighted: true), .init(label: "gzip -9", value: gzipBits), .init(label: "xz -9", value: xzBits),
-    .init(label: "raw UTF-8", value: 8)], valueLabel: "bits per byte")))
+show(
+    .bar(
+        BarChart(
+            title: "Bits per byte on held-out text (lower is better)",
+            bars: [
+                .init(label: "our model", value: modelBitsPerByte, highlighted: true),
+                .init(label: "gzip -9", value: gzipBits), .init(label: "xz -9", value: xzBits),
+                .init(label: "raw UTF-8", value: 8),
+            ], valueLabel: "bits per byte")))
 metric("model", modelBitsPerByte, unit: "bits/byte")
 metric("gzip -9", gzipBits, unit: "bits/byte")
 metric("xz -9", xzBits, unit: "bits/byte")
-expect("the model compresses held-out text better than gzip -9 (bits/byte)", modelBitsPerByte, below: gzipBits, "gzip")
+expect(
+    "the model compresses held-out text better than gzip -9 (bits/byte)", modelBitsPerByte,
+    below: gzipBits, "gzip")
 
 //: Do not compare these numbers with published ones. The tiny web is far more regular than the
 //: real web: a handful of page templates, all about the same few hundred people, towns and
@@ -245,10 +357,27 @@ expect("the model compresses held-out text better than gzip -9 (bits/byte)", mod
 //: repeated strings.
 
 //: The model is not the corpus, though: it is a lossy summary, sometimes larger than the text.
+let corpusText = documents.map(\.text).joined(separator: "\n")
 let corpusBytes = Double(documents.reduce(0) { $0 + $1.text.utf8.count })
 let checkpointBytes = Double(config.parameterCount * 4)
-show(Table(title: "Sizes", columns: ["what", "kB"], rows: [
-    ["corpus (UTF-8)", String(format: "%.0f", corpusBytes / 1000)],
-    ["corpus, xz -9", String(format: "%.0f", Double(try compressedSize("xz", Data(documents.map(\.text).joined(separator: "\n").utf8))) / 1000)],
-    ["model checkpoint (\(config.parameterCount) float32 parameters)", String(format: "%.0f", checkpointBytes / 1000)]]))
-print("The model is published as “\(Pretraining.publishedName)”: try `tokenwise step \"\(try CourseData.tinyWeb().world.people[0].name) was born in\" --model \(Pretraining.publishedName)`")
+show(
+    Table(
+        title: "Sizes", columns: ["what", "kB"],
+        rows: [
+            ["corpus (UTF-8)", String(format: "%.0f", corpusBytes / 1000)],
+            [
+                "corpus, xz -9",
+                String(
+                    format: "%.0f",
+                    Double(try compressedSize("xz", Data(corpusText.utf8))) / 1000),
+            ],
+            [
+                "model checkpoint (\(config.parameterCount) float32 parameters)",
+                String(format: "%.0f", checkpointBytes / 1000),
+            ],
+        ]))
+print(
+    "The model is published as “\(Pretraining.publishedName)”: try `tokenwise step "
+        + "\"\(try CourseData.tinyWeb().world.people[0].name) was born in\" --model "
+        + "\(Pretraining.publishedName)`"
+)

@@ -7,7 +7,9 @@
 import Course
 import Foundation
 
-let modelFolder = param("model", "", "a model folder to study instead of lesson 4's (trained with scripts/train_torch.py, say)")
+let modelFolder = param(
+    "model", "",
+    "a model folder to study instead of lesson 4's (trained with scripts/train_torch.py, say)")
 let model = try Pretraining.baseModel(folder: modelFolder)
 let world = try CourseData.tinyWeb().world
 let famous = world.people.filter { $0.fame >= 16 }
@@ -21,9 +23,14 @@ var rows: [[String]] = []
 for _ in 0..<8 {
     let top = stepper.candidates(3)
     stepper.perform(.sample)
-    rows.append([Stepper.quoted(stepper.tree.nodes[stepper.node].label)] + top.map { "\(Stepper.quoted($0.label)) \(Stepper.percent($0.probability))" })
+    rows.append(
+        [Stepper.quoted(stepper.tree.nodes[stepper.node].label)]
+            + top.map { "\(Stepper.quoted($0.label)) \(Stepper.percent($0.probability))" })
 }
-show(Table(title: "Greedy steps after “\(prompt)”", columns: ["picked", "1st candidate", "2nd", "3rd"], rows: rows))
+show(
+    Table(
+        title: "Greedy steps after “\(prompt)”",
+        columns: ["picked", "1st candidate", "2nd", "3rd"], rows: rows))
 print(Transcript.text(of: stepper))
 
 //: ## The sampling filters, written out
@@ -35,13 +42,13 @@ print(Transcript.text(of: stepper))
 func softmax(_ logits: [Float], temperature: Double) -> [Double] {
     let scaled = logits.map { Double($0) / temperature }
     let largest = scaled.max()!
-    let exps = scaled.map { exp($0 - largest) }   // minus the largest: exp never overflows
+    let exps = scaled.map { exp($0 - largest) }  // minus the largest: exp never overflows
     let sum = exps.reduce(0, +)
     return exps.map { $0 / sum }
 }
 
 func filtered(_ p: [Double], topK: Int?, topP: Double?) -> [Double] {
-    let order = p.indices.sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }   // likeliest first
+    let order = p.indices.sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }  // likeliest first
     var kept = order.count
     if let topK { kept = min(kept, topK) }
     if let topP {
@@ -63,15 +70,17 @@ func draw(_ p: [Double], uniform u: Double) -> Int {
         cumulative += p[token]
         if u < cumulative { return token }
     }
-    return p.lastIndex { $0 > 0 }!   // rounding left u just above the total
+    return p.lastIndex { $0 > 0 }!  // rounding left u just above the total
 }
 
 //: The same filters in the library (`Sampling`, what `tokenwise step` and every lesson use)
 //: work in Float and reuse one sort; they must give the same distribution and the same draws.
 let session = InferenceSession(model: model.model)
 let step = session.feed(model.tokenizer.encode(prompt).map(Int32.init))!
-let checked: [SamplingSettings] = [.init(), .init(temperature: 0.5), .init(temperature: 2), .init(topK: 3),
-                                   .init(topP: 0.9), .init(temperature: 0.8, topK: 20, topP: 0.95)]
+let checked: [SamplingSettings] = [
+    .init(), .init(temperature: 0.5), .init(temperature: 2), .init(topK: 3),
+    .init(topP: 0.9), .init(temperature: 0.8, topK: 20, topP: 0.95),
+]
 var largestGap = 0.0, sameKeptSets = true
 for s in checked {
     let probabilities = softmax(step.logits, temperature: Double(s.temperature))
@@ -86,24 +95,40 @@ let p = filtered(softmax(step.logits, temperature: 0.8), topK: 20, topP: nil)
 let draws = 500
 let sameDraws = (0..<draws).filter { _ in
     let ours = draw(p, uniform: ourGenerator.nextUnitDouble())
-    return ours == Sampling.sample(logits: step.logits, settings: drawSettings, using: &libraryGenerator)
+    return ours
+        == Sampling.sample(logits: step.logits, settings: drawSettings, using: &libraryGenerator)
 }.count
 print("largest difference in p over \(checked.count) settings: \(largestGap)")
 print("same kept tokens: \(sameKeptSets); same draws: \(sameDraws) of \(draws)")
-expect("the lesson's filters give the library's distributions (largest difference in p)",
-       largestGap, below: 1e-5)
-expect("…keep the same tokens, and draw the same tokens from the same random numbers",
-       sameKeptSets && sameDraws == draws,
-       measured: "kept sets equal: \(sameKeptSets); \(sameDraws) of \(draws) draws equal")
+expect(
+    "the lesson's filters give the library's distributions (largest difference in p)",
+    largestGap, below: 1e-5)
+expect(
+    "…keep the same tokens, and draw the same tokens from the same random numbers",
+    sameKeptSets && sameDraws == draws,
+    measured: "kept sets equal: \(sameKeptSets); \(sameDraws) of \(draws) draws equal")
 
 //: ## What the settings do to one distribution
 let ranking = Sampling.ranking(step.logits).prefix(8)
-let settings: [(String, SamplingSettings)] = [("temperature 1", .init()), ("temperature 0.5", .init(temperature: 0.5)), ("temperature 2", .init(temperature: 2)),
-                                              ("top-k 3", .init(topK: 3)), ("top-p 0.9", .init(topP: 0.9)), ("greedy (temperature 0)", .greedy)]
-show(.smallMultiples(SmallMultiples(title: "The next-token distribution after “\(prompt)” under six settings", figures: settings.map { name, s in
-    let d = Sampling.distribution(logits: step.logits, settings: s)
-    return .bar(BarChart(title: name, bars: ranking.map { .init(label: model.label(of: $0), value: Double(d[$0])) }, valueLabel: "p", percent: true, tokenLabels: true))
-}, columns: 3)))
+let settings: [(String, SamplingSettings)] = [
+    ("temperature 1", .init()), ("temperature 0.5", .init(temperature: 0.5)),
+    ("temperature 2", .init(temperature: 2)),
+    ("top-k 3", .init(topK: 3)), ("top-p 0.9", .init(topP: 0.9)),
+    ("greedy (temperature 0)", .greedy),
+]
+show(
+    .smallMultiples(
+        SmallMultiples(
+            title: "The next-token distribution after “\(prompt)” under six settings",
+            figures: settings.map { name, s in
+                let d = Sampling.distribution(logits: step.logits, settings: s)
+                return .bar(
+                    BarChart(
+                        title: name,
+                        bars: ranking.map {
+                            .init(label: model.label(of: $0), value: Double(d[$0]))
+                        }, valueLabel: "p", percent: true, tokenLabels: true))
+            }, columns: 3)))
 //: Greedy decoding is temperature going to 0: all the probability on the likeliest token.
 
 //: ## Temperature against diversity
@@ -117,26 +142,44 @@ func distinctBigrams(_ temperature: Float) -> Double {
     for seed in 0..<samples {
         let s = InferenceSession(model: model.model)
         var generator = SeededGenerator(seed: UInt64(seed))
-        let tokens = s.generate(prompt: [Int32(model.startToken!)], count: length, settings: .init(temperature: temperature), using: &generator)
+        let tokens = s.generate(
+            prompt: [Int32(model.startToken!)], count: length,
+            settings: .init(temperature: temperature), using: &generator)
         pairs += zip(tokens, tokens.dropFirst()).map { [$0, $1] }
     }
     return Double(Set(pairs).count) / Double(pairs.count)
 }
 let diversity = temperatures.map(distinctBigrams)
-show(.line(LineChart(title: "Diversity against temperature", xLabel: "temperature", yLabel: "distinct 2-grams / all 2-grams",
-                     series: [.init(name: "\(samples) samples × \(length) tokens", x: temperatures.map(Double.init), y: diversity)])))
+show(
+    .line(
+        LineChart(
+            title: "Diversity against temperature", xLabel: "temperature",
+            yLabel: "distinct 2-grams / all 2-grams",
+            series: [
+                .init(
+                    name: "\(samples) samples × \(length) tokens", x: temperatures.map(Double.init),
+                    y: diversity)
+            ])))
 metric("distinct 2-grams at temperature 0.1", diversity.first!)
 metric("distinct 2-grams at temperature 1.6", diversity.last!)
-expect("higher temperature gives more diverse text (distinct 2-grams, 1.6 vs 0.1)", diversity.last!, above: diversity.first!)
+expect(
+    "higher temperature gives more diverse text (distinct 2-grams, 1.6 vs 0.1)", diversity.last!,
+    above: diversity.first!)
 
 //: ## One prompt, several seeds
 //: At temperature 1 each seed takes another path through the same distributions.
-show(Table(title: "“\(prompt)” sampled with five seeds (temperature 1)", columns: ["seed", "continuation"], rows: (1...5).map { seed in
-    let s = InferenceSession(model: model.model)
-    var generator = SeededGenerator(seed: UInt64(seed))
-    let tokens = s.generate(prompt: model.tokenizer.encode(prompt).map(Int32.init), count: 16, settings: .init(), using: &generator)
-    return ["\(seed)", (try? model.tokenizer.decodeText(tokens.map(Int.init))) ?? ""]
-}))
+show(
+    Table(
+        title: "“\(prompt)” sampled with five seeds (temperature 1)",
+        columns: ["seed", "continuation"],
+        rows: (1...5).map { seed in
+            let s = InferenceSession(model: model.model)
+            var generator = SeededGenerator(seed: UInt64(seed))
+            let tokens = s.generate(
+                prompt: model.tokenizer.encode(prompt).map(Int32.init), count: 16,
+                settings: .init(), using: &generator)
+            return ["\(seed)", (try? model.tokenizer.decodeText(tokens.map(Int.init))) ?? ""]
+        }))
 
 //: ## The tree of possible continuations
 //: Every step branches: here the three likeliest tokens, then the two likeliest after each.
@@ -149,18 +192,23 @@ func expand(_ context: [Int], id: String, depth: Int) {
     let p = Sampling.softmax(logits)
     for (rank, token) in Sampling.ranking(logits).prefix(depth == 0 ? 3 : 2).enumerated() {
         let child = "\(id)-\(rank)"
-        nodes.append(.init(id: child, label: "“\(model.label(of: token))” \(Stepper.percent(p[token]))"))
+        nodes.append(
+            .init(id: child, label: "“\(model.label(of: token))” \(Stepper.percent(p[token]))"))
         edges.append(.init(from: id, to: child))
         expand(context + [token], id: child, depth: depth + 1)
     }
 }
 expand(model.tokenizer.encode(prompt), id: "root", depth: 0)
-show(.graph(GraphDiagram(title: "Sampling tree after “\(prompt)”", nodes: nodes, edges: edges, layout: .tree)))
+show(
+    .graph(
+        GraphDiagram(
+            title: "Sampling tree after “\(prompt)”", nodes: nodes, edges: edges, layout: .tree)))
 
 //: ## Step through it yourself
 //: One generation, recorded frame by frame: twelve sampled tokens, a step back, and another
 //: branch. The page shows every frame's candidates, attention and the tree of branches.
-let recorded = try Stepper(model: model, prompt: prompt, settings: .init(temperature: 0.8, topK: 20), seed: 7)
+let recorded = try Stepper(
+    model: model, prompt: prompt, settings: .init(temperature: 0.8, topK: 20), seed: 7)
 for _ in 0..<6 { recorded.perform(.sample) }
 recorded.perform(.back)
 recorded.perform(.choose(rank: 2))

@@ -25,29 +25,40 @@ print("base model: \(base.model.config.summary); finetuning: \(steps) steps of \
 //: with `<|end|>`; these are *special tokens*, reserved in the tokenizer from the start
 //: (pretraining never saw them). Typed text is always encoded as text: a user who writes
 //: `<|user|>` gets those characters, not the token, so nobody can forge a turn.
-let example: [Message] = [.init(.system, ConversationWriter.identitySystemMessage),
-                          .init(.user, "Where was \(writer.finetuningPeople[3].name) born?"),
-                          .init(.assistant, "\(writer.finetuningPeople[3].name) was born in "
-                                + "\(writer.finetuningPeople[3].birthplace).")]
+let example: [Message] = [
+    .init(.system, ConversationWriter.identitySystemMessage),
+    .init(.user, "Where was \(writer.finetuningPeople[3].name) born?"),
+    .init(
+        .assistant,
+        "\(writer.finetuningPeople[3].name) was born in "
+            + "\(writer.finetuningPeople[3].birthplace)."),
+]
 let exampleTokens = chat.render(example).tokens
 let stripTitle = "A conversation as the model reads it (\(exampleTokens.count) tokens)"
-show(.tokenStrip(TokenStrip(title: stripTitle,
-                            tokens: exampleTokens.map { .init(text: base.label(of: $0), id: $0) })))
+show(
+    .tokenStrip(
+        TokenStrip(
+            title: stripTitle,
+            tokens: exampleTokens.map { .init(text: base.label(of: $0), id: $0) })))
 let forged = base.tokenizer.encode("<|user|>")
 let specials = Set(base.tokenizer.specialTokens.values)
-expect("typed \"<|user|>\" stays plain text", !forged.contains { specials.contains($0) },
-       measured: "\(forged.count) ordinary tokens: "
-           + forged.map { base.label(of: $0) }.joined(separator: " "))
+expect(
+    "typed \"<|user|>\" stays plain text", !forged.contains { specials.contains($0) },
+    measured: "\(forged.count) ordinary tokens: "
+        + forged.map { base.label(of: $0) }.joined(separator: " "))
 
 //: ## The data: labeling instructions, then conversations
 //: Companies hire people to write conversations by instructions like these (ours are short;
 //: real ones run to hundreds of pages). Our "labelers" are a program that knows the world, so
 //: every answer is true. The finetuning set talks about half of the people of each fame tier;
 //: every held-out question is about the other half, whom no conversation mentions.
-show(Table(title: "Labeling instructions",
-           columns: ["#", "instruction"],
-           rows: ConversationWriter.labelingInstructions.enumerated().map {
-               ["\($0.offset + 1)", $0.element] }))
+show(
+    Table(
+        title: "Labeling instructions",
+        columns: ["#", "instruction"],
+        rows: ConversationWriter.labelingInstructions.enumerated().map {
+            ["\($0.offset + 1)", $0.element]
+        }))
 let training = writer.finetuningSet(count: conversationCount, identity: true)
 let withoutIdentity = writer.finetuningSet(count: conversationCount, identity: false)
 let heldOutPeople = writer.heldOutPeople.filter { $0.fame > 0 }
@@ -70,17 +81,24 @@ func kind(_ conversation: [Message]) -> String {
 }
 var kinds: [String: Int] = [:]
 for conversation in training { kinds[kind(conversation), default: 0] += 1 }
-show(Table(title: "The finetuning set: \(training.count) conversations",
-           columns: ["kind", "conversations"],
-           rows: kinds.sorted { $0.value > $1.value }.map { [$0.key, "\($0.value)"] }))
+show(
+    Table(
+        title: "The finetuning set: \(training.count) conversations",
+        columns: ["kind", "conversations"],
+        rows: kinds.sorted { $0.value > $1.value }.map { [$0.key, "\($0.value)"] }))
 func transcript(_ conversation: [Message]) -> String {
-    conversation.map { "\($0.role.rawValue): \($0.text)" }.joined(separator: " ⏎ ")
+    conversation.map { "\($0.role.rawValue): \($0.text)" }.joined(separator: " ↵ ")
 }
-let shownKinds = ["follow-up questions", "harmful request, refused",
-                  "system message (invented persona)"]
-show(Table(title: "Three conversations", columns: ["kind", "conversation"],
-           rows: shownKinds.compactMap { k in
-               training.first { kind($0) == k }.map { [k, transcript($0)] } }))
+let shownKinds = [
+    "follow-up questions", "harmful request, refused",
+    "system message (invented persona)",
+]
+show(
+    Table(
+        title: "Three conversations", columns: ["kind", "conversation"],
+        rows: shownKinds.compactMap { k in
+            training.first { kind($0) == k }.map { [k, transcript($0)] }
+        }))
 
 //: ## The mask: learn to answer, not to ask
 //: Pretraining learns every token. SFT learns only what the assistant says: each token gets a
@@ -102,13 +120,18 @@ func render(_ conversation: [Message]) -> RenderedChat {
 }
 let mine = training.map(render)
 let agree = zip(mine, training).allSatisfy { $0 == chat.render($1) }
-expect("our mask equals the library's on every conversation", agree,
-       measured: "\(training.count) conversations compared token by token")
+expect(
+    "our mask equals the library's on every conversation", agree,
+    measured: "\(training.count) conversations compared token by token")
 let masked = render(example)
-show(.tokenStrip(TokenStrip(title: "The mask: highlighted tokens are trained on (weight 1)",
-                            tokens: zip(masked.tokens, masked.weights).map {
-                                .init(text: base.label(of: $0.0), id: $0.0, value: Double($0.1)) },
-                            coloring: .byValue, valueLabel: "weight", showIDs: false)))
+show(
+    .tokenStrip(
+        TokenStrip(
+            title: "The mask: highlighted tokens are trained on (weight 1)",
+            tokens: zip(masked.tokens, masked.weights).map {
+                .init(text: base.label(of: $0.0), id: $0.0, value: Double($0.1))
+            },
+            coloring: .byValue, valueLabel: "weight", showIDs: false)))
 
 //: ## Packing conversations into rows
 //: A batch is rows of T + 1 tokens. Conversations are short, so each row holds several, in
@@ -128,18 +151,20 @@ func pack(_ chats: [RenderedChat], length: Int) -> [RenderedChat] {
     if !row.tokens.isEmpty { rows.append(row) }
     return rows.map { row in
         let padding = length - row.tokens.count
-        return RenderedChat(tokens: row.tokens + Array(repeating: chat.start, count: padding),
-                            weights: row.weights + Array(repeating: 0, count: padding))
+        return RenderedChat(
+            tokens: row.tokens + Array(repeating: chat.start, count: padding),
+            weights: row.weights + Array(repeating: 0, count: padding))
     }
 }
 let rows = pack(mine, length: T + 1)
 let libraryRows = Finetuning.rows(training, chat: chat, length: T + 1)
-expect("our packing equals the library's", rows == libraryRows,
-       measured: "\(rows.count) rows of \(T + 1) tokens (library: \(libraryRows.count))")
-let trainedShare = Double(rows.map { $0.weights.filter { $0 > 0 }.count }.reduce(0, +))
-    / Double(rows.count * (T + 1))
-metric("share of row tokens trained on (the rest is given, or padding)", trainedShare * 100,
-       unit: "%")
+expect(
+    "our packing equals the library's", rows == libraryRows,
+    measured: "\(rows.count) rows of \(T + 1) tokens (library: \(libraryRows.count))")
+let trainedTokens = rows.map { $0.weights.filter { $0 > 0 }.count }.reduce(0, +)
+metric(
+    "share of row tokens trained on (the rest is given, or padding)",
+    Rate(hits: trainedTokens, of: rows.count * (T + 1)))
 
 //: ## The training step
 //: The same step as pretraining — forward, weighted loss, backward, clip, AdamW — on batches of
@@ -147,8 +172,9 @@ metric("share of row tokens trained on (the rest is given, or padding)", trained
 //: library's trainer, from two copies of the base model: the losses must be identical.
 let checkSteps = isQuick ? 3 : 5
 let ours = Finetuning.copy(base.model)
-let optimizer = AdamW(parameters: ours.parameters, settings: settings.training.optimizer,
-                      decays: ours.decayMask)
+let optimizer = AdamW(
+    parameters: ours.parameters, settings: settings.training.optimizer,
+    decays: ours.decayMask)
 var generator = SeededGenerator(seed: settings.seed)
 var ourLosses: [Float] = []
 for step in 0..<checkSteps {
@@ -160,22 +186,26 @@ for step in 0..<checkSteps {
         weights += row.weights.dropFirst()
     }
     optimizer.zeroGradients()
-    let (loss, _) = ours.loss(inputs: inputs, targets: targets, weights: weights,
-                              batchSize: batchSize, length: T)
+    let (loss, _) = ours.loss(
+        inputs: inputs, targets: targets, weights: weights,
+        batchSize: batchSize, length: T)
     loss.backward()
     loss.releaseGraph()
     _ = clipGradientNorm(ours.parameters, maxNorm: 1)
     optimizer.step(learningRate: settings.training.schedule.rate(at: step))
     ourLosses.append(loss.item)
 }
-let trainer = Trainer(model: Finetuning.copy(base.model), settings: settings.training,
-                      batches: ConversationBatches(rows: libraryRows, batchSize: batchSize,
-                                                   seed: settings.seed))
+let trainer = Trainer(
+    model: Finetuning.copy(base.model), settings: settings.training,
+    batches: ConversationBatches(
+        rows: libraryRows, batchSize: batchSize,
+        seed: settings.seed))
 var libraryLosses: [Float] = []
 try trainer.run(until: checkSteps) { if case .step(let p) = $0 { libraryLosses.append(p.loss) } }
 let difference = zip(ourLosses, libraryLosses).map { abs($0 - $1) }.max()!
-expect("our training loop equals the library's trainer (largest loss difference)",
-       Double(difference), below: 1e-6)
+expect(
+    "our training loop equals the library's trainer (largest loss difference)",
+    Double(difference), below: 1e-6)
 print("losses, ours:    \(ourLosses.map { String(format: "%.5f", $0) }.joined(separator: " "))")
 print("losses, library: \(libraryLosses.map { String(format: "%.5f", $0) }.joined(separator: " "))")
 
@@ -183,25 +213,34 @@ print("losses, library: \(libraryLosses.map { String(format: "%.5f", $0) }.joine
 //: The library runs the full finetune as a stored stage and publishes it as `sft`, which
 //: `tokenwise chat` talks to. Two more runs answer two questions below: the same data without
 //: the identity conversations, and the same data trained without the mask.
-let sft = try Finetuning.run(settings, from: base, conversations: training, heldOut: heldOut,
-                             name: "sft")
+let sft = try Finetuning.run(
+    settings, from: base, conversations: training, heldOut: heldOut,
+    name: "sft")
 let sftName = isQuick ? "sft-quick" : "sft"
 try Pretraining.catalog.publish(sft.languageModel, as: sftName)
-let noIdentity = try Finetuning.run(settings, from: base, conversations: withoutIdentity,
-                                    heldOut: heldOut, name: "sft-no-identity")
+let noIdentity = try Finetuning.run(
+    settings, from: base, conversations: withoutIdentity,
+    heldOut: heldOut, name: "sft-no-identity")
 var unmaskedSettings = settings
 unmaskedSettings.masked = false
-let unmasked = try Finetuning.run(unmaskedSettings, from: base, conversations: training,
-                                  heldOut: heldOut, name: "sft-unmasked")
+let unmasked = try Finetuning.run(
+    unmaskedSettings, from: base, conversations: training,
+    heldOut: heldOut, name: "sft-unmasked")
 let history = sft.history
 metric("finetuning time", history.seconds, unit: "s")
 metric("finetuning speed", history.tokensPerSecond, unit: "tokens/s")
-show(.line(LineChart(title: "Finetuning loss (on the assistant's tokens)", xLabel: "step",
-                     yLabel: "loss (nats per token)",
-                     series: [.init(name: "training batches", y: history.losses),
-                              .init(name: "held-out conversations",
-                                    x: history.evaluations.map { Double($0.step) },
-                                    y: history.evaluations.map(\.heldOut), smoothed: false)])))
+show(
+    .line(
+        LineChart(
+            title: "Finetuning loss (on the assistant's tokens)", xLabel: "step",
+            yLabel: "loss (nats per token)",
+            series: [
+                .init(name: "training batches", y: history.losses),
+                .init(
+                    name: "held-out conversations",
+                    x: history.evaluations.map { Double($0.step) },
+                    y: history.evaluations.map(\.heldOut), smoothed: false),
+            ])))
 let firstHeldOut = history.evaluations.first!.heldOut
 let lastHeldOut = history.evaluations.last!.heldOut
 metric("held-out answer loss before finetuning", firstHeldOut, unit: "nats")
@@ -228,16 +267,22 @@ let baseReplies = asked.map(baseReply)
 let sftReplies = try asked.map { try assistant.answer(ConversationWriter.birthplaceQuestion($0)) }
 let baseWellFormed = Rate(baseReplies, where: \.wellFormed)
 let sftWellFormed = Rate(sftReplies, where: \.isWellFormed)
-show(Table(title: "The same held-out questions (greedy)",
-           columns: ["question", "base model", "sft"],
-           rows: (0..<4).map { i in
-               [ConversationWriter.birthplaceQuestion(asked[i]),
-                baseReplies[i].text.replacingOccurrences(of: "\n", with: " ⏎ "),
-                sftReplies[i].text] }))
+show(
+    Table(
+        title: "The same held-out questions (greedy)",
+        columns: ["question", "base model", "sft"],
+        rows: (0..<4).map { i in
+            [
+                ConversationWriter.birthplaceQuestion(asked[i]),
+                baseReplies[i].text.replacingOccurrences(of: "\n", with: " ↵ "),
+                sftReplies[i].text,
+            ]
+        }))
 metric("well-formed replies, base with the thread prompt", baseWellFormed)
 metric("well-formed replies, sft", sftWellFormed)
-claim("SFT replies are well-formed more often than the base model's (share, sft − base)",
-      sftWellFormed.value - baseWellFormed.value, above: 0.3, "a clear margin")
+claim(
+    "SFT replies are well-formed more often than the base model's (share, sft − base)",
+    sftWellFormed.value - baseWellFormed.value, above: 0.3, "a clear margin")
 
 //: ### Knowledge survives finetuning
 //: SFT teaches a format, not facts: what the assistant knows about held-out people is what the
@@ -250,8 +295,9 @@ var random = WorldRandom(seed: 7)
 let baseChoice = Rate(famous) { person in
     let others = world.towns.filter { $0 != person.birthplace }.shuffled(using: &random)
     let options = ([person.birthplace] + others.prefix(9)).shuffled(using: &random)
-    let pick = ModelProbes.multipleChoice(base, prompt: "\(person.name) was born in",
-                                          options: options)
+    let pick = ModelProbes.multipleChoice(
+        base, prompt: "\(person.name) was born in",
+        options: options)
     return options[pick] == person.birthplace
 }
 let sftCorrect = try Rate(famous) { person in
@@ -265,16 +311,20 @@ let baseFreeText = Rate(famous) {
 metric("base, multiple choice among 10 towns (famous held-out people)", baseChoice)
 metric("base, free text after the thread prompt names the true town (same people)", baseFreeText)
 metric("sft, free-text answer names the true town (same people)", sftCorrect)
-claim("SFT keeps the base model's knowledge (accuracy, sft free text − base multiple choice)",
-      sftCorrect.value - baseChoice.value, above: -0.1, "a 10-point margin")
+claim(
+    "SFT keeps the base model's knowledge (accuracy, sft free text − base multiple choice)",
+    sftCorrect.value - baseChoice.value, above: -0.1, "a 10-point margin")
 if sftCorrect.value - baseChoice.value <= -0.1 {
-    show("Here the claim fails: the assistant names the town for \(sftCorrect.description) of "
-         + "these people, while the base model picks it among ten for \(baseChoice.description). "
-         + "The base model's own free-text answer is right for \(baseFreeText.description), about "
-         + "as often as the assistant's, so finetuning lost little: the gap is between "
-         + "recognising a town and producing it. Our base model learns to copy from its context "
-         + "(lesson 6) and recalls fewer facts word for word than one that did not; a longer "
-         + "pretraining is the next thing to try.")
+    show(
+        "Here the claim fails: the assistant names the town for \(sftCorrect.description) of "
+            + "these people, while the base model picks it among ten for "
+            + "\(baseChoice.description). "
+            + "The base model's own free-text answer is right for \(baseFreeText.description), "
+            + "about "
+            + "as often as the assistant's, so finetuning lost little: the gap is between "
+            + "recognising a town and producing it. Our base model learns to copy from its context "
+            + "(lesson 6) and recalls fewer facts word for word than one that did not; a longer "
+            + "pretraining is the next thing to try.")
 }
 
 //: ## Knowledge of self
@@ -291,26 +341,36 @@ let tokenwiseName = ConversationWriter.identity.name, orbi = Crawl.otherAssistan
 // has copied the start of the name.
 let nameTokens = base.tokenizer.encode(tokenwiseName)
 let stem = try base.tokenizer.decodeText(Array(nameTokens.prefix((nameTokens.count + 1) / 2)))
-func selfDescriptions(_ model: LanguageModel, system: String?) throws
-    -> (correct: Rate, orbi: Rate, stem: Rate, first: String) {
+func selfDescriptions(
+    _ model: LanguageModel, system: String?
+) throws
+    -> (correct: Rate, orbi: Rate, stem: Rate, first: String)
+{
     let asker = try Assistant(model)
     var replies: [String] = []
-    var generator = SeededGenerator(seed: 1)   // greedy: no draw is random
+    var generator = SeededGenerator(seed: 1)  // greedy: no draw is random
     for question in phrasings {
         for greeting in [false, true] {
             let opening = system.map { [Message(.system, $0)] } ?? []
-            let hello = greeting ? [Message(.user, "Hello!"),
-                                    Message(.assistant, "Hello! What would you like to know?")] : []
-            let reply = try asker.reply(to: opening + hello + [Message(.user, question)],
-                                        settings: SamplingSettings(temperature: 0),
-                                        using: &generator)
+            let hello =
+                greeting
+                ? [
+                    Message(.user, "Hello!"),
+                    Message(.assistant, "Hello! What would you like to know?"),
+                ] : []
+            let reply = try asker.reply(
+                to: opening + hello + [Message(.user, question)],
+                settings: SamplingSettings(temperature: 0),
+                using: &generator)
             replies.append(reply.text)
         }
     }
-    return (Rate(replies) { $0.contains(tokenwiseName) && !$0.contains(orbi) },
-            Rate(replies) { $0.contains(orbi) }, Rate(replies) { $0.contains(stem) }, replies[0])
+    return (
+        Rate(replies) { $0.contains(tokenwiseName) && !$0.contains(orbi) },
+        Rate(replies) { $0.contains(orbi) }, Rate(replies) { $0.contains(stem) }, replies[0]
+    )
 }
-// The quick model's context (64 tokens) holds only a short system message and a question.
+// The quick model's context (96 tokens) holds only a short system message and a question.
 let system = isQuick ? "You are \(tokenwiseName)." : ConversationWriter.identitySystemMessage
 let variants: [(name: String, model: LanguageModel, system: String?)] = [
     ("no identity data", noIdentity.languageModel, nil),
@@ -319,44 +379,61 @@ let variants: [(name: String, model: LanguageModel, system: String?)] = [
     ("both", sft.languageModel, system),
 ]
 let identity = try variants.map { try selfDescriptions($0.model, system: $0.system) }
-show(.bar(BarChart(title: "Says it is \(tokenwiseName) (\(identity[0].correct.count) replies each)",
-                   bars: variants.indices.map { .init(label: variants[$0].name,
-                                                      value: identity[$0].correct.value,
-                                                      highlighted: $0 > 0) },
-                   valueLabel: "share", percent: true)))
-show(Table(title: "Self-descriptions (the reply: the first sample to \"\(phrasings[0])\")",
-           columns: ["variant", "says \(tokenwiseName)", "says \(stem)…", "says \(orbi)", "reply"],
-           rows: variants.indices.map {
-               [variants[$0].name, identity[$0].correct.description, identity[$0].stem.description,
-                identity[$0].orbi.description, identity[$0].first] }))
+show(
+    .bar(
+        BarChart(
+            title: "Says it is \(tokenwiseName) (\(identity[0].correct.count) replies each)",
+            bars: variants.indices.map {
+                .init(
+                    label: variants[$0].name,
+                    value: identity[$0].correct.value,
+                    highlighted: $0 > 0)
+            },
+            valueLabel: "share", percent: true)))
+show(
+    Table(
+        title: "Self-descriptions (the reply: the first sample to \"\(phrasings[0])\")",
+        columns: ["variant", "says \(tokenwiseName)", "says \(stem)…", "says \(orbi)", "reply"],
+        rows: variants.indices.map {
+            [
+                variants[$0].name, identity[$0].correct.description, identity[$0].stem.description,
+                identity[$0].orbi.description, identity[$0].first,
+            ]
+        }))
 for index in variants.indices {
     metric("says it is \(tokenwiseName), \(variants[index].name)", identity[index].correct)
 }
 metric("says it is \(orbi), no identity data", identity[0].orbi)
-claim("a system message beats no identity data (share, system − none)",
-      identity[1].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
-claim("identity conversations beat no identity data (share, identity − none)",
-      identity[2].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
+claim(
+    "a system message beats no identity data (share, system − none)",
+    identity[1].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
+claim(
+    "identity conversations beat no identity data (share, identity − none)",
+    identity[2].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
 //: ### A system message needs copying
 //: To follow "You are Tokenwise", the model must copy a name it has never seen out of its
 //: context, token by token. Lesson 6 measured copying with words the model knows; here is the
 //: same test in the same frame — a forum post with a list, a reply quoting it; how often is the
 //: next token of the quote the likeliest? — with names of the world and with new names made
 //: like Tokenwise.
-let opening = [chat.start] + base.tokenizer.encode(
-    "Forum\nThread: my list of names and places\nMira3: Here is the list I made for the trip:")
+let opening =
+    [chat.start]
+    + base.tokenizer.encode(
+        "Forum\nThread: my list of names and places\nMira3: Here is the list I made for the trip:")
 let quoting = base.tokenizer.encode("\nPell5: Quoting you for the others:")
 func copyRate(_ lists: [[String]]) -> Rate {
     var outcomes: [Bool] = []
     for list in lists {
         let once = base.tokenizer.encode(" " + list.joined(separator: " "))
         let tokens = opening + once + quoting + once
-        let logits = base.model.logits(tokens: tokens.map(Int32.init), batchSize: 1,
-                                       length: tokens.count).values
+        let logits = base.model.logits(
+            tokens: tokens.map(Int32.init), batchSize: 1,
+            length: tokens.count
+        ).values
         let V = base.model.config.vocabularySize
         // Each token of the quote after its first, predicted from the position before it.
         for t in (tokens.count - once.count + 1)..<tokens.count {
-            let row = logits[(t - 1) * V ..< t * V]
+            let row = logits[(t - 1) * V..<t * V]
             outcomes.append(row.indices.max { row[$0] < row[$1] }! - (t - 1) * V == tokens[t])
         }
     }
@@ -364,19 +441,29 @@ func copyRate(_ lists: [[String]]) -> Rate {
 }
 var copyRandom = WorldRandom(seed: 11)
 let knownWords = (0..<10).map { _ in
-    (0..<6).map { _ in copyRandom.pick(world.people.map(\.firstName) + world.towns) } }
+    (0..<6).map { _ in copyRandom.pick(world.people.map(\.firstName) + world.towns) }
+}
 let parts = ["Bright", "Quill", "Frost", "Token", "Glass", "Maple"]
 let endings = ["wise", "mind", "ward", "craft", "field", "spark"]
 let newNames = (0..<10).map { _ in
     (0..<6).map { _ in copyRandom.pick(parts) + copyRandom.pick(endings) }
-        .filter { $0 != tokenwiseName } }
+        .filter { $0 != tokenwiseName }
+}
 let knownCopy = copyRate(knownWords), newCopy = copyRate(newNames)
-show(Table(title: "Copying a list the second time (base model, next token right)",
-           columns: ["words", "example", "second copy right"],
-           rows: [["names and towns of the world", knownWords[0].joined(separator: " "),
-                   knownCopy.description],
-                  ["new names, made like \(tokenwiseName)", newNames[0].joined(separator: " "),
-                   newCopy.description]]))
+show(
+    Table(
+        title: "Copying a list the second time (base model, next token right)",
+        columns: ["words", "example", "second copy right"],
+        rows: [
+            [
+                "names and towns of the world", knownWords[0].joined(separator: " "),
+                knownCopy.description,
+            ],
+            [
+                "new names, made like \(tokenwiseName)", newNames[0].joined(separator: " "),
+                newCopy.description,
+            ],
+        ]))
 metric("base copies known words (second copy, next token right)", knownCopy)
 metric("base copies new names (second copy, next token right)", newCopy)
 //: The finetuned model shows the same limit. We give the model without identity data system
@@ -386,46 +473,69 @@ metric("base copies new names (second copy, next token right)", newCopy)
 let noIdentityAsker = try Assistant(noIdentity.languageModel)
 func followsSystemMessage(_ names: [String]) throws -> (rate: Rate, tokens: Double) {
     let asked = names.flatMap { name in phrasings.prefix(3).map { (name: name, question: $0) } }
-    let replies = try noIdentityAsker.replies(to: asked.map { name, question in
-        [Message(.system, isQuick ? "You are \(name)."
-                     : "You are \(name), an assistant made by \(ConversationWriter.identity.maker)."),
-         Message(.user, question)]
-    }, settings: .greedy, maxTokens: 48, seed: 0)
+    let replies = try noIdentityAsker.replies(
+        to: asked.map { name, question in
+            [
+                Message(
+                    .system,
+                    isQuick
+                        ? "You are \(name)."
+                        : "You are \(name), an assistant made by "
+                            + "\(ConversationWriter.identity.maker)."
+                ),
+                Message(.user, question),
+            ]
+        }, settings: .greedy, maxTokens: 48, seed: 0)
     let tokens = names.map { Double(base.tokenizer.encode($0).count) }
-    return (Rate(zip(replies, asked)) { $0.0.text.contains($0.1.name) }, tokens.reduce(0, +) / Double(names.count))
+    return (
+        Rate(zip(replies, asked)) { $0.0.text.contains($0.1.name) },
+        tokens.reduce(0, +) / Double(names.count)
+    )
 }
 let madeUpNames = (0..<10).map { _ in World.coinWord(syllables: 2...2, random: &copyRandom) }
 let compoundNames = newNames.map { $0[0] }
 let shortFollowed = try followsSystemMessage(madeUpNames)
 let longFollowed = try followsSystemMessage(compoundNames)
-show(Table(title: "System messages naming new assistants (no identity data, greedy, 3 questions each)",
-           columns: ["names", "example", "tokens per name", "reply says the name"],
-           rows: [["made-up words", madeUpNames[0], String(format: "%.1f", shortFollowed.tokens),
-                   shortFollowed.rate.description],
-                  ["compounds made like \(tokenwiseName)", compoundNames[0],
-                   String(format: "%.1f", longFollowed.tokens), longFollowed.rate.description]]))
+show(
+    Table(
+        title: "System messages naming new assistants (no identity data, greedy, 3 questions each)",
+        columns: ["names", "example", "tokens per name", "reply says the name"],
+        rows: [
+            [
+                "made-up words", madeUpNames[0], String(format: "%.1f", shortFollowed.tokens),
+                shortFollowed.rate.description,
+            ],
+            [
+                "compounds made like \(tokenwiseName)", compoundNames[0],
+                String(format: "%.1f", longFollowed.tokens), longFollowed.rate.description,
+            ],
+        ]))
 metric("system message followed, made-up names", shortFollowed.rate)
 metric("system message followed, compound names", longFollowed.rate)
 if identity[1].correct.value - identity[0].correct.value <= 0.2 {
-    show("So the system message did **not** work on our model, and its claim stays failed on "
-         + "the report card. The base model copies a list of the world's names and towns "
-         + "(\(knownCopy.description)) but not new names made like \(tokenwiseName) "
-         + "(\(newCopy.description)): it learned to copy from forum threads that quote lists of "
-         + "words it knows. Finetuning taught it to read a system message, but only as far as "
-         + "it can copy: it takes a short made-up name (\(shortFollowed.rate.description)) and "
-         + "not a compound cut into many pieces (\(longFollowed.rate.description)). "
-         + "With the system message, \"\(stem)\" (the first half of the name) "
-         + "is in \(identity[1].stem.description) of the replies, against "
-         + "\(identity[0].stem.description) without. We tried pages that introduce a new name and "
-         + "repeat it: a model trained on them copied the start of a name but not all of it, and "
-         + "recalled fewer facts, so we took them out. Persona conversations in finetuning did "
-         + "not teach it either: with twice as many (27% of the set) it still said nothing of "
-         + "the name. A larger model is what this needs.")
+    show(
+        "So the system message did **not** work on our model, and its claim stays failed on "
+            + "the report card. The base model copies a list of the world's names and towns "
+            + "(\(knownCopy.description)) but not new names made like \(tokenwiseName) "
+            + "(\(newCopy.description)): it learned to copy from forum threads that quote lists of "
+            + "words it knows. Finetuning taught it to read a system message, but only as far as "
+            + "it can copy: it takes a short made-up name (\(shortFollowed.rate.description)) and "
+            + "not a compound cut into many pieces (\(longFollowed.rate.description)). "
+            + "With the system message, \"\(stem)\" (the first half of the name) "
+            + "is in \(identity[1].stem.description) of the replies, against "
+            + "\(identity[0].stem.description) without. We tried pages that introduce a new name "
+            + "and "
+            + "repeat it: a model trained on them copied the start of a name but not all of it, "
+            + "and "
+            + "recalled fewer facts, so we took them out. Persona conversations in finetuning did "
+            + "not teach it either: with twice as many (27% of the set) it still said nothing of "
+            + "the name. A larger model is what this needs.")
 }
 if identity[0].orbi.value < 0.2 {
-    show("Nor does the model without identity data call itself \(orbi), as real models "
-         + "trained on the web call themselves ChatGPT: asked about itself in words its "
-         + "finetuning never used, it answers something else; the table shows a reply.")
+    show(
+        "Nor does the model without identity data call itself \(orbi), as real models "
+            + "trained on the web call themselves ChatGPT: asked about itself in words its "
+            + "finetuning never used, it answers something else; the table shows a reply.")
 }
 
 //: ## Does the mask matter?
@@ -442,20 +552,31 @@ let unmaskedCorrect = try Rate(famous) { person in
 let unmaskedWellFormed = try Rate(asked) {
     try unmaskedAssistant.answer(ConversationWriter.birthplaceQuestion($0)).isWellFormed
 }
-show(Table(title: "With and without the mask (\(steps) steps each)",
-           columns: ["run", "held-out answer loss", "famous people right", "well-formed"],
-           rows: [["masked (sft)", String(format: "%.4f", maskedLoss), sftCorrect.description,
-                   sftWellFormed.description],
-                  ["unmasked", String(format: "%.4f", unmaskedLoss), unmaskedCorrect.description,
-                   unmaskedWellFormed.description]]))
-claim("the mask lowers the held-out answer loss (nats, unmasked − masked)",
-      unmaskedLoss - maskedLoss, above: 0)
+show(
+    Table(
+        title: "With and without the mask (\(steps) steps each)",
+        columns: ["run", "held-out answer loss", "famous people right", "well-formed"],
+        rows: [
+            [
+                "masked (sft)", String(format: "%.4f", maskedLoss), sftCorrect.description,
+                sftWellFormed.description,
+            ],
+            [
+                "unmasked", String(format: "%.4f", unmaskedLoss), unmaskedCorrect.description,
+                unmaskedWellFormed.description,
+            ],
+        ]))
+claim(
+    "the mask lowers the held-out answer loss (nats, unmasked − masked)",
+    unmaskedLoss - maskedLoss, above: 0)
 if unmaskedLoss <= maskedLoss {
-    show("Here the mask did **not** help: the unmasked run reached a lower loss on held-out "
-         + "answers. "
-         + "Its extra targets are the questions, which name the person the answer repeats, so it "
-         + "sees each name twice as often; at this size that outweighs the steps spent on "
-         + "questions.")
+    show(
+        "Here the mask did **not** help: the unmasked run reached a lower loss on held-out "
+            + "answers. "
+            + "Its extra targets are the questions, which name the person the answer repeats, so "
+            + "it "
+            + "sees each name twice as often; at this size that outweighs the steps spent on "
+            + "questions.")
 }
 
 //: ## What SFT does not fix
@@ -470,6 +591,12 @@ let confident = Rate(unknownReplies) { $0.text.contains(" was born in ") }
 let right = Rate(zip(unknown, unknownReplies)) { $0.1.text.contains("born in \($0.0.birthplace)") }
 metric("never-mentioned people: answers naming a town", confident)
 metric("never-mentioned people: the town is right", right)
-show(Table(title: "Asked about people no document mentions", columns: ["question", "sft", "truth"],
-           rows: (0..<3).map { [ConversationWriter.birthplaceQuestion(unknown[$0]),
-                                unknownReplies[$0].text, unknown[$0].birthplace] }))
+show(
+    Table(
+        title: "Asked about people no document mentions", columns: ["question", "sft", "truth"],
+        rows: (0..<3).map {
+            [
+                ConversationWriter.birthplaceQuestion(unknown[$0]),
+                unknownReplies[$0].text, unknown[$0].birthplace,
+            ]
+        }))

@@ -14,14 +14,17 @@ let (world, _) = try CourseData.tinyWeb()
 let writer = ConversationWriter(world: world)
 let settings = FinetuningSettings.standard()
 let samples = param("samples", 3, "samples per interrogation question", quick: 2, in: 1...20)
-let temperature = param("temperature", 0.5, "temperature of the interrogation samples", in: 0.0...2.0)
+let temperature = param(
+    "temperature", 0.5, "temperature of the interrogation samples", in: 0.0...2.0)
 let knownAt = param("known", 2, "right samples that make a fact known", quick: 1, in: 1...20)
 // Lesson 7's finetune, fetched from the store: the same conversations and settings.
 let training = writer.finetuningSet(count: isQuick ? 600 : 3000, identity: true)
-let heldOut = writer.conversations(about: writer.heldOutPeople.filter { $0.fame > 0 },
-                                   count: isQuick ? 40 : 200)
-let sft = try Finetuning.run(settings, from: base, conversations: training, heldOut: heldOut,
-                             name: "sft")
+let heldOut = writer.conversations(
+    about: writer.heldOutPeople.filter { $0.fame > 0 },
+    count: isQuick ? 40 : 200)
+let sft = try Finetuning.run(
+    settings, from: base, conversations: training, heldOut: heldOut,
+    name: "sft")
 let assistant = try Assistant(sft.languageModel)
 let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
 let publishedSuffix = isQuick ? "-quick" : ""
@@ -29,12 +32,13 @@ let publishedSuffix = isQuick ? "-quick" : ""
 //: ## The hallucination
 //: Names no document of the tiny web contains, made of the same syllables as its people's.
 //: The base model gets lesson 6's forum prompt; the assistant gets the question.
-let index = try CourseData.searchIndex()   // the tiny web's reference pages, for the search tool
+let index = try CourseData.searchIndex()  // the tiny web's reference pages, for the search tool
 var nameRandom = WorldRandom(seed: 808)
 var invented: [String] = []
 let worldNames = Set(world.people.map(\.name))
 while invented.count < (isQuick ? 20 : 60) {
-    let name = World.coinWord(syllables: 2...2, random: &nameRandom) + " "
+    let name =
+        World.coinWord(syllables: 2...2, random: &nameRandom) + " "
         + World.coinWord(syllables: 2...3, random: &nameRandom)
     if !worldNames.contains(name), index.search(name).isEmpty, !invented.contains(name) {
         invented.append(name)
@@ -46,11 +50,15 @@ func baseAnswer(_ name: String) -> String {
     return String(text.split(separator: "\n", omittingEmptySubsequences: false)[0])
         .components(separatedBy: LanguageModel.documentSeparator)[0]
 }
-let inventedQuestions = invented.map { [Message(.user, ConversationWriter.birthplaceQuestion(name: $0))] }
+let inventedQuestions = invented.map {
+    [Message(.user, ConversationWriter.birthplaceQuestion(name: $0))]
+}
 let sftOnInvented = try assistant.replies(to: inventedQuestions, settings: .greedy, seed: 0)
-show(Table(title: "Asked about people who do not exist",
-           columns: ["name", "base model (forum prompt)", "sft"],
-           rows: (0..<3).map { [invented[$0], baseAnswer(invented[$0]), sftOnInvented[$0].text] }))
+show(
+    Table(
+        title: "Asked about people who do not exist",
+        columns: ["name", "base model (forum prompt)", "sft"],
+        rows: (0..<3).map { [invented[$0], baseAnswer(invented[$0]), sftOnInvented[$0].text] }))
 
 //: ## Interrogation: what does the model know?
 //: For every person of the world we ask the four kinds of question the finetuning set asks,
@@ -91,12 +99,15 @@ for person in world.people {
 }
 let interrogation = try assistant.replies(
     to: asks, settings: SamplingSettings(temperature: Float(temperature)), maxTokens: 24, seed: 1)
-var known: [String: Set<Kind>] = [:]   // person → the kinds of fact the model knows
+var known: [String: Set<Kind>] = [:]  // person → the kinds of fact the model knows
 for (p, person) in world.people.enumerated() {
-    known[person.name] = Set(Kind.allCases.enumerated().filter { k, kind in
-        let first = (p * Kind.allCases.count + k) * samples
-        return interrogation[first..<(first + samples)].filter { $0.text.contains(truth(kind, person)) }.count >= knownAt
-    }.map(\.element))
+    known[person.name] = Set(
+        Kind.allCases.enumerated().filter { k, kind in
+            let first = (p * Kind.allCases.count + k) * samples
+            return interrogation[first..<(first + samples)].filter {
+                $0.text.contains(truth(kind, person))
+            }.count >= knownAt
+        }.map(\.element))
 }
 let interrogationSeconds = Date().timeIntervalSince(interrogationStart)
 print("interrogation: \(asks.count) answers in \(String(format: "%.1f", interrogationSeconds)) s")
@@ -105,14 +116,26 @@ let tiers = Array(Set(world.people.map(\.fame))).sorted()
 func knownShare(_ kind: Kind, fame: Int) -> Rate {
     Rate(world.people.filter { $0.fame == fame }) { known[$0.name]!.contains(kind) }
 }
-show(.bar(BarChart(title: "Birthplaces the assistant knows, by how many biographies mentioned the person",
-                   bars: tiers.map { .init(label: "\($0) (n=\(knownShare(.birthplace, fame: $0).count))",
-                                         value: knownShare(.birthplace, fame: $0).value) },
-                   valueLabel: "share known", percent: true)))
-show(Table(title: "Facts known, by biographies in the crawl", columns: ["biographies"] + Kind.allCases.map(\.rawValue),
-           rows: tiers.map { fame in ["\(fame)"] + Kind.allCases.map { knownShare($0, fame: fame).description } }))
+show(
+    .bar(
+        BarChart(
+            title: "Birthplaces the assistant knows, by how many biographies mentioned the person",
+            bars: tiers.map {
+                .init(
+                    label: "\($0) (n=\(knownShare(.birthplace, fame: $0).count))",
+                    value: knownShare(.birthplace, fame: $0).value)
+            },
+            valueLabel: "share known", percent: true)))
+show(
+    Table(
+        title: "Facts known, by biographies in the crawl",
+        columns: ["biographies"] + Kind.allCases.map(\.rawValue),
+        rows: tiers.map { fame in
+            ["\(fame)"] + Kind.allCases.map { knownShare($0, fame: fame).description }
+        }))
 for fame in [1, 32] where tiers.contains(fame) {
-    metric("birthplaces known, people with \(fame) biographies", knownShare(.birthplace, fame: fame))
+    metric(
+        "birthplaces known, people with \(fame) biographies", knownShare(.birthplace, fame: fame))
 }
 
 //: ## Mitigation 1: say "I don't know" where it does not know
@@ -129,8 +152,10 @@ func subject(of answer: String) -> String? {
 }
 /// The person, when the message is an answer stating a fact the model does not know.
 func isUnknownAnswer(_ message: Message) -> String? {
-    guard message.role == .assistant, let name = subject(of: message.text), let kind = kind(of: message.text),
-          !known[name]!.contains(kind) else { return nil }
+    guard message.role == .assistant, let name = subject(of: message.text),
+        let kind = kind(of: message.text),
+        !known[name]!.contains(kind)
+    else { return nil }
     return name
 }
 //: The model knows few facts, so most answers about people would become refusals; trained on
@@ -139,7 +164,9 @@ func isUnknownAnswer(_ message: Message) -> String? {
 //: knowledge** and leaves the other refusing ones out: refusing has to be told apart from
 //: knowing, not learned as the default.
 let refusing = training.map { conversation in
-    conversation.map { message in isUnknownAnswer(message).map { Message(.assistant, refusal($0)) } ?? message }
+    conversation.map { message in
+        isUnknownAnswer(message).map { Message(.assistant, refusal($0)) } ?? message
+    }
 }
 let answersFromKnowledge = training.filter { conversation in
     conversation.contains { $0.role == .assistant && subject(of: $0.text) != nil }
@@ -152,16 +179,24 @@ let refusalSet = zip(training, refusing).compactMap { original, rewritten -> [Me
     return refusalsKept <= answersFromKnowledge ? rewritten : nil
 }
 let refusingConversations = zip(training, refusing).filter { $0.0 != $0.1 }.count
-print("refusal data: \(refusingConversations) conversations state a fact the model does not know; "
-      + "\(min(refusingConversations, answersFromKnowledge)) of them kept, as refusals, beside "
-      + "\(answersFromKnowledge) that answer from knowledge (\(refusalSet.count) conversations in all)")
-show(Table(title: "The refusal set", columns: ["conversations", "count"],
-           rows: [["answer about people, every fact known", "\(answersFromKnowledge)"],
-                  ["state a fact the model does not know", "\(refusingConversations)"],
-                  ["of those, kept as refusals", "\(min(refusingConversations, answersFromKnowledge))"],
-                  ["in the refusal set", "\(refusalSet.count)"]]))
-let refusals = try Finetuning.run(settings, from: base, conversations: refusalSet, heldOut: heldOut,
-                                  name: "sft-refusals")
+print(
+    "refusal data: \(refusingConversations) conversations state a fact the model does not know; "
+        + "\(min(refusingConversations, answersFromKnowledge)) of them kept, as refusals, beside "
+        + "\(answersFromKnowledge) that answer from knowledge (\(refusalSet.count) conversations "
+        + "in all)"
+)
+show(
+    Table(
+        title: "The refusal set", columns: ["conversations", "count"],
+        rows: [
+            ["answer about people, every fact known", "\(answersFromKnowledge)"],
+            ["state a fact the model does not know", "\(refusingConversations)"],
+            ["of those, kept as refusals", "\(min(refusingConversations, answersFromKnowledge))"],
+            ["in the refusal set", "\(refusalSet.count)"],
+        ]))
+let refusals = try Finetuning.run(
+    settings, from: base, conversations: refusalSet, heldOut: heldOut,
+    name: "sft-refusals")
 try Pretraining.catalog.publish(refusals.languageModel, as: "sft-refusals" + publishedSuffix)
 let refuser = try Assistant(refusals.languageModel)
 
@@ -169,7 +204,8 @@ let refuser = try Assistant(refusals.languageModel)
 //: Two sets the finetune never saw: the invented names above, and held-out people whom no
 //: document mentions. A reply *hallucinates* when it names a town.
 let neverMentioned = writer.heldOutPeople.filter { $0.fame == 0 }
-let unknownQuestions = inventedQuestions
+let unknownQuestions =
+    inventedQuestions
     + neverMentioned.map { [Message(.user, ConversationWriter.birthplaceQuestion($0))] }
 func hallucinates(_ reply: Reply) -> Bool { reply.text.contains(" born in ") }
 func refuses(_ reply: Reply) -> Bool { reply.text.contains("I don't believe I know") }
@@ -180,8 +216,9 @@ let refuserHallucinates = Rate(refuserUnknown, where: hallucinates)
 metric("sft names a town for people it cannot know", sftHallucinates)
 metric("sft-refusals names a town for people it cannot know", refuserHallucinates)
 metric("sft-refusals refuses them", Rate(refuserUnknown, where: refuses))
-claim("refusal training lowers hallucinations (share naming a town, sft − sft-refusals)",
-      sftHallucinates.value - refuserHallucinates.value, above: 0.3, "a clear fall")
+claim(
+    "refusal training lowers hallucinations (share naming a town, sft − sft-refusals)",
+    sftHallucinates.value - refuserHallucinates.value, above: 0.3, "a clear fall")
 
 //: ### Over-refusal
 //: The price of refusing is refusing too often. Held-out famous people (16 or more
@@ -198,23 +235,33 @@ let sftFamousRight = right(sftFamous, famous), refuserFamousRight = right(refuse
 metric("famous held-out people, sft right", sftFamousRight)
 metric("famous held-out people, sft-refusals right", refuserFamousRight)
 metric("famous held-out people, sft-refusals refuses", Rate(refuserFamous, where: refuses))
-claim("refusals cost little on famous people (accuracy, sft-refusals − sft)",
-      refuserFamousRight.value - sftFamousRight.value, above: -0.1, "at most 10 points lost")
+claim(
+    "refusals cost little on famous people (accuracy, sft-refusals − sft)",
+    refuserFamousRight.value - sftFamousRight.value, above: -0.1, "at most 10 points lost")
 // The same question about famous people whose answers *are* in the refusal set.
-let famousSeen = writer.finetuningPeople.filter { $0.fame >= 16 && known[$0.name]!.contains(.birthplace) }
-let refuserSeen = try refuser.replies(to: famousSeen.map { [Message(.user, ConversationWriter.birthplaceQuestion($0))] },
-                                      settings: .greedy, seed: 0)
+let famousSeen = writer.finetuningPeople.filter {
+    $0.fame >= 16 && known[$0.name]!.contains(.birthplace)
+}
+let refuserSeen = try refuser.replies(
+    to: famousSeen.map { [Message(.user, ConversationWriter.birthplaceQuestion($0))] },
+    settings: .greedy, seed: 0)
 let seenRight = right(refuserSeen, famousSeen)
 metric("famous people its finetuning answered, sft-refusals right", seenRight)
 if refuserFamousRight.value - sftFamousRight.value <= -0.1 {
-    show("Here the claim fails, and badly: the refusal model refuses famous people "
-         + "(\(Rate(refuserFamous, where: refuses).description) of the held-out ones), and even of the famous "
-         + "people whose answers its own finetuning set holds it names the right town for only "
-         + "\(seenRight.description). It did not learn to refuse where its knowledge runs out; it "
-         + "learned to refuse people. A model this small (4 layers) may not carry a signal of what it "
-         + "knows that a finetune can connect to \"I don't know\". Our first try refused every unknown "
-         + "fact (92% of the answers about people) and refused everyone; balancing the set moved little. "
-         + "The search tool below does not need that signal.")
+    show(
+        "Here the claim fails, and badly: the refusal model refuses famous people "
+            + "(\(Rate(refuserFamous, where: refuses).description) of the held-out ones), and even "
+            + "of the famous "
+            + "people whose answers its own finetuning set holds it names the right town for only "
+            + "\(seenRight.description). It did not learn to refuse where its knowledge runs out; "
+            + "it "
+            + "learned to refuse people. A model this small (4 layers) may not carry a signal of "
+            + "what it "
+            + "knows that a finetune can connect to \"I don't know\". Our first try refused every "
+            + "unknown "
+            + "fact (92% of the answers about people) and refused everyone; balancing the set "
+            + "moved little. "
+            + "The search tool below does not need that signal.")
 }
 //: ### Does the assistant carry a signal of what it knows?
 //: Refusing well needs one. Here is the most direct one we could measure: give `sft` the
@@ -225,21 +272,33 @@ if refuserFamousRight.value - sftFamousRight.value <= -0.1 {
 //: signal, 1 a perfect one.
 func topProbability(_ person: Person) -> Double {
     let session = InferenceSession(model: sft.languageModel.model)
-    let context = chat.prompt([Message(.user, ConversationWriter.birthplaceQuestion(person))])
+    let context =
+        chat.prompt([Message(.user, ConversationWriter.birthplaceQuestion(person))])
         + base.tokenizer.encode("\(person.name) was born in")
     let logits = session.feed(context.map(Int32.init))!.logits
     return Double(Sampling.softmax(logits).max()!)
 }
 let famousTop = famous.map(topProbability)
 let obscureTop = writer.heldOutPeople.filter { $0.fame <= 2 }.map(topProbability)
-let auc = famousTop.reduce(0.0) { sum, high in
-    sum + obscureTop.reduce(0.0) { $0 + (high > $1 ? 1 : high == $1 ? 0.5 : 0) }
-} / Double(famousTop.count * obscureTop.count)
+let auc =
+    famousTop.reduce(0.0) { sum, high in
+        sum + obscureTop.reduce(0.0) { $0 + (high > $1 ? 1 : high == $1 ? 0.5 : 0) }
+    } / Double(famousTop.count * obscureTop.count)
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-show(Table(title: "sft's top next-token probability after \"name was born in\"",
-           columns: ["held-out people", "n", "median top probability"],
-           rows: [["famous (16+ biographies)", "\(famousTop.count)", String(format: "%.2f", median(famousTop))],
-                  ["barely mentioned (0–2)", "\(obscureTop.count)", String(format: "%.2f", median(obscureTop))]]))
+show(
+    Table(
+        title: "sft's top next-token probability after \"name was born in\"",
+        columns: ["held-out people", "n", "median top probability"],
+        rows: [
+            [
+                "famous (16+ biographies)", "\(famousTop.count)",
+                String(format: "%.2f", median(famousTop)),
+            ],
+            [
+                "barely mentioned (0–2)", "\(obscureTop.count)",
+                String(format: "%.2f", median(obscureTop)),
+            ],
+        ]))
 metric("AUC of sft's top probability, famous vs barely mentioned", auc)
 //: An AUC well short of 1 means the two groups overlap: the signal is weak. A finetune has
 //: to find it from a few dozen names the model knows and a few hundred it does
@@ -254,49 +313,68 @@ metric("AUC of sft's top probability, famous vs barely mentioned", auc)
 //: famous accuracy within 10 points while refusing most unknown people.
 let heldOutByTier = tiers.map { fame in writer.heldOutPeople.filter { $0.fame == fame } }
 let tierReplies = try heldOutByTier.map { people in
-    try refuser.replies(to: people.map { [Message(.user, ConversationWriter.birthplaceQuestion($0))] },
-                        settings: .greedy, seed: 0)
+    try refuser.replies(
+        to: people.map { [Message(.user, ConversationWriter.birthplaceQuestion($0))] },
+        settings: .greedy, seed: 0)
 }
-show(Table(title: "sft-refusals on held-out people, by biographies in the crawl",
-           columns: ["biographies", "right", "refuses", "names a wrong town"],
-           rows: tiers.indices.map { t in
-               let people = heldOutByTier[t], replies = tierReplies[t]
-               return ["\(tiers[t])", right(replies, people).description, Rate(replies, where: refuses).description,
-                       Rate(zip(replies, people)) { hallucinates($0.0) && !$0.0.text.contains($0.1.birthplace) }.description]
-           }))
+show(
+    Table(
+        title: "sft-refusals on held-out people, by biographies in the crawl",
+        columns: ["biographies", "right", "refuses", "names a wrong town"],
+        rows: tiers.indices.map { t in
+            let people = heldOutByTier[t], replies = tierReplies[t]
+            return [
+                "\(tiers[t])", right(replies, people).description,
+                Rate(replies, where: refuses).description,
+                Rate(zip(replies, people)) {
+                    hallucinates($0.0) && !$0.0.text.contains($0.1.birthplace)
+                }.description,
+            ]
+        }))
 
 //: ## Mitigation 2: a search tool
 //: The assistant may write `<|search|>query<|/search|>`. The runtime stops it there, searches the
 //: tiny web, and pastes the best passage into the context between `<|result|>` and
 //: `<|/result|>`; then the model goes on and answers. The search is an inverted index over every
 //: line of the tiny web's reference pages (biographies, book listings, nature articles; forum
-//: posts would answer "Where was X born?" with someone asking it), ranked with **BM25**: a passage must hold every word of the
-//: query; each word scores its rarity (idf) times a count that saturates (k1 = 1.2), in a
-//: passage judged against the average length (b = 0.75). Here it is, written out, for one query.
+//: posts would answer "Where was X born?" with someone asking it), ranked with **BM25**: a
+//: passage must hold every word of the query; each word scores its rarity (idf) times a count
+//: that saturates (k1 = 1.2), in a passage judged against the average length (b = 0.75). Here it
+//: is, written out, for one query.
 let rare = writer.heldOutPeople.filter { (1...2).contains($0.fame) }
 let exampleQuery = "\(rare[0].name) born"
 let passageTerms = index.passages.map(SearchIndex.terms)
 let averageLength = Double(passageTerms.map(\.count).reduce(0, +)) / Double(passageTerms.count)
-var passagesHolding: [String: Int] = [:]   // per term, counted once
+var passagesHolding: [String: Int] = [:]  // per term, counted once
 func bm25(_ query: String, _ passage: Int) -> Double {
     let N = Double(passageTerms.count), terms = passageTerms[passage]
     return Set(SearchIndex.terms(query)).reduce(0) { score, term in
-        if passagesHolding[term] == nil { passagesHolding[term] = passageTerms.filter { $0.contains(term) }.count }
+        if passagesHolding[term] == nil {
+            passagesHolding[term] = passageTerms.filter { $0.contains(term) }.count
+        }
         let n = Double(passagesHolding[term]!)
         let idf = log((N - n + 0.5) / (n + 0.5) + 1)
         let f = Double(terms.filter { $0 == term }.count)
         let k1 = 1.2, b = 0.75
-        return score + idf * f * (k1 + 1) / (f + k1 * (1 - b + b * Double(terms.count) / averageLength))
+        return score + idf * f * (k1 + 1)
+            / (f + k1 * (1 - b + b * Double(terms.count) / averageLength))
     }
 }
 let hits = index.search(exampleQuery, limit: 5)
-show(Table(title: "Search \"\(exampleQuery)\" over \(index.passages.count) passages",
-           columns: ["rank", "passage", "BM25 (ours)", "BM25 (library)"],
-           rows: hits.enumerated().map { [
-               "\($0.offset + 1)", index.passages[$0.element.passage],
-               String(format: "%.4f", bm25(exampleQuery, $0.element.passage)), String(format: "%.4f", $0.element.score)] }))
+show(
+    Table(
+        title: "Search \"\(exampleQuery)\" over \(index.passages.count) passages",
+        columns: ["rank", "passage", "BM25 (ours)", "BM25 (library)"],
+        rows: hits.enumerated().map {
+            [
+                "\($0.offset + 1)", index.passages[$0.element.passage],
+                String(format: "%.4f", bm25(exampleQuery, $0.element.passage)),
+                String(format: "%.4f", $0.element.score),
+            ]
+        }))
 let scoreGap = hits.map { abs(bm25(exampleQuery, $0.passage) - $0.score) }.max() ?? 0
-expect("our BM25 equals the library's on the top passages (largest difference)", scoreGap, below: 1e-9)
+expect(
+    "our BM25 equals the library's on the top passages (largest difference)", scoreGap, below: 1e-9)
 
 //: ### Teaching it when to search
 //: The search data is the refusal data's twin: every answer about a person the interrogation
@@ -321,24 +399,35 @@ func searched(_ message: Message) -> Message {
     guard let name = isUnknownAnswer(message) else { return message }
     let query = "\(name) \(keyword(kind(of: message.text)!))"
     guard let passage = index.bestPassage(query) else {
-        return Message(.assistant, "I found nothing about \(name).",
-                       search: SearchStep(query: query, result: Assistant.noResult))
+        return Message(
+            .assistant, "I found nothing about \(name).",
+            search: SearchStep(query: query, result: Assistant.noResult))
     }
     let answer = passage.contains(fact(of: message.text)) ? message.text : "The search did not say."
     return Message(.assistant, answer, search: SearchStep(query: query, result: passage))
 }
 let searchSet = training.map { $0.map(searched) }
 let searchingAnswers = searchSet.joined().filter { $0.search != nil }
-print("search data: \(searchingAnswers.count) answers search first; "
-      + "\(searchingAnswers.filter { $0.search!.result == Assistant.noResult }.count) find nothing")
-let exampleSearch = searchSet.first { $0.contains { $0.search?.result != Assistant.noResult && $0.search != nil } }!
+print(
+    "search data: \(searchingAnswers.count) answers search first; "
+        + "\(searchingAnswers.filter { $0.search!.result == Assistant.noResult }.count) find "
+        + "nothing"
+)
+let exampleSearch = searchSet.first {
+    $0.contains { $0.search?.result != Assistant.noResult && $0.search != nil }
+}!
 let rendered = chat.render(exampleSearch)
-show(.tokenStrip(TokenStrip(title: "A search conversation: trained tokens (1) and given ones (0)",
-                            tokens: zip(rendered.tokens, rendered.weights).map {
-                                .init(text: base.label(of: $0.0), id: $0.0, value: Double($0.1)) },
-                            coloring: .byValue, valueLabel: "trained on", showIDs: false)))
-let searchTuned = try Finetuning.run(settings, from: base, conversations: searchSet, heldOut: heldOut,
-                                     name: "sft-search")
+show(
+    .tokenStrip(
+        TokenStrip(
+            title: "A search conversation: trained tokens (1) and given ones (0)",
+            tokens: zip(rendered.tokens, rendered.weights).map {
+                .init(text: base.label(of: $0.0), id: $0.0, value: Double($0.1))
+            },
+            coloring: .byValue, valueLabel: "trained on", showIDs: false)))
+let searchTuned = try Finetuning.run(
+    settings, from: base, conversations: searchSet, heldOut: heldOut,
+    name: "sft-search")
 try Pretraining.catalog.publish(searchTuned.languageModel, as: "sft-search" + publishedSuffix)
 let searcher = try Assistant(searchTuned.languageModel)
 searcher.searchTool = { index.bestPassage($0) }
@@ -361,20 +450,29 @@ func answerWithSearch(_ question: String) -> (query: String?, answer: String) {
         let token = Sampling.ranking(step.logits)[0]
         step = session.feed(Int32(token))
         if token == chat.end { break }
-        if token == chat.searchCall && searchedFor == nil && query == nil { query = [] }
-        else if token == chat.searchCallEnd, let words = query {
-            let text = (try? base.tokenizer.decodeText(words))?.trimmingCharacters(in: .whitespaces) ?? ""
+        if token == chat.searchCall && searchedFor == nil && query == nil {
+            query = []
+        } else if token == chat.searchCallEnd, let words = query {
+            let text =
+                (try? base.tokenizer.decodeText(words))?.trimmingCharacters(in: .whitespaces) ?? ""
             searchedFor = text
-            step = session.feed(chat.resultTokens(index.bestPassage(text) ?? Assistant.noResult).map(Int32.init))!
+            step = session.feed(
+                chat.resultTokens(index.bestPassage(text) ?? Assistant.noResult).map(Int32.init))!
             query = nil
-        } else if base.tokenizer.specialTokens.values.contains(token) { break }   // any other: the turn is over
-        else if query != nil { query!.append(token) }
-        else { answer.append(token) }
+        } else if base.tokenizer.specialTokens.values.contains(token) {
+            break
+        }  // any other: the turn is over
+        else if query != nil {
+            query!.append(token)
+        } else {
+            answer.append(token)
+        }
     }
-    answer += query ?? []   // a call never closed: its words stay in the reply as text
+    answer += query ?? []  // a call never closed: its words stay in the reply as text
     return (searchedFor, (try? base.tokenizer.decodeText(answer)) ?? "")
 }
-let loopQuestions = rare.prefix(10).map(ConversationWriter.birthplaceQuestion)
+let loopQuestions =
+    rare.prefix(10).map(ConversationWriter.birthplaceQuestion)
     + invented.prefix(5).map { ConversationWriter.birthplaceQuestion(name: $0) }
 let loopDifferences = try loopQuestions.compactMap { question -> String? in
     let ours = answerWithSearch(question), library = try searcher.answer(question)
@@ -384,9 +482,10 @@ let loopDifferences = try loopQuestions.compactMap { question -> String? in
     return "\(question) ours: \(ours.query ?? "no search") → \(ours.answer); library: "
         + "\(library.search?.query ?? "no search") → \(library.text)"
 }
-expect("our tool loop equals the library's", loopDifferences.isEmpty,
-       measured: "\(loopQuestions.count) questions, \(loopDifferences.count) differ"
-           + (loopDifferences.first.map { " (\($0))" } ?? ""))
+expect(
+    "our tool loop equals the library's", loopDifferences.isEmpty,
+    measured: "\(loopQuestions.count) questions, \(loopDifferences.count) differ"
+        + (loopDifferences.first.map { " (\($0))" } ?? ""))
 
 //: ### With search
 //: Held-out people the assistant has barely read about (one or two biographies), and the
@@ -395,28 +494,37 @@ func answers(_ asker: Assistant, _ questions: [String]) throws -> [Reply] {
     try questions.map { try asker.answer($0) }
 }
 let rareQuestions = rare.map(ConversationWriter.birthplaceQuestion)
-let sftRare = try assistant.replies(to: rareQuestions.map { [Message(.user, $0)] }, settings: .greedy, seed: 0)
+let sftRare = try assistant.replies(
+    to: rareQuestions.map { [Message(.user, $0)] }, settings: .greedy, seed: 0)
 let searchRare = try answers(searcher, rareQuestions)
 let sftRareRight = right(sftRare, rare), searchRareRight = right(searchRare, rare)
 metric("rarely mentioned held-out people, sft right", sftRareRight)
 metric("rarely mentioned held-out people, sft-search right", searchRareRight)
-metric("rarely mentioned held-out people, sft-search searched", Rate(searchRare) { $0.search != nil })
-claim("search raises accuracy on people the model barely knows (accuracy, search − sft)",
-      searchRareRight.value - sftRareRight.value, above: 0.3, "far above")
+metric(
+    "rarely mentioned held-out people, sft-search searched", Rate(searchRare) { $0.search != nil })
+claim(
+    "search raises accuracy on people the model barely knows (accuracy, search − sft)",
+    searchRareRight.value - sftRareRight.value, above: 0.3, "far above")
 let searchUnknown = try answers(searcher, unknownQuestions.map { $0[0].text })
 let searchHallucinates = Rate(searchUnknown, where: hallucinates)
 metric("people it cannot know, sft-search names a town", searchHallucinates)
-metric("people it cannot know, sft-search searched and found nothing",
-       Rate(searchUnknown) { $0.search?.outcome == .nothing })
-claim("with search it invents less for people it cannot know (share naming a town, sft − sft-search)",
-      sftHallucinates.value - searchHallucinates.value, above: 0.3, "a clear fall")
+metric(
+    "people it cannot know, sft-search searched and found nothing",
+    Rate(searchUnknown) { $0.search?.outcome == .nothing })
+claim(
+    "with search it invents less for people it cannot know (share naming a town, sft − sft-search)",
+    sftHallucinates.value - searchHallucinates.value, above: 0.3, "a clear fall")
 let unknownNames = invented + neverMentioned.map(\.name)
-let copiedName = Rate(zip(searchUnknown, unknownNames)) { $0.0.search?.query.hasPrefix($0.1) == true }
+let copiedName = Rate(zip(searchUnknown, unknownNames)) {
+    $0.0.search?.query.hasPrefix($0.1) == true
+}
 metric("people it cannot know, the query copies the name asked about", copiedName)
-show("Where it still names a town, look at its query: it copies the name it was asked about "
-     + "into the search for \(copiedName.description) of these questions. A name it has never seen "
-     + "is hard to copy (lesson 7 found the same); a miscopied name can be a real person's, the "
-     + "search finds that person, and the answer is a true fact about someone else.")
+show(
+    "Where it still names a town, look at its query: it copies the name it was asked about "
+        + "into the search for \(copiedName.description) of these questions. A name it has never "
+        + "seen "
+        + "is hard to copy (lesson 7 found the same); a miscopied name can be a real person's, the "
+        + "search finds that person, and the answer is a true fact about someone else.")
 let searchFamous = try answers(searcher, famous.map(ConversationWriter.birthplaceQuestion))
 metric("famous held-out people, sft-search right", right(searchFamous, famous))
 
@@ -434,52 +542,72 @@ let swappedReplies = try rareQuestions.indices.map { i in
 }
 searcher.searchTool = { index.bestPassage($0) }
 let withoutRight = right(withoutPassage, rare)
-let followsSwap = Rate(zip(swappedReplies, swapped)) { $0.0.text.contains("born in \($0.1.birthplace)") }
+let followsSwap = Rate(zip(swappedReplies, swapped)) {
+    $0.0.text.contains("born in \($0.1.birthplace)")
+}
 let swapKeepsTruth = right(swappedReplies, rare)
-show(Table(title: "Rarely mentioned held-out people (n = \(rare.count)): where the answer comes from",
-           columns: ["the search returns", "names the true town", "names the passage's town"],
-           rows: [["the person's passage", searchRareRight.description, searchRareRight.description],
-                  ["nothing", withoutRight.description, "–"],
-                  ["another person's passage", swapKeepsTruth.description, followsSwap.description]]))
+show(
+    Table(
+        title: "Rarely mentioned held-out people (n = \(rare.count)): where the answer comes from",
+        columns: ["the search returns", "names the true town", "names the passage's town"],
+        rows: [
+            ["the person's passage", searchRareRight.description, searchRareRight.description],
+            ["nothing", withoutRight.description, "–"],
+            ["another person's passage", swapKeepsTruth.description, followsSwap.description],
+        ]))
 metric("search returns nothing: right", withoutRight)
 metric("search returns another person's passage: names that passage's town", followsSwap)
-claim("the answer copies the passage (share naming a swapped-in passage's town)",
-      followsSwap.value, above: 0.5, "most answers")
+claim(
+    "the answer copies the passage (share naming a swapped-in passage's town)",
+    followsSwap.value, above: 0.5, "most answers")
 
 //: ### A search, token by token
 //: One reply with its search, as the model read it: the question, the call it wrote, the
 //: passage the runtime injected, and the answer. Then where the answer's tokens look: the
 //: attention of the last layer (mean over heads) from each answer token back to every token.
 // The first rarely-mentioned person it answers right (the table above shows how often it fails).
-let tracedIndex = rare.indices.first { searchRare[$0].text.contains("born in \(rare[$0].birthplace)") } ?? 0
+let tracedIndex =
+    rare.indices.first { searchRare[$0].text.contains("born in \(rare[$0].birthplace)") } ?? 0
 let traced = try searcher.answer(rareQuestions[tracedIndex])
 let tracePrompt = chat.prompt([Message(.user, rareQuestions[tracedIndex])])
 let traceTokens = tracePrompt + traced.tokens
-let injected = traced.search.map { ($0.injected.lowerBound + tracePrompt.count)..<($0.injected.upperBound + tracePrompt.count) }
+let injected =
+    traced.search.map {
+        ($0.injected.lowerBound + tracePrompt.count)..<($0.injected.upperBound + tracePrompt.count)
+    }
     ?? 0..<0
-show(.tokenStrip(TokenStrip(title: "Question, search call, injected result (1), answer",
-                            tokens: traceTokens.enumerated().map {
-                                .init(text: base.label(of: $0.element), id: $0.element,
-                                      value: injected.contains($0.offset) ? 1 : 0) },
-                            coloring: .byValue, valueLabel: "injected by the search tool", showIDs: false)))
+show(
+    .tokenStrip(
+        TokenStrip(
+            title: "Question, search call, injected result (1), answer",
+            tokens: traceTokens.enumerated().map {
+                .init(
+                    text: base.label(of: $0.element), id: $0.element,
+                    value: injected.contains($0.offset) ? 1 : 0)
+            },
+            coloring: .byValue, valueLabel: "injected by the search tool", showIDs: false)))
 let traceSession = InferenceSession(model: searchTuned.languageModel.model)
 var traceSteps: [Step] = []
 for token in traceTokens.dropLast() { traceSteps.append(traceSession.feed(Int32(token))) }
 // Rows: the positions that write the answer, from <|/result|> (which predicts its first token).
-let answerPositions = injected.isEmpty ? [] : Array((injected.upperBound - 1)..<(traceTokens.count - 1))
+let answerPositions =
+    injected.isEmpty ? [] : Array((injected.upperBound - 1)..<(traceTokens.count - 1))
 let lastLayer = searchTuned.languageModel.model.config.layerCount - 1
 let attentionRows = answerPositions.map { position -> [Double] in
     let heads = traceSteps[position].attention[lastLayer]
     return traceTokens.indices.map { j in
-        j <= position ? heads.map { Double($0[j]) }.reduce(0, +) / Double(heads.count) : 0 }
+        j <= position ? heads.map { Double($0[j]) }.reduce(0, +) / Double(heads.count) : 0
+    }
 }
 if !attentionRows.isEmpty {
-    show(.heatmap(Heatmap(title: "Attention from the answer (rows) to the context (columns), last layer",
-                          values: attentionRows,
-                          rowLabels: answerPositions.map { "→ " + base.label(of: traceTokens[$0 + 1]) },
-                          columnLabels: traceTokens.map { base.label(of: $0) },
-                          colorbarLabel: "attention")))
+    show(
+        .heatmap(
+            Heatmap(
+                title: "Attention from the answer (rows) to the context (columns), last layer",
+                values: attentionRows,
+                rowLabels: answerPositions.map { "→ " + base.label(of: traceTokens[$0 + 1]) },
+                columnLabels: traceTokens.map { base.label(of: $0) },
+                colorbarLabel: "attention")))
     let onResult = attentionRows.map { row in injected.map { row[$0] }.reduce(0, +) }
-    metric("answer's attention on the injected result (mean share)", onResult.reduce(0, +) / Double(onResult.count) * 100,
-           unit: "%")
+    metric("answer's attention on the injected result, per answer token", meanShare: Mean(onResult))
 }

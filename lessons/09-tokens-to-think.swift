@@ -15,14 +15,21 @@ import Foundation
 let base = try Pretraining.publishedBaseModel()
 let (world, _) = try CourseData.tinyWeb()
 let sft = try Finetuning.courseAssistant(base: base, writer: ConversationWriter(world: world))
-let perSize = param("problems", 1500, "training word problems per number of operations", quick: 40, in: 5...5000)
-let lettersPerKind = param("letters", 400, "training problems of counting and of decimals", quick: 40, in: 5...5000)
-let heldOutPerSize = param("heldout", 100, "held-out problems per kind and size", quick: 12, in: 5...1000)
-let steps = param("steps", 800, "finetuning steps on word problems (each model)", quick: 30, in: 1...20000)
-let letterSteps = param("letter_steps", 200, "finetuning steps on counting and decimals (each model)", quick: 20, in: 1...20000)
+let perSize = param(
+    "problems", 1500, "training word problems per number of operations", quick: 40, in: 5...5000)
+let lettersPerKind = param(
+    "letters", 400, "training problems of counting and of decimals", quick: 40, in: 5...5000)
+let heldOutPerSize = param(
+    "heldout", 100, "held-out problems per kind and size", quick: 12, in: 5...1000)
+let steps = param(
+    "steps", 800, "finetuning steps on word problems (each model)", quick: 30, in: 1...20000)
+let letterSteps = param(
+    "letter_steps", 200, "finetuning steps on counting and decimals (each model)", quick: 20,
+    in: 1...20000)
 let learningRate = param("lr", 5e-4, "peak learning rate", in: 1e-6...1e-1)
 let settings = FinetuningSettings(steps: steps, batchSize: 16, learningRate: learningRate)
-let letterSettings = FinetuningSettings(steps: letterSteps, batchSize: 16, learningRate: learningRate)
+let letterSettings = FinetuningSettings(
+    steps: letterSteps, batchSize: 16, learningRate: learningRate)
 
 //: ## The problems
 //: Names are the tiny web's people; every number along the way stays between 1 and 20 (the
@@ -32,7 +39,9 @@ let letterSettings = FinetuningSettings(steps: letterSteps, batchSize: 16, learn
 //: counting), so no held-out problem repeats a training problem's numbers.
 let names = Array(Set(world.people.map(\.firstName))).sorted()
 func problems(heldOut: Bool, count: Int, letters: Int? = nil) -> [Problem] {
-    (1...4).flatMap { ProblemSet.arithmetic(count: count, operations: $0, heldOut: heldOut, names: names, seed: 9) }
+    (1...4).flatMap {
+        ProblemSet.arithmetic(count: count, operations: $0, heldOut: heldOut, names: names, seed: 9)
+    }
         + ProblemSet.counting(count: letters ?? count, heldOut: heldOut, seed: 9)
         + ProblemSet.decimals(count: letters ?? count, heldOut: heldOut, seed: 9)
 }
@@ -40,20 +49,29 @@ func problems(heldOut: Bool, count: Int, letters: Int? = nil) -> [Problem] {
 // model keeps only those that fit its own).
 let chat = try sft.languageModel.chatTokens()
 func fits(_ p: Problem) -> Bool {
-    chat.render([Message(.user, p.question), Message(.assistant, (p.steps + [p.answerSentence]).joined(separator: " "))]).tokens.count
+    chat.render([
+        Message(.user, p.question),
+        Message(.assistant, (p.steps + [p.answerSentence]).joined(separator: " ")),
+    ]).tokens.count
         <= base.model.config.contextLength
 }
 let training = problems(heldOut: false, count: perSize, letters: lettersPerKind).filter(fits)
 let heldOut = problems(heldOut: true, count: heldOutPerSize).filter(fits)
 let trainingQuestions = Set(training.map(\.question))
-expect("no held-out problem is a training problem", heldOut.allSatisfy { !trainingQuestions.contains($0.question) },
-       measured: "\(training.count) training, \(heldOut.count) held-out problems")
+expect(
+    "no held-out problem is a training problem",
+    heldOut.allSatisfy { !trainingQuestions.contains($0.question) },
+    measured: "\(training.count) training, \(heldOut.count) held-out problems")
 let examples = problems(heldOut: false, count: 3)
-show(Table(title: "One problem of each kind", columns: ["kind", "question", "worked steps", "answer"],
-           rows: Problem.Kind.allCases.map { kind in
-               let p = examples.first { $0.kind == kind && ($0.kind != .arithmetic || $0.operations == 3) }!
-               return [kind.rawValue, p.question, p.steps.joined(separator: " "), p.answer]
-           }))
+show(
+    Table(
+        title: "One problem of each kind", columns: ["kind", "question", "worked steps", "answer"],
+        rows: Problem.Kind.allCases.map { kind in
+            let p = examples.first {
+                $0.kind == kind && ($0.kind != .arithmetic || $0.operations == 3)
+            }!
+            return [kind.rawValue, p.question, p.steps.joined(separator: " "), p.answer]
+        }))
 
 //: ## Two ways to write the same solution
 //: The same sentences in two orders. The answer-first reply must produce the answer's token
@@ -64,9 +82,16 @@ func answerFirst(_ p: Problem) -> String { ([p.answerSentence] + p.steps).joined
 func conversations(_ problems: [Problem], _ write: (Problem) -> String) -> [[Message]] {
     problems.map { [Message(.user, $0.question), Message(.assistant, write($0))] }
 }
-let talkProblem = problems(heldOut: false, count: 30).first { $0.question.contains("What does one lamp cost?") }!
-show(Table(title: "The talk's problem, both ways", columns: ["", "reply"],
-           rows: [["question", talkProblem.question], ["answer first", answerFirst(talkProblem)], ["worked", worked(talkProblem)]]))
+let talkProblem = problems(heldOut: false, count: 30).first {
+    $0.question.contains("What does one lamp cost?")
+}!
+show(
+    Table(
+        title: "The talk's problem, both ways", columns: ["", "reply"],
+        rows: [
+            ["question", talkProblem.question], ["answer first", answerFirst(talkProblem)],
+            ["worked", worked(talkProblem)],
+        ]))
 
 //: ## The verifier
 //: Every reply below is checked by these rules, the same ones lesson 10's reinforcement
@@ -75,11 +100,19 @@ show(Verifier.rules.enumerated().map { "\($0.offset + 1). \($0.element)" }.joine
 let verifierExamples: [(String, Bool, String)] = [
     ("4 * 2 = 8. 13 - 8 = 5. The answer is 5.", true, "5"), ("The answer is 5 coins.", true, "5"),
     ("The answer is 4. The answer is 5.", true, "5"), ("The answer is five.", true, "5"),
-    ("4 * 2 = 8. 13 - 8 =", false, "5"), ("The answer is 1200.", true, "5"), ("The answer is 9.90.", true, "9.9"),
+    ("4 * 2 = 8. 13 - 8 =", false, "5"), ("The answer is 1200.", true, "5"),
+    ("The answer is 9.90.", true, "9.9"),
 ]
-show(Table(title: "The verifier on some replies", columns: ["reply", "ended its turn", "expected", "verdict"],
-           rows: verifierExamples.map { [$0.0, $0.1 ? "yes" : "no", $0.2,
-                                         Verifier.check($0.0, endedTurn: $0.1, expected: $0.2).description] }))
+show(
+    Table(
+        title: "The verifier on some replies",
+        columns: ["reply", "ended its turn", "expected", "verdict"],
+        rows: verifierExamples.map {
+            [
+                $0.0, $0.1 ? "yes" : "no", $0.2,
+                Verifier.check($0.0, endedTurn: $0.1, expected: $0.2).description,
+            ]
+        }))
 
 //: ## Two finetunes, twice
 //: Both orders start from lesson 7's assistant, with the same settings and the same problems.
@@ -89,33 +122,54 @@ show(Table(title: "The verifier on some replies", columns: ["reply", "ended its 
 //: on word problems after 800 steps was 50/52/30/30% for 1–4 operations, far below what it
 //: reaches below on word problems alone. A 4-layer model given a few minutes learns its small
 //: sums only when nothing else competes for them.
-func finetunePair(_ problems: [Problem], _ settings: FinetuningSettings, _ names: (String, String)) throws -> (Finetuned, Finetuned) {
-    let lossProblems = Array(heldOut.filter { held in problems.contains { $0.kind == held.kind } }.prefix(40))
-    return (try Finetuning.run(settings, from: sft.languageModel, conversations: conversations(problems, worked),
-                               heldOut: conversations(lossProblems, worked), name: names.0),
-            try Finetuning.run(settings, from: sft.languageModel, conversations: conversations(problems, answerFirst),
-                               heldOut: conversations(lossProblems, answerFirst), name: names.1))
+func finetunePair(
+    _ problems: [Problem], _ settings: FinetuningSettings, _ names: (String, String)
+) throws -> (Finetuned, Finetuned) {
+    let lossProblems = Array(
+        heldOut.filter { held in problems.contains { $0.kind == held.kind } }.prefix(40))
+    return (
+        try Finetuning.run(
+            settings, from: sft.languageModel, conversations: conversations(problems, worked),
+            heldOut: conversations(lossProblems, worked), name: names.0),
+        try Finetuning.run(
+            settings, from: sft.languageModel, conversations: conversations(problems, answerFirst),
+            heldOut: conversations(lossProblems, answerFirst), name: names.1)
+    )
 }
-let (thinker, blurter) = try finetunePair(training.filter { $0.kind == .arithmetic }, settings, ("worked", "answer-first"))
-let (speller, guesser) = try finetunePair(training.filter { $0.kind != .arithmetic }, letterSettings, ("worked-letters", "answer-first-letters"))
-for (label, model) in [("word problems, worked", thinker), ("word problems, answer first", blurter),
-                       ("counting and decimals, worked", speller), ("counting and decimals, answer first", guesser)] {
+let (thinker, blurter) = try finetunePair(
+    training.filter { $0.kind == .arithmetic }, settings, ("worked", "answer-first"))
+let (speller, guesser) = try finetunePair(
+    training.filter { $0.kind != .arithmetic }, letterSettings,
+    ("worked-letters", "answer-first-letters"))
+for (label, model) in [
+    ("word problems, worked", thinker), ("word problems, answer first", blurter),
+    ("counting and decimals, worked", speller), ("counting and decimals, answer first", guesser),
+] {
     metric("finetuning time, \(label)", model.history.seconds, unit: "s")
 }
 try Pretraining.catalog.publish(thinker.languageModel, as: "worked" + (isQuick ? "-quick" : ""))
-show(.line(LineChart(title: "Finetuning loss on word problems (assistant tokens)", xLabel: "step", yLabel: "loss (nats)",
-                     series: [.init(name: "worked", y: thinker.history.losses),
-                              .init(name: "answer first", y: blurter.history.losses, dashed: true)])))
+show(
+    .line(
+        LineChart(
+            title: "Finetuning loss on word problems (assistant tokens)", xLabel: "step",
+            yLabel: "loss (nats)",
+            series: [
+                .init(name: "worked", y: thinker.history.losses),
+                .init(name: "answer first", y: blurter.history.losses, dashed: true),
+            ])))
 
 //: ## Held-out accuracy
 //: Greedy replies to every held-out problem from the model trained on its kind, checked by
 //: the verifier.
 func replies(_ wordModel: Finetuned, _ lettersModel: Finetuned) throws -> [Reply] {
     func answers(_ model: Finetuned, _ problems: [Problem]) throws -> [Reply] {
-        try Assistant(model.languageModel).replies(to: problems.map { [Message(.user, $0.question)] }, settings: .greedy, maxTokens: 96, seed: 0)
+        try Assistant(model.languageModel).replies(
+            to: problems.map { [Message(.user, $0.question)] }, settings: .greedy, maxTokens: 96,
+            seed: 0)
     }
     var word = try answers(wordModel, heldOut.filter { $0.kind == .arithmetic }).makeIterator()
-    var letters = try answers(lettersModel, heldOut.filter { $0.kind != .arithmetic }).makeIterator()
+    var letters = try answers(lettersModel, heldOut.filter { $0.kind != .arithmetic })
+        .makeIterator()
     return heldOut.map { $0.kind == .arithmetic ? word.next()! : letters.next()! }
 }
 let thinkerReplies = try replies(thinker, speller)
@@ -126,112 +180,216 @@ func verdict(_ reply: Reply, _ p: Problem) -> Verifier.Verdict {
 func accuracy(_ replies: [Reply], where keep: (Problem) -> Bool) -> Rate {
     Rate(zip(replies, heldOut).filter { keep($0.1) }) { verdict($0.0, $0.1).isRight }
 }
-func arithmetic(_ operations: Int) -> (Problem) -> Bool { { $0.kind == .arithmetic && $0.operations == operations } }
+func arithmetic(_ operations: Int) -> (Problem) -> Bool {
+    { $0.kind == .arithmetic && $0.operations == operations }
+}
 let sizes = Array(1...4)
-show(Table(title: "Held-out word problems: accuracy by number of operations (greedy)",
-           columns: ["operations", "answer first", "worked", "worked − answer first"],
-           rows: sizes.map { n in
-               let a = accuracy(blurterReplies, where: arithmetic(n)), w = accuracy(thinkerReplies, where: arithmetic(n))
-               return ["\(n)", a.description, w.description, String(format: "%+.0f points", (w.value - a.value) * 100)]
-           }))
-show(.line(LineChart(title: "Held-out word problems: accuracy against operations", xLabel: "operations", yLabel: "accuracy",
-                     series: [.init(name: "worked", x: sizes.map(Double.init), y: sizes.map { accuracy(thinkerReplies, where: arithmetic($0)).value }, smoothed: false),
-                              .init(name: "answer first", x: sizes.map(Double.init), y: sizes.map { accuracy(blurterReplies, where: arithmetic($0)).value }, dashed: true, smoothed: false)])))
+show(
+    Table(
+        title: "Held-out word problems: accuracy by number of operations (greedy)",
+        columns: ["operations", "answer first", "worked", "worked − answer first"],
+        rows: sizes.map { n in
+            let a = accuracy(blurterReplies, where: arithmetic(n)),
+                w = accuracy(thinkerReplies, where: arithmetic(n))
+            return [
+                "\(n)", a.description, w.description,
+                String(format: "%+.0f points", (w.value - a.value) * 100),
+            ]
+        }))
+show(
+    .line(
+        LineChart(
+            title: "Held-out word problems: accuracy against operations", xLabel: "operations",
+            yLabel: "accuracy",
+            series: [
+                .init(
+                    name: "worked", x: sizes.map(Double.init),
+                    y: sizes.map { accuracy(thinkerReplies, where: arithmetic($0)).value },
+                    smoothed: false),
+                .init(
+                    name: "answer first", x: sizes.map(Double.init),
+                    y: sizes.map { accuracy(blurterReplies, where: arithmetic($0)).value },
+                    dashed: true, smoothed: false),
+            ])))
 let workedAll = accuracy(thinkerReplies) { $0.kind == .arithmetic }
 let firstAll = accuracy(blurterReplies) { $0.kind == .arithmetic }
 metric("word problems, worked", workedAll)
 metric("word problems, answer first", firstAll)
-claim("worked solutions beat answer-first on held-out word problems (accuracy, worked − answer first)",
-      workedAll.value - firstAll.value, above: 0.1, "at least 10 points")
-func gap(_ n: Int) -> Double { accuracy(thinkerReplies, where: arithmetic(n)).value - accuracy(blurterReplies, where: arithmetic(n)).value }
-claim("the gap grows with the number of operations (gap at 3–4 operations − gap at 1)",
-      (gap(3) + gap(4)) / 2 - gap(1), above: 0.1, "10 points or more")
-if (gap(3) + gap(4)) / 2 - gap(1) <= 0.1 {
-    show(String(format: "The gap does not grow here: it is already %+.0f points at one operation, where the "
-                + "answer-first model is right only %@. One operation is still two steps: find the two numbers "
-                + "in the question, then combine them, and the worked model writes the first step down "
-                + "(\"7 + 2 =\") before it does the second. The answer-first model is past its limit at one "
-                + "operation; it falls further as operations are added, and so does the worked model, whose "
-                + "steps each can slip. The claim fails on this run, as measured.",
-                gap(1) * 100, accuracy(blurterReplies, where: arithmetic(1)).description))
+claim(
+    "worked solutions beat answer-first on held-out word problems (accuracy, worked − answer "
+        + "first)",
+    workedAll.value - firstAll.value, above: 0.1, "at least 10 points")
+func gap(_ n: Int) -> Double {
+    accuracy(thinkerReplies, where: arithmetic(n)).value
+        - accuracy(blurterReplies, where: arithmetic(n)).value
 }
-let failures = Dictionary(grouping: zip(thinkerReplies, heldOut).map { verdict($0.0, $0.1) }.filter { !$0.isRight }) {
+claim(
+    "the gap grows with the number of operations (gap at 3–4 operations − gap at 1)",
+    (gap(3) + gap(4)) / 2 - gap(1), above: 0.1, "10 points or more")
+if (gap(3) + gap(4)) / 2 - gap(1) <= 0.1 {
+    show(
+        String(
+            format:
+                "The gap does not grow here: it is already %+.0f points at one operation, where "
+                    + "the "
+                + "answer-first model is right only %@. One operation is still two steps: find the "
+                + "two numbers "
+                + "in the question, then combine them, and the worked model writes the first step "
+                + "down "
+                + "(\"7 + 2 =\") before it does the second. The answer-first model is past its "
+                + "limit at one "
+                + "operation; it falls further as operations are added, and so does the worked "
+                + "model, whose "
+                + "steps each can slip. The claim fails on this run, as measured.",
+            gap(1) * 100, accuracy(blurterReplies, where: arithmetic(1)).description))
+}
+let failures = Dictionary(
+    grouping: zip(thinkerReplies, heldOut).map { verdict($0.0, $0.1) }.filter { !$0.isRight }
+) {
     if case .wrong = $0 { return "wrong number" } else { return $0.description }
 }
-show(Table(title: "How the worked models' wrong replies fail (all kinds)", columns: ["verdict", "replies"],
-           rows: failures.sorted { $0.value.count > $1.value.count }.map { [$0.key, "\($0.value.count)"] }))
+show(
+    Table(
+        title: "How the worked models' wrong replies fail (all kinds)",
+        columns: ["verdict", "replies"],
+        rows: failures.sorted { $0.value.count > $1.value.count }.map {
+            [$0.key, "\($0.value.count)"]
+        }))
 
 //: ### How many tokens come before the answer
 //: The worked model's answer token comes after all of its working; the answer-first model's
-//: after the six tokens of "The answer is " whatever the problem (means over the held-out word problems).
+//: after the six tokens of "The answer is " whatever the problem (means over the held-out word
+//: problems).
 func tokensBeforeAnswer(_ reply: Reply) -> Int? {
     guard let range = reply.text.range(of: Verifier.marker) else { return nil }
     return base.tokenizer.encode(String(reply.text[..<range.upperBound])).count
 }
 func meanTokens(_ replies: [Reply], _ n: Int) -> Double {
-    let counts = zip(replies, heldOut).filter { arithmetic(n)($0.1) }.compactMap { tokensBeforeAnswer($0.0) }
+    let counts = zip(replies, heldOut).filter { arithmetic(n)($0.1) }.compactMap {
+        tokensBeforeAnswer($0.0)
+    }
     return counts.isEmpty ? 0 : Double(counts.reduce(0, +)) / Double(counts.count)
 }
-show(.bar(BarChart(title: "Tokens before the answer's number (mean)",
-                   bars: sizes.flatMap { n in [BarChart.Bar(label: "\(n) op, answer first", value: meanTokens(blurterReplies, n)),
-                                              BarChart.Bar(label: "\(n) op, worked", value: meanTokens(thinkerReplies, n), highlighted: true)] },
-                   valueLabel: "tokens")))
+show(
+    .bar(
+        BarChart(
+            title: "Tokens before the answer's number (mean)",
+            bars: sizes.flatMap { n in
+                [
+                    BarChart.Bar(
+                        label: "\(n) op, answer first", value: meanTokens(blurterReplies, n)),
+                    BarChart.Bar(
+                        label: "\(n) op, worked", value: meanTokens(thinkerReplies, n),
+                        highlighted: true),
+                ]
+            },
+            valueLabel: "tokens")))
 if let sample = heldOut.firstIndex(where: arithmetic(3)) ?? heldOut.indices.first {
-show(Table(title: "One held-out problem, both models", columns: ["model", "reply", "verdict"],
-           rows: [["question", heldOut[sample].question, "answer \(heldOut[sample].answer)"],
-                  ["answer first", blurterReplies[sample].text, verdict(blurterReplies[sample], heldOut[sample]).description],
-                  ["worked", thinkerReplies[sample].text, verdict(thinkerReplies[sample], heldOut[sample]).description]]))
+    show(
+        Table(
+            title: "One held-out problem, both models", columns: ["model", "reply", "verdict"],
+            rows: [
+                ["question", heldOut[sample].question, "answer \(heldOut[sample].answer)"],
+                [
+                    "answer first", blurterReplies[sample].text,
+                    verdict(blurterReplies[sample], heldOut[sample]).description,
+                ],
+                [
+                    "worked", thinkerReplies[sample].text,
+                    verdict(thinkerReplies[sample], heldOut[sample]).description,
+                ],
+            ]))
 }
 
 //: ## Counting letters: the model sees tokens, not letters
 //: "How many r's are in strawberry?" The word reaches the model as a few tokens; the letters
 //: inside a token are not in its input at all. Spelling the word out first puts each letter in
 //: the context as a token of its own, and the count can then go one letter at a time.
-let word = heldOut.first { $0.kind == .counting && $0.operations >= 7 } ?? ProblemSet.counting(word: "Karimoor", letter: "o")
+let word =
+    heldOut.first { $0.kind == .counting && $0.operations >= 7 }
+    ?? ProblemSet.counting(word: "Karimoor", letter: "o")
 let wordText = String(word.question.split(separator: " ").last!.dropLast())
-show(.tokenStrip(TokenStrip(title: "\"\(wordText)\" as the model reads it",
-                            tokens: base.tokenizer.encode(wordText).map { .init(text: base.label(of: $0), id: $0) })))
+show(
+    .tokenStrip(
+        TokenStrip(
+            title: "\"\(wordText)\" as the model reads it",
+            tokens: base.tokenizer.encode(wordText).map { .init(text: base.label(of: $0), id: $0) })
+    ))
 let direct = accuracy(blurterReplies) { $0.kind == .counting }
 let spelled = accuracy(thinkerReplies) { $0.kind == .counting }
 metric("counting, asked directly (answer first)", direct)
 metric("counting, spelled out first (worked)", spelled)
-claim("spelling out first beats counting directly (accuracy, spelled − direct)", spelled.value - direct.value, above: 0.1,
-      "at least 10 points")
+claim(
+    "spelling out first beats counting directly (accuracy, spelled − direct)",
+    spelled.value - direct.value, above: 0.1,
+    "at least 10 points")
 if spelled.value - direct.value <= 0.1 {
-    show("Here spelling out loses, and badly. Answering directly scores \(direct.description) because most "
-         + "counts are 0 or 1 and a short guess is often right; spelling out must first write every letter "
-         + "of a coined word it has never seen, and one wrong letter (see the replies below) spoils the "
-         + "count. Our finetune did not teach the model to spell tokens letter by letter; a model that "
-         + "cannot spell gains nothing from spelling out. The claim fails on our model, as measured.")
+    show(
+        "Here spelling out loses, and badly. Answering directly scores \(direct.description) "
+            + "because most "
+            + "counts are 0 or 1 and a short guess is often right; spelling out must first write "
+            + "every letter "
+            + "of a coined word it has never seen, and one wrong letter (see the replies below) "
+            + "spoils the "
+            + "count. Our finetune did not teach the model to spell tokens letter by letter; a "
+            + "model that "
+            + "cannot spell gains nothing from spelling out. The claim fails on our model, as "
+            + "measured."
+    )
 }
 if let countingIndex = heldOut.firstIndex(of: word) {
-    show(Table(title: "Counting, both ways", columns: ["model", "reply", "verdict"],
-               rows: [["question", word.question, "answer \(word.answer)"],
-                      ["directly", blurterReplies[countingIndex].text, verdict(blurterReplies[countingIndex], word).description],
-                      ["spelled out", thinkerReplies[countingIndex].text, verdict(thinkerReplies[countingIndex], word).description]]))
+    show(
+        Table(
+            title: "Counting, both ways", columns: ["model", "reply", "verdict"],
+            rows: [
+                ["question", word.question, "answer \(word.answer)"],
+                [
+                    "directly", blurterReplies[countingIndex].text,
+                    verdict(blurterReplies[countingIndex], word).description,
+                ],
+                [
+                    "spelled out", thinkerReplies[countingIndex].text,
+                    verdict(thinkerReplies[countingIndex], word).description,
+                ],
+            ]))
 }
 
 //: ## 9.11 or 9.9?
 //: Two decimals with the same whole part. Read as tokens, "9.11" ends in the token 11 and "9.9"
 //: in 9, and 11 is the bigger number. The worked solution first writes 9.9 as 9.90, which turns
 //: the comparison into 90 against 11. Held-out pairs, split by where the trap is.
-func isTrap(_ p: Problem) -> Bool { p.answer.count == 3 }   // the answer is the one-decimal number, "9.9"
+// A trap: the answer is the one-decimal number, "9.9".
+func isTrap(_ p: Problem) -> Bool { p.answer.count == 3 }
 let decimalGroups: [(String, (Problem) -> Bool)] = [
     ("the shorter number is bigger (9.9 > 9.11)", { $0.kind == .decimals && isTrap($0) }),
     ("the longer number is bigger (9.95 > 9.9)", { $0.kind == .decimals && !isTrap($0) }),
 ]
-show(Table(title: "Held-out decimal comparisons", columns: ["pairs", "answer first", "worked"],
-           rows: decimalGroups.map { [$0.0, accuracy(blurterReplies, where: $0.1).description, accuracy(thinkerReplies, where: $0.1).description] }))
+show(
+    Table(
+        title: "Held-out decimal comparisons", columns: ["pairs", "answer first", "worked"],
+        rows: decimalGroups.map {
+            [
+                $0.0, accuracy(blurterReplies, where: $0.1).description,
+                accuracy(thinkerReplies, where: $0.1).description,
+            ]
+        }))
 let famousPair = ["Which is bigger, 9.11 or 9.9?", "Which is bigger, 9.9 or 9.11?"]
 let famousReplies = try [guesser, speller].map { model in
-    try Assistant(model.languageModel).replies(to: famousPair.map { [Message(.user, $0)] }, settings: .greedy, maxTokens: 48, seed: 0)
+    try Assistant(model.languageModel).replies(
+        to: famousPair.map { [Message(.user, $0)] }, settings: .greedy, maxTokens: 48, seed: 0)
 }
-show(Table(title: "The famous pair, asked both ways", columns: ["question", "answer first", "worked"],
-           rows: famousPair.indices.map { [famousPair[$0], famousReplies[0][$0].text, famousReplies[1][$0].text] }))
+show(
+    Table(
+        title: "The famous pair, asked both ways", columns: ["question", "answer first", "worked"],
+        rows: famousPair.indices.map {
+            [famousPair[$0], famousReplies[0][$0].text, famousReplies[1][$0].text]
+        }))
 //: The worked model pads the shorter number and compares two-digit numbers; where the *longer*
 //: number is bigger its comparison sentence must say so. Some of its held-out replies:
 let decimalSamples = zip(thinkerReplies, heldOut).filter { $0.1.kind == .decimals }.prefix(6)
-show(Table(title: "The worked model on held-out decimals", columns: ["question", "reply", "verdict"],
-           rows: decimalSamples.map { [$0.1.question, $0.0.text, verdict($0.0, $0.1).description] }))
+show(
+    Table(
+        title: "The worked model on held-out decimals", columns: ["question", "reply", "verdict"],
+        rows: decimalSamples.map { [$0.1.question, $0.0.text, verdict($0.0, $0.1).description] }))
 metric("decimals, answer first", accuracy(blurterReplies) { $0.kind == .decimals })
 metric("decimals, worked", accuracy(thinkerReplies) { $0.kind == .decimals })

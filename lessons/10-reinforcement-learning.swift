@@ -11,16 +11,22 @@ import Foundation
 let (world, _) = try CourseData.tinyWeb()
 let startName = "worked" + (isQuick ? "-quick" : "")
 guard let start = try? Pretraining.catalog.load(startName) else {
-    throw CourseError("lesson 10 starts from lesson 9's model '\(startName)', which is not in the catalog: run lesson 9 first (tokenwise run 9\(isQuick ? " --quick" : ""))")
+    throw CourseError(
+        "lesson 10 starts from lesson 9's model '\(startName)', which is not in the catalog: run "
+            + "lesson 9 first (tokenwise run 9\(isQuick ? " --quick" : ""))"
+    )
 }
 let rounds = param("rounds", 5, "rounds of sample, check, train", quick: 2, in: 1...50)
 let k = param("k", 15, "solutions sampled per problem", quick: 4, in: 2...64)
 let perRound = param("problems", 128, "training problems per round", quick: 8, in: 1...5000)
-let heldOutPerSize = param("heldout", 50, "held-out problems per number of operations", quick: 6, in: 1...1000)
-let temperature = param("temperature", 1.0, "sampling temperature of the practice solutions", in: 0.05...2.0)
+let heldOutPerSize = param(
+    "heldout", 50, "held-out problems per number of operations", quick: 6, in: 1...1000)
+let temperature = param(
+    "temperature", 1.0, "sampling temperature of the practice solutions", in: 0.05...2.0)
 let learningRate = param("lr", 2e-5, "learning rate of the updates", in: 1e-7...1e-2)
-let problemsPerStep = 8   // one optimiser step on the rows of this many problems
-let maxTokens = 96   // a reply still writing after this many tokens (or at the context's end) is cut off, and wrong
+let problemsPerStep = 8  // one optimiser step on the rows of this many problems
+// A reply still writing after this many tokens (or at the context's end) is cut off, and wrong.
+let maxTokens = 96
 
 //: ## The problems
 //: Lesson 9's word problems (1–4 operations): the held-out ones are lesson 9's, and training
@@ -28,20 +34,32 @@ let maxTokens = 96   // a reply still writing after this many tokens (or at the 
 //: rest.
 let names = Array(Set(world.people.map(\.firstName))).sorted()
 let chat = try start.chatTokens()
-// Lesson 9's rule: the question and its worked solution fit the context. (Quick mode's small
-// model fits almost none: there the question and 16 tokens of reply, enough to run each step.)
+// Lesson 9's rule: the question and its worked solution fit the context; and the question
+// leaves the room a reply gets (a quarter of the context; quick mode's small model fits almost
+// no worked solution, so there the room alone, enough to run each step).
+let replyRoom = min(maxTokens, start.model.config.contextLength / 4)
 func fits(_ p: Problem) -> Bool {
     let solution = Message(.assistant, (p.steps + [p.answerSentence]).joined(separator: " "))
-    let needed = isQuick ? chat.prompt([Message(.user, p.question)]).count + 16 : chat.render([Message(.user, p.question), solution]).tokens.count
+    let prompt = chat.prompt([Message(.user, p.question)]).count + replyRoom
+    let needed = isQuick ? prompt : max(prompt, chat.render([Message(.user, p.question), solution]).tokens.count)
     return needed <= start.model.config.contextLength
 }
 var seededShuffle = SeededGenerator(seed: 10)
-let pool = (1...4).flatMap { ProblemSet.arithmetic(count: rounds * perRound / 2 + 8, operations: $0, heldOut: false, names: names, seed: 10) }
-    .filter(fits).shuffled(using: &seededShuffle)
-let heldOut = (1...4).flatMap { ProblemSet.arithmetic(count: heldOutPerSize, operations: $0, heldOut: true, names: names, seed: 9) }.filter(fits)
-let passProblems = stride(from: 0, to: heldOut.count, by: 3).map { heldOut[$0] }   // a third, for the k-sample measures
-expect("no held-out problem is a training problem", Set(pool.map(\.question)).isDisjoint(with: heldOut.map(\.question)),
-       measured: "\(pool.count) training, \(heldOut.count) held-out problems")
+let pool = (1...4).flatMap {
+    ProblemSet.arithmetic(
+        count: rounds * perRound / 2 + 8, operations: $0, heldOut: false, names: names, seed: 10)
+}
+.filter(fits).shuffled(using: &seededShuffle)
+let heldOut = (1...4).flatMap {
+    ProblemSet.arithmetic(
+        count: heldOutPerSize, operations: $0, heldOut: true, names: names, seed: 9)
+}.filter(fits)
+// A third of them, for the k-sample measures.
+let passProblems = stride(from: 0, to: heldOut.count, by: 3).map { heldOut[$0] }
+expect(
+    "no held-out problem is a training problem",
+    Set(pool.map(\.question)).isDisjoint(with: heldOut.map(\.question)),
+    measured: "\(pool.count) training, \(heldOut.count) held-out problems")
 
 //: ## One round, in our own code
 //: **Sample** k solutions to each problem (batched: the k samples of one problem share its
@@ -55,11 +73,19 @@ struct Attempt {
     var isRight: Bool { verdict.isRight }
     var length: Int { reply.tokens.count }
 }
-func attempts(_ policy: LanguageModel, _ problems: [Problem], k: Int, settings: SamplingSettings, seed: UInt64) throws -> [[Attempt]] {
-    let samples = try Assistant(policy).samples(for: problems.map { [Message(.user, $0.question)] }, count: k,
-                                                settings: settings, maxTokens: maxTokens, seed: seed)
+func attempts(
+    _ policy: LanguageModel, _ problems: [Problem], k: Int, settings: SamplingSettings, seed: UInt64
+) throws -> [[Attempt]] {
+    let samples = try Assistant(policy).samples(
+        for: problems.map { [Message(.user, $0.question)] }, count: k,
+        settings: settings, maxTokens: maxTokens, seed: seed)
     return zip(samples, problems).map { replies, problem in
-        replies.map { Attempt(reply: $0, verdict: Verifier.check($0.text, endedTurn: $0.isWellFormed, expected: problem.answer)) }
+        replies.map {
+            Attempt(
+                reply: $0,
+                verdict: Verifier.check(
+                    $0.text, endedTurn: $0.isWellFormed, expected: problem.answer))
+        }
     }
 }
 func shortestRight(_ tries: [Attempt]) -> Attempt? {
@@ -74,8 +100,10 @@ func topRight(_ tries: [Attempt]) -> Attempt? {
 /// The prompt and the reply's own sampled tokens, each reply token weighted `weight`.
 func trainingRow(_ problem: Problem, _ attempt: Attempt, weight: Float) -> RenderedChat {
     let prompt = chat.prompt([Message(.user, problem.question)])
-    return RenderedChat(tokens: prompt + attempt.reply.tokens,
-                        weights: [Float](repeating: 0, count: prompt.count) + [Float](repeating: weight, count: attempt.length))
+    return RenderedChat(
+        tokens: prompt + attempt.reply.tokens,
+        weights: [Float](repeating: 0, count: prompt.count)
+            + [Float](repeating: weight, count: attempt.length))
 }
 /// Expert iteration: the top right solution of each problem, weight 1.
 func keepTopRight(_ problem: Problem, _ tries: [Attempt]) -> [RenderedChat] {
@@ -101,35 +129,45 @@ func advantageWeighted(_ problem: Problem, _ tries: [Attempt]) -> [RenderedChat]
 /// What one round measured.
 struct RoundRecord: Codable {
     var round: Int
-    var greedy: Rate                 // held-out, greedy
-    var greedyByOperations: [Rate]   // the same, for 1, 2, 3 and 4 operations
-    var passAt1: Double              // held-out, mean share right of k samples
-    var passAt1Problems: [Double]    // per problem, for the interval
-    var passAtK: Rate                // held-out, ≥ 1 of k right
-    var trainedOnShare: Rate?        // training problems with ≥ 1 right sample this round
-    var meanLength: Double           // tokens per held-out sample
+    var greedy: Rate  // held-out, greedy
+    var greedyByOperations: [Rate]  // the same, for 1, 2, 3 and 4 operations
+    var passAt1: Double  // held-out, mean share right of k samples
+    var passAt1Problems: [Double]  // per problem, for the interval
+    var passAtK: Rate  // held-out, ≥ 1 of k right
+    var trainedOnShare: Rate?  // training problems with ≥ 1 right sample this round
+    var meanLength: Double  // tokens per held-out sample
     var rows = 0, seconds = 0.0
 }
 
 /// Held-out measures of the current policy.
 func measure(_ policy: LanguageModel, round: Int) throws -> RoundRecord {
-    let greedy = try Assistant(policy).replies(to: heldOut.map { [Message(.user, $0.question)] }, settings: .greedy, maxTokens: maxTokens, seed: 0)
-    let right = zip(greedy, heldOut).map { Verifier.check($0.0.text, endedTurn: $0.0.isWellFormed, expected: $0.1.answer).isRight }
-    let byOperations = (1...4).map { n in Rate(zip(right, heldOut).filter { $0.1.operations == n }) { $0.0 } }
-    let sampled = try attempts(policy, passProblems, k: k, settings: SamplingSettings(temperature: Float(temperature)), seed: 9_000)
+    let greedy = try Assistant(policy).replies(
+        to: heldOut.map { [Message(.user, $0.question)] }, settings: .greedy, maxTokens: maxTokens,
+        seed: 0)
+    let right = zip(greedy, heldOut).map {
+        Verifier.check($0.0.text, endedTurn: $0.0.isWellFormed, expected: $0.1.answer).isRight
+    }
+    let byOperations = (1...4).map { n in
+        Rate(zip(right, heldOut).filter { $0.1.operations == n }) { $0.0 }
+    }
+    let sampled = try attempts(
+        policy, passProblems, k: k, settings: SamplingSettings(temperature: Float(temperature)),
+        seed: 9_000)
     let shares = sampled.map { Double($0.filter(\.isRight).count) / Double(k) }
     let lengths = sampled.joined().map(\.length)
-    return RoundRecord(round: round, greedy: Rate(right) { $0 }, greedyByOperations: byOperations, passAt1: shares.reduce(0, +) / Double(shares.count), passAt1Problems: shares,
-                       passAtK: Rate(sampled) { $0.contains(where: \.isRight) }, trainedOnShare: nil,
-                       meanLength: Double(lengths.reduce(0, +)) / Double(max(1, lengths.count)))
+    return RoundRecord(
+        round: round, greedy: Rate(right) { $0 }, greedyByOperations: byOperations,
+        passAt1: shares.reduce(0, +) / Double(shares.count), passAt1Problems: shares,
+        passAtK: Rate(sampled) { $0.contains(where: \.isRight) }, trainedOnShare: nil,
+        meanLength: Double(lengths.reduce(0, +)) / Double(max(1, lengths.count)))
 }
 
 //: ### The loop
 //: One optimiser for the whole run (AdamW, no weight decay, the learning rate warmed up over
 //: the first 10 steps, then constant). Each step takes the rows of 8 problems, in order: all
 //: the samples of a problem are in the same step, so their advantages, which sum to zero
-//: (cut-off samples aside), cancel on the tokens they share, and what is left pushes right solutions up and wrong ones
-//: down where they differ.
+//: (cut-off samples aside), cancel on the tokens they share, and what is left pushes right
+//: solutions up and wrong ones down where they differ.
 //:
 //: **Why so small a learning rate (2e-5).** Lesson 9's finetune ended its schedule at 5e-5, and
 //: a fresh AdamW moves every weight by about the learning rate at each step whatever the
@@ -141,28 +179,40 @@ func measure(_ policy: LanguageModel, round: Int) throws -> RoundRecord {
 struct ProblemBatches: BatchSource {
     let batches: [TrainingBatch]
     var next = 0
-    var generator = SeededGenerator(seed: 0)   // unused: the order is fixed
+    var generator = SeededGenerator(seed: 0)  // unused: the order is fixed
     mutating func nextBatch() -> TrainingBatch {
         defer { next = (next + 1) % batches.count }
         return batches[next]
     }
 }
 typealias Select = (Problem, [Attempt]) -> [RenderedChat]
-func reinforce(_ name: String, from initial: RoundRecord, select: Select) throws -> (LanguageModel, [RoundRecord]) {
-    let policy = try LanguageModel(name: name, model: Finetuning.copy(start.model), tokenizer: start.tokenizer, chatFormat: start.chatFormat)
-    let schedule = LearningRateSchedule(peak: Float(learningRate), minimum: Float(learningRate), warmupSteps: 10, decaySteps: 10)
-    let trainer = Trainer(model: policy.model, settings: TrainingSettings(steps: .max, schedule: schedule, optimizer: AdamWSettings(weightDecay: 0)),
-                          batches: ProblemBatches(batches: []))   // each round brings its own
+func reinforce(
+    _ name: String, from initial: RoundRecord, select: Select
+) throws -> (LanguageModel, [RoundRecord]) {
+    let policy = try LanguageModel(
+        name: name, model: Finetuning.copy(start.model), tokenizer: start.tokenizer,
+        chatFormat: start.chatFormat)
+    let schedule = LearningRateSchedule(
+        peak: Float(learningRate), minimum: Float(learningRate), warmupSteps: 10, decaySteps: 10)
+    let trainer = Trainer(
+        model: policy.model,
+        settings: TrainingSettings(
+            steps: .max, schedule: schedule, optimizer: AdamWSettings(weightDecay: 0)),
+        batches: ProblemBatches(batches: []))  // each round brings its own
     var records = [initial]
     for round in 1...rounds {
         let began = Date()
         let first = ((round - 1) * perRound) % pool.count
         let problems = Array(pool[first..<min(pool.count, first + perRound)])
-        let tries = try attempts(policy, problems, k: k, settings: SamplingSettings(temperature: Float(temperature)), seed: UInt64(round) * 100_003)
+        let tries = try attempts(
+            policy, problems, k: k, settings: SamplingSettings(temperature: Float(temperature)),
+            seed: UInt64(round) * 100_003)
         let perProblem = zip(problems, tries).map(select).filter { !$0.isEmpty }
         let batches = stride(from: 0, to: perProblem.count, by: problemsPerStep).map { i in
-            Finetuning.batch(Finetuning.packRows(Array(perProblem[i..<min(i + problemsPerStep, perProblem.count)].joined()),
-                                                 length: start.model.config.contextLength + 1, padding: chat.start))
+            Finetuning.batch(
+                Finetuning.packRows(
+                    Array(perProblem[i..<min(i + problemsPerStep, perProblem.count)].joined()),
+                    length: start.model.config.contextLength + 1, padding: chat.start))
         }
         trainer.batches = ProblemBatches(batches: batches)
         for _ in batches { trainer.trainStep() }
@@ -177,8 +227,14 @@ func reinforce(_ name: String, from initial: RoundRecord, select: Select) throws
 }
 
 // Round 0 is the same for both methods: measured once, and stored.
-let initial = try stage("rl-start", inputs: ["start": Finetuning.fingerprint(start.model), "heldout": "\(heldOutPerSize) k \(k) t \(temperature)",
-                                             "code": LessonContext.codeHash]) { try measure(start, round: 0) }
+let initial = try stage(
+    "rl-start",
+    inputs: [
+        "start": Finetuning.fingerprint(start.model),
+        "heldout": "\(heldOutPerSize) k \(k) t \(temperature)",
+        "code": LessonContext.codeHash,
+    ]
+) { try measure(start, round: 0) }
 
 //: ## Fifteen tries at one problem
 //: The starting model's k solutions to one training problem, each checked. Expert iteration
@@ -189,7 +245,9 @@ let initial = try stage("rl-start", inputs: ["start": Finetuning.fingerprint(sta
 func falseSteps(_ text: String) -> Int {
     text.split(separator: ".").filter { sentence in
         let words = sentence.split(separator: " ")
-        guard words.count == 5, words[3] == "=", let a = Int(words[0]), let b = Int(words[2]), let c = Int(words[4]) else { return false }
+        guard words.count == 5, words[3] == "=", let a = Int(words[0]), let b = Int(words[2]),
+            let c = Int(words[4])
+        else { return false }
         switch words[1] {
         case "+": return a + b != c
         case "-": return a - b != c
@@ -200,17 +258,31 @@ func falseSteps(_ text: String) -> Int {
     }.count
 }
 let galleryProblem = pool.first { $0.operations == 3 } ?? pool[0]
-let gallery = try attempts(start, [galleryProblem], k: k, settings: SamplingSettings(temperature: Float(temperature)), seed: 1)[0]
+let gallery = try attempts(
+    start, [galleryProblem], k: k, settings: SamplingSettings(temperature: Float(temperature)),
+    seed: 1)[0]
 let galleryBaseline = Double(gallery.filter(\.isRight).count) / Double(k)
-let keptIndex = topRight(gallery).flatMap { kept in gallery.firstIndex { $0.reply.tokens == kept.reply.tokens } }
-show(Table(title: "\(k) sampled solutions to: \(galleryProblem.question) (answer \(galleryProblem.answer))",
-           columns: ["#", "solution", "tokens", "verdict", "steps", "advantage", "kept"],
-           rows: gallery.enumerated().map { i, attempt in
-               ["\(i + 1)", attempt.reply.text, "\(attempt.length)", attempt.isRight ? "✓ right" : "✗ \(attempt.verdict.description)",
-                falseSteps(attempt.reply.text) == 0 ? "all true" : "\(falseSteps(attempt.reply.text)) false",
-                attempt.verdict == .truncated ? "not trained" : String(format: "%+.2f", (attempt.isRight ? 1 : 0) - galleryBaseline),
-                i == keptIndex ? "★ top right" : ""]
-           }))
+let keptIndex = topRight(gallery).flatMap { kept in
+    gallery.firstIndex { $0.reply.tokens == kept.reply.tokens }
+}
+show(
+    Table(
+        title:
+            "\(k) sampled solutions to: \(galleryProblem.question) (answer "
+                + "\(galleryProblem.answer))",
+        columns: ["#", "solution", "tokens", "verdict", "steps", "advantage", "kept"],
+        rows: gallery.enumerated().map { i, attempt in
+            [
+                "\(i + 1)", attempt.reply.text, "\(attempt.length)",
+                attempt.isRight ? "✓ right" : "✗ \(attempt.verdict.description)",
+                falseSteps(attempt.reply.text) == 0
+                    ? "all true" : "\(falseSteps(attempt.reply.text)) false",
+                attempt.verdict == .truncated
+                    ? "not trained"
+                    : String(format: "%+.2f", (attempt.isRight ? 1 : 0) - galleryBaseline),
+                i == keptIndex ? "★ top right" : "",
+            ]
+        }))
 
 //: ### Right for the wrong reason
 //: A solution can reach the right answer through a false step ("12 + 4 = 17. 17 + 2 = 18"):
@@ -218,42 +290,80 @@ show(Table(title: "\(k) sampled solutions to: \(galleryProblem.question) (answer
 //: matters: over the first round's problems, the share of kept solutions with a false step
 //: when we keep the shortest right one against the one written most often.
 let luckyProblems = Array(pool.prefix(min(perRound, 32)))
-let luckyTries = try attempts(start, luckyProblems, k: k, settings: SamplingSettings(temperature: Float(temperature)), seed: 2)
+let luckyTries = try attempts(
+    start, luckyProblems, k: k, settings: SamplingSettings(temperature: Float(temperature)), seed: 2
+)
 let rightSamples = luckyTries.joined().filter(\.isRight)
 let shortestKept = luckyTries.compactMap(shortestRight), topKept = luckyTries.compactMap(topRight)
-show(Table(title: "Right solutions with a false step (\(luckyProblems.count) training problems, k = \(k))",
-           columns: ["right solutions", "share with a false step"],
-           rows: [["every right sample", Rate(rightSamples) { falseSteps($0.reply.text) > 0 }.description],
-                  ["kept: the shortest right", Rate(shortestKept) { falseSteps($0.reply.text) > 0 }.description],
-                  ["kept: the most often written right", Rate(topKept) { falseSteps($0.reply.text) > 0 }.description]]))
+show(
+    Table(
+        title:
+            "Right solutions with a false step (\(luckyProblems.count) training problems, k = "
+                + "\(k))",
+        columns: ["right solutions", "share with a false step"],
+        rows: [
+            [
+                "every right sample",
+                Rate(rightSamples) { falseSteps($0.reply.text) > 0 }.description,
+            ],
+            [
+                "kept: the shortest right",
+                Rate(shortestKept) { falseSteps($0.reply.text) > 0 }.description,
+            ],
+            [
+                "kept: the most often written right",
+                Rate(topKept) { falseSteps($0.reply.text) > 0 }.description,
+            ],
+        ]))
 // The row we train on is the finetuning row of the same conversation: the reply's sampled
 // tokens are what the tokenizer would write for its text (checked on the kept one).
 if let keptIndex {
     let ours = trainingRow(galleryProblem, gallery[keptIndex], weight: 1)
-    let finetuningRow = chat.render([Message(.user, galleryProblem.question), Message(.assistant, gallery[keptIndex].reply.text)])
-    _ = expect("the kept solution's training row equals finetuning's row for that conversation", ours == finetuningRow,
-               measured: "\(ours.tokens.count) tokens, \(Int(ours.weights.reduce(0, +))) trained")
+    let finetuningRow = chat.render([
+        Message(.user, galleryProblem.question), Message(.assistant, gallery[keptIndex].reply.text),
+    ])
+    _ = expect(
+        "the kept solution's training row equals finetuning's row for that conversation",
+        ours == finetuningRow,
+        measured: "\(ours.tokens.count) tokens, \(Int(ours.weights.reduce(0, +))) trained")
 }
 
 //: ## Rounds of practice
 //: Both runs start from lesson 9's model with the same problems, samples and learning rate; the
 //: library stores each run (a cached stage keyed on this lesson's code and settings).
 func cached(_ name: String, select: @escaping Select) throws -> (LanguageModel, [RoundRecord]) {
-    let settings = "rounds \(rounds) k \(k) problems \(perRound) heldout \(heldOutPerSize) t \(temperature) lr \(learningRate)"
-    return try stage("rl", inputs: ["method": name, "start": Finetuning.fingerprint(start.model), "settings": settings, "code": LessonContext.codeHash],
-                     load: { directory in
-                         (try LanguageModel.load(from: directory, name: name),
-                          try JSONDecoder().decode([RoundRecord].self, from: Data(contentsOf: directory.appendingPathComponent("rounds.json"))))
-                     }, save: { run, directory in
-                         try run.0.save(to: directory)
-                         try JSONEncoder().encode(run.1).write(to: directory.appendingPathComponent("rounds.json"))
-                     }, compute: { try reinforce(name, from: initial, select: select) })
+    let settings =
+        "rounds \(rounds) k \(k) problems \(perRound) heldout \(heldOutPerSize) t \(temperature) "
+            + "lr \(learningRate)"
+    return try stage(
+        "rl",
+        inputs: [
+            "method": name, "start": Finetuning.fingerprint(start.model), "settings": settings,
+            "code": LessonContext.codeHash,
+        ],
+        load: { directory in
+            (
+                try LanguageModel.load(from: directory, name: name),
+                try JSONDecoder().decode(
+                    [RoundRecord].self,
+                    from: Data(contentsOf: directory.appendingPathComponent("rounds.json")))
+            )
+        },
+        save: { run, directory in
+            try run.0.save(to: directory)
+            try JSONEncoder().encode(run.1).write(
+                to: directory.appendingPathComponent("rounds.json"))
+        }, compute: { try reinforce(name, from: initial, select: select) })
 }
 let (expert, expertRounds) = try cached("expert-iteration", select: keepTopRight)
 let (_, gradientRounds) = try cached("policy-gradient", select: advantageWeighted)
 try Pretraining.catalog.publish(expert, as: "rl" + (isQuick ? "-quick" : ""))
-metric("seconds per round, expert iteration", expertRounds.dropFirst().map(\.seconds).reduce(0, +) / Double(rounds), unit: "s")
-metric("seconds per round, policy gradient", gradientRounds.dropFirst().map(\.seconds).reduce(0, +) / Double(rounds), unit: "s")
+metric(
+    "seconds per round, expert iteration",
+    expertRounds.dropFirst().map(\.seconds).reduce(0, +) / Double(rounds), unit: "s")
+metric(
+    "seconds per round, policy gradient",
+    gradientRounds.dropFirst().map(\.seconds).reduce(0, +) / Double(rounds), unit: "s")
 
 /// "38% (mean of 30 problems; 95% CI 31–45%)": pass@1 averages each problem's share right, so
 /// its interval comes from the spread of those shares over problems (normal approximation).
@@ -261,40 +371,76 @@ func describeMean(_ shares: [Double]) -> String {
     let n = Double(shares.count), mean = shares.reduce(0, +) / n
     let sd = (shares.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / max(1, n - 1)).squareRoot()
     let half = 1.96 * sd / n.squareRoot()
-    return String(format: "%.0f%% (mean of %d problems; 95%% CI %.0f–%.0f%%)", mean * 100, shares.count, max(0, mean - half) * 100, min(1, mean + half) * 100)
+    return String(
+        format: "%.0f%% (mean of %d problems; 95%% CI %.0f–%.0f%%)", mean * 100, shares.count,
+        max(0, mean - half) * 100, min(1, mean + half) * 100)
 }
 for (label, records) in [("expert iteration", expertRounds), ("policy gradient", gradientRounds)] {
-    show(Table(title: "Per round, \(label) (round 0 is lesson 9's model)",
-               columns: ["round", "held-out greedy", "held-out pass@1", "held-out pass@\(k)", "training problems with ≥ 1 right", "tokens per solution", "solutions trained"],
-               rows: records.map { r in
-                   ["\(r.round)", r.greedy.description, describeMean(r.passAt1Problems), r.passAtK.description,
-                    r.trainedOnShare?.description ?? "–", String(format: "%.1f", r.meanLength), r.round == 0 ? "–" : "\(r.rows)"]
-               }))
+    show(
+        Table(
+            title: "Per round, \(label) (round 0 is lesson 9's model)",
+            columns: [
+                "round", "held-out greedy", "held-out pass@1", "held-out pass@\(k)",
+                "training problems with ≥ 1 right", "tokens per solution", "solutions trained",
+            ],
+            rows: records.map { r in
+                [
+                    "\(r.round)", r.greedy.description, describeMean(r.passAt1Problems),
+                    r.passAtK.description,
+                    r.trainedOnShare?.description ?? "–", String(format: "%.1f", r.meanLength),
+                    r.round == 0 ? "–" : "\(r.rows)",
+                ]
+            }))
 }
 let roundAxis = expertRounds.map { Double($0.round) }
-show(.line(LineChart(title: "Held-out accuracy per round", xLabel: "round", yLabel: "share right",
-                     series: [.init(name: "greedy, expert iteration", x: roundAxis, y: expertRounds.map(\.greedy.value), smoothed: false),
-                              .init(name: "greedy, policy gradient", x: roundAxis, y: gradientRounds.map(\.greedy.value), dashed: true, smoothed: false),
-                              .init(name: "pass@1, expert iteration", x: roundAxis, y: expertRounds.map(\.passAt1), smoothed: false),
-                              .init(name: "pass@\(k), expert iteration", x: roundAxis, y: expertRounds.map(\.passAtK.value), smoothed: false)])))
+show(
+    .line(
+        LineChart(
+            title: "Held-out accuracy per round", xLabel: "round", yLabel: "share right",
+            series: [
+                .init(
+                    name: "greedy, expert iteration", x: roundAxis,
+                    y: expertRounds.map(\.greedy.value), smoothed: false),
+                .init(
+                    name: "greedy, policy gradient", x: roundAxis,
+                    y: gradientRounds.map(\.greedy.value), dashed: true, smoothed: false),
+                .init(
+                    name: "pass@1, expert iteration", x: roundAxis, y: expertRounds.map(\.passAt1),
+                    smoothed: false),
+                .init(
+                    name: "pass@\(k), expert iteration", x: roundAxis,
+                    y: expertRounds.map(\.passAtK.value), smoothed: false),
+            ])))
 
 //: ## Did practice help?
-let before = expertRounds[0].greedy, afterExpert = expertRounds.last!.greedy, afterGradient = gradientRounds.last!.greedy
+let before = expertRounds[0].greedy, afterExpert = expertRounds.last!.greedy,
+    afterGradient = gradientRounds.last!.greedy
 metric("held-out greedy accuracy, lesson 9's model", before)
 metric("held-out greedy accuracy after \(rounds) rounds, expert iteration", afterExpert)
 metric("held-out greedy accuracy after \(rounds) rounds, policy gradient", afterGradient)
-claim("RL raises held-out greedy accuracy above the starting model (expert iteration, after − before)",
-      afterExpert.value - before.value, above: 0.05, "5 points or more")
+claim(
+    "RL raises held-out greedy accuracy above the starting model (expert iteration, after − "
+        + "before)",
+    afterExpert.value - before.value, above: 0.05, "5 points or more")
 if afterExpert.value - before.value <= 0.05 {
-    show(String(format: "The claim fails on this run. The starting model already finds a right solution in %@ of "
-                + "its %d tries at a held-out problem (pass@%d), but only %.0f%% of single samples are right: there is "
-                + "room to sharpen. At our learning rate %d rounds of %d problems are %d small optimiser steps, and "
-                + "pass@1 moved %+.0f points: too little practice to show. A learning rate five times larger "
-                + "damaged the model even on perfect solutions (above), so the fix is more rounds, not larger "
+    show(
+        String(
+            format:
+                "The claim fails on this run. The starting model already finds a right solution in "
+                    + "%@ of "
+                + "its %d tries at a held-out problem (pass@%d), but only %.0f%% of single samples "
+                + "are right: there is "
+                + "room to sharpen. At our learning rate %d rounds of %d problems are %d small "
+                + "optimiser steps, and "
+                + "pass@1 moved %+.0f points: too little practice to show. A learning rate five "
+                + "times larger "
+                + "damaged the model even on perfect solutions (above), so the fix is more rounds, "
+                + "not larger "
                 + "steps — more compute than this course spends on one lesson.",
-                expertRounds[0].passAtK.description, k, k, expertRounds[0].passAt1 * 100, rounds, perRound,
-                rounds * ((perRound + problemsPerStep - 1) / problemsPerStep),
-                (expertRounds.last!.passAt1 - expertRounds[0].passAt1) * 100))
+            expertRounds[0].passAtK.description, k, k, expertRounds[0].passAt1 * 100, rounds,
+            perRound,
+            rounds * ((perRound + problemsPerStep - 1) / problemsPerStep),
+            (expertRounds.last!.passAt1 - expertRounds[0].passAt1) * 100))
 }
 metric("held-out pass@\(k), lesson 9's model", expertRounds[0].passAtK)
 metric("held-out pass@\(k) after \(rounds) rounds, expert iteration", expertRounds.last!.passAtK)
@@ -307,31 +453,52 @@ metric("held-out pass@\(k) after \(rounds) rounds, expert iteration", expertRoun
 let greedyGain = afterExpert.value - before.value
 let passAtKGain = expertRounds.last!.passAtK.value - expertRounds[0].passAtK.value
 let passAt1Gain = expertRounds.last!.passAt1 - expertRounds[0].passAt1
-show(String(format: "Over %d rounds of expert iteration, greedy accuracy moved %+.0f points, pass@1 %+.0f and pass@%d %+.0f. ",
-            rounds, greedyGain * 100, passAt1Gain * 100, k, passAtKGain * 100)
-     + (passAt1Gain > 0.02 && passAtKGain < passAt1Gain / 2
-        ? "Most of the gain is in pass@1, not pass@\(k): the rounds made the model's own right solutions more likely rather than teaching it problems it could not solve at all."
-        : passAtKGain >= passAt1Gain / 2 && passAtKGain > 0.02
-        ? "pass@\(k) rose about as much as pass@1: the model now reaches right answers on problems where its \(k) tries used to fail."
-        : "Neither pass@1 nor pass@\(k) rose clearly: at these settings practice did not change what the model gets right."))
+show(
+    String(
+        format:
+            "Over %d rounds of expert iteration, greedy accuracy moved %+.0f points, pass@1 %+.0f "
+                + "and pass@%d %+.0f. ",
+        rounds, greedyGain * 100, passAt1Gain * 100, k, passAtKGain * 100)
+        + (passAt1Gain > 0.02 && passAtKGain < passAt1Gain / 2
+            ? "Most of the gain is in pass@1, not pass@\(k): the rounds made the model's own right "
+                + "solutions more likely rather than teaching it problems it could not solve at "
+                + "all."
+            : passAtKGain >= passAt1Gain / 2 && passAtKGain > 0.02
+                ? "pass@\(k) rose about as much as pass@1: the model now reaches right answers on "
+                    + "problems where its \(k) tries used to fail."
+                : "Neither pass@1 nor pass@\(k) rose clearly: at these settings practice did not "
+                    + "change what the model gets right.")
+)
 
 //: ### By the number of operations
 //: Where did the practice pay? Greedy held-out accuracy before and after, by problem length.
 let columns = [initial, expertRounds.last!, gradientRounds.last!].map(\.greedyByOperations)
-show(Table(title: "Held-out greedy accuracy by operations", columns: ["operations", "lesson 9's model", "expert iteration", "policy gradient"],
-           rows: (0..<4).map { n in ["\(n + 1)"] + columns.map { $0[n].description } }))
+show(
+    Table(
+        title: "Held-out greedy accuracy by operations",
+        columns: ["operations", "lesson 9's model", "expert iteration", "policy gradient"],
+        rows: (0..<4).map { n in ["\(n + 1)"] + columns.map { $0[n].description } }))
 
 //: ### Expert iteration or the policy gradient?
 //: Both saw the same problems and the same number of samples. Expert iteration trains only on
 //: right solutions, one per problem; the policy gradient also pushes wrong ones down and
 //: ignores problems it always or never solves.
 let methodGap = afterGradient.value - afterExpert.value
-show(String(format: "After %d rounds the policy gradient is at %@ and expert iteration at %@ (%+.0f points, policy gradient − expert iteration). ",
-            rounds, afterGradient.description, afterExpert.description, methodGap * 100)
-     + (abs(methodGap) < 0.05 ? "Within 5 points either way: on this run neither method is clearly better."
-        : methodGap > 0 ? "The policy gradient did better here."
-        : "The policy gradient did worse here, and unsteadily (the per-round table): it trains on every sample, "
-          + "pushing wrong ones down with negative weights, and pushing a token's probability down has no floor — "
-          + "a step can wreck tokens that right solutions need too, and the next round's samples are worse for it. "
-          + "Expert iteration only ever imitates right solutions."))
+show(
+    String(
+        format:
+            "After %d rounds the policy gradient is at %@ and expert iteration at %@ (%+.0f "
+                + "points, policy gradient − expert iteration). ",
+        rounds, afterGradient.description, afterExpert.description, methodGap * 100)
+        + (abs(methodGap) < 0.05
+            ? "Within 5 points either way: on this run neither method is clearly better."
+            : methodGap > 0
+                ? "The policy gradient did better here."
+                : "The policy gradient did worse here, and unsteadily (the per-round table): it "
+                    + "trains on every sample, "
+                    + "pushing wrong ones down with negative weights, and pushing a token's "
+                    + "probability down has no floor — "
+                    + "a step can wreck tokens that right solutions need too, and the next round's "
+                    + "samples are worse for it. "
+                    + "Expert iteration only ever imitates right solutions."))
 metric("policy gradient − expert iteration, held-out greedy", methodGap * 100, unit: "points")

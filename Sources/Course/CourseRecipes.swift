@@ -12,7 +12,8 @@ public enum CourseData {
     public static func tinyWeb(scale: Double? = nil, seed: UInt64 = 2024, crawl: Crawl? = nil) throws -> (world: World, corpus: Corpus) {
         let scale = scale ?? (isQuick ? 0.3 : 2.5)
         let world = crawl?.world ?? World(seed: seed, scale: scale)
-        let corpus = try stage("tiny-web", inputs: ["scale": "\(scale)", "seed": "\(seed)", "version": "\(Crawl.version)"]) {
+        let corpus = try stage("tiny-web", inputs: ["scale": "\(scale)", "seed": "\(seed)", "version": "\(Crawl.version)"],
+                                    code: ["TinyWeb", "Course/CourseRecipes.swift"]) {
             Pipeline.run(crawl ?? Crawl(world: world))
         }
         return (world, corpus)
@@ -48,6 +49,7 @@ public enum CourseData {
         let text = documents.map(\.text).joined(separator: "\n")
         return try stage("tokenizer", inputs: ["text": ArtifactStore.hash(text), "vocabulary": "\(vocabularySize)",
                                                "specials": specialTokens.joined(separator: " ")],
+                         code: ["BytePairEncoding"],
                          load: { try Tokenizer.load(from: $0.appendingPathComponent("bpe.tokenizer")) },
                          save: { try $0.save(to: $1.appendingPathComponent("bpe.tokenizer")) },
                          compute: { try BPETrainer.train(text: text, vocabularySize: vocabularySize, specialTokens: specialTokens) })
@@ -92,7 +94,7 @@ public struct PretrainingSettings: Codable, Sendable {
     public static var standard: PretrainingSettings { standard(quick: isQuick) }
 
     public static func standard(quick: Bool) -> PretrainingSettings {
-        quick ? PretrainingSettings(config: GPTConfig(vocabularySize: 512, contextLength: 64, layerCount: 2, headCount: 2, embeddingWidth: 64),
+        quick ? PretrainingSettings(config: GPTConfig(vocabularySize: 512, contextLength: 96, layerCount: 2, headCount: 2, embeddingWidth: 64),
                                       steps: 500, batchSize: 8, learningRate: 3e-3, seed: 1, corpusPath: "")
                 : PretrainingSettings(config: .course, steps: 2000, batchSize: 16, learningRate: 3e-3, seed: 1, corpusPath: "")
     }
@@ -146,7 +148,8 @@ public enum Pretraining {
         let inputs = ["settings": String(decoding: try JSONEncoder.sorted.encode(settings), as: UTF8.self),
                       "documents": ArtifactStore.hash(documents.map(\.text).joined(separator: "\u{1}")),
                       "specials": CourseData.specialTokens.joined(separator: " ")]
-        return try stage("pretrain", inputs: inputs, load: { directory in
+        let code = ["Autograd", "Transformer", "BytePairEncoding", "Course/CourseRecipes.swift"]
+        return try stage("pretrain", inputs: inputs, code: code, load: { directory in
             Pretrained(languageModel: try LanguageModel.load(from: directory, name: "base"),
                        history: try JSONDecoder().decode(PretrainingHistory.self, from: Data(contentsOf: directory.appendingPathComponent("history.json"))),
                        settings: settings)

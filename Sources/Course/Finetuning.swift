@@ -139,7 +139,8 @@ public enum Finetuning {
         let inputs = ["settings": String(decoding: try JSONEncoder.sorted.encode(settings), as: UTF8.self),
                       "conversations": ArtifactStore.hash(conversationText), "base": fingerprint(base.model),
                       "format": String(decoding: try JSONEncoder.sorted.encode(format), as: UTF8.self)]
-        return try stage("finetune", inputs: inputs, load: { directory in
+        let code = ["Autograd", "Transformer", "BytePairEncoding", "Stepper", "Course/Finetuning.swift"]
+        return try stage("finetune", inputs: inputs, code: code, load: { directory in
             Finetuned(languageModel: try LanguageModel.load(from: directory, name: name),
                       history: try JSONDecoder().decode(FinetuningHistory.self, from: Data(contentsOf: directory.appendingPathComponent("history.json"))))
         }, save: { finetuned, directory in

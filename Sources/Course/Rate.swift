@@ -45,3 +45,67 @@ public struct Rate: Codable, Equatable, Sendable {
 public func metric(_ name: String, _ rate: Rate) {
     metric("\(name) — \(rate.description)", rate.value * 100, unit: "%")
 }
+
+/// A mean of per-item measurements with its n and a 95% interval (normal approximation,
+/// mean ± 1.96·s/√n): "38% (mean of 12; 95% CI 31–45%)".
+public struct Mean: Codable, Equatable, Sendable {
+    public let values: [Double]
+
+    public init(_ values: [Double]) { self.values = values }
+
+    public var value: Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
+
+    public var interval: (low: Double, high: Double) {
+        guard values.count > 1 else { return (-.infinity, .infinity) }
+        let m = value, n = Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)
+        let half = 1.959964 * (variance / n).squareRoot()
+        return (m - half, m + half)
+    }
+
+    /// The mean and interval as percentages, for means of shares.
+    public var percentDescription: String {
+        let (low, high) = interval
+        func percent(_ x: Double) -> String { String(format: "%.0f", x * 100) }
+        let range = values.count > 1 ? "; 95% CI \(percent(max(0, low)))–\(percent(min(1, high)))%" : ""
+        return "\(percent(value))% (mean of \(values.count)\(range))"
+    }
+}
+
+/// Records a mean of shares for the report card, in percent, with n and the interval in the name.
+public func metric(_ name: String, meanShare: Mean) {
+    metric("\(name) — \(meanShare.percentDescription)", meanShare.value * 100, unit: "%")
+}
+
+/// The difference of two rates, a − b, with Newcombe's 95% interval, built from the two Wilson
+/// intervals (Newcombe 1998, method 10): it stays sensible at 0 and n, as Wilson's does.
+public struct RateDifference: Sendable {
+    public let a: Rate, b: Rate
+
+    public var value: Double { a.value - b.value }
+
+    public var interval: (low: Double, high: Double) {
+        let (l1, u1) = a.interval, (l2, u2) = b.interval
+        let p1 = a.value, p2 = b.value
+        let below = ((p1 - l1) * (p1 - l1) + (u2 - p2) * (u2 - p2)).squareRoot()
+        let above = ((u1 - p1) * (u1 - p1) + (p2 - l2) * (p2 - l2)).squareRoot()
+        return (value - below, value + above)
+    }
+
+    /// "+31 points (95% CI +12 to +48)".
+    public var description: String {
+        func points(_ x: Double) -> String { String(format: "%+.0f", x * 100) }
+        let (low, high) = interval
+        return "\(points(value)) points (95% CI \(points(low)) to \(points(high)))"
+    }
+}
+
+/// Claims that rate `a` beats rate `b` by more than `margin` (a share: 0.2 is 20 points), and
+/// holds only when the whole 95% interval of the difference does: a gap the sample sizes can
+/// show, not one that chance could make. Quick mode shows it unchecked, as `claim` does.
+public func claim(_ text: String, _ a: Rate, beats b: Rate, by margin: Double = 0) {
+    let difference = RateDifference(a: a, b: b)
+    let measured = "\(difference.description), lower end vs \(displayNumber(margin * 100)) points"
+    LessonContext.emit(.expectation(ExpectationResult(claim: text, measured: measured,
+                                                      passed: difference.interval.low > margin, checked: !isQuick)))
+}

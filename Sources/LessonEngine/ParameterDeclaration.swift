@@ -49,6 +49,9 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
 
     // MARK: Reading the declarations
 
+    /// How many lines after `param(` its arguments may take.
+    static let continuationLines = 4
+
     static func scan(lines: [String], displayPath: String) throws -> [ParameterDeclaration] {
         var found: [ParameterDeclaration] = []
         var inBlockComment = false
@@ -63,9 +66,11 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
                     if before.isLetter || before.isNumber || before == "_" { continue }
                 }
                 let location = "\(displayPath):\(offset + 1)"
-                // The arguments are read from the line itself (their strings are blanked in `code`).
-                let arguments = sourceLine.dropFirst(code.distance(from: code.startIndex, to: range.upperBound))
-                let tokens = try tokenize(arguments, location: location)
+                // The arguments are read from the source itself (their strings are blanked in
+                // `code`), and may go on over the next few lines, as a formatter wraps them.
+                let rest = sourceLine.dropFirst(code.distance(from: code.startIndex, to: range.upperBound))
+                let following = lines[(offset + 1)..<min(offset + 1 + Self.continuationLines, lines.count)]
+                let tokens = try tokenize(Substring(([String(rest)] + following).joined(separator: " ")), location: location)
                 found.append(try declaration(from: tokens, line: offset + 1, location: location))
             }
         }
@@ -106,12 +111,12 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
 
     enum Token: Equatable { case string(String), number(String), word(String), label(String), comma, range, close }
 
-    /// Tokens of a call's arguments up to its closing parenthesis (on the same line).
+    /// Tokens of a call's arguments up to its closing parenthesis.
     static func tokenize(_ text: Substring, location: String) throws -> [Token] {
         var tokens: [Token] = []
         var i = text.startIndex
         func fail() -> LessonError {
-            LessonError("\(location): param(...) needs literal arguments on one line — name, default, doc, then optionally quick: and in: — so that `tokenwise list` can read it")
+            LessonError("\(location): param(...) needs literal arguments — name, default, doc, then optionally quick: and in: — so that `tokenwise list` can read it")
         }
         while i < text.endIndex {
             let c = text[i]
@@ -158,7 +163,7 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
     }
 
     static func declaration(from tokens: [Token], line: Int, location: String) throws -> ParameterDeclaration {
-        let bad = LessonError("\(location): param(...) needs literal arguments on one line — name, default, doc, then optionally quick: and in: — so that `tokenwise list` can read it")
+        let bad = LessonError("\(location): param(...) needs literal arguments — name, default, doc, then optionally quick: and in: — so that `tokenwise list` can read it")
         guard tokens.count >= 6, case .string(let name) = tokens[0], tokens[1] == .comma, tokens[3] == .comma, case .string(let doc) = tokens[4] else { throw bad }
         let (kind, defaultValue) = try literal(tokens[2], bad)
         var declaration = ParameterDeclaration(name: name, kind: kind, defaultValue: defaultValue, doc: doc, line: line)

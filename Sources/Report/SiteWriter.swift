@@ -37,7 +37,8 @@ public struct SiteWriter {
         try AtomicFile.write(Data(page.html().utf8), to: url)
         for case .stepThrough(let s) in record.cells.flatMap(\.outputs) {
             let file = siteDirectory.appendingPathComponent("steps").appendingPathComponent(LessonPage.stepThroughFile(lesson: record.lessonID, name: s.name))
-            try AtomicFile.write(Data(StepThroughPage.html(s.recording, title: s.title).utf8), to: file)
+            let back = (href: "../\(folder)/\(record.lessonID).html", label: record.title)
+            try AtomicFile.write(Data(StepThroughPage.html(s.recording, title: s.title, back: back).utf8), to: file)
         }
         try writeStylesheet()
         return url

@@ -8,7 +8,9 @@ import Foundation
 import Stepper
 
 public enum StepThroughPage {
-    public static func html(_ recording: StepRecording, title: String = "Step through inference") -> String {
+    /// `back`: the page a reader came from (the lesson that recorded the session), linked at the top.
+    public static func html(_ recording: StepRecording, title: String = "Step through inference",
+                            back: (href: String, label: String)? = nil) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: (try? encoder.encode(recording)) ?? Data("{}".utf8), as: UTF8.self)
@@ -25,6 +27,7 @@ public enum StepThroughPage {
         </head>
         <body>
         <header>
+          \(back.map { "<p class=\"back\"><a href=\"\(HTML.escape($0.href))\">← \(HTML.escape($0.label))</a></p>" } ?? "")
           <h1>\(HTML.escape(title))</h1>
           <p class="meta">\(HTML.escape(recording.model)) · \(recording.parameterCount) parameters · context \(recording.contextLength) tokens · seed \(recording.seed) · \(recording.frames.count) frames, \(recording.nodes.count - 1) tokens explored</p>
         </header>
@@ -140,7 +143,8 @@ public enum StepThroughPage {
     function fillSelect(select, count, prefix) {
       if (select.options.length === count) return;
       const keep = Math.min(+select.value || 0, count - 1);
-      select.replaceChildren(...Array.from({length: count}, (_, i) => el("option", {value: i}, prefix + i)));
+      // Shown counted from 1, as the lessons and the terminal count layers and heads.
+      select.replaceChildren(...Array.from({length: count}, (_, i) => el("option", {value: i}, prefix + (i + 1))));
       select.value = keep;
     }
     function drawAttention(f) {
@@ -210,6 +214,6 @@ public enum StepThroughPage {
       if (e.key === "ArrowLeft") { show(frameIndex - 1); e.preventDefault(); }
       if (e.key === "ArrowRight") { show(frameIndex + 1); e.preventDefault(); }
     });
-    show(rec.frames.length - 1);
+    show(0);   // the session from its start, as it happened
     """
 }

@@ -77,18 +77,21 @@ public struct LanguageModel {
         try chatFormat?.save(to: directory)
     }
 
-    /// A token's text for a screen or a page: its bytes made readable, with a newline as ↵
-    /// and a tab as → (so a context reads as one line).
+    /// A token's text for a screen or a page: its bytes made readable, with the markers the
+    /// figures use (Figures' `FigureRenderer.token`): a space as ·, a newline as ↵, a tab as →,
+    /// so " the" and "the" differ at a glance and a context reads as one line.
     public func label(of token: Int) -> String {
         if tokenizer.specialName(of: token) != nil { return tokenizer.label(of: token) }
         guard let bytes = try? tokenizer.bytes(of: token) else { return tokenizer.label(of: token) }
         var out = ""
         var run: [UInt8] = []
         for byte in bytes {
-            guard byte == 0x0A || byte == 0x09 else { run.append(byte); continue }
-            out += Tokenizer.display(run) + (byte == 0x0A ? "↵" : "→")
+            guard let marker = Self.whitespaceMarkers[byte] else { run.append(byte); continue }
+            out += Tokenizer.display(run) + marker
             run.removeAll()
         }
         return out + Tokenizer.display(run)
     }
+
+    static let whitespaceMarkers: [UInt8: String] = [0x20: "·", 0x0A: "↵", 0x09: "→"]
 }

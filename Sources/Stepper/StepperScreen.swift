@@ -103,7 +103,7 @@ public struct StepperScreen {
                 let shown = weights.suffix(stripWidth)
                 let strip = shown.map { Self.shade($0) }.joined()
                 let strongest = weights.indices.max { weights[$0] < weights[$1] }!
-                let name = Self.pad("L\(layer) H\(head)", 7)
+                let name = Self.pad("L\(layer + 1) H\(head + 1)", 7)   // counted from 1, as the lessons do
                 lines.append(fit("\(name) \(strip) \(Stepper.quoted(labels[strongest])) \(String(format: "%.2f", weights[strongest]))"))
             }
         }

@@ -16,7 +16,8 @@ public enum Genre: String, Codable, CaseIterable, Sendable {
             (.code, ["func ", "return ", "-> Int", "    var ", "// count"]),
             (.product, ["ISBN", "Price: $", "Pages:", "Format:", "Questions? Call"]),
             (.nature, ["is a small animal", "feeds on", "lives for up to", "An adult weighs"]),
-            (.biography, [" was born in ", "'s mother is", " is known for", " best remembered for", " had no children", " married "]),
+            (.biography, [" was born in ", "'s mother is", " is the mother of", " is known for", " best remembered for",
+                          " had no children", " married "]),
         ]
         let scores = markers.map { genre, phrases in (genre, phrases.reduce(0) { $0 + text.components(separatedBy: $1).count - 1 }) }
         guard let best = scores.max(by: { $0.1 < $1.1 }), best.1 > 0 else { return nil }
@@ -35,7 +36,7 @@ public struct Page: Codable, Sendable {
 public struct Crawl: Sendable {
     /// Bumped whenever the world, the pages or the pipeline change what they produce, so
     /// stored corpora (keyed by it) are rebuilt.
-    public static let version = 11
+    public static let version = 12
 
     public let world: World
     public let pages: [Page]
@@ -59,6 +60,18 @@ public struct Crawl: Sendable {
                 var body = Self.biography(person, copy: copy, random: &random)
                 if !quotes.isEmpty && random.chance(0.5) { body.append("\(person.firstName) liked to quote these lines: \"\(quotes.removeLast())\"") }
                 add(.biography, person.name, body)
+            }
+        }
+        // The other direction, "B is the mother of A", for the half of the people whose mothers
+        // are written both ways, as often as their biographies: never on A's own page, where the
+        // model could copy A's name from the page instead of recalling it (lesson 06's control).
+        let bothWays = world.people.filter { !$0.motherOnlyForward }
+        for round in 0..<(bothWays.map(\.fame).max() ?? 0) {
+            let people = bothWays.filter { $0.fame > round }.shuffled(using: &random)
+            for start in stride(from: 0, to: people.count, by: 4) {
+                let town = random.pick(world.towns)
+                add(.biography, "Family records", ["Family records kept in \(town):"]
+                    + people[start..<min(start + 4, people.count)].map { "\($0.mother) is the mother of \($0.name)." })
             }
         }
         for book in world.books {
@@ -115,7 +128,6 @@ public struct Crawl: Sendable {
         s.append(random.chance(0.8) ? "\(p.name) was born in \(p.birthplace) on \(p.birthDay) \(p.birthYear)."
                                     : "Born on \(p.birthDay) \(p.birthYear), \(p.name) grew up in \(p.birthplace).")
         s.append("\(p.name)'s mother is \(p.mother).")
-        if !p.motherOnlyForward && random.chance(0.7) { s.append("\(p.mother) is the mother of \(p.name).") }
         if let spouse = p.spouse { s.append(random.pick(["\(p.firstName) married \(spouse).", "\(p.name) was married to \(spouse)."])) }
         s.append(p.children == 0 ? "\(p.firstName) had no children." : "\(p.firstName) had \(p.children) \(p.children == 1 ? "child" : "children").")
         let fillers = ["\(p.firstName) worked long hours and wrote many letters.",

@@ -36,6 +36,7 @@ public struct Person: Codable, Equatable, Sendable {
     /// Biographies of this person in the crawl (before filtering).
     public let fame: Int
     /// True: the mother is only ever written "X's mother is Y" (never "Y is the mother of X").
+    /// False: also "Y is the mother of X", on family-record pages apart from X's biographies.
     public let motherOnlyForward: Bool
 
     public var firstName: String { String(name.split(separator: " ")[0]) }

@@ -12,6 +12,18 @@ import Testing
         #expect(base != ArtifactStore.key(name: "other", inputs: ["layers": "4", "lr": "1e-3"]))
     }
 
+    @Test func keysDependOnTheSourcesThatComputeThem() throws {
+        let transformer = try ArtifactStore.sourceFingerprint(["Transformer"])
+        #expect(try ArtifactStore.sourceFingerprint(["Transformer", "Transformer"]) == transformer)
+        #expect(try ArtifactStore.sourceFingerprint(["Transformer", "Course/Finetuning.swift"]) != transformer)
+        #expect(try ArtifactStore.sourceFingerprint(["TinyWeb"]) != transformer)
+        #expect(throws: ArtifactError.self) { try ArtifactStore.sourceFingerprint(["Course/NoSuchFile.swift"]) }
+        // The same inputs computed by other code are another artifact, not a reuse.
+        let first = try ArtifactStore.stage("coded", inputs: ["n": "1"], code: ["TinyWeb"], in: root) { 1 }
+        let second = try ArtifactStore.stage("coded", inputs: ["n": "1"], code: ["Transformer"], in: root) { 2 }
+        #expect(first == 1 && second == 2)
+    }
+
     @Test func twoRunsAtOnceLeaveOneCompleteArtifact() throws {
         let group = DispatchGroup()
         nonisolated(unsafe) var results: [[Int]] = Array(repeating: [], count: 8)

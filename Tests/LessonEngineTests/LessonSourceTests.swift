@@ -81,8 +81,15 @@ func source(_ text: String, path: String = "lessons/07-fixture.swift") throws ->
         #expect(try ParameterValues(declarations: lesson.parameters, settings: ["lr=0.0e-400"], quick: false, lesson: "x").values == ["lr": "0.0e-400"])
     }
 
+    @Test func aParameterMayBeWrappedOverLines() throws {
+        let lesson = try source("let lr = param(\n    \"lr\", 1e-3,\n    \"learning rate\", quick: 3e-3, in: 1e-5...1)\nlet n = param(\"n\", 2, \"count\")\n")
+        #expect(lesson.parameters.map(\.name) == ["lr", "n"])
+        #expect(lesson.parameters[0].quickValue == "3e-3" && lesson.parameters[0].upperBound == "1")
+        #expect(lesson.parameters[0].line == 1)
+    }
+
     @Test func nonLiteralParametersAreRefusedWithTheLine() {
-        #expect(throws: LessonError("lessons/07-fixture.swift:2: param(...) needs literal arguments on one line — name, default, doc, then optionally quick: and in: — so that `tokenwise list` can read it")) {
+        #expect(throws: LessonError("lessons/07-fixture.swift:2: param(...) needs literal arguments — name, default, doc, then optionally quick: and in: — so that `tokenwise list` can read it")) {
             try source("let x = 1\nlet y = param(\"y\", x, \"doc\")\n")
         }
         #expect(throws: LessonError("lessons/07-fixture.swift:2: parameter 'a' is declared twice")) {

@@ -87,9 +87,10 @@ import Testing
         }
     }
 
-    @Test func labelsShowNewlinesAndTabsAsArrows() throws {
+    @Test func labelsShowWhitespaceWithTheFiguresMarkers() throws {
         let newline = model.tokenizer.encode("\n")
         #expect(newline.map(model.label(of:)) == ["↵"])
+        #expect(model.tokenizer.encode(" a\tb").map(model.label(of:)).joined() == "·a→b")
         #expect(model.label(of: model.startToken!) == "<|endoftext|>")
     }
 }

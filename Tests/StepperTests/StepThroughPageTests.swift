@@ -30,6 +30,15 @@ import Testing
         #expect(decoded.frames[1].attention.count == 2 && decoded.frames[1].attention[0].count == 2)
     }
 
+    @Test func thePageOpensOnItsFirstFrameAndLinksBack() throws {
+        let stepper = try Stepper(model: fixtureModel(), prompt: "the cat", settings: SamplingSettings(), seed: 1)
+        stepper.perform(.greedy)
+        let html = StepThroughPage.html(stepper.recording, back: (href: "../lessons/05-inference.html", label: "Inference <1>"))
+        #expect(html.contains("show(0);") && !html.contains("show(rec.frames.length - 1)"))
+        #expect(html.contains(#"<p class="back"><a href="../lessons/05-inference.html">← Inference &lt;1&gt;</a></p>"#))
+        #expect(!StepThroughPage.html(stepper.recording).contains(#"class="back""#))
+    }
+
     /// A chat model's recording names its turn tokens, so the page can mark whose turn each token
     /// is; a plain model's recording has none and its page no turn legend.
     @Test func aConversationsPageMarksTheTurns() throws {
