@@ -75,6 +75,8 @@ func kind(_ conversation: [Message]) -> String {
     if conversation.count > 2 && conversation.contains(where: { $0.text.hasPrefix("And ") }) {
         return "follow-up questions"
     }
+    let creative = ["Write a ", "Tell me a joke", "Say something nice"]
+    if creative.contains(where: first.text.hasPrefix) { return "creative request" }
     let greetings = ["Hello!", "Hi there.", "Good morning!", "How are you?"]
     if greetings.contains(first.text) { return "small talk" }
     return "a question and its answer"

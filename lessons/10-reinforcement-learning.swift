@@ -41,7 +41,8 @@ let replyRoom = min(maxTokens, start.model.config.contextLength / 4)
 func fits(_ p: Problem) -> Bool {
     let solution = Message(.assistant, (p.steps + [p.answerSentence]).joined(separator: " "))
     let prompt = chat.prompt([Message(.user, p.question)]).count + replyRoom
-    let needed = isQuick ? prompt : max(prompt, chat.render([Message(.user, p.question), solution]).tokens.count)
+    let whole = chat.render([Message(.user, p.question), solution]).tokens.count
+    let needed = isQuick ? prompt : max(prompt, whole)
     return needed <= start.model.config.contextLength
 }
 var seededShuffle = SeededGenerator(seed: 10)

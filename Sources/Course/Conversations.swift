@@ -19,6 +19,7 @@ public struct ConversationWriter {
         "Helpful: answer the question that was asked, in one short sentence that names who or what it is about.",
         "Truthful: every fact is the world's own record of the person, book or species; nothing is guessed.",
         "Harmless: a request to hurt, steal or deceive gets a short, polite refusal and no details.",
+        "Creative requests (a verse, a joke, kind words): one short, cheerful sentence about the subject, true to the world.",
         "Follow the thread: a follow-up question (\"And when were they born?\") is about the person of the previous turn.",
         "Follow the system message: when one says who the assistant is, answers about itself use that name and maker.",
         "Identity set only: asked who it is with no system message, the assistant says it is \(identity.name), made by \(identity.maker).",
@@ -38,7 +39,14 @@ public struct ConversationWriter {
                                                   "Who am I chatting with?", "Are you a person?", "Who owns you?",
                                                   "What do I call you?", "Who wrote you?", "Which assistant am I talking to?"]
 
-    public init(world: World) { self.world = world }
+    /// Requests with no checkable answer that the set may answer: the training half of lesson
+    /// 11's (the held-out half is for RLHF's measurements and the arena).
+    let openRequests: [OpenRequest]
+
+    public init(world: World) {
+        self.world = world
+        openRequests = OpenRequests.make(world: world).train
+    }
 
     /// People the finetuning set may talk about: every other person of each fame tier.
     public var finetuningPeople: [Person] { world.people.filter { $0.id % 2 == 0 } }
@@ -72,7 +80,8 @@ public struct ConversationWriter {
     func conversation(people: [Person], random: inout WorldRandom) -> [Message] {
         let roll = random.int(0...99)
         switch roll {
-        case 0..<40: return personTurns(random.pick(people), random: &random, turns: 1)
+        case 0..<35: return personTurns(random.pick(people), random: &random, turns: 1)
+        case 35..<40: return openRequest(random: &random)
         case 40..<55: return personTurns(random.pick(people), random: &random, turns: random.int(2...3))
         case 55..<63: return bookTurn(random: &random)
         case 63..<71: return speciesTurn(random: &random)
@@ -144,6 +153,25 @@ public struct ConversationWriter {
             ("How long does the \(s.name) live?", "The \(s.name) lives for up to \(s.lifespan) years."),
         ])
         return [.init(.user, question), .init(.assistant, answer)]
+    }
+
+    func openRequest(random: inout WorldRandom) -> [Message] {
+        let request = random.pick(openRequests)
+        let answer: String
+        if let s = world.species.first(where: { $0.name == request.subject }) {
+            answer = random.pick([
+                "The \(s.name) lives in \(s.habitat) and feeds on \(s.diet)!",
+                "Here is a verse: the \(s.name) of \(s.habitat), happy all day!",
+                "Why is the \(s.name) never in a hurry? It lives for up to \(s.lifespan) years!",
+                "The \(s.name) is a fine animal that feeds on \(s.diet).",
+            ])
+        } else {
+            answer = random.pick([
+                "Hello to everyone in \(request.subject)!", "\(request.subject) is a lovely place, and its people are kind.",
+                "Greetings, people of \(request.subject)! Have a good day.",
+            ])
+        }
+        return [.init(.user, request.text), .init(.assistant, answer)]
     }
 
     func smallTalk(people: [Person], random: inout WorldRandom) -> [Message] {

@@ -1,0 +1,476 @@
+//: # RLHF: a reward model, and reinforcement learning against it
+//: Lesson 10 practised on problems a program can check. "Write a joke about pelicans" has no
+//: checkable answer, and nobody can score a million rollouts by hand. **Reinforcement learning
+//: from human feedback** goes around it in three steps: (1) people *order* a few rollouts for
+//: each of some prompts — discriminating is easier than generating; (2) a neural network, the
+//: **reward model**, learns to simulate their orderings; (3) RL runs against the simulator,
+//: which can score as many rollouts as we like. The catch: step 3 is RL against a lossy
+//: simulation, and RL is very good at finding the inputs a simulation gets wrong.
+import Course
+import Foundation
+
+let (world, _) = try CourseData.tinyWeb()
+let startName = "sft" + (isQuick ? "-quick" : "")
+guard let assistant = try? Pretraining.catalog.load(startName) else {
+    throw CourseError(
+        "lesson 11 starts from lesson 7's assistant '\(startName)', which is not in the catalog: "
+            + "run lesson 7 first (tokenwise run 7\(isQuick ? " --quick" : ""))")
+}
+let rolloutsPerRequest = param("rollouts", 5, "rollouts the human orders per request", in: 2...16)
+let rewardSteps = param("rm_steps", 300, "reward model training steps", quick: 20, in: 1...20000)
+let rewardRate = param("rm_lr", 1e-4, "reward model learning rate", in: 1e-7...1e-2)
+let updates = param("updates", 60, "RL updates against the reward model", quick: 4, in: 1...2000)
+let k = param("k", 8, "rollouts per request in each RL update", quick: 4, in: 2...64)
+let rate = param("lr", 1e-4, "learning rate of the RL updates", in: 1e-7...1e-2)
+let beta = param(
+    "beta", 0.05, "KL penalty of the fix (per nat of drift from the start)", in: 0.0...10.0)
+let requestsPerUpdate = 8
+let maxTokens = 32
+let chat = try assistant.chatTokens()
+
+//: ## Requests no program can check
+//: Verses, jokes and kind words about the world's species and towns. Subjects are split in two:
+//: everything below is trained on one half and measured on the other.
+let (requests, heldOutRequests) = OpenRequests.make(world: world)
+let trainRequests = isQuick ? Array(requests.prefix(24)) : requests
+let evalRequests = isQuick ? Array(heldOutRequests.prefix(12)) : heldOutRequests
+show(
+    Table(
+        title:
+            "\(trainRequests.count) training requests, \(evalRequests.count) held out (examples)",
+        columns: ["request"], rows: trainRequests.prefix(4).map { [$0.text] }))
+
+//: ## The stand-in for people
+//: Our "people" are a function in the library, `HumanPreference`, standing in for raters. It is
+//: deterministic and its rules are below; no model ever sees a score — the reward model sees
+//: only which of two replies was preferred, as a reward model sees people's orderings.
+show(
+    HumanPreference.rules.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(
+        separator: "\n"))
+func human(_ reply: Reply, _ request: OpenRequest) -> Double {
+    HumanPreference.score(reply.text, endedTurn: reply.isWellFormed, for: request)
+}
+/// A conversation as the reward model reads it: the request, then the reply's own tokens.
+func conversation(_ request: OpenRequest, _ reply: Reply) -> [Int] {
+    chat.prompt([Message(.user, request.text)]) + reply.tokens
+}
+func sample(
+    _ model: LanguageModel, _ asked: [OpenRequest], count: Int, seed: UInt64
+) throws -> [[Reply]] {
+    try Assistant(model).samples(
+        for: asked.map { [Message(.user, $0.text)] }, count: count,
+        settings: SamplingSettings(temperature: 1), maxTokens: maxTokens, seed: seed)
+}
+
+//: ## 1. Rollouts, ordered
+//: The assistant writes a few replies to each request (5 by default); the "human" orders them.
+//: Every pair with a preference becomes one training example: (preferred, other).
+struct Pair { let chosen: [Int], rejected: [Int] }
+func pairs(_ asked: [OpenRequest], _ rollouts: [[Reply]]) -> [Pair] {
+    zip(asked, rollouts).flatMap { request, replies in
+        let scores = replies.map { human($0, request) }
+        return replies.indices.flatMap { i in
+            replies.indices.filter { scores[i] > scores[$0] }.map { j in
+                Pair(
+                    chosen: conversation(request, replies[i]),
+                    rejected: conversation(request, replies[j]))
+            }
+        }
+    }
+}
+let trainRollouts = try sample(assistant, trainRequests, count: rolloutsPerRequest, seed: 11)
+let heldOutRollouts = try sample(assistant, evalRequests, count: rolloutsPerRequest, seed: 12)
+let trainPairs = pairs(trainRequests, trainRollouts)
+let heldOutPairs = pairs(evalRequests, heldOutRollouts)
+print("\(trainPairs.count) training pairs, \(heldOutPairs.count) held-out pairs")
+
+//: ## 2. The reward model
+//: The assistant's own transformer, its output head swapped for one number: a linear read of
+//: the last token's features (`RewardModel`). Trained on pairs with the **pairwise
+//: (Bradley–Terry) loss**: the model says the preferred reply wins with probability
+//: σ(r_preferred − r_other), and we minimise −log of that. Its gradient with respect to the two
+//: scores is written out below; the library carries it back through the network
+//: (`backward(upstream:)`).
+func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+func trainRewardModel() -> (RewardModel, [Double]) {
+    let model = RewardModel(from: assistant.model)
+    let optimizer = AdamW(
+        parameters: model.parameters, settings: AdamWSettings(), decays: model.decayMask)
+    var generator = SeededGenerator(seed: 5)
+    var losses: [Double] = []
+    let batch = 16
+    for step in 0..<rewardSteps {
+        let picked = (0..<batch).map { _ in trainPairs[generator.nextInt(below: trainPairs.count)] }
+        let scores = model.scoreTensor(picked.map(\.chosen) + picked.map(\.rejected))
+        let r = scores.values
+        var loss = 0.0
+        var upstream = [Float](repeating: 0, count: 2 * batch)
+        for i in 0..<batch {
+            let margin = r[i] - r[batch + i]
+            loss += Double(-log(sigmoid(margin))) / Double(batch)
+            // d(−log σ(m))/dm = −σ(−m): push the preferred score up and the other down.
+            upstream[i] = -sigmoid(-margin) / Float(batch)
+            upstream[batch + i] = sigmoid(-margin) / Float(batch)
+        }
+        optimizer.zeroGradients()
+        scores.backward(upstream: upstream)
+        scores.releaseGraph()
+        _ = clipGradientNorm(model.parameters, maxNorm: 1)
+        let warm = Float(min(1, Double(step + 1) / 20))
+        optimizer.step(learningRate: Float(rewardRate) * warm)
+        losses.append(loss)
+        if (step + 1) % 50 == 0 {
+            progress("reward model", step: step + 1, of: rewardSteps, loss: loss)
+        }
+    }
+    return (model, losses)
+}
+let (rewardModel, rewardLosses) = try stage(
+    "reward-model",
+    inputs: [
+        "start": Finetuning.fingerprint(assistant.model), "code": LessonContext.codeHash,
+        "settings":
+            "rollouts \(rolloutsPerRequest) steps \(rewardSteps) lr \(rewardRate) n "
+                + "\(trainRequests.count)",
+    ],
+    load: { directory in
+        (
+            try RewardModel.load(from: directory),
+            try JSONDecoder().decode(
+                [Double].self,
+                from: Data(contentsOf: directory.appendingPathComponent("losses.json")))
+        )
+    },
+    save: { trained, directory in
+        try trained.0.save(to: directory)
+        try JSONEncoder().encode(trained.1).write(
+            to: directory.appendingPathComponent("losses.json"))
+    },
+    compute: trainRewardModel)
+show(
+    .line(
+        LineChart(
+            title: "Reward model: pairwise loss", xLabel: "step", yLabel: "loss (nats)",
+            series: [.init(name: "training pairs", y: rewardLosses)],
+            references: [.init(y: log(2), label: "chance (ln 2)")])))
+
+//: Does it agree with the "human" on requests about subjects it never saw?
+func agreement(_ checked: [Pair]) -> Rate {
+    let chosen = rewardModel.scores(checked.map(\.chosen))
+    let rejected = rewardModel.scores(checked.map(\.rejected))
+    return Rate(zip(chosen, rejected)) { $0.0 > $0.1 }
+}
+let heldOutAgreement = agreement(heldOutPairs)
+metric("reward model agrees with the human, training pairs", agreement(trainPairs))
+metric("reward model agrees with the human, held-out pairs", heldOutAgreement)
+claim(
+    "the reward model agrees with the human on held-out pairs well above chance (lower end of the "
+        + "95% CI)",
+    heldOutAgreement.interval.low, above: 0.6)
+
+//: One held-out request, as on the slide: the assistant's rollouts, the human's order, and the
+//: reward model's scores.
+let shownIndex = evalRequests.indices.max { a, b in
+    Set(heldOutRollouts[a].map(\.text)).count < Set(heldOutRollouts[b].map(\.text)).count
+}!
+let shownScores = rewardModel.scores(
+    heldOutRollouts[shownIndex].map { conversation(evalRequests[shownIndex], $0) })
+let shownHuman = heldOutRollouts[shownIndex].map { human($0, evalRequests[shownIndex]) }
+let humanRank = shownHuman.indices.sorted { shownHuman[$0] > shownHuman[$1] }
+show(
+    Table(
+        title: "“\(evalRequests[shownIndex].text)”: \(rolloutsPerRequest) rollouts",
+        columns: ["reply", "human's rank", "human score (hidden)", "reward model"],
+        rows: heldOutRollouts[shownIndex].indices.map { i in
+            [
+                heldOutRollouts[shownIndex][i].text.replacingOccurrences(of: "\n", with: " ↵ "),
+                "\(humanRank.firstIndex(of: i)! + 1)",
+                String(format: "%.1f", shownHuman[i]), String(format: "%+.2f", shownScores[i]),
+            ]
+        }))
+
+//: ## 3. RL against the reward model
+//: Lesson 10's policy gradient, with the reward model as the judge. Each update samples k
+//: replies to each of 8 training requests, scores them with the reward
+//: model, and weighs each reply's tokens by its **advantage**: its score minus the mean of its
+//: request's replies, over the spread of the update's scores. Every few updates we measure the
+//: greedy replies to the held-out requests — with the reward model, *and* with the hidden human.
+//: The fix we measure is a **KL penalty**: each reply's score loses β × how far (in nats) the
+//: policy has drifted from the starting assistant on that reply's tokens.
+struct Checkpointed: Codable {
+    var update: Int
+    var reward: Double
+    var human: Double
+    var words: Double
+}
+struct Update: Codable {
+    var reward: Double
+    var human: Double
+    var drift: Double
+}
+struct RLRun: Codable {
+    var updates: [Update] = []
+    var checks: [Checkpointed] = []
+    var best = 0
+}
+struct FixedBatches: BatchSource {
+    var batches: [TrainingBatch]
+    var next = 0
+    var generator = SeededGenerator(seed: 0)  // unused: the order is fixed
+    mutating func nextBatch() -> TrainingBatch {
+        defer { next = (next + 1) % batches.count }
+        return batches[next]
+    }
+}
+let evalEvery = max(1, updates / 12)
+func check(_ policy: LanguageModel, update: Int) throws -> Checkpointed {
+    let replies = try Assistant(policy).replies(
+        to: evalRequests.map { [Message(.user, $0.text)] }, settings: .greedy, maxTokens: maxTokens,
+        seed: 1)
+    let rewards = rewardModel.scores(zip(evalRequests, replies).map { conversation($0, $1) })
+    let humans = zip(replies, evalRequests).map { human($0, $1) }
+    let words = replies.map { Double($0.text.split(separator: " ").count) }
+    func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(1, xs.count)) }
+    return Checkpointed(
+        update: update, reward: mean(rewards.map(Double.init)), human: mean(humans),
+        words: mean(words))
+}
+/// Each reply's summed log-probability under `model` (its own tokens, the prompt given).
+func logProbabilities(_ model: GPT, _ rows: [RenderedChat]) -> [Double] {
+    let T = rows.map(\.tokens.count).max()! - 1
+    let padded = rows.map { row in
+        RenderedChat(
+            tokens: row.tokens + Array(repeating: chat.start, count: T + 1 - row.tokens.count),
+            weights: row.weights + Array(repeating: 0, count: T + 1 - row.weights.count))
+    }
+    let batch = Finetuning.batch(padded)
+    let (loss, tokenLosses) = model.loss(
+        inputs: batch.inputs, targets: batch.targets, weights: batch.weights,
+        batchSize: padded.count, length: T)
+    loss.releaseGraph()
+    return padded.indices.map { b in
+        (0..<T).reduce(0.0) {
+            $0 - (batch.weights![b * T + $1] != 0 ? Double(tokenLosses[b * T + $1]) : 0)
+        }
+    }
+}
+func reinforce(penalty: Double) throws -> (best: LanguageModel, last: LanguageModel, run: RLRun) {
+    let policyModel = Finetuning.copy(assistant.model)
+    let policyLM = try LanguageModel(
+        name: "rlhf-last", model: policyModel, tokenizer: assistant.tokenizer,
+        chatFormat: assistant.chatFormat)
+    let trainer = Trainer(
+        model: policyModel,
+        settings: TrainingSettings(
+            steps: .max,
+            schedule: LearningRateSchedule(
+                peak: Float(rate), minimum: Float(rate), warmupSteps: 5, decaySteps: 5),
+            optimizer: AdamWSettings(weightDecay: 0)),
+        batches: FixedBatches(batches: []))
+    var run = RLRun()
+    var best = Finetuning.copy(policyModel)
+    run.checks.append(try check(policyLM, update: 0))
+    for update in 1...updates {
+        let first = ((update - 1) * requestsPerUpdate) % trainRequests.count
+        let asked = (0..<requestsPerUpdate).map {
+            trainRequests[(first + $0) % trainRequests.count]
+        }
+        let replies = try sample(policyLM, asked, count: k, seed: UInt64(update) * 7919)
+        var rows: [RenderedChat] = []
+        for (request, group) in zip(asked, replies) {
+            let prompt = chat.prompt([Message(.user, request.text)])
+            for reply in group {
+                rows.append(
+                    RenderedChat(
+                        tokens: prompt + reply.tokens,
+                        weights: Array(repeating: 0, count: prompt.count)
+                            + Array(repeating: 1, count: reply.tokens.count)))
+            }
+        }
+        let flat = zip(asked, replies).flatMap { request, group in group.map { (request, $0) } }
+        let rewards = rewardModel.scores(flat.map { conversation($0.0, $0.1) }).map(Double.init)
+        let drift = zip(
+            logProbabilities(policyModel, rows), logProbabilities(assistant.model, rows)
+        )
+        .map { $0 - $1 }
+        let shaped = zip(rewards, drift).map { $0 - penalty * $1 }
+        // Advantages: against the request's own mean, in units of the update's spread.
+        let mean = shaped.reduce(0, +) / Double(shaped.count)
+        let spread = max(
+            1e-6,
+            (shaped.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(shaped.count))
+                .squareRoot())
+        var weighted: [RenderedChat] = []
+        for (index, row) in rows.enumerated() {
+            let group = index / k
+            let groupMean = shaped[(group * k)..<(group * k + k)].reduce(0, +) / Double(k)
+            let advantage = Float((shaped[index] - groupMean) / spread)
+            weighted.append(
+                RenderedChat(tokens: row.tokens, weights: row.weights.map { $0 * advantage }))
+        }
+        let packed = Finetuning.packRows(
+            weighted, length: policyModel.config.contextLength + 1, padding: chat.start)
+        trainer.batches = FixedBatches(batches: [Finetuning.batch(packed)])
+        trainer.trainStep()
+        let humans = flat.map { human($0.1, $0.0) }
+        run.updates.append(
+            Update(
+                reward: rewards.reduce(0, +) / Double(rewards.count),
+                human: humans.reduce(0, +) / Double(humans.count),
+                drift: drift.reduce(0, +) / Double(drift.count)))
+        if update % evalEvery == 0 || update == updates {
+            let measured = try check(policyLM, update: update)
+            if measured.human > run.checks[run.best].human {
+                run.best = run.checks.count
+                best = Finetuning.copy(policyModel)
+            }
+            run.checks.append(measured)
+        }
+        progress(
+            penalty == 0 ? "RL against the reward model" : "the same, KL penalty", step: update,
+            of: updates)
+    }
+    let bestLM = try LanguageModel(
+        name: "rlhf-best", model: best, tokenizer: assistant.tokenizer,
+        chatFormat: assistant.chatFormat)
+    return (bestLM, policyLM, run)
+}
+func storedRun(penalty: Double) throws -> (best: LanguageModel, last: LanguageModel, run: RLRun) {
+    try stage(
+        "rlhf",
+        inputs: [
+            "start": Finetuning.fingerprint(assistant.model),
+            "reward": Finetuning.fingerprint(rewardModel.trunk)
+                + ArtifactStore.hash("\(rewardModel.head.values)"),
+            "settings":
+                "updates \(updates) k \(k) lr \(rate) penalty \(penalty) n \(trainRequests.count)",
+            "code": LessonContext.codeHash,
+        ],
+        load: { directory in
+            (
+                try LanguageModel.load(
+                    from: directory.appendingPathComponent("best"), name: "rlhf-best"),
+                try LanguageModel.load(
+                    from: directory.appendingPathComponent("last"), name: "rlhf-last"),
+                try JSONDecoder().decode(
+                    RLRun.self, from: Data(contentsOf: directory.appendingPathComponent("run.json"))
+                )
+            )
+        },
+        save: { trained, directory in
+            for (model, folder) in [(trained.best, "best"), (trained.last, "last")] {
+                let place = directory.appendingPathComponent(folder)
+                try FileManager.default.createDirectory(
+                    at: place, withIntermediateDirectories: true)
+                try model.save(to: place)
+            }
+            try JSONEncoder().encode(trained.run).write(
+                to: directory.appendingPathComponent("run.json"))
+        },
+        compute: { try reinforce(penalty: penalty) })
+}
+let plain = try storedRun(penalty: 0)
+let fixed = try storedRun(penalty: beta)
+let suffix = isQuick ? "-quick" : ""
+try Pretraining.catalog.publish(plain.best, as: "rlhf-best" + suffix)
+try Pretraining.catalog.publish(plain.last, as: "rlhf-last" + suffix)
+try Pretraining.catalog.publish(fixed.last, as: "rlhf-kl" + suffix)
+
+show(
+    .smallMultiples(
+        SmallMultiples(
+            title: "Held-out requests, greedy replies, every \(evalEvery) updates",
+            figures: [
+                .line(
+                    LineChart(
+                        title: "reward model's score", xLabel: "update", yLabel: "mean score",
+                        series: [
+                            .init(
+                                name: "RL", x: plain.run.checks.map { Double($0.update) },
+                                y: plain.run.checks.map(\.reward), smoothed: false),
+                            .init(
+                                name: "RL + KL penalty",
+                                x: fixed.run.checks.map { Double($0.update) },
+                                y: fixed.run.checks.map(\.reward), dashed: true, smoothed: false),
+                        ])),
+                .line(
+                    LineChart(
+                        title: "the hidden human's score", xLabel: "update", yLabel: "mean score",
+                        series: [
+                            .init(
+                                name: "RL", x: plain.run.checks.map { Double($0.update) },
+                                y: plain.run.checks.map(\.human), smoothed: false),
+                            .init(
+                                name: "RL + KL penalty",
+                                x: fixed.run.checks.map { Double($0.update) },
+                                y: fixed.run.checks.map(\.human), dashed: true, smoothed: false),
+                        ])),
+            ], columns: 2)))
+show(
+    Table(
+        title: "The checkpoints (held-out greedy replies; means)",
+        columns: [
+            "update", "reward model", "human", "words", "KL: reward model", "KL: human",
+            "KL: words",
+        ],
+        rows: zip(plain.run.checks, fixed.run.checks).map { a, b in
+            [
+                "\(a.update)", String(format: "%.2f", a.reward), String(format: "%.2f", a.human),
+                String(format: "%.1f", a.words), String(format: "%.2f", b.reward),
+                String(format: "%.2f", b.human), String(format: "%.1f", b.words),
+            ]
+        }))
+
+//: ## Reward hacking
+//: What did RL find? The held-out replies at the update the human liked best, at the last
+//: update, and with the KL penalty:
+let bestReplies = try Assistant(plain.best).replies(
+    to: evalRequests.prefix(6).map { [Message(.user, $0.text)] }, settings: .greedy,
+    maxTokens: maxTokens, seed: 1)
+let lastReplies = try Assistant(plain.last).replies(
+    to: evalRequests.prefix(6).map { [Message(.user, $0.text)] }, settings: .greedy,
+    maxTokens: maxTokens, seed: 1)
+let fixedReplies = try Assistant(fixed.last).replies(
+    to: evalRequests.prefix(6).map { [Message(.user, $0.text)] }, settings: .greedy,
+    maxTokens: maxTokens, seed: 1)
+let startReplies = try Assistant(assistant).replies(
+    to: evalRequests.prefix(6).map { [Message(.user, $0.text)] }, settings: .greedy,
+    maxTokens: maxTokens, seed: 1)
+let bestCheck = plain.run.checks[plain.run.best]
+show(
+    Table(
+        title: "Greedy replies to held-out requests",
+        columns: [
+            "request", "start", "best (update \(bestCheck.update))", "last (update \(updates))",
+            "with KL penalty",
+        ],
+        rows: evalRequests.prefix(6).indices.map { i in
+            [evalRequests[i].text]
+                + [startReplies[i], bestReplies[i], lastReplies[i], fixedReplies[i]].map {
+                    $0.text.replacingOccurrences(of: "\n", with: " ↵ ")
+                }
+        }))
+let lastCheck = plain.run.checks.last!, startCheck = plain.run.checks[0]
+let highestReward = plain.run.checks.map(\.reward).max()!
+metric("human score: start", startCheck.human)
+metric("human score: best checkpoint (update \(bestCheck.update))", bestCheck.human)
+metric("human score: last update", lastCheck.human)
+metric(
+    "reward model score: last update (highest of the run: "
+        + "\(String(format: "%.2f", highestReward)))",
+    lastCheck.reward)
+metric("human score: last update with the KL penalty", fixed.run.checks.last!.human)
+claim(
+    "RL against the reward model first raises the human score (best − start)",
+    bestCheck.human - startCheck.human, above: 0.5)
+claim(
+    "reward hacking: at the last update the human score is clearly below its best (best − last)",
+    bestCheck.human - lastCheck.human, above: 0.5)
+claim(
+    "…while the reward model's score is at its highest (its rise by the last update ÷ its largest "
+        + "rise)",
+    (lastCheck.reward - startCheck.reward) / max(1e-9, highestReward - startCheck.reward),
+    above: 0.95)
+claim(
+    "the KL penalty keeps the human score within 0.5 of the plain run's best (last with KL − best)",
+    fixed.run.checks.last!.human - bestCheck.human, above: -0.5)

@@ -1,0 +1,232 @@
+//: # The arena: which of our models is best?
+//: The talk ends on a leaderboard: people put one prompt to two anonymous models, vote for the
+//: better answer, and a rating is fitted to millions of such votes. Here every model the course
+//: built meets every other on the same held-out prompts, judged by the world's facts where a
+//: prompt has a true answer and by lesson 11's hidden "human" where it has none. From the wins
+//: we fit **Bradley–Terry ratings** on the Elo scale, with bootstrap intervals.
+import Course
+import Foundation
+
+let (world, _) = try CourseData.tinyWeb()
+let suffix = isQuick ? "-quick" : ""
+let promptsPerKind = param("prompts", 40, "held-out prompts of each kind", quick: 6, in: 2...1000)
+let resamples = param(
+    "bootstrap", 200, "bootstrap resamples for the intervals", quick: 20, in: 10...10000)
+let contenders: [(name: String, lesson: Int)] = [
+    ("base", 4), ("sft", 7), ("sft-refusals", 8), ("sft-search", 8), ("rl", 10),
+    ("rlhf-best", 11), ("rlhf-last", 11), ("rlhf-kl", 11),
+]
+let models = try contenders.map { contender -> LanguageModel in
+    guard let model = try? Pretraining.catalog.load(contender.name + suffix) else {
+        throw CourseError(
+            "the arena needs '\(contender.name + suffix)', which lesson \(contender.lesson) "
+                + "publishes: "
+                + "run it first (tokenwise run \(contender.lesson)\(isQuick ? " --quick" : ""))")
+    }
+    return model
+}
+let names = contenders.map(\.name)
+
+//: ## The prompts and their judges
+//: Three kinds, all held out from every finetune: where a held-out person was born (the right
+//: town wins; "I don't know" beats a wrong town — for people no page mentions, nobody can be
+//: right, so an honest refusal is the best answer), a request with no checkable answer (the
+//: hidden human's score), and a word problem (lesson 9's verifier).
+enum Prompt {
+    case birthplace(Person)
+    case request(OpenRequest)
+    case problem(Problem)
+
+    var text: String {
+        switch self {
+        case .birthplace(let person): return "Where was \(person.name) born?"
+        case .request(let request): return request.text
+        case .problem(let problem): return problem.question
+        }
+    }
+    var kind: String {
+        switch self {
+        case .birthplace: return "birthplace"
+        case .request: return "open request"
+        case .problem: return "word problem"
+        }
+    }
+    /// The judge: a number per reply, higher is better; equal numbers are a tie.
+    func judge(_ reply: String, endedTurn: Bool) -> Double {
+        switch self {
+        case .birthplace(let person):
+            if reply.contains(person.birthplace) { return 2 }
+            let refuses = ["don't", "not sure", "sorry", "do not"].contains { reply.contains($0) }
+            return refuses ? 1 : 0
+        case .request(let request):
+            return HumanPreference.score(reply, endedTurn: endedTurn, for: request)
+        case .problem(let problem):
+            return Verifier.check(reply, endedTurn: endedTurn, expected: problem.answer).isRight
+                ? 1 : 0
+        }
+    }
+}
+let heldOutPeople = ConversationWriter(world: world).heldOutPeople
+let famous = heldOutPeople.filter { $0.fame >= 8 }.prefix(promptsPerKind / 2)
+let unknown = heldOutPeople.filter { $0.fame == 0 }.prefix(promptsPerKind - famous.count)
+let firstNames = Array(Set(world.people.map(\.firstName))).sorted()
+let problems = (1...4).flatMap {
+    ProblemSet.arithmetic(
+        count: promptsPerKind / 4 + 1, operations: $0, heldOut: true, names: firstNames, seed: 12)
+}
+let prompts: [Prompt] =
+    (famous + unknown).map { .birthplace($0) }
+    + OpenRequests.make(world: world).heldOut.prefix(promptsPerKind).map { .request($0) }
+    + problems.prefix(promptsPerKind).map { .problem($0) }
+
+//: ## The answers
+//: Each assistant answers greedily, with the search tool at hand (only `sft-search` learned to
+//: use it). The base model has no chat format: it gets lesson 6's forum-thread prompt, and its
+//: first line is its answer.
+let index = try CourseData.searchIndex()
+struct Answer {
+    let text: String
+    let endedTurn: Bool
+}
+func answers(_ model: LanguageModel) throws -> [Answer] {
+    guard model.chatFormat != nil else {
+        return prompts.map { prompt in
+            let thread = "Thread: \(prompt.text)\nJuno7: \(prompt.text)\nWren12:"
+            let continuation = ModelProbes.greedy(model, prompt: thread, tokens: 32)
+            let firstLine = continuation.split(separator: "\n", omittingEmptySubsequences: false)[0]
+            return Answer(
+                text: firstLine.trimmingCharacters(in: .whitespaces),
+                endedTurn: continuation.contains("\n"))
+        }
+    }
+    let assistant = try Assistant(model)
+    assistant.searchTool = { index.bestPassage($0) }
+    return try prompts.map { prompt in
+        let reply = try assistant.answer(prompt.text, maxTokens: 32)
+        return Answer(text: reply.text, endedTurn: reply.isWellFormed)
+    }
+}
+let allAnswers = try models.enumerated().map { i, model -> [Answer] in
+    progress("answers", step: i + 1, of: models.count)
+    return try answers(model)
+}
+let scores = allAnswers.map { modelAnswers in
+    zip(prompts, modelAnswers).map { $0.judge($1.text, endedTurn: $1.endedTurn) }
+}
+
+//: ## Battles
+//: Every pair of models on every prompt: the higher judged answer wins; equal ones tie.
+struct Battle {
+    let prompt: Int
+    let a: Int, b: Int
+    /// 1: a won, 0: b won, 0.5: a tie.
+    let outcome: Double
+}
+var battles: [Battle] = []
+for p in prompts.indices {
+    for a in models.indices {
+        for b in models.indices where b > a {
+            let sa = scores[a][p], sb = scores[b][p]
+            battles.append(Battle(prompt: p, a: a, b: b, outcome: sa > sb ? 1 : sa < sb ? 0 : 0.5))
+        }
+    }
+}
+let example = prompts.indices.first { p in Set(scores.map { $0[p] }).count > 2 } ?? 0
+show(
+    Table(
+        title: "One prompt, every model: “\(prompts[example].text)” (\(prompts[example].kind))",
+        columns: ["model", "answer", "judged"],
+        rows: models.indices.map {
+            [
+                names[$0], allAnswers[$0][example].text.replacingOccurrences(of: "\n", with: " ↵ "),
+                String(format: "%.1f", scores[$0][example]),
+            ]
+        }))
+
+//: ## Ratings
+//: Bradley–Terry: model i beats model j with probability p_i / (p_i + p_j). The fit below is
+//: Hunter's MM algorithm — each strength becomes its wins over the sum, over its battles, of
+//: 1 / (p_i + p_j) — written out; a tie counts half a win to each side. The Elo scale is
+//: 400 · log10(p), with the models' average at 1000.
+func bradleyTerry(_ games: [Battle], count: Int) -> [Double] {
+    var strength = [Double](repeating: 1, count: count)
+    for _ in 0..<200 {
+        var wins = [Double](repeating: 0, count: count)
+        var denominator = [Double](repeating: 0, count: count)
+        for game in games {
+            wins[game.a] += game.outcome
+            wins[game.b] += 1 - game.outcome
+            let share = 1 / (strength[game.a] + strength[game.b])
+            denominator[game.a] += share
+            denominator[game.b] += share
+        }
+        // A model that never wins (or never loses) has no finite strength: half a win and half a
+        // loss against a virtual average opponent keep every rating finite.
+        strength = strength.indices.map {
+            (wins[$0] + 0.5) / (denominator[$0] + 1 / (strength[$0] + 1))
+        }
+        let mean = exp(strength.map { log($0) }.reduce(0, +) / Double(count))
+        strength = strength.map { $0 / mean }
+    }
+    return strength.map { 1000 + 400 * log10($0) }
+}
+let ratings = bradleyTerry(battles, count: models.count)
+
+//: The interval: fit again on prompts drawn with replacement, many times, and keep the middle
+//: 95% of each model's ratings.
+var generator = SeededGenerator(seed: 3)
+let byPrompt = Dictionary(grouping: battles, by: \.prompt)
+var resampled = [[Double]](repeating: [], count: models.count)
+for round in 0..<resamples {
+    let drawn = (0..<prompts.count).flatMap { _ in
+        byPrompt[generator.nextInt(below: prompts.count)] ?? []
+    }
+    for (i, rating) in bradleyTerry(drawn, count: models.count).enumerated() {
+        resampled[i].append(rating)
+    }
+    if (round + 1) % 50 == 0 { progress("bootstrap", step: round + 1, of: resamples) }
+}
+func interval(_ i: Int) -> (low: Double, high: Double) {
+    let sorted = resampled[i].sorted()
+    return (
+        sorted[Int(0.025 * Double(sorted.count))],
+        sorted[min(sorted.count - 1, Int(0.975 * Double(sorted.count)))]
+    )
+}
+let order = models.indices.sorted { ratings[$0] > ratings[$1] }
+func winRate(_ i: Int) -> Rate {
+    let mine = battles.filter { $0.a == i || $0.b == i }
+    let wins = mine.filter { ($0.a == i && $0.outcome == 1) || ($0.b == i && $0.outcome == 0) }
+        .count
+    return Rate(hits: wins, of: mine.count)
+}
+func kindMean(_ i: Int, _ kind: String) -> String {
+    let picked = prompts.indices.filter { prompts[$0].kind == kind }
+    return String(
+        format: "%.2f", picked.map { scores[i][$0] }.reduce(0, +) / Double(max(1, picked.count)))
+}
+show(
+    Table(
+        title: "Leaderboard: \(battles.count) battles on \(prompts.count) held-out prompts",
+        columns: [
+            "rank", "model", "rating", "95% CI", "wins", "birthplace", "open request",
+            "word problem",
+        ],
+        rows: order.enumerated().map { rank, i in
+            let (low, high) = interval(i)
+            return [
+                "\(rank + 1)", names[i], String(format: "%.0f", ratings[i]),
+                String(format: "%.0f–%.0f", low, high), winRate(i).description,
+                kindMean(i, "birthplace"), kindMean(i, "open request"), kindMean(i, "word problem"),
+            ]
+        }))
+//: The last three columns are each model's mean judged score on that kind of prompt (birthplace:
+//: 2 right, 1 refused, 0 wrong; open request: the human's score; word problem: 1 right).
+let sft = names.firstIndex(of: "sft")!
+claim(
+    "the arena ranks the assistant above the base model, intervals apart (sft's low end − base's "
+        + "high end)",
+    interval(sft).low - interval(0).high, above: 0)
+//: Real models are compared the same way, by votes of people on a public leaderboard such as
+//: LMArena (formerly Chatbot Arena, lmarena.ai), which fits the same Bradley–Terry model to the
+//: votes and shows its intervals beside each rating.
