@@ -35,8 +35,17 @@ public final class RewardModel {
             for (t, token) in row.enumerated() { tokens[i * T + t] = Int32(token) }
             last.append(i * T + max(0, row.count - 1))
         }
-        let features = trunk.features(tokens: tokens, batchSize: rows.count, length: T, at: last)
-        return linear(features, weight: head, bias: bias)
+        return linear(features(tokens: tokens, batchSize: rows.count, length: T, at: last), weight: head, bias: bias)
+    }
+
+    /// The trunk's final LayerNorm output at the chosen positions, (rows.count, C): what its
+    /// output head would read. The same steps as `GPT.logits`, short of the head.
+    func features(tokens: [Int32], batchSize B: Int, length T: Int, at rows: [Int]) -> Tensor {
+        let positions = (0..<(B * T)).map { Int32($0 % T) }
+        var x = add(embedding(trunk.tokenEmbedding, ids: tokens, idsShape: [B, T]),
+                    embedding(trunk.positionEmbedding, ids: positions, idsShape: [B, T]))
+        for block in trunk.blocks { x = block(x) }
+        return trunk.finalNorm(embedding(x.reshaped([B * T, trunk.config.embeddingWidth]), ids: rows.map(Int32.init)))
     }
 
     /// Scores without a graph, `batchSize` conversations at a time.

@@ -125,13 +125,6 @@ public final class GPT {
         return outputHead(embedding(x.reshaped([B * T, config.embeddingWidth]), ids: rows.map(Int32.init)))
     }
 
-    /// The final LayerNorm's output at the chosen positions, (rows.count, C): what the output
-    /// head reads, and what a reward model's one-number head reads instead (lesson 11).
-    public func features(tokens: [Int32], batchSize B: Int, length T: Int, at rows: [Int]) -> Tensor {
-        let x = residualStream(tokens: tokens, batchSize: B, length: T, attention: nil)
-        return finalNorm(embedding(x.reshaped([B * T, config.embeddingWidth]), ids: rows.map(Int32.init)))
-    }
-
     /// Logits from the last block's output: the final LayerNorm, then the tied head.
     func outputHead(_ x: Tensor) -> Tensor { linear(finalNorm(x), weight: tokenEmbedding) }
 

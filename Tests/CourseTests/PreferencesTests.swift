@@ -48,6 +48,15 @@ import Testing
         #expect(abs(together[0] - together[2]) < 1e-6 && abs(together[0] - alone) > 1e-4)
     }
 
+    /// The head reads what the language model's head reads: the same features give its logits.
+    @Test func theFeaturesAreWhatTheOutputHeadReads() {
+        let model = RewardModel(from: assistant)
+        let tokens: [Int32] = [5, 6, 7, 8, 9, 10]
+        let viaFeatures = linear(model.features(tokens: tokens, batchSize: 2, length: 3, at: [2, 4]), weight: assistant.tokenEmbedding)
+        let direct = assistant.logits(tokens: tokens, batchSize: 2, length: 3, at: [2, 4])
+        #expect(zip(viaFeatures.values, direct.values).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+
     /// The pairwise loss's gradient, carried back by the library, moves the scores the right way.
     @Test func oneStepOnAPairWidensItsMargin() {
         let model = RewardModel(from: assistant)
