@@ -98,37 +98,34 @@ print(
     "vocabulary: \(tokenizer.vocabularySize) tokens = 256 bytes + \(tokenizer.merges.count) merges "
         + "+ \(tokenizer.specialTokens.count) special"
 )
+// Tokens as the pages show them: a space as ·, a newline as ↵.
+func shown(_ token: Int) -> String { "“" + LanguageModel.label(of: token, in: tokenizer) + "”" }
 show(
     Table(
         title: "The first merges", columns: ["rank", "left", "right", "new token"],
-        rows: tokenizer.mergeHistory(first: 12).enumerated().map {
+        rows: tokenizer.merges.prefix(12).enumerated().map {
             [
-                "\($0.offset + 1)", "“\($0.element.left)”", "“\($0.element.right)”",
-                "“\($0.element.token)”",
+                "\($0.offset + 1)", shown($0.element.left), shown($0.element.right),
+                shown($0.element.token),
             ]
         }))
 
 //: The merges build on each other: a token made early becomes a part of later ones.
-let history = tokenizer.mergeHistory(first: 24)
 var nodes: [String: GraphDiagram.Node] = [:]
 var edges: [GraphDiagram.Edge] = []
-for entry in history {
-    for part in [
-        (entry.merge.left, entry.left), (entry.merge.right, entry.right),
-        (entry.merge.token, entry.token),
-    ] {
-        nodes["\(part.0)"] = .init(
-            id: "\(part.0)", label: "“\(part.1)”", highlighted: part.0 >= 256)
+for merge in tokenizer.merges.prefix(12) {
+    for token in [merge.left, merge.right, merge.token] {
+        nodes["\(token)"] = .init(id: "\(token)", label: shown(token), highlighted: token >= 256)
     }
-    edges.append(.init(from: "\(entry.merge.left)", to: "\(entry.merge.token)"))
-    if entry.merge.right != entry.merge.left {
-        edges.append(.init(from: "\(entry.merge.right)", to: "\(entry.merge.token)"))
+    edges.append(.init(from: "\(merge.left)", to: "\(merge.token)"))
+    if merge.right != merge.left {
+        edges.append(.init(from: "\(merge.right)", to: "\(merge.token)"))
     }
 }
 show(
     .graph(
         GraphDiagram(
-            title: "The first 24 merges (bytes at the bottom)",
+            title: "The first 12 merges (bytes at the bottom)",
             nodes: nodes.values.sorted { Int($0.id)! < Int($1.id)! }, edges: edges, layout: .layers)
     ))
 
@@ -140,8 +137,10 @@ show(
         TokenStrip(
             title:
                 "Held-out text as tokens (\(pieces.count) tokens for \(sampleText.utf8.count) "
-                    + "bytes)",
-            tokens: pieces.map { .init(text: $0.label, id: $0.token) })))
+                + "bytes)",
+            tokens: pieces.map {
+                .init(text: LanguageModel.label(of: $0.token, in: tokenizer), id: $0.token)
+            })))
 
 //: ## How much shorter?
 //: Measured on text the merges were not learned from: a tokenizer trained the same way on the
@@ -194,8 +193,10 @@ if FileManager.default.fileExists(atPath: cl100kURL.path) {
             TokenStrip(
                 title:
                     "The same text in GPT-4's tokens (\(gpt4Pieces.count) tokens for "
-                        + "\(sampleText.utf8.count) bytes)",
-                tokens: gpt4Pieces.map { .init(text: $0.label, id: $0.token) })))
+                    + "\(sampleText.utf8.count) bytes)",
+                tokens: gpt4Pieces.map {
+                    .init(text: LanguageModel.label(of: $0.token, in: gpt4), id: $0.token)
+                })))
     let gpt4Compression = gpt4.bytesPerToken(heldOutText)
     show(
         Table(

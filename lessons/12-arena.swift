@@ -227,6 +227,15 @@ claim(
     "the arena ranks the assistant above the base model, intervals apart (sft's low end − base's "
         + "high end)",
     interval(sft).low - interval(0).high, above: 0)
+// Where the two differ, kind by kind: the head-to-head record of sft against base.
+let headToHead = battles.filter { $0.a == 0 && $0.b == sft }
+func record(_ kind: String) -> String {
+    let games = headToHead.filter { prompts[$0.prompt].kind == kind }
+    let won = games.filter { $0.outcome == 0 }.count, lost = games.filter { $0.outcome == 1 }.count
+    return "\(kind): sft wins \(won), base wins \(lost), \(games.count - won - lost) ties"
+}
+let kinds = ["birthplace", "open request", "word problem"]
+show("sft against base, prompt by prompt — " + kinds.map(record).joined(separator: "; ") + ".")
 //: Real models are compared the same way, by votes of people on a public leaderboard such as
 //: LMArena (formerly Chatbot Arena, lmarena.ai), which fits the same Bradley–Terry model to the
 //: votes and shows its intervals beside each rating.

@@ -179,7 +179,9 @@ public struct TokenStrip: Codable, Equatable, Sendable {
     }
 }
 
-/// Nodes and edges laid out automatically: BPE merges, a tree of sampled alternatives.
+/// Nodes and edges laid out automatically: BPE merges, a tree of sampled alternatives. Labels
+/// are drawn as written (only control characters escaped): a token label should come with its
+/// whitespace already shown, as `LanguageModel.label` gives it.
 public struct GraphDiagram: Codable, Equatable, Sendable {
     public struct Node: Codable, Equatable, Sendable {
         public var id: String

@@ -41,6 +41,10 @@ public enum FigureRenderer {
         return canvas.document(title: figure.title)
     }
 
+    /// The width of the report's text column (style.css: `main` is 52rem wide, less padding):
+    /// wider figures are shown scaled down, their text with them.
+    public static let pageWidth = 792.0
+
     /// The size a figure gets when the options leave it open.
     public static func naturalSize(_ figure: Figure) -> (width: Double, height: Double) {
         switch figure {
@@ -55,7 +59,9 @@ public enum FigureRenderer {
             let cells = m.figures.map(naturalSize)
             let columns = max(1, min(m.columns, m.figures.count))
             let rows = (m.figures.count + columns - 1) / columns
-            let cellWidth = min(cells.map(\.width).max() ?? 400, 480), cellHeight = min(cells.map(\.height).max() ?? 300, 360)
+            // Cells narrow to fit the report's text column, so their text is never scaled down.
+            let cellWidth = min(cells.map(\.width).max() ?? 400, 480, (pageWidth - 24) / Double(columns))
+            let cellHeight = min(cells.map(\.height).max() ?? 300, 360)
             return (Double(columns) * cellWidth + 24, Double(rows) * cellHeight + 56)
         }
     }

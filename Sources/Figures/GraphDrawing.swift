@@ -71,7 +71,7 @@ enum GraphLayout {
                 layers[l] = keyed.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.map(\.2)
             }
         }
-        let widths = graph.nodes.map { max(34, TextMetrics.shared.measure(Labels.token($0.label), style: labelStyle).width + 16) }
+        let widths = graph.nodes.map { max(34, TextMetrics.shared.measure(Labels.visible($0.label), style: labelStyle).width + 16) }
         let layerWidths = layers.map { $0.reduce(0) { $0 + widths[$1] } + nodeGap * Double(max(0, $0.count - 1)) }
         let width = (layerWidths.max() ?? 100) + 32
         var boxes = [Rect](repeating: Rect(x: 0, y: 0, width: 0, height: 0), count: graph.nodes.count)
@@ -133,7 +133,7 @@ enum GraphDrawing {
             var style = GraphLayout.labelStyle
             style.size *= scale
             style.color = theme.foreground
-            canvas.text(canvas.fitted(Labels.token(node.label), style: style, width: b.width - 4), at: Point(b.x + b.width / 2, b.y + b.height / 2),
+            canvas.text(canvas.fitted(Labels.visible(node.label), style: style, width: b.width - 4), at: Point(b.x + b.width / 2, b.y + b.height / 2),
                         style: style, horizontal: .middle, vertical: .middle)
         }
     }

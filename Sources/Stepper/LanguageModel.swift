@@ -80,7 +80,10 @@ public struct LanguageModel {
     /// A token's text for a screen or a page: its bytes made readable, with the markers the
     /// figures use (Figures' `FigureRenderer.token`): a space as ·, a newline as ↵, a tab as →,
     /// so " the" and "the" differ at a glance and a context reads as one line.
-    public func label(of token: Int) -> String {
+    public func label(of token: Int) -> String { Self.label(of: token, in: tokenizer) }
+
+    /// The same for any tokenizer (lesson 02 shows a tokenizer with no model).
+    public static func label(of token: Int, in tokenizer: Tokenizer) -> String {
         if tokenizer.specialName(of: token) != nil { return tokenizer.label(of: token) }
         guard let bytes = try? tokenizer.bytes(of: token) else { return tokenizer.label(of: token) }
         var out = ""

@@ -82,6 +82,26 @@ import Testing
         #expect(try JSONDecoder().decode(BarChart.self, from: Data(stored.utf8)).tokenLabels == nil)
     }
 
+    /// Six panels in three columns fit the report's column: their text is drawn at its size,
+    /// not shrunk with a figure twice as wide as the page.
+    @Test func smallMultiplesFitThePageWidth() {
+        let bar = Figure.bar(BarChart(title: "p", bars: [.init(label: "a", value: 1)]))
+        let line = Figure.line(LineChart(title: "l", series: [.init(name: "s", y: [1, 2])]))
+        for (figures, columns) in [(Array(repeating: bar, count: 6), 3), ([line, line], 2), ([bar], 1)] {
+            let size = FigureRenderer.naturalSize(.smallMultiples(SmallMultiples(title: "m", figures: figures, columns: columns)))
+            #expect(size.width <= FigureRenderer.pageWidth)
+        }
+    }
+
+    /// Graph labels are drawn as written: an architecture's "token ids (T)" keeps its spaces;
+    /// token labels arrive already marked ("“·the”", as LanguageModel.label writes them).
+    @Test func graphLabelsAreDrawnAsWritten() throws {
+        let graph = GraphDiagram(title: "g", nodes: [.init(id: "a", label: "token ids (T)"), .init(id: "b", label: "“·the” 21%")],
+                                 edges: [.init(from: "a", to: "b")])
+        let svg = try FigureRenderer.svg(.graph(graph))
+        #expect(svg.contains(">token ids (T)<") && svg.contains(">“·the” 21%<"))
+    }
+
     @Test func controlCharactersBecomeVisibleEscapes() throws {
         let figure = Figure.tokenStrip(TokenStrip(title: "t", tokens: [.init(text: "a\u{0}b\u{7}", id: 1), .init(text: " \n", id: 2), .init(text: "日本👋🏽", id: 3)]))
         let svg = try FigureRenderer.svg(figure)
