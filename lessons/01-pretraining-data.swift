@@ -133,7 +133,9 @@ expect(
     "the clean biographies are in the corpus, page by page (share kept, %)",
     biographyRate.value * 100, above: 99)
 let kept = Double(corpus.funnel.last!.bytes) / Double(corpus.funnel.first!.bytes)
-metric("bytes kept from raw HTML", kept * 100, unit: "%")
+metric(
+    "bytes kept from raw HTML (\(corpus.funnel.last!.bytes) of \(corpus.funnel.first!.bytes))", kept * 100,
+    unit: "%")
 
 //: ## The corpus
 //: What is left is plain text in five genres — the *pretraining corpus* of the next lessons.

@@ -9,7 +9,7 @@
 import Course
 import Foundation
 
-let (world, _) = try CourseData.tinyWeb()
+let (world, corpus) = try CourseData.tinyWeb()
 let startName = "sft" + (isQuick ? "-quick" : "")
 guard let assistant = try? Pretraining.catalog.load(startName) else {
     throw CourseError(
@@ -44,11 +44,16 @@ show(
 //: Our "people" are a function in the library, `HumanPreference`, standing in for raters. It is
 //: deterministic and its rules are below; no model ever sees a score — the reward model sees
 //: only which of two replies was preferred, as a reward model sees people's orderings.
+//: Its last rule came from a first run: without it, RL's favourite reply became "The mikawing
+//: newt is a de!" — the subject, an exclamation mark, and a fragment no person would call a
+//: word — and our stand-in still liked it. People would not, so the stand-in now knows the
+//: world's words (the corpus and the finetuning conversations), as a person knows a language.
+let rater = HumanPreference.course(world: world, corpus: corpus)
 show(
     HumanPreference.rules.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(
         separator: "\n"))
 func human(_ reply: Reply, _ request: OpenRequest) -> Double {
-    HumanPreference.score(reply.text, endedTurn: reply.isWellFormed, for: request)
+    rater.score(reply.text, endedTurn: reply.isWellFormed, for: request)
 }
 /// A conversation as the reward model reads it: the request, then the reply's own tokens.
 func conversation(_ request: OpenRequest, _ reply: Reply) -> [Int] {

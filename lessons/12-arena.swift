@@ -7,7 +7,8 @@
 import Course
 import Foundation
 
-let (world, _) = try CourseData.tinyWeb()
+let (world, corpus) = try CourseData.tinyWeb()
+let rater = HumanPreference.course(world: world, corpus: corpus)
 let suffix = isQuick ? "-quick" : ""
 let promptsPerKind = param("prompts", 40, "held-out prompts of each kind", quick: 6, in: 2...1000)
 let resamples = param(
@@ -59,7 +60,7 @@ enum Prompt {
             let refuses = ["don't", "not sure", "sorry", "do not"].contains { reply.contains($0) }
             return refuses ? 1 : 0
         case .request(let request):
-            return HumanPreference.score(reply, endedTurn: endedTurn, for: request)
+            return rater.score(reply, endedTurn: endedTurn, for: request)
         case .problem(let problem):
             return Verifier.check(reply, endedTurn: endedTurn, expected: problem.answer).isRight
                 ? 1 : 0

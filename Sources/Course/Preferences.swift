@@ -40,8 +40,25 @@ public enum OpenRequests {
 }
 
 /// The hidden preference. Its rules are shown on lesson 11's page; the models only ever see
-/// which of two replies it preferred.
-public enum HumanPreference {
+/// which of two replies it preferred. It knows the words of the world (the corpus and the
+/// finetuning conversations), as a person knows their language.
+public struct HumanPreference: Sendable {
+    /// Every word the texts it was made from contain.
+    public let vocabulary: Set<String>
+
+    public init(texts: [String]) {
+        var vocabulary = Set<String>()
+        for text in texts { vocabulary.formUnion(Self.words(text)) }
+        self.vocabulary = vocabulary
+    }
+
+    /// The course's stand-in: it knows the words of the tiny web's corpus and of lesson 7's
+    /// finetuning conversations.
+    public static func course(world: World, corpus: Corpus) -> HumanPreference {
+        let conversations = ConversationWriter(world: world).finetuningSet(count: 3000, identity: true)
+        return HumanPreference(texts: corpus.documents.map(\.text) + conversations.flatMap { $0.map(\.text) })
+    }
+
     public static let rules = [
         "names the subject it was asked about: +2",
         "says something true of it (a species' habitat or diet, as the world has it): +1",
@@ -49,20 +66,27 @@ public enum HumanPreference {
         "short: −1 under 4 words, −0.1 for every word over 20",
         "not repetitive: −4 × the share of its word pairs that repeat an earlier pair",
         "cheerful: +0.5 for an exclamation mark",
+        "made of words: −1 for each word found nowhere in the tiny web or the finetuning conversations (a fragment such as \"de\")",
     ]
 
+    /// Lowercased runs of letters and digits.
+    public static func words(_ text: String) -> [String] {
+        text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
+    }
+
     /// The score of `reply` to `request` (higher is better).
-    public static func score(_ reply: String, endedTurn: Bool, for request: OpenRequest) -> Double {
+    public func score(_ reply: String, endedTurn: Bool, for request: OpenRequest) -> Double {
         let text = reply.lowercased()
-        let words = text.split { !$0.isLetter && !$0.isNumber }.map(String.init)
+        let words = Self.words(reply)
         var score = 0.0
         if text.contains(request.subject.lowercased()) { score += 2 }
         if request.facts.contains(where: { text.contains($0.lowercased()) }) { score += 1 }
         if !endedTurn { score -= 3 }
         if words.count < 4 { score -= 1 }
         score -= 0.1 * Double(max(0, words.count - 20))
-        score -= 4 * repeatedPairShare(words)
+        score -= 4 * Self.repeatedPairShare(words)
         if reply.contains("!") { score += 0.5 }
+        score -= Double(words.filter { !vocabulary.contains($0) }.count)
         return score
     }
 

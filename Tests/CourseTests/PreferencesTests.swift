@@ -16,7 +16,9 @@ import Testing
         let species = world.species[0]
         let request = OpenRequests.make(world: world).train.first { $0.subject == species.name }!
         let good = "The \(species.name) feeds on \(species.diet)!"
-        func score(_ text: String, ended: Bool = true) -> Double { HumanPreference.score(text, endedTurn: ended, for: request) }
+        let human = HumanPreference(texts: ["the is nice to see feeds on ada was born in velsira word \(species.name) \(species.diet)"]
+                                        + (0..<30).map { "w\($0)" })
+        func score(_ text: String, ended: Bool = true) -> Double { human.score(text, endedTurn: ended, for: request) }
         #expect(score(good) == 2 + 1 + 0.5)
         #expect(score(good) > score("The \(species.name) is nice to see."))   // no fact, no cheer
         #expect(score("The \(species.name) is nice to see.") > score("Ada was born in Velsira."))   // off topic
@@ -26,6 +28,7 @@ import Testing
         let long = "The \(species.name) " + Array(repeating: "word", count: 2).joined(separator: " ")
             + (0..<30).map { " w\($0)" }.joined()
         #expect(score(long) < score("The \(species.name) is nice to see."))
+        #expect(score("The \(species.name) is a de!") == score("The \(species.name) is a!") - 1)   // not a word
     }
 
     @Test func repeatedPairsAreCounted() {
