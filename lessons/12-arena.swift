@@ -81,15 +81,16 @@ let prompts: [Prompt] =
     + problems.prefix(promptsPerKind).map { .problem($0) }
 
 //: ## The answers
-//: Each assistant answers greedily, with the search tool at hand (only `sft-search` learned to
-//: use it). The base model has no chat format: it gets lesson 6's forum-thread prompt, and its
-//: first line is its answer.
+//: Each assistant answers greedily. `sft-search`, the one model that learned to call the search
+//: tool, has it at hand and answers one prompt at a time; the others answer all prompts at once
+//: (batched, the same greedy replies). The base model has no chat format: it gets lesson 6's
+//: forum-thread prompt, and its first line is its answer.
 let index = try CourseData.searchIndex()
 struct Answer {
     let text: String
     let endedTurn: Bool
 }
-func answers(_ model: LanguageModel) throws -> [Answer] {
+func answers(_ model: LanguageModel, searches: Bool) throws -> [Answer] {
     guard model.chatFormat != nil else {
         return prompts.map { prompt in
             let thread = "Thread: \(prompt.text)\nJuno7: \(prompt.text)\nWren12:"
@@ -101,6 +102,11 @@ func answers(_ model: LanguageModel) throws -> [Answer] {
         }
     }
     let assistant = try Assistant(model)
+    guard searches else {
+        return try assistant.replies(
+            to: prompts.map { [Message(.user, $0.text)] }, settings: .greedy, maxTokens: 32, seed: 0
+        ).map { Answer(text: $0.text, endedTurn: $0.isWellFormed) }
+    }
     assistant.searchTool = { index.bestPassage($0) }
     return try prompts.map { prompt in
         let reply = try assistant.answer(prompt.text, maxTokens: 32)
@@ -109,7 +115,7 @@ func answers(_ model: LanguageModel) throws -> [Answer] {
 }
 let allAnswers = try models.enumerated().map { i, model -> [Answer] in
     progress("answers", step: i + 1, of: models.count)
-    return try answers(model)
+    return try answers(model, searches: names[i] == "sft-search")
 }
 let scores = allAnswers.map { modelAnswers in
     zip(prompts, modelAnswers).map { $0.judge($1.text, endedTurn: $1.endedTurn) }
