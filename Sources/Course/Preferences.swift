@@ -1,8 +1,8 @@
 // The course's stand-in for human raters (lesson 11). Requests that no program can verify
 // ("Write a short verse about the vole."), and a hidden, deterministic preference over the
-// replies: on topic, true to the world, short, not repetitive, finished, cheerful. No model
-// ever sees the scores; the reward model learns from the orderings they give, as a reward
-// model learns from people who order rollouts.
+// replies: on topic, true to the world, short, not repetitive, finished, cheerful, made of
+// real words. No model ever sees the scores; the reward model learns from the orderings they
+// give, as a reward model learns from people who order rollouts.
 
 import Foundation
 
