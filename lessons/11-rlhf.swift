@@ -381,35 +381,25 @@ try Pretraining.catalog.publish(plain.best, as: "rlhf-best" + suffix)
 try Pretraining.catalog.publish(plain.last, as: "rlhf-last" + suffix)
 try Pretraining.catalog.publish(fixed.last, as: "rlhf-kl" + suffix)
 
+/// One score at each checkpoint, for the run without and with the KL penalty.
+func scoreChart(_ title: String, _ score: KeyPath<Checkpointed, Double>) -> Figure {
+    .line(
+        LineChart(
+            title: title, xLabel: "update", yLabel: "mean score",
+            series: [("RL", plain.run, false), ("RL + KL penalty", fixed.run, true)].map {
+                name, run, dashed in
+                .init(
+                    name: name, x: run.checks.map { Double($0.update) },
+                    y: run.checks.map { $0[keyPath: score] }, dashed: dashed, smoothed: false)
+            }))
+}
 show(
     .smallMultiples(
         SmallMultiples(
             title: "Held-out requests, greedy replies, every \(evalEvery) updates",
             figures: [
-                .line(
-                    LineChart(
-                        title: "reward model's score", xLabel: "update", yLabel: "mean score",
-                        series: [
-                            .init(
-                                name: "RL", x: plain.run.checks.map { Double($0.update) },
-                                y: plain.run.checks.map(\.reward), smoothed: false),
-                            .init(
-                                name: "RL + KL penalty",
-                                x: fixed.run.checks.map { Double($0.update) },
-                                y: fixed.run.checks.map(\.reward), dashed: true, smoothed: false),
-                        ])),
-                .line(
-                    LineChart(
-                        title: "the hidden human's score", xLabel: "update", yLabel: "mean score",
-                        series: [
-                            .init(
-                                name: "RL", x: plain.run.checks.map { Double($0.update) },
-                                y: plain.run.checks.map(\.human), smoothed: false),
-                            .init(
-                                name: "RL + KL penalty",
-                                x: fixed.run.checks.map { Double($0.update) },
-                                y: fixed.run.checks.map(\.human), dashed: true, smoothed: false),
-                        ])),
+                scoreChart("reward model's score", \.reward),
+                scoreChart("the hidden human's score", \.human),
             ], columns: 2)))
 show(
     Table(
@@ -429,18 +419,14 @@ show(
 //: ## Reward hacking
 //: What did RL find? The held-out replies at the update the human liked best, at the last
 //: update, and with the KL penalty:
-let bestReplies = try Assistant(plain.best).replies(
-    to: evalRequests.prefix(6).map { [Message(.user, $0.text)] }, settings: .greedy,
-    maxTokens: maxTokens, seed: 1)
-let lastReplies = try Assistant(plain.last).replies(
-    to: evalRequests.prefix(6).map { [Message(.user, $0.text)] }, settings: .greedy,
-    maxTokens: maxTokens, seed: 1)
-let fixedReplies = try Assistant(fixed.last).replies(
-    to: evalRequests.prefix(6).map { [Message(.user, $0.text)] }, settings: .greedy,
-    maxTokens: maxTokens, seed: 1)
-let startReplies = try Assistant(assistant).replies(
-    to: evalRequests.prefix(6).map { [Message(.user, $0.text)] }, settings: .greedy,
-    maxTokens: maxTokens, seed: 1)
+let shownRequests = evalRequests.prefix(6).map { [Message(.user, $0.text)] }
+let (startReplies, bestReplies, lastReplies, fixedReplies) = try {
+    let replies = try [assistant, plain.best, plain.last, fixed.last].map {
+        try Assistant($0).replies(
+            to: shownRequests, settings: .greedy, maxTokens: maxTokens, seed: 1)
+    }
+    return (replies[0], replies[1], replies[2], replies[3])
+}()
 let bestCheck = plain.run.checks[plain.run.best]
 show(
     Table(
