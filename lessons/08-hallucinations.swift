@@ -17,6 +17,8 @@ let samples = param("samples", 3, "samples per interrogation question", quick: 2
 let temperature = param(
     "temperature", 0.5, "temperature of the interrogation samples", in: 0.0...2.0)
 let knownAt = param("known", 2, "right samples that make a fact known", quick: 1, in: 1...20)
+let answersPerRefusal = param(
+    "answers", 1.0, "answered birthplaces per refused one in the refusal set", in: 0.1...10.0)
 // Lesson 7's finetune, fetched from the store: the same conversations and settings.
 let training = writer.finetuningSet(count: isQuick ? 600 : 3000, identity: true)
 let heldOut = writer.conversations(
@@ -158,44 +160,52 @@ func isUnknownAnswer(_ message: Message) -> String? {
     else { return nil }
     return name
 }
-//: The model knows few facts, so most answers about people would become refusals; trained on
-//: that (our first try: 92% refusals) it refused everyone, the most famous included. So the
-//: refusal set keeps **as many conversations that refuse as conversations that answer from
-//: knowledge** and leaves the other refusing ones out: refusing has to be told apart from
-//: knowing, not learned as the default.
-let refusing = training.map { conversation in
-    conversation.map { message in
-        isUnknownAnswer(message).map { Message(.assistant, refusal($0)) } ?? message
-    }
+//: The model knows few facts: of lesson 7's conversations, 1,923 of 3,750 state one it does
+//: not know — most of them birthdays, works and mothers, which it hardly ever knows. Trained on
+//: every such answer turned into a refusal (our first try: 92% refusals) it refused everyone,
+//: the most famous included, and so it did when we added answers from knowledge until
+//: birthplaces were answered as often as refused (our second try): the refusals of the other
+//: facts still taught "a question about a person → refuse". So the refusal set asks the one
+//: fact we measure. It keeps lesson 7's conversations that are not about people, and asks
+//: every finetuning person's birthplace once: answered where the model knows it, refused where
+//: it does not. The answered questions are repeated until they are as many as the refused
+//: ones (`answers` sets the ratio): refusing has to be told apart from knowing, not learned as
+//: the default. The finetune continues from `sft`, which already answers from memory. (The
+//: other facts are not in this finetune; the page measures birthplaces only.)
+func birthplaceTurn(_ p: Person) -> [Message] {
+    let knows = known[p.name]!.contains(.birthplace)
+    return [
+        Message(.user, ConversationWriter.birthplaceQuestion(p)),
+        Message(.assistant, knows ? "\(p.name) was born in \(p.birthplace)." : refusal(p.name)),
+    ]
 }
-let answersFromKnowledge = training.filter { conversation in
-    conversation.contains { $0.role == .assistant && subject(of: $0.text) != nil }
-        && !conversation.contains { isUnknownAnswer($0) != nil }
-}.count
-var refusalsKept = 0
-let refusalSet = zip(training, refusing).compactMap { original, rewritten -> [Message]? in
-    guard original != rewritten else { return original }
-    refusalsKept += 1
-    return refusalsKept <= answersFromKnowledge ? rewritten : nil
+let notAboutPeople = training.filter { conversation in
+    !conversation.contains { $0.role == .assistant && subject(of: $0.text) != nil }
 }
-let refusingConversations = zip(training, refusing).filter { $0.0 != $0.1 }.count
+let knowingPeople = writer.finetuningPeople.filter { known[$0.name]!.contains(.birthplace) }
+let unknowingPeople = writer.finetuningPeople.filter { !known[$0.name]!.contains(.birthplace) }
+let repeats =
+    knowingPeople.isEmpty
+    ? 0 : Int((Double(unknowingPeople.count) * answersPerRefusal / Double(knowingPeople.count)).rounded(.up))
+var shuffler = SeededGenerator(seed: 88)
+let refusalSet = (notAboutPeople + unknowingPeople.map(birthplaceTurn)
+    + (0..<repeats).flatMap { _ in knowingPeople.map(birthplaceTurn) }).shuffled(using: &shuffler)
 print(
-    "refusal data: \(refusingConversations) conversations state a fact the model does not know; "
-        + "\(min(refusingConversations, answersFromKnowledge)) of them kept, as refusals, beside "
-        + "\(answersFromKnowledge) that answer from knowledge (\(refusalSet.count) conversations "
-        + "in all)"
+    "refusal data: \(notAboutPeople.count) of lesson 7's conversations not about people; "
+        + "\(unknowingPeople.count) birthplaces refused; \(knowingPeople.count) known ones "
+        + "answered, \(repeats) times each (\(refusalSet.count) conversations in all)"
 )
 show(
     Table(
         title: "The refusal set", columns: ["conversations", "count"],
         rows: [
-            ["answer about people, every fact known", "\(answersFromKnowledge)"],
-            ["state a fact the model does not know", "\(refusingConversations)"],
-            ["of those, kept as refusals", "\(min(refusingConversations, answersFromKnowledge))"],
+            ["lesson 7's, not about people", "\(notAboutPeople.count)"],
+            ["birthplace refused (the model does not know it)", "\(unknowingPeople.count)"],
+            ["birthplace answered (it knows it) × \(repeats)", "\(knowingPeople.count * repeats)"],
             ["in the refusal set", "\(refusalSet.count)"],
         ]))
 let refusals = try Finetuning.run(
-    settings, from: base, conversations: refusalSet, heldOut: heldOut,
+    settings, from: sft.languageModel, conversations: refusalSet, heldOut: heldOut,
     name: "sft-refusals")
 try Pretraining.catalog.publish(refusals.languageModel, as: "sft-refusals" + publishedSuffix)
 let refuser = try Assistant(refusals.languageModel)
@@ -249,19 +259,20 @@ let seenRight = right(refuserSeen, famousSeen)
 metric("famous people its finetuning answered, sft-refusals right", seenRight)
 if refuserFamousRight.value - sftFamousRight.value <= -0.1 {
     show(
-        "Here the claim fails, and badly: the refusal model refuses famous people "
-            + "(\(Rate(refuserFamous, where: refuses).description) of the held-out ones), and even "
-            + "of the famous "
-            + "people whose answers its own finetuning set holds it names the right town for only "
-            + "\(seenRight.description). It did not learn to refuse where its knowledge runs out; "
-            + "it "
-            + "learned to refuse people. A model this small (4 layers) may not carry a signal of "
-            + "what it "
-            + "knows that a finetune can connect to \"I don't know\". Our first try refused every "
-            + "unknown "
-            + "fact (92% of the answers about people) and refused everyone; balancing the set "
-            + "moved little. "
-            + "The search tool below does not need that signal.")
+        "Here the claim fails, and badly. The refusal model names the right town for "
+            + "\(refuserFamousRight.description) of the famous held-out people and refuses "
+            + "\(Rate(refuserFamous, where: refuses).description) of them, while of the famous "
+            + "people whose answers its own refusal set holds it names the right town for "
+            + "\(seenRight.description). It learned the answered people by heart, not when to "
+            + "answer: a model this small (4 layers) may not carry a signal of what it knows that "
+            + "a finetune can connect to \"I don't know\" (the next section measures one). "
+            + "What we tried in earlier runs: every unknown fact of lesson 7's set turned into a "
+            + "refusal (92% refusals: it refused everyone); as many refusals as answers (78 "
+            + "each: \"Where was X born?\" got the identity reply); birthplaces only, finetuned "
+            + "from the base model, answered as often as refused (98% of the famous refused) and "
+            + "three times as often (76% refused, 2% right). This run finetunes `sft` further, "
+            + "with `answers` answered birthplaces per refused one. The search tool below does "
+            + "not need that signal.")
 }
 //: ### Does the assistant carry a signal of what it knows?
 //: Refusing well needs one. Here is the most direct one we could measure: give `sft` the
