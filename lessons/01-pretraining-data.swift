@@ -11,7 +11,7 @@ import Course
 import Foundation
 
 let scale = param(
-    "scale", 1.5, "size of the world (people, books, species)", quick: 0.3, in: 0.1...10.0)
+    "scale", 2.5, "size of the world (people, books, species)", quick: 0.3, in: 0.1...10.0)
 let seed = param("seed", 2024, "seed of the world", in: 0...1_000_000)
 let world = World(seed: UInt64(seed), scale: scale)
 let crawl = Crawl(world: world)

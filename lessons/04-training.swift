@@ -12,7 +12,7 @@ let width = param("width", 128, "channels per token (divisible by heads)", quick
 let context = param("context", 128, "tokens the model sees at once", quick: 96, in: 16...1024)
 let vocabularySize = param(
     "vocab_size", 2048, "tokens in the vocabulary", quick: 512, in: 260...16384)
-let steps = param("steps", 1200, "optimisation steps", quick: 500, in: 1...100000)
+let steps = param("steps", 2000, "optimisation steps", quick: 500, in: 1...100000)
 let batchSize = param("batch", 16, "windows per step", quick: 8, in: 1...256)
 let learningRate = param(
     "lr", 3e-3, "peak learning rate (warmup, then cosine decay to a tenth)", quick: 3e-3,

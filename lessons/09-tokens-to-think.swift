@@ -22,9 +22,9 @@ let lettersPerKind = param(
 let heldOutPerSize = param(
     "heldout", 100, "held-out problems per kind and size", quick: 12, in: 5...1000)
 let steps = param(
-    "steps", 300, "finetuning steps on word problems (each model)", quick: 30, in: 1...20000)
+    "steps", 800, "finetuning steps on word problems (each model)", quick: 30, in: 1...20000)
 let letterSteps = param(
-    "letter_steps", 100, "finetuning steps on counting and decimals (each model)", quick: 20,
+    "letter_steps", 200, "finetuning steps on counting and decimals (each model)", quick: 20,
     in: 1...20000)
 let learningRate = param("lr", 5e-4, "peak learning rate", in: 1e-6...1e-1)
 let settings = FinetuningSettings(steps: steps, batchSize: 16, learningRate: learningRate)

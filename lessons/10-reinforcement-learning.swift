@@ -18,7 +18,7 @@ guard let start = try? Pretraining.catalog.load(startName) else {
 }
 let rounds = param("rounds", 5, "rounds of sample, check, train", quick: 2, in: 1...50)
 let k = param("k", 15, "solutions sampled per problem", quick: 4, in: 2...64)
-let perRound = param("problems", 64, "training problems per round", quick: 8, in: 1...5000)
+let perRound = param("problems", 128, "training problems per round", quick: 8, in: 1...5000)
 let heldOutPerSize = param(
     "heldout", 50, "held-out problems per number of operations", quick: 6, in: 1...1000)
 let temperature = param(

@@ -10,7 +10,7 @@ public enum CourseData {
     /// The world, its crawl and the cleaned corpus (quick mode: a smaller world).
     /// `crawl`, when the caller has already made it, is the crawl of this world and seed.
     public static func tinyWeb(scale: Double? = nil, seed: UInt64 = 2024, crawl: Crawl? = nil) throws -> (world: World, corpus: Corpus) {
-        let scale = scale ?? (isQuick ? 0.3 : 1.5)
+        let scale = scale ?? (isQuick ? 0.3 : 2.5)
         let world = crawl?.world ?? World(seed: seed, scale: scale)
         let corpus = try stage("tiny-web", inputs: ["scale": "\(scale)", "seed": "\(seed)", "version": "\(Crawl.version)"],
                                     code: ["TinyWeb", "Course/CourseRecipes.swift"]) {
@@ -88,7 +88,7 @@ public struct PretrainingSettings: Codable, Sendable {
     public var seed: UInt64
     public var corpusPath: String
 
-    /// The course's default base model (about four minutes on two cores) and the quick one.
+    /// The course's default base model (at most six minutes on two cores) and the quick one.
     /// Lesson 4's parameter defaults are these values (a test holds them equal), so every
     /// lesson that asks for the base model before lesson 4 has run trains the same one.
     public static var standard: PretrainingSettings { standard(quick: isQuick) }
@@ -96,7 +96,7 @@ public struct PretrainingSettings: Codable, Sendable {
     public static func standard(quick: Bool) -> PretrainingSettings {
         quick ? PretrainingSettings(config: GPTConfig(vocabularySize: 512, contextLength: 96, layerCount: 2, headCount: 2, embeddingWidth: 64),
                                       steps: 500, batchSize: 8, learningRate: 3e-3, seed: 1, corpusPath: "")
-                : PretrainingSettings(config: .course, steps: 1200, batchSize: 16, learningRate: 3e-3, seed: 1, corpusPath: "")
+                : PretrainingSettings(config: .course, steps: 2000, batchSize: 16, learningRate: 3e-3, seed: 1, corpusPath: "")
     }
 
     public init(config: GPTConfig, steps: Int, batchSize: Int, learningRate: Double, seed: UInt64, corpusPath: String) {
