@@ -68,6 +68,7 @@ let package = Package(
         .testTarget(name: "StepperTests", dependencies: ["Stepper", "Autograd", "Transformer", "BytePairEncoding", "Report"]),
         .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Course"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "LessonEngine", "Course"]),
+        .testTarget(name: "tokenwiseTests", dependencies: ["tokenwise"]),
     ],
     swiftLanguageModes: [.v5]
 )

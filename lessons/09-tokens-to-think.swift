@@ -333,8 +333,11 @@ if spelled.value - direct.value <= 0.1 {
             + "spoils the "
             + "count. Our finetune did not teach the model to spell tokens letter by letter; a "
             + "model that "
-            + "cannot spell gains nothing from spelling out. The claim fails on our model, as "
-            + "measured."
+            + "cannot spell gains nothing from spelling out. Nor did drills teach it: in a trial "
+            + "run we added 800 conversations spelling coined words (\"How do you spell "
+            + "Misilomo?\" — \"Misilomo is m i s i l o m o.\") to both letter models' data, "
+            + "and spelling out first fell to 17% against 73%: its spellings ran into repeated "
+            + "letters (\"l o u u u u …\"). The claim fails on our model, as measured."
     )
 }
 if let countingIndex = heldOut.firstIndex(of: word) {

@@ -69,7 +69,7 @@ struct Bench: ParsableCommand {
             try CharacterLevelRun(path: text, steps: steps).run()
             return
         }
-        print("tokenwise bench — \(Parallel.coreCount) cores, OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
+        print("tokenwise bench — \(Parallel.coreCount) cores, OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)"), OPENBLAS_THREAD_TIMEOUT=\(ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "(unset)")")
         print("Each round times one sgemm of 2048³ (the peak) and one training step; medians over the rounds,")
         print("so a slower moment of the machine slows both sides of the ratio.")
         let shapes: [(String, GPTConfig, Int, Int, Int)] = [

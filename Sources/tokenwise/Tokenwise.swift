@@ -12,9 +12,9 @@ struct Tokenwise: ParsableCommand {
         subcommands: [Run.self, List.self, ReportCommand.self, Render.self, StepCommand.self, ChatCommand.self, ExportCommand.self, Bench.self, Gallery.self])
 
     static func main() {
-        // OpenBLAS picks its kernels when the library loads, so the hint must be in the
-        // environment before this process starts: set it and run ourselves again.
-        OpenBLASEnvironment.reexecuteWithCoreTypeIfNeeded()
+        // OpenBLAS reads its settings when the library loads, so they must be in the
+        // environment before this process starts: set them and run ourselves again.
+        OpenBLASEnvironment.reexecuteIfNeeded()
         setvbuf(stdout, nil, _IOLBF, 0)   // line by line, also into pipes and logs
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
