@@ -17,8 +17,8 @@ let samples = param("samples", 3, "samples per interrogation question", quick: 2
 let temperature = param(
     "temperature", 0.5, "temperature of the interrogation samples", in: 0.0...2.0)
 let knownAt = param("known", 2, "right samples that make a fact known", quick: 1, in: 1...20)
-let answersPerRefusal = param(
-    "answers", 1.0, "answered birthplaces per refused one in the refusal set", in: 0.1...10.0)
+let refusalsPerAnswer = param(
+    "refusals", 1.0, "refused birthplaces per answered one in the refusal set", in: 0.1...20.0)
 // Lesson 7's finetune, fetched from the store: the same conversations and settings.
 let training = writer.finetuningSet(count: isQuick ? 600 : 3000, identity: true)
 let heldOut = writer.conversations(
@@ -166,12 +166,13 @@ func isUnknownAnswer(_ message: Message) -> String? {
 //: the most famous included, and so it did when we added answers from knowledge until
 //: birthplaces were answered as often as refused (our second try): the refusals of the other
 //: facts still taught "a question about a person → refuse". So the refusal set asks the one
-//: fact we measure. It keeps lesson 7's conversations that are not about people, and asks
-//: every finetuning person's birthplace once: answered where the model knows it, refused where
-//: it does not. The answered questions are repeated until they are as many as the refused
-//: ones (`answers` sets the ratio): refusing has to be told apart from knowing, not learned as
-//: the default. The finetune continues from `sft`, which already answers from memory. (The
-//: other facts are not in this finetune; the page measures birthplaces only.)
+//: fact we measure. It keeps lesson 7's conversations that are not about people, asks the
+//: birthplace of every finetuning person whose birthplace the model knows, answered, and of as
+//: many people whose birthplace it does not know, refused (`refusals` sets the ratio): refusing
+//: has to be told apart from knowing, not learned as the default. Each person is asked once
+//: (repeating the known ones to match every unknown one taught it those people by heart). The
+//: finetune continues from `sft`, which already answers from memory. (The other facts are not
+//: in this finetune; the page measures birthplaces only.)
 func birthplaceTurn(_ p: Person) -> [Message] {
     let knows = known[p.name]!.contains(.birthplace)
     return [
@@ -182,26 +183,27 @@ func birthplaceTurn(_ p: Person) -> [Message] {
 let notAboutPeople = training.filter { conversation in
     !conversation.contains { $0.role == .assistant && subject(of: $0.text) != nil }
 }
-let knowingPeople = writer.finetuningPeople.filter { known[$0.name]!.contains(.birthplace) }
-let unknowingPeople = writer.finetuningPeople.filter { !known[$0.name]!.contains(.birthplace) }
-let repeats =
-    knowingPeople.isEmpty
-    ? 0 : Int((Double(unknowingPeople.count) * answersPerRefusal / Double(knowingPeople.count)).rounded(.up))
 var shuffler = SeededGenerator(seed: 88)
-let refusalSet = (notAboutPeople + unknowingPeople.map(birthplaceTurn)
-    + (0..<repeats).flatMap { _ in knowingPeople.map(birthplaceTurn) }).shuffled(using: &shuffler)
+let knowingPeople = writer.finetuningPeople.filter { known[$0.name]!.contains(.birthplace) }
+let refusedPeople = Array(
+    writer.finetuningPeople.filter { !known[$0.name]!.contains(.birthplace) }
+        .shuffled(using: &shuffler)
+        // At least 10 refusals: a model that knows nobody (quick mode's) still learns one.
+        .prefix(Int((Double(max(knowingPeople.count, 10)) * refusalsPerAnswer).rounded())))
+let refusalSet = (notAboutPeople + (knowingPeople + refusedPeople).map(birthplaceTurn))
+    .shuffled(using: &shuffler)
 print(
     "refusal data: \(notAboutPeople.count) of lesson 7's conversations not about people; "
-        + "\(unknowingPeople.count) birthplaces refused; \(knowingPeople.count) known ones "
-        + "answered, \(repeats) times each (\(refusalSet.count) conversations in all)"
+        + "\(knowingPeople.count) birthplaces the model knows, answered; \(refusedPeople.count) "
+        + "it does not know, refused (\(refusalSet.count) conversations in all)"
 )
 show(
     Table(
         title: "The refusal set", columns: ["conversations", "count"],
         rows: [
             ["lesson 7's, not about people", "\(notAboutPeople.count)"],
-            ["birthplace refused (the model does not know it)", "\(unknowingPeople.count)"],
-            ["birthplace answered (it knows it) × \(repeats)", "\(knowingPeople.count * repeats)"],
+            ["birthplace answered (the model knows it)", "\(knowingPeople.count)"],
+            ["birthplace refused (it does not know it)", "\(refusedPeople.count)"],
             ["in the refusal set", "\(refusalSet.count)"],
         ]))
 let refusals = try Finetuning.run(
@@ -263,16 +265,17 @@ if refuserFamousRight.value - sftFamousRight.value <= -0.1 {
             + "\(refuserFamousRight.description) of the famous held-out people and refuses "
             + "\(Rate(refuserFamous, where: refuses).description) of them, while of the famous "
             + "people whose answers its own refusal set holds it names the right town for "
-            + "\(seenRight.description). It learned the answered people by heart, not when to "
-            + "answer: a model this small (4 layers) may not carry a signal of what it knows that "
+            + "\(seenRight.description). It did not learn when to answer: a model this small "
+            + "(4 layers) may not carry a signal of what it knows that "
             + "a finetune can connect to \"I don't know\" (the next section measures one). "
             + "What we tried in earlier runs: every unknown fact of lesson 7's set turned into a "
             + "refusal (92% refusals: it refused everyone); as many refusals as answers (78 "
-            + "each: \"Where was X born?\" got the identity reply); birthplaces only, finetuned "
-            + "from the base model, answered as often as refused (98% of the famous refused) and "
-            + "three times as often (76% refused, 2% right). This run finetunes `sft` further, "
-            + "with `answers` answered birthplaces per refused one. The search tool below does "
-            + "not need that signal.")
+            + "each: \"Where was X born?\" got the identity reply); birthplaces only, from the "
+            + "base model, answered as often as refused (98% of the famous refused) and three "
+            + "times as often (76% refused, 2% right); from `sft`, the 35 known birthplaces "
+            + "repeated to match all 315 unknown ones (81% refused, 2% right, 56% right on the "
+            + "answered people). Asking each person once, as here, did not help either. The "
+            + "search tool below does not need that signal.")
 }
 //: ### Does the assistant carry a signal of what it knows?
 //: Refusing well needs one. Here is the most direct one we could measure: give `sft` the
