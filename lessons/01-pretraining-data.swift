@@ -99,17 +99,20 @@ func shingles(_ text: String) -> Set<String> {
     let words = text.split(whereSeparator: \.isWhitespace)
     return Set((0..<max(0, words.count - 4)).map { words[$0..<$0 + 5].joined(separator: " ") })
 }
-let documentsByTitle = Dictionary(grouping: corpus.documents.filter { $0.genre == .biography }) {
-    String($0.text.prefix { $0 != "\n" })
-}
+// Each corpus biography with its shingles (computed once: a famous person has 32 pages).
+let documentsByTitle = Dictionary(
+    grouping: corpus.documents.filter { $0.genre == .biography }.map {
+        ($0.text, shingles($0.text))
+    }
+) { String($0.0.prefix { $0 != "\n" }) }
 /// A clean page survives as itself, or as one of its near duplicates (5-gram Jaccard ≥ 0.7),
 /// since near-duplicate removal keeps one page of each group.
 func survives(_ page: Page) -> Bool {
     let cleaned = Pipeline.scrubPII(Pipeline.extractText(fromHTML: page.html)),
         mine = shingles(cleaned)
-    return (documentsByTitle[String(cleaned.prefix { $0 != "\n" })] ?? []).contains { document in
-        let theirs = shingles(document.text)
-        return document.text == cleaned
+    return (documentsByTitle[String(cleaned.prefix { $0 != "\n" })] ?? []).contains {
+        text, theirs in
+        text == cleaned
             || Double(mine.intersection(theirs).count) / Double(max(1, mine.union(theirs).count))
                 >= 0.7
     }
@@ -127,14 +130,15 @@ expect(
     spamLeft + foreignLeft + emailsLeft == 0,
     measured:
         "\(spamLeft) of \(spamPages.count) spam pages, \(foreignLeft) of \(foreignPages.count) "
-            + "foreign pages, \(emailsLeft) e-mail addresses"
+        + "foreign pages, \(emailsLeft) e-mail addresses"
 )
 expect(
     "the clean biographies are in the corpus, page by page (share kept, %)",
     biographyRate.value * 100, above: 99)
 let kept = Double(corpus.funnel.last!.bytes) / Double(corpus.funnel.first!.bytes)
 metric(
-    "bytes kept from raw HTML (\(corpus.funnel.last!.bytes) of \(corpus.funnel.first!.bytes))", kept * 100,
+    "bytes kept from raw HTML (\(corpus.funnel.last!.bytes) of \(corpus.funnel.first!.bytes))",
+    kept * 100,
     unit: "%")
 
 //: ## The corpus
