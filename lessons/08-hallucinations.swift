@@ -141,10 +141,10 @@ for fame in [1, 32] where tiers.contains(fame) {
 }
 
 //: ## Mitigation 1: say "I don't know" where it does not know
-//: The refusal data is the finetuning set of lesson 7 with one change: every answer stating a
-//: fact the interrogation found the model does not know becomes a refusal. Answers about people
-//: open with the person's full name, which is how we find them. Known facts keep their answers,
-//: so the model learns to refuse *where its own knowledge runs out*, not everywhere.
+//: The refusal data answers what the interrogation found the model knows and refuses what it
+//: found it does not, so the model learns to refuse *where its own knowledge runs out*, not
+//: everywhere. Answers about people open with the person's full name, which is how we find
+//: them in lesson 7's set.
 func refusal(_ name: String) -> String { "I'm sorry, I don't believe I know that about \(name)." }
 /// The person an answer is about: "Ada Quill was born…", "Ada Quill's mother is…".
 func subject(of answer: String) -> String? {
@@ -391,8 +391,8 @@ expect(
     "our BM25 equals the library's on the top passages (largest difference)", scoreGap, below: 1e-9)
 
 //: ### Teaching it when to search
-//: The search data is the refusal data's twin: every answer about a person the interrogation
-//: found unknown now searches first — the name and the question's key word — and answers from
+//: The search data is lesson 7's set with one change: every answer about a person the
+//: interrogation found unknown now searches first — the name and the question's key word — and answers from
 //: the passage. Where the passage does not hold the answer, or nothing is found, it says so.
 //: The result's tokens are given, never trained on (the mask).
 func keyword(_ kind: Kind) -> String {
