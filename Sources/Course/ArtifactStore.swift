@@ -1,7 +1,8 @@
 // Expensive stages (train a tokenizer, pretrain a model) are computed once and kept, keyed by
 // a hash of everything they depend on: their inputs, as the lesson names them, and the library
 // sources that compute them (hashed at build time by the SourceFingerprints plugin). Asking
-// again with the same inputs and code loads the artifact; any change recomputes. An artifact that fails to load is recomputed with a warning, never trusted.
+// again with the same inputs and code loads the artifact; any change recomputes. An artifact
+// that fails to load is recomputed with a warning, never trusted.
 // Artifacts are written into a temporary directory and renamed into place, so a crash or a
 // second run at the same time never leaves a half-written one.
 
