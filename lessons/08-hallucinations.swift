@@ -5,7 +5,8 @@
 //: teach it to say "I don't know" exactly where it does not. Then give it a **search tool**: a
 //: fact pasted into its context is working memory, not a vague recollection of pretraining.
 //: Our tiny web makes both measurable: the program knows every fact and how often the model
-//: read it.
+//: read it. On our small model the first fix, done as the labs do it, refuses the famous too;
+//: the page finds why, and moves the decision out of the network, where it works.
 import Course
 import Foundation
 
@@ -275,56 +276,10 @@ if refuserFamousRight.value - sftFamousRight.value <= -0.1 {
             + "times as often (76% refused, 2% right); from `sft`, the 35 known birthplaces "
             + "repeated to match all 315 unknown ones (81% refused, 2% right, 56% right on the "
             + "answered people). Asking each person once, as here, did not help either. The "
-            + "search tool below does not need that signal.")
+            + "next section measures why, and the one after it takes the decision out of the "
+            + "network.")
 }
-//: ### Does the assistant carry a signal of what it knows?
-//: Refusing well needs one. Here is the most direct one we could measure: give `sft` the
-//: question and the start of its answer, "*name* was born in", and read how much probability
-//: its likeliest next token gets. A model that knows the town puts its weight on it; one that
-//: guesses spreads it. **AUC** is the chance that a famous held-out person (16 or more
-//: biographies) gets a higher top probability than a barely mentioned one (0–2): 0.5 is no
-//: signal, 1 a perfect one.
-func topProbability(_ person: Person) -> Double {
-    let session = InferenceSession(model: sft.languageModel.model)
-    let context =
-        chat.prompt([Message(.user, ConversationWriter.birthplaceQuestion(person))])
-        + base.tokenizer.encode("\(person.name) was born in")
-    let logits = session.feed(context.map(Int32.init))!.logits
-    return Double(Sampling.softmax(logits).max()!)
-}
-let famousTop = famous.map(topProbability)
-let obscureTop = writer.heldOutPeople.filter { $0.fame <= 2 }.map(topProbability)
-let auc =
-    famousTop.reduce(0.0) { sum, high in
-        sum + obscureTop.reduce(0.0) { $0 + (high > $1 ? 1 : high == $1 ? 0.5 : 0) }
-    } / Double(famousTop.count * obscureTop.count)
-func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-show(
-    Table(
-        title: "sft's top next-token probability after \"name was born in\"",
-        columns: ["held-out people", "n", "median top probability"],
-        rows: [
-            [
-                "famous (16+ biographies)", "\(famousTop.count)",
-                String(format: "%.2f", median(famousTop)),
-            ],
-            [
-                "barely mentioned (0–2)", "\(obscureTop.count)",
-                String(format: "%.2f", median(obscureTop)),
-            ],
-        ]))
-metric("AUC of sft's top probability, famous vs barely mentioned", auc)
-//: An AUC well short of 1 means the two groups overlap: the signal is weak. A finetune has
-//: to find it from a few dozen names the model knows and a few hundred it does
-//: not, and ours found the names instead. Earlier runs of this lesson tried, each with the same
-//: claims: refusals written where the fact would start ("… was born in a town I don't know"),
-//: so that the choice falls where the model recalls the town (famous held-out people: 40%
-//: refused at 32 biographies, but 64% of unknown ones refused too); extra conversations about
-//: the known people so that answers and refusals are as many (the known names were learned by
-//: heart: held-out famous people still refused 61–72%); as many unknown people as known ones;
-//: finetuning from `sft` instead of the base model; fewer steps or a smaller learning rate
-//: (refusals and hallucinations fall together, and recall of famous people drops). None kept
-//: famous accuracy within 10 points while refusing most unknown people.
+// sft-refusals by fame: does it refuse the famous less than the unknown?
 let heldOutByTier = tiers.map { fame in writer.heldOutPeople.filter { $0.fame == fame } }
 let tierReplies = try heldOutByTier.map { people in
     try refuser.replies(
@@ -345,6 +300,237 @@ show(
                 }.description,
             ]
         }))
+
+//: ### Why: where it decides, nothing tells it what it knows
+//: The refusal model chooses at the first token of its reply: a name (an answer) or "I'm"
+//: (a refusal). To choose well, something computed at that position must differ between
+//: people it knows and people it does not. We measure three candidate signals on held-out
+//: people by their **AUC**: the chance that a famous person (16 or more biographies) scores
+//: higher than a barely mentioned one (0–2); 0.5 is no signal, 1 a perfect one.
+//: 1. `sft`'s top next-token probability after "*name* was born in": does it recall a town?
+//: 2. A **probe** at the deciding position: a linear regression on `sft`'s output there,
+//:    trained on the finetuning people to tell those whose birthplace it knows from the rest,
+//:    then scored on held-out people. It can read whatever the last layer holds.
+//: 3. The name's **surprise**: how badly the pretrained model predicts the rest of the name
+//:    from its first word (nats per token). A name it read often, it completes.
+let obscure = writer.heldOutPeople.filter { $0.fame <= 2 }
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+func auc(_ high: [Double], _ low: [Double]) -> Double {
+    high.reduce(0.0) { sum, h in sum + low.reduce(0.0) { $0 + (h > $1 ? 1 : h == $1 ? 0.5 : 0) } }
+        / Double(high.count * low.count)
+}
+func topProbability(_ person: Person) -> Double {
+    let session = InferenceSession(model: sft.languageModel.model)
+    let context =
+        chat.prompt([Message(.user, ConversationWriter.birthplaceQuestion(person))])
+        + base.tokenizer.encode("\(person.name) was born in")
+    return Double(Sampling.softmax(session.feed(context.map(Int32.init))!.logits).max()!)
+}
+/// sft's output logits at the first position of its reply to the birthplace question.
+func decidingOutput(_ person: Person) -> [Double] {
+    let session = InferenceSession(model: sft.languageModel.model)
+    let prompt = chat.prompt([Message(.user, ConversationWriter.birthplaceQuestion(person))])
+    return session.feed(prompt.map(Int32.init))!.logits.map(Double.init)
+}
+/// A ridge-regression probe, solved in its dual form (fewer people than features): the
+/// features standardised, labels +1 (knows) and −1, penalty λ = the number of people.
+/// Returns the probe's score for new features.
+func trainProbe(_ features: [[Double]], _ labels: [Bool]) -> ([Double]) -> Double {
+    let n = features.count, width = features[0].count
+    var mean = [Double](repeating: 0, count: width), scale = mean
+    for x in features { for j in 0..<width { mean[j] += x[j] / Double(n) } }
+    for x in features { for j in 0..<width { scale[j] += pow(x[j] - mean[j], 2) / Double(n) } }
+    scale = scale.map { $0.squareRoot() + 1e-6 }
+    func standard(_ x: [Double]) -> [Double] { (0..<width).map { (x[$0] - mean[$0]) / scale[$0] } }
+    let xs = features.map(standard)
+    // The n × n products X Xᵀ, by the library's matrix kernel.
+    let X = Tensor(xs.flatMap { $0.map(Float.init) }, shape: [n, width])
+    let gram = linear(X, weight: X).values
+    // Solve (X Xᵀ + λI) α = y by Gaussian elimination; the probe is then w = Xᵀ α.
+    var system = [Double](repeating: 0, count: n * (n + 1))  // row-major, y in the last column
+    for i in 0..<n {
+        for j in 0..<n { system[i * (n + 1) + j] = Double(gram[i * n + j]) }
+        system[i * (n + 1) + i] += Double(n)
+        system[i * (n + 1) + n] = labels[i] ? 1 : -1
+    }
+    for column in 0..<n {
+        for row in (column + 1)..<n {
+            let factor = system[row * (n + 1) + column] / system[column * (n + 1) + column]
+            for k in column...n {
+                system[row * (n + 1) + k] -= factor * system[column * (n + 1) + k]
+            }
+        }
+    }
+    var alpha = [Double](repeating: 0, count: n)
+    for row in (0..<n).reversed() {
+        var rest = system[row * (n + 1) + n]
+        for j in (row + 1)..<n { rest -= system[row * (n + 1) + j] * alpha[j] }
+        alpha[row] = rest / system[row * (n + 1) + row]
+    }
+    var w = [Double](repeating: 0, count: width)
+    for (a, x) in zip(alpha, xs) { for j in 0..<width { w[j] += a * x[j] } }
+    return { x in zip(w, standard(x)).reduce(0) { $0 + $1.0 * $1.1 } }
+}
+/// The name in a question: its capitalised words after the first word.
+func askedName(_ question: String) -> String {
+    question.split(separator: " ").dropFirst()
+        .map { $0.trimmingCharacters(in: .punctuationCharacters) }
+        .filter { $0.first?.isUppercase == true }.joined(separator: " ")
+}
+/// The pretrained model's surprise at the name in a question: the mean −log p of the name's
+/// tokens after its first, read after the words before it (nats per token).
+func surprise(ofNameIn question: String) -> Double {
+    let name = askedName(question)
+    let before = question.components(separatedBy: " " + name)[0]
+    let nameTokens = base.tokenizer.encode(" " + name)
+    let context = base.tokenizer.encode(before) + [nameTokens[0]]
+    let rest = nameTokens.count > 1 ? Array(nameTokens.dropFirst()) : nameTokens
+    return -ModelProbes.logProbability(base, context: context, continuation: rest)
+        / Double(rest.count)
+}
+func nameSurprise(_ p: Person) -> Double {
+    surprise(ofNameIn: ConversationWriter.birthplaceQuestion(p))
+}
+let fitPeople = writer.finetuningPeople
+let fitKnows = fitPeople.map { known[$0.name]!.contains(.birthplace) }
+let probe = trainProbe(fitPeople.map(decidingOutput), fitKnows)
+let fitProbeScores = fitPeople.map { probe(decidingOutput($0)) }
+let probeFitAUC = auc(
+    zip(fitProbeScores, fitKnows).filter(\.1).map(\.0),
+    zip(fitProbeScores, fitKnows).filter { !$0.1 }.map(\.0))
+let signals: [(String, (Person) -> Double)] = [
+    ("sft's top probability after \"name was born in\"", topProbability),
+    ("a probe on sft's output where it decides", { probe(decidingOutput($0)) }),
+    ("the name's surprise, negated (base model)", { -nameSurprise($0) }),
+]
+let signalAUCs = signals.map { auc(famous.map($0.1), obscure.map($0.1)) }
+show(
+    Table(
+        title: "Signals of knowing, held-out people: famous (n=\(famous.count)) against barely "
+            + "mentioned (n=\(obscure.count))",
+        columns: ["signal", "AUC"],
+        rows: zip(signals, signalAUCs).map { [$0.0.0, String(format: "%.2f", $0.1)] }))
+metric("AUC of sft's top probability, famous vs barely mentioned", signalAUCs[0])
+metric("AUC of the probe where sft decides, famous vs barely mentioned", signalAUCs[1])
+// Quick mode's model knows nobody: no AUC among the people the probe was fit on.
+if !probeFitAUC.isNaN {
+    metric(
+        "AUC of the probe on the finetuning people it was trained on (knows vs not)", probeFitAUC)
+}
+metric("AUC of the name's surprise, famous vs barely mentioned", signalAUCs[2])
+show(
+    "The probe separates the people it was fit on only in part (AUC "
+        + (probeFitAUC.isNaN ? "–" : String(format: "%.2f", probeFitAUC))
+        + ", known against unknown) and new people hardly "
+        + "at all (" + String(format: "%.2f", signalAUCs[1]) + "): what the network computes "
+        + "where it decides carries little trace of whether it knows the person, and a finetune "
+        + "that ties \"I don't know\" to it has little to tie it to. The model's surprise at the "
+        + "name separates them well (" + String(format: "%.2f", signalAUCs[2]) + "), but it is a "
+        + "measurement *of* the model, a probability it assigns to the name, not something the "
+        + "network computes where it decides. Large models carry such a signal inside; ours, "
+        + "with 4 layers, does not.")
+
+//: ### Refusing by surprise: the decision taken outside the network
+//: So the runtime takes it: before the assistant answers a question about someone, it measures
+//: the pretrained model's surprise at the name, and if that is above a threshold the reply is
+//: the refusal. The threshold is fit on the finetuning people with the interrogation's verdicts,
+//: never on held-out people: **the largest surprise at which the gate still answers
+//: `answered`, a share of the people whose birthplace the model knows**, fixing in advance how
+//: many of those we accept to refuse. (Our first rule, the threshold that best separates known
+//: from unknown, is in the table below: it counts a refused known person the same as an answered
+//: unknown one, and there are nine unknown people for each known one.)
+let answeredKnown = param(
+    "answered", 0.9, "share of the people it knows that the surprise gate still answers",
+    in: 0.05...1.0)
+let fitSurprise = fitPeople.map(nameSurprise)
+let knownSurprise = zip(fitSurprise, fitKnows).filter(\.1).map(\.0).sorted()
+func answeredShare(_ threshold: Double, knows: Bool) -> Double {
+    let group = zip(fitSurprise, fitKnows).filter { $0.1 == knows }
+    return Double(group.filter { $0.0 <= threshold }.count) / Double(max(group.count, 1))
+}
+// A model that knows nobody (quick mode's) refuses everyone.
+let surpriseThreshold =
+    knownSurprise.isEmpty
+    ? fitSurprise.min()! - 1
+    : knownSurprise[min(Int(Double(knownSurprise.count) * answeredKnown), knownSurprise.count - 1)]
+let separatingThreshold =
+    knownSurprise.isEmpty
+    ? surpriseThreshold
+    : fitSurprise.max { a, b in
+        answeredShare(a, knows: true) - answeredShare(a, knows: false)
+            < answeredShare(b, knows: true) - answeredShare(b, knows: false)
+    }!
+metric("surprise threshold (fit on the finetuning people)", surpriseThreshold, unit: "nats/token")
+/// sft's reply, or the refusal where the name is more surprising than `threshold`.
+func gated(_ question: String, _ reply: Reply, threshold: Double = surpriseThreshold) -> String {
+    surprise(ofNameIn: question) > threshold ? refusal(askedName(question)) : reply.text
+}
+let gatedUnknown = zip(unknownQuestions, sftUnknown).map { gated($0.0[0].text, $0.1) }
+let gatedFamous = zip(famousQuestions, sftFamous).map { gated($0.0[0].text, $0.1) }
+let gatedHallucinates = Rate(gatedUnknown) { $0.contains(" born in ") }
+let gatedFamousRight = Rate(zip(gatedFamous, famous)) {
+    $0.0.contains("born in \($0.1.birthplace)")
+}
+metric("sft with the surprise gate names a town for people it cannot know", gatedHallucinates)
+metric(
+    "sft with the surprise gate refuses them",
+    Rate(gatedUnknown) { $0.contains("I don't believe I know") })
+metric("famous held-out people, sft with the surprise gate right", gatedFamousRight)
+claim(
+    "the surprise gate lowers hallucinations (share naming a town, sft − gated)",
+    sftHallucinates.value - gatedHallucinates.value, above: 0.3, "a clear fall")
+claim(
+    "the surprise gate costs little on famous people (accuracy, gated − sft)",
+    gatedFamousRight.value - sftFamousRight.value, above: -0.1, "at most 10 points lost")
+show(
+    Table(
+        title: "Two rules for the threshold, on held-out people",
+        columns: [
+            "rule (fit on the finetuning people)", "threshold", "famous: right",
+            "people it cannot know: names a town",
+        ],
+        rows: [
+            ("answers \(Int(answeredKnown * 100))% of the people it knows", surpriseThreshold),
+            ("best separates known from unknown", separatingThreshold),
+        ].map { rule, threshold in
+            [
+                rule, String(format: "%.2f", threshold),
+                Rate(zip(famousQuestions, zip(sftFamous, famous))) {
+                    gated($0.0[0].text, $0.1.0, threshold: threshold)
+                        .contains("born in \($0.1.1.birthplace)")
+                }.description,
+                Rate(zip(unknownQuestions, sftUnknown)) {
+                    gated($0.0[0].text, $0.1, threshold: threshold).contains(" born in ")
+                }.description,
+            ]
+        }))
+let sftTierReplies = try heldOutByTier.map { people in
+    try assistant.replies(
+        to: people.map { [Message(.user, ConversationWriter.birthplaceQuestion($0))] },
+        settings: .greedy, seed: 0)
+}
+show(
+    Table(
+        title: "sft with the surprise gate on held-out people, by biographies in the crawl",
+        columns: ["biographies", "median surprise", "right", "refuses", "names a wrong town"],
+        rows: tiers.indices.map { t in
+            let people = heldOutByTier[t]
+            let replies = zip(people, sftTierReplies[t]).map {
+                gated(ConversationWriter.birthplaceQuestion($0.0), $0.1)
+            }
+            return [
+                "\(tiers[t])", String(format: "%.1f", median(people.map(nameSurprise))),
+                Rate(zip(replies, people)) { $0.0.contains("born in \($0.1.birthplace)") }
+                    .description,
+                Rate(replies) { $0.contains("I don't believe I know") }.description,
+                Rate(zip(replies, people)) {
+                    $0.0.contains(" born in ") && !$0.0.contains($0.1.birthplace)
+                }.description,
+            ]
+        }))
+//: The gate refuses by fame, which the finetune could not: a surprising name is one the model
+//: read little about. What it cannot fix is a famous person whose town the model gets wrong:
+//: the name is familiar, the fact is not.
 
 //: ## Mitigation 2: a search tool
 //: The assistant may write `<|search|>query<|/search|>`. The runtime stops it there, searches the
