@@ -240,7 +240,12 @@ if (gap(3) + gap(4)) / 2 - gap(1) <= 0.1 {
                 + "limit at one "
                 + "operation; it falls further as operations are added, and so does the worked "
                 + "model, whose "
-                + "steps each can slip. The claim fails on this run, as measured.",
+                + "steps each can slip. Mixing in the longer problems is not what holds it back: "
+                + "in a trial run we finetuned the answer-first order on one-operation problems "
+                + "alone (1,500 of them, 400 steps) and it got 4 of 100 held-out ones right, "
+                + "explaining its wrong answers after the fact (\"The answer is 8. 7 + 2 = 8.\"). "
+                + "For our model one sum in a single token is already too much, so the gap is wide "
+                + "from the first operation on. The claim fails on this run, as measured.",
             gap(1) * 100, accuracy(blurterReplies, where: arithmetic(1)).description))
 }
 let failures = Dictionary(

@@ -437,7 +437,12 @@ if afterExpert.value - before.value <= 0.05 {
                 + "times larger "
                 + "damaged the model even on perfect solutions (above), so the fix is more rounds, "
                 + "not larger "
-                + "steps — more compute than this course spends on one lesson.",
+                + "steps — more compute than this course spends on one lesson. Nor can practice "
+                + "reach past what the model samples: in a trial run we let it practise on "
+                + "problems of five operations, one more than lesson 9 ever showed it. Of 900 "
+                + "samples (60 problems, 15 each) none wrote five steps; the 59 right ones were "
+                + "right by luck, with three or four, and three rounds of training on them (lr "
+                + "5e-5) lowered held-out greedy accuracy on 1–5 operations from 70%% to 52%%.",
             expertRounds[0].passAtK.description, k, k, expertRounds[0].passAt1 * 100, rounds,
             perRound,
             rounds * ((perRound + problemsPerStep - 1) / problemsPerStep),
