@@ -426,7 +426,7 @@ show(
         + "where it decides carries little trace of whether it knows the person, and a finetune "
         + "that ties \"I don't know\" to it has little to tie it to. The model's surprise at the "
         + "name separates them well (" + String(format: "%.2f", signalAUCs[2]) + "), but it is a "
-        + "measurement *of* the model, a probability it assigns to the name, not something the "
+        + "measurement of the model, a probability it assigns to the name, not something the "
         + "network computes where it decides. Large models carry such a signal inside; ours, "
         + "with 4 layers, does not.")
 
