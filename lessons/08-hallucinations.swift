@@ -301,6 +301,16 @@ show(
             ]
         }))
 
+//: In our run every tier is refused alike: the finetune learned no sense of fame. Earlier runs of
+//: this lesson tried more, each with the same claims: refusals written where the fact would start
+//: ("… was born in a town I don't know"), so that the choice falls where the model recalls the town
+//: (famous held-out people: 40% refused at 32 biographies, but 64% of unknown ones refused too);
+//: extra conversations about the known people so that answers and refusals are as many (the known
+//: names were learned by heart: held-out famous people still refused 61–72%); fewer steps or a
+//: smaller learning rate (refusals and hallucinations fall together, and recall of famous people
+//: drops); two answers for each refusal (`--set refusals=0.5`: 79% of the famous refused, 0%
+//: right). None kept famous accuracy within 10 points.
+
 //: ### Why: where it decides, nothing tells it what it knows
 //: The refusal model chooses at the first token of its reply: a name (an answer) or "I'm"
 //: (a refusal). To choose well, something computed at that position must differ between
@@ -434,9 +444,9 @@ show(
 //: So the runtime takes it: before the assistant answers a question about someone, it measures
 //: the pretrained model's surprise at the name, and if that is above a threshold the reply is
 //: the refusal. The threshold is fit on the finetuning people with the interrogation's verdicts,
-//: never on held-out people: **the largest surprise at which the gate still answers
-//: `answered`, a share of the people whose birthplace the model knows**, fixing in advance how
-//: many of those we accept to refuse. (Our first rule, the threshold that best separates known
+//: never on held-out people: **it is set so that the gate still answers the share `answered`
+//: of the finetuning people whose birthplace the model knows**, which fixes in advance how many
+//: of them we accept to see refused. (Our first rule, the threshold that best separates known
 //: from unknown, is in the table below: it counts a refused known person the same as an answered
 //: unknown one, and there are nine unknown people for each known one.)
 let answeredKnown = param(
