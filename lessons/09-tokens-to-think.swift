@@ -231,7 +231,7 @@ if (gap(3) + gap(4)) / 2 - gap(1) <= 0.1 {
         String(
             format:
                 "The gap does not grow here: it is already %+.0f points at one operation, where "
-                    + "the "
+                + "the "
                 + "answer-first model is right only %@. One operation is still two steps: find the "
                 + "two numbers "
                 + "in the question, then combine them, and the worked model writes the first step "
@@ -342,7 +342,13 @@ if spelled.value - direct.value <= 0.1 {
             + "run we added 800 conversations spelling coined words (\"How do you spell "
             + "Misilomo?\" — \"Misilomo is m i s i l o m o.\") to both letter models' data, "
             + "and spelling out first fell to 17% against 73%: its spellings ran into repeated "
-            + "letters (\"l o u u u u …\"). The claim fails on our model, as measured."
+            + "letters (\"l o u u u u …\"). Part of it is the tokenizer: the worked reply "
+            + "opens with the word, and a word that opens a reply has no space before it, so it "
+            + "is other tokens than in the question (\"·Kali\" there, \"K ali\" here): copying "
+            + "it means respelling it. In another trial the reply opened \"The word Kali is …\", "
+            + "which keeps the question's tokens: the model copied 54 of 100 held-out words "
+            + "(19 before) and still spelled none of them right. The claim fails on our model, "
+            + "as measured."
     )
 }
 if let countingIndex = heldOut.firstIndex(of: word) {
