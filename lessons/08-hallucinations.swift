@@ -492,6 +492,21 @@ claim(
 claim(
     "the surprise gate costs little on famous people (accuracy, gated − sft)",
     gatedFamousRight.value - sftFamousRight.value, above: -0.1, "at most 10 points lost")
+// The same gate in the library, which `tokenwise chat --refuse-above` runs.
+let libraryGate = SurpriseGate(judge: base, threshold: surpriseThreshold)
+let gateQuestions =
+    (fitPeople + famous).map(ConversationWriter.birthplaceQuestion)
+    + unknownQuestions.map { $0[0].text }
+let gateGap =
+    gateQuestions.map { abs(surprise(ofNameIn: $0) - (libraryGate.surprise(ofNameIn: $0) ?? .nan)) }
+    .max() ?? 0
+expect(
+    "our surprise equals the library's gate on \(gateQuestions.count) questions (largest "
+        + "difference)", gateGap, below: 1e-9)
+show(
+    "Try it: tokenwise chat --model sft --refuse-above "
+        + String(format: "%.2f", surpriseThreshold)
+        + " refuses what this gate refuses, and says why.")
 show(
     Table(
         title: "Two rules for the threshold, on held-out people",

@@ -14,6 +14,9 @@ public final class ChatLoop {
     public private(set) var settings: SamplingSettings
     public private(set) var lastReply: Reply?
     public let maxTokens: Int
+    /// Asked before each reply: a refusal to give instead of sampling, and why (lesson 8's
+    /// surprise gate); nil lets the model answer.
+    public var gate: ((String) -> (reply: String, why: String)?)?
     private var generator: SeededGenerator
 
     public static let help = "commands: /reset (forget the conversation), /temperature X (0 = greedy), /tokens (the last reply as tokens), /quit"
@@ -41,6 +44,12 @@ public final class ChatLoop {
         if trimmed.isEmpty { return true }
         if trimmed.hasPrefix("/") { return command(trimmed, write: write) }
         messages.append(Message(.user, trimmed))
+        if let refusal = gate?(trimmed) {
+            write(TerminalText.sanitize(refusal.reply) + "\n  [\(TerminalText.sanitize(refusal.why, keepingNewlines: false))]\n")
+            messages.append(Message(.assistant, refusal.reply))
+            lastReply = nil
+            return true
+        }
         do {
             let reply = try assistant.reply(to: messages, settings: settings, maxTokens: maxTokens, using: &generator,
                                             isCancelled: isCancelled, onSearch: { write(Self.describe($0)) }) {
@@ -91,7 +100,7 @@ public final class ChatLoop {
             settings.temperature = value
             write("(temperature \(value)\(value == 0 ? ": greedy" : ""))\n")
         case "/tokens":
-            guard let reply = lastReply else { write("(no reply yet)\n"); return true }
+            guard let reply = lastReply else { write("(no reply from the model to show: none yet, or the surprise gate gave the last one)\n"); return true }
             let labels = reply.tokens.map { "[\(TerminalText.sanitize(assistant.languageModel.label(of: $0), keepingNewlines: false))]" }
             write(labels.joined() + "\n" + reply.tokens.map(String.init).joined(separator: " ") + "\n")
         default:

@@ -23,6 +23,7 @@ struct ChatCommand: ParsableCommand {
           tokenwise chat
           tokenwise chat --system "You are Tokenwise, an assistant made by the Tokenwise course."
           echo "Where was Ada Quill born?" | tokenwise chat --model sft
+          tokenwise chat --model sft --refuse-above 4.35
         """)
 
     @Option(help: "A course stage (sft, …) or a model directory with a chat format.")
@@ -46,9 +47,18 @@ struct ChatCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Run the search tool when the model calls it (lesson 8's sft-search does).")
     var search = true
 
+    @Option(help: ArgumentHelp("Refuse a question whose name the base model finds more surprising than NATS per token (lesson 8's surprise gate; the lesson prints its threshold).", valueName: "NATS"))
+    var refuseAbove: Double?
+
+    @Option(help: "The published base model the surprise gate asks.")
+    var gateModel = "base"
+
     func validate() throws {
         guard temperature >= 0 && temperature.isFinite else { throw ValidationError("--temperature must be 0 or more, got \(temperature)") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1, got \(maxTokens)") }
+        if let refuseAbove, !(refuseAbove.isFinite && refuseAbove > 0) {
+            throw ValidationError("--refuse-above must be a number of nats above 0, got \(refuseAbove)")
+        }
     }
 
     func run() throws {
@@ -60,6 +70,19 @@ struct ChatCommand: ParsableCommand {
         }
         if search { assistant.searchTool = TinyWebSearchTool.make(workspace: workspace) }
         let loop = ChatLoop(assistant: assistant, system: system, temperature: temperature, seed: seed, maxTokens: maxTokens)
+        if let refuseAbove {
+            let judge: LanguageModel
+            do { judge = try catalog.load(gateModel) } catch {
+                let location = gateModel.contains("/") ? gateModel : catalog.location(of: gateModel).path
+                throw CommandError("--gate-model \(gateModel) (\(location)): \(error)")
+            }
+            let gate = SurpriseGate(judge: judge, threshold: refuseAbove)
+            loop.gate = { question in
+                gate.refusal(for: question).map {
+                    ($0.reply, String(format: "the surprise gate: %.2f nats per token for the name, above %.2f", $0.surprise, refuseAbove))
+                }
+            }
+        }
         let interactive = isatty(STDIN_FILENO) == 1
         Interrupt.install()
         if interactive { print("chatting with \(model) (\(assistant.languageModel.model.config.summary)); \(ChatLoop.help)") }

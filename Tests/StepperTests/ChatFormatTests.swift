@@ -131,13 +131,25 @@ func chatFixtureModel(contextLength: Int = 48) -> LanguageModel {
         let (output, loop, quit) = try run(["/tokens", "the dog", "/tokens", "/temperature hot", "/temperature 0.5", "/nope",
                                             "/reset", "/quit", "the cat"].map { Array($0.utf8) }, system: "the mat")
         #expect(quit)
-        #expect(output.contains("(no reply yet)"))
+        #expect(output.contains("(no reply from the model to show"))
         #expect(output.contains("(usage: /temperature X"))
         #expect(output.contains("(temperature 0.5)"))
         #expect(output.contains("unknown; commands:"))
         #expect(output.contains("the system message stays"))
         #expect(loop.settings.temperature == 0.5)
         #expect(loop.messages == [Message(.system, "the mat")])   // reset, and the last line never ran
+    }
+
+    @Test func aGateRefusalIsTheReplyAndNothingIsSampled() throws {
+        let loop = ChatLoop(assistant: try Assistant(model), system: nil, temperature: 0, seed: 0, maxTokens: 4)
+        loop.gate = { $0.contains("dog") ? ("I'm sorry.", "the gate\u{1B}[2J said so") : nil }
+        var output = ""
+        loop.handle(Array("the dog".utf8)) { output += $0 }
+        #expect(output == "I'm sorry.\n  [the gate\\u{1B}[2J said so]\n")
+        #expect(loop.messages == [Message(.user, "the dog"), Message(.assistant, "I'm sorry.")])
+        #expect(loop.lastReply == nil)
+        loop.handle(Array("the cat".utf8)) { _ in }
+        #expect(loop.lastReply != nil && loop.messages.count == 4)
     }
 
     @Test func aLongConversationDropsOldTurnsWithANotice() throws {
