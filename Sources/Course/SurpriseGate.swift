@@ -28,13 +28,15 @@ public struct SurpriseGate {
 
     /// The judge's surprise at the question's name: the mean −log p of the name's tokens after
     /// its first, read after the words before it (nats per token). A one-token name is scored
-    /// on that token. Nil when the question names nobody.
+    /// on that token; a name longer than the judge's context on as many tokens as fit. Nil when
+    /// the question names nobody.
     public func surprise(ofNameIn question: String) -> Double? {
         guard let name = Self.name(in: question) else { return nil }
         let before = question.components(separatedBy: " " + name)[0]
         let nameTokens = judge.tokenizer.encode(" " + name)
         let context = judge.tokenizer.encode(before) + [nameTokens[0]]
-        let rest = nameTokens.count > 1 ? Array(nameTokens.dropFirst()) : nameTokens
+        let room = judge.model.config.contextLength - 1  // at least one context token stays
+        let rest = Array((nameTokens.count > 1 ? Array(nameTokens.dropFirst()) : nameTokens).prefix(room))
         return -ModelProbes.logProbability(judge, context: context, continuation: rest) / Double(rest.count)
     }
 

@@ -27,6 +27,12 @@ import Testing
         #expect(gate.surprise(ofNameIn: "where is it?") == nil)
     }
 
+    @Test func aNameLongerThanTheContextIsScoredOnWhatFits() throws {
+        let long = "Where was " + Array(repeating: "Ada Quill", count: 40).joined(separator: " ") + " born?"
+        let surprise = try #require(SurpriseGate(judge: judge, threshold: 1).surprise(ofNameIn: long))
+        #expect(surprise.isFinite && surprise > 0)
+    }
+
     @Test func itRefusesOnlyAboveTheThreshold() throws {
         let question = "Where was Ada Quill born?"
         let surprise = try #require(SurpriseGate(judge: judge, threshold: 0).surprise(ofNameIn: question))
