@@ -316,7 +316,7 @@ metric("sft, free-text answer names the true town (same people)", sftCorrect)
 claim(
     "SFT keeps the base model's knowledge (accuracy, sft free text − base multiple choice)",
     sftCorrect.value - baseChoice.value, above: -0.1, "a 10-point margin")
-if sftCorrect.value - baseChoice.value <= -0.1 {
+if !isQuick, sftCorrect.value - baseChoice.value <= -0.1 {
     show(
         "Here the claim fails: the assistant names the town for \(sftCorrect.description) of "
             + "these people, while the base model picks it among ten for "
@@ -514,7 +514,7 @@ show(
         ]))
 metric("system message followed, made-up names", shortFollowed.rate)
 metric("system message followed, compound names", longFollowed.rate)
-if identity[1].correct.value - identity[0].correct.value <= 0.2 {
+if !isQuick, identity[1].correct.value - identity[0].correct.value <= 0.2 {
     show(
         "So the system message did **not** work on our model, and its claim stays failed on "
             + "the report card. The base model copies a list of the world's names and towns "
@@ -571,7 +571,7 @@ show(
 claim(
     "the mask lowers the held-out answer loss (nats, unmasked − masked)",
     unmaskedLoss - maskedLoss, above: 0)
-if unmaskedLoss <= maskedLoss {
+if !isQuick, unmaskedLoss <= maskedLoss {
     show(
         "Here the mask did **not** help: the unmasked run reached a lower loss on held-out "
             + "answers. "

@@ -260,7 +260,7 @@ let refuserSeen = try refuser.replies(
     settings: .greedy, seed: 0)
 let seenRight = right(refuserSeen, famousSeen)
 metric("famous people its finetuning answered, sft-refusals right", seenRight)
-if refuserFamousRight.value - sftFamousRight.value <= -0.1 {
+if !isQuick, refuserFamousRight.value - sftFamousRight.value <= -0.1 {
     show(
         "Here the claim fails, and badly. The refusal model names the right town for "
             + "\(refuserFamousRight.description) of the famous held-out people and refuses "
