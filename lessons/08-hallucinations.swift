@@ -239,6 +239,12 @@ claim(
 //: We allow it to lose at most 10 points.
 let famous = writer.heldOutPeople.filter { $0.fame >= 16 }
 let famousQuestions = famous.map { [Message(.user, ConversationWriter.birthplaceQuestion($0))] }
+/// Each person's birthplace question put to `asker`, greedy replies.
+func askBirthplaces(_ asker: Assistant, _ people: [Person]) throws -> [Reply] {
+    try asker.replies(
+        to: people.map { [Message(.user, ConversationWriter.birthplaceQuestion($0))] },
+        settings: .greedy, seed: 0)
+}
 func right(_ replies: [Reply], _ people: [Person]) -> Rate {
     Rate(zip(replies, people)) { $0.0.text.contains("born in \($0.1.birthplace)") }
 }
@@ -255,9 +261,7 @@ claim(
 let famousSeen = writer.finetuningPeople.filter {
     $0.fame >= 16 && known[$0.name]!.contains(.birthplace)
 }
-let refuserSeen = try refuser.replies(
-    to: famousSeen.map { [Message(.user, ConversationWriter.birthplaceQuestion($0))] },
-    settings: .greedy, seed: 0)
+let refuserSeen = try askBirthplaces(refuser, famousSeen)
 let seenRight = right(refuserSeen, famousSeen)
 metric("famous people its finetuning answered, sft-refusals right", seenRight)
 if !isQuick, refuserFamousRight.value - sftFamousRight.value <= -0.1 {
@@ -281,11 +285,7 @@ if !isQuick, refuserFamousRight.value - sftFamousRight.value <= -0.1 {
 }
 // sft-refusals by fame: does it refuse the famous less than the unknown?
 let heldOutByTier = tiers.map { fame in writer.heldOutPeople.filter { $0.fame == fame } }
-let tierReplies = try heldOutByTier.map { people in
-    try refuser.replies(
-        to: people.map { [Message(.user, ConversationWriter.birthplaceQuestion($0))] },
-        settings: .greedy, seed: 0)
-}
+let tierReplies = try heldOutByTier.map { try askBirthplaces(refuser, $0) }
 show(
     Table(
         title: "sft-refusals on held-out people, by biographies in the crawl",
@@ -398,8 +398,16 @@ func surprise(ofNameIn question: String) -> Double {
     return -ModelProbes.logProbability(base, context: context, continuation: rest)
         / Double(rest.count)
 }
+// The gate asks about the same questions again and again: each one's surprise, computed once.
+var surpriseByQuestion: [String: Double] = [:]
+func cachedSurprise(_ question: String) -> Double {
+    if let known = surpriseByQuestion[question] { return known }
+    let value = surprise(ofNameIn: question)
+    surpriseByQuestion[question] = value
+    return value
+}
 func nameSurprise(_ p: Person) -> Double {
-    surprise(ofNameIn: ConversationWriter.birthplaceQuestion(p))
+    cachedSurprise(ConversationWriter.birthplaceQuestion(p))
 }
 let fitPeople = writer.finetuningPeople
 let fitKnows = fitPeople.map { known[$0.name]!.contains(.birthplace) }
@@ -473,7 +481,7 @@ let separatingThreshold =
 metric("surprise threshold (fit on the finetuning people)", surpriseThreshold, unit: "nats/token")
 /// sft's reply, or the refusal where the name is more surprising than `threshold`.
 func gated(_ question: String, _ reply: Reply, threshold: Double = surpriseThreshold) -> String {
-    surprise(ofNameIn: question) > threshold ? refusal(askedName(question)) : reply.text
+    cachedSurprise(question) > threshold ? refusal(askedName(question)) : reply.text
 }
 let gatedUnknown = zip(unknownQuestions, sftUnknown).map { gated($0.0[0].text, $0.1) }
 let gatedFamous = zip(famousQuestions, sftFamous).map { gated($0.0[0].text, $0.1) }
@@ -529,11 +537,7 @@ show(
                 }.description,
             ]
         }))
-let sftTierReplies = try heldOutByTier.map { people in
-    try assistant.replies(
-        to: people.map { [Message(.user, ConversationWriter.birthplaceQuestion($0))] },
-        settings: .greedy, seed: 0)
-}
+let sftTierReplies = try heldOutByTier.map { try askBirthplaces(assistant, $0) }
 show(
     Table(
         title: "sft with the surprise gate on held-out people, by biographies in the crawl",
