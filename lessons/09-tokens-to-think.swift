@@ -122,6 +122,12 @@ show(
 //: on word problems after 800 steps was 50/52/30/30% for 1–4 operations, far below what it
 //: reaches below on word problems alone. A 4-layer model given a few minutes learns its small
 //: sums only when nothing else competes for them.
+//:
+//: **Why 800 steps.** The word-problem finetunes are most of this lesson's time (over two
+//: minutes each on two cores), so we tried shorter ones in trial runs. After 300 steps the
+//: worked model got 15% of the held-out word problems right (answer first: 10%); after 500,
+//: 30% (answer first: 12%), and only 32% of the one-operation problems. The worked order is
+//: learnt late and then quickly: 800 steps reach the accuracy below.
 func finetunePair(
     _ problems: [Problem], _ settings: FinetuningSettings, _ names: (String, String)
 ) throws -> (Finetuned, Finetuned) {
