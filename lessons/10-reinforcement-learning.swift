@@ -189,7 +189,7 @@ struct ProblemBatches: BatchSource {
     }
 }
 /// Packed rows as a batch, cut after the last position any row trains on. A solution is
-/// shorter than the context, so most of a row is padding; the model being causal, the positions
+/// shorter than the context, so rows end in padding; the model being causal, the positions
 /// after the last trained one change neither the loss nor anything before them. The same step
 /// for less work (checked on the gallery's samples below).
 func trimmedBatch(_ rows: [RenderedChat]) -> TrainingBatch {
