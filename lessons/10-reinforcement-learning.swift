@@ -502,12 +502,13 @@ metric("held-out pass@\(k) after \(rounds) rounds, expert iteration", expertRoun
 let greedyGain = afterExpert.value - before.value
 let passAtKGain = expertRounds.last!.passAtK.value - expertRounds[0].passAtK.value
 let passAt1Gain = expertRounds.last!.passAt1 - expertRounds[0].passAt1
+/// A change in whole points, "+3" or "-2"; one that rounds to zero is "+0", not "-0".
+func points(_ change: Double) -> String { String(format: "%+.0f", (change * 100).rounded() + 0) }
+let moved =
+    "Over \(rounds) rounds of expert iteration, greedy accuracy moved \(points(greedyGain)) "
+    + "points, pass@1 \(points(passAt1Gain)) and pass@\(k) \(points(passAtKGain)). "
 show(
-    String(
-        format:
-            "Over %d rounds of expert iteration, greedy accuracy moved %+.0f points, pass@1 %+.0f "
-            + "and pass@%d %+.0f. ",
-        rounds, greedyGain * 100, passAt1Gain * 100, k, passAtKGain * 100)
+    moved
         + (passAt1Gain > 0.02 && passAtKGain < passAt1Gain / 2
             ? "Most of the gain is in pass@1, not pass@\(k): the rounds made the model's own right "
                 + "solutions more likely rather than teaching it problems it could not solve at "
