@@ -506,7 +506,7 @@ let gateQuestions =
     (fitPeople + famous).map(ConversationWriter.birthplaceQuestion)
     + unknownQuestions.map { $0[0].text }
 let gateGap =
-    gateQuestions.map { abs(surprise(ofNameIn: $0) - (libraryGate.surprise(ofNameIn: $0) ?? .nan)) }
+    gateQuestions.map { abs(cachedSurprise($0) - (libraryGate.surprise(ofNameIn: $0) ?? .nan)) }
     .max() ?? 0
 expect(
     "our surprise equals the library's gate on \(gateQuestions.count) questions (largest "
