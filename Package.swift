@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Tokenwise: a small GPT built, trained and shown stage by stage on the CPU.
-// Arrows run one way: Autograd → Transformer → Stepper → (lesson API → engine → report) → CLI;
-// BytePairEncoding and Figures depend on nothing of ours.
+// Arrows run one way: Autograd → Transformer → Chat → Stepper → LessonRuntime → Course →
+// LessonEngine → Report → CLI; BytePairEncoding, Figures and TinyWeb depend on nothing of ours.
 import PackageDescription
 
 // Kernels are hot loops over unsafe buffers: bounds are checked by the kernels' own
@@ -41,21 +41,29 @@ let package = Package(
         .target(name: "Figures", dependencies: ["CCairo"]),
         // The embedded "tiny web": a fictional world, its raw crawl, and the cleaning pipeline.
         .target(name: "TinyWeb"),
-        // What a lesson script imports.
-        // Inference one token at a time: the state behind `tokenwise step` and its page.
-        .target(name: "Stepper", dependencies: ["Autograd", "Transformer", "BytePairEncoding"]),
-        .target(name: "Course", dependencies: ["Autograd", "Transformer", "BytePairEncoding", "Figures", "Stepper", "TinyWeb"],
+        .target(name: "Transformer", dependencies: ["Autograd", "COpenBLAS"], swiftSettings: kernelSettings),
+        // A model with its tokenizer and chat format: the catalog of published models, turns as
+        // tokens, replies that stop at the end of turn, the tool loop, the `tokenwise chat` loop.
+        .target(name: "Chat", dependencies: ["Autograd", "Transformer", "BytePairEncoding"]),
+        // Inference one token at a time: the state behind `tokenwise step`, its screen and page data.
+        .target(name: "Stepper", dependencies: ["Autograd", "Transformer", "BytePairEncoding", "Chat"]),
+        // What every lesson calls, whatever its subject: param, show, metric, expect, claim,
+        // progress, the events they write, rates with intervals, and the artifact store.
+        .target(name: "LessonRuntime", dependencies: ["Figures", "Stepper"]),
+        // The course itself: its data, recipes (pretraining, finetuning, problems, preferences),
+        // published models and statistics. What a lesson script imports.
+        .target(name: "Course", dependencies: ["Autograd", "Transformer", "BytePairEncoding", "Figures", "Chat", "Stepper",
+                                               "TinyWeb", "LessonRuntime"],
                 plugins: ["SourceFingerprints"]),
         // Stored artifacts are keyed by the sources that computed them: the plugin hashes them at build time.
         .plugin(name: "SourceFingerprints", capability: .buildTool(), dependencies: ["source-fingerprint"]),
         .executableTarget(name: "source-fingerprint"),
         // Reads, compiles and runs literate lessons; keeps their run records.
-        .target(name: "LessonEngine", dependencies: ["Course"]),
+        .target(name: "LessonEngine", dependencies: ["LessonRuntime", "Chat", "Transformer"]),
         // The static HTML course report.
-        .target(name: "Report", dependencies: ["LessonEngine", "Course", "Figures", "Stepper"]),
-        .target(name: "Transformer", dependencies: ["Autograd", "COpenBLAS"], swiftSettings: kernelSettings),
+        .target(name: "Report", dependencies: ["LessonEngine", "LessonRuntime", "Figures", "Stepper", "Transformer"]),
         .executableTarget(name: "tokenwise", dependencies: [
-            "Autograd", "Transformer", "BytePairEncoding", "Figures", "Course", "LessonEngine", "Report", "Stepper",
+            "Autograd", "Transformer", "BytePairEncoding", "Figures", "Chat", "Course", "LessonEngine", "Report", "Stepper",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -65,7 +73,9 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
         .testTarget(name: "TinyWebTests", dependencies: ["TinyWeb"]),
         .testTarget(name: "CourseTests", dependencies: ["Course"]),
-        .testTarget(name: "StepperTests", dependencies: ["Stepper", "Autograd", "Transformer", "BytePairEncoding", "Report"]),
+        .testTarget(name: "ChatTests", dependencies: ["Chat", "Autograd", "Transformer", "BytePairEncoding"]),
+        .testTarget(name: "StepperTests", dependencies: ["Stepper", "Chat", "Autograd", "Transformer", "BytePairEncoding", "Report"]),
+        .testTarget(name: "LessonRuntimeTests", dependencies: ["LessonRuntime"]),
         .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Course"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "LessonEngine", "Course"]),
         .testTarget(name: "tokenwiseTests", dependencies: ["tokenwise"]),

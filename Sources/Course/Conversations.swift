@@ -6,6 +6,7 @@
 // Leaves out: tool calls and refusals of unknown people (the hallucination lesson adds those).
 
 import Foundation
+import LessonRuntime
 
 public struct ConversationWriter {
     public let world: World

@@ -5,6 +5,7 @@
 // later lessons and `tokenwise step` read that one, so `run 4 --set layers=6` changes them too.
 
 import Foundation
+import LessonRuntime
 
 public enum CourseData {
     /// The world, its crawl and the cleaned corpus (quick mode: a smaller world).
@@ -116,7 +117,7 @@ public enum Pretraining {
     public static var publishedName: String { isQuick ? "base-quick" : "base" }
 
     /// The workspace's published models. Every model a lesson loads from it by name is
-    /// reported to the engine with its fingerprint (see `modelFingerprint`).
+    /// reported to the engine with its fingerprint (see `ModelCatalog.fingerprint`).
     public static var catalog: ModelCatalog {
         _ = reportModelLoads
         return ModelCatalog(directory: LessonContext.artifactDirectory.deletingLastPathComponent().appendingPathComponent("models"))
@@ -124,16 +125,9 @@ public enum Pretraining {
 
     private static let reportModelLoads: Void = {
         ModelCatalog.loadObserver = { name, folder in
-            LessonContext.emit(.modelUsed(name: name, fingerprint: modelFingerprint(folder)))
+            LessonContext.emit(.modelUsed(name: name, fingerprint: ModelCatalog.fingerprint(folder)))
         }
     }()
-
-    /// A hash of a model folder's weights file ("missing" without one).
-    public static func modelFingerprint(_ folder: URL) -> String {
-        let url = folder.appendingPathComponent(Checkpoint.weightsFile)
-        guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else { return "missing" }
-        return data.withUnsafeBytes { ArtifactStore.hash(bytes: $0) }   // the raw buffer: iterating Data is slow
-    }
 
     /// The documents split by document: the last 5% are held out for validation.
     public static func split(_ documents: [Document]) -> (train: [Document], validation: [Document]) {

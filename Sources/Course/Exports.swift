@@ -2,7 +2,9 @@
 
 @_exported import Autograd
 @_exported import BytePairEncoding
+@_exported import Chat
 @_exported import Figures
-@_exported import Transformer
+@_exported import LessonRuntime
 @_exported import Stepper
 @_exported import TinyWeb
+@_exported import Transformer

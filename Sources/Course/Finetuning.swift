@@ -7,6 +7,7 @@
 // these; later lessons (refusals, search, RL) finetune through here.
 
 import Foundation
+import LessonRuntime
 
 public struct FinetuningSettings: Codable, Equatable, Sendable {
     public var steps: Int

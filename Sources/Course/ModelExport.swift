@@ -8,6 +8,7 @@
 // The folder appears whole or not at all: it is written beside the target, then renamed.
 
 import Foundation
+import LessonRuntime
 
 public struct ExportError: Error, CustomStringConvertible {
     public let description: String

@@ -4,6 +4,7 @@
 // text would wander off.
 
 import Foundation
+import LessonRuntime
 
 public enum ModelProbes {
     /// Σ log p(continuation | context), in nats, for each continuation. The context is read

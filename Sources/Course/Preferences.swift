@@ -5,6 +5,7 @@
 // give, as a reward model learns from people who order rollouts.
 
 import Foundation
+import LessonRuntime
 
 /// A request with no checkable answer, about one species or town of the world.
 public struct OpenRequest: Codable, Hashable, Sendable {

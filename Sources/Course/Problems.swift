@@ -7,6 +7,7 @@
 
 import Foundation
 import TinyWeb
+import LessonRuntime
 
 public struct Problem: Codable, Equatable, Hashable, Sendable {
     public enum Kind: String, Codable, CaseIterable, Sendable { case arithmetic, counting, decimals }

@@ -5,6 +5,7 @@
 // runs the network and keeps the weights.
 
 import Foundation
+import LessonRuntime
 
 public final class RewardModel {
     public let trunk: GPT

@@ -6,6 +6,7 @@
 // course's questions ("Where was Ada Quill born?"), not a general name finder.
 
 import Foundation
+import LessonRuntime
 
 public struct SurpriseGate {
     /// The model whose surprise is measured: the pretrained model that read the web.

@@ -6,6 +6,7 @@
 //   sft_val.bin + sft_val_mask.bin     uint8 per token: 1 where a finetune learns to predict it
 
 import Foundation
+import LessonRuntime
 
 public enum TokenShards {
     public static let headerFile = "data.json"

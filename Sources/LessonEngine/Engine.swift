@@ -3,7 +3,9 @@
 // lessons, artifacts/ for expensive stages. Records are written atomically; a record that
 // fails to load is reported and the lesson run again.
 
-import Course
+import Chat
+import Transformer
+import LessonRuntime
 import Foundation
 
 public struct Engine: Sendable {
@@ -127,7 +129,7 @@ public struct Engine: Sendable {
             // A lesson about a published model is out of date once that model is replaced
             // (`run 4 --set layers=6` publishes another base model).
             for (name, fingerprint) in (record.modelsUsed ?? [:]).sorted(by: { $0.key < $1.key })
-            where Pretraining.modelFingerprint(workspace.appendingPathComponent("models").appendingPathComponent(name)) != fingerprint {
+            where ModelCatalog.fingerprint(workspace.appendingPathComponent("models").appendingPathComponent(name)) != fingerprint {
                 return .unusable("the model '\(name)' it read was published again since its last run")
             }
         }

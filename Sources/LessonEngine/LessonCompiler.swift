@@ -3,7 +3,7 @@
 // the flags, so an unchanged lesson starts at once. Compiler errors come back as the
 // compiler printed them, naming the lesson file and its own line numbers.
 
-import Course
+import LessonRuntime
 import Foundation
 
 public struct CompiledLesson: Sendable {

@@ -4,7 +4,7 @@
 // in the cell where it happened and the cells after it are marked not run; so is a lesson that
 // exits before its last line; a time limit ends a runaway child.
 
-import Course
+import LessonRuntime
 import Foundation
 
 public enum RunUpdate: Sendable {

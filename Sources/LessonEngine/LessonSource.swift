@@ -3,7 +3,7 @@
 // prose and the code after it; code before the first prose is cell 0. The parameters are
 // read from the `param(...)` calls without running anything.
 
-import Course
+import LessonRuntime
 import Foundation
 
 public struct LessonError: Error, CustomStringConvertible, Equatable {
@@ -100,9 +100,9 @@ public struct LessonSource: Sendable {
     /// the compiler name the lesson file itself in its messages.
     public func instrumented() -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        for (cell, line) in proseStarts { lines[line - 1] = "Course._beginCell(\(cell))" }
-        let header = "import Course\n#sourceLocation(file: \"\(displayPath.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\", line: 1)\n"
-        return header + lines.joined(separator: "\n") + "\nCourse._endLesson()\n"
+        for (cell, line) in proseStarts { lines[line - 1] = "LessonRuntime._beginCell(\(cell))" }
+        let header = "import Course\nimport LessonRuntime\n#sourceLocation(file: \"\(displayPath.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\", line: 1)\n"
+        return header + lines.joined(separator: "\n") + "\nLessonRuntime._endLesson()\n"
     }
 
     /// "04-training" for a course lesson; "notes-1a2b3c4d" for ~/notes.swift (the hash of its folder).

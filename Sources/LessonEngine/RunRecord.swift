@@ -1,7 +1,7 @@
 // Everything one run of a lesson produced, stored as JSON beside its artifacts; pages and the
 // report are rendered from records alone (`tokenwise render` recomputes nothing).
 
-import Course
+import LessonRuntime
 import Figures
 import Foundation
 

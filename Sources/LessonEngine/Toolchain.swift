@@ -5,7 +5,7 @@
 // and the report's stylesheet) and marks that folder as the root, so an installed tokenwise
 // finds them from PREFIX/bin.
 
-import Course
+import LessonRuntime
 import Foundation
 
 public struct Toolchain: Sendable {

@@ -2,7 +2,7 @@
 // card — each lesson's metrics and every claim with its measured value, pass or fail — and
 // the provenance of the runs (parameters, code version, machine, durations).
 
-import Course
+import LessonRuntime
 import Foundation
 import LessonEngine
 

@@ -2,7 +2,7 @@
 // text, figures (inline SVG), tables, metrics, expectations with pass/fail — plus which
 // parameters differ from the defaults, the run's provenance, and links to its neighbours.
 
-import Course
+import LessonRuntime
 import Figures
 import Foundation
 import LessonEngine

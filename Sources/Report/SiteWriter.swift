@@ -4,7 +4,8 @@
 // relative paths and inline their figures, so the site opens from file:// with no network.
 // Every file is written atomically.
 
-import Course
+import LessonRuntime
+import Transformer
 import Foundation
 import LessonEngine
 

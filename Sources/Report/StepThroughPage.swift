@@ -6,6 +6,7 @@
 
 import Foundation
 import Stepper
+import Chat
 
 public enum StepThroughPage {
     /// `back`: the page a reader came from (the lesson that recorded the session), linked at the top.

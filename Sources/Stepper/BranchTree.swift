@@ -2,6 +2,8 @@
 // is a node under the context it followed. Going back moves to the parent; taking another
 // token there starts a sibling branch, so nothing explored is lost.
 
+import Chat
+
 public struct BranchTree: Sendable {
     public struct Node: Codable, Equatable, Sendable {
         public let id: Int

@@ -2,6 +2,7 @@
 // attention, and the tree of branches. The HTML page replays it without the model.
 
 import Transformer
+import Chat
 
 public struct StepRecording: Codable, Equatable, Sendable {
     public struct CandidateRecord: Codable, Equatable, Sendable {

@@ -7,6 +7,7 @@ import Autograd
 import BytePairEncoding
 import Foundation
 import Transformer
+import Chat
 
 public enum StepperError: Error, CustomStringConvertible, Equatable {
     case emptyPrompt(model: String)

@@ -1,6 +1,8 @@
 // The interactive loop without the terminal: keys in, screens out. The CLI gives it a raw-mode
 // terminal; tests give it a scripted key sequence and read the screens it drew.
 
+import Chat
+
 public enum StepperKeys {
     /// The actions in a chunk of bytes read from a terminal in raw mode. Escape sequences
     /// (arrow keys …) are one unknown key each; Ctrl-C and Ctrl-D quit.

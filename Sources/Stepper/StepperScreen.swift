@@ -3,6 +3,8 @@
 // candidates for the next token with probability bars, the attention panel or the help, and
 // a status line. Pure: the same stepper state gives the same lines, so tests compare screens.
 
+import Chat
+
 public struct StepperScreen {
     public var width: Int
     public var height: Int

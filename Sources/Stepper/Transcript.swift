@@ -3,6 +3,7 @@
 // give the same transcript, byte for byte.
 
 import Foundation
+import Chat
 
 public enum Transcript {
     /// Samples `steps` tokens (greedy at temperature 0) and returns the transcript's lines.

@@ -8,6 +8,7 @@ import COpenBLAS
 import Foundation
 import Stepper
 import Transformer
+import Chat
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

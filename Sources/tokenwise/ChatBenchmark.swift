@@ -9,6 +9,7 @@ import BytePairEncoding
 import Foundation
 import Stepper
 import Transformer
+import Chat
 
 enum ChatBenchmark {
     static func run() throws {

@@ -9,6 +9,7 @@ import Foundation
 import Stepper
 #if canImport(Glibc)
 import Glibc
+import Chat
 #endif
 
 struct ChatCommand: ParsableCommand {

@@ -6,6 +6,7 @@ import Foundation
 import Report
 import Stepper
 import Transformer
+import Chat
 
 struct StepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

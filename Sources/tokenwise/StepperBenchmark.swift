@@ -6,6 +6,7 @@ import BytePairEncoding
 import Foundation
 import Stepper
 import Transformer
+import Chat
 
 enum StepperBenchmark {
     static func run(shapes: [(String, GPTConfig)]) throws {

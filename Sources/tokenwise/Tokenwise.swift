@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Stepper
+import Chat
 
 @main
 struct Tokenwise: ParsableCommand {

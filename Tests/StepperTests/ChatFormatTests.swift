@@ -4,6 +4,7 @@ import Autograd
 @testable import BytePairEncoding
 @testable import Stepper
 @testable import Transformer
+@testable import Chat
 
 /// A fixture model that knows the course's chat format.
 func chatFixtureModel(contextLength: Int = 48) -> LanguageModel {

@@ -3,6 +3,7 @@ import Testing
 @testable import BytePairEncoding
 @testable import Stepper
 @testable import Transformer
+@testable import Chat
 
 @Suite struct LanguageModelTests {
     let model = fixtureModel()

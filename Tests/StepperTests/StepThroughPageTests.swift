@@ -3,6 +3,7 @@ import Testing
 @testable import Report
 @testable import Stepper
 @testable import Transformer
+@testable import Chat
 
 @Suite struct StepThroughPageTests {
     @Test func thePageHoldsEveryFrameAndEscapesModelText() throws {

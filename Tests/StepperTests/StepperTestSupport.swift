@@ -4,6 +4,7 @@ import Foundation
 @testable import BytePairEncoding
 @testable import Stepper
 @testable import Transformer
+@testable import Chat
 
 let fixtureText = String(repeating: "the cat sat on the mat. the dog sat on the log. a cat and a dog met.\n", count: 20)
 

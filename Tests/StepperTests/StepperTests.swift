@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Stepper
 @testable import Transformer
+@testable import Chat
 
 @Suite struct StepperTests {
     let model = fixtureModel()

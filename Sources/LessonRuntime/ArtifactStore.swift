@@ -1,8 +1,8 @@
 // Expensive stages (train a tokenizer, pretrain a model) are computed once and kept, keyed by
-// a hash of everything they depend on: their inputs, as the lesson names them, and the library
-// sources that compute them (hashed at build time by the SourceFingerprints plugin). Asking
-// again with the same inputs and code loads the artifact; any change recomputes. An artifact
-// that fails to load is recomputed with a warning, never trusted.
+// a hash of everything they depend on, as the caller names it (the course adds the library
+// sources that compute them: see Course/LibraryCode.swift). Asking again with the same inputs
+// loads the artifact; any change recomputes. An artifact that fails to load is recomputed with
+// a warning, never trusted.
 // Artifacts are written into a temporary directory and renamed into place, so a crash or a
 // second run at the same time never leaves a half-written one.
 
@@ -27,30 +27,12 @@ public enum ArtifactStore {
         hash(([name, formatVersion] + inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "\n"))
     }
 
-    /// The modules whose code computes what stages store (not the report, figures or engine).
-    public static let computingModules = ["Autograd", "BytePairEncoding", "TinyWeb", "Transformer", "Stepper", "Course"]
-
-    /// A hash of the library sources a stage's result depends on: modules ("Transformer") or
-    /// single files ("Course/Finetuning.swift"), as this build of the library has them.
-    public static func sourceFingerprint(_ sources: [String]) throws -> String {
-        let hashes = try Set(sources).sorted().map { source in
-            guard let h = SourceFingerprints.modules[source] ?? SourceFingerprints.files[source] else {
-                throw ArtifactError(description: "a stage depends on \"\(source)\", which is no module or source file of the library")
-            }
-            return "\(source)=\(h)"
-        }
-        return hash(hashes.joined(separator: "\n"))
-    }
-
-    /// Returns the stage's artifact: loaded from `directory` if one is stored for these inputs
-    /// and this code, computed and stored otherwise. `code` names the library sources that
-    /// compute it (see `sourceFingerprint`): when one of them changes, the stage recomputes.
-    /// `save` writes into the directory it is given; `load` reads from it.
-    public static func stage<T>(_ name: String, inputs: [String: String], code: [String] = [],
+    /// Returns the stage's artifact: loaded from `directory` if one is stored for these inputs,
+    /// computed and stored otherwise. `save` writes into the directory it is given; `load`
+    /// reads from it.
+    public static func stage<T>(_ name: String, inputs: [String: String],
                                 in root: URL = LessonContext.artifactDirectory,
                                 load: (URL) throws -> T, save: (T, URL) throws -> Void, compute: () throws -> T) throws -> T {
-        var inputs = inputs
-        if !code.isEmpty { inputs["library"] = try sourceFingerprint(code) }
         let key = key(name: name, inputs: inputs)
         let directory = root.appendingPathComponent(name).appendingPathComponent(key)
         let complete = directory.appendingPathComponent(".complete")
@@ -75,10 +57,10 @@ public enum ArtifactStore {
     }
 
     /// A Codable stage stored as JSON.
-    public static func stage<T: Codable>(_ name: String, inputs: [String: String], code: [String] = [],
+    public static func stage<T: Codable>(_ name: String, inputs: [String: String],
                                          in root: URL = LessonContext.artifactDirectory,
                                          compute: () throws -> T) throws -> T {
-        try stage(name, inputs: inputs, code: code, in: root,
+        try stage(name, inputs: inputs, in: root,
                   load: { try JSONDecoder().decode(T.self, from: Data(contentsOf: $0.appendingPathComponent("value.json"))) },
                   save: { try JSONEncoder().encode($0).write(to: $1.appendingPathComponent("value.json")) },
                   compute: compute)
@@ -135,17 +117,5 @@ extension ArtifactStore {
 
 public struct ArtifactError: Error, CustomStringConvertible {
     public let description: String
-}
-
-/// Shorthand for lessons: `let tokenizer = try stage("tokenizer", inputs: [...]) { ... }`.
-/// A lesson's stage may call anything in the library, so by default any change to the code that
-/// computes (not to the report's) recomputes it; name narrower `code` where that is known.
-public func stage<T: Codable>(_ name: String, inputs: [String: String], code: [String] = ArtifactStore.computingModules,
-                              compute: () throws -> T) throws -> T {
-    try ArtifactStore.stage(name, inputs: inputs, code: code, compute: compute)
-}
-
-public func stage<T>(_ name: String, inputs: [String: String], code: [String] = ArtifactStore.computingModules,
-                     load: (URL) throws -> T, save: (T, URL) throws -> Void, compute: () throws -> T) throws -> T {
-    try ArtifactStore.stage(name, inputs: inputs, code: code, load: load, save: save, compute: compute)
+    public init(description: String) { self.description = description }
 }

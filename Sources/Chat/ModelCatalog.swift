@@ -14,6 +14,21 @@ public struct ModelCatalog {
     /// published models a lesson read, so its stored run goes stale when one of them changes.
     nonisolated(unsafe) public static var loadObserver: ((String, URL) -> Void)?
 
+    /// A hash of a model folder's weights file ("missing" without one): what the engine keeps
+    /// to tell that a published model was replaced.
+    public static func fingerprint(_ folder: URL) -> String {
+        let url = folder.appendingPathComponent(Checkpoint.weightsFile)
+        guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else { return "missing" }
+        return data.withUnsafeBytes { fnv1a($0) }   // the raw buffer: iterating Data is slow
+    }
+
+    /// FNV-1a, 64 bits, as 16 hex digits (the artifact store's hash).
+    static func fnv1a(_ bytes: UnsafeRawBufferPointer) -> String {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return String(format: "%016llx", h)
+    }
+
     public func location(of name: String) -> URL { directory.appendingPathComponent(name) }
 
     /// The stage names published so far.

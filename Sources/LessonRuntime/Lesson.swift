@@ -4,6 +4,7 @@
 // the same events as readable lines.
 
 import Figures
+import Stepper
 import Foundation
 
 /// The lesson's environment, set by the engine: parameter overrides, quick mode, the store.
@@ -38,7 +39,7 @@ public enum LessonContext {
 
     static let once: Void = { setvbuf(stdout, nil, _IOLBF, 0); _ = eventKey }()
 
-    static func emit(_ event: LessonEvent) {
+    package static func emit(_ event: LessonEvent) {
         _ = once
         if underEngine {
             print(event.line(key: eventKey))

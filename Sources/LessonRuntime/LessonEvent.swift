@@ -5,6 +5,7 @@
 import Figures
 import Foundation
 import Stepper
+import Chat
 
 public struct Table: Codable, Equatable, Sendable {
     public var title: String

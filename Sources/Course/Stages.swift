@@ -1,0 +1,93 @@
+// The course's stages in the artifact store: every key holds, beside the stage's own inputs, a
+// hash of the library sources that compute it (hashed at build time by the SourceFingerprints
+// plugin), so a change to that code never reuses a stale result. Inputs are typed: a Codable
+// value, encoded with sorted keys, is the key. `modelStage` stores the common pair, a model
+// and the record of the run that made it.
+
+import Foundation
+import LessonRuntime
+
+public enum LibraryCode {
+    /// The modules whose code computes what stages store (not the report, figures or engine).
+    public static let computingModules = [
+        "Autograd", "BytePairEncoding", "TinyWeb", "Transformer", "Chat", "Stepper", "LessonRuntime", "Course",
+    ]
+
+    /// A hash of the library sources a stage's result depends on: modules ("Transformer") or
+    /// single files ("Course/Finetuning.swift"), as this build of the library has them.
+    public static func fingerprint(_ sources: [String]) throws -> String {
+        let hashes = try Set(sources).sorted().map { source in
+            guard let h = SourceFingerprints.modules[source] ?? SourceFingerprints.files[source] else {
+                throw ArtifactError(description: "a stage depends on \"\(source)\", which is no module or source file of the library")
+            }
+            return "\(source)=\(h)"
+        }
+        return ArtifactStore.hash(hashes.joined(separator: "\n"))
+    }
+
+    /// `inputs` with the fingerprint of `code` added (nothing added for no code).
+    static func keyed(_ inputs: [String: String], code: [String]) throws -> [String: String] {
+        var inputs = inputs
+        if !code.isEmpty { inputs["library"] = try fingerprint(code) }
+        return inputs
+    }
+}
+
+/// A Codable value as sorted-key JSON text: the form typed settings take in a stage's key.
+public func keyText<T: Encodable>(_ value: T) throws -> String {
+    String(decoding: try JSONEncoder.sorted.encode(value), as: UTF8.self)
+}
+
+/// A stage whose result is Codable, stored as JSON: `let counts = try stage("counts", inputs:
+/// [...]) { ... }`. A lesson's stage may call anything in the library, so by default any change
+/// to the code that computes (not to the report's) recomputes it; name narrower `code` where
+/// that is known.
+public func stage<T: Codable>(_ name: String, inputs: [String: String],
+                              code: [String] = LibraryCode.computingModules,
+                              compute: () throws -> T) throws -> T {
+    try ArtifactStore.stage(name, inputs: try LibraryCode.keyed(inputs, code: code), compute: compute)
+}
+
+/// A stage with its own file format: `save` writes into the directory it is given, `load`
+/// reads from it.
+public func stage<T>(_ name: String, inputs: [String: String],
+                     code: [String] = LibraryCode.computingModules,
+                     load: (URL) throws -> T, save: (T, URL) throws -> Void,
+                     compute: () throws -> T) throws -> T {
+    try ArtifactStore.stage(name, inputs: try LibraryCode.keyed(inputs, code: code),
+                            load: load, save: save, compute: compute)
+}
+
+/// A stage keyed by typed settings: `inputs` is any Encodable value (a settings struct, a
+/// tuple of them in a small struct), hashed as sorted JSON.
+public func stage<Inputs: Encodable, T: Codable>(_ name: String, settings inputs: Inputs,
+                                                  code: [String] = LibraryCode.computingModules,
+                                                  compute: () throws -> T) throws -> T {
+    try stage(name, inputs: ["settings": try keyText(inputs)], code: code, compute: compute)
+}
+
+/// A trained model and the record of the run that made it, as one stage: the model in its
+/// checkpoint files, the record as `record.json`. Keyed by typed settings.
+public func modelStage<Inputs: Encodable, Record: Codable>(
+    _ name: String, settings inputs: Inputs, code: [String] = LibraryCode.computingModules,
+    modelName: String, compute: () throws -> (LanguageModel, Record)
+) throws -> (model: LanguageModel, record: Record) {
+    try modelStage(name, inputs: ["settings": try keyText(inputs)], code: code, modelName: modelName,
+                   compute: compute)
+}
+
+/// The same, keyed by named inputs.
+public func modelStage<Record: Codable>(
+    _ name: String, inputs: [String: String], code: [String] = LibraryCode.computingModules,
+    modelName: String, compute: () throws -> (LanguageModel, Record)
+) throws -> (model: LanguageModel, record: Record) {
+    let recordFile = "record.json"
+    let pair = try stage(name, inputs: inputs, code: code, load: { directory in
+        (try LanguageModel.load(from: directory, name: modelName),
+         try JSONDecoder().decode(Record.self, from: Data(contentsOf: directory.appendingPathComponent(recordFile))))
+    }, save: { pair, directory in
+        try pair.0.save(to: directory)
+        try JSONEncoder.sorted.encode(pair.1).write(to: directory.appendingPathComponent(recordFile))
+    }, compute: compute)
+    return (pair.0, pair.1)
+}
