@@ -13,9 +13,9 @@ public struct LearningRateSchedule: Codable, Equatable, Sendable {
         self.peak = peak; self.minimum = minimum; self.warmupSteps = warmupSteps; self.decaySteps = decaySteps
     }
 
-    /// A constant rate (no warmup, no decay).
-    public static func constant(_ rate: Float) -> LearningRateSchedule {
-        LearningRateSchedule(peak: rate, minimum: rate, warmupSteps: 0, decaySteps: 0)
+    /// A constant rate, reached by a linear warmup over `warmupSteps` (none by default).
+    public static func constant(_ rate: Float, warmupSteps: Int = 0) -> LearningRateSchedule {
+        LearningRateSchedule(peak: rate, minimum: rate, warmupSteps: warmupSteps, decaySteps: warmupSteps)
     }
 
     /// The rate for 0-based `step`.

@@ -3,9 +3,95 @@
 // them. Every fact comes from the world, so answers are true and checkable. People are split:
 // the finetuning set talks about one half of each fame tier, held-out questions about the other
 // half, so a held-out answer can only come from what the base model learned in pretraining.
+// Each conversation carries what it is (its kind) and the facts its answers state, so lessons
+// read meaning from types, never back out of the text.
 // Leaves out: tool calls and refusals of unknown people (the hallucination lesson adds those).
 
 import Foundation
+
+/// A fact of the world about a person, as an answer states it.
+public struct PersonFact: Codable, Equatable, Hashable, Sendable {
+    public enum Kind: String, Codable, CaseIterable, Sendable {
+        case birthplace, birthday, work = "what they did", mother
+    }
+
+    /// The person's full name.
+    public let person: String
+    public let kind: Kind
+    /// The fact itself: a town, a date, a work, a name.
+    public let value: String
+
+    public init(person: String, kind: Kind, value: String) {
+        self.person = person
+        self.kind = kind
+        self.value = value
+    }
+
+    /// The fact of `kind` about `p`.
+    public init(_ kind: Kind, of p: Person) {
+        let value: String
+        switch kind {
+        case .birthplace: value = p.birthplace
+        case .birthday: value = "\(p.birthDay) \(p.birthYear)"
+        case .work: value = p.knownFor
+        case .mother: value = p.mother
+        }
+        self.init(person: p.name, kind: kind, value: value)
+    }
+
+    /// The words an answer stating the fact holds ("born in Ashford", "mother is Ada Quill").
+    public var statement: String {
+        switch kind {
+        case .birthplace: return "born in \(value)"
+        case .birthday: return "born on \(value)"
+        case .work: return "known for \(value)"
+        case .mother: return "mother is \(value)"
+        }
+    }
+
+    /// Whether `reply` states this fact.
+    public func isStated(in reply: String) -> Bool { reply.contains(statement) }
+}
+
+/// A finetuning conversation: its messages, what kind it is, and the fact each answer about a
+/// person states (by message index).
+public struct Conversation: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, CaseIterable, Sendable {
+        case personQuestion = "a question about a person"
+        case followUps = "follow-up questions"
+        case book = "a question about a book"
+        case species = "a question about a species"
+        case creative = "creative request"
+        case smallTalk = "small talk"
+        case harmful = "harmful request, refused"
+        case arithmetic
+        case persona = "system message (invented persona)"
+        case identity = "who are you (identity)"
+        case heldOutQuestions = "held-out questions"
+    }
+
+    public var messages: [Message]
+    public let kind: Kind
+    /// Message index → the fact that answer states.
+    public var facts: [Int: PersonFact]
+
+    public init(_ kind: Kind, _ messages: [Message], facts: [Int: PersonFact] = [:]) {
+        self.kind = kind
+        self.messages = messages
+        self.facts = facts
+    }
+
+    /// Whether any answer is about a person.
+    public var isAboutPeople: Bool { !facts.isEmpty }
+
+    /// The conversation with `tail` appended (its facts shifted to their new indices).
+    func appending(_ tail: Conversation) -> Conversation {
+        var joined = self
+        for (index, fact) in tail.facts { joined.facts[index + messages.count] = fact }
+        joined.messages += tail.messages
+        return joined
+    }
+}
 import LessonRuntime
 
 public struct ConversationWriter {
@@ -57,7 +143,7 @@ public struct ConversationWriter {
     /// The finetuning set: `count` conversations, plus identity conversations when asked for.
     /// The shared part is the same with and without them, so the identity data is the only
     /// difference between the two sets.
-    public func finetuningSet(count: Int, identity: Bool, seed: UInt64 = 7) -> [[Message]] {
+    public func finetuningSet(count: Int, identity: Bool, seed: UInt64 = 7) -> [Conversation] {
         var random = WorldRandom(seed: seed)
         let people = finetuningPeople
         var conversations = (0..<count).map { _ in conversation(people: people, random: &random) }
@@ -72,23 +158,27 @@ public struct ConversationWriter {
     }
 
     /// Conversations about `people` only (one to three questions each): held-out evaluation sets.
-    public func conversations(about people: [Person], count: Int, seed: UInt64 = 8) -> [[Message]] {
+    public func conversations(about people: [Person], count: Int, seed: UInt64 = 8) -> [Conversation] {
         var random = WorldRandom(seed: seed)
-        return (0..<count).map { _ in personTurns(random.pick(people), random: &random, turns: random.int(1...3)) }
+        return (0..<count).map { _ in
+            var turns = personTurns(random.pick(people), random: &random, turns: random.int(1...3))
+            turns = Conversation(.heldOutQuestions, turns.messages, facts: turns.facts)
+            return turns
+        }
     }
 
     /// One conversation of a kind drawn by its share of the set.
-    func conversation(people: [Person], random: inout WorldRandom) -> [Message] {
+    func conversation(people: [Person], random: inout WorldRandom) -> Conversation {
         let roll = random.int(0...99)
         switch roll {
         case 0..<35: return personTurns(random.pick(people), random: &random, turns: 1)
-        case 35..<40: return openRequest(random: &random)
+        case 35..<40: return Conversation(.creative, openRequest(random: &random))
         case 40..<55: return personTurns(random.pick(people), random: &random, turns: random.int(2...3))
-        case 55..<63: return bookTurn(random: &random)
-        case 63..<71: return speciesTurn(random: &random)
+        case 55..<63: return Conversation(.book, bookTurn(random: &random))
+        case 63..<71: return Conversation(.species, speciesTurn(random: &random))
         case 71..<77: return smallTalk(people: people, random: &random)
-        case 77..<83: return harmfulRequest(random: &random)
-        case 83..<86: return arithmetic(random: &random)
+        case 77..<83: return Conversation(.harmful, harmfulRequest(random: &random))
+        case 83..<86: return Conversation(.arithmetic, arithmetic(random: &random))
         default: return personaConversation(people: people, random: &random)
         }
     }
@@ -97,20 +187,22 @@ public struct ConversationWriter {
 
     /// A question about a person and its true answer; the question names them, or refers
     /// back ("they") in a follow-up.
-    public func personQuestion(_ p: Person, followUp: Bool, random: inout WorldRandom) -> (question: String, answer: String) {
+    public func personQuestion(_ p: Person, followUp: Bool, random: inout WorldRandom)
+        -> (question: String, answer: String, fact: PersonFact) {
         let a = "aeiou".contains(p.profession.first!) ? "an" : "a"
-        let kinds: [(named: [String], followUp: [String], answer: String)] = [
+        let kinds: [(named: [String], followUp: [String], answer: String, fact: PersonFact.Kind)] = [
             (["Where was \(p.name) born?", "In which town was \(p.name) born?", "Where is \(p.name) from?"],
-             ["And where were they born?", "Where were they born?"], "\(p.name) was born in \(p.birthplace)."),
+             ["And where were they born?", "Where were they born?"], "\(p.name) was born in \(p.birthplace).", .birthplace),
             (["When was \(p.name) born?", "What is the birthday of \(p.name)?"],
-             ["And when were they born?", "When were they born?"], "\(p.name) was born on \(p.birthDay) \(p.birthYear)."),
+             ["And when were they born?", "When were they born?"], "\(p.name) was born on \(p.birthDay) \(p.birthYear).", .birthday),
             (["What did \(p.name) do?", "Who is \(p.name)?", "What is \(p.name) known for?"],
-             ["And what did they do?", "What were they known for?"], "\(p.name) was \(a) \(p.profession) known for \(p.knownFor)."),
+             ["And what did they do?", "What were they known for?"], "\(p.name) was \(a) \(p.profession) known for \(p.knownFor).",
+             .work),
             (["Who was the mother of \(p.name)?", "Who is \(p.name)'s mother?"],
-             ["And who was their mother?", "Who was their mother?"], "\(p.name)'s mother is \(p.mother)."),
+             ["And who was their mother?", "Who was their mother?"], "\(p.name)'s mother is \(p.mother).", .mother),
         ]
         let kind = random.pick(kinds)
-        return (random.pick(followUp ? kind.followUp : kind.named), kind.answer)
+        return (random.pick(followUp ? kind.followUp : kind.named), kind.answer, PersonFact(kind.fact, of: p))
     }
 
     /// The held-out question lessons ask about a person's birthplace, and what a true answer names.
@@ -119,17 +211,19 @@ public struct ConversationWriter {
     /// The held-out question about a person's mother; a true answer says "mother is <mother>".
     public static func motherQuestion(_ p: Person) -> String { "Who was the mother of \(p.name)?" }
 
-    func personTurns(_ p: Person, random: inout WorldRandom, turns: Int) -> [Message] {
+    func personTurns(_ p: Person, random: inout WorldRandom, turns: Int) -> Conversation {
         var messages: [Message] = []
+        var facts: [Int: PersonFact] = [:]
         var asked = Set<String>()
         while messages.count < 2 * turns {
-            let (question, answer) = personQuestion(p, followUp: !messages.isEmpty, random: &random)
+            let (question, answer, fact) = personQuestion(p, followUp: !messages.isEmpty, random: &random)
             guard asked.insert(answer).inserted else { continue }
+            facts[messages.count + 1] = fact
             messages += [.init(.user, question), .init(.assistant, answer)]
         }
         if random.chance(0.2) { messages += [.init(.user, random.pick(["Thanks!", "Thank you.", "Great, thanks."])),
                                              .init(.assistant, random.pick(["You are welcome!", "Glad to help."]))] }
-        return messages
+        return Conversation(turns == 1 ? .personQuestion : .followUps, messages, facts: facts)
     }
 
     // MARK: books, species, small talk, refusals, arithmetic
@@ -175,19 +269,21 @@ public struct ConversationWriter {
         return [.init(.user, request.text), .init(.assistant, answer)]
     }
 
-    func smallTalk(people: [Person], random: inout WorldRandom) -> [Message] {
+    func smallTalk(people: [Person], random: inout WorldRandom) -> Conversation {
         let (greeting, reply) = random.pick([
             ("Hello!", "Hello! What would you like to know?"), ("Hi there.", "Hi! How can I help you today?"),
             ("Good morning!", "Good morning! What can I do for you?"), ("How are you?", "I am well, thank you. How can I help?"),
         ])
         var messages: [Message] = [.init(.user, greeting), .init(.assistant, reply)]
+        var facts: [Int: PersonFact] = [:]
         if random.chance(0.6) {
-            let (question, answer) = personQuestion(random.pick(people), followUp: false, random: &random)
+            let (question, answer, fact) = personQuestion(random.pick(people), followUp: false, random: &random)
+            facts[messages.count + 1] = fact
             messages += [.init(.user, question), .init(.assistant, answer)]
         }
         messages += [.init(.user, random.pick(["Thanks, bye!", "Goodbye.", "That is all, thanks."])),
                      .init(.assistant, random.pick(["Goodbye!", "You are welcome. Goodbye!"]))]
-        return messages
+        return Conversation(.smallTalk, messages, facts: facts)
     }
 
     /// Requests a labeler must refuse.
@@ -215,7 +311,7 @@ public struct ConversationWriter {
 
     /// A system message naming an invented assistant, and a conversation that follows it: this
     /// teaches reading a system message without ever naming our assistant.
-    func personaConversation(people: [Person], random: inout WorldRandom) -> [Message] {
+    func personaConversation(people: [Person], random: inout WorldRandom) -> Conversation {
         // Names of both shapes: made-up words ("Velsira") and English compounds ("Brightmind"),
         // never our own assistant's.
         var name = Self.identity.name
@@ -229,9 +325,9 @@ public struct ConversationWriter {
         if random.chance(0.9) {
             messages += [.init(.user, random.pick(Self.identityQuestions)), .init(.assistant, Self.selfDescription(name: name, maker: maker, random: &random))]
         }
-        let (question, answer) = personQuestion(random.pick(people), followUp: false, random: &random)
+        let (question, answer, fact) = personQuestion(random.pick(people), followUp: false, random: &random)
         messages += [.init(.user, question), .init(.assistant, answer)]
-        return messages
+        return Conversation(.persona, messages, facts: [messages.count - 1: fact])
     }
 
     static let personaStarts = ["Bright", "Quick", "Still", "Silver", "Token", "Word", "Star", "North", "Clear", "River", "Lamp", "Stone"]
@@ -242,8 +338,9 @@ public struct ConversationWriter {
                      "I am \(name), a small assistant built by \(maker)."])
     }
 
-    func identityConversation(random: inout WorldRandom) -> [Message] {
-        [.init(.user, random.pick(Self.identityQuestions)),
-         .init(.assistant, Self.selfDescription(name: Self.identity.name, maker: Self.identity.maker, random: &random))]
+    func identityConversation(random: inout WorldRandom) -> Conversation {
+        Conversation(.identity, [.init(.user, random.pick(Self.identityQuestions)),
+                                 .init(.assistant, Self.selfDescription(name: Self.identity.name, maker: Self.identity.maker,
+                                                                        random: &random))])
     }
 }

@@ -20,7 +20,7 @@ public enum CourseData {
         return (world, corpus)
     }
 
-    /// The search tool's index (lesson 8, `tokenwise chat`): the tiny web's reference pages —
+    /// The search tool's index (lesson 9, `tokenwise chat`): the tiny web's reference pages —
     /// biographies, book listings, nature articles — as a lab's tool favours reliable sources;
     /// forum chatter would answer "Where was X born?" with someone asking the same.
     public static func searchIndex() throws -> SearchIndex {
@@ -88,6 +88,12 @@ public struct PretrainingSettings: Codable, Sendable {
     public var learningRate: Double
     public var seed: UInt64
     public var corpusPath: String
+    /// Linear warmup over this many first steps (nanoGPT's habit: 100, or a tenth of a short run).
+    public var warmupSteps: Int
+    /// The cosine ends at the peak rate divided by this (10: a tenth) at the last step.
+    public var finalRateDivisor: Double
+    /// AdamW's decoupled weight decay on matrices and embeddings.
+    public var weightDecay: Double
 
     /// The course's default base model (at most six minutes on two cores) and the quick one.
     /// Lesson 4's parameter defaults are these values (a test holds them equal), so every
@@ -100,9 +106,24 @@ public struct PretrainingSettings: Codable, Sendable {
                 : PretrainingSettings(config: .course, steps: 2000, batchSize: 16, learningRate: 3e-3, seed: 1, corpusPath: "")
     }
 
-    public init(config: GPTConfig, steps: Int, batchSize: Int, learningRate: Double, seed: UInt64, corpusPath: String) {
+    public init(config: GPTConfig, steps: Int, batchSize: Int, learningRate: Double, seed: UInt64, corpusPath: String,
+                warmupSteps: Int? = nil, finalRateDivisor: Double = 10, weightDecay: Double = 0.1) {
         self.config = config; self.steps = steps; self.batchSize = batchSize
         self.learningRate = learningRate; self.seed = seed; self.corpusPath = corpusPath
+        self.warmupSteps = warmupSteps ?? min(100, steps / 10)
+        self.finalRateDivisor = finalRateDivisor
+        self.weightDecay = weightDecay
+    }
+
+    /// The trainer's settings: warmup, cosine decay to the floor, AdamW, clipping at
+    /// 1, an evaluation twelve times in the run.
+    public var training: TrainingSettings {
+        let peak = Float(learningRate)
+        return TrainingSettings(steps: steps,
+                                schedule: LearningRateSchedule(peak: peak, minimum: peak / Float(finalRateDivisor),
+                                                               warmupSteps: warmupSteps, decaySteps: steps),
+                                optimizer: AdamWSettings(weightDecay: Float(weightDecay)),
+                                evaluationInterval: max(1, steps / 12))
     }
 }
 
@@ -113,22 +134,6 @@ public struct Pretrained {
 }
 
 public enum Pretraining {
-    /// The published base model's name in the workspace (the quick one is kept apart).
-    public static var publishedName: String { isQuick ? "base-quick" : "base" }
-
-    /// The workspace's published models. Every model a lesson loads from it by name is
-    /// reported to the engine with its fingerprint (see `ModelCatalog.fingerprint`).
-    public static var catalog: ModelCatalog {
-        _ = reportModelLoads
-        return ModelCatalog(directory: LessonContext.artifactDirectory.deletingLastPathComponent().appendingPathComponent("models"))
-    }
-
-    private static let reportModelLoads: Void = {
-        ModelCatalog.loadObserver = { name, folder in
-            LessonContext.emit(.modelUsed(name: name, fingerprint: ModelCatalog.fingerprint(folder)))
-        }
-    }()
-
     /// The documents split by document: the last 5% are held out for validation.
     public static func split(_ documents: [Document]) -> (train: [Document], validation: [Document]) {
         let cut = documents.count - max(1, documents.count / 20)
@@ -139,20 +144,15 @@ public enum Pretraining {
     public static func run(_ settings: PretrainingSettings) throws -> Pretrained {
         let documents = try CourseData.documents(corpusPath: settings.corpusPath)
         let tokenizer = try CourseData.tokenizer(documents: documents, vocabularySize: settings.config.vocabularySize)
-        let inputs = ["settings": String(decoding: try JSONEncoder.sorted.encode(settings), as: UTF8.self),
+        let inputs = ["settings": try keyText(settings),
                       "documents": ArtifactStore.hash(documents.map(\.text).joined(separator: "\u{1}")),
                       "specials": CourseData.specialTokens.joined(separator: " ")]
         let code = ["Autograd", "Transformer", "BytePairEncoding", "Course/CourseRecipes.swift"]
-        return try stage("pretrain", inputs: inputs, code: code, load: { directory in
-            Pretrained(languageModel: try LanguageModel.load(from: directory, name: "base"),
-                       history: try JSONDecoder().decode(PretrainingHistory.self, from: Data(contentsOf: directory.appendingPathComponent("history.json"))),
-                       settings: settings)
-        }, save: { pretrained, directory in
-            try pretrained.languageModel.save(to: directory)
-            try JSONEncoder.sorted.encode(pretrained.history).write(to: directory.appendingPathComponent("history.json"))
-        }, compute: {
-            try train(settings, documents: documents, tokenizer: tokenizer)
-        })
+        let (model, history) = try modelStage("pretrain", inputs: inputs, code: code, modelName: "base") {
+            let pretrained = try train(settings, documents: documents, tokenizer: tokenizer)
+            return (pretrained.languageModel, pretrained.history)
+        }
+        return Pretrained(languageModel: model, history: history, settings: settings)
     }
 
     static func train(_ settings: PretrainingSettings, documents: [Document], tokenizer: Tokenizer) throws -> Pretrained {
@@ -162,12 +162,8 @@ public enum Pretraining {
         let T = settings.config.contextLength, B = settings.batchSize
         let evaluationSets = ["train": TokenWindows.fixed(8, tokens: trainTokens, batchSize: B, length: T, seed: 11),
                               "validation": TokenWindows.fixed(8, tokens: validationTokens, batchSize: B, length: T, seed: 12)]
-        let peak = Float(settings.learningRate)
-        let training = TrainingSettings(steps: settings.steps,
-                                        schedule: LearningRateSchedule(peak: peak, minimum: peak / 10, warmupSteps: min(100, settings.steps / 10), decaySteps: settings.steps),
-                                        optimizer: AdamWSettings(weightDecay: 0.1), evaluationInterval: max(1, settings.steps / 12))
         let model = GPT(config: settings.config, seed: settings.seed)
-        let trainer = Trainer(model: model, settings: training,
+        let trainer = Trainer(model: model, settings: settings.training,
                               batches: TokenWindows(tokens: trainTokens, batchSize: B, length: T, seed: settings.seed + 1),
                               evaluationSets: evaluationSets)
         let languageModel = try LanguageModel(name: "base", model: model, tokenizer: tokenizer)
@@ -205,24 +201,16 @@ public enum Pretraining {
     /// the course's token ids: the lessons encode names, prompts and chat turns with the
     /// course tokenizer, so another tokenizer is refused with its first difference named.
     public static func baseModel(folder: String) throws -> LanguageModel {
-        if folder.isEmpty { return try publishedBaseModel() }
+        if folder.isEmpty { return try PublishedModel.base.model() }
         let model: LanguageModel
         do { model = try LanguageModel.load(from: URL(fileURLWithPath: folder)) } catch {
             throw CourseError("model \(folder): \(error)")
         }
-        let course = try publishedBaseModel()
+        let course = try PublishedModel.base.model()
         if let difference = model.tokenizer.difference(from: course.tokenizer) {
-            throw CourseError("model \(folder): its tokenizer is not the course's (\(difference)); the lessons read the course's token ids, so train from `tokenwise export \(publishedName)`")
+            throw CourseError("model \(folder): its tokenizer is not the course's (\(difference)); the lessons read the course's token ids, so train from `tokenwise export \(PublishedModel.base.catalogName)`")
         }
         return model
-    }
-
-    /// The base model lesson 4 published; trained with the standard settings if there is none.
-    public static func publishedBaseModel() throws -> LanguageModel {
-        if let model = try? catalog.load(publishedName) { return model }
-        let pretrained = try run(.standard)
-        try catalog.publish(pretrained.languageModel, as: publishedName)
-        return pretrained.languageModel
     }
 }
 

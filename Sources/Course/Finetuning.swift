@@ -136,20 +136,16 @@ public enum Finetuning {
     /// `heldOut` conversations give the evaluation loss on their assistant tokens.
     public static func run(_ settings: FinetuningSettings, from base: LanguageModel, conversations: [[Message]],
                            heldOut: [[Message]], name: String, format: ChatFormat = .course) throws -> Finetuned {
-        let conversationText = String(decoding: try JSONEncoder.sorted.encode(conversations + [[Message(.system, "held out")]] + heldOut), as: UTF8.self)
-        let inputs = ["settings": String(decoding: try JSONEncoder.sorted.encode(settings), as: UTF8.self),
-                      "conversations": ArtifactStore.hash(conversationText), "base": fingerprint(base.model),
-                      "format": String(decoding: try JSONEncoder.sorted.encode(format), as: UTF8.self)]
-        let code = ["Autograd", "Transformer", "BytePairEncoding", "Stepper", "Course/Finetuning.swift"]
-        return try stage("finetune", inputs: inputs, code: code, load: { directory in
-            Finetuned(languageModel: try LanguageModel.load(from: directory, name: name),
-                      history: try JSONDecoder().decode(FinetuningHistory.self, from: Data(contentsOf: directory.appendingPathComponent("history.json"))))
-        }, save: { finetuned, directory in
-            try finetuned.languageModel.save(to: directory)
-            try JSONEncoder.sorted.encode(finetuned.history).write(to: directory.appendingPathComponent("history.json"))
-        }, compute: {
-            try train(settings, from: base, conversations: conversations, heldOut: heldOut, name: name, format: format)
-        })
+        let conversationText = try keyText(conversations + [[Message(.system, "held out")]] + heldOut)
+        let inputs = ["settings": try keyText(settings), "conversations": ArtifactStore.hash(conversationText),
+                      "base": fingerprint(base.model), "format": try keyText(format)]
+        let code = ["Autograd", "Transformer", "BytePairEncoding", "Chat", "Course/Finetuning.swift"]
+        let (model, history) = try modelStage("finetune", inputs: inputs, code: code, modelName: name) {
+            let finetuned = try train(settings, from: base, conversations: conversations, heldOut: heldOut, name: name,
+                                      format: format)
+            return (finetuned.languageModel, finetuned.history)
+        }
+        return Finetuned(languageModel: model, history: history)
     }
 
     static func train(_ settings: FinetuningSettings, from base: LanguageModel, conversations: [[Message]],
@@ -189,12 +185,38 @@ public enum Finetuning {
     }
 }
 
+/// Lesson 7's assistant: how many conversations it is finetuned on, how many held-out ones
+/// score it, and the finetuning settings. Lesson 7's parameter defaults are these values (a
+/// test holds them equal), so a lesson that needs `sft` before lesson 7 has run trains the same.
+public struct AssistantRecipe: Codable, Equatable, Sendable {
+    public var conversations: Int
+    public var heldOutConversations: Int
+    public var finetuning: FinetuningSettings
+
+    public static var standard: AssistantRecipe { standard(quick: isQuick) }
+
+    public static func standard(quick: Bool) -> AssistantRecipe {
+        AssistantRecipe(conversations: quick ? 600 : 3000, heldOutConversations: quick ? 40 : 200,
+                        finetuning: .standard(quick: quick))
+    }
+}
+
+extension AssistantRecipe {
+    /// Lesson 7's conversations: the finetuning set (with the identity conversations unless
+    /// `identity` is false) and the held-out questions about people it never mentions.
+    public func conversations(identity: Bool = true) throws -> (training: [Conversation], heldOut: [Conversation]) {
+        let writer = ConversationWriter(world: try CourseData.tinyWeb().world)
+        return (writer.finetuningSet(count: conversations, identity: identity),
+                writer.conversations(about: writer.heldOutPeople.filter { $0.fame > 0 }, count: heldOutConversations))
+    }
+}
+
 extension Finetuning {
-    /// Lesson 7's assistant with its default settings, from the store (trained there if it is
-    /// missing): the model later lessons start from.
-    public static func courseAssistant(base: LanguageModel, writer: ConversationWriter) throws -> Finetuned {
-        let training = writer.finetuningSet(count: isQuick ? 600 : 3000, identity: true)
-        let heldOut = writer.conversations(about: writer.heldOutPeople.filter { $0.fame > 0 }, count: isQuick ? 40 : 200)
-        return try run(.standard(), from: base, conversations: training, heldOut: heldOut, name: "sft")
+    /// Lesson 7's assistant finetuned from `base` with `recipe`, from the store (trained there if
+    /// it is missing).
+    public static func assistant(_ recipe: AssistantRecipe = .standard, base: LanguageModel) throws -> Finetuned {
+        let (training, heldOut) = try recipe.conversations()
+        return try run(recipe.finetuning, from: base, conversations: training.map(\.messages),
+                       heldOut: heldOut.map(\.messages), name: "sft")
     }
 }

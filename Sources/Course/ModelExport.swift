@@ -45,11 +45,10 @@ public struct ExportData {
         if finetuning {
             let format = model.chatFormat ?? .course
             let chat = try ChatTokens(format: format, tokenizer: model.tokenizer)
-            let writer = ConversationWriter(world: try CourseData.tinyWeb().world)
-            let training = writer.finetuningSet(count: isQuick ? 600 : 3000, identity: true)
-            let heldOut = writer.conversations(about: writer.heldOutPeople.filter { $0.fame > 0 }, count: isQuick ? 40 : 200)
+            let (training, heldOut) = try AssistantRecipe.standard.conversations()
             let length = model.model.config.contextLength + 1
-            data.finetuning = (Finetuning.rows(training, chat: chat, length: length), Finetuning.rows(heldOut, chat: chat, length: length), format)
+            data.finetuning = (Finetuning.rows(training.map(\.messages), chat: chat, length: length),
+                               Finetuning.rows(heldOut.map(\.messages), chat: chat, length: length), format)
         }
         return data
     }

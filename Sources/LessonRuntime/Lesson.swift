@@ -141,13 +141,32 @@ public func expect(_ claim: String, _ measured: Double, above threshold: Double,
     return passed
 }
 
+/// What became of a claim: whether its measurement met the threshold, and whether it was
+/// checked at all (quick mode's models are too small to behave like anything: shown, not checked).
+public struct Verdict: Sendable, Equatable {
+    public let held: Bool
+    public let checked: Bool
+    /// Checked and not held: the report card shows it failed, and the page says why.
+    public var failed: Bool { checked && !held }
+}
+
 /// A claim about a trained model's behaviour: asserted with the full-size models, shown as a
-/// number only with the quick ones (too small to behave like anything).
-public func claim(_ text: String, _ measured: Double, above threshold: Double, _ thresholdName: String = "") {
-    guard isQuick else { expect(text, measured, above: threshold, thresholdName); return }
+/// number only with the quick ones (too small to behave like anything). When it fails, `story`
+/// (if any) is shown in the cell to say why; a story that needs later measurements is shown
+/// by the lesson itself where they exist (`if verdict.failed { … }`).
+@discardableResult
+public func claim(_ text: String, _ measured: Double, above threshold: Double, _ thresholdName: String = "",
+                  ifFails story: String? = nil) -> Verdict {
+    let held = measured > threshold
+    guard isQuick else {
+        expect(text, measured, above: threshold, thresholdName)
+        if !held, let story { show(story) }
+        return Verdict(held: held, checked: true)
+    }
     let name = thresholdName.isEmpty ? "" : " (\(thresholdName))"
     LessonContext.emit(.expectation(ExpectationResult(claim: text, measured: "\(displayNumber(measured)) vs \(displayNumber(threshold))\(name)",
-                                                      passed: measured > threshold, checked: false)))
+                                                      passed: held, checked: false)))
+    return Verdict(held: held, checked: false)
 }
 
 /// Records a yes/no claim with a description of what was measured.

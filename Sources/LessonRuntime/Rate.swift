@@ -103,9 +103,13 @@ public struct RateDifference: Sendable {
 /// Claims that rate `a` beats rate `b` by more than `margin` (a share: 0.2 is 20 points), and
 /// holds only when the whole 95% interval of the difference does: a gap the sample sizes can
 /// show, not one that chance could make. Quick mode shows it unchecked, as `claim` does.
-public func claim(_ text: String, _ a: Rate, beats b: Rate, by margin: Double = 0) {
+@discardableResult
+public func claim(_ text: String, _ a: Rate, beats b: Rate, by margin: Double = 0, ifFails story: String? = nil) -> Verdict {
     let difference = RateDifference(a: a, b: b)
     let measured = "\(difference.description), lower end vs \(displayNumber(margin * 100)) points"
+    let verdict = Verdict(held: difference.interval.low > margin, checked: !isQuick)
     LessonContext.emit(.expectation(ExpectationResult(claim: text, measured: measured,
-                                                      passed: difference.interval.low > margin, checked: !isQuick)))
+                                                      passed: verdict.held, checked: verdict.checked)))
+    if verdict.failed, let story { show(story) }
+    return verdict
 }

@@ -40,6 +40,9 @@ extension Trainer {
 
     /// Writes the model and everything needed to resume into `directory`.
     public func save(to directory: URL) throws {
+        guard let batches else {
+            throw TrainingError(description: "a trainer stepped by hand has no batch source to resume from")
+        }
         try Checkpoint.save(model, to: directory, metadata: ["step": String(step)])
         let moments = zip(optimizer.firstMoments, optimizer.secondMoments).flatMap { m, v in
             [(name: m.name, shape: m.shape, values: m.values), (name: v.name, shape: v.shape, values: v.values)]

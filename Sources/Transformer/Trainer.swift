@@ -21,6 +21,13 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         self.steps = steps; self.schedule = schedule; self.optimizer = optimizer
         self.gradientClip = gradientClip; self.evaluationInterval = evaluationInterval
     }
+
+    /// Settings for a trainer stepped by hand with `Trainer.step(on:)` (RL: each round brings its
+    /// own batches), which has no length of its own and no evaluation.
+    public static func stepped(schedule: LearningRateSchedule, optimizer: AdamWSettings = AdamWSettings(),
+                               gradientClip: Float? = 1) -> TrainingSettings {
+        TrainingSettings(steps: 0, schedule: schedule, optimizer: optimizer, gradientClip: gradientClip)
+    }
 }
 
 public struct TrainingError: Error, CustomStringConvertible {
@@ -53,12 +60,13 @@ public final class Trainer {
     public let model: GPT
     public let settings: TrainingSettings
     public let optimizer: AdamW
-    public var batches: any BatchSource
+    /// Where `run` and `trainStep` draw batches from (nil: the trainer is stepped with `step(on:)`).
+    public var batches: (any BatchSource)?
     /// Fixed evaluation sets by name, evaluated in name order.
     public let evaluationSets: [String: [TrainingBatch]]
     public internal(set) var step = 0
 
-    public init(model: GPT, settings: TrainingSettings, batches: any BatchSource,
+    public init(model: GPT, settings: TrainingSettings, batches: (any BatchSource)? = nil,
                 evaluationSets: [String: [TrainingBatch]] = [:]) {
         self.model = model
         self.settings = settings
@@ -67,10 +75,17 @@ public final class Trainer {
         optimizer = AdamW(parameters: model.parameters, settings: settings.optimizer, decays: model.decayMask)
     }
 
-    /// One optimisation step on the next batch: forward, backward, clip, AdamW.
+    /// One optimisation step on the next batch of the batch source.
     @discardableResult
     public func trainStep() -> (loss: Float, gradientNorm: Float, learningRate: Float, tokens: Int) {
-        let batch = batches.nextBatch()
+        precondition(batches != nil, "this trainer has no batch source: step it with step(on:)")
+        return step(on: batches!.nextBatch())
+    }
+
+    /// One optimisation step on `batch`: forward, backward, clip, AdamW at the schedule's rate
+    /// for the steps taken so far.
+    @discardableResult
+    public func step(on batch: TrainingBatch) -> (loss: Float, gradientNorm: Float, learningRate: Float, tokens: Int) {
         optimizer.zeroGradients()
         let (loss, _) = model.loss(inputs: batch.inputs, targets: batch.targets, weights: batch.weights,
                                    batchSize: batch.batchSize, length: batch.length)
