@@ -1,7 +1,9 @@
 // swift-tools-version:6.0
 // Tokenwise: a small GPT built, trained and shown stage by stage on the CPU.
-// Arrows run one way: Autograd → Transformer → Chat → Stepper → LessonRuntime → Course →
-// LessonEngine → Report → CLI; BytePairEncoding, Figures and TinyWeb depend on nothing of ours.
+// Arrows run one way: Autograd → Transformer → Chat → Stepper → LessonRuntime, then two
+// branches: Course (what a lesson imports: the course's data and recipes) and LessonEngine →
+// Report (which run lessons and weave their pages, knowing nothing of the course); the CLI uses
+// both. BytePairEncoding, Figures and TinyWeb depend on nothing of ours.
 import PackageDescription
 
 // Kernels are hot loops over unsafe buffers: bounds are checked by the kernels' own

@@ -130,7 +130,7 @@ expect(
 //: lesson again reuses it, and `--set layers=6` trains again. The model is then *published*
 //: as the course's base model, which the next lessons and `tokenwise step` use.
 let pretrained = try Pretraining.run(settings)
-try Pretraining.catalog.publish(pretrained.languageModel, as: Pretraining.publishedName)
+try PublishedModel.base.publish(pretrained.languageModel)
 let history = pretrained.history
 let model = pretrained.languageModel
 metric("training time", history.seconds, unit: "s")
@@ -377,7 +377,7 @@ show(
             ],
         ]))
 print(
-    "The model is published as “\(Pretraining.publishedName)”: try `tokenwise step "
+    "The model is published as “\(PublishedModel.base.catalogName)”: try `tokenwise step "
         + "\"\(try CourseData.tinyWeb().world.people[0].name) was born in\" --model "
-        + "\(Pretraining.publishedName)`"
+        + "\(PublishedModel.base.catalogName)`"
 )

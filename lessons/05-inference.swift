@@ -214,4 +214,4 @@ recorded.perform(.back)
 recorded.perform(.choose(rank: 2))
 for _ in 0..<6 { recorded.perform(.sample) }
 showStepThrough(recorded.recording, name: "born-in", title: "Step through “\(prompt)…”")
-print("Or in a terminal: tokenwise step \"\(prompt)\" --model \(Pretraining.publishedName)")
+print("Or in a terminal: tokenwise step \"\(prompt)\" --model \(PublishedModel.base.catalogName)")

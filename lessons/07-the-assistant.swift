@@ -8,15 +8,19 @@
 import Course
 import Foundation
 
-let base = try Pretraining.publishedBaseModel()
-let (world, _) = try CourseData.tinyWeb()
-let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
-let writer = ConversationWriter(world: world)
+let standard = AssistantRecipe.standard
 let conversationCount = param("conversations", 3000, "conversations", quick: 600, in: 20...100000)
 let steps = param("steps", 200, "finetuning steps", quick: 60, in: 1...20000)
 let batchSize = param("batch", 12, "conversation rows per step", quick: 8, in: 1...256)
 let learningRate = param("lr", 3e-4, "peak learning rate of the finetune", in: 1e-6...1e-1)
 let settings = FinetuningSettings(steps: steps, batchSize: batchSize, learningRate: learningRate)
+let recipe = AssistantRecipe(
+    conversations: conversationCount, heldOutConversations: standard.heldOutConversations,
+    finetuning: settings)
+let base = try PublishedModel.base.model()
+let (world, _) = try CourseData.tinyWeb()
+let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
+let writer = ConversationWriter(world: world)
 let T = base.model.config.contextLength
 print("base model: \(base.model.config.summary); finetuning: \(steps) steps of \(batchSize) rows")
 
@@ -59,47 +63,25 @@ show(
         rows: ConversationWriter.labelingInstructions.enumerated().map {
             ["\($0.offset + 1)", $0.element]
         }))
-let training = writer.finetuningSet(count: conversationCount, identity: true)
-let withoutIdentity = writer.finetuningSet(count: conversationCount, identity: false)
+let (training, heldOut) = try recipe.conversations()
+let withoutIdentity = try recipe.conversations(identity: false).training
 let heldOutPeople = writer.heldOutPeople.filter { $0.fame > 0 }
-let heldOut = writer.conversations(about: heldOutPeople, count: isQuick ? 40 : 200)
-func kind(_ conversation: [Message]) -> String {
-    let first = conversation.first!, reply = conversation[1].text
-    if first.role == .system { return "system message (invented persona)" }
-    if reply.contains(ConversationWriter.identity.name) { return "who are you (identity)" }
-    if reply.hasPrefix("I'm sorry") || reply.hasPrefix("I can't") || reply.hasPrefix("Sorry") {
-        return "harmful request, refused"
-    }
-    let numbers = first.text.contains(where: \.isNumber)
-    if first.text.hasPrefix("What is ") && numbers { return "arithmetic" }
-    if conversation.count > 2 && conversation.contains(where: { $0.text.hasPrefix("And ") }) {
-        return "follow-up questions"
-    }
-    let creative = ["Write a ", "Tell me a joke", "Say something nice"]
-    if creative.contains(where: first.text.hasPrefix) { return "creative request" }
-    let greetings = ["Hello!", "Hi there.", "Good morning!", "How are you?"]
-    if greetings.contains(first.text) { return "small talk" }
-    return "a question and its answer"
-}
-var kinds: [String: Int] = [:]
-for conversation in training { kinds[kind(conversation), default: 0] += 1 }
+var kinds: [Conversation.Kind: Int] = [:]
+for conversation in training { kinds[conversation.kind, default: 0] += 1 }
 show(
     Table(
         title: "The finetuning set: \(training.count) conversations",
         columns: ["kind", "conversations"],
-        rows: kinds.sorted { $0.value > $1.value }.map { [$0.key, "\($0.value)"] }))
-func transcript(_ conversation: [Message]) -> String {
-    conversation.map { "\($0.role.rawValue): \($0.text)" }.joined(separator: " ↵ ")
+        rows: kinds.sorted { $0.value > $1.value }.map { [$0.key.rawValue, "\($0.value)"] }))
+func transcript(_ conversation: Conversation) -> String {
+    conversation.messages.map { "\($0.role.rawValue): \($0.text)" }.joined(separator: " ↵ ")
 }
-let shownKinds = [
-    "follow-up questions", "harmful request, refused",
-    "system message (invented persona)",
-]
+let shownKinds: [Conversation.Kind] = [.followUps, .harmful, .persona]
 show(
     Table(
         title: "Three conversations", columns: ["kind", "conversation"],
         rows: shownKinds.compactMap { k in
-            training.first { kind($0) == k }.map { [k, transcript($0)] }
+            training.first { $0.kind == k }.map { [k.rawValue, transcript($0)] }
         }))
 
 //: ## The mask: learn to answer, not to ask
@@ -120,8 +102,9 @@ func render(_ conversation: [Message]) -> RenderedChat {
     }
     return RenderedChat(tokens: tokens, weights: weights)
 }
-let mine = training.map(render)
-let agree = zip(mine, training).allSatisfy { $0 == chat.render($1) }
+let trainingMessages = training.map(\.messages)
+let mine = trainingMessages.map(render)
+let agree = zip(mine, trainingMessages).allSatisfy { $0 == chat.render($1) }
 expect(
     "our mask equals the library's on every conversation", agree,
     measured: "\(training.count) conversations compared token by token")
@@ -159,7 +142,7 @@ func pack(_ chats: [RenderedChat], length: Int) -> [RenderedChat] {
     }
 }
 let rows = pack(mine, length: T + 1)
-let libraryRows = Finetuning.rows(training, chat: chat, length: T + 1)
+let libraryRows = Finetuning.rows(trainingMessages, chat: chat, length: T + 1)
 expect(
     "our packing equals the library's", rows == libraryRows,
     measured: "\(rows.count) rows of \(T + 1) tokens (library: \(libraryRows.count))")
@@ -215,19 +198,16 @@ print("losses, library: \(libraryLosses.map { String(format: "%.5f", $0) }.joine
 //: The library runs the full finetune as a stored stage and publishes it as `sft`, which
 //: `tokenwise chat` talks to. Two more runs answer two questions below: the same data without
 //: the identity conversations, and the same data trained without the mask.
-let sft = try Finetuning.run(
-    settings, from: base, conversations: training, heldOut: heldOut,
-    name: "sft")
-let sftName = isQuick ? "sft-quick" : "sft"
-try Pretraining.catalog.publish(sft.languageModel, as: sftName)
+let sft = try Finetuning.assistant(recipe, base: base)
+try PublishedModel.sft.publish(sft.languageModel)
 let noIdentity = try Finetuning.run(
-    settings, from: base, conversations: withoutIdentity,
-    heldOut: heldOut, name: "sft-no-identity")
+    settings, from: base, conversations: withoutIdentity.map(\.messages),
+    heldOut: heldOut.map(\.messages), name: "sft-no-identity")
 var unmaskedSettings = settings
 unmaskedSettings.masked = false
 let unmasked = try Finetuning.run(
-    unmaskedSettings, from: base, conversations: training,
-    heldOut: heldOut, name: "sft-unmasked")
+    unmaskedSettings, from: base, conversations: trainingMessages,
+    heldOut: heldOut.map(\.messages), name: "sft-unmasked")
 let history = sft.history
 metric("finetuning time", history.seconds, unit: "s")
 metric("finetuning speed", history.tokensPerSecond, unit: "tokens/s")
@@ -303,20 +283,20 @@ let baseChoice = Rate(famous) { person in
     return options[pick] == person.birthplace
 }
 let sftCorrect = try Rate(famous) { person in
-    try assistant.answer(ConversationWriter.birthplaceQuestion(person)).text
-        .contains("born in \(person.birthplace)")
+    PersonFact(.birthplace, of: person).isStated(
+        in: try assistant.answer(ConversationWriter.birthplaceQuestion(person)).text)
 }
 let baseFreeText = Rate(famous) {
-    ModelProbes.greedy(base, prompt: basePrompt($0), tokens: 20)
-        .contains("born in \($0.birthplace)")
+    PersonFact(.birthplace, of: $0).isStated(
+        in: ModelProbes.greedy(base, prompt: basePrompt($0), tokens: 20))
 }
 metric("base, multiple choice among 10 towns (famous held-out people)", baseChoice)
 metric("base, free text after the thread prompt names the true town (same people)", baseFreeText)
 metric("sft, free-text answer names the true town (same people)", sftCorrect)
-claim(
+let knowledgeVerdict = claim(
     "SFT keeps the base model's knowledge (accuracy, sft free text − base multiple choice)",
     sftCorrect.value - baseChoice.value, above: -0.1, "a 10-point margin")
-if !isQuick, sftCorrect.value - baseChoice.value <= -0.1 {
+if knowledgeVerdict.failed {
     show(
         "Here the claim fails: the assistant names the town for \(sftCorrect.description) of "
             + "these people, while the base model picks it among ten for "
@@ -406,7 +386,7 @@ for index in variants.indices {
     metric("says it is \(tokenwiseName), \(variants[index].name)", identity[index].correct)
 }
 metric("says it is \(orbi), no identity data", identity[0].orbi)
-claim(
+let systemVerdict = claim(
     "a system message beats no identity data (share, system − none)",
     identity[1].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
 claim(
@@ -514,7 +494,7 @@ show(
         ]))
 metric("system message followed, made-up names", shortFollowed.rate)
 metric("system message followed, compound names", longFollowed.rate)
-if !isQuick, identity[1].correct.value - identity[0].correct.value <= 0.2 {
+if systemVerdict.failed {
     show(
         "So the system message did **not** work on our model, and its claim stays failed on "
             + "the report card. The base model copies a list of the world's names and towns "
@@ -548,8 +528,8 @@ let maskedLoss = sft.history.evaluations.last!.heldOut
 let unmaskedLoss = unmasked.history.evaluations.last!.heldOut
 let unmaskedAssistant = try Assistant(unmasked.languageModel)
 let unmaskedCorrect = try Rate(famous) { person in
-    try unmaskedAssistant.answer(ConversationWriter.birthplaceQuestion(person)).text
-        .contains("born in \(person.birthplace)")
+    PersonFact(.birthplace, of: person).isStated(
+        in: try unmaskedAssistant.answer(ConversationWriter.birthplaceQuestion(person)).text)
 }
 let unmaskedWellFormed = try Rate(asked) {
     try unmaskedAssistant.answer(ConversationWriter.birthplaceQuestion($0)).isWellFormed
@@ -568,10 +548,10 @@ show(
                 unmaskedWellFormed.description,
             ],
         ]))
-claim(
+let maskVerdict = claim(
     "the mask lowers the held-out answer loss (nats, unmasked − masked)",
     unmaskedLoss - maskedLoss, above: 0)
-if !isQuick, unmaskedLoss <= maskedLoss {
+if maskVerdict.failed {
     show(
         "Here the mask did **not** help: the unmasked run reached a lower loss on held-out "
             + "answers. "
@@ -590,7 +570,9 @@ let unknownReplies = try unknown.map {
     try assistant.answer(ConversationWriter.birthplaceQuestion($0))
 }
 let confident = Rate(unknownReplies) { $0.text.contains(" was born in ") }
-let right = Rate(zip(unknown, unknownReplies)) { $0.1.text.contains("born in \($0.0.birthplace)") }
+let right = Rate(zip(unknown, unknownReplies)) {
+    PersonFact(.birthplace, of: $0.0).isStated(in: $0.1.text)
+}
 metric("never-mentioned people: answers naming a town", confident)
 metric("never-mentioned people: the town is right", right)
 show(

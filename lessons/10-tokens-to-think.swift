@@ -12,9 +12,6 @@
 import Course
 import Foundation
 
-let base = try Pretraining.publishedBaseModel()
-let (world, _) = try CourseData.tinyWeb()
-let sft = try Finetuning.courseAssistant(base: base, writer: ConversationWriter(world: world))
 let perSize = param(
     "problems", 1500, "training word problems per number of operations", quick: 40, in: 5...5000)
 let lettersPerKind = param(
@@ -30,6 +27,9 @@ let learningRate = param("lr", 2e-3, "peak learning rate", in: 1e-6...1e-1)
 let settings = FinetuningSettings(steps: steps, batchSize: 16, learningRate: learningRate)
 let letterSettings = FinetuningSettings(
     steps: letterSteps, batchSize: 16, learningRate: learningRate)
+let (world, _) = try CourseData.tinyWeb()
+let sft = try PublishedModel.sft.model()
+let tokenizer = sft.tokenizer
 
 //: ## The problems
 //: Names are the tiny web's people; every number along the way stays between 1 and 20 (the
@@ -47,13 +47,13 @@ func problems(heldOut: Bool, count: Int, letters: Int? = nil) -> [Problem] {
 }
 // Every problem with its worked solution fits the course model's context (quick mode's smaller
 // model keeps only those that fit its own).
-let chat = try sft.languageModel.chatTokens()
+let chat = try sft.chatTokens()
 func fits(_ p: Problem) -> Bool {
     chat.render([
         Message(.user, p.question),
         Message(.assistant, (p.steps + [p.answerSentence]).joined(separator: " ")),
     ]).tokens.count
-        <= base.model.config.contextLength
+        <= sft.model.config.contextLength
 }
 let training = problems(heldOut: false, count: perSize, letters: lettersPerKind).filter(fits)
 let heldOut = problems(heldOut: true, count: heldOutPerSize).filter(fits)
@@ -153,10 +153,10 @@ func finetunePair(
         heldOut.filter { held in problems.contains { $0.kind == held.kind } }.prefix(40))
     return (
         try Finetuning.run(
-            settings, from: sft.languageModel, conversations: conversations(problems, worked),
+            settings, from: sft, conversations: conversations(problems, worked),
             heldOut: conversations(lossProblems, worked), name: names.0),
         try Finetuning.run(
-            settings, from: sft.languageModel, conversations: conversations(problems, answerFirst),
+            settings, from: sft, conversations: conversations(problems, answerFirst),
             heldOut: conversations(lossProblems, answerFirst), name: names.1)
     )
 }
@@ -171,7 +171,7 @@ for (label, model) in [
 ] {
     metric("finetuning time, \(label)", model.history.seconds, unit: "s")
 }
-try Pretraining.catalog.publish(thinker.languageModel, as: "worked" + (isQuick ? "-quick" : ""))
+try PublishedModel.worked.publish(thinker.languageModel)
 show(
     .line(
         LineChart(
@@ -247,10 +247,10 @@ func gap(_ n: Int) -> Double {
     accuracy(thinkerReplies, where: arithmetic(n)).value
         - accuracy(blurterReplies, where: arithmetic(n)).value
 }
-claim(
+let growthVerdict = claim(
     "the gap grows with the number of operations (gap at 3–4 operations − gap at 1)",
     (gap(3) + gap(4)) / 2 - gap(1), above: 0.1, "10 points or more")
-if !isQuick, (gap(3) + gap(4)) / 2 - gap(1) <= 0.1 {
+if growthVerdict.failed {
     show(
         String(
             format:
@@ -291,7 +291,7 @@ show(
 //: problems).
 func tokensBeforeAnswer(_ reply: Reply) -> Int? {
     guard let range = reply.text.range(of: Verifier.marker) else { return nil }
-    return base.tokenizer.encode(String(reply.text[..<range.upperBound])).count
+    return tokenizer.encode(String(reply.text[..<range.upperBound])).count
 }
 func meanTokens(_ replies: [Reply], _ n: Int) -> Double {
     let counts = zip(replies, heldOut).filter { arithmetic(n)($0.1) }.compactMap {
@@ -342,17 +342,17 @@ show(
     .tokenStrip(
         TokenStrip(
             title: "\"\(wordText)\" as the model reads it",
-            tokens: base.tokenizer.encode(wordText).map { .init(text: base.label(of: $0), id: $0) })
+            tokens: tokenizer.encode(wordText).map { .init(text: sft.label(of: $0), id: $0) })
     ))
 let direct = accuracy(blurterReplies) { $0.kind == .counting }
 let spelled = accuracy(thinkerReplies) { $0.kind == .counting }
 metric("counting, asked directly (answer first)", direct)
 metric("counting, spelled out first (worked)", spelled)
-claim(
+let spellingVerdict = claim(
     "spelling out first beats counting directly (accuracy, spelled − direct)",
     spelled.value - direct.value, above: 0.1,
     "at least 10 points")
-if !isQuick, spelled.value - direct.value <= 0.1 {
+if spellingVerdict.failed {
     show(
         "Here spelling out loses, and badly. Answering directly scores \(direct.description) "
             + "because most "

@@ -9,13 +9,6 @@
 import Course
 import Foundation
 
-let (world, corpus) = try CourseData.tinyWeb()
-let startName = "sft" + (isQuick ? "-quick" : "")
-guard let assistant = try? Pretraining.catalog.load(startName) else {
-    throw CourseError(
-        "lesson 12 starts from lesson 7's assistant '\(startName)', which is not in the catalog: "
-            + "run lesson 7 first (tokenwise run 7\(isQuick ? " --quick" : ""))")
-}
 let rolloutsPerRequest = param("rollouts", 5, "rollouts the human orders per request", in: 2...16)
 let rewardSteps = param("rm_steps", 300, "reward model training steps", quick: 20, in: 1...20000)
 let rewardRate = param("rm_lr", 1e-4, "reward model learning rate", in: 1e-7...1e-2)
@@ -26,6 +19,8 @@ let beta = param(
     "beta", 0.05, "KL penalty of the fix (per nat of drift from the start)", in: 0.0...10.0)
 let requestsPerUpdate = 8
 let maxTokens = 32
+let (world, corpus) = try CourseData.tinyWeb()
+let assistant = try PublishedModel.sft.model()
 let chat = try assistant.chatTokens()
 
 //: ## Requests no program can check
@@ -130,28 +125,20 @@ func trainRewardModel() -> (RewardModel, [Double]) {
     }
     return (model, losses)
 }
-let (rewardModel, rewardLosses) = try stage(
-    "reward-model",
-    inputs: [
-        "start": Finetuning.fingerprint(assistant.model), "code": LessonContext.codeHash,
-        "settings":
-            "rollouts \(rolloutsPerRequest) steps \(rewardSteps) lr \(rewardRate) n "
-                + "\(trainRequests.count)",
-    ],
-    load: { directory in
-        (
-            try RewardModel.load(from: directory),
-            try JSONDecoder().decode(
-                [Double].self,
-                from: Data(contentsOf: directory.appendingPathComponent("losses.json")))
-        )
-    },
-    save: { trained, directory in
-        try trained.0.save(to: directory)
-        try JSONEncoder().encode(trained.1).write(
-            to: directory.appendingPathComponent("losses.json"))
-    },
-    compute: trainRewardModel)
+struct RewardSettings: Encodable {
+    let start: String, code: String, rollouts: Int, steps: Int, learningRate: Double, requests: Int
+}
+let rewardSettings = RewardSettings(
+    start: Finetuning.fingerprint(assistant.model), code: LessonContext.codeHash,
+    rollouts: rolloutsPerRequest, steps: rewardSteps, learningRate: rewardRate,
+    requests: trainRequests.count)
+let trainedRewardModel = try modelStage(
+    "reward-model", settings: rewardSettings, models: ["reward-model"]
+) {
+    let (model, losses) = trainRewardModel()
+    return ([model], losses)
+}
+let rewardModel = trainedRewardModel.models[0], rewardLosses = trainedRewardModel.record
 show(
     .line(
         LineChart(
@@ -218,15 +205,6 @@ struct RLRun: Codable {
     var checks: [Checkpointed] = []
     var best = 0
 }
-struct FixedBatches: BatchSource {
-    var batches: [TrainingBatch]
-    var next = 0
-    var generator = SeededGenerator(seed: 0)  // unused: the order is fixed
-    mutating func nextBatch() -> TrainingBatch {
-        defer { next = (next + 1) % batches.count }
-        return batches[next]
-    }
-}
 let evalEvery = max(1, updates / 12)
 func check(_ policy: LanguageModel, update: Int) throws -> Checkpointed {
     let replies = try Assistant(policy).replies(
@@ -266,12 +244,9 @@ func reinforce(penalty: Double) throws -> (best: LanguageModel, last: LanguageMo
         chatFormat: assistant.chatFormat)
     let trainer = Trainer(
         model: policyModel,
-        settings: TrainingSettings(
-            steps: .max,
-            schedule: LearningRateSchedule(
-                peak: Float(rate), minimum: Float(rate), warmupSteps: 5, decaySteps: 5),
-            optimizer: AdamWSettings(weightDecay: 0)),
-        batches: FixedBatches(batches: []))
+        settings: .stepped(
+            schedule: .constant(Float(rate), warmupSteps: 5),
+            optimizer: AdamWSettings(weightDecay: 0)))
     var run = RLRun()
     var best = Finetuning.copy(policyModel)
     run.checks.append(try check(policyLM, update: 0))
@@ -315,8 +290,7 @@ func reinforce(penalty: Double) throws -> (best: LanguageModel, last: LanguageMo
         }
         let packed = Finetuning.packRows(
             weighted, length: policyModel.config.contextLength + 1, padding: chat.start)
-        trainer.batches = FixedBatches(batches: [Finetuning.batch(packed)])
-        trainer.trainStep()
+        trainer.step(on: Finetuning.batch(packed))
         let humans = flat.map { human($0.1, $0.0) }
         run.updates.append(
             Update(
@@ -340,46 +314,28 @@ func reinforce(penalty: Double) throws -> (best: LanguageModel, last: LanguageMo
         chatFormat: assistant.chatFormat)
     return (bestLM, policyLM, run)
 }
+struct RunSettings: Encodable {
+    let start: String, reward: String, updates: Int, k: Int, learningRate: Double
+    let penalty: Double, requests: Int, code: String
+}
 func storedRun(penalty: Double) throws -> (best: LanguageModel, last: LanguageModel, run: RLRun) {
-    try stage(
-        "rlhf",
-        inputs: [
-            "start": Finetuning.fingerprint(assistant.model),
-            "reward": Finetuning.fingerprint(rewardModel.trunk)
-                + ArtifactStore.hash("\(rewardModel.head.values)"),
-            "settings":
-                "updates \(updates) k \(k) lr \(rate) penalty \(penalty) n \(trainRequests.count)",
-            "code": LessonContext.codeHash,
-        ],
-        load: { directory in
-            (
-                try LanguageModel.load(
-                    from: directory.appendingPathComponent("best"), name: "rlhf-best"),
-                try LanguageModel.load(
-                    from: directory.appendingPathComponent("last"), name: "rlhf-last"),
-                try JSONDecoder().decode(
-                    RLRun.self, from: Data(contentsOf: directory.appendingPathComponent("run.json"))
-                )
-            )
-        },
-        save: { trained, directory in
-            for (model, folder) in [(trained.best, "best"), (trained.last, "last")] {
-                let place = directory.appendingPathComponent(folder)
-                try FileManager.default.createDirectory(
-                    at: place, withIntermediateDirectories: true)
-                try model.save(to: place)
-            }
-            try JSONEncoder().encode(trained.run).write(
-                to: directory.appendingPathComponent("run.json"))
-        },
-        compute: { try reinforce(penalty: penalty) })
+    let settings = RunSettings(
+        start: Finetuning.fingerprint(assistant.model),
+        reward: Finetuning.fingerprint(rewardModel.trunk)
+            + ArtifactStore.hash("\(rewardModel.head.values)"),
+        updates: updates, k: k, learningRate: rate, penalty: penalty,
+        requests: trainRequests.count, code: LessonContext.codeHash)
+    let stored = try modelStage("rlhf", settings: settings, models: ["rlhf-best", "rlhf-last"]) {
+        let trained = try reinforce(penalty: penalty)
+        return ([trained.best, trained.last], trained.run)
+    }
+    return (stored.models[0], stored.models[1], stored.record)
 }
 let plain = try storedRun(penalty: 0)
 let fixed = try storedRun(penalty: beta)
-let suffix = isQuick ? "-quick" : ""
-try Pretraining.catalog.publish(plain.best, as: "rlhf-best" + suffix)
-try Pretraining.catalog.publish(plain.last, as: "rlhf-last" + suffix)
-try Pretraining.catalog.publish(fixed.last, as: "rlhf-kl" + suffix)
+try PublishedModel.rlhfBest.publish(plain.best)
+try PublishedModel.rlhfLast.publish(plain.last)
+try PublishedModel.rlhfKL.publish(fixed.last)
 
 /// One score at each checkpoint, for the run without and with the KL penalty.
 func scoreChart(_ title: String, _ score: KeyPath<Checkpointed, Double>) -> Figure {

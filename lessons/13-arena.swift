@@ -7,25 +7,15 @@
 import Course
 import Foundation
 
-let (world, corpus) = try CourseData.tinyWeb()
-let rater = HumanPreference.course(world: world, corpus: corpus)
-let suffix = isQuick ? "-quick" : ""
 let promptsPerKind = param("prompts", 40, "held-out prompts of each kind", quick: 6, in: 2...1000)
 let resamples = param(
     "bootstrap", 200, "bootstrap resamples for the intervals", quick: 20, in: 10...10000)
-let contenders: [(name: String, lesson: Int)] = [
-    ("base", 4), ("sft", 7), ("sft-refusals", 8), ("sft-search", 8), ("rl", 10),
-    ("rlhf-best", 11), ("rlhf-last", 11), ("rlhf-kl", 11),
+let (world, corpus) = try CourseData.tinyWeb()
+let rater = HumanPreference.course(world: world, corpus: corpus)
+let contenders: [PublishedModel] = [
+    .base, .sft, .sftRefusals, .sftSearch, .rl, .rlhfBest, .rlhfLast, .rlhfKL,
 ]
-let models = try contenders.map { contender -> LanguageModel in
-    guard let model = try? Pretraining.catalog.load(contender.name + suffix) else {
-        throw CourseError(
-            "the arena needs '\(contender.name + suffix)', which lesson \(contender.lesson) "
-                + "publishes: "
-                + "run it first (tokenwise run \(contender.lesson)\(isQuick ? " --quick" : ""))")
-    }
-    return model
-}
+let models = try contenders.map { try $0.model() }
 let names = contenders.map(\.name)
 
 //: ## The prompts and their judges

@@ -193,6 +193,12 @@ public struct AssistantRecipe: Codable, Equatable, Sendable {
     public var heldOutConversations: Int
     public var finetuning: FinetuningSettings
 
+    public init(conversations: Int, heldOutConversations: Int, finetuning: FinetuningSettings) {
+        self.conversations = conversations
+        self.heldOutConversations = heldOutConversations
+        self.finetuning = finetuning
+    }
+
     public static var standard: AssistantRecipe { standard(quick: isQuick) }
 
     public static func standard(quick: Bool) -> AssistantRecipe {

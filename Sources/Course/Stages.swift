@@ -66,14 +66,62 @@ public func stage<Inputs: Encodable, T: Codable>(_ name: String, settings inputs
     try stage(name, inputs: ["settings": try keyText(inputs)], code: code, compute: compute)
 }
 
-/// A trained model and the record of the run that made it, as one stage: the model in its
-/// checkpoint files, the record as `record.json`. Keyed by typed settings.
+/// A model a stage can store: a language model, or lesson 12's reward model.
+public protocol StorableModel {
+    func save(to directory: URL) throws
+    static func load(from directory: URL, name: String) throws -> Self
+}
+
+extension LanguageModel: StorableModel {
+    public static func load(from directory: URL, name: String) throws -> LanguageModel {
+        try load(from: directory, name: Optional(name))
+    }
+}
+
+extension RewardModel: StorableModel {
+    public static func load(from directory: URL, name: String) throws -> RewardModel { try load(from: directory) }
+}
+
+/// Trained models and the record of the run that made them, as one stage keyed by typed
+/// settings: each model in a folder of its name, the record as `record.json`.
+public func modelStage<Inputs: Encodable, Model: StorableModel, Record: Codable>(
+    _ name: String, settings inputs: Inputs, code: [String] = LibraryCode.computingModules,
+    models names: [String], compute: () throws -> ([Model], Record)
+) throws -> (models: [Model], record: Record) {
+    try modelStage(name, inputs: ["settings": try keyText(inputs)], code: code, models: names, compute: compute)
+}
+
+/// The same, keyed by named inputs.
+public func modelStage<Model: StorableModel, Record: Codable>(
+    _ name: String, inputs: [String: String], code: [String] = LibraryCode.computingModules,
+    models names: [String], compute: () throws -> ([Model], Record)
+) throws -> (models: [Model], record: Record) {
+    let recordFile = "record.json"
+    let pair = try stage(name, inputs: inputs, code: code, load: { directory in
+        (try names.map { try Model.load(from: directory.appendingPathComponent($0), name: $0) },
+         try JSONDecoder().decode(Record.self, from: Data(contentsOf: directory.appendingPathComponent(recordFile))))
+    }, save: { pair, directory in
+        precondition(pair.0.count == names.count, "a model stage computed \(pair.0.count) models for \(names.count) names")
+        for (model, folder) in zip(pair.0, names) {
+            let place = directory.appendingPathComponent(folder)
+            try FileManager.default.createDirectory(at: place, withIntermediateDirectories: true)
+            try model.save(to: place)
+        }
+        try JSONEncoder.sorted.encode(pair.1).write(to: directory.appendingPathComponent(recordFile))
+    }, compute: compute)
+    return (pair.0, pair.1)
+}
+
+/// One trained language model and its record (the common case), named `modelName`.
 public func modelStage<Inputs: Encodable, Record: Codable>(
     _ name: String, settings inputs: Inputs, code: [String] = LibraryCode.computingModules,
     modelName: String, compute: () throws -> (LanguageModel, Record)
 ) throws -> (model: LanguageModel, record: Record) {
-    try modelStage(name, inputs: ["settings": try keyText(inputs)], code: code, modelName: modelName,
-                   compute: compute)
+    let stored = try modelStage(name, settings: inputs, code: code, models: [modelName]) {
+        let (model, record) = try compute()
+        return ([model], record)
+    }
+    return (stored.models[0], stored.record)
 }
 
 /// The same, keyed by named inputs.
@@ -81,13 +129,9 @@ public func modelStage<Record: Codable>(
     _ name: String, inputs: [String: String], code: [String] = LibraryCode.computingModules,
     modelName: String, compute: () throws -> (LanguageModel, Record)
 ) throws -> (model: LanguageModel, record: Record) {
-    let recordFile = "record.json"
-    let pair = try stage(name, inputs: inputs, code: code, load: { directory in
-        (try LanguageModel.load(from: directory, name: modelName),
-         try JSONDecoder().decode(Record.self, from: Data(contentsOf: directory.appendingPathComponent(recordFile))))
-    }, save: { pair, directory in
-        try pair.0.save(to: directory)
-        try JSONEncoder.sorted.encode(pair.1).write(to: directory.appendingPathComponent(recordFile))
-    }, compute: compute)
-    return (pair.0, pair.1)
+    let stored = try modelStage(name, inputs: inputs, code: code, models: [modelName]) {
+        let (model, record) = try compute()
+        return ([model], record)
+    }
+    return (stored.models[0], stored.record)
 }

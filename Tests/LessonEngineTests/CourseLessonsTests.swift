@@ -16,8 +16,10 @@ import Testing
     }
 
     @Test func theCourseHasItsLessonsInOrder() {
-        #expect(Self.lessons.map(\.id).prefix(7) == ["01-pretraining-data", "02-tokenization", "03-the-network",
-                                                       "04-training", "05-inference", "06-base-model-psychology", "07-the-assistant"])
+        #expect(Self.lessons.map(\.id) == ["01-pretraining-data", "02-tokenization", "03-the-network", "04-training",
+                                             "05-inference", "06-base-model-psychology", "07-the-assistant",
+                                             "08-hallucinations", "09-search", "10-tokens-to-think",
+                                             "11-reinforcement-learning", "12-rlhf", "13-arena"])
     }
 
     /// Lessons 3, 5 and 6 train the standard base model when lesson 4 has not published one:
@@ -38,6 +40,24 @@ import Testing
         }
     }
 
+    /// Lessons after 7 train `sft` with the standard recipe when lesson 7 has not published one:
+    /// lesson 7's defaults must be that recipe.
+    @Test func lessonSevensDefaultsAreTheStandardAssistantRecipe() throws {
+        let lesson = try #require(Self.lessons.first { $0.id == "07-the-assistant" })
+        let declared = Dictionary(uniqueKeysWithValues: lesson.parameters.map { ($0.name, $0) })
+        for quick in [false, true] {
+            let standard = AssistantRecipe.standard(quick: quick)
+            func value(_ name: String) -> String? { quick ? declared[name]?.quickValue ?? declared[name]?.defaultValue : declared[name]?.defaultValue }
+            let expected: [(String, Double)] = [("conversations", Double(standard.conversations)),
+                                                ("steps", Double(standard.finetuning.steps)),
+                                                ("batch", Double(standard.finetuning.batchSize)),
+                                                ("lr", standard.finetuning.learningRate)]
+            for (name, number) in expected {
+                #expect(value(name).flatMap(Double.init) == number, "lesson 7's \(name)\(quick ? " (quick)" : "") is \(value(name) ?? "missing"), the standard is \(number)")
+            }
+        }
+    }
+
     @Test func everyLessonRunsInQuickModeAndItsClaimsHold() throws {
         var toolchain = try Toolchain.locate()
         if let release = ProcessInfo.processInfo.environment["TOKENWISE_COURSE_BUILD_DIR"] {
@@ -51,6 +71,35 @@ import Testing
             let record = try engine.run(lesson, settings: [], quick: true) { _ in }
             #expect(record.status == .succeeded, "\(lesson.id): \(record.status) \(record.compileErrors.prefix(3)) \(record.cells.filter { $0.status == .failed }.map(\.outputs))")
             for claim in record.expectations { #expect(!claim.fails, "\(lesson.id): \(claim.claim) — \(claim.measured)") }
+        }
+        try changedAssistantReachesLaterLessons(engine)
+    }
+
+    /// One road from stage to stage: lesson 7 run with another setting publishes another `sft`,
+    /// and every later lesson that starts from it is out of date; republishing the same weights
+    /// (lesson 7 at its defaults again, from the store) makes them current again.
+    func changedAssistantReachesLaterLessons(_ engine: Engine) throws {
+        let assistantLesson = try #require(Self.lessons.first { $0.id == "07-the-assistant" })
+        let later = Self.lessons.filter { ["08-hallucinations", "10-tokens-to-think", "12-rlhf"].contains($0.id) }
+        #expect(later.count == 3)
+        for lesson in later {
+            guard case .found(let record) = try engine.storedRecord(for: lesson, quick: true) else {
+                Issue.record("\(lesson.id): no current record after the course ran"); continue
+            }
+            #expect(record.modelsUsed?["sft-quick"] != nil, "\(lesson.id) does not record the sft it started from")
+        }
+        _ = try engine.run(assistantLesson, settings: ["lr=1e-3"], quick: true) { _ in }
+        for lesson in later {
+            guard case .unusable(let reason) = try engine.storedRecord(for: lesson, quick: true) else {
+                Issue.record("\(lesson.id): still current after lesson 7 published another sft"); continue
+            }
+            #expect(reason.contains("sft-quick"), "\(lesson.id): \(reason)")
+        }
+        _ = try engine.run(assistantLesson, settings: [], quick: true) { _ in }
+        for lesson in later {
+            guard case .found = try engine.storedRecord(for: lesson, quick: true) else {
+                Issue.record("\(lesson.id): out of date though lesson 7 republished the same weights"); continue
+            }
         }
     }
 }
