@@ -298,15 +298,14 @@ let knowledgeVerdict = claim(
     sftCorrect.value - baseChoice.value, above: -0.1, "a 10-point margin")
 if knowledgeVerdict.failed {
     show(
-        "Here the claim fails: the assistant names the town for \(sftCorrect.description) of "
-            + "these people, while the base model picks it among ten for "
-            + "\(baseChoice.description). "
-            + "The base model's own free-text answer is right for \(baseFreeText.description), "
-            + "about "
-            + "as often as the assistant's, so finetuning lost little: the gap is between "
-            + "recognising a town and producing it. Our base model learns to copy from its context "
-            + "(lesson 6) and recalls fewer facts word for word than one that did not; a longer "
-            + "pretraining is the next thing to try.")
+        """
+        Here the claim fails: the assistant names the town for \(sftCorrect.description) of these \
+        people, while the base model picks it among ten for \(baseChoice.description). The base \
+        model's own free-text answer is right for \(baseFreeText.description), about as often as \
+        the assistant's, so finetuning lost little: the gap is between recognising a town and \
+        producing it. Our base model learns to copy from its context (lesson 6) and recalls fewer \
+        facts word for word than one that did not; a longer pretraining is the next thing to try.
+        """)
 }
 
 //: ## Knowledge of self
@@ -496,28 +495,29 @@ metric("system message followed, made-up names", shortFollowed.rate)
 metric("system message followed, compound names", longFollowed.rate)
 if systemVerdict.failed {
     show(
-        "So the system message did **not** work on our model, and its claim stays failed on "
-            + "the report card. The base model copies a list of the world's names and towns "
-            + "(\(knownCopy.description)) but not new names made like \(tokenwiseName) "
-            + "(\(newCopy.description)): it learned to copy from forum threads that quote lists of "
-            + "words it knows. Finetuning taught it to read a system message, but only as far as "
-            + "it can copy: it takes a short made-up name (\(shortFollowed.rate.description)) and "
-            + "not a compound cut into many pieces (\(longFollowed.rate.description)). "
-            + "With the system message, \"\(stem)\" (the first half of the name) "
-            + "is in \(identity[1].stem.description) of the replies, against "
-            + "\(identity[0].stem.description) without. We tried pages that introduce a new name "
-            + "and "
-            + "repeat it: a model trained on them copied the start of a name but not all of it, "
-            + "and "
-            + "recalled fewer facts, so we took them out. Persona conversations in finetuning did "
-            + "not teach it either: with twice as many (27% of the set) it still said nothing of "
-            + "the name. A larger model is what this needs.")
+        """
+        So the system message did **not** work on our model, and its claim stays failed on the \
+        report card. The base model copies a list of the world's names and towns \
+        (\(knownCopy.description)) but not new names made like \(tokenwiseName) \
+        (\(newCopy.description)): it learned to copy from forum threads that quote lists of words \
+        it knows. Finetuning taught it to read a system message, but only as far as it can copy: \
+        it takes a short made-up name (\(shortFollowed.rate.description)) and not a compound cut \
+        into many pieces (\(longFollowed.rate.description)). With the system message, \"\(stem)\" \
+        (the first half of the name) is in \(identity[1].stem.description) of the replies, against \
+        \(identity[0].stem.description) without. We tried pages that introduce a new name and \
+        repeat it: a model trained on them copied the start of a name but not all of it, and \
+        recalled fewer facts, so we took them out. Persona conversations in finetuning did not \
+        teach it either: with twice as many (27% of the set) it still said nothing of the name. A \
+        larger model is what this needs.
+        """)
 }
 if identity[0].orbi.value < 0.2 {
     show(
-        "Nor does the model without identity data call itself \(orbi), as real models "
-            + "trained on the web call themselves ChatGPT: asked about itself in words its "
-            + "finetuning never used, it answers something else; the table shows a reply.")
+        """
+        Nor does the model without identity data call itself \(orbi), as real models trained on \
+        the web call themselves ChatGPT: asked about itself in words its finetuning never used, it \
+        answers something else; the table shows a reply.
+        """)
 }
 
 //: ## Does the mask matter?
@@ -553,12 +553,11 @@ let maskVerdict = claim(
     unmaskedLoss - maskedLoss, above: 0)
 if maskVerdict.failed {
     show(
-        "Here the mask did **not** help: the unmasked run reached a lower loss on held-out "
-            + "answers. "
-            + "Its extra targets are the questions, which name the person the answer repeats, so "
-            + "it "
-            + "sees each name twice as often; at this size that outweighs the steps spent on "
-            + "questions.")
+        """
+        Here the mask did **not** help: the unmasked run reached a lower loss on held-out answers. \
+        Its extra targets are the questions, which name the person the answer repeats, so it sees \
+        each name twice as often; at this size that outweighs the steps spent on questions.
+        """)
 }
 
 //: ## What SFT does not fix
