@@ -237,22 +237,6 @@ let initial = try stage("rl-start", settings: startSettings) { try measure(start
 //: keeps the top right one; the policy gradient weighs every solution by its advantage. The
 //: verifier reads only the final answer; the "steps" column checks each written sum too, for
 //: us — nothing is trained on it.
-/// How many of a solution's written sums ("12 + 4 = 17.") are false.
-func falseSteps(_ text: String) -> Int {
-    text.split(separator: ".").filter { sentence in
-        let words = sentence.split(separator: " ")
-        guard words.count == 5, words[3] == "=", let a = Int(words[0]), let b = Int(words[2]),
-            let c = Int(words[4])
-        else { return false }
-        switch words[1] {
-        case "+": return a + b != c
-        case "-": return a - b != c
-        case "*": return a * b != c
-        case "/": return b == 0 || a != b * c
-        default: return false
-        }
-    }.count
-}
 let galleryProblem = pool.first { $0.operations == 3 } ?? pool[0]
 let gallery = try attempts(
     start, [galleryProblem], k: k, settings: SamplingSettings(temperature: Float(temperature)),
@@ -271,8 +255,8 @@ show(
             [
                 "\(i + 1)", attempt.reply.text, "\(attempt.length)",
                 attempt.isRight ? "✓ right" : "✗ \(attempt.verdict.description)",
-                falseSteps(attempt.reply.text) == 0
-                    ? "all true" : "\(falseSteps(attempt.reply.text)) false",
+                Verifier.falseSteps(in: attempt.reply.text) == 0
+                    ? "all true" : "\(Verifier.falseSteps(in: attempt.reply.text)) false",
                 attempt.verdict == .truncated
                     ? "not trained"
                     : String(format: "%+.2f", (attempt.isRight ? 1 : 0) - galleryBaseline),
@@ -300,15 +284,15 @@ show(
         rows: [
             [
                 "every right sample",
-                Rate(rightSamples) { falseSteps($0.reply.text) > 0 }.description,
+                Rate(rightSamples) { Verifier.falseSteps(in: $0.reply.text) > 0 }.description,
             ],
             [
                 "kept: the shortest right",
-                Rate(shortestKept) { falseSteps($0.reply.text) > 0 }.description,
+                Rate(shortestKept) { Verifier.falseSteps(in: $0.reply.text) > 0 }.description,
             ],
             [
                 "kept: the most often written right",
-                Rate(topKept) { falseSteps($0.reply.text) > 0 }.description,
+                Rate(topKept) { Verifier.falseSteps(in: $0.reply.text) > 0 }.description,
             ],
         ]))
 // The row we train on is the finetuning row of the same conversation: the reply's sampled
@@ -376,16 +360,6 @@ for (label, records) in [("expert iteration", expertRounds), ("policy gradient",
         practice.map(\.measuringSeconds).reduce(0, +) / Double(rounds), unit: "s")
 }
 
-/// "38% (mean of 30 problems; 95% CI 31–45%)": pass@1 averages each problem's share right, so
-/// its interval comes from the spread of those shares over problems (normal approximation).
-func describeMean(_ shares: [Double]) -> String {
-    let n = Double(shares.count), mean = shares.reduce(0, +) / n
-    let sd = (shares.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / max(1, n - 1)).squareRoot()
-    let half = 1.96 * sd / n.squareRoot()
-    return String(
-        format: "%.0f%% (mean of %d problems; 95%% CI %.0f–%.0f%%)", mean * 100, shares.count,
-        max(0, mean - half) * 100, min(1, mean + half) * 100)
-}
 for (label, records) in [("expert iteration", expertRounds), ("policy gradient", gradientRounds)] {
     show(
         Table(
@@ -396,7 +370,7 @@ for (label, records) in [("expert iteration", expertRounds), ("policy gradient",
             ],
             rows: records.map { r in
                 [
-                    "\(r.round)", r.greedy.description, describeMean(r.passAt1Problems),
+                    "\(r.round)", r.greedy.description, Mean(r.passAt1Problems).percentDescription,
                     r.passAtK.description,
                     r.trainedOnShare?.description ?? "–", String(format: "%.1f", r.meanLength),
                     r.round == 0 ? "–" : "\(r.rows)",
@@ -437,7 +411,7 @@ if practiceVerdict.failed {
     show(
         "The claim fails on this run. Lesson 10's model starts at \(before.description), so "
             + "the claim asks for "
-            + String(format: "%.0f%%", min(100, (before.value + 0.05) * 100))
+            + "\(String(format: "%.0f%%", min(100, (before.value + 0.05) * 100)))"
             + " after practice; its remaining mistakes sit where the table below shows. "
             + "Practice did not move them, in any trial we ran "
             + "(five rounds each, held-out greedy accuracy before → after):\n\n"

@@ -168,6 +168,24 @@ public enum ProblemSet {
 /// The rules a reply's answer is checked by. Written down once, shown on the lesson pages and
 /// tested: a reply is right only if every rule holds.
 public enum Verifier {
+    /// How many of a solution's written sums ("12 + 4 = 17.") are false: a check of the steps,
+    /// which the verifier's verdict (the final answer only) never reads.
+    /// Example: "12 + 4 = 17. 17 + 2 = 19. The answer is 19." has 1.
+    public static func falseSteps(in text: String) -> Int {
+        text.split(separator: ".").filter { sentence in
+            let words = sentence.split(separator: " ")
+            guard words.count == 5, words[3] == "=", let a = Int(words[0]), let b = Int(words[2]),
+                  let c = Int(words[4]) else { return false }
+            switch words[1] {
+            case "+": return a + b != c
+            case "-": return a - b != c
+            case "*": return a * b != c
+            case "/": return b == 0 || a != b * c
+            default: return false
+            }
+        }.count
+    }
+
     public enum Verdict: Equatable, Sendable {
         case right
         case wrong(given: String)

@@ -82,3 +82,12 @@ import Testing
         #expect(Verifier.check(text, endedTurn: ended, expected: expected) == verdict)
     }
 }
+
+@Suite struct FalseStepsTests {
+    @Test func countsOnlyWrittenSumsThatAreFalse() {
+        #expect(Verifier.falseSteps(in: "12 + 4 = 16. 16 + 2 = 18. The answer is 18.") == 0)
+        #expect(Verifier.falseSteps(in: "12 + 4 = 17. 17 + 2 = 19. The answer is 19.") == 1)
+        #expect(Verifier.falseSteps(in: "9 - 3 = 5. 5 * 2 = 11. 8 / 0 = 1.") == 3)
+        #expect(Verifier.falseSteps(in: "The answer is 12 + 4 = 17.") == 0)   // not a step's shape
+    }
+}
