@@ -58,6 +58,22 @@ import Testing
         }
     }
 
+    /// Lesson 9 reads what the assistant knows from the interrogation with the standard
+    /// settings: lesson 8's defaults must be those, or the two lessons would ask differently.
+    @Test func lessonEightsDefaultsAreTheStandardInterrogation() throws {
+        let lesson = try #require(Self.lessons.first { $0.id == "08-hallucinations" })
+        let declared = Dictionary(uniqueKeysWithValues: lesson.parameters.map { ($0.name, $0) })
+        for quick in [false, true] {
+            let standard = Interrogation.Settings.standard(quick: quick)
+            func value(_ name: String) -> String? { quick ? declared[name]?.quickValue ?? declared[name]?.defaultValue : declared[name]?.defaultValue }
+            let expected: [(String, Double)] = [("samples", Double(standard.samples)), ("temperature", standard.temperature),
+                                                ("known", Double(standard.knownAt))]
+            for (name, number) in expected {
+                #expect(value(name).flatMap(Double.init) == number, "lesson 8's \(name)\(quick ? " (quick)" : "") is \(value(name) ?? "missing"), the standard is \(number)")
+            }
+        }
+    }
+
     @Test func everyLessonRunsInQuickModeAndItsClaimsHold() throws {
         var toolchain = try Toolchain.locate()
         if let release = ProcessInfo.processInfo.environment["TOKENWISE_COURSE_BUILD_DIR"] {
@@ -80,8 +96,8 @@ import Testing
     /// (lesson 7 at its defaults again, from the store) makes them current again.
     func changedAssistantReachesLaterLessons(_ engine: Engine) throws {
         let assistantLesson = try #require(Self.lessons.first { $0.id == "07-the-assistant" })
-        let later = Self.lessons.filter { ["08-hallucinations", "10-tokens-to-think", "12-rlhf"].contains($0.id) }
-        #expect(later.count == 3)
+        let later = Self.lessons.filter { ["08-hallucinations", "09-search", "10-tokens-to-think", "12-rlhf"].contains($0.id) }
+        #expect(later.count == 4)
         for lesson in later {
             guard case .found(let record) = try engine.storedRecord(for: lesson, quick: true) else {
                 Issue.record("\(lesson.id): no current record after the course ran"); continue
