@@ -22,55 +22,46 @@ import Testing
                                              "11-reinforcement-learning", "12-rlhf", "13-arena"])
     }
 
-    /// Lessons 3, 5 and 6 train the standard base model when lesson 4 has not published one:
-    /// it must be the model lesson 4's defaults describe, or the two would train different models.
+    /// A lesson whose stage a later lesson may need before it has run: its parameter defaults
+    /// (and quick values) must be the library's standard settings for that stage, or the two
+    /// would compute different models.
+    func expectDefaults(of lessonID: String, equal standard: (_ quick: Bool) -> [(String, Double)]) throws {
+        let lesson = try #require(Self.lessons.first { $0.id == lessonID })
+        let declared = Dictionary(uniqueKeysWithValues: lesson.parameters.map { ($0.name, $0) })
+        for quick in [false, true] {
+            func value(_ name: String) -> String? { quick ? declared[name]?.quickValue ?? declared[name]?.defaultValue : declared[name]?.defaultValue }
+            for (name, number) in standard(quick) {
+                #expect(value(name).flatMap(Double.init) == number,
+                        "\(lessonID)'s \(name)\(quick ? " (quick)" : "") is \(value(name) ?? "missing"), the standard is \(number)")
+            }
+        }
+    }
+
+    /// Lessons 3, 5 and 6 train the standard base model when lesson 4 has not published one.
     @Test func lessonFoursDefaultsAreTheStandardPretrainingSettings() throws {
-        let lesson = try #require(Self.lessons.first { $0.id == "04-training" })
-        let declared = Dictionary(uniqueKeysWithValues: lesson.parameters.map { ($0.name, $0) })
-        for quick in [false, true] {
-            let standard = PretrainingSettings.standard(quick: quick)
-            func value(_ name: String) -> String? { quick ? declared[name]?.quickValue ?? declared[name]?.defaultValue : declared[name]?.defaultValue }
-            let c = standard.config
-            let expected: [(String, Double)] = [("layers", Double(c.layerCount)), ("heads", Double(c.headCount)), ("width", Double(c.embeddingWidth)),
-                                                ("context", Double(c.contextLength)), ("vocab_size", Double(c.vocabularySize)),
-                                                ("steps", Double(standard.steps)), ("batch", Double(standard.batchSize)), ("lr", standard.learningRate)]
-            for (name, number) in expected {
-                #expect(value(name).flatMap(Double.init) == number, "lesson 4's \(name)\(quick ? " (quick)" : "") is \(value(name) ?? "missing"), the standard is \(number)")
-            }
+        try expectDefaults(of: "04-training") { quick in
+            let standard = PretrainingSettings.standard(quick: quick), c = standard.config
+            return [("layers", Double(c.layerCount)), ("heads", Double(c.headCount)), ("width", Double(c.embeddingWidth)),
+                    ("context", Double(c.contextLength)), ("vocab_size", Double(c.vocabularySize)),
+                    ("steps", Double(standard.steps)), ("batch", Double(standard.batchSize)), ("lr", standard.learningRate)]
         }
     }
 
-    /// Lessons after 7 train `sft` with the standard recipe when lesson 7 has not published one:
-    /// lesson 7's defaults must be that recipe.
+    /// Lessons after 7 train `sft` with the standard recipe when lesson 7 has not published one.
     @Test func lessonSevensDefaultsAreTheStandardAssistantRecipe() throws {
-        let lesson = try #require(Self.lessons.first { $0.id == "07-the-assistant" })
-        let declared = Dictionary(uniqueKeysWithValues: lesson.parameters.map { ($0.name, $0) })
-        for quick in [false, true] {
+        try expectDefaults(of: "07-the-assistant") { quick in
             let standard = AssistantRecipe.standard(quick: quick)
-            func value(_ name: String) -> String? { quick ? declared[name]?.quickValue ?? declared[name]?.defaultValue : declared[name]?.defaultValue }
-            let expected: [(String, Double)] = [("conversations", Double(standard.conversations)),
-                                                ("steps", Double(standard.finetuning.steps)),
-                                                ("batch", Double(standard.finetuning.batchSize)),
-                                                ("lr", standard.finetuning.learningRate)]
-            for (name, number) in expected {
-                #expect(value(name).flatMap(Double.init) == number, "lesson 7's \(name)\(quick ? " (quick)" : "") is \(value(name) ?? "missing"), the standard is \(number)")
-            }
+            return [("conversations", Double(standard.conversations)), ("steps", Double(standard.finetuning.steps)),
+                    ("batch", Double(standard.finetuning.batchSize)), ("lr", standard.finetuning.learningRate)]
         }
     }
 
-    /// Lesson 9 reads what the assistant knows from the interrogation with the standard
-    /// settings: lesson 8's defaults must be those, or the two lessons would ask differently.
+    /// Lesson 9 reads what the assistant knows from the interrogation with the standard settings.
     @Test func lessonEightsDefaultsAreTheStandardInterrogation() throws {
-        let lesson = try #require(Self.lessons.first { $0.id == "08-hallucinations" })
-        let declared = Dictionary(uniqueKeysWithValues: lesson.parameters.map { ($0.name, $0) })
-        for quick in [false, true] {
+        try expectDefaults(of: "08-hallucinations") { quick in
             let standard = Interrogation.Settings.standard(quick: quick)
-            func value(_ name: String) -> String? { quick ? declared[name]?.quickValue ?? declared[name]?.defaultValue : declared[name]?.defaultValue }
-            let expected: [(String, Double)] = [("samples", Double(standard.samples)), ("temperature", standard.temperature),
-                                                ("known", Double(standard.knownAt))]
-            for (name, number) in expected {
-                #expect(value(name).flatMap(Double.init) == number, "lesson 8's \(name)\(quick ? " (quick)" : "") is \(value(name) ?? "missing"), the standard is \(number)")
-            }
+            return [("samples", Double(standard.samples)), ("temperature", standard.temperature),
+                    ("known", Double(standard.knownAt))]
         }
     }
 
