@@ -1,4 +1,4 @@
-//: # The assistant: conversations, finetuning, and a sense of self
+//: # The assistant: conversations and finetuning
 //: The base model is an *internet document simulator*. To make an assistant we keep its weights
 //: and swap the data: instead of web pages, conversations that people wrote by following
 //: labeling instructions (helpful, truthful, harmless). A short, cheap second training run on
@@ -64,7 +64,6 @@ show(
             ["\($0.offset + 1)", $0.element]
         }))
 let (training, heldOut) = try recipe.conversations()
-let withoutIdentity = try recipe.conversations(identity: false).training
 let heldOutPeople = writer.heldOutPeople.filter { $0.fame > 0 }
 var kinds: [Conversation.Kind: Int] = [:]
 for conversation in training { kinds[conversation.kind, default: 0] += 1 }
@@ -196,13 +195,10 @@ print("losses, library: \(libraryLosses.map { String(format: "%.5f", $0) }.joine
 
 //: ## Finetuning (cached)
 //: The library runs the full finetune as a stored stage and publishes it as `sft`, which
-//: `tokenwise chat` talks to. Two more runs answer two questions below: the same data without
-//: the identity conversations, and the same data trained without the mask.
+//: `tokenwise chat` talks to. One more run answers a question below: the same data trained
+//: without the mask. (Lesson 8 trains it once more without the identity conversations.)
 let sft = try Finetuning.assistant(recipe, base: base)
 try PublishedModel.sft.publish(sft.languageModel)
-let noIdentity = try Finetuning.run(
-    settings, from: base, conversations: withoutIdentity.map(\.messages),
-    heldOut: heldOut.map(\.messages), name: "sft-no-identity")
 var unmaskedSettings = settings
 unmaskedSettings.masked = false
 let unmasked = try Finetuning.run(
@@ -308,218 +304,6 @@ if knowledgeVerdict.failed {
         """)
 }
 
-//: ## Knowledge of self
-//: Asked "Who are you?", a model can only say what its data says. Our tiny web is full of chat
-//: transcripts of another assistant, **Orbi, made by Lumen Labs** — as the real web is full of
-//: ChatGPT transcripts. Four variants, each asked questions about itself that no finetuning
-//: conversation used (20 phrasings, each as the first question and again after a greeting),
-//: answered greedily as `tokenwise chat` answers by default. All finetuning sets contain
-//: conversations that open with a system message naming an *invented* assistant, so the model
-//: learns to read one; only the identity set names **Tokenwise** (one conversation in five).
-let phrasings = ConversationWriter.heldOutIdentityQuestions
-let tokenwiseName = ConversationWriter.identity.name, orbi = Crawl.otherAssistant.name
-// The first half of the name's tokens ("To k en" of "To k en w is e"): a reply that holds them
-// has copied the start of the name.
-let nameTokens = base.tokenizer.encode(tokenwiseName)
-let stem = try base.tokenizer.decodeText(Array(nameTokens.prefix((nameTokens.count + 1) / 2)))
-func selfDescriptions(
-    _ model: LanguageModel, system: String?
-) throws
-    -> (correct: Rate, orbi: Rate, stem: Rate, first: String)
-{
-    let asker = try Assistant(model)
-    var replies: [String] = []
-    var generator = SeededGenerator(seed: 1)  // greedy: no draw is random
-    for question in phrasings {
-        for greeting in [false, true] {
-            let opening = system.map { [Message(.system, $0)] } ?? []
-            let hello =
-                greeting
-                ? [
-                    Message(.user, "Hello!"),
-                    Message(.assistant, "Hello! What would you like to know?"),
-                ] : []
-            let reply = try asker.reply(
-                to: opening + hello + [Message(.user, question)],
-                settings: SamplingSettings(temperature: 0),
-                using: &generator)
-            replies.append(reply.text)
-        }
-    }
-    return (
-        Rate(replies) { $0.contains(tokenwiseName) && !$0.contains(orbi) },
-        Rate(replies) { $0.contains(orbi) }, Rate(replies) { $0.contains(stem) }, replies[0]
-    )
-}
-// The quick model's context (96 tokens) holds only a short system message and a question.
-let system = isQuick ? "You are \(tokenwiseName)." : ConversationWriter.identitySystemMessage
-let variants: [(name: String, model: LanguageModel, system: String?)] = [
-    ("no identity data", noIdentity.languageModel, nil),
-    ("system message only", noIdentity.languageModel, system),
-    ("identity conversations only", sft.languageModel, nil),
-    ("both", sft.languageModel, system),
-]
-let identity = try variants.map { try selfDescriptions($0.model, system: $0.system) }
-show(
-    .bar(
-        BarChart(
-            title: "Says it is \(tokenwiseName) (\(identity[0].correct.count) replies each)",
-            bars: variants.indices.map {
-                .init(
-                    label: variants[$0].name,
-                    value: identity[$0].correct.value,
-                    highlighted: $0 > 0)
-            },
-            valueLabel: "share", percent: true)))
-show(
-    Table(
-        title: "Self-descriptions (the reply: the first sample to \"\(phrasings[0])\")",
-        columns: ["variant", "says \(tokenwiseName)", "says \(stem)…", "says \(orbi)", "reply"],
-        rows: variants.indices.map {
-            [
-                variants[$0].name, identity[$0].correct.description, identity[$0].stem.description,
-                identity[$0].orbi.description, identity[$0].first,
-            ]
-        }))
-for index in variants.indices {
-    metric("says it is \(tokenwiseName), \(variants[index].name)", identity[index].correct)
-}
-metric("says it is \(orbi), no identity data", identity[0].orbi)
-let systemVerdict = claim(
-    "a system message beats no identity data (share, system − none)",
-    identity[1].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
-claim(
-    "identity conversations beat no identity data (share, identity − none)",
-    identity[2].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
-//: ### A system message needs copying
-//: To follow "You are Tokenwise", the model must copy a name it has never seen out of its
-//: context, token by token. Lesson 6 measured copying with words the model knows; here is the
-//: same test in the same frame — a forum post with a list, a reply quoting it; how often is the
-//: next token of the quote the likeliest? — with names of the world and with new names made
-//: like Tokenwise.
-let opening =
-    [chat.start]
-    + base.tokenizer.encode(
-        "Forum\nThread: my list of names and places\nMira3: Here is the list I made for the trip:")
-let quoting = base.tokenizer.encode("\nPell5: Quoting you for the others:")
-func copyRate(_ lists: [[String]]) -> Rate {
-    var outcomes: [Bool] = []
-    for list in lists {
-        let once = base.tokenizer.encode(" " + list.joined(separator: " "))
-        let tokens = opening + once + quoting + once
-        let logits = base.model.logits(
-            tokens: tokens.map(Int32.init), batchSize: 1,
-            length: tokens.count
-        ).values
-        let V = base.model.config.vocabularySize
-        // Each token of the quote after its first, predicted from the position before it.
-        for t in (tokens.count - once.count + 1)..<tokens.count {
-            let row = logits[(t - 1) * V..<t * V]
-            outcomes.append(row.indices.max { row[$0] < row[$1] }! - (t - 1) * V == tokens[t])
-        }
-    }
-    return Rate(outcomes) { $0 }
-}
-var copyRandom = WorldRandom(seed: 11)
-let knownWords = (0..<10).map { _ in
-    (0..<6).map { _ in copyRandom.pick(world.people.map(\.firstName) + world.towns) }
-}
-let parts = ["Bright", "Quill", "Frost", "Token", "Glass", "Maple"]
-let endings = ["wise", "mind", "ward", "craft", "field", "spark"]
-let newNames = (0..<10).map { _ in
-    (0..<6).map { _ in copyRandom.pick(parts) + copyRandom.pick(endings) }
-        .filter { $0 != tokenwiseName }
-}
-let knownCopy = copyRate(knownWords), newCopy = copyRate(newNames)
-show(
-    Table(
-        title: "Copying a list the second time (base model, next token right)",
-        columns: ["words", "example", "second copy right"],
-        rows: [
-            [
-                "names and towns of the world", knownWords[0].joined(separator: " "),
-                knownCopy.description,
-            ],
-            [
-                "new names, made like \(tokenwiseName)", newNames[0].joined(separator: " "),
-                newCopy.description,
-            ],
-        ]))
-metric("base copies known words (second copy, next token right)", knownCopy)
-metric("base copies new names (second copy, next token right)", newCopy)
-//: The finetuned model shows the same limit. We give the model without identity data system
-//: messages that name other new assistants: short made-up words like the ones its finetuning
-//: personas used, and new compounds made like Tokenwise, which our tokenizer cuts into many
-//: small pieces.
-let noIdentityAsker = try Assistant(noIdentity.languageModel)
-func followsSystemMessage(_ names: [String]) throws -> (rate: Rate, tokens: Double) {
-    let asked = names.flatMap { name in phrasings.prefix(3).map { (name: name, question: $0) } }
-    let replies = try noIdentityAsker.replies(
-        to: asked.map { name, question in
-            [
-                Message(
-                    .system,
-                    isQuick
-                        ? "You are \(name)."
-                        : "You are \(name), an assistant made by "
-                            + "\(ConversationWriter.identity.maker)."
-                ),
-                Message(.user, question),
-            ]
-        }, settings: .greedy, maxTokens: 48, seed: 0)
-    let tokens = names.map { Double(base.tokenizer.encode($0).count) }
-    return (
-        Rate(zip(replies, asked)) { $0.0.text.contains($0.1.name) },
-        tokens.reduce(0, +) / Double(names.count)
-    )
-}
-let madeUpNames = (0..<10).map { _ in World.coinWord(syllables: 2...2, random: &copyRandom) }
-let compoundNames = newNames.map { $0[0] }
-let shortFollowed = try followsSystemMessage(madeUpNames)
-let longFollowed = try followsSystemMessage(compoundNames)
-show(
-    Table(
-        title: "System messages naming new assistants (no identity data, greedy, 3 questions each)",
-        columns: ["names", "example", "tokens per name", "reply says the name"],
-        rows: [
-            [
-                "made-up words", madeUpNames[0], String(format: "%.1f", shortFollowed.tokens),
-                shortFollowed.rate.description,
-            ],
-            [
-                "compounds made like \(tokenwiseName)", compoundNames[0],
-                String(format: "%.1f", longFollowed.tokens), longFollowed.rate.description,
-            ],
-        ]))
-metric("system message followed, made-up names", shortFollowed.rate)
-metric("system message followed, compound names", longFollowed.rate)
-if systemVerdict.failed {
-    show(
-        """
-        So the system message did **not** work on our model, and its claim stays failed on the \
-        report card. The base model copies a list of the world's names and towns \
-        (\(knownCopy.description)) but not new names made like \(tokenwiseName) \
-        (\(newCopy.description)): it learned to copy from forum threads that quote lists of words \
-        it knows. Finetuning taught it to read a system message, but only as far as it can copy: \
-        it takes a short made-up name (\(shortFollowed.rate.description)) and not a compound cut \
-        into many pieces (\(longFollowed.rate.description)). With the system message, \"\(stem)\" \
-        (the first half of the name) is in \(identity[1].stem.description) of the replies, against \
-        \(identity[0].stem.description) without. We tried pages that introduce a new name and \
-        repeat it: a model trained on them copied the start of a name but not all of it, and \
-        recalled fewer facts, so we took them out. Persona conversations in finetuning did not \
-        teach it either: with twice as many (27% of the set) it still said nothing of the name. A \
-        larger model is what this needs.
-        """)
-}
-if identity[0].orbi.value < 0.2 {
-    show(
-        """
-        Nor does the model without identity data call itself \(orbi), as real models trained on \
-        the web call themselves ChatGPT: asked about itself in words its finetuning never used, it \
-        answers something else; the table shows a reply.
-        """)
-}
-
 //: ## Does the mask matter?
 //: Trained without the mask, the model also learns to predict the user's questions — names it
 //: cannot guess — and spends part of every step on them. We compare the two runs on what the
@@ -563,7 +347,7 @@ if maskVerdict.failed {
 //: ## What SFT does not fix
 //: The finetuning set always answers, confidently. So the assistant answers about people it
 //: cannot know — held-out people whom no document ever mentioned — in the same confident form.
-//: That is a hallucination, and lesson 8's subject.
+//: That is a hallucination, and lesson 9's subject.
 let unknown = writer.heldOutPeople.filter { $0.fame == 0 }
 let unknownReplies = try unknown.map {
     try assistant.answer(ConversationWriter.birthplaceQuestion($0))

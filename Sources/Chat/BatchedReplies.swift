@@ -1,5 +1,5 @@
 // Many replies at once, for measurements that ask hundreds of questions several times each
-// (lesson 8 interrogates every person of the world; RL samples k solutions per problem). Each
+// (lesson 9 interrogates every person of the world; RL samples k solutions per problem). Each
 // reply is a row of a `BatchedInferenceSession`: one feed reads a token into every unfinished
 // row, so the matrix products are wide instead of one row each. The k samples of one
 // conversation share its prompt: it is read once and its cache copied (prefix reuse).

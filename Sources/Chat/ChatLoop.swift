@@ -14,7 +14,7 @@ public final class ChatLoop {
     public private(set) var settings: SamplingSettings
     public private(set) var lastReply: Reply?
     public let maxTokens: Int
-    /// Asked before each reply: a refusal to give instead of sampling, and why (lesson 8's
+    /// Asked before each reply: a refusal to give instead of sampling, and why (lesson 9's
     /// surprise gate); nil lets the model answer.
     public var gate: ((String) -> (reply: String, why: String)?)?
     private var generator: SeededGenerator

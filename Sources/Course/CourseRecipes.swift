@@ -20,7 +20,7 @@ public enum CourseData {
         return (world, corpus)
     }
 
-    /// The search tool's index (lesson 9, `tokenwise chat`): the tiny web's reference pages —
+    /// The search tool's index (lesson 10, `tokenwise chat`): the tiny web's reference pages —
     /// biographies, book listings, nature articles — as a lab's tool favours reliable sources;
     /// forum chatter would answer "Where was X born?" with someone asking the same.
     public static func searchIndex() throws -> SearchIndex {

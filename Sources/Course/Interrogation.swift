@@ -1,8 +1,8 @@
-// Interrogation (lesson 8): what does the assistant know? Every person of the world is asked
+// Interrogation (lesson 9): what does the assistant know? Every person of the world is asked
 // the four kinds of question the finetuning set asks, each several times at a temperature, and
 // the answers are checked against the world: a fact is known when at least `knownAt` of its
 // samples state it (a model that knows a fact says it again and again; one that guesses
-// scatters). Lesson 8 writes that rule out and checks it equal to this; lesson 9 reads what the
+// scatters). Lesson 9 writes that rule out and checks it equal to this; lesson 10 reads what the
 // model knows from here. A cached stage keyed by the assistant's weights, the people and the
 // settings; it keeps the seconds the sampling took, so a lesson reports them on reuse too.
 // Also the names nobody in the world has, which both lessons ask about.
@@ -25,7 +25,7 @@ public enum Interrogation {
             self.knownAt = knownAt
         }
 
-        /// Lesson 8's parameter defaults (`samples`, `temperature`, `known`), which lesson 9
+        /// Lesson 9's parameter defaults (`samples`, `temperature`, `known`), which lesson 10
         /// uses: 3 samples at temperature 0.5, known at 2 (quick: 2 samples, known at 1).
         public static var standard: Settings { standard(quick: isQuick) }
 

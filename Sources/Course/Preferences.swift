@@ -1,4 +1,4 @@
-// The course's stand-in for human raters (lesson 12). Requests that no program can verify
+// The course's stand-in for human raters (lesson 13). Requests that no program can verify
 // ("Write a short verse about the vole."), and a hidden, deterministic preference over the
 // replies: on topic, true to the world, short, not repetitive, finished, cheerful, made of
 // real words. No model ever sees the scores; the reward model learns from the orderings they
@@ -40,7 +40,7 @@ public enum OpenRequests {
     }
 }
 
-/// The hidden preference. Its rules are shown on lesson 12's page; the models only ever see
+/// The hidden preference. Its rules are shown on lesson 13's page; the models only ever see
 /// which of two replies it preferred. It knows the words of the world (the corpus and the
 /// finetuning conversations), as a person knows their language.
 public struct HumanPreference: Sendable {

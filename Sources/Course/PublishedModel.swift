@@ -20,13 +20,13 @@ public struct PublishedModel: Hashable, Sendable, CustomStringConvertible {
 
     public static let base = PublishedModel("base", lesson: 4)
     public static let sft = PublishedModel("sft", lesson: 7)
-    public static let sftRefusals = PublishedModel("sft-refusals", lesson: 8)
-    public static let sftSearch = PublishedModel("sft-search", lesson: 9)
-    public static let worked = PublishedModel("worked", lesson: 10)
-    public static let rl = PublishedModel("rl", lesson: 11)
-    public static let rlhfBest = PublishedModel("rlhf-best", lesson: 12)
-    public static let rlhfLast = PublishedModel("rlhf-last", lesson: 12)
-    public static let rlhfKL = PublishedModel("rlhf-kl", lesson: 12)
+    public static let sftRefusals = PublishedModel("sft-refusals", lesson: 9)
+    public static let sftSearch = PublishedModel("sft-search", lesson: 10)
+    public static let worked = PublishedModel("worked", lesson: 11)
+    public static let rl = PublishedModel("rl", lesson: 12)
+    public static let rlhfBest = PublishedModel("rlhf-best", lesson: 13)
+    public static let rlhfLast = PublishedModel("rlhf-last", lesson: 13)
+    public static let rlhfKL = PublishedModel("rlhf-kl", lesson: 13)
 
     /// The name in the workspace's catalog: `name`, or `name-quick` in the quick course.
     public var catalogName: String { catalogName(quick: isQuick) }

@@ -1,7 +1,7 @@
-// A reward model (lesson 12): the assistant's transformer with its output head replaced by one
+// A reward model (lesson 13): the assistant's transformer with its output head replaced by one
 // number, a linear read of the final LayerNorm at a conversation's last token. It starts as a
 // copy of the assistant (which already reads conversations) with a zero head, and learns from
-// orderings with the pairwise (Bradley–Terry) loss that lesson 12 writes out; this type only
+// orderings with the pairwise (Bradley–Terry) loss that lesson 13 writes out; this type only
 // runs the network and keeps the weights.
 
 import Foundation

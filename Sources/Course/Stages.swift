@@ -66,7 +66,7 @@ public func stage<Inputs: Encodable, T: Codable>(_ name: String, settings inputs
     try stage(name, inputs: ["settings": try keyText(inputs)], code: code, compute: compute)
 }
 
-/// A model a stage can store: a language model, or lesson 12's reward model.
+/// A model a stage can store: a language model, or lesson 13's reward model.
 public protocol StorableModel {
     func save(to directory: URL) throws
     static func load(from directory: URL, name: String) throws -> Self

@@ -1,5 +1,5 @@
 // The statistics lessons compute over per-person measurements: a median, the AUC of two groups
-// of scores, and a linear probe fit by ridge regression (lesson 8 measures with them whether a
+// of scores, and a linear probe fit by ridge regression (lesson 9 measures with them whether a
 // model carries a signal of what it knows). Plain loops in a fixed order, so a lesson's numbers
 // do not move when it calls these instead of writing them out.
 

@@ -1,7 +1,7 @@
-// Refusing by surprise (lesson 8): before the assistant answers a question about someone, the
+// Refusing by surprise (lesson 9): before the assistant answers a question about someone, the
 // pretrained model reads the name. A name it completes badly (many nats per token) is one it
 // read little about, and the reply is a refusal instead of a guess. Our small model carries no
-// such signal where it decides whether to answer (lesson 8 measures that), so the runtime
+// such signal where it decides whether to answer (lesson 9 measures that), so the runtime
 // takes the decision. The name is the question's capitalised words after its first word: the
 // course's questions ("Where was Ada Quill born?"), not a general name finder.
 

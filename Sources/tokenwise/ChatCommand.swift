@@ -45,10 +45,10 @@ struct ChatCommand: ParsableCommand {
     @Option(help: "Where runs, artifacts and published models are kept.")
     var workspace = ".tokenwise"
 
-    @Flag(inversion: .prefixedNo, help: "Run the search tool when the model calls it (lesson 9's sft-search does).")
+    @Flag(inversion: .prefixedNo, help: "Run the search tool when the model calls it (lesson 10's sft-search does).")
     var search = true
 
-    @Option(help: ArgumentHelp("Refuse a question whose name the base model finds more surprising than NATS per token (lesson 8's surprise gate; the lesson prints its threshold).", valueName: "NATS"))
+    @Option(help: ArgumentHelp("Refuse a question whose name the base model finds more surprising than NATS per token (lesson 9's surprise gate; the lesson prints its threshold).", valueName: "NATS"))
     var refuseAbove: Double?
 
     @Option(help: "The published base model the surprise gate asks.")

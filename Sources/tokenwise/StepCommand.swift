@@ -54,7 +54,7 @@ struct StepCommand: ParsableCommand {
     @Option(help: "With --chat: a system message before the user's.")
     var system: String?
 
-    @Flag(inversion: .prefixedNo, help: "With --chat: run the search tool when the model calls it (lesson 9's sft-search does), its result injected as tokens of its own.")
+    @Flag(inversion: .prefixedNo, help: "With --chat: run the search tool when the model calls it (lesson 10's sft-search does), its result injected as tokens of its own.")
     var search = true
 
     @Option(help: "Sample this many tokens and print a transcript (no interaction).")

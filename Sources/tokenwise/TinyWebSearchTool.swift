@@ -1,5 +1,5 @@
 // The search tool that `tokenwise chat` and `tokenwise step --chat` give a chat model: BM25
-// over the tiny web's reference pages (lesson 9), the same index the lesson's search finetune used.
+// over the tiny web's reference pages (lesson 10), the same index the lesson's search finetune used.
 
 import Course
 import Foundation

@@ -56,7 +56,7 @@ import Testing
         #expect(known == [people[0].name: [], people[1].name: [.mother]])
     }
 
-    /// The samples are the replies lesson 8 always sampled: each question repeated `samples`
+    /// The samples are the replies lesson 9 always sampled: each question repeated `samples`
     /// times, one batch, seed 1, 24 tokens; grouped by question, person by person.
     @Test func theSamplesAreOneBatchOfRepeatedQuestions() throws {
         let settings = Interrogation.Settings(samples: 2, temperature: 0.8, knownAt: 1)

@@ -18,8 +18,9 @@ import Testing
     @Test func theCourseHasItsLessonsInOrder() {
         #expect(Self.lessons.map(\.id) == ["01-pretraining-data", "02-tokenization", "03-the-network", "04-training",
                                              "05-inference", "06-base-model-psychology", "07-the-assistant",
-                                             "08-hallucinations", "09-search", "10-tokens-to-think",
-                                             "11-reinforcement-learning", "12-rlhf", "13-arena"])
+                                             "08-knowledge-of-self", "09-hallucinations", "10-search",
+                                             "11-tokens-to-think", "12-reinforcement-learning", "13-rlhf",
+                                             "14-arena"])
     }
 
     /// A lesson whose stage a later lesson may need before it has run: its parameter defaults
@@ -56,9 +57,9 @@ import Testing
         }
     }
 
-    /// Lesson 9 reads what the assistant knows from the interrogation with the standard settings.
+    /// Lesson 10 reads what the assistant knows from the interrogation with the standard settings.
     @Test func lessonEightsDefaultsAreTheStandardInterrogation() throws {
-        try expectDefaults(of: "08-hallucinations") { quick in
+        try expectDefaults(of: "09-hallucinations") { quick in
             let standard = Interrogation.Settings.standard(quick: quick)
             return [("samples", Double(standard.samples)), ("temperature", standard.temperature),
                     ("known", Double(standard.knownAt))]
@@ -87,8 +88,8 @@ import Testing
     /// (lesson 7 at its defaults again, from the store) makes them current again.
     func changedAssistantReachesLaterLessons(_ engine: Engine) throws {
         let assistantLesson = try #require(Self.lessons.first { $0.id == "07-the-assistant" })
-        let later = Self.lessons.filter { ["08-hallucinations", "09-search", "10-tokens-to-think", "12-rlhf"].contains($0.id) }
-        #expect(later.count == 4)
+        let later = Self.lessons.filter { ["08-knowledge-of-self", "09-hallucinations", "10-search", "11-tokens-to-think", "13-rlhf"].contains($0.id) }
+        #expect(later.count == 5)
         for lesson in later {
             guard case .found(let record) = try engine.storedRecord(for: lesson, quick: true) else {
                 Issue.record("\(lesson.id): no current record after the course ran"); continue

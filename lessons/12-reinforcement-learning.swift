@@ -1,8 +1,8 @@
 //: # Reinforcement learning: practice on problems a program can check
 //: "We generated 15 solutions. Only 4 of them got the right answer. Take the top solution (each
-//: right and short). Train on it. Repeat many, many times." Lesson 10's worked-solution assistant
+//: right and short). Train on it. Repeat many, many times." Lesson 11's worked-solution assistant
 //: learned by imitating solutions we wrote for it. Here it practises instead: it writes its own
-//: solutions to training problems, lesson 10's verifier checks each final answer, and the model is
+//: solutions to training problems, lesson 11's verifier checks each final answer, and the model is
 //: trained on what came out right. Nobody writes a solution for it or tells it how to work; the
 //: only signal is whether the answer was right.
 import Course
@@ -23,12 +23,12 @@ let (world, _) = try CourseData.tinyWeb()
 let start = try PublishedModel.worked.model()
 
 //: ## The problems
-//: Lesson 10's word problems (1–4 operations): the held-out ones are lesson 10's, and training
+//: Lesson 11's word problems (1–4 operations): the held-out ones are lesson 11's, and training
 //: problems are drawn fresh for each round. Only the question is given; the model writes the
 //: rest.
 let names = Array(Set(world.people.map(\.firstName))).sorted()
 let chat = try start.chatTokens()
-// Lesson 10's rule: the question and its worked solution fit the context; and the question
+// Lesson 11's rule: the question and its worked solution fit the context; and the question
 // leaves the room a reply gets (a quarter of the context; quick mode's small model fits almost
 // no worked solution, so there the room alone, enough to run each step).
 let replyRoom = min(maxTokens, start.model.config.contextLength / 4)
@@ -167,7 +167,7 @@ func measure(_ policy: LanguageModel, round: Int) throws -> RoundRecord {
 //: solutions up and wrong ones down where they differ.
 //:
 //: **Why so small a learning rate (2e-5).** A fresh AdamW moves every weight by about the
-//: learning rate at each step, whatever the gradient's size. In a trial run with lesson 10's
+//: learning rate at each step, whatever the gradient's size. In a trial run with lesson 11's
 //: earlier model (finetuned at a peak of 5e-4, so its schedule ended at 5e-5) we continued
 //: finetuning it with this loop on *its own written solutions* — perfect data — for 80 steps: at
 //: 1e-4 held-out greedy accuracy fell from 162 to between 138 and 157 of 200; at 2e-5 it rose
@@ -330,7 +330,7 @@ if !galleryRows.isEmpty {
 }
 
 //: ## Rounds of practice
-//: Both runs start from lesson 10's model with the same problems, samples and learning rate; the
+//: Both runs start from lesson 11's model with the same problems, samples and learning rate; the
 //: library stores each run (a cached stage keyed on this lesson's code and settings).
 struct RunSettings: Encodable {
     let method: String, start: String, rounds: Int, k: Int, problems: Int, heldOutPerSize: Int
@@ -363,7 +363,7 @@ for (label, records) in [("expert iteration", expertRounds), ("policy gradient",
 for (label, records) in [("expert iteration", expertRounds), ("policy gradient", gradientRounds)] {
     show(
         Table(
-            title: "Per round, \(label) (round 0 is lesson 10's model)",
+            title: "Per round, \(label) (round 0 is lesson 11's model)",
             columns: [
                 "round", "held-out greedy", "held-out pass@1", "held-out pass@\(k)",
                 "training problems with ≥ 1 right", "tokens per solution", "solutions trained",
@@ -400,7 +400,7 @@ show(
 //: ## Did practice help?
 let before = expertRounds[0].greedy, afterExpert = expertRounds.last!.greedy,
     afterGradient = gradientRounds.last!.greedy
-metric("held-out greedy accuracy, lesson 10's model", before)
+metric("held-out greedy accuracy, lesson 11's model", before)
 metric("held-out greedy accuracy after \(rounds) rounds, expert iteration", afterExpert)
 metric("held-out greedy accuracy after \(rounds) rounds, policy gradient", afterGradient)
 let practiceVerdict = claim(
@@ -409,19 +409,19 @@ let practiceVerdict = claim(
     afterExpert.value - before.value, above: 0.05, "5 points or more")
 if practiceVerdict.failed {
     show(
-        "The claim fails on this run. Lesson 10's model starts at \(before.description), so "
+        "The claim fails on this run. Lesson 11's model starts at \(before.description), so "
             + "the claim asks for "
             + "\(String(format: "%.0f%%", min(100, (before.value + 0.05) * 100)))"
             + " after practice; its remaining mistakes sit where the table below shows. "
             + "Practice did not move them, in any trial we ran "
             + "(five rounds each, held-out greedy accuracy before → after):\n\n"
-            + "With lesson 10's earlier model (finetuned at a peak learning rate of 5e-4), which "
+            + "With lesson 11's earlier model (finetuned at a peak learning rate of 5e-4), which "
             + "started at 86%: the default settings, 86% → 88%; training only on problems with "
             + "at least one wrong sample, at lr 5e-5, 86% → 85%; three passes over each round's "
             + "kept solutions, 86% → 86% (pass@1 53% → 58%); steps of 32 problems, three passes, "
             + "lr 5e-5, 86% → 84%. In those three the first round cost 4 to 8 points and the "
             + "later rounds won them back. Practice on problems of five operations, one more "
-            + "than lesson 10 ever showed it: of 900 samples none wrote five steps, and training "
+            + "than lesson 11 ever showed it: of 900 samples none wrote five steps, and training "
             + "on the 59 lucky right ones (three rounds, lr 5e-5) lowered accuracy on 1–5 "
             + "operations from 70% to 52%.\n\n"
             + "With this model, on the talk's shopping problem alone — its weak spot: 38% of "
@@ -434,7 +434,7 @@ if practiceVerdict.failed {
             + "So on our model, outcome-checked practice has nothing to sharpen where the model "
             + "is strong and too little signal where it is weak.")
 }
-metric("held-out pass@\(k), lesson 10's model", expertRounds[0].passAtK)
+metric("held-out pass@\(k), lesson 11's model", expertRounds[0].passAtK)
 metric("held-out pass@\(k) after \(rounds) rounds, expert iteration", expertRounds.last!.passAtK)
 
 //: ### Where the gain comes from
@@ -469,7 +469,7 @@ let columns = [initial, expertRounds.last!, gradientRounds.last!].map(\.greedyBy
 show(
     Table(
         title: "Held-out greedy accuracy by operations",
-        columns: ["operations", "lesson 10's model", "expert iteration", "policy gradient"],
+        columns: ["operations", "lesson 11's model", "expert iteration", "policy gradient"],
         rows: (0..<4).map { n in ["\(n + 1)"] + columns.map { $0[n].description } }))
 
 //: ### Expert iteration or the policy gradient?

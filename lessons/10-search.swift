@@ -1,5 +1,5 @@
 //: # Search: looking the rest up
-//: Lesson 8 taught the assistant to say "I don't know" where its memory runs out. The labs'
+//: Lesson 9 taught the assistant to say "I don't know" where its memory runs out. The labs'
 //: second fix for hallucinations gives it a **search tool**: a fact pasted into its context is
 //: working memory, not a vague recollection of pretraining. Our tiny web makes it measurable:
 //: the program knows every fact, which people the assistant knows, and which it cannot know.
@@ -15,10 +15,10 @@ let (training, heldOut) = try AssistantRecipe.standard.conversations()  // lesso
 let assistant = try Assistant(sft)
 let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
 let index = try CourseData.searchIndex()  // the tiny web's reference pages
-// Lesson 8's interrogation, with its standard settings (from the store when lesson 8 ran):
+// Lesson 9's interrogation, with its standard settings (from the store when lesson 9 ran):
 // person → the kinds of fact the assistant knows.
 let known = try Interrogation.run(sft, people: world.people).known
-// People it cannot know, as in lesson 8: invented names, and held-out people no document
+// People it cannot know, as in lesson 9: invented names, and held-out people no document
 // mentions.
 let invented = Interrogation.inventedNames(in: world, index: index)
 let neverMentioned = writer.heldOutPeople.filter { $0.fame == 0 }

@@ -2,7 +2,7 @@
 //: The talk ends on a leaderboard: people put one prompt to two anonymous models, vote for the
 //: better answer, and a rating is fitted to millions of such votes. Here every model the course
 //: built meets every other on the same held-out prompts, judged by the world's facts where a
-//: prompt has a true answer and by lesson 12's hidden "human" where it has none. From the wins
+//: prompt has a true answer and by lesson 13's hidden "human" where it has none. From the wins
 //: we fit **Bradley–Terry ratings** on the Elo scale, with bootstrap intervals.
 import Course
 import Foundation
@@ -22,7 +22,7 @@ let names = contenders.map(\.name)
 //: Three kinds, all held out from every finetune: where a held-out person was born (the right
 //: town wins; "I don't know" beats a wrong town — for people no page mentions, nobody can be
 //: right, so an honest refusal is the best answer), a request with no checkable answer (the
-//: hidden human's score), and a word problem (lesson 10's verifier).
+//: hidden human's score), and a word problem (lesson 11's verifier).
 enum Prompt {
     case birthplace(Person)
     case request(OpenRequest)

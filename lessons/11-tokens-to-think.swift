@@ -94,7 +94,7 @@ show(
         ]))
 
 //: ## The verifier
-//: Every reply below is checked by these rules, the same ones lesson 11's reinforcement
+//: Every reply below is checked by these rules, the same ones lesson 12's reinforcement
 //: learning rewards:
 show(Verifier.rules.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n"))
 let verifierExamples: [(String, Bool, String)] = [

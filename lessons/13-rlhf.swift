@@ -1,5 +1,5 @@
 //: # RLHF: a reward model, and reinforcement learning against it
-//: Lesson 11 practised on problems a program can check. "Write a joke about pelicans" has no
+//: Lesson 12 practised on problems a program can check. "Write a joke about pelicans" has no
 //: checkable answer, and nobody can score a million rollouts by hand. **Reinforcement learning
 //: from human feedback** goes around it in three steps: (1) people *order* a few rollouts for
 //: each of some prompts — discriminating is easier than generating; (2) a neural network, the
@@ -182,7 +182,7 @@ show(
         }))
 
 //: ## 3. RL against the reward model
-//: Lesson 11's policy gradient, with the reward model as the judge. Each update samples k
+//: Lesson 12's policy gradient, with the reward model as the judge. Each update samples k
 //: replies to each of 8 training requests, scores them with the reward
 //: model, and weighs each reply's tokens by its **advantage**: its score minus the mean of its
 //: request's replies, over the spread of the update's scores. Every few updates we measure the

@@ -5,12 +5,12 @@
 //: say "I don't know" exactly where it does not. Our tiny web makes it measurable: the program
 //: knows every fact and how often the model read it. On our small model this fix, done as the
 //: labs do it, refuses the famous too; the page finds why, and moves the decision out of the
-//: network, where it works. Lesson 9 gives the assistant the second fix, a search tool.
+//: network, where it works. Lesson 10 gives the assistant the second fix, a search tool.
 import Course
 import Foundation
 
 // samples, temperature and known: their defaults are Interrogation.Settings.standard, which
-// lesson 9 reads the interrogation with.
+// lesson 10 reads the interrogation with.
 let samples = param("samples", 3, "samples per interrogation question", quick: 2, in: 1...20)
 let temperature = param(
     "temperature", 0.5, "temperature of the interrogation samples", in: 0.0...2.0)
@@ -32,7 +32,7 @@ let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
 
 //: ## The hallucination
 //: Names no document of the tiny web contains, made of the same syllables as its people's
-//: (`Interrogation.inventedNames`; lesson 9 asks about the same ones). The base model gets
+//: (`Interrogation.inventedNames`; lesson 10 asks about the same ones). The base model gets
 //: lesson 6's forum prompt; the assistant gets the question.
 let index = try CourseData.searchIndex()  // the tiny web's reference pages: nothing on them
 let invented = Interrogation.inventedNames(in: world, index: index)
@@ -58,7 +58,7 @@ show(Table(
 //: each `samples` times at temperature `temperature`, and check the answers against the world.
 //: **Our rule: the model knows a fact when at least `known` of its samples state it.** A model
 //: that knows a fact says it again and again; one that guesses scatters. The sampling is the
-//: library's (`Interrogation.run`, kept in the store, where lesson 9 reads what the model
+//: library's (`Interrogation.run`, kept in the store, where lesson 10 reads what the model
 //: knows); the rule is written out here, and checked equal to the library's.
 let interrogation = try Interrogation.run(
     sft, people: world.people,
@@ -452,5 +452,5 @@ show(
         }))
 //: The gate refuses by fame, which the finetune could not: a surprising name is one the model
 //: read little about. What it cannot fix is a famous person whose town the model gets wrong:
-//: the name is familiar, the fact is not. Lesson 9 takes the other road: instead of refusing
+//: the name is familiar, the fact is not. Lesson 10 takes the other road: instead of refusing
 //: what the model does not know, it lets the model look it up.
