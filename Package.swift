@@ -75,8 +75,10 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
         .testTarget(name: "TinyWebTests", dependencies: ["TinyWeb"]),
         .testTarget(name: "CourseTests", dependencies: ["Course"]),
-        .testTarget(name: "ChatTests", dependencies: ["Chat", "Autograd", "Transformer", "BytePairEncoding"]),
-        .testTarget(name: "StepperTests", dependencies: ["Stepper", "Chat", "Autograd", "Transformer", "BytePairEncoding", "Report"]),
+        // The small tokenizer and model that ChatTests and StepperTests both build on.
+        .target(name: "ChatFixtures", dependencies: ["Chat", "Transformer", "BytePairEncoding"], path: "Tests/ChatFixtures"),
+        .testTarget(name: "ChatTests", dependencies: ["Chat", "ChatFixtures", "Autograd", "Transformer", "BytePairEncoding"]),
+        .testTarget(name: "StepperTests", dependencies: ["Stepper", "Chat", "ChatFixtures", "Autograd", "Transformer", "BytePairEncoding", "Report"]),
         .testTarget(name: "LessonRuntimeTests", dependencies: ["LessonRuntime"]),
         .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Course"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "LessonEngine", "Course"]),

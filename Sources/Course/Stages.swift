@@ -41,20 +41,22 @@ public func keyText<T: Encodable>(_ value: T) throws -> String {
 /// A stage whose result is Codable, stored as JSON: `let counts = try stage("counts", inputs:
 /// [...]) { ... }`. A lesson's stage may call anything in the library, so by default any change
 /// to the code that computes (not to the report's) recomputes it; name narrower `code` where
-/// that is known.
+/// that is known. `root` is the store (tests pass a temporary one).
 public func stage<T: Codable>(_ name: String, inputs: [String: String],
                               code: [String] = LibraryCode.computingModules,
+                              in root: URL = LessonContext.artifactDirectory,
                               compute: () throws -> T) throws -> T {
-    try ArtifactStore.stage(name, inputs: try LibraryCode.keyed(inputs, code: code), compute: compute)
+    try ArtifactStore.stage(name, inputs: try LibraryCode.keyed(inputs, code: code), in: root, compute: compute)
 }
 
 /// A stage with its own file format: `save` writes into the directory it is given, `load`
 /// reads from it.
 public func stage<T>(_ name: String, inputs: [String: String],
                      code: [String] = LibraryCode.computingModules,
+                     in root: URL = LessonContext.artifactDirectory,
                      load: (URL) throws -> T, save: (T, URL) throws -> Void,
                      compute: () throws -> T) throws -> T {
-    try ArtifactStore.stage(name, inputs: try LibraryCode.keyed(inputs, code: code),
+    try ArtifactStore.stage(name, inputs: try LibraryCode.keyed(inputs, code: code), in: root,
                             load: load, save: save, compute: compute)
 }
 

@@ -1,6 +1,6 @@
 // Expensive stages (train a tokenizer, pretrain a model) are computed once and kept, keyed by
 // a hash of everything they depend on, as the caller names it (the course adds the library
-// sources that compute them: see Course/LibraryCode.swift). Asking again with the same inputs
+// sources that compute them: see Course/Stages.swift). Asking again with the same inputs
 // loads the artifact; any change recomputes. An artifact that fails to load is recomputed with
 // a warning, never trusted.
 // Artifacts are written into a temporary directory and renamed into place, so a crash or a

@@ -43,13 +43,12 @@ import Testing
         try #require(stored >= 1, "the writer stored too little before the kill to test anything:\n\(text.suffix(300))")
         print("killed after \(limit) s: \(stored + 1) stages stored, \(published + 1) models published")
 
-        // Every stage the run reported stored loads its own value, without recomputing (a
-        // lesson's stages are keyed by the library's computing code too).
-        let lessonCode = ArtifactStore.computingModules
+        // Every stage the run reported stored loads its own value, without recomputing: asked
+        // as the lesson asks (Course's stage, keyed by the library's computing code too).
         let artifacts = fixture.root.appendingPathComponent(".tokenwise/artifacts")
         for i in 0...stored {
             var recomputed = false
-            let value: [Double] = try ArtifactStore.stage("big", inputs: ["i": "\(i)"], code: lessonCode, in: artifacts) {
+            let value: [Double] = try stage("big", inputs: ["i": "\(i)"], in: artifacts) {
                 recomputed = true
                 return [Double](repeating: Double(i), count: 250_000)
             }
@@ -57,7 +56,7 @@ import Testing
             #expect(value.count == 250_000 && value.allSatisfy { $0 == Double(i) })
         }
         // The one in flight, if any, is either whole or absent: asking for it gives its value.
-        let next: [Double] = try ArtifactStore.stage("big", inputs: ["i": "\(stored + 1)"], code: lessonCode, in: artifacts) { [Double](repeating: Double(stored + 1), count: 250_000) }
+        let next: [Double] = try stage("big", inputs: ["i": "\(stored + 1)"], in: artifacts) { [Double](repeating: Double(stored + 1), count: 250_000) }
         #expect(next.allSatisfy { $0 == Double(stored + 1) })
 
         // The published model is one that was published whole: the last reported, or the one after.

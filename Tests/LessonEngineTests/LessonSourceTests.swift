@@ -32,12 +32,14 @@ func source(_ text: String, path: String = "lessons/07-fixture.swift") throws ->
         let lesson = try source(text)
         let lines = lesson.instrumented().split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines[0] == "import Course")
-        #expect(lines[1] == "#sourceLocation(file: \"lessons/07-fixture.swift\", line: 1)")
-        // Original line n is instrumented line n + 2.
-        #expect(lines[2 + 2] == "Course._beginCell(1)")
-        #expect(lines[2 + 3] == "//: Some *prose*.")
-        #expect(lines[2 + 6] == "Course._beginCell(2)")
-        #expect(lines[2 + 7] == "print(b)")
+        #expect(lines[1] == "import LessonRuntime")
+        #expect(lines[2] == "#sourceLocation(file: \"lessons/07-fixture.swift\", line: 1)")
+        // Original line n is instrumented line n + 3.
+        #expect(lines[3 + 2] == "LessonRuntime._beginCell(1)")
+        #expect(lines[3 + 3] == "//: Some *prose*.")
+        #expect(lines[3 + 6] == "LessonRuntime._beginCell(2)")
+        #expect(lines[3 + 7] == "print(b)")
+        #expect(lines.suffix(2) == ["LessonRuntime._endLesson()", ""])
     }
 
     @Test func parametersAreReadFromTheSource() throws {

@@ -1,3 +1,4 @@
+import ChatFixtures
 import Foundation
 import Testing
 @testable import Report

@@ -1,19 +1,10 @@
 import Foundation
 import Testing
 import Autograd
+import ChatFixtures
 @testable import BytePairEncoding
-@testable import Stepper
 @testable import Transformer
 @testable import Chat
-
-/// A fixture model that knows the course's chat format.
-func chatFixtureModel(contextLength: Int = 48) -> LanguageModel {
-    let tokenizer = try! BPETrainer.train(text: fixtureText, vocabularySize: 300,
-                                          specialTokens: [LanguageModel.documentSeparator] + ChatFormat.course.specialTokens)
-    let config = GPTConfig(vocabularySize: tokenizer.vocabularySize, contextLength: contextLength,
-                           layerCount: 2, headCount: 2, embeddingWidth: 16)
-    return try! LanguageModel(name: "chat-fixture", model: GPT(config: config, seed: 7), tokenizer: tokenizer, chatFormat: .course)
-}
 
 @Suite struct ChatFormatTests {
     let model = chatFixtureModel()

@@ -1,5 +1,5 @@
-import Course
 import Foundation
+import LessonRuntime
 import Testing
 
 @Suite struct ArtifactStoreTests {
@@ -10,18 +10,6 @@ import Testing
         #expect(base == ArtifactStore.key(name: "model", inputs: ["lr": "1e-3", "layers": "4"]))   // order does not matter
         #expect(base != ArtifactStore.key(name: "model", inputs: ["layers": "6", "lr": "1e-3"]))
         #expect(base != ArtifactStore.key(name: "other", inputs: ["layers": "4", "lr": "1e-3"]))
-    }
-
-    @Test func keysDependOnTheSourcesThatComputeThem() throws {
-        let transformer = try ArtifactStore.sourceFingerprint(["Transformer"])
-        #expect(try ArtifactStore.sourceFingerprint(["Transformer", "Transformer"]) == transformer)
-        #expect(try ArtifactStore.sourceFingerprint(["Transformer", "Course/Finetuning.swift"]) != transformer)
-        #expect(try ArtifactStore.sourceFingerprint(["TinyWeb"]) != transformer)
-        #expect(throws: ArtifactError.self) { try ArtifactStore.sourceFingerprint(["Course/NoSuchFile.swift"]) }
-        // The same inputs computed by other code are another artifact, not a reuse.
-        let first = try ArtifactStore.stage("coded", inputs: ["n": "1"], code: ["TinyWeb"], in: root) { 1 }
-        let second = try ArtifactStore.stage("coded", inputs: ["n": "1"], code: ["Transformer"], in: root) { 2 }
-        #expect(first == 1 && second == 2)
     }
 
     @Test func twoRunsAtOnceLeaveOneCompleteArtifact() throws {

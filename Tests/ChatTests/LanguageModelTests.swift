@@ -1,7 +1,7 @@
 import Foundation
+import ChatFixtures
 import Testing
 @testable import BytePairEncoding
-@testable import Stepper
 @testable import Transformer
 @testable import Chat
 
@@ -55,8 +55,6 @@ import Testing
         #expect(loaded.startToken == model.startToken)
         let tokens = model.tokenizer.encode(text)
         #expect(freshLogits(loaded, tokens) == freshLogits(model, tokens))
-        let transcript = Transcript.run(try Stepper(model: loaded, prompt: "", settings: SamplingSettings(), seed: 1), steps: 3)
-        #expect(transcript.contains { $0.hasPrefix("step 3:") })
     }
 
     @Test func aDirectoryWithoutATokenizerIsAClearError() throws {

@@ -1,5 +1,5 @@
+import LessonRuntime
 import Testing
-@testable import Course
 
 @Suite struct DisplayNumberTests {
     @Test func numbersReadAsPeopleWriteThem() {
