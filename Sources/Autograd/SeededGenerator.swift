@@ -42,11 +42,6 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
         return result
     }
 
-    /// Uniform in [0, 1) with 24 random bits (exactly representable as Float).
-    public mutating func nextUnitFloat() -> Float {
-        Float(next() >> 40) * (1.0 / 16_777_216.0)
-    }
-
     /// Uniform in [0, 1) with 53 random bits.
     public mutating func nextUnitDouble() -> Double {
         Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)

@@ -127,13 +127,6 @@ extension Tensor {
         Tensor(shape: shape, requiresGradient: inputs.contains { $0.requiresGradient }, zeroed: false)
     }
 
-    /// A copy of the values (no gradient, no graph).
-    public func detached() -> Tensor {
-        let copy = Tensor(zeros: shape)
-        copy.data.update(from: data, count: count)
-        return copy
-    }
-
     /// The same values under another shape with the same element count; gradients flow through.
     public func reshaped(_ newShape: [Int]) -> Tensor {
         precondition(newShape.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
