@@ -24,7 +24,7 @@ import Testing
         let value = try stage("big", inputs: ["i": "\\(i)"]) { [Double](repeating: Double(i), count: 250_000) }
         precondition(value.count == 250_000 && value.allSatisfy { $0 == Double(i) })
         print("stored \\(i)")
-        try Pretraining.catalog.publish(try LanguageModel(name: "m", model: GPT(config: config, seed: UInt64(i)), tokenizer: tokenizer), as: "m")
+        try PublishedModel.catalog.publish(try LanguageModel(name: "m", model: GPT(config: config, seed: UInt64(i)), tokenizer: tokenizer), as: "m")
         print("published \\(i)")
         i += 1
     }

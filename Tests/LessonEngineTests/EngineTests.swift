@@ -252,7 +252,7 @@ struct Fixture {
         let lesson = try fixture.lesson("01-reader.swift", """
         //: # Reads a published model
         import Course
-        let m = try Pretraining.catalog.load("m")
+        let m = try PublishedModel.catalog.load("m")
         print(m.model.config.summary)
         """)
         let record = try fixture.engine.run(lesson)
