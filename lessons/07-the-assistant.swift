@@ -109,13 +109,9 @@ expect(
     measured: "\(training.count) conversations compared token by token")
 let masked = render(example)
 show(
-    .tokenStrip(
-        TokenStrip(
-            title: "The mask: highlighted tokens are trained on (weight 1)",
-            tokens: zip(masked.tokens, masked.weights).map {
-                .init(text: base.label(of: $0.0), id: $0.0, value: Double($0.1))
-            },
-            coloring: .byValue, valueLabel: "weight", showIDs: false)))
+    base.weightStrip(
+        "The mask: highlighted tokens are trained on (weight 1)", masked,
+        valueLabel: "weight"))
 
 //: ## Packing conversations into rows
 //: A batch is rows of T + 1 tokens. Conversations are short, so each row holds several, in

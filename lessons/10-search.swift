@@ -125,13 +125,9 @@ let exampleSearch = searchSet.first {
 }!
 let rendered = chat.render(exampleSearch)
 show(
-    .tokenStrip(
-        TokenStrip(
-            title: "A search conversation: trained tokens (1) and given ones (0)",
-            tokens: zip(rendered.tokens, rendered.weights).map {
-                .init(text: base.label(of: $0.0), id: $0.0, value: Double($0.1))
-            },
-            coloring: .byValue, valueLabel: "trained on", showIDs: false)))
+    base.weightStrip(
+        "A search conversation: trained tokens (1) and given ones (0)", rendered,
+        valueLabel: "trained on"))
 let searchTuned = try Finetuning.run(
     settings, from: base, conversations: searchSet, heldOut: heldOut.map(\.messages),
     name: "sft-search")
@@ -283,15 +279,10 @@ let injected =
     }
     ?? 0..<0
 show(
-    .tokenStrip(
-        TokenStrip(
-            title: "Question, search call, injected result (1), answer",
-            tokens: traceTokens.enumerated().map {
-                .init(
-                    text: base.label(of: $0.element), id: $0.element,
-                    value: injected.contains($0.offset) ? 1 : 0)
-            },
-            coloring: .byValue, valueLabel: "injected by the search tool", showIDs: false)))
+    base.valueStrip(
+        "Question, search call, injected result (1), answer", tokens: traceTokens,
+        values: traceTokens.indices.map { injected.contains($0) ? 1 : 0 },
+        valueLabel: "injected by the search tool"))
 let traceSession = InferenceSession(model: searchTuned.languageModel.model)
 var traceSteps: [Step] = []
 for token in traceTokens.dropLast() { traceSteps.append(traceSession.feed(Int32(token))) }
