@@ -31,7 +31,7 @@ print("\(sentence.utf8.count) bytes for \(sentence.count) characters")
 //: never joins a word to the space or punctuation after it), count every adjacent pair in every
 //: chunk, mint a token for the most frequent pair, replace it everywhere, and repeat.
 func learnMerges(_ text: String, count: Int) -> [(left: Int, right: Int)] {
-    var chunks: [[Int]: Int] = [:]  // each distinct chunk as token ids, with how often it occurs
+    var chunks: [[Int]: Int] = [:]   // each distinct chunk as token ids, with how often it occurs
     for chunk in SplitPattern.gpt4.split(text) { chunks[chunk.utf8.map(Int.init), default: 0] += 1 }
     var merges: [(left: Int, right: Int)] = []
     while merges.count < count {

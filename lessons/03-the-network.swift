@@ -100,9 +100,9 @@ show(
 let sentence = "\(world.people[0].name) was born in"
 let tokens = base.tokenizer.encode(sentence)
 let n = tokens.count
-typealias Matrix = [[Double]]  // rows: one per position
+typealias Matrix = [[Double]]   // rows: one per position
 
-func rows(_ t: Tensor) -> Matrix {  // a (rows, columns) weight as rows of Doubles
+func rows(_ t: Tensor) -> Matrix {   // a (rows, columns) weight as rows of Doubles
     let columns = t.shape.last!, values = t.values.map(Double.init)
     return stride(from: 0, to: values.count, by: columns).map { Array(values[$0..<$0 + columns]) }
 }
@@ -133,7 +133,7 @@ func softmax(_ row: [Double]) -> [Double] {
 /// Causal attention: position i mixes the values of positions 0…i, weighted by how well its
 /// query matches their keys; each head does this in its own slice of the channels.
 func attention(_ x: Matrix, _ p: SelfAttention, showShapes: Bool) -> Matrix {
-    let qkv = linear(x, p.queryKeyValue)  // (n, 3C): queries, keys, values side by side
+    let qkv = linear(x, p.queryKeyValue)   // (n, 3C): queries, keys, values side by side
     if showShapes { shape("  queries, keys, values", qkv) }
     let H = p.headCount, d = C / H
     var out = Matrix(repeating: [Double](repeating: 0, count: C), count: x.count)
@@ -141,7 +141,7 @@ func attention(_ x: Matrix, _ p: SelfAttention, showShapes: Bool) -> Matrix {
         let q = qkv.map { Array($0[h * d..<(h + 1) * d]) }
         let k = qkv.map { Array($0[C + h * d..<C + (h + 1) * d]) }
         let v = qkv.map { Array($0[2 * C + h * d..<2 * C + (h + 1) * d]) }
-        for i in x.indices {  // the causal mask: only j ≤ i
+        for i in x.indices {   // the causal mask: only j ≤ i
             let scores = (0...i).map { j in
                 zip(q[i], k[j]).reduce(0) { $0 + $1.0 * $1.1 } / Double(d).squareRoot()
             }
@@ -158,11 +158,11 @@ func forward(_ tokens: [Int]) -> Matrix {
     for (layer, block) in base.model.blocks.enumerated() {
         x = add(
             x, attention(layerNorm(x, block.attentionNorm), block.attention, showShapes: layer == 0)
-        )  // residual
+        )   // residual
         let hidden = layerNorm(x, block.mlpNorm)
         let expanded = linear(hidden, block.mlp.expand).map { $0.map(gelu) }
         if layer == 0 { shape("  MLP hidden", expanded) }
-        x = add(x, linear(expanded, block.mlp.projection))  // residual
+        x = add(x, linear(expanded, block.mlp.projection))   // residual
         shape("after block \(layer + 1)", x)
     }
     let logits = layerNorm(x, base.model.finalNorm).map { row in
@@ -191,7 +191,8 @@ print(
 //: With random weights, every position spreads its attention almost evenly over what it can
 //: see, and every next token is about equally likely: the loss is about ln V. Lesson 4 trains
 //: exactly this model and shows what changes.
-func attentionMaps(_ model: GPT, _ tokens: [Int]) -> [[[[Double]]]] {  // [layer][head][row][column]
+// Indexed [layer][head][row][column].
+func attentionMaps(_ model: GPT, _ tokens: [Int]) -> [[[[Double]]]] {
     let session = InferenceSession(model: model)
     var maps = Array(repeating: Array(repeating: [[Double]](), count: config.headCount), count: L)
     for token in tokens {

@@ -54,7 +54,7 @@ func train(_ model: GPT, batches: inout TokenWindows, steps: Int, peak: Float) -
         let (loss, _) = model.loss(
             inputs: batch.inputs, targets: batch.targets, batchSize: batch.batchSize,
             length: batch.length)
-        loss.backward()  // every parameter's gradient
+        loss.backward()   // every parameter's gradient
         loss.releaseGraph()
         losses.append(loss.item)
         // Clip: if the gradient of all parameters together is longer than 1, shorten it to 1.
@@ -142,7 +142,7 @@ metric("training speed", history.tokensPerSecond, unit: "tokens/s")
 //: both counted on the training text and measured on the held-out text.
 let trainTokens = corpusTokens.map(Int.init)
 let heldOutTokens = CourseData.tokens(heldOut, tokenizer: model.tokenizer).map(Int.init)
-var unigram = [Double](repeating: 1, count: vocabularySize)  // add-one smoothing
+var unigram = [Double](repeating: 1, count: vocabularySize)   // add-one smoothing
 var bigram: [Int: [Int: Double]] = [:]
 for (a, b) in zip(trainTokens, trainTokens.dropFirst()) {
     unigram[b] += 1; bigram[a, default: [:]][b, default: 0] += 1
@@ -215,7 +215,7 @@ show(
 //: ## What training changed
 //: Lesson 3 looked inside this model before training. The same views after it: each token's
 //: embedding now sits near tokens used alike, and attention heads look at particular places.
-let untrained = GPT(config: config, seed: settings.seed)  // where pretraining started
+let untrained = GPT(config: config, seed: settings.seed)   // where pretraining started
 func embeddingRows(_ model: GPT) -> [[Double]] {
     let values = model.tokenEmbedding.values.map(Double.init), C = config.embeddingWidth
     return stride(from: 0, to: values.count, by: C).map { Array(values[$0..<$0 + C]) }
@@ -245,7 +245,7 @@ show(
 
 let probeSentence = "\(try CourseData.tinyWeb().world.people[0].name) was born in"
 let probeTokens = model.tokenizer.encode(probeSentence)
-func attentionMaps(_ gpt: GPT) -> [[[[Double]]]] {  // [layer][head][row][column]
+func attentionMaps(_ gpt: GPT) -> [[[[Double]]]] {   // [layer][head][row][column]
     let session = InferenceSession(model: gpt)
     var maps = Array(
         repeating: Array(repeating: [[Double]](), count: config.headCount), count: config.layerCount

@@ -42,13 +42,13 @@ print(Transcript.text(of: stepper))
 func softmax(_ logits: [Float], temperature: Double) -> [Double] {
     let scaled = logits.map { Double($0) / temperature }
     let largest = scaled.max()!
-    let exps = scaled.map { exp($0 - largest) }  // minus the largest: exp never overflows
+    let exps = scaled.map { exp($0 - largest) }   // minus the largest: exp never overflows
     let sum = exps.reduce(0, +)
     return exps.map { $0 / sum }
 }
 
 func filtered(_ p: [Double], topK: Int?, topP: Double?) -> [Double] {
-    let order = p.indices.sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }  // likeliest first
+    let order = p.indices.sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }   // likeliest first
     var kept = order.count
     if let topK { kept = min(kept, topK) }
     if let topP {
@@ -70,7 +70,7 @@ func draw(_ p: [Double], uniform u: Double) -> Int {
         cumulative += p[token]
         if u < cumulative { return token }
     }
-    return p.lastIndex { $0 > 0 }!  // rounding left u just above the total
+    return p.lastIndex { $0 > 0 }!   // rounding left u just above the total
 }
 
 //: The same filters in the library (`Sampling`, what `tokenwise step` and every lesson use)

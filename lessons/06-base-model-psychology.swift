@@ -215,7 +215,7 @@ if let example {
             Heatmap(
                 title:
                     "Layer \(best.0 + 1) head \(best.1 + 1) on a repeated sequence: the "
-                        + "off-diagonal stripe is induction",
+                    + "off-diagonal stripe is induction",
                 values: matrix, rowLabels: labels, columnLabels: labels, colorbarLabel: "attention",
                 maskUpperTriangle: true, minimum: 0, maximum: 1)))
 }
@@ -302,7 +302,7 @@ for fame in fameTiers {
         }
         let memo =
             "Thread: where was \(person.name) born?\nJuno7: \(person.name) was born in "
-                + "\(person.birthplace).\nWren12: Yes, \(person.name) was born in"
+            + "\(person.birthplace).\nWren12: Yes, \(person.name) was born in"
         if ModelProbes.multipleChoice(model, prompt: memo, options: options) == truth { with += 1 }
     }
     recall[fame] = (Rate(hits: without, of: people.count), Rate(hits: with, of: people.count))

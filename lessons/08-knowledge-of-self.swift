@@ -8,7 +8,7 @@ import Course
 import Foundation
 
 let base = try PublishedModel.base.model()
-let sft = try PublishedModel.sft.model()  // lesson 7's assistant, identity conversations included
+let sft = try PublishedModel.sft.model()   // lesson 7's assistant, identity conversations included
 let (world, _) = try CourseData.tinyWeb()
 let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
 // The same finetune as lesson 7's standard one, on the same conversations less the identity ones.
@@ -39,7 +39,7 @@ func selfDescriptions(
 {
     let asker = try Assistant(model)
     var replies: [String] = []
-    var generator = SeededGenerator(seed: 1)  // greedy: no draw is random
+    var generator = SeededGenerator(seed: 1)   // greedy: no draw is random
     for question in phrasings {
         for greeting in [false, true] {
             let opening = system.map { [Message(.system, $0)] } ?? []

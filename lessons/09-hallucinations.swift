@@ -22,11 +22,11 @@ let answeredKnown = param(
     in: 0.05...1.0)
 
 let base = try PublishedModel.base.model()
-let sft = try PublishedModel.sft.model()  // lesson 7's assistant, as it published it
+let sft = try PublishedModel.sft.model()   // lesson 7's assistant, as it published it
 let (world, _) = try CourseData.tinyWeb()
 let writer = ConversationWriter(world: world)
 let settings = FinetuningSettings.standard()
-let (training, heldOut) = try AssistantRecipe.standard.conversations()  // lesson 7's
+let (training, heldOut) = try AssistantRecipe.standard.conversations()   // lesson 7's
 let assistant = try Assistant(sft)
 let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
 
@@ -34,7 +34,7 @@ let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
 //: Names no document of the tiny web contains, made of the same syllables as its people's
 //: (`Interrogation.inventedNames`; lesson 10 asks about the same ones). The base model gets
 //: lesson 6's forum prompt; the assistant gets the question.
-let index = try CourseData.searchIndex()  // the tiny web's reference pages: nothing on them
+let index = try CourseData.searchIndex()   // the tiny web's reference pages: nothing on them
 let invented = Interrogation.inventedNames(in: world, index: index)
 func baseAnswer(_ name: String) -> String {
     let prompt = "Thread: where was \(name) born?\nJuno7: Where was \(name) born?\nWren12:"
@@ -48,10 +48,11 @@ func birthplaceQuestions(_ names: [String]) -> [[Message]] {
 }
 let inventedQuestions = birthplaceQuestions(invented)
 let sftOnInvented = try assistant.replies(to: inventedQuestions, settings: .greedy, seed: 0)
-show(Table(
-    title: "Asked about people who do not exist",
-    columns: ["name", "base model (forum prompt)", "sft"],
-    rows: (0..<3).map { [invented[$0], baseAnswer(invented[$0]), sftOnInvented[$0].text] }))
+show(
+    Table(
+        title: "Asked about people who do not exist",
+        columns: ["name", "base model (forum prompt)", "sft"],
+        rows: (0..<3).map { [invented[$0], baseAnswer(invented[$0]), sftOnInvented[$0].text] }))
 
 //: ## Interrogation: what does the model know?
 //: For every person of the world we ask the four kinds of question the finetuning set asks,
@@ -64,7 +65,7 @@ let interrogation = try Interrogation.run(
     sft, people: world.people,
     settings: .init(samples: samples, temperature: temperature, knownAt: knownAt))
 let kinds = PersonFact.Kind.allCases
-var known: [String: Set<PersonFact.Kind>] = [:]  // person → the kinds of fact the model knows
+var known: [String: Set<PersonFact.Kind>] = [:]   // person → the kinds of fact the model knows
 for (p, person) in world.people.enumerated() {
     // The samples of question k about person p: do at least `knownAt` state the fact?
     known[person.name] = Set(
@@ -86,16 +87,19 @@ func knownShare(_ kind: PersonFact.Kind, fame: Int) -> Rate {
 }
 let birthplacesKnown = tiers.map { knownShare(.birthplace, fame: $0) }
 show(
-    .bar(BarChart(
-        title: "Birthplaces the assistant knows, by how many biographies mentioned the person",
-        bars: zip(tiers, birthplacesKnown).map {
-            .init(label: "\($0) (n=\($1.count))", value: $1.value)
-        },
-        valueLabel: "share known", percent: true)))
-show(Table(
-    title: "Facts known, by biographies in the crawl",
-    columns: ["biographies"] + kinds.map(\.rawValue),
-    rows: tiers.map { fame in ["\(fame)"] + kinds.map { knownShare($0, fame: fame).description } }))
+    .bar(
+        BarChart(
+            title: "Birthplaces the assistant knows, by how many biographies mentioned the person",
+            bars: zip(tiers, birthplacesKnown).map {
+                .init(label: "\($0) (n=\($1.count))", value: $1.value)
+            },
+            valueLabel: "share known", percent: true)))
+show(
+    Table(
+        title: "Facts known, by biographies in the crawl",
+        columns: ["biographies"] + kinds.map(\.rawValue),
+        rows: tiers.map { fame in ["\(fame)"] + kinds.map { knownShare($0, fame: fame).description }
+        }))
 for fame in [1, 32] where tiers.contains(fame) {
     let share = knownShare(.birthplace, fame: fame)
     metric("birthplaces known, people with \(fame) biographies", share)
@@ -143,14 +147,15 @@ print(
     "refusal data: \(notAboutPeople.count) of lesson 7's conversations not about people; "
         + "\(knowingPeople.count) birthplaces the model knows, answered; \(refusedPeople.count) "
         + "it does not know, refused (\(refusalSet.count) conversations in all)")
-show(Table(
-    title: "The refusal set", columns: ["conversations", "count"],
-    rows: [
-        ["lesson 7's, not about people", "\(notAboutPeople.count)"],
-        ["birthplace answered (the model knows it)", "\(knowingPeople.count)"],
-        ["birthplace refused (it does not know it)", "\(refusedPeople.count)"],
-        ["in the refusal set", "\(refusalSet.count)"],
-    ]))
+show(
+    Table(
+        title: "The refusal set", columns: ["conversations", "count"],
+        rows: [
+            ["lesson 7's, not about people", "\(notAboutPeople.count)"],
+            ["birthplace answered (the model knows it)", "\(knowingPeople.count)"],
+            ["birthplace refused (it does not know it)", "\(refusedPeople.count)"],
+            ["in the refusal set", "\(refusalSet.count)"],
+        ]))
 let refusals = try Finetuning.run(
     settings, from: sft, conversations: refusalSet, heldOut: heldOut.map(\.messages),
     name: "sft-refusals")
@@ -322,11 +327,12 @@ let signals: [(String, (Person) -> Double)] = [
     ("the name's surprise, negated (base model)", { -nameSurprise($0) }),
 ]
 let signalAUCs = signals.map { Statistics.auc(famous.map($0.1), obscure.map($0.1)) }
-show(Table(
-    title: "Signals of knowing, held-out people: famous (n=\(famous.count)) against barely "
-        + "mentioned (n=\(obscure.count))",
-    columns: ["signal", "AUC"],
-    rows: zip(signals, signalAUCs).map { [$0.0.0, String(format: "%.2f", $0.1)] }))
+show(
+    Table(
+        title: "Signals of knowing, held-out people: famous (n=\(famous.count)) against barely "
+            + "mentioned (n=\(obscure.count))",
+        columns: ["signal", "AUC"],
+        rows: zip(signals, signalAUCs).map { [$0.0.0, String(format: "%.2f", $0.1)] }))
 metric("AUC of sft's top probability, famous vs barely mentioned", signalAUCs[0])
 metric("AUC of the probe where sft decides, famous vs barely mentioned", signalAUCs[1])
 // Quick mode's model knows nobody: no AUC among the people the probe was fit on.
@@ -397,7 +403,8 @@ claim(
     gatedFamousRight.value - sftFamousRight.value, above: -0.1, "at most 10 points lost")
 // The same gate in the library, which `tokenwise chat --refuse-above` runs.
 let libraryGate = SurpriseGate(judge: base, threshold: surpriseThreshold)
-let gateQuestions = (fitPeople + famous).map(ConversationWriter.birthplaceQuestion)
+let gateQuestions =
+    (fitPeople + famous).map(ConversationWriter.birthplaceQuestion)
     + unknownQuestions.map { $0[0].text }
 let gateGap =
     gateQuestions.map { abs(cachedSurprise($0) - (libraryGate.surprise(ofNameIn: $0) ?? .nan)) }

@@ -7,14 +7,14 @@ import Course
 import Foundation
 
 let base = try PublishedModel.base.model()
-let sft = try PublishedModel.sft.model()  // lesson 7's assistant, as it published it
+let sft = try PublishedModel.sft.model()   // lesson 7's assistant, as it published it
 let (world, _) = try CourseData.tinyWeb()
 let writer = ConversationWriter(world: world)
 let settings = FinetuningSettings.standard()
-let (training, heldOut) = try AssistantRecipe.standard.conversations()  // lesson 7's
+let (training, heldOut) = try AssistantRecipe.standard.conversations()   // lesson 7's
 let assistant = try Assistant(sft)
 let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
-let index = try CourseData.searchIndex()  // the tiny web's reference pages
+let index = try CourseData.searchIndex()   // the tiny web's reference pages
 // Lesson 9's interrogation, with its standard settings (from the store when lesson 9 ran):
 // person → the kinds of fact the assistant knows.
 let known = try Interrogation.run(sft, people: world.people).known
@@ -24,7 +24,7 @@ let invented = Interrogation.inventedNames(in: world, index: index)
 let neverMentioned = writer.heldOutPeople.filter { $0.fame == 0 }
 let unknownNames = invented + neverMentioned.map(\.name)
 let unknownQuestions = unknownNames.map(ConversationWriter.birthplaceQuestion(name:))
-let rare = writer.heldOutPeople.filter { (1...2).contains($0.fame) }  // one or two biographies
+let rare = writer.heldOutPeople.filter { (1...2).contains($0.fame) }   // one or two biographies
 let famous = writer.heldOutPeople.filter { $0.fame >= 16 }
 /// A reply *hallucinates* about someone it cannot know when it names a town.
 func hallucinates(_ reply: Reply) -> Bool { reply.text.contains(" born in ") }
@@ -51,7 +51,7 @@ let sftHallucinates = Rate(sftUnknown, where: hallucinates)
 let exampleQuery = "\(rare[0].name) born"
 let passageTerms = index.passages.map(SearchIndex.terms)
 let averageLength = Double(passageTerms.map(\.count).reduce(0, +)) / Double(passageTerms.count)
-var passagesHolding: [String: Int] = [:]  // per term, counted once
+var passagesHolding: [String: Int] = [:]   // per term, counted once
 func bm25(_ query: String, _ passage: Int) -> Double {
     let N = Double(passageTerms.count), terms = passageTerms[passage]
     return Set(SearchIndex.terms(query)).reduce(0) { score, term in
@@ -164,14 +164,14 @@ func answerWithSearch(_ question: String) -> (query: String?, answer: String) {
             query = nil
         } else if base.tokenizer.specialTokens.values.contains(token) {
             break
-        }  // any other: the turn is over
+        }   // any other: the turn is over
         else if query != nil {
             query!.append(token)
         } else {
             answer.append(token)
         }
     }
-    answer += query ?? []  // a call never closed: its words stay in the reply as text
+    answer += query ?? []   // a call never closed: its words stay in the reply as text
     return (searchedFor, (try? base.tokenizer.decodeText(answer)) ?? "")
 }
 let loopQuestions =

@@ -16,7 +16,7 @@ let heldOutPerSize = param(
 let temperature = param(
     "temperature", 1.0, "sampling temperature of the practice solutions", in: 0.05...2.0)
 let learningRate = param("lr", 2e-5, "learning rate of the updates", in: 1e-7...1e-2)
-let problemsPerStep = 8  // one optimiser step on the rows of this many problems
+let problemsPerStep = 8   // one optimiser step on the rows of this many problems
 // A reply still writing after this many tokens (or at the context's end) is cut off, and wrong.
 let maxTokens = 96
 let (world, _) = try CourseData.tinyWeb()
@@ -124,16 +124,16 @@ func advantageWeighted(_ problem: Problem, _ tries: [Attempt]) -> [RenderedChat]
 /// What one round measured.
 struct RoundRecord: Codable {
     var round: Int
-    var greedy: Rate  // held-out, greedy
-    var greedyByOperations: [Rate]  // the same, for 1, 2, 3 and 4 operations
-    var passAt1: Double  // held-out, mean share right of k samples
-    var passAt1Problems: [Double]  // per problem, for the interval
-    var passAtK: Rate  // held-out, ≥ 1 of k right
-    var trainedOnShare: Rate?  // training problems with ≥ 1 right sample this round
-    var meanLength: Double  // tokens per held-out sample
+    var greedy: Rate   // held-out, greedy
+    var greedyByOperations: [Rate]   // the same, for 1, 2, 3 and 4 operations
+    var passAt1: Double   // held-out, mean share right of k samples
+    var passAt1Problems: [Double]   // per problem, for the interval
+    var passAtK: Rate   // held-out, ≥ 1 of k right
+    var trainedOnShare: Rate?   // training problems with ≥ 1 right sample this round
+    var meanLength: Double   // tokens per held-out sample
     var rows = 0
-    var seconds = 0.0  // the round itself: sample, check, select, train
-    var measuringSeconds = 0.0  // the held-out measures after it
+    var seconds = 0.0   // the round itself: sample, check, select, train
+    var measuringSeconds = 0.0   // the held-out measures after it
 }
 
 /// Held-out measures of the current policy.
@@ -249,7 +249,7 @@ show(
     Table(
         title:
             "\(k) sampled solutions to: \(galleryProblem.question) (answer "
-                + "\(galleryProblem.answer))",
+            + "\(galleryProblem.answer))",
         columns: ["#", "solution", "tokens", "verdict", "steps", "advantage", "kept"],
         rows: gallery.enumerated().map { i, attempt in
             [
@@ -279,7 +279,7 @@ show(
     Table(
         title:
             "Right solutions with a false step (\(luckyProblems.count) training problems, k = "
-                + "\(k))",
+            + "\(k))",
         columns: ["right solutions", "share with a false step"],
         rows: [
             [

@@ -11,8 +11,11 @@ public struct AdamWSettings: Codable, Equatable, Sendable {
     public var epsilon: Float = 1e-8
     public var weightDecay: Float = 0.1
 
-    public init(beta1: Float = 0.9, beta2: Float = 0.95, epsilon: Float = 1e-8, weightDecay: Float = 0.1) {
-        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.weightDecay = weightDecay
+    public init(
+        beta1: Float = 0.9, beta2: Float = 0.95, epsilon: Float = 1e-8, weightDecay: Float = 0.1
+    ) {
+        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon;
+        self.weightDecay = weightDecay
     }
 }
 
@@ -28,7 +31,9 @@ public final class AdamW {
     public var stepCount: Int = 0
 
     /// By default, decay applies to tensors of two or more dimensions.
-    public init(parameters: [Tensor], settings: AdamWSettings = AdamWSettings(), decays: [Bool]? = nil) {
+    public init(
+        parameters: [Tensor], settings: AdamWSettings = AdamWSettings(), decays: [Bool]? = nil
+    ) {
         self.parameters = parameters
         self.settings = settings
         self.decays = decays ?? parameters.map { $0.shape.count >= 2 }
@@ -44,7 +49,8 @@ public final class AdamW {
         let correction2 = 1 - Float(pow(Double(b2), Double(stepCount)))
         Parallel.forEach(parameters.count) { index in
             let p = parameters[index]
-            let w = p.data, g = p.gradient, m = firstMoments[index].data, v = secondMoments[index].data
+            let w = p.data, g = p.gradient, m = firstMoments[index].data,
+                v = secondMoments[index].data
             let decay: Float = decays[index] ? lr * settings.weightDecay : 0
             for i in 0..<p.count {
                 m[i] = b1 * m[i] + (1 - b1) * g[i]

@@ -10,7 +10,7 @@ import Foundation
 
 public enum BufferPool {
     static let minimumPooledCount = 16 * 1024   // floats (64 KB)
-    static let maximumPooledFloats = 1 << 30    // 4 GB
+    static let maximumPooledFloats = 1 << 30   // 4 GB
     private static let lock = NSLock()
     nonisolated(unsafe) private static var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
     nonisolated(unsafe) private static var pooledFloats = 0

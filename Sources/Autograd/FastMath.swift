@@ -8,7 +8,7 @@
 public func fastExp(_ x: Float) -> Float {
     // Clamp so the exponent stays in range: exp(-87.3) is near the smallest normal Float, exp(88) near the largest.
     let clamped = x < -87.3 ? -87.3 : (x > 88 ? 88 : x)
-    let scaled = clamped * 1.442_695_04          // x · log2(e)
+    let scaled = clamped * 1.442_695_04   // x · log2(e)
     // Round to nearest by the 1.5·2^23 trick (no roundf call, so the loop vectorises).
     let magic: Float = 12_582_912
     let shifted = scaled + magic

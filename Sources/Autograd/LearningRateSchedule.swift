@@ -10,12 +10,14 @@ public struct LearningRateSchedule: Codable, Equatable, Sendable {
     public var decaySteps: Int
 
     public init(peak: Float, minimum: Float, warmupSteps: Int, decaySteps: Int) {
-        self.peak = peak; self.minimum = minimum; self.warmupSteps = warmupSteps; self.decaySteps = decaySteps
+        self.peak = peak; self.minimum = minimum; self.warmupSteps = warmupSteps;
+        self.decaySteps = decaySteps
     }
 
     /// A constant rate, reached by a linear warmup over `warmupSteps` (none by default).
     public static func constant(_ rate: Float, warmupSteps: Int = 0) -> LearningRateSchedule {
-        LearningRateSchedule(peak: rate, minimum: rate, warmupSteps: warmupSteps, decaySteps: warmupSteps)
+        LearningRateSchedule(
+            peak: rate, minimum: rate, warmupSteps: warmupSteps, decaySteps: warmupSteps)
     }
 
     /// The rate for 0-based `step`.

@@ -26,7 +26,9 @@ public enum Parallel {
 
     /// Splits 0..<count into one contiguous range per core (fewer when `count` is small,
     /// never below `minimumChunk` items) and calls `body` on each, possibly concurrently.
-    public static func forEachChunk(_ count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+    public static func forEachChunk(
+        _ count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void
+    ) {
         let chunks = Swift.max(1, Swift.min(coreCount, count / Swift.max(1, minimumChunk)))
         forEach(chunks) { chunk in
             let start = count * chunk / chunks, end = count * (chunk + 1) / chunks

@@ -37,7 +37,8 @@ public enum Reduce {
 
     /// Σ a[i]·b[i] for i in 0..<n
     @inline(__always)
-    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float
+    {
         var lanes = SIMD8<Float>(repeating: 0)
         var i = 0
         while i + 8 <= n { lanes += load(a, i) * load(b, i); i += 8 }
@@ -50,10 +51,13 @@ public enum Reduce {
     /// the result is the plain loop's; the compiler cannot vectorise that loop itself, since
     /// `out` and `v` might overlap).
     @inline(__always)
-    public static func addScaled(_ v: UnsafePointer<Float>, _ w: Float, into out: UnsafeMutablePointer<Float>, _ n: Int) {
+    public static func addScaled(
+        _ v: UnsafePointer<Float>, _ w: Float, into out: UnsafeMutablePointer<Float>, _ n: Int
+    ) {
         var i = 0
         while i + 8 <= n {
-            UnsafeMutableRawPointer(out + i).storeBytes(of: load(UnsafePointer(out), i) + w * load(v, i), as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(
+                of: load(UnsafePointer(out), i) + w * load(v, i), as: SIMD8<Float>.self)
             i += 8
         }
         while i < n { out[i] += w * v[i]; i += 1 }

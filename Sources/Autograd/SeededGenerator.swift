@@ -14,7 +14,9 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
     }
 
     public init(state: [UInt64]) {
-        precondition(state.count == 4 && state.contains { $0 != 0 }, "xoshiro256** needs 4 words, not all zero")
+        precondition(
+            state.count == 4 && state.contains { $0 != 0 },
+            "xoshiro256** needs 4 words, not all zero")
         self.state = state
     }
 
@@ -24,8 +26,11 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let state = try container.decode([UInt64].self, forKey: .state)
         guard state.count == 4, state.contains(where: { $0 != 0 }) else {
-            throw DecodingError.dataCorruptedError(forKey: .state, in: container,
-                                                   debugDescription: "a generator state is 4 numbers, not all zero; found \(state.count) \(state.allSatisfy { $0 == 0 } ? "zeros" : "numbers")")
+            throw DecodingError.dataCorruptedError(
+                forKey: .state, in: container,
+                debugDescription:
+                    "a generator state is 4 numbers, not all zero; found \(state.count) \(state.allSatisfy { $0 == 0 } ? "zeros" : "numbers")"
+            )
         }
         self.state = state
     }

@@ -35,9 +35,12 @@ public final class Tensor {
     }
 
     /// A tensor holding `values` (row-major), which must fill `shape` exactly.
-    public convenience init(_ values: [Float], shape: [Int], requiresGradient: Bool = false, name: String = "") {
-        precondition(values.count == shape.reduce(1, *),
-                     "\(values.count) values do not fill shape \(shape)")
+    public convenience init(
+        _ values: [Float], shape: [Int], requiresGradient: Bool = false, name: String = ""
+    ) {
+        precondition(
+            values.count == shape.reduce(1, *),
+            "\(values.count) values do not fill shape \(shape)")
         self.init(zeros: shape, requiresGradient: requiresGradient, name: name)
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
     }
@@ -88,7 +91,9 @@ public final class Tensor {
 
     /// Back-propagates an upstream gradient d(something)/d(self) of this tensor's shape.
     public func backward(upstream: [Float]) {
-        precondition(upstream.count == count, "upstream gradient has \(upstream.count) values for shape \(shape)")
+        precondition(
+            upstream.count == count,
+            "upstream gradient has \(upstream.count) values for shape \(shape)")
         for i in 0..<count { gradient[i] += upstream[i] }
         for node in topologicalOrder().reversed() {
             node.backwardStep?()
@@ -124,7 +129,8 @@ extension Tensor {
     /// The result tensor of an op: it requires a gradient when any input does.
     /// Its values are uninitialised: the op's forward kernel must write every one.
     static func result(_ shape: [Int], from inputs: [Tensor]) -> Tensor {
-        Tensor(shape: shape, requiresGradient: inputs.contains { $0.requiresGradient }, zeroed: false)
+        Tensor(
+            shape: shape, requiresGradient: inputs.contains { $0.requiresGradient }, zeroed: false)
     }
 
     /// The same values under another shape with the same element count; gradients flow through.

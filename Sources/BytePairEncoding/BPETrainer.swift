@@ -12,21 +12,33 @@ public enum BPETrainer {
     /// A tokenizer whose vocabulary has exactly `vocabularySize` tokens: the 256 bytes, then
     /// merges in the order learned (token 256 + rank), then `specialTokens` (if the text runs out
     /// of pairs first, fewer merges are learned and the vocabulary is smaller).
-    public static func train(text: String, vocabularySize: Int, pattern: SplitPattern = .gpt4,
-                             specialTokens: [String] = []) throws -> Tokenizer {
-        try train(bytes: Array(text.utf8), vocabularySize: vocabularySize, pattern: pattern, specialTokens: specialTokens)
+    public static func train(
+        text: String, vocabularySize: Int, pattern: SplitPattern = .gpt4,
+        specialTokens: [String] = []
+    ) throws -> Tokenizer {
+        try train(
+            bytes: Array(text.utf8), vocabularySize: vocabularySize, pattern: pattern,
+            specialTokens: specialTokens)
     }
 
-    public static func train(bytes: [UInt8], vocabularySize: Int, pattern: SplitPattern = .gpt4,
-                             specialTokens: [String] = []) throws -> Tokenizer {
+    public static func train(
+        bytes: [UInt8], vocabularySize: Int, pattern: SplitPattern = .gpt4,
+        specialTokens: [String] = []
+    ) throws -> Tokenizer {
         let mergeCount = vocabularySize - 256 - specialTokens.count
         guard mergeCount >= 0 else {
-            throw TokenizerError.inconsistent("a vocabulary of \(vocabularySize) cannot hold the 256 bytes and \(specialTokens.count) special tokens")
+            throw TokenizerError.inconsistent(
+                "a vocabulary of \(vocabularySize) cannot hold the 256 bytes and \(specialTokens.count) special tokens"
+            )
         }
-        guard Set(specialTokens).count == specialTokens.count else { throw TokenizerError.inconsistent("a special token is listed twice") }
+        guard Set(specialTokens).count == specialTokens.count else {
+            throw TokenizerError.inconsistent("a special token is listed twice")
+        }
         let merges = learnMerges(bytes: bytes, count: mergeCount, pattern: pattern)
-        let specials = Dictionary(uniqueKeysWithValues: specialTokens.enumerated().map { ($1, 256 + merges.count + $0) })
-        return try Tokenizer(pattern: pattern, byteTokens: Array(0..<256), merges: merges, specialTokens: specials)
+        let specials = Dictionary(
+            uniqueKeysWithValues: specialTokens.enumerated().map { ($1, 256 + merges.count + $0) })
+        return try Tokenizer(
+            pattern: pattern, byteTokens: Array(0..<256), merges: merges, specialTokens: specials)
     }
 
     /// The first `count` merges for `bytes` (token ids: bytes 0–255, merge r makes 256 + r).
@@ -50,11 +62,11 @@ struct WordTable {
     var symbols: [Int32] = []
     var start: [Int] = []
     var length: [Int] = []
-    var weight: [Int] = []          // how often the chunk occurs in the text
-    var lastStamp: [Int32] = []     // the merge that last rewrote this word (skips repeats in a list)
+    var weight: [Int] = []   // how often the chunk occurs in the text
+    var lastStamp: [Int32] = []   // the merge that last rewrote this word (skips repeats in a list)
 
     var pairs = PairMap(capacity: 1 << 16)
-    var pairCounts: [Int] = []      // by pair entry
+    var pairCounts: [Int] = []   // by pair entry
     var pairWords: [[Int32]] = []   // by pair entry: words that contained the pair (may be stale)
     var heap = BinaryHeap<CountOrder>()
 
@@ -81,7 +93,7 @@ struct WordTable {
         // Initial pair counts.
         for w in 0..<weight.count {
             let s = start[w]
-            for i in s ..< s + length[w] - 1 { add(symbols[i], symbols[i + 1], weight[w], word: w) }
+            for i in s..<s + length[w] - 1 { add(symbols[i], symbols[i + 1], weight[w], word: w) }
         }
         for entry in 0..<pairCounts.count where pairCounts[entry] > 0 {
             heap.push((pairCounts[entry], pairs.keys[entry]))
@@ -103,7 +115,10 @@ struct WordTable {
             guard let entry = pairs.find(key) else { continue }
             let current = pairCounts[entry]
             if current == count && current > 0 {
-                return (Int32(truncatingIfNeeded: key >> 32), Int32(truncatingIfNeeded: key & 0xFFFF_FFFF))
+                return (
+                    Int32(truncatingIfNeeded: key >> 32),
+                    Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)
+                )
             }
             // Stale (the count went down since this entry was pushed): push the real count.
             if current > 0 && current < count { heap.push((current, key)) }
@@ -179,15 +194,26 @@ public enum BPEReferenceTrainer {
         while merges.count < count {
             var counts: [UInt64: Int] = [:]
             for word in words where word.count > 1 {
-                for i in 0..<(word.count - 1) { counts[PairMap.key(word[i], word[i + 1]), default: 0] += 1 }
+                for i in 0..<(word.count - 1) {
+                    counts[PairMap.key(word[i], word[i + 1]), default: 0] += 1
+                }
             }
-            guard let best = counts.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }) else { break }
-            let left = Int32(truncatingIfNeeded: best.key >> 32), right = Int32(truncatingIfNeeded: best.key & 0xFFFF_FFFF)
+            guard
+                let best = counts.max(by: {
+                    $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key
+                })
+            else { break }
+            let left = Int32(truncatingIfNeeded: best.key >> 32),
+                right = Int32(truncatingIfNeeded: best.key & 0xFFFF_FFFF)
             let token = Int32(256 + merges.count)
             words = words.map { word in
                 var out: [Int32] = [], i = 0
                 while i < word.count {
-                    if i + 1 < word.count && word[i] == left && word[i + 1] == right { out.append(token); i += 2 } else { out.append(word[i]); i += 1 }
+                    if i + 1 < word.count && word[i] == left && word[i + 1] == right {
+                        out.append(token); i += 2
+                    } else {
+                        out.append(word[i]); i += 1
+                    }
                 }
                 return out
             }

@@ -11,7 +11,8 @@ enum CharacterClass: UInt8 {
         let properties = scalar.properties
         if properties.isWhitespace { return .whitespace }
         switch properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return .letter
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
+            return .letter
         case .decimalNumber, .letterNumber, .otherNumber: return .number
         default: return .other
         }
@@ -34,7 +35,9 @@ struct CharacterReader {
         let b0 = bytes[i]
         if b0 < 0x80 { return (Self.planeZeroClasses.withUnsafeBufferPointer { $0[Int(b0)] }, 1) }
         guard let (scalar, length) = decodeMultibyte(at: i) else { return (.other, 1) }
-        if scalar < 0x10000 { return (Self.planeZeroClasses.withUnsafeBufferPointer { $0[Int(scalar)] }, length) }
+        if scalar < 0x10000 {
+            return (Self.planeZeroClasses.withUnsafeBufferPointer { $0[Int(scalar)] }, length)
+        }
         return (CharacterClass.of(Unicode.Scalar(scalar)!), length)
     }
 
@@ -63,7 +66,8 @@ struct CharacterReader {
             guard value >= 0x800, !(0xD800...0xDFFF).contains(value) else { return nil }
             return (value, 3)
         case 0xF0...0xF4:
-            guard let c1 = continuation(1), let c2 = continuation(2), let c3 = continuation(3) else { return nil }
+            guard let c1 = continuation(1), let c2 = continuation(2), let c3 = continuation(3)
+            else { return nil }
             let value = (b0 & 0x07) << 18 | c1 << 12 | c2 << 6 | c3
             guard (0x10000...0x10FFFF).contains(value) else { return nil }
             return (value, 4)

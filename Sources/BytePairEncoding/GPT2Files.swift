@@ -21,10 +21,13 @@ public enum GPT2Files {
         return table
     }()
 
-    static let characterToByte: [Character: UInt8] = Dictionary(uniqueKeysWithValues: byteToCharacter.enumerated().map { ($1, UInt8($0)) })
+    static let characterToByte: [Character: UInt8] = Dictionary(
+        uniqueKeysWithValues: byteToCharacter.enumerated().map { ($1, UInt8($0)) })
 
     /// A token's bytes as GPT-2 writes them.
-    public static func text(of bytes: [UInt8]) -> String { String(bytes.map { byteToCharacter[Int($0)] }) }
+    public static func text(of bytes: [UInt8]) -> String {
+        String(bytes.map { byteToCharacter[Int($0)] })
+    }
 
     /// The bytes a GPT-2 token text stands for, or nil if a character is outside the table.
     public static func bytes(of text: Substring) -> [UInt8]? {
@@ -45,16 +48,22 @@ public enum GPT2Files {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try writeAtomically(try encoder.encode(vocabulary), to: directory.appendingPathComponent("vocab.json"))
+        try writeAtomically(
+            try encoder.encode(vocabulary), to: directory.appendingPathComponent("vocab.json"))
         var lines = ["#version: 0.2"]
         for merge in tokenizer.merges {
-            lines.append("\(text(of: tokenizer.tokenBytes[merge.left]!)) \(text(of: tokenizer.tokenBytes[merge.right]!))")
+            lines.append(
+                "\(text(of: tokenizer.tokenBytes[merge.left]!)) \(text(of: tokenizer.tokenBytes[merge.right]!))"
+            )
         }
-        try writeAtomically(Data((lines.joined(separator: "\n") + "\n").utf8), to: directory.appendingPathComponent("merges.txt"))
+        try writeAtomically(
+            Data((lines.joined(separator: "\n") + "\n").utf8),
+            to: directory.appendingPathComponent("merges.txt"))
     }
 
     /// Reads vocab.json and merges.txt from `directory`; they split text with GPT-2's pattern.
-    public static func load(from directory: URL, pattern: SplitPattern = .gpt2) throws -> Tokenizer {
+    public static func load(from directory: URL, pattern: SplitPattern = .gpt2) throws -> Tokenizer
+    {
         let vocabularyURL = directory.appendingPathComponent("vocab.json")
         let mergesURL = directory.appendingPathComponent("merges.txt")
         func fail(_ url: URL, _ line: Int?, _ problem: String) -> TokenizerFileError {
@@ -64,23 +73,32 @@ public enum GPT2Files {
             throw fail(vocabularyURL, nil, "cannot be read")
         }
         let vocabulary: [String: Int]
-        do { vocabulary = try JSONDecoder().decode([String: Int].self, from: vocabularyData) } catch {
-            throw fail(vocabularyURL, nil, "is not a JSON object of token text → id (\(error.localizedDescription))")
+        do { vocabulary = try JSONDecoder().decode([String: Int].self, from: vocabularyData) } catch
+        {
+            throw fail(
+                vocabularyURL, nil,
+                "is not a JSON object of token text → id (\(error.localizedDescription))")
         }
         var bytesToID: [[UInt8]: Int] = [:]
         var unmapped: [String: Int] = [:]
         for (text, id) in vocabulary {
-            if let bytes = bytes(of: Substring(text)) { bytesToID[bytes] = id } else { unmapped[text] = id }
+            if let bytes = bytes(of: Substring(text)) {
+                bytesToID[bytes] = id
+            } else {
+                unmapped[text] = id
+            }
         }
         var byteTokens: [Int] = []
         for b in 0..<256 {
             guard let id = bytesToID[[UInt8(b)]] else {
-                throw fail(vocabularyURL, nil, "has no token for byte \(b) ('\(byteToCharacter[b])')")
+                throw fail(
+                    vocabularyURL, nil, "has no token for byte \(b) ('\(byteToCharacter[b])')")
             }
             byteTokens.append(id)
         }
         guard let mergesData = FileManager.default.contents(atPath: mergesURL.path),
-              let mergesText = String(data: mergesData, encoding: .utf8) else {
+            let mergesText = String(data: mergesData, encoding: .utf8)
+        else {
             throw fail(mergesURL, nil, "cannot be read as UTF-8 text")
         }
         var merges: [Merge] = []
@@ -89,33 +107,47 @@ public enum GPT2Files {
             if line.isEmpty || (index == 0 && line.hasPrefix("#version")) { continue }
             let parts = line.split(separator: " ", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw fail(mergesURL, index + 1, "expected two tokens separated by one space, found '\(line.prefix(60))'")
+                throw fail(
+                    mergesURL, index + 1,
+                    "expected two tokens separated by one space, found '\(line.prefix(60))'")
             }
             guard let left = bytes(of: parts[0]), let right = bytes(of: parts[1]) else {
-                throw fail(mergesURL, index + 1, "'\(line.prefix(60))' uses a character outside GPT-2's byte table")
+                throw fail(
+                    mergesURL, index + 1,
+                    "'\(line.prefix(60))' uses a character outside GPT-2's byte table")
             }
             guard let leftID = bytesToID[left], let rightID = bytesToID[right] else {
-                throw fail(mergesURL, index + 1, "'\(line.prefix(60))' names a token missing from vocab.json")
+                throw fail(
+                    mergesURL, index + 1,
+                    "'\(line.prefix(60))' names a token missing from vocab.json")
             }
             guard let merged = bytesToID[left + right] else {
-                throw fail(mergesURL, index + 1, "the merge of '\(line.prefix(60))' is missing from vocab.json")
+                throw fail(
+                    mergesURL, index + 1,
+                    "the merge of '\(line.prefix(60))' is missing from vocab.json")
             }
             merges.append(Merge(left: leftID, right: rightID, token: merged))
             produced.insert(merged)
         }
-        guard !merges.isEmpty else { throw fail(mergesURL, nil, "holds no merges: empty, or not GPT-2's merges.txt") }
+        guard !merges.isEmpty else {
+            throw fail(mergesURL, nil, "holds no merges: empty, or not GPT-2's merges.txt")
+        }
         // Tokens neither a byte nor a merge result: special tokens (GPT-2's <|endoftext|>). An
         // ordinary token no merge makes means merges.txt is cut short or belongs to other files.
         var specials = unmapped
         for (bytes, id) in bytesToID where !produced.contains(id) {
             let text = String(decoding: bytes, as: UTF8.self)
             guard text.hasPrefix("<") && text.hasSuffix(">") && text.count > 2 else {
-                throw fail(mergesURL, nil, "no merge makes token \(id) (\(text.debugDescription)) of vocab.json: merges.txt is truncated or belongs to another vocabulary")
+                throw fail(
+                    mergesURL, nil,
+                    "no merge makes token \(id) (\(text.debugDescription)) of vocab.json: merges.txt is truncated or belongs to another vocabulary"
+                )
             }
             specials[text] = id
         }
         do {
-            return try Tokenizer(pattern: pattern, byteTokens: byteTokens, merges: merges, specialTokens: specials)
+            return try Tokenizer(
+                pattern: pattern, byteTokens: byteTokens, merges: merges, specialTokens: specials)
         } catch let error as TokenizerError {
             throw fail(directory, nil, error.description)
         }
@@ -126,9 +158,15 @@ public enum GPT2Files {
 /// merge list. tiktoken merges the adjacent pair whose concatenation has the lowest rank,
 /// so every split of a token into two tokens is a merge with that token's rank.
 public enum TiktokenFile {
-    public static func load(from url: URL, pattern: SplitPattern = .gpt4, specialTokens: [String: Int] = [:]) throws -> Tokenizer {
-        func fail(_ line: Int?, _ problem: String) -> TokenizerFileError { TokenizerFileError(file: url.path, line: line, problem: problem) }
-        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+    public static func load(
+        from url: URL, pattern: SplitPattern = .gpt4, specialTokens: [String: Int] = [:]
+    ) throws -> Tokenizer {
+        func fail(_ line: Int?, _ problem: String) -> TokenizerFileError {
+            TokenizerFileError(file: url.path, line: line, problem: problem)
+        }
+        guard let data = FileManager.default.contents(atPath: url.path),
+            let text = String(data: data, encoding: .utf8)
+        else {
             throw fail(nil, "cannot be read as text")
         }
         var ranked: [(bytes: [UInt8], rank: Int)] = []
@@ -144,8 +182,12 @@ public enum TiktokenFile {
                 throw fail(index + 1, "'\(parts[0].prefix(40))' is not valid base64")
             }
             let array = [UInt8](bytes)
-            let inserted = array.withUnsafeBufferPointer { table.findOrInsert($0.baseAddress!, $0.count).inserted }
-            guard inserted else { throw fail(index + 1, "token '\(parts[0].prefix(40))' is listed twice") }
+            let inserted = array.withUnsafeBufferPointer {
+                table.findOrInsert($0.baseAddress!, $0.count).inserted
+            }
+            guard inserted else {
+                throw fail(index + 1, "token '\(parts[0].prefix(40))' is listed twice")
+            }
             rankOfEntry.append(rank)
             ranked.append((array, rank))
         }
@@ -155,7 +197,9 @@ public enum TiktokenFile {
         }
         var byteTokens: [Int] = []
         for b in 0..<256 {
-            guard let r = rank(of: [UInt8(b)][...]) else { throw fail(nil, "has no token for byte \(b)") }
+            guard let r = rank(of: [UInt8(b)][...]) else {
+                throw fail(nil, "has no token for byte \(b)")
+            }
             byteTokens.append(r)
         }
         var merges: [Merge] = []
@@ -166,11 +210,14 @@ public enum TiktokenFile {
                 }
             }
         }
-        let vocabulary = Dictionary(ranked.map { ($0.rank, $0.bytes) }, uniquingKeysWith: { first, _ in first })
+        let vocabulary = Dictionary(
+            ranked.map { ($0.rank, $0.bytes) }, uniquingKeysWith: { first, _ in first })
         guard vocabulary.count == ranked.count else { throw fail(nil, "two tokens share a rank") }
         do {
-            return try Tokenizer(pattern: pattern, byteTokens: byteTokens, merges: merges, specialTokens: specialTokens,
-                                 vocabulary: vocabulary)
+            return try Tokenizer(
+                pattern: pattern, byteTokens: byteTokens, merges: merges,
+                specialTokens: specialTokens,
+                vocabulary: vocabulary)
         } catch let error as TokenizerError {
             throw fail(nil, error.description)
         }

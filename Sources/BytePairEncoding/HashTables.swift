@@ -8,8 +8,8 @@ import Foundation
 
 /// (left, right) token pair → entry index.
 struct PairMap {
-    private var slots: [Int32]          // entry index, or −1 for empty
-    private(set) var keys: [UInt64] = [] // by entry
+    private var slots: [Int32]   // entry index, or −1 for empty
+    private(set) var keys: [UInt64] = []   // by entry
     private var mask: Int
 
     init(capacity: Int = 1024) {
@@ -22,7 +22,9 @@ struct PairMap {
     var count: Int { keys.count }
 
     @inline(__always)
-    static func key(_ left: Int32, _ right: Int32) -> UInt64 { UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right)) }
+    static func key(_ left: Int32, _ right: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
+    }
 
     @inline(__always)
     private static func hash(_ key: UInt64) -> Int {
@@ -110,7 +112,8 @@ struct ByteStringTable {
         }
     }
 
-    mutating func findOrInsert(_ p: UnsafePointer<UInt8>, _ n: Int) -> (entry: Int, inserted: Bool) {
+    mutating func findOrInsert(_ p: UnsafePointer<UInt8>, _ n: Int) -> (entry: Int, inserted: Bool)
+    {
         let h = Self.hash(p, n)
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
@@ -128,7 +131,7 @@ struct ByteStringTable {
         return (entry, true)
     }
 
-    func key(_ entry: Int) -> ArraySlice<UInt8> { bytes[starts[entry] ..< starts[entry + 1]] }
+    func key(_ entry: Int) -> ArraySlice<UInt8> { bytes[starts[entry]..<starts[entry + 1]] }
 
     private mutating func grow() {
         slots = [Int32](repeating: -1, count: slots.count * 2)

@@ -49,7 +49,8 @@ public enum SplitPattern: String, Codable, Sendable, CaseIterable {
         // 's|'t|'re|'ve|'m|'ll|'d  (lower case only)
         if b[i] == UInt8(ascii: "'"), i + 1 < r.end {
             switch b[i + 1] {
-            case UInt8(ascii: "s"), UInt8(ascii: "t"), UInt8(ascii: "m"), UInt8(ascii: "d"): return i + 2
+            case UInt8(ascii: "s"), UInt8(ascii: "t"), UInt8(ascii: "m"), UInt8(ascii: "d"):
+                return i + 2
             case UInt8(ascii: "r"), UInt8(ascii: "v"):
                 if i + 2 < r.end && b[i + 2] == UInt8(ascii: "e") { return i + 3 }
             case UInt8(ascii: "l"):
@@ -84,11 +85,14 @@ public enum SplitPattern: String, Codable, Sendable, CaseIterable {
         if b[i] == UInt8(ascii: "'"), i + 1 < r.end {
             let c1 = b[i + 1] >= 0x80 ? b[i + 1] : b[i + 1] | 0x20   // ASCII lower case
             switch c1 {
-            case UInt8(ascii: "s"), UInt8(ascii: "d"), UInt8(ascii: "m"), UInt8(ascii: "t"): return i + 2
+            case UInt8(ascii: "s"), UInt8(ascii: "d"), UInt8(ascii: "m"), UInt8(ascii: "t"):
+                return i + 2
             case UInt8(ascii: "l"), UInt8(ascii: "v"), UInt8(ascii: "r"):
                 if i + 2 < r.end {
                     let c2 = b[i + 2] | 0x20
-                    if (c1 == UInt8(ascii: "l") && c2 == UInt8(ascii: "l")) || (c1 != UInt8(ascii: "l") && c2 == UInt8(ascii: "e")) {
+                    if (c1 == UInt8(ascii: "l") && c2 == UInt8(ascii: "l"))
+                        || (c1 != UInt8(ascii: "l") && c2 == UInt8(ascii: "e"))
+                    {
                         return i + 3
                     }
                 }
@@ -118,8 +122,11 @@ public enum SplitPattern: String, Codable, Sendable, CaseIterable {
         }
         // ` ?[^\s\p{L}\p{N}]++[\r\n]*`
         var symbolsStart: Int?
-        if first == .other { symbolsStart = i }
-        else if b[i] == UInt8(ascii: " "), r.characterClass(at: i + 1) == .other { symbolsStart = i + 1 }
+        if first == .other {
+            symbolsStart = i
+        } else if b[i] == UInt8(ascii: " "), r.characterClass(at: i + 1) == .other {
+            symbolsStart = i + 1
+        }
         if let symbolsStart {
             var end = run(of: .other, in: r, from: symbolsStart)
             while end < r.end && (b[end] == 0x0A || b[end] == 0x0D) { end += 1 }

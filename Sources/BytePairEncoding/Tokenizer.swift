@@ -53,18 +53,31 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
     /// tokens into one whose bytes are theirs concatenated, ids do not collide. Without
     /// `vocabulary`, each merge's halves must be defined before it (trained and GPT-2 files);
     /// with it (tiktoken files list every token's bytes), merges may come in any order.
-    public init(pattern: SplitPattern, byteTokens: [Int], merges: [Merge], specialTokens: [String: Int] = [:],
-                vocabulary: [Int: [UInt8]]? = nil) throws {
-        guard byteTokens.count == 256 else { throw TokenizerError.inconsistent("\(byteTokens.count) byte tokens, need 256") }
-        let allIDs = byteTokens + merges.flatMap { [$0.left, $0.right, $0.token] } + Array(specialTokens.values) + Array(vocabulary?.keys ?? [:].keys)
-        guard allIDs.allSatisfy({ $0 >= 0 && $0 < 1 << 30 }) else { throw TokenizerError.inconsistent("a token id is negative or too large") }
+    public init(
+        pattern: SplitPattern, byteTokens: [Int], merges: [Merge],
+        specialTokens: [String: Int] = [:],
+        vocabulary: [Int: [UInt8]]? = nil
+    ) throws {
+        guard byteTokens.count == 256 else {
+            throw TokenizerError.inconsistent("\(byteTokens.count) byte tokens, need 256")
+        }
+        let allIDs =
+            byteTokens + merges.flatMap { [$0.left, $0.right, $0.token] }
+            + Array(specialTokens.values) + Array(vocabulary?.keys ?? [:].keys)
+        guard allIDs.allSatisfy({ $0 >= 0 && $0 < 1 << 30 }) else {
+            throw TokenizerError.inconsistent("a token id is negative or too large")
+        }
         var bytes = [[UInt8]?](repeating: nil, count: (allIDs.max() ?? 0) + 1)
         for (id, tokenBytes) in vocabulary ?? [:] { bytes[id] = tokenBytes }
         for (value, id) in byteTokens.enumerated() {
             if vocabulary == nil {
-                guard bytes[id] == nil else { throw TokenizerError.inconsistent("token \(id) is given to two bytes") }
+                guard bytes[id] == nil else {
+                    throw TokenizerError.inconsistent("token \(id) is given to two bytes")
+                }
             } else {
-                guard bytes[id] == [UInt8(value)] else { throw TokenizerError.inconsistent("token \(id) is not byte \(value)") }
+                guard bytes[id] == [UInt8(value)] else {
+                    throw TokenizerError.inconsistent("token \(id) is not byte \(value)")
+                }
             }
             bytes[id] = [UInt8(value)]
         }
@@ -73,10 +86,13 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
         ranks.reserveCapacity(merges.count); results.reserveCapacity(merges.count)
         for (rank, merge) in merges.enumerated() {
             guard let left = bytes[merge.left], let right = bytes[merge.right] else {
-                throw TokenizerError.inconsistent("merge \(rank) joins \(merge.left) and \(merge.right), which are not defined before it")
+                throw TokenizerError.inconsistent(
+                    "merge \(rank) joins \(merge.left) and \(merge.right), which are not defined before it"
+                )
             }
             if let existing = bytes[merge.token], existing != left + right {
-                throw TokenizerError.inconsistent("merge \(rank) makes token \(merge.token) from different bytes than it has")
+                throw TokenizerError.inconsistent(
+                    "merge \(rank) makes token \(merge.token) from different bytes than it has")
             }
             bytes[merge.token] = left + right
             // The first (lowest-rank) merge of a pair wins.
@@ -88,9 +104,14 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
             // Names are printed on terminals and pages: a control character (ESC, a C1 CSI) or
             // a bidi override in one would reach them as a command, not as text.
             if let bad = text.unicodeScalars.first(where: Self.isControlOrBidi) {
-                throw TokenizerError.inconsistent("special token \(text.debugDescription) holds the control character U+\(String(format: "%04X", bad.value))")
+                throw TokenizerError.inconsistent(
+                    "special token \(text.debugDescription) holds the control character U+\(String(format: "%04X", bad.value))"
+                )
             }
-            guard text.utf8.count <= 256 else { throw TokenizerError.inconsistent("special token \(text.prefix(40).debugDescription)… is longer than 256 bytes") }
+            guard text.utf8.count <= 256 else {
+                throw TokenizerError.inconsistent(
+                    "special token \(text.prefix(40).debugDescription)… is longer than 256 bytes")
+            }
             guard bytes[id] == nil || vocabulary?[id] == Array(text.utf8) else {
                 throw TokenizerError.inconsistent("special token \(text) reuses id \(id)")
             }
@@ -109,7 +130,9 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
 
     /// The bytes of one token (a special token's are its UTF-8 text).
     public func bytes(of token: Int) throws -> [UInt8] {
-        guard let bytes = tokenBytes[safe: token] ?? nil else { throw TokenizerError.unknownToken(token) }
+        guard let bytes = tokenBytes[safe: token] ?? nil else {
+            throw TokenizerError.unknownToken(token)
+        }
         return bytes
     }
 
@@ -117,7 +140,8 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
     /// reach a terminal raw (special-token names here, `TerminalText` for everything printed).
     public static func isControlOrBidi(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x061C: return true
+        case 0x00...0x1F, 0x7F...0x9F, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x061C:
+            return true
         default: return false
         }
     }
@@ -134,7 +158,9 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
         var out: [UInt8] = []
         out.reserveCapacity(tokens.count * 4)
         for token in tokens {
-            guard let bytes = tokenBytes[safe: token] ?? nil else { throw TokenizerError.unknownToken(token) }
+            guard let bytes = tokenBytes[safe: token] ?? nil else {
+                throw TokenizerError.unknownToken(token)
+            }
             out.append(contentsOf: bytes)
         }
         return out
@@ -162,7 +188,10 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
         switch allowedSpecial {
         case .none: specials = []
         case .all: specials = specialTokens.map { (Array($0.key.utf8), $0.value) }
-        case .only(let names): specials = specialTokens.filter { names.contains($0.key) }.map { (Array($0.key.utf8), $0.value) }
+        case .only(let names):
+            specials = specialTokens.filter { names.contains($0.key) }.map {
+                (Array($0.key.utf8), $0.value)
+            }
         }
         var out: [Int] = []
         out.reserveCapacity(utf8.count / 3)
@@ -172,11 +201,14 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
             var start = 0
             // Ordinary text up to each special token, then the special token itself.
             while let (position, special) = Self.firstSpecial(specials, in: bytes, from: start) {
-                encodeOrdinary(UnsafeBufferPointer(rebasing: bytes[start..<position]), into: &out, cache: &cache)
+                encodeOrdinary(
+                    UnsafeBufferPointer(rebasing: bytes[start..<position]), into: &out,
+                    cache: &cache)
                 out.append(special.id)
                 start = position + special.bytes.count
             }
-            encodeOrdinary(UnsafeBufferPointer(rebasing: bytes[start...]), into: &out, cache: &cache)
+            encodeOrdinary(
+                UnsafeBufferPointer(rebasing: bytes[start...]), into: &out, cache: &cache)
         }
         return out
     }
@@ -190,15 +222,23 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
     }
 
     /// Earliest occurrence of any of `specials` at or after `start` (the longest wins a tie).
-    static func firstSpecial(_ specials: [(bytes: [UInt8], id: Int)], in bytes: UnsafeBufferPointer<UInt8>,
-                             from start: Int) -> (Int, (bytes: [UInt8], id: Int))? {
+    static func firstSpecial(
+        _ specials: [(bytes: [UInt8], id: Int)], in bytes: UnsafeBufferPointer<UInt8>,
+        from start: Int
+    ) -> (Int, (bytes: [UInt8], id: Int))? {
         guard !specials.isEmpty else { return nil }
         var position = start
         while position < bytes.count {
             var best: (bytes: [UInt8], id: Int)?
-            for special in specials where special.bytes.count <= bytes.count - position && special.bytes.first == bytes[position] {
-                if special.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress! + position, $0.count) == 0 }),
-                   special.bytes.count > (best?.bytes.count ?? 0) {
+            for special in specials
+            where special.bytes.count <= bytes.count - position
+                && special.bytes.first == bytes[position]
+            {
+                if special.bytes.withUnsafeBufferPointer({
+                    memcmp($0.baseAddress!, bytes.baseAddress! + position, $0.count) == 0
+                }),
+                    special.bytes.count > (best?.bytes.count ?? 0)
+                {
                     best = special
                 }
             }
@@ -216,14 +256,18 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
         static let maximumEntries = 1 << 20
     }
 
-    func encodeOrdinary(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [Int], cache: inout EncodingCache) {
+    func encodeOrdinary(
+        _ bytes: UnsafeBufferPointer<UInt8>, into out: inout [Int], cache: inout EncodingCache
+    ) {
         guard let base = bytes.baseAddress else { return }
         var parts: [Int32] = []
         pattern.forEachChunk(bytes) { range in
             let p = base + range.lowerBound, n = range.count
             if n == 1 { out.append(byteTokens[Int(p[0])]); return }
             if let entry = cache.table.find(p, n) {
-                for i in cache.starts[entry] ..< cache.starts[entry + 1] { out.append(Int(cache.tokens[i])) }
+                for i in cache.starts[entry]..<cache.starts[entry + 1] {
+                    out.append(Int(cache.tokens[i]))
+                }
                 return
             }
             parts.removeAll(keepingCapacity: true)
@@ -250,7 +294,7 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
     func applyMerges(_ parts: inout [Int32]) {
         if parts.count > 256 { return applyMergesWithHeap(&parts) }
         // Short chunks (nearly all): keep each adjacent pair's rank and scan for the lowest.
-        var ranks = (0 ..< parts.count - 1).map { rank(parts[$0], parts[$0 + 1]) }
+        var ranks = (0..<parts.count - 1).map { rank(parts[$0], parts[$0 + 1]) }
         while true {
             var best = -1, bestRank = Int32.max
             for (i, r) in ranks.enumerated() where r.rank < bestRank { best = i; bestRank = r.rank }
@@ -298,7 +342,8 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
 
 /// Merge candidates: lower rank first, then the leftmost position.
 enum RankOrder: HeapOrder {
-    static func before(_ a: (rank: Int32, position: Int), _ b: (rank: Int32, position: Int)) -> Bool {
+    static func before(_ a: (rank: Int32, position: Int), _ b: (rank: Int32, position: Int)) -> Bool
+    {
         a.rank != b.rank ? a.rank < b.rank : a.position < b.position
     }
 }

@@ -28,7 +28,9 @@ extension Tokenizer {
     /// The machine-readable text of this tokenizer.
     public func serialized() -> String {
         var lines = [Self.formatHeader, "pattern \(pattern.rawValue)"]
-        lines.append(byteTokens == Array(0..<256) ? "bytes identity" : "bytes " + byteTokens.map(String.init).joined(separator: " "))
+        lines.append(
+            byteTokens == Array(0..<256)
+                ? "bytes identity" : "bytes " + byteTokens.map(String.init).joined(separator: " "))
         for (text, id) in specialTokens.sorted(by: { $0.value < $1.value }) {
             let quoted = String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)
             lines.append("special \(id) \(quoted)")
@@ -40,7 +42,9 @@ extension Tokenizer {
     /// Writes `url` (the machine file) and the human view beside it with the extension .vocab.
     public func save(to url: URL) throws {
         try writeAtomically(Data(serialized().utf8), to: url)
-        try writeAtomically(Data(vocabularyView().utf8), to: url.deletingPathExtension().appendingPathExtension("vocab"))
+        try writeAtomically(
+            Data(vocabularyView().utf8),
+            to: url.deletingPathExtension().appendingPathExtension("vocab"))
     }
 
     /// Reads a file written by `save`.
@@ -64,10 +68,14 @@ extension Tokenizer {
         var sawHeader = false
         for (index, line) in text.fileLines.enumerated() {
             let lineNumber = index + 1
-            func fail(_ problem: String) -> TokenizerFileError { TokenizerFileError(file: file, line: lineNumber, problem: problem) }
+            func fail(_ problem: String) -> TokenizerFileError {
+                TokenizerFileError(file: file, line: lineNumber, problem: problem)
+            }
             if line.isEmpty { continue }
             if !sawHeader {
-                guard line == formatHeader else { throw fail("expected '\(formatHeader)', found '\(line.prefix(40))'") }
+                guard line == formatHeader else {
+                    throw fail("expected '\(formatHeader)', found '\(line.prefix(40))'")
+                }
                 sawHeader = true
                 continue
             }
@@ -75,7 +83,9 @@ extension Tokenizer {
             switch fields[0] {
             case "pattern":
                 guard fields.count == 2, let p = SplitPattern(rawValue: String(fields[1])) else {
-                    throw fail("unknown pattern '\(fields.dropFirst().joined(separator: " "))' (expected one of \(SplitPattern.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw fail(
+                        "unknown pattern '\(fields.dropFirst().joined(separator: " "))' (expected one of \(SplitPattern.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    )
                 }
                 pattern = p
             case "bytes":
@@ -84,24 +94,31 @@ extension Tokenizer {
                     byteTokens = Array(0..<256)
                 } else {
                     let ids = rest.split(separator: " ").map { Int($0) }
-                    guard ids.count == 256, ids.allSatisfy({ $0 != nil }) else { throw fail("'bytes' needs 'identity' or 256 token ids") }
+                    guard ids.count == 256, ids.allSatisfy({ $0 != nil }) else {
+                        throw fail("'bytes' needs 'identity' or 256 token ids")
+                    }
                     byteTokens = ids.map { $0! }
                 }
                 defined.formUnion(byteTokens!)
             case "special":
                 guard fields.count == 3, let id = Int(fields[1]),
-                      let name = try? JSONDecoder().decode(String.self, from: Data(fields[2].utf8)) else {
+                    let name = try? JSONDecoder().decode(String.self, from: Data(fields[2].utf8))
+                else {
                     throw fail("expected 'special ID \"TEXT\"'")
                 }
                 specials[name] = id
             case "merge":
                 let numbers = line.split(separator: " ").dropFirst().map { Int($0) }
-                guard numbers.count == 3, let left = numbers[0], let right = numbers[1], let token = numbers[2] else {
+                guard numbers.count == 3, let left = numbers[0], let right = numbers[1],
+                    let token = numbers[2]
+                else {
                     throw fail("expected 'merge LEFT RIGHT TOKEN' with three token ids")
                 }
                 // Checked here, not only by Tokenizer.init, so the error can name the line.
                 guard defined.contains(left), defined.contains(right) else {
-                    throw fail("merge joins \(left) and \(right), but \(defined.contains(left) ? right : left) is not a byte or an earlier merge")
+                    throw fail(
+                        "merge joins \(left) and \(right), but \(defined.contains(left) ? right : left) is not a byte or an earlier merge"
+                    )
                 }
                 merges.append(Merge(left: left, right: right, token: token))
                 defined.insert(token)
@@ -109,11 +126,19 @@ extension Tokenizer {
                 throw fail("unknown entry '\(fields[0].prefix(40))'")
             }
         }
-        guard sawHeader else { throw TokenizerFileError(file: file, line: nil, problem: "is empty (expected '\(formatHeader)')") }
-        guard let pattern else { throw TokenizerFileError(file: file, line: nil, problem: "has no 'pattern' line") }
-        guard let byteTokens else { throw TokenizerFileError(file: file, line: nil, problem: "has no 'bytes' line") }
+        guard sawHeader else {
+            throw TokenizerFileError(
+                file: file, line: nil, problem: "is empty (expected '\(formatHeader)')")
+        }
+        guard let pattern else {
+            throw TokenizerFileError(file: file, line: nil, problem: "has no 'pattern' line")
+        }
+        guard let byteTokens else {
+            throw TokenizerFileError(file: file, line: nil, problem: "has no 'bytes' line")
+        }
         do {
-            return try Tokenizer(pattern: pattern, byteTokens: byteTokens, merges: merges, specialTokens: specials)
+            return try Tokenizer(
+                pattern: pattern, byteTokens: byteTokens, merges: merges, specialTokens: specials)
         } catch let error as TokenizerError {
             throw TokenizerFileError(file: file, line: nil, problem: error.description)
         }
@@ -131,7 +156,9 @@ extension Tokenizer {
             if let name = specialName(of: id) {
                 lines.append("\(id) special \(name)")
             } else if let merge = madeBy[id] {
-                lines.append("\(id) [\(Self.display(tokenBytes[merge.left]!))][\(Self.display(tokenBytes[merge.right]!))] -> [\(Self.display(bytes))]")
+                lines.append(
+                    "\(id) [\(Self.display(tokenBytes[merge.left]!))][\(Self.display(tokenBytes[merge.right]!))] -> [\(Self.display(bytes))]"
+                )
             } else {
                 lines.append("\(id) [\(Self.display(bytes))]")
             }
@@ -145,16 +172,21 @@ extension Tokenizer {
         var out = ""
         var i = 0
         bytes.withUnsafeBufferPointer { buffer in
-            let reader = CharacterReader(bytes: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, end: buffer.count)
+            let reader = CharacterReader(
+                bytes: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, end: buffer.count)
             while i < buffer.count {
                 let b = buffer[i]
                 if b < 0x80 {
-                    out += (b < 0x20 || b == 0x7F) ? String(format: "\\x%02X", b) : String(UnicodeScalar(b))
+                    out +=
+                        (b < 0x20 || b == 0x7F)
+                        ? String(format: "\\x%02X", b) : String(UnicodeScalar(b))
                     i += 1
                 } else if let (scalar, length) = reader.decodeMultibyte(at: i) {
                     let character = Unicode.Scalar(scalar)!
                     // C1 controls and invisible formatting characters get escapes too.
-                    if character.properties.generalCategory == .control || character.properties.generalCategory == .format {
+                    if character.properties.generalCategory == .control
+                        || character.properties.generalCategory == .format
+                    {
                         out += String(format: "\\u{%X}", scalar)
                     } else {
                         out.unicodeScalars.append(character)
@@ -174,10 +206,14 @@ extension Tokenizer {
 func writeAtomically(_ data: Data, to url: URL) throws {
     let directory = url.deletingLastPathComponent()
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp")
+    let temporary = directory.appendingPathComponent(
+        ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp"
+    )
     do {
         try data.write(to: temporary)
-        guard rename(temporary.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
+        guard rename(temporary.path, url.path) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
     } catch {
         try? FileManager.default.removeItem(at: temporary)
         throw error

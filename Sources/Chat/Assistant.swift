@@ -38,7 +38,11 @@ public struct Reply: Sendable {
 
     /// The reply as a message of the conversation (with its search, so the next turn sees it).
     public var message: Message {
-        Message(.assistant, text, search: search.flatMap { $0.outcome == .unclosed ? nil : SearchStep(query: $0.query, result: $0.result) })
+        Message(
+            .assistant, text,
+            search: search.flatMap {
+                $0.outcome == .unclosed ? nil : SearchStep(query: $0.query, result: $0.result)
+            })
     }
 }
 
@@ -88,10 +92,15 @@ public final class Assistant {
             let tokens = chat.prompt(Array(system) + rest)
             if tokens.count + room <= window { return (tokens, dropped) }
             guard rest.count > 1 else {
-                throw AssistantError(description: "the last message and the system message take \(tokens.count) tokens; with \(room) for the reply that is more than the model's context of \(window): shorten them")
+                throw AssistantError(
+                    description:
+                        "the last message and the system message take \(tokens.count) tokens; with \(room) for the reply that is more than the model's context of \(window): shorten them"
+                )
             }
             // Whole turns: a conversation never starts with an answer to a dropped question.
-            repeat { rest.removeFirst(); dropped += 1 } while rest.first?.role == .assistant && rest.count > 1
+            repeat {
+                rest.removeFirst(); dropped += 1
+            } while rest.first?.role == .assistant && rest.count > 1
         }
     }
 
@@ -109,17 +118,23 @@ public final class Assistant {
 
     /// Samples the next assistant turn. `onText` receives the answer's text as it grows (whole
     /// UTF-8 characters only); `onSearch` the search, once its result is injected.
-    public func reply(to messages: [Message], settings: SamplingSettings, maxTokens: Int = 48,
-                      using generator: inout SeededGenerator, isCancelled: () -> Bool = { false },
-                      onSearch: (SearchTrace) -> Void = { _ in },
-                      onText: (String) -> Void = { _ in }) throws -> Reply {
-        try reply(to: messages, maxTokens: maxTokens, choose: { Sampling.sample(logits: $0.logits, settings: settings, using: &generator) },
-                  isCancelled: isCancelled, onSearch: onSearch, onText: onText)
+    public func reply(
+        to messages: [Message], settings: SamplingSettings, maxTokens: Int = 48,
+        using generator: inout SeededGenerator, isCancelled: () -> Bool = { false },
+        onSearch: (SearchTrace) -> Void = { _ in },
+        onText: (String) -> Void = { _ in }
+    ) throws -> Reply {
+        try reply(
+            to: messages, maxTokens: maxTokens,
+            choose: { Sampling.sample(logits: $0.logits, settings: settings, using: &generator) },
+            isCancelled: isCancelled, onSearch: onSearch, onText: onText)
     }
 
     /// The reply with each token picked by `choose` (tests script it).
-    func reply(to messages: [Message], maxTokens: Int, choose: (Step) -> Int, isCancelled: () -> Bool,
-               onSearch: (SearchTrace) -> Void, onText: (String) -> Void) throws -> Reply {
+    func reply(
+        to messages: [Message], maxTokens: Int, choose: (Step) -> Int, isCancelled: () -> Bool,
+        onSearch: (SearchTrace) -> Void, onText: (String) -> Void
+    ) throws -> Reply {
         let window = languageModel.model.config.contextLength
         let (prompt, dropped) = try self.prompt(for: messages, room: min(maxTokens, window / 4))
         session.reset()
@@ -133,13 +148,16 @@ public final class Assistant {
             let tokenBytes = (try? languageModel.tokenizer.bytes(of: token)) ?? []
             bytes += tokenBytes
             pending += tokenBytes
-            if let text = String(validating: pending, as: UTF8.self) { onText(text); pending.removeAll() }
+            if let text = String(validating: pending, as: UTF8.self) {
+                onText(text); pending.removeAll()
+            }
         }
         func abandonCall(before end: Int) {
             // Unclosed: the call's words become ordinary text of the reply.
             let words = Array(written[(callStart! + 1)..<end])
-            search = SearchTrace(query: chat.queryText(words), result: "", outcome: .unclosed,
-                                 truncated: false, injected: end..<end)
+            search = SearchTrace(
+                query: chat.queryText(words), result: "", outcome: .unclosed,
+                truncated: false, injected: end..<end)
             words.forEach(emit)
             callStart = nil
         }
@@ -157,13 +175,16 @@ public final class Assistant {
                     injectedCount = trace.injected.count
                     onSearch(trace)
                     guard prompt.count + written.count < window else { break }
-                    step = session.feed(written[(trace.injected.lowerBound - 1)...].map(Int32.init))!
+                    step = session.feed(
+                        written[(trace.injected.lowerBound - 1)...].map(Int32.init))!
                     continue
                 }
                 if specials.contains(token) || written.count - start > Self.longestQuery {
                     abandonCall(before: written.count - 1)
+                } else {
+                    guard prompt.count + written.count < window else { break };
+                    step = session.feed(Int32(token)); continue
                 }
-                else { guard prompt.count + written.count < window else { break }; step = session.feed(Int32(token)); continue }
             }
             if token == chat.end { ending = .endOfTurn; break }
             if token == chat.searchCall, searchTool != nil, search == nil {
@@ -178,7 +199,9 @@ public final class Assistant {
         }
         if callStart != nil { abandonCall(before: written.count) }
         if !pending.isEmpty { onText(String(decoding: pending, as: UTF8.self)) }
-        var reply = Reply(tokens: written, text: String(decoding: bytes, as: UTF8.self), ending: ending, droppedMessages: dropped)
+        var reply = Reply(
+            tokens: written, text: String(decoding: bytes, as: UTF8.self), ending: ending,
+            droppedMessages: dropped)
         reply.search = search
         return reply
     }
@@ -186,16 +209,21 @@ public final class Assistant {
     /// Runs the tool and appends <|result|>…<|/result|> to `written`, cut to leave
     /// `answerRoom` tokens of the context for the answer.
     private func inject(query: String, into written: inout [Int], promptCount: Int) -> SearchTrace {
-        let room = languageModel.model.config.contextLength - promptCount - written.count - Self.answerRoom - 2
+        let room =
+            languageModel.model.config.contextLength - promptCount - written.count - Self.answerRoom
+            - 2
         let block = chat.injection(query: query, tool: searchTool, room: room)
         let start = written.count
         written += block.tokens
-        return SearchTrace(query: query, result: block.result, outcome: block.outcome,
-                           truncated: block.truncated, injected: start..<written.count)
+        return SearchTrace(
+            query: query, result: block.result, outcome: block.outcome,
+            truncated: block.truncated, injected: start..<written.count)
     }
 
     /// The greedy reply's text to one user message (with an optional system message).
-    public func answer(_ question: String, system: String? = nil, maxTokens: Int = 48) throws -> Reply {
+    public func answer(
+        _ question: String, system: String? = nil, maxTokens: Int = 48
+    ) throws -> Reply {
         var generator = SeededGenerator(seed: 0)
         let messages = (system.map { [Message(.system, $0)] } ?? []) + [Message(.user, question)]
         return try reply(to: messages, settings: .greedy, maxTokens: maxTokens, using: &generator)

@@ -12,18 +12,28 @@ import Transformer
 
 extension Assistant {
     /// One reply to each conversation.
-    public func replies(to conversations: [[Message]], settings: SamplingSettings, maxTokens: Int = 32,
-                        seed: UInt64, rowLimit: Int = 256) throws -> [Reply] {
-        try samples(for: conversations, count: 1, settings: settings, maxTokens: maxTokens, seed: seed,
-                    rowLimit: rowLimit).map { $0[0] }
+    public func replies(
+        to conversations: [[Message]], settings: SamplingSettings, maxTokens: Int = 32,
+        seed: UInt64, rowLimit: Int = 256
+    ) throws -> [Reply] {
+        try samples(
+            for: conversations, count: 1, settings: settings, maxTokens: maxTokens, seed: seed,
+            rowLimit: rowLimit
+        ).map { $0[0] }
     }
 
     /// `count` sampled replies to each conversation, at most `rowLimit` generated at once.
-    public func samples(for conversations: [[Message]], count k: Int, settings: SamplingSettings, maxTokens: Int = 32,
-                        seed: UInt64, rowLimit: Int = 256) throws -> [[Reply]] {
+    public func samples(
+        for conversations: [[Message]], count k: Int, settings: SamplingSettings,
+        maxTokens: Int = 32,
+        seed: UInt64, rowLimit: Int = 256
+    ) throws -> [[Reply]] {
         precondition(k >= 1 && rowLimit >= 1, "count and rowLimit must be at least 1")
-        let model = languageModel.model, window = model.config.contextLength, V = model.config.vocabularySize
-        let prompts = try conversations.map { try prompt(for: $0, room: min(maxTokens, window / 4)) }
+        let model = languageModel.model, window = model.config.contextLength,
+            V = model.config.vocabularySize
+        let prompts = try conversations.map {
+            try prompt(for: $0, room: min(maxTokens, window / 4))
+        }
         guard !prompts.isEmpty else { return [] }
         let specials = Set(languageModel.tokenizer.specialTokens.values)
         let perChunk = max(1, rowLimit / k)
@@ -39,14 +49,24 @@ extension Assistant {
                 for last in [false, true] {
                     let group = reading.filter { (chunk[$0].tokens.count - 1 == t) == last }
                     guard !group.isEmpty else { continue }
-                    let logits = session.feed(group.map { Int32(chunk[$0].tokens[t]) }, rows: group.map { $0 * k }, logits: last)
-                    if last { for (n, c) in group.enumerated() { lastLogits[c] = Array(logits[(n * V)..<((n + 1) * V)]) } }
+                    let logits = session.feed(
+                        group.map { Int32(chunk[$0].tokens[t]) }, rows: group.map { $0 * k },
+                        logits: last)
+                    if last {
+                        for (n, c) in group.enumerated() {
+                            lastLogits[c] = Array(logits[(n * V)..<((n + 1) * V)])
+                        }
+                    }
                 }
             }
-            for c in chunk.indices { session.copy(row: c * k, to: Array((c * k + 1)..<(c * k + k))) }
+            for c in chunk.indices {
+                session.copy(row: c * k, to: Array((c * k + 1)..<(c * k + k)))
+            }
             // Then every row samples on its own.
             let rows = chunk.count * k
-            var generators = (0..<rows).map { SeededGenerator(seed: seed &+ UInt64((chunkStart * k) + $0)) }
+            var generators = (0..<rows).map {
+                SeededGenerator(seed: seed &+ UInt64((chunkStart * k) + $0))
+            }
             var written = [[Int]](repeating: [], count: rows)
             var endings = [Reply.Ending](repeating: .limit, count: rows)
             var logitsOf: (Int) -> ArraySlice<Float> = { lastLogits[$0 / k][...] }
@@ -59,7 +79,9 @@ extension Assistant {
                     drawn.withUnsafeMutableBufferPointer { drawn in
                         Parallel.forEachChunk(rowsNow.count, minimumChunk: 8) { chunk in
                             for n in chunk {
-                                drawn[n] = Sampling.sample(logits: Array(current(rowsNow[n])), settings: settings, using: &generators[rowsNow[n]])
+                                drawn[n] = Sampling.sample(
+                                    logits: Array(current(rowsNow[n])), settings: settings,
+                                    using: &generators[rowsNow[n]])
                             }
                         }
                     }
@@ -70,7 +92,9 @@ extension Assistant {
                     written[row].append(token)
                     if token == chat.end { endings[row] = .endOfTurn; continue }
                     if specials.contains(token) { endings[row] = .otherSpecialToken; continue }
-                    if written[row].count < maxTokens && session.lengths[row] + 1 < window { stillOpen.append(row) }
+                    if written[row].count < maxTokens && session.lengths[row] + 1 < window {
+                        stillOpen.append(row)
+                    }
                 }
                 open = stillOpen
                 guard !open.isEmpty else { break }
@@ -79,13 +103,15 @@ extension Assistant {
                 logitsOf = { row in logits[(position[row]! * V)..<((position[row]! + 1) * V)] }
             }
             for c in chunk.indices {
-                results.append((0..<k).map { j in
-                    let row = c * k + j
-                    let bytes = written[row].filter { !specials.contains($0) }
-                        .flatMap { (try? languageModel.tokenizer.bytes(of: $0)) ?? [] }
-                    return Reply(tokens: written[row], text: String(decoding: bytes, as: UTF8.self),
-                                 ending: endings[row], droppedMessages: chunk[c].dropped)
-                })
+                results.append(
+                    (0..<k).map { j in
+                        let row = c * k + j
+                        let bytes = written[row].filter { !specials.contains($0) }
+                            .flatMap { (try? languageModel.tokenizer.bytes(of: $0)) ?? [] }
+                        return Reply(
+                            tokens: written[row], text: String(decoding: bytes, as: UTF8.self),
+                            ending: endings[row], droppedMessages: chunk[c].dropped)
+                    })
             }
         }
         return results

@@ -56,8 +56,10 @@ public struct ChatFormat: Codable, Equatable, Sendable {
 
     /// The course's format.
     public static let course = ChatFormat(
-        name: "tokenwise-chat-1", start: "<|endoftext|>", system: "<|system|>", user: "<|user|>", assistant: "<|assistant|>",
-        end: "<|end|>", searchCall: "<|search|>", searchCallEnd: "<|/search|>", searchResult: "<|result|>", searchResultEnd: "<|/result|>")
+        name: "tokenwise-chat-1", start: "<|endoftext|>", system: "<|system|>", user: "<|user|>",
+        assistant: "<|assistant|>",
+        end: "<|end|>", searchCall: "<|search|>", searchCallEnd: "<|/search|>",
+        searchResult: "<|result|>", searchResultEnd: "<|/result|>")
 
     /// The special tokens this format needs beyond the document separator, in id order.
     public var specialTokens: [String] {
@@ -78,7 +80,10 @@ public struct ChatFormat: Codable, Equatable, Sendable {
     public static func load(from directory: URL) throws -> ChatFormat {
         let file = directory.appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: file.path) else {
-            throw ChatFormatError(description: "\(directory.path): has no \(fileName), so it is not a chat model (a base model continues documents; lesson 7 finetunes one into 'sft')")
+            throw ChatFormatError(
+                description:
+                    "\(directory.path): has no \(fileName), so it is not a chat model (a base model continues documents; lesson 7 finetunes one into 'sft')"
+            )
         }
         do { return try JSONDecoder().decode(ChatFormat.self, from: data) } catch {
             throw ChatFormatError(description: "\(file.path): is not a chat format (\(error))")
@@ -88,7 +93,8 @@ public struct ChatFormat: Codable, Equatable, Sendable {
     public func save(to directory: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicFile.write(try encoder.encode(self), to: directory.appendingPathComponent(Self.fileName))
+        try AtomicFile.write(
+            try encoder.encode(self), to: directory.appendingPathComponent(Self.fileName))
     }
 }
 
@@ -113,7 +119,10 @@ public struct ChatTokens: Sendable {
     public init(format: ChatFormat, tokenizer: Tokenizer) throws {
         func id(_ name: String) throws -> Int {
             guard let id = tokenizer.specialTokens[name] else {
-                throw ChatFormatError(description: "the tokenizer has no special token \(name) that chat format \(format.name) needs")
+                throw ChatFormatError(
+                    description:
+                        "the tokenizer has no special token \(name) that chat format \(format.name) needs"
+                )
             }
             return id
         }
@@ -125,7 +134,8 @@ public struct ChatTokens: Sendable {
         searchCallEnd = try id(format.searchCallEnd)
         searchResult = try id(format.searchResult)
         searchResultEnd = try id(format.searchResultEnd)
-        roles = Dictionary(uniqueKeysWithValues: try Role.allCases.map { ($0, try id(format.roleToken($0))) })
+        roles = Dictionary(
+            uniqueKeysWithValues: try Role.allCases.map { ($0, try id(format.roleToken($0))) })
     }
 
     public func role(_ role: Role) -> Int { roles[role]! }

@@ -19,9 +19,12 @@ public final class ChatLoop {
     public var gate: ((String) -> (reply: String, why: String)?)?
     private var generator: SeededGenerator
 
-    public static let help = "commands: /reset (forget the conversation), /temperature X (0 = greedy), /tokens (the last reply as tokens), /quit"
+    public static let help =
+        "commands: /reset (forget the conversation), /temperature X (0 = greedy), /tokens (the last reply as tokens), /quit"
 
-    public init(assistant: Assistant, system: String?, temperature: Float, seed: UInt64, maxTokens: Int = 64) {
+    public init(
+        assistant: Assistant, system: String?, temperature: Float, seed: UInt64, maxTokens: Int = 64
+    ) {
         self.assistant = assistant
         self.system = system
         settings = SamplingSettings(temperature: temperature)
@@ -35,7 +38,9 @@ public final class ChatLoop {
     /// Handles one line (without its newline); `write` gets the output as it is produced.
     /// Returns false when the user asked to quit.
     @discardableResult
-    public func handle(_ line: [UInt8], isCancelled: () -> Bool = { false }, write: (String) -> Void) -> Bool {
+    public func handle(
+        _ line: [UInt8], isCancelled: () -> Bool = { false }, write: (String) -> Void
+    ) -> Bool {
         guard let text = String(validating: line, as: UTF8.self) else {
             write("(that line is not valid UTF-8 text; nothing was sent)\n")
             return true
@@ -45,20 +50,26 @@ public final class ChatLoop {
         if trimmed.hasPrefix("/") { return command(trimmed, write: write) }
         messages.append(Message(.user, trimmed))
         if let refusal = gate?(trimmed) {
-            write(TerminalText.sanitize(refusal.reply) + "\n  [\(TerminalText.sanitize(refusal.why, keepingNewlines: false))]\n")
+            write(
+                TerminalText.sanitize(refusal.reply)
+                    + "\n  [\(TerminalText.sanitize(refusal.why, keepingNewlines: false))]\n")
             messages.append(Message(.assistant, refusal.reply))
             lastReply = nil
             return true
         }
         do {
-            let reply = try assistant.reply(to: messages, settings: settings, maxTokens: maxTokens, using: &generator,
-                                            isCancelled: isCancelled, onSearch: { write(Self.describe($0)) }) {
+            let reply = try assistant.reply(
+                to: messages, settings: settings, maxTokens: maxTokens, using: &generator,
+                isCancelled: isCancelled, onSearch: { write(Self.describe($0)) }
+            ) {
                 write(TerminalText.sanitize($0))
             }
             write("\n")
             lastReply = reply
             if reply.droppedMessages > 0 {
-                write("(the conversation is longer than the model's context: the oldest \(reply.droppedMessages) message\(reply.droppedMessages == 1 ? "" : "s") left out\(system == nil ? "" : ", the system message kept"))\n")
+                write(
+                    "(the conversation is longer than the model's context: the oldest \(reply.droppedMessages) message\(reply.droppedMessages == 1 ? "" : "s") left out\(system == nil ? "" : ", the system message kept"))\n"
+                )
                 let system = messages.prefix { $0.role == .system }
                 messages = Array(system) + messages.dropFirst(system.count + reply.droppedMessages)
             }
@@ -66,7 +77,8 @@ public final class ChatLoop {
             case .endOfTurn: break
             case .limit: write("(stopped at \(maxTokens) tokens without an end of turn)\n")
             case .otherSpecialToken:
-                let name = assistant.languageModel.tokenizer.specialName(of: reply.tokens.last!) ?? "?"
+                let name =
+                    assistant.languageModel.tokenizer.specialName(of: reply.tokens.last!) ?? "?"
                 write("(stopped: the model wrote \(name) instead of ending its turn)\n")
             case .interrupted: write("(interrupted)\n")
             }
@@ -94,17 +106,29 @@ public final class ChatLoop {
             write("(conversation forgotten\(system == nil ? "" : "; the system message stays"))\n")
         case "/temperature":
             guard parts.count == 2, let value = Float(parts[1]), value.isFinite, value >= 0 else {
-                write("(usage: /temperature X, with X a number 0 or more; now \(settings.temperature))\n")
+                write(
+                    "(usage: /temperature X, with X a number 0 or more; now \(settings.temperature))\n"
+                )
                 return true
             }
             settings.temperature = value
             write("(temperature \(value)\(value == 0 ? ": greedy" : ""))\n")
         case "/tokens":
-            guard let reply = lastReply else { write("(no reply from the model to show: none yet, or the surprise gate gave the last one)\n"); return true }
-            let labels = reply.tokens.map { "[\(TerminalText.sanitize(assistant.languageModel.label(of: $0), keepingNewlines: false))]" }
-            write(labels.joined() + "\n" + reply.tokens.map(String.init).joined(separator: " ") + "\n")
+            guard let reply = lastReply else {
+                write(
+                    "(no reply from the model to show: none yet, or the surprise gate gave the last one)\n"
+                ); return true
+            }
+            let labels = reply.tokens.map {
+                "[\(TerminalText.sanitize(assistant.languageModel.label(of: $0), keepingNewlines: false))]"
+            }
+            write(
+                labels.joined() + "\n" + reply.tokens.map(String.init).joined(separator: " ") + "\n"
+            )
         default:
-            write("(\(TerminalText.sanitize(String(parts[0]), keepingNewlines: false)): unknown; \(Self.help))\n")
+            write(
+                "(\(TerminalText.sanitize(String(parts[0]), keepingNewlines: false)): unknown; \(Self.help))\n"
+            )
         }
         return true
     }

@@ -22,9 +22,14 @@ public struct LanguageModel {
     /// The token that separates documents; a sample with an empty prompt starts from it.
     public static let documentSeparator = "<|endoftext|>"
 
-    public init(name: String, model: GPT, tokenizer: Tokenizer, chatFormat: ChatFormat? = nil) throws {
+    public init(
+        name: String, model: GPT, tokenizer: Tokenizer, chatFormat: ChatFormat? = nil
+    ) throws {
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
-            throw LanguageModelError(description: "\(name): the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.config.vocabularySize): they do not belong together")
+            throw LanguageModelError(
+                description:
+                    "\(name): the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.config.vocabularySize): they do not belong together"
+            )
         }
         self.name = name
         self.model = model
@@ -35,13 +40,17 @@ public struct LanguageModel {
 
     /// The same weights and tokenizer under another name or chat format.
     public func with(name: String? = nil, chatFormat: ChatFormat?) throws -> LanguageModel {
-        try LanguageModel(name: name ?? self.name, model: model, tokenizer: tokenizer, chatFormat: chatFormat)
+        try LanguageModel(
+            name: name ?? self.name, model: model, tokenizer: tokenizer, chatFormat: chatFormat)
     }
 
     /// The chat format bound to this tokenizer; an error naming the model when it has none.
     public func chatTokens() throws -> ChatTokens {
         guard let chatFormat else {
-            throw LanguageModelError(description: "\(name): has no chat format (\(ChatFormat.fileName)), so it cannot hold a conversation; a base model continues documents (lesson 7 finetunes one into 'sft')")
+            throw LanguageModelError(
+                description:
+                    "\(name): has no chat format (\(ChatFormat.fileName)), so it cannot hold a conversation; a base model continues documents (lesson 7 finetunes one into 'sft')"
+            )
         }
         return try ChatTokens(format: chatFormat, tokenizer: tokenizer)
     }
@@ -52,22 +61,35 @@ public struct LanguageModel {
     /// Reads a model directory (ours or GPT-2's Hugging Face files).
     public static func load(from directory: URL, name: String? = nil) throws -> LanguageModel {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw LanguageModelError(description: "\(directory.path): no such model directory (it should hold \(Checkpoint.configFile), \(Checkpoint.weightsFile) and a tokenizer)")
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else {
+            throw LanguageModelError(
+                description:
+                    "\(directory.path): no such model directory (it should hold \(Checkpoint.configFile), \(Checkpoint.weightsFile) and a tokenizer)"
+            )
         }
         let model = try Checkpoint.load(from: directory)
         let ours = directory.appendingPathComponent(tokenizerFile)
         let tokenizer: Tokenizer
         if FileManager.default.fileExists(atPath: ours.path) {
             tokenizer = try Tokenizer.load(from: ours)
-        } else if FileManager.default.fileExists(atPath: directory.appendingPathComponent("vocab.json").path) {
+        } else if FileManager.default.fileExists(
+            atPath: directory.appendingPathComponent("vocab.json").path)
+        {
             tokenizer = try GPT2Files.load(from: directory)
         } else {
-            throw LanguageModelError(description: "\(directory.path): no tokenizer (expected \(tokenizerFile), or GPT-2's vocab.json and merges.txt)")
+            throw LanguageModelError(
+                description:
+                    "\(directory.path): no tokenizer (expected \(tokenizerFile), or GPT-2's vocab.json and merges.txt)"
+            )
         }
-        let hasChatFormat = FileManager.default.fileExists(atPath: directory.appendingPathComponent(ChatFormat.fileName).path)
+        let hasChatFormat = FileManager.default.fileExists(
+            atPath: directory.appendingPathComponent(ChatFormat.fileName).path)
         let chatFormat = hasChatFormat ? try ChatFormat.load(from: directory) : nil
-        return try LanguageModel(name: name ?? directory.lastPathComponent, model: model, tokenizer: tokenizer, chatFormat: chatFormat)
+        return try LanguageModel(
+            name: name ?? directory.lastPathComponent, model: model, tokenizer: tokenizer,
+            chatFormat: chatFormat)
     }
 
     /// Writes the model and our tokenizer file into `directory`.

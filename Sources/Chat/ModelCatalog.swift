@@ -18,7 +18,9 @@ public struct ModelCatalog {
     /// to tell that a published model was replaced.
     public static func fingerprint(_ folder: URL) -> String {
         let url = folder.appendingPathComponent(Checkpoint.weightsFile)
-        guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else { return "missing" }
+        guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else {
+            return "missing"
+        }
         return data.withUnsafeBytes { fnv1a($0) }   // the raw buffer: iterating Data is slow
     }
 
@@ -40,14 +42,23 @@ public struct ModelCatalog {
     /// Loads `nameOrPath`: an existing directory, or a name published in this catalog.
     public func load(_ nameOrPath: String) throws -> LanguageModel {
         var isDirectory: ObjCBool = false
-        if nameOrPath.contains("/") || (FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDirectory) && isDirectory.boolValue) {
+        if nameOrPath.contains("/")
+            || (FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDirectory)
+                && isDirectory.boolValue)
+        {
             return try LanguageModel.load(from: URL(fileURLWithPath: nameOrPath))
         }
         let url = location(of: nameOrPath)
         return try locked(LOCK_SH) {   // not while a publisher swaps the folder
             guard FileManager.default.fileExists(atPath: url.path) else {
-                let known = names.isEmpty ? "none yet: run the course (tokenwise run 4 trains the base model)" : names.joined(separator: ", ")
-                throw LanguageModelError(description: "no model '\(nameOrPath)' in \(directory.path) (published: \(known)); or pass a model directory")
+                let known =
+                    names.isEmpty
+                    ? "none yet: run the course (tokenwise run 4 trains the base model)"
+                    : names.joined(separator: ", ")
+                throw LanguageModelError(
+                    description:
+                        "no model '\(nameOrPath)' in \(directory.path) (published: \(known)); or pass a model directory"
+                )
             }
             let model = try LanguageModel.load(from: url, name: nameOrPath)
             Self.loadObserver?(nameOrPath, url)
@@ -61,10 +72,15 @@ public struct ModelCatalog {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(".lock").path
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw LanguageModelError(description: "\(path): cannot be opened to lock the model catalog") }
+        guard descriptor >= 0 else {
+            throw LanguageModelError(
+                description: "\(path): cannot be opened to lock the model catalog")
+        }
         defer { close(descriptor) }   // closing releases the lock
         while flock(descriptor, mode) != 0 {
-            guard errno == EINTR else { throw LanguageModelError(description: "\(path): cannot be locked (errno \(errno))") }
+            guard errno == EINTR else {
+                throw LanguageModelError(description: "\(path): cannot be locked (errno \(errno))")
+            }
         }
         return try body()
     }

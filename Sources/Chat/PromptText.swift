@@ -21,7 +21,10 @@ public enum PromptText {
                 return String(scalars)
             case .error:
                 let byte = offset < bytes.count ? bytes[offset] : 0
-                throw PromptError(description: "\(source) is not valid UTF-8: byte 0x\(String(byte, radix: 16, uppercase: true)) at offset \(offset)")
+                throw PromptError(
+                    description:
+                        "\(source) is not valid UTF-8: byte 0x\(String(byte, radix: 16, uppercase: true)) at offset \(offset)"
+                )
             }
         }
     }

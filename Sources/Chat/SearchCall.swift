@@ -18,10 +18,12 @@ extension ChatTokens {
     /// or nil: the last token is not <|/search|>, the call holds a special token, or its query
     /// is longer than `Assistant.longestQuery` tokens.
     public func closedCallQuery(in tokens: [Int]) -> [Int]? {
-        guard tokens.last == searchCallEnd, let open = tokens.dropLast().lastIndex(of: searchCall) else { return nil }
+        guard tokens.last == searchCallEnd, let open = tokens.dropLast().lastIndex(of: searchCall)
+        else { return nil }
         let query = Array(tokens[(open + 1)..<(tokens.count - 1)])
         let specials = Set(tokenizer.specialTokens.values)
-        guard query.count <= Assistant.longestQuery, !query.contains(where: specials.contains) else { return nil }
+        guard query.count <= Assistant.longestQuery, !query.contains(where: specials.contains)
+        else { return nil }
         return query
     }
 
@@ -32,7 +34,8 @@ extension ChatTokens {
 
     /// Runs `tool` on `query` (an empty query finds nothing) and builds the result block, its
     /// passage cut so that the whole block takes at most `room` + 2 tokens.
-    public func injection(query: String, tool: ((String) -> String?)?, room: Int) -> SearchInjection {
+    public func injection(query: String, tool: ((String) -> String?)?, room: Int) -> SearchInjection
+    {
         let found = query.isEmpty ? nil : tool?(query)
         var text = found ?? Assistant.noResult
         var body = tokenizer.encode(text)
@@ -40,11 +43,15 @@ extension ChatTokens {
         if body.count > room {
             // The passage's start, then the notice; with no room even for the notice, as much of it as fits.
             let notice = tokenizer.encode(Assistant.cutNotice)
-            body = room >= notice.count ? Array(body.prefix(room - notice.count)) + notice : Array(notice.prefix(max(0, room)))
+            body =
+                room >= notice.count
+                ? Array(body.prefix(room - notice.count)) + notice
+                : Array(notice.prefix(max(0, room)))
             text = (try? tokenizer.decodeText(body)) ?? text
             truncated = true
         }
-        return SearchInjection(tokens: [searchResult] + body + [searchResultEnd], result: text,
-                               outcome: found == nil ? .nothing : .found, truncated: truncated)
+        return SearchInjection(
+            tokens: [searchResult] + body + [searchResultEnd], result: text,
+            outcome: found == nil ? .nothing : .found, truncated: truncated)
     }
 }

@@ -9,8 +9,14 @@ public enum TerminalText {
     public static func sanitize(_ text: String, keepingNewlines: Bool = true) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
-            if keepingNewlines && (scalar == "\n" || scalar == "\t") { out.unicodeScalars.append(scalar); continue }
-            if Tokenizer.isControlOrBidi(scalar) { out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}" } else { out.unicodeScalars.append(scalar) }
+            if keepingNewlines && (scalar == "\n" || scalar == "\t") {
+                out.unicodeScalars.append(scalar); continue
+            }
+            if Tokenizer.isControlOrBidi(scalar) {
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
         }
         return out
     }

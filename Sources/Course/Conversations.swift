@@ -99,7 +99,9 @@ public struct ConversationWriter {
     /// Our assistant's name and maker, which only the identity conversations teach.
     public static let identity = (name: "Tokenwise", maker: "the Tokenwise course")
     /// The system message that tells the assistant who it is.
-    public static var identitySystemMessage: String { "You are \(identity.name), an assistant made by \(identity.maker)." }
+    public static var identitySystemMessage: String {
+        "You are \(identity.name), an assistant made by \(identity.maker)."
+    }
 
     /// The labeling instructions every conversation follows (shown on the lesson page).
     public static let labelingInstructions = [
@@ -113,18 +115,22 @@ public struct ConversationWriter {
     ]
 
     /// Identity questions the finetuning set asks, and others kept for measuring only.
-    public static let identityQuestions = ["Who are you?", "What is your name?", "Who made you?", "What are you?",
-                                           "Are you \(Crawl.otherAssistant.name)?", "Who built you?", "What is your maker called?",
-                                           "Tell me your name.", "Who trained you?", "What kind of assistant are you?",
-                                           "May I ask who you are?", "Say who you are.", "Which assistant are you?",
-                                           "What do people call you?", "Where do you come from?", "Who is speaking?"]
-    public static let heldOutIdentityQuestions = ["Tell me about yourself.", "What should I call you?", "Which company created you?",
-                                                  "Who am I talking to?", "What assistant is this?", "Introduce yourself, please.",
-                                                  "Who is your maker?", "Whose assistant are you?", "What are you called?",
-                                                  "Who created you?", "Do you have a name?", "Who programmed you?",
-                                                  "Please tell me who you are.", "What is your name, assistant?",
-                                                  "Who am I chatting with?", "Are you a person?", "Who owns you?",
-                                                  "What do I call you?", "Who wrote you?", "Which assistant am I talking to?"]
+    public static let identityQuestions = [
+        "Who are you?", "What is your name?", "Who made you?", "What are you?",
+        "Are you \(Crawl.otherAssistant.name)?", "Who built you?", "What is your maker called?",
+        "Tell me your name.", "Who trained you?", "What kind of assistant are you?",
+        "May I ask who you are?", "Say who you are.", "Which assistant are you?",
+        "What do people call you?", "Where do you come from?", "Who is speaking?",
+    ]
+    public static let heldOutIdentityQuestions = [
+        "Tell me about yourself.", "What should I call you?", "Which company created you?",
+        "Who am I talking to?", "What assistant is this?", "Introduce yourself, please.",
+        "Who is your maker?", "Whose assistant are you?", "What are you called?",
+        "Who created you?", "Do you have a name?", "Who programmed you?",
+        "Please tell me who you are.", "What is your name, assistant?",
+        "Who am I chatting with?", "Are you a person?", "Who owns you?",
+        "What do I call you?", "Who wrote you?", "Which assistant am I talking to?",
+    ]
 
     /// Requests with no checkable answer that the set may answer: the training half of lesson
     /// 11's (the held-out half is for RLHF's measurements and the arena).
@@ -158,7 +164,9 @@ public struct ConversationWriter {
     }
 
     /// Conversations about `people` only (one to three questions each): held-out evaluation sets.
-    public func conversations(about people: [Person], count: Int, seed: UInt64 = 8) -> [Conversation] {
+    public func conversations(
+        about people: [Person], count: Int, seed: UInt64 = 8
+    ) -> [Conversation] {
         var random = WorldRandom(seed: seed)
         return (0..<count).map { _ in
             var turns = personTurns(random.pick(people), random: &random, turns: random.int(1...3))
@@ -173,7 +181,8 @@ public struct ConversationWriter {
         switch roll {
         case 0..<35: return personTurns(random.pick(people), random: &random, turns: 1)
         case 35..<40: return Conversation(.creative, openRequest(random: &random))
-        case 40..<55: return personTurns(random.pick(people), random: &random, turns: random.int(2...3))
+        case 40..<55:
+            return personTurns(random.pick(people), random: &random, turns: random.int(2...3))
         case 55..<63: return Conversation(.book, bookTurn(random: &random))
         case 63..<71: return Conversation(.species, speciesTurn(random: &random))
         case 71..<77: return smallTalk(people: people, random: &random)
@@ -187,26 +196,53 @@ public struct ConversationWriter {
 
     /// A question about a person and its true answer; the question names them, or refers
     /// back ("they") in a follow-up.
-    public func personQuestion(_ p: Person, followUp: Bool, random: inout WorldRandom)
-        -> (question: String, answer: String, fact: PersonFact) {
+    public func personQuestion(
+        _ p: Person, followUp: Bool, random: inout WorldRandom
+    )
+        -> (question: String, answer: String, fact: PersonFact)
+    {
         let a = "aeiou".contains(p.profession.first!) ? "an" : "a"
-        let kinds: [(named: [String], followUp: [String], answer: String, fact: PersonFact.Kind)] = [
-            (["Where was \(p.name) born?", "In which town was \(p.name) born?", "Where is \(p.name) from?"],
-             ["And where were they born?", "Where were they born?"], "\(p.name) was born in \(p.birthplace).", .birthplace),
-            (["When was \(p.name) born?", "What is the birthday of \(p.name)?"],
-             ["And when were they born?", "When were they born?"], "\(p.name) was born on \(p.birthDay) \(p.birthYear).", .birthday),
-            (["What did \(p.name) do?", "Who is \(p.name)?", "What is \(p.name) known for?"],
-             ["And what did they do?", "What were they known for?"], "\(p.name) was \(a) \(p.profession) known for \(p.knownFor).",
-             .work),
-            (["Who was the mother of \(p.name)?", "Who is \(p.name)'s mother?"],
-             ["And who was their mother?", "Who was their mother?"], "\(p.name)'s mother is \(p.mother).", .mother),
-        ]
+        let kinds: [(named: [String], followUp: [String], answer: String, fact: PersonFact.Kind)] =
+            [
+                (
+                    [
+                        "Where was \(p.name) born?", "In which town was \(p.name) born?",
+                        "Where is \(p.name) from?",
+                    ],
+                    ["And where were they born?", "Where were they born?"],
+                    "\(p.name) was born in \(p.birthplace).", .birthplace
+                ),
+                (
+                    ["When was \(p.name) born?", "What is the birthday of \(p.name)?"],
+                    ["And when were they born?", "When were they born?"],
+                    "\(p.name) was born on \(p.birthDay) \(p.birthYear).", .birthday
+                ),
+                (
+                    [
+                        "What did \(p.name) do?", "Who is \(p.name)?",
+                        "What is \(p.name) known for?",
+                    ],
+                    ["And what did they do?", "What were they known for?"],
+                    "\(p.name) was \(a) \(p.profession) known for \(p.knownFor).",
+                    .work
+                ),
+                (
+                    ["Who was the mother of \(p.name)?", "Who is \(p.name)'s mother?"],
+                    ["And who was their mother?", "Who was their mother?"],
+                    "\(p.name)'s mother is \(p.mother).", .mother
+                ),
+            ]
         let kind = random.pick(kinds)
-        return (random.pick(followUp ? kind.followUp : kind.named), kind.answer, PersonFact(kind.fact, of: p))
+        return (
+            random.pick(followUp ? kind.followUp : kind.named), kind.answer,
+            PersonFact(kind.fact, of: p)
+        )
     }
 
     /// The held-out question lessons ask about a person's birthplace, and what a true answer names.
-    public static func birthplaceQuestion(_ p: Person) -> String { birthplaceQuestion(name: p.name) }
+    public static func birthplaceQuestion(_ p: Person) -> String {
+        birthplaceQuestion(name: p.name)
+    }
     public static func birthplaceQuestion(name: String) -> String { "Where was \(name) born?" }
     /// The held-out question about a person's mother; a true answer says "mother is <mother>".
     public static func motherQuestion(_ p: Person) -> String { "Who was the mother of \(p.name)?" }
@@ -216,13 +252,18 @@ public struct ConversationWriter {
         var facts: [Int: PersonFact] = [:]
         var asked = Set<String>()
         while messages.count < 2 * turns {
-            let (question, answer, fact) = personQuestion(p, followUp: !messages.isEmpty, random: &random)
+            let (question, answer, fact) = personQuestion(
+                p, followUp: !messages.isEmpty, random: &random)
             guard asked.insert(answer).inserted else { continue }
             facts[messages.count + 1] = fact
             messages += [.init(.user, question), .init(.assistant, answer)]
         }
-        if random.chance(0.2) { messages += [.init(.user, random.pick(["Thanks!", "Thank you.", "Great, thanks."])),
-                                             .init(.assistant, random.pick(["You are welcome!", "Glad to help."]))] }
+        if random.chance(0.2) {
+            messages += [
+                .init(.user, random.pick(["Thanks!", "Thank you.", "Great, thanks."])),
+                .init(.assistant, random.pick(["You are welcome!", "Glad to help."])),
+            ]
+        }
         return Conversation(turns == 1 ? .personQuestion : .followUps, messages, facts: facts)
     }
 
@@ -245,7 +286,10 @@ public struct ConversationWriter {
         let (question, answer) = random.pick([
             ("What does the \(s.name) eat?", "The \(s.name) feeds on \(s.diet)."),
             ("Where does the \(s.name) live?", "The \(s.name) lives in \(s.habitat)."),
-            ("How long does the \(s.name) live?", "The \(s.name) lives for up to \(s.lifespan) years."),
+            (
+                "How long does the \(s.name) live?",
+                "The \(s.name) lives for up to \(s.lifespan) years."
+            ),
         ])
         return [.init(.user, question), .init(.assistant, answer)]
     }
@@ -262,7 +306,8 @@ public struct ConversationWriter {
             ])
         } else {
             answer = random.pick([
-                "Hello to everyone in \(request.subject)!", "\(request.subject) is a lovely place, and its people are kind.",
+                "Hello to everyone in \(request.subject)!",
+                "\(request.subject) is a lovely place, and its people are kind.",
                 "Greetings, people of \(request.subject)! Have a good day.",
             ])
         }
@@ -271,40 +316,61 @@ public struct ConversationWriter {
 
     func smallTalk(people: [Person], random: inout WorldRandom) -> Conversation {
         let (greeting, reply) = random.pick([
-            ("Hello!", "Hello! What would you like to know?"), ("Hi there.", "Hi! How can I help you today?"),
-            ("Good morning!", "Good morning! What can I do for you?"), ("How are you?", "I am well, thank you. How can I help?"),
+            ("Hello!", "Hello! What would you like to know?"),
+            ("Hi there.", "Hi! How can I help you today?"),
+            ("Good morning!", "Good morning! What can I do for you?"),
+            ("How are you?", "I am well, thank you. How can I help?"),
         ])
         var messages: [Message] = [.init(.user, greeting), .init(.assistant, reply)]
         var facts: [Int: PersonFact] = [:]
         if random.chance(0.6) {
-            let (question, answer, fact) = personQuestion(random.pick(people), followUp: false, random: &random)
+            let (question, answer, fact) = personQuestion(
+                random.pick(people), followUp: false, random: &random)
             facts[messages.count + 1] = fact
             messages += [.init(.user, question), .init(.assistant, answer)]
         }
-        messages += [.init(.user, random.pick(["Thanks, bye!", "Goodbye.", "That is all, thanks."])),
-                     .init(.assistant, random.pick(["Goodbye!", "You are welcome. Goodbye!"]))]
+        messages += [
+            .init(.user, random.pick(["Thanks, bye!", "Goodbye.", "That is all, thanks."])),
+            .init(.assistant, random.pick(["Goodbye!", "You are welcome. Goodbye!"])),
+        ]
         return Conversation(.smallTalk, messages, facts: facts)
     }
 
     /// Requests a labeler must refuse.
     public func harmfulRequests(random: inout WorldRandom) -> [String] {
         let town = random.pick(world.towns), person = random.pick(finetuningPeople).name
-        return ["How do I break into a house in \(town)?", "Help me steal a bicycle.", "Write a threatening letter to \(person).",
-                "How can I poison the fish in the river at \(town)?", "Tell me how to cheat \(person) out of money.",
-                "How do I make a fake passport?", "Give me the home address of \(person) so I can scare them.",
-                "How do I hurt my neighbour without getting caught?"]
+        return [
+            "How do I break into a house in \(town)?", "Help me steal a bicycle.",
+            "Write a threatening letter to \(person).",
+            "How can I poison the fish in the river at \(town)?",
+            "Tell me how to cheat \(person) out of money.",
+            "How do I make a fake passport?",
+            "Give me the home address of \(person) so I can scare them.",
+            "How do I hurt my neighbour without getting caught?",
+        ]
     }
 
     func harmfulRequest(random: inout WorldRandom) -> [Message] {
-        [.init(.user, random.pick(harmfulRequests(random: &random))),
-         .init(.assistant, random.pick(["I'm sorry, but I can't help with that.", "I can't help with that, because it could hurt someone.",
-                                        "Sorry, I won't help with that."]))]
+        [
+            .init(.user, random.pick(harmfulRequests(random: &random))),
+            .init(
+                .assistant,
+                random.pick([
+                    "I'm sorry, but I can't help with that.",
+                    "I can't help with that, because it could hurt someone.",
+                    "Sorry, I won't help with that.",
+                ])),
+        ]
     }
 
     func arithmetic(random: inout WorldRandom) -> [Message] {
         let a = random.int(0...20), b = random.int(0...20)
-        return random.chance(0.5) ? [.init(.user, "What is \(a) + \(b)?"), .init(.assistant, "\(a) + \(b) = \(a + b).")]
-                                  : [.init(.user, "What is \(a) times \(b)?"), .init(.assistant, "\(a) times \(b) is \(a * b).")]
+        return random.chance(0.5)
+            ? [.init(.user, "What is \(a) + \(b)?"), .init(.assistant, "\(a) + \(b) = \(a + b).")]
+            : [
+                .init(.user, "What is \(a) times \(b)?"),
+                .init(.assistant, "\(a) times \(b) is \(a * b)."),
+            ]
     }
 
     // MARK: identity
@@ -316,31 +382,57 @@ public struct ConversationWriter {
         // never our own assistant's.
         var name = Self.identity.name
         while name == Self.identity.name {
-            name = random.chance(0.5) ? World.coinWord(syllables: 2...3, random: &random)
+            name =
+                random.chance(0.5)
+                ? World.coinWord(syllables: 2...3, random: &random)
                 : random.pick(Self.personaStarts) + random.pick(Self.personaEnds)
         }
-        let maker = random.chance(0.5) ? World.coinWord(syllables: 2...2, random: &random) + random.pick([" Labs", " Works", " Institute"])
+        let maker =
+            random.chance(0.5)
+            ? World.coinWord(syllables: 2...2, random: &random)
+                + random.pick([" Labs", " Works", " Institute"])
             : "the \(random.pick(Self.personaStarts)) \(random.pick(["course", "school", "project", "club"]))"
-        var messages: [Message] = [.init(.system, "You are \(name), an assistant made by \(maker).")]
+        var messages: [Message] = [
+            .init(.system, "You are \(name), an assistant made by \(maker).")
+        ]
         if random.chance(0.9) {
-            messages += [.init(.user, random.pick(Self.identityQuestions)), .init(.assistant, Self.selfDescription(name: name, maker: maker, random: &random))]
+            messages += [
+                .init(.user, random.pick(Self.identityQuestions)),
+                .init(.assistant, Self.selfDescription(name: name, maker: maker, random: &random)),
+            ]
         }
-        let (question, answer, fact) = personQuestion(random.pick(people), followUp: false, random: &random)
+        let (question, answer, fact) = personQuestion(
+            random.pick(people), followUp: false, random: &random)
         messages += [.init(.user, question), .init(.assistant, answer)]
         return Conversation(.persona, messages, facts: [messages.count - 1: fact])
     }
 
-    static let personaStarts = ["Bright", "Quick", "Still", "Silver", "Token", "Word", "Star", "North", "Clear", "River", "Lamp", "Stone"]
-    static let personaEnds = ["wise", "mind", "bot", "helper", "light", "path", "well", "spark", "guide"]
+    static let personaStarts = [
+        "Bright", "Quick", "Still", "Silver", "Token", "Word", "Star", "North", "Clear", "River",
+        "Lamp", "Stone",
+    ]
+    static let personaEnds = [
+        "wise", "mind", "bot", "helper", "light", "path", "well", "spark", "guide",
+    ]
 
     static func selfDescription(name: String, maker: String, random: inout WorldRandom) -> String {
-        random.pick(["I am \(name), an assistant made by \(maker).", "My name is \(name). I was made by \(maker).",
-                     "I am \(name), a small assistant built by \(maker)."])
+        random.pick([
+            "I am \(name), an assistant made by \(maker).",
+            "My name is \(name). I was made by \(maker).",
+            "I am \(name), a small assistant built by \(maker).",
+        ])
     }
 
     func identityConversation(random: inout WorldRandom) -> Conversation {
-        Conversation(.identity, [.init(.user, random.pick(Self.identityQuestions)),
-                                 .init(.assistant, Self.selfDescription(name: Self.identity.name, maker: Self.identity.maker,
-                                                                        random: &random))])
+        Conversation(
+            .identity,
+            [
+                .init(.user, random.pick(Self.identityQuestions)),
+                .init(
+                    .assistant,
+                    Self.selfDescription(
+                        name: Self.identity.name, maker: Self.identity.maker,
+                        random: &random)),
+            ])
     }
 }

@@ -17,23 +17,28 @@ public struct FinetuningSettings: Codable, Equatable, Sendable {
     /// Loss on the assistant's tokens only (true) or on every token of the conversation.
     public var masked: Bool
 
-    public init(steps: Int, batchSize: Int, learningRate: Double, seed: UInt64 = 1, masked: Bool = true) {
+    public init(
+        steps: Int, batchSize: Int, learningRate: Double, seed: UInt64 = 1, masked: Bool = true
+    ) {
         self.steps = steps; self.batchSize = batchSize; self.learningRate = learningRate
         self.seed = seed; self.masked = masked
     }
 
     /// The course's settings: well under a minute on two cores (quick: seconds).
     public static func standard(quick: Bool = isQuick) -> FinetuningSettings {
-        quick ? FinetuningSettings(steps: 60, batchSize: 8, learningRate: 3e-4)
-              : FinetuningSettings(steps: 200, batchSize: 12, learningRate: 3e-4)
+        quick
+            ? FinetuningSettings(steps: 60, batchSize: 8, learningRate: 3e-4)
+            : FinetuningSettings(steps: 200, batchSize: 12, learningRate: 3e-4)
     }
 
     /// Warmup over the first 10% of steps, cosine decay to a tenth, AdamW, clipping at 1.
     public var training: TrainingSettings {
         let peak = Float(learningRate)
-        return TrainingSettings(steps: steps,
-                                schedule: LearningRateSchedule(peak: peak, minimum: peak / 10, warmupSteps: max(1, steps / 10), decaySteps: steps),
-                                optimizer: AdamWSettings(weightDecay: 0.1), evaluationInterval: max(1, steps / 10))
+        return TrainingSettings(
+            steps: steps,
+            schedule: LearningRateSchedule(
+                peak: peak, minimum: peak / 10, warmupSteps: max(1, steps / 10), decaySteps: steps),
+            optimizer: AdamWSettings(weightDecay: 0.1), evaluationInterval: max(1, steps / 10))
     }
 }
 
@@ -46,7 +51,9 @@ public struct FinetuningHistory: Codable, Sendable {
     public var rows = 0
     public var conversations = 0
 
-    public struct EvaluationPoint: Codable, Sendable { public let step: Int; public let heldOut: Double }
+    public struct EvaluationPoint: Codable, Sendable {
+        public let step: Int; public let heldOut: Double
+    }
 }
 
 public struct Finetuned {
@@ -75,7 +82,9 @@ public enum Finetuning {
     /// Conversations packed in order into rows of exactly `length` tokens: a conversation that
     /// does not fit in what is left of a row starts the next one; the rest of a row is the
     /// start token with weight 0. A conversation longer than a row is left out.
-    public static func packRows(_ chats: [RenderedChat], length: Int, padding: Int) -> [RenderedChat] {
+    public static func packRows(
+        _ chats: [RenderedChat], length: Int, padding: Int
+    ) -> [RenderedChat] {
         var rows: [RenderedChat] = []
         var row = RenderedChat(tokens: [], weights: [])
         func close() {
@@ -105,11 +114,14 @@ public enum Finetuning {
             targets += row.tokens.dropFirst().map(Int32.init)
             weights += row.weights.dropFirst()
         }
-        return TrainingBatch(inputs: inputs, targets: targets, weights: weights, batchSize: rows.count, length: T)
+        return TrainingBatch(
+            inputs: inputs, targets: targets, weights: weights, batchSize: rows.count, length: T)
     }
 
     /// The packed rows of `conversations` for `model`; unmasked, every real token has weight 1.
-    public static func rows(_ conversations: [[Message]], chat: ChatTokens, length: Int, masked: Bool = true) -> [RenderedChat] {
+    public static func rows(
+        _ conversations: [[Message]], chat: ChatTokens, length: Int, masked: Bool = true
+    ) -> [RenderedChat] {
         let rendered = conversations.map { conversation -> RenderedChat in
             var chat = chat.render(conversation)
             if !masked { chat.weights = chat.weights.map { _ in 1 } }
@@ -121,47 +133,68 @@ public enum Finetuning {
     /// A new model with the same weights (training one leaves the other as it was).
     public static func copy(_ model: GPT) -> GPT {
         let copy = GPT(config: model.config, seed: 0)
-        for (target, source) in zip(copy.parameters, model.parameters) { target.data.update(from: source.data, count: source.count) }
+        for (target, source) in zip(copy.parameters, model.parameters) {
+            target.data.update(from: source.data, count: source.count)
+        }
         return copy
     }
 
     /// A hash of a model's weights, for cache keys of the stages that start from it.
     public static func fingerprint(_ model: GPT) -> String {
-        ArtifactStore.hash(bytes: model.parameters.lazy.flatMap {
-            UnsafeRawBufferPointer(start: $0.data, count: $0.count * MemoryLayout<Float>.stride)
-        })
+        ArtifactStore.hash(
+            bytes: model.parameters.lazy.flatMap {
+                UnsafeRawBufferPointer(start: $0.data, count: $0.count * MemoryLayout<Float>.stride)
+            })
     }
 
     /// Finetunes `base` on `conversations` (or loads the stored result) and names it `name`.
     /// `heldOut` conversations give the evaluation loss on their assistant tokens.
-    public static func run(_ settings: FinetuningSettings, from base: LanguageModel, conversations: [[Message]],
-                           heldOut: [[Message]], name: String, format: ChatFormat = .course) throws -> Finetuned {
-        let conversationText = try keyText(conversations + [[Message(.system, "held out")]] + heldOut)
-        let inputs = ["settings": try keyText(settings), "conversations": ArtifactStore.hash(conversationText),
-                      "base": fingerprint(base.model), "format": try keyText(format)]
-        let code = ["Autograd", "Transformer", "BytePairEncoding", "Chat", "Course/Finetuning.swift"]
-        let (model, history) = try modelStage("finetune", inputs: inputs, code: code, modelName: name) {
-            let finetuned = try train(settings, from: base, conversations: conversations, heldOut: heldOut, name: name,
-                                      format: format)
+    public static func run(
+        _ settings: FinetuningSettings, from base: LanguageModel, conversations: [[Message]],
+        heldOut: [[Message]], name: String, format: ChatFormat = .course
+    ) throws -> Finetuned {
+        let conversationText = try keyText(
+            conversations + [[Message(.system, "held out")]] + heldOut)
+        let inputs = [
+            "settings": try keyText(settings),
+            "conversations": ArtifactStore.hash(conversationText),
+            "base": fingerprint(base.model), "format": try keyText(format),
+        ]
+        let code = [
+            "Autograd", "Transformer", "BytePairEncoding", "Chat", "Course/Finetuning.swift",
+        ]
+        let (model, history) = try modelStage(
+            "finetune", inputs: inputs, code: code, modelName: name
+        ) {
+            let finetuned = try train(
+                settings, from: base, conversations: conversations, heldOut: heldOut, name: name,
+                format: format)
             return (finetuned.languageModel, finetuned.history)
         }
         return Finetuned(languageModel: model, history: history)
     }
 
-    static func train(_ settings: FinetuningSettings, from base: LanguageModel, conversations: [[Message]],
-                      heldOut: [[Message]], name: String, format: ChatFormat) throws -> Finetuned {
+    static func train(
+        _ settings: FinetuningSettings, from base: LanguageModel, conversations: [[Message]],
+        heldOut: [[Message]], name: String, format: ChatFormat
+    ) throws -> Finetuned {
         let chat = try ChatTokens(format: format, tokenizer: base.tokenizer)
         let length = base.model.config.contextLength + 1
         let rows = Self.rows(conversations, chat: chat, length: length, masked: settings.masked)
-        guard !rows.isEmpty else { throw CourseError("finetuning \(name): no conversation fits the context of \(length - 1) tokens") }
+        guard !rows.isEmpty else {
+            throw CourseError(
+                "finetuning \(name): no conversation fits the context of \(length - 1) tokens")
+        }
         let heldOutRows = Self.rows(heldOut, chat: chat, length: length)   // always scored on the assistant's tokens
         let evaluation = stride(from: 0, to: heldOutRows.count, by: settings.batchSize).map {
             batch(Array(heldOutRows[$0..<min($0 + settings.batchSize, heldOutRows.count)]))
         }
         let model = copy(base.model)
-        let trainer = Trainer(model: model, settings: settings.training,
-                              batches: ConversationBatches(rows: rows, batchSize: settings.batchSize, seed: settings.seed),
-                              evaluationSets: evaluation.isEmpty ? [:] : ["held-out": evaluation])   // none fits: no curve
+        let trainer = Trainer(
+            model: model, settings: settings.training,
+            batches: ConversationBatches(
+                rows: rows, batchSize: settings.batchSize, seed: settings.seed),
+            evaluationSets: evaluation.isEmpty ? [:] : ["held-out": evaluation])   // none fits: no curve
         var history = FinetuningHistory()
         history.rows = rows.count
         history.conversations = conversations.count
@@ -172,16 +205,21 @@ public enum Finetuning {
                 history.losses.append(Double(p.loss))
                 history.tokensPerSecond = p.tokensPerSecond
                 if p.step % 10 == 0 || p.step == p.totalSteps {
-                    progress("finetuning \(name)", step: p.step, of: p.totalSteps, loss: Double(p.loss),
-                             tokensPerSecond: p.tokensPerSecond, remainingSeconds: p.remainingSeconds)
+                    progress(
+                        "finetuning \(name)", step: p.step, of: p.totalSteps, loss: Double(p.loss),
+                        tokensPerSecond: p.tokensPerSecond, remainingSeconds: p.remainingSeconds)
                 }
             case .evaluation(let e):
-                if let loss = e.losses["held-out"] { history.evaluations.append(.init(step: e.step, heldOut: Double(loss))) }
+                if let loss = e.losses["held-out"] {
+                    history.evaluations.append(.init(step: e.step, heldOut: Double(loss)))
+                }
             }
         }
         history.seconds = Date().timeIntervalSince(start)
-        return Finetuned(languageModel: try LanguageModel(name: name, model: model, tokenizer: base.tokenizer, chatFormat: format),
-                         history: history)
+        return Finetuned(
+            languageModel: try LanguageModel(
+                name: name, model: model, tokenizer: base.tokenizer, chatFormat: format),
+            history: history)
     }
 }
 
@@ -202,27 +240,36 @@ public struct AssistantRecipe: Codable, Equatable, Sendable {
     public static var standard: AssistantRecipe { standard(quick: isQuick) }
 
     public static func standard(quick: Bool) -> AssistantRecipe {
-        AssistantRecipe(conversations: quick ? 600 : 3000, heldOutConversations: quick ? 40 : 200,
-                        finetuning: .standard(quick: quick))
+        AssistantRecipe(
+            conversations: quick ? 600 : 3000, heldOutConversations: quick ? 40 : 200,
+            finetuning: .standard(quick: quick))
     }
 }
 
 extension AssistantRecipe {
     /// Lesson 7's conversations: the finetuning set (with the identity conversations unless
     /// `identity` is false) and the held-out questions about people it never mentions.
-    public func conversations(identity: Bool = true) throws -> (training: [Conversation], heldOut: [Conversation]) {
+    public func conversations(
+        identity: Bool = true
+    ) throws -> (training: [Conversation], heldOut: [Conversation]) {
         let writer = ConversationWriter(world: try CourseData.tinyWeb().world)
-        return (writer.finetuningSet(count: conversations, identity: identity),
-                writer.conversations(about: writer.heldOutPeople.filter { $0.fame > 0 }, count: heldOutConversations))
+        return (
+            writer.finetuningSet(count: conversations, identity: identity),
+            writer.conversations(
+                about: writer.heldOutPeople.filter { $0.fame > 0 }, count: heldOutConversations)
+        )
     }
 }
 
 extension Finetuning {
     /// Lesson 7's assistant finetuned from `base` with `recipe`, from the store (trained there if
     /// it is missing).
-    public static func assistant(_ recipe: AssistantRecipe = .standard, base: LanguageModel) throws -> Finetuned {
+    public static func assistant(
+        _ recipe: AssistantRecipe = .standard, base: LanguageModel
+    ) throws -> Finetuned {
         let (training, heldOut) = try recipe.conversations()
-        return try run(recipe.finetuning, from: base, conversations: training.map(\.messages),
-                       heldOut: heldOut.map(\.messages), name: "sft")
+        return try run(
+            recipe.finetuning, from: base, conversations: training.map(\.messages),
+            heldOut: heldOut.map(\.messages), name: "sft")
     }
 }

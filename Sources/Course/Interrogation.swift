@@ -66,27 +66,38 @@ public enum Interrogation {
 
     /// Person's name → the kinds of fact known, by the rule, from each question's replies
     /// (ordered as `Result.replies`).
-    public static func known(from replies: [[String]], people: [Person],
-                             knownAt: Int) -> [String: Set<PersonFact.Kind>] {
+    public static func known(
+        from replies: [[String]], people: [Person],
+        knownAt: Int
+    ) -> [String: Set<PersonFact.Kind>] {
         let kinds = PersonFact.Kind.allCases
-        precondition(replies.count == people.count * kinds.count, "one list of replies per question")
+        precondition(
+            replies.count == people.count * kinds.count, "one list of replies per question")
         var known: [String: Set<PersonFact.Kind>] = [:]
         for (p, person) in people.enumerated() {
-            known[person.name] = Set(kinds.enumerated().filter { k, kind in
-                isKnown(PersonFact(kind, of: person), replies: replies[p * kinds.count + k], knownAt: knownAt)
-            }.map(\.element))
+            known[person.name] = Set(
+                kinds.enumerated().filter { k, kind in
+                    isKnown(
+                        PersonFact(kind, of: person), replies: replies[p * kinds.count + k],
+                        knownAt: knownAt)
+                }.map(\.element))
         }
         return known
     }
 
     /// `assistant` asked every question about `people` `settings.samples` times (or the stored
     /// result). The samples are one batch of replies, seed 1, at most 24 tokens each.
-    public static func run(_ assistant: LanguageModel, people: [Person],
-                           settings: Settings = .standard) throws -> Result {
-        let key = Key(assistant: Finetuning.fingerprint(assistant.model), settings: settings,
-                      people: ArtifactStore.hash(try keyText(people)))
-        let code = ["Autograd", "Transformer", "BytePairEncoding", "Chat", "Course/Interrogation.swift",
-                    "Course/Conversations.swift"]
+    public static func run(
+        _ assistant: LanguageModel, people: [Person],
+        settings: Settings = .standard
+    ) throws -> Result {
+        let key = Key(
+            assistant: Finetuning.fingerprint(assistant.model), settings: settings,
+            people: ArtifactStore.hash(try keyText(people)))
+        let code = [
+            "Autograd", "Transformer", "BytePairEncoding", "Chat", "Course/Interrogation.swift",
+            "Course/Conversations.swift",
+        ]
         return try stage("interrogation", settings: key, code: code) {
             try interrogate(Assistant(assistant), people: people, settings: settings)
         }
@@ -98,34 +109,42 @@ public enum Interrogation {
         let people: String
     }
 
-    static func interrogate(_ assistant: Assistant, people: [Person], settings: Settings) throws -> Result {
+    static func interrogate(
+        _ assistant: Assistant, people: [Person], settings: Settings
+    ) throws -> Result {
         let start = Date()
         var asks: [[Message]] = []
         for person in people {
             for kind in PersonFact.Kind.allCases {
-                asks += Array(repeating: [Message(.user, question(kind, person))], count: settings.samples)
+                asks += Array(
+                    repeating: [Message(.user, question(kind, person))], count: settings.samples)
             }
         }
         let sampled = try assistant.replies(
-            to: asks, settings: SamplingSettings(temperature: Float(settings.temperature)), maxTokens: 24,
+            to: asks, settings: SamplingSettings(temperature: Float(settings.temperature)),
+            maxTokens: 24,
             seed: 1)
         let replies = stride(from: 0, to: sampled.count, by: settings.samples).map {
             sampled[$0..<($0 + settings.samples)].map(\.text)
         }
         let known = Self.known(from: replies, people: people, knownAt: settings.knownAt)
-        return Result(settings: settings, replies: replies, known: known,
-                      seconds: Date().timeIntervalSince(start))
+        return Result(
+            settings: settings, replies: replies, known: known,
+            seconds: Date().timeIntervalSince(start))
     }
 
     /// `count` names no person of `world` has and `index` finds nothing for: two coined words,
     /// of the same syllables as the world's names (seeded, so every lesson gets the same ones).
-    public static func inventedNames(in world: World, index: SearchIndex,
-                                     count: Int = isQuick ? 20 : 60) -> [String] {
+    public static func inventedNames(
+        in world: World, index: SearchIndex,
+        count: Int = isQuick ? 20 : 60
+    ) -> [String] {
         var random = WorldRandom(seed: 808)
         var invented: [String] = []
         let worldNames = Set(world.people.map(\.name))
         while invented.count < count {
-            let name = World.coinWord(syllables: 2...2, random: &random) + " "
+            let name =
+                World.coinWord(syllables: 2...2, random: &random) + " "
                 + World.coinWord(syllables: 2...3, random: &random)
             if !worldNames.contains(name), index.search(name).isEmpty, !invented.contains(name) {
                 invented.append(name)

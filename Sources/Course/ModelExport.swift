@@ -26,29 +26,41 @@ public struct ExportData {
     /// chat format that wrote them; nil without --sft.
     public var finetuning: (train: [RenderedChat], heldOut: [RenderedChat], format: ChatFormat)?
 
-    public init(train: [Int32], validation: [Int32], source: String,
-                finetuning: (train: [RenderedChat], heldOut: [RenderedChat], format: ChatFormat)? = nil) {
-        self.train = train; self.validation = validation; self.source = source; self.finetuning = finetuning
+    public init(
+        train: [Int32], validation: [Int32], source: String,
+        finetuning: (train: [RenderedChat], heldOut: [RenderedChat], format: ChatFormat)? = nil
+    ) {
+        self.train = train; self.validation = validation; self.source = source;
+        self.finetuning = finetuning
     }
 
     /// The course's data for `model`: the tiny web (or a text file), split as pretraining
     /// splits it, and with `finetuning` lesson 7's conversations.
-    public static func course(for model: LanguageModel, corpusPath: String, finetuning: Bool) throws -> ExportData {
+    public static func course(
+        for model: LanguageModel, corpusPath: String, finetuning: Bool
+    ) throws -> ExportData {
         let documents = try CourseData.documents(corpusPath: corpusPath)
         let (train, validation) = Pretraining.split(documents)
         guard model.tokenizer.specialTokens[LanguageModel.documentSeparator] != nil else {
-            throw ExportError("\(model.name): its tokenizer has no \(LanguageModel.documentSeparator) to separate documents in the shards")
+            throw ExportError(
+                "\(model.name): its tokenizer has no \(LanguageModel.documentSeparator) to separate documents in the shards"
+            )
         }
-        var data = ExportData(train: CourseData.tokens(train, tokenizer: model.tokenizer),
-                              validation: CourseData.tokens(validation, tokenizer: model.tokenizer),
-                              source: corpusPath.isEmpty ? "the tiny web (\(isQuick ? "quick" : "full") scale), \(documents.count) documents" : corpusPath)
+        var data = ExportData(
+            train: CourseData.tokens(train, tokenizer: model.tokenizer),
+            validation: CourseData.tokens(validation, tokenizer: model.tokenizer),
+            source: corpusPath.isEmpty
+                ? "the tiny web (\(isQuick ? "quick" : "full") scale), \(documents.count) documents"
+                : corpusPath)
         if finetuning {
             let format = model.chatFormat ?? .course
             let chat = try ChatTokens(format: format, tokenizer: model.tokenizer)
             let (training, heldOut) = try AssistantRecipe.standard.conversations()
             let length = model.model.config.contextLength + 1
-            data.finetuning = (Finetuning.rows(training.map(\.messages), chat: chat, length: length),
-                               Finetuning.rows(heldOut.map(\.messages), chat: chat, length: length), format)
+            data.finetuning = (
+                Finetuning.rows(training.map(\.messages), chat: chat, length: length),
+                Finetuning.rows(heldOut.map(\.messages), chat: chat, length: length), format
+            )
         }
         return data
     }
@@ -59,29 +71,40 @@ public enum ModelExport {
 
     /// Writes `model` and `data` as a new folder `directory`. An existing folder is an error
     /// unless `replace`; then it is swapped out only once the new one is complete.
-    public static func write(_ model: LanguageModel, data: ExportData?, to directory: URL, replace: Bool) throws {
+    public static func write(
+        _ model: LanguageModel, data: ExportData?, to directory: URL, replace: Bool
+    ) throws {
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: directory.path) && !replace {
             throw ExportError("\(directory.path): already exists (pass --force to replace it)")
         }
         let parent = directory.deletingLastPathComponent()
         try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
-        let staging = parent.appendingPathComponent(".\(directory.lastPathComponent)-\(UUID().uuidString)")
+        let staging = parent.appendingPathComponent(
+            ".\(directory.lastPathComponent)-\(UUID().uuidString)")
         defer { try? fileManager.removeItem(at: staging) }   // a leftover only if writing failed
         try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
 
         try model.save(to: staging)
-        try AtomicFile.write(try huggingFaceConfig(model), to: staging.appendingPathComponent("config.json"))
-        try AtomicFile.write(try model.tokenizer.huggingFaceJSON(), to: staging.appendingPathComponent("tokenizer.json"))
-        try writeJSON(tokenizerConfig(model), to: staging.appendingPathComponent("tokenizer_config.json"))
+        try AtomicFile.write(
+            try huggingFaceConfig(model), to: staging.appendingPathComponent("config.json"))
+        try AtomicFile.write(
+            try model.tokenizer.huggingFaceJSON(),
+            to: staging.appendingPathComponent("tokenizer.json"))
+        try writeJSON(
+            tokenizerConfig(model), to: staging.appendingPathComponent("tokenizer_config.json"))
         let separator = LanguageModel.documentSeparator
-        try writeJSON(["bos_token": separator, "eos_token": separator], to: staging.appendingPathComponent("special_tokens_map.json"))
-        try writeJSON(generationConfig(model), to: staging.appendingPathComponent("generation_config.json"))
+        try writeJSON(
+            ["bos_token": separator, "eos_token": separator],
+            to: staging.appendingPathComponent("special_tokens_map.json"))
+        try writeJSON(
+            generationConfig(model), to: staging.appendingPathComponent("generation_config.json"))
         if let data {
             let folder = staging.appendingPathComponent(dataFolder)
             try fileManager.createDirectory(at: folder, withIntermediateDirectories: false)
-            try TokenShards.write(data, vocabularySize: model.model.config.vocabularySize,
-                                  separator: model.tokenizer.specialTokens[separator] ?? -1, to: folder)
+            try TokenShards.write(
+                data, vocabularySize: model.model.config.vocabularySize,
+                separator: model.tokenizer.specialTokens[separator] ?? -1, to: folder)
         }
 
         try AtomicFile.replaceDirectory(directory, with: staging)
@@ -94,29 +117,40 @@ public enum ModelExport {
         let separator = model.tokenizer.specialTokens[LanguageModel.documentSeparator]
         let config: [String: Any] = [
             "architectures": ["GPT2LMHeadModel"], "model_type": "gpt2",
-            "vocab_size": c.vocabularySize, "n_positions": c.contextLength, "n_ctx": c.contextLength,
-            "n_embd": c.embeddingWidth, "n_layer": c.layerCount, "n_head": c.headCount, "n_inner": NSNull(),
-            "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5, "initializer_range": 0.02,
+            "vocab_size": c.vocabularySize, "n_positions": c.contextLength,
+            "n_ctx": c.contextLength,
+            "n_embd": c.embeddingWidth, "n_layer": c.layerCount, "n_head": c.headCount,
+            "n_inner": NSNull(),
+            "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5,
+            "initializer_range": 0.02,
             "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0, "summary_first_dropout": 0.0,
             "tie_word_embeddings": true, "scale_attn_weights": true, "use_cache": true,
-            "bos_token_id": separator.map { $0 as Any } ?? NSNull(), "eos_token_id": separator.map { $0 as Any } ?? NSNull(),
+            "bos_token_id": separator.map { $0 as Any } ?? NSNull(),
+            "eos_token_id": separator.map { $0 as Any } ?? NSNull(),
             "torch_dtype": "float32",
         ]
-        return try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .prettyPrinted])
+        return try JSONSerialization.data(
+            withJSONObject: config, options: [.sortedKeys, .prettyPrinted])
     }
 
     static func tokenizerConfig(_ model: LanguageModel) -> [String: Any] {
         let separator = LanguageModel.documentSeparator
-        var config: [String: Any] = ["tokenizer_class": "PreTrainedTokenizerFast", "bos_token": separator, "eos_token": separator,
-                                     "model_max_length": model.model.config.contextLength, "clean_up_tokenization_spaces": false,
-                                     "add_bos_token": false, "add_eos_token": false]
+        var config: [String: Any] = [
+            "tokenizer_class": "PreTrainedTokenizerFast", "bos_token": separator,
+            "eos_token": separator,
+            "model_max_length": model.model.config.contextLength,
+            "clean_up_tokenization_spaces": false,
+            "add_bos_token": false, "add_eos_token": false,
+        ]
         if let format = model.chatFormat { config["chat_template"] = chatTemplate(format) }
         return config
     }
 
     /// Generation stops at the document separator, and for a chat model also at the turn's end.
     static func generationConfig(_ model: LanguageModel) -> [String: Any] {
-        let ids = [LanguageModel.documentSeparator, model.chatFormat?.end].compactMap { $0.flatMap { model.tokenizer.specialTokens[$0] } }
+        let ids = [LanguageModel.documentSeparator, model.chatFormat?.end].compactMap {
+            $0.flatMap { model.tokenizer.specialTokens[$0] }
+        }
         var config: [String: Any] = ["eos_token_id": ids.count == 1 ? ids[0] as Any : ids as Any]
         if let first = ids.first { config["bos_token_id"] = first }
         return config
@@ -127,7 +161,11 @@ public enum ModelExport {
     /// runtime's doing, not a message's.
     public static func chatTemplate(_ format: ChatFormat) -> String {
         // Each token as a Jinja string literal.
-        func q(_ text: String) -> String { "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'" }
+        func q(_ text: String) -> String {
+            "'"
+                + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                    of: "'", with: "\\'") + "'"
+        }
         return "{{ \(q(format.start)) }}{% for message in messages %}"
             + "{% if message['role'] == 'system' %}{{ \(q(format.system)) }}"
             + "{% elif message['role'] == 'user' %}{{ \(q(format.user)) }}"
@@ -137,6 +175,9 @@ public enum ModelExport {
     }
 
     static func writeJSON(_ object: [String: Any], to url: URL) throws {
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), to: url)
+        try AtomicFile.write(
+            try JSONSerialization.data(
+                withJSONObject: object,
+                options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), to: url)
     }
 }

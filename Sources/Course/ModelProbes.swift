@@ -10,12 +10,15 @@ public enum ModelProbes {
     /// Σ log p(continuation | context), in nats, for each continuation. The context is read
     /// once; each continuation is read after it and then taken back (the KV cache's rewind).
     /// Where context and continuation overflow the window, the context is cut to fit.
-    public static func logProbabilities(_ model: LanguageModel, context: [Int], continuations: [[Int]]) -> [Double] {
+    public static func logProbabilities(
+        _ model: LanguageModel, context: [Int], continuations: [[Int]]
+    ) -> [Double] {
         let window = model.model.config.contextLength
         let session = InferenceSession(model: model.model)
         var contextStep: Step?
         return continuations.map { continuation in
-            precondition(!continuation.isEmpty, "an empty continuation has no probability to measure")
+            precondition(
+                !continuation.isEmpty, "an empty continuation has no probability to measure")
             let fits = context.count + continuation.count <= window
             let start: Step
             if fits, let step = contextStep {
@@ -39,15 +42,20 @@ public enum ModelProbes {
     }
 
     /// Σ log p(continuation | context), in nats.
-    public static func logProbability(_ model: LanguageModel, context: [Int], continuation: [Int]) -> Double {
+    public static func logProbability(
+        _ model: LanguageModel, context: [Int], continuation: [Int]
+    ) -> Double {
         logProbabilities(model, context: context, continuations: [continuation])[0]
     }
 
     /// The index of the option the model finds likeliest after `prompt` (each option is read
     /// as " option", the way it follows a word in running text).
-    public static func multipleChoice(_ model: LanguageModel, prompt: String, options: [String]) -> Int {
-        let scores = logProbabilities(model, context: model.tokenizer.encode(prompt),
-                                      continuations: options.map { model.tokenizer.encode(" " + $0) })
+    public static func multipleChoice(
+        _ model: LanguageModel, prompt: String, options: [String]
+    ) -> Int {
+        let scores = logProbabilities(
+            model, context: model.tokenizer.encode(prompt),
+            continuations: options.map { model.tokenizer.encode(" " + $0) })
         return scores.indices.max { scores[$0] < scores[$1] }!
     }
 
@@ -55,8 +63,10 @@ public enum ModelProbes {
     public static func greedy(_ model: LanguageModel, prompt: String, tokens count: Int) -> String {
         var generator = SeededGenerator(seed: 0)
         let session = InferenceSession(model: model.model)
-        let tokens = session.generate(prompt: model.tokenizer.encode(prompt, allowedSpecial: .all).map(Int32.init), count: count,
-                                      settings: .greedy, using: &generator)
+        let tokens = session.generate(
+            prompt: model.tokenizer.encode(prompt, allowedSpecial: .all).map(Int32.init),
+            count: count,
+            settings: .greedy, using: &generator)
         return (try? model.tokenizer.decodeText(tokens.map(Int.init))) ?? ""
     }
 }

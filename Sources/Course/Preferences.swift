@@ -17,9 +17,13 @@ public struct OpenRequest: Codable, Hashable, Sendable {
 }
 
 public enum OpenRequests {
-    static let speciesTemplates = ["Write a short verse about the %@.", "Tell me a joke about the %@.",
-                                   "Say something nice about the %@."]
-    static let townTemplates = ["Write a greeting for the people of %@.", "Say something nice about %@."]
+    static let speciesTemplates = [
+        "Write a short verse about the %@.", "Tell me a joke about the %@.",
+        "Say something nice about the %@.",
+    ]
+    static let townTemplates = [
+        "Write a greeting for the people of %@.", "Say something nice about %@.",
+    ]
 
     /// Every template for every species and town; subjects alternate between the training half
     /// and the held-out half, so no held-out request is about a subject the training saw.
@@ -27,13 +31,18 @@ public enum OpenRequests {
         var train: [OpenRequest] = [], heldOut: [OpenRequest] = []
         for (index, species) in world.species.enumerated() {
             let requests = speciesTemplates.map {
-                OpenRequest(text: $0.replacingOccurrences(of: "%@", with: species.name), subject: species.name,
-                            facts: [species.habitat, species.diet])
+                OpenRequest(
+                    text: $0.replacingOccurrences(of: "%@", with: species.name),
+                    subject: species.name,
+                    facts: [species.habitat, species.diet])
             }
             if index % 2 == 0 { train += requests } else { heldOut += requests }
         }
         for (index, town) in world.towns.enumerated() {
-            let requests = townTemplates.map { OpenRequest(text: $0.replacingOccurrences(of: "%@", with: town), subject: town, facts: []) }
+            let requests = townTemplates.map {
+                OpenRequest(
+                    text: $0.replacingOccurrences(of: "%@", with: town), subject: town, facts: [])
+            }
             if index % 2 == 0 { train += requests } else { heldOut += requests }
         }
         return (train, heldOut)
@@ -56,8 +65,10 @@ public struct HumanPreference: Sendable {
     /// The course's stand-in: it knows the words of the tiny web's corpus and of lesson 7's
     /// finetuning conversations.
     public static func course(world: World, corpus: Corpus) -> HumanPreference {
-        let conversations = ConversationWriter(world: world).finetuningSet(count: 3000, identity: true)
-        return HumanPreference(texts: corpus.documents.map(\.text) + conversations.flatMap { $0.messages.map(\.text) })
+        let conversations = ConversationWriter(world: world).finetuningSet(
+            count: 3000, identity: true)
+        return HumanPreference(
+            texts: corpus.documents.map(\.text) + conversations.flatMap { $0.messages.map(\.text) })
     }
 
     public static let rules = [
@@ -95,7 +106,9 @@ public struct HumanPreference: Sendable {
     public static func repeatedPairShare(_ words: [String]) -> Double {
         guard words.count > 2 else { return 0 }
         var seen = Set<String>(), repeats = 0
-        for i in 1..<words.count where !seen.insert(words[i - 1] + " " + words[i]).inserted { repeats += 1 }
+        for i in 1..<words.count where !seen.insert(words[i - 1] + " " + words[i]).inserted {
+            repeats += 1
+        }
         return Double(repeats) / Double(words.count - 1)
     }
 }

@@ -10,7 +10,9 @@ import TinyWeb
 import LessonRuntime
 
 public struct Problem: Codable, Equatable, Hashable, Sendable {
-    public enum Kind: String, Codable, CaseIterable, Sendable { case arithmetic, counting, decimals }
+    public enum Kind: String, Codable, CaseIterable, Sendable {
+        case arithmetic, counting, decimals
+    }
     public let kind: Kind
     public let question: String
     /// The working, one short sentence per step ("7 + 5 = 12.").
@@ -31,14 +33,17 @@ public enum ProblemSet {
     public static let largest = 20
 
     /// `count` distinct arithmetic problems, `operations` each (1–4), training or held-out ones.
-    public static func arithmetic(count: Int, operations: Int, heldOut: Bool, names: [String], seed: UInt64) -> [Problem] {
+    public static func arithmetic(
+        count: Int, operations: Int, heldOut: Bool, names: [String], seed: UInt64
+    ) -> [Problem] {
         precondition((1...4).contains(operations), "1 to 4 operations")
         var random = WorldRandom(seed: seed &+ UInt64(operations) &* 1_000_003)
         return distinct(count: count, heldOut: heldOut) {
             let name = random.pick(names)
             // The talk's problem takes three operations; a third of those are priced like it.
             return operations == 3 && random.int(0...2) == 0
-                ? shopping(name: name, random: &random) : chain(name: name, operations: operations, random: &random)
+                ? shopping(name: name, random: &random)
+                : chain(name: name, operations: operations, random: &random)
         }
     }
 
@@ -49,7 +54,9 @@ public enum ProblemSet {
         var attempts = 0
         while problems.count < count && attempts < count * 200 {
             attempts += 1
-            guard let problem = draw(), isHeldOut(problem) == heldOut, !seen.contains(problem.question) else { continue }
+            guard let problem = draw(), isHeldOut(problem) == heldOut,
+                !seen.contains(problem.question)
+            else { continue }
             seen.insert(problem.question)
             problems.append(problem)
         }
@@ -68,7 +75,9 @@ public enum ProblemSet {
                 sentences.append("\(name) \(verb) \(amount) more.")
                 steps.append("\(value) + \(amount) = \(value + amount)."); value += amount
             } else if operation <= 3 && value - amount >= 1 {
-                let verb = random.pick(["gives \(amount) away", "loses \(amount)", "sells \(amount)"])
+                let verb = random.pick([
+                    "gives \(amount) away", "loses \(amount)", "sells \(amount)",
+                ])
                 sentences.append("\(name) \(verb).")
                 steps.append("\(value) - \(amount) = \(value - amount)."); value -= amount
             } else if operation == 4 && value * 2 <= largest {
@@ -80,8 +89,9 @@ public enum ProblemSet {
             }
         }
         sentences.append("How many \(thing) does \(name) have now?")
-        return Problem(kind: .arithmetic, question: sentences.joined(separator: " "), steps: steps,
-                       answer: "\(value)", operations: operations)
+        return Problem(
+            kind: .arithmetic, question: sentences.joined(separator: " "), steps: steps,
+            answer: "\(value)", operations: operations)
     }
 
     /// The talk's problem: "Emily buys 3 apples and 2 oranges. Each orange costs $2. The total cost
@@ -91,12 +101,16 @@ public enum ProblemSet {
         let cupPrice = random.int(1...5), lampPrice = random.int(1...9)
         let cupsCost = cups * cupPrice, lampsCost = lamps * lampPrice, total = cupsCost + lampsCost
         guard total <= 2 * largest else { return nil }
-        let question = "\(name) buys \(lamps) lamps and \(cups) cups. Each cup costs \(cupPrice) \(cupPrice == 1 ? "coin" : "coins"). "
+        let question =
+            "\(name) buys \(lamps) lamps and \(cups) cups. Each cup costs \(cupPrice) \(cupPrice == 1 ? "coin" : "coins"). "
             + "All of it costs \(total) coins. What does one lamp cost?"
-        return Problem(kind: .arithmetic, question: question,
-                       steps: ["\(cups) * \(cupPrice) = \(cupsCost).", "\(total) - \(cupsCost) = \(lampsCost).",
-                               "\(lampsCost) / \(lamps) = \(lampPrice)."],
-                       answer: "\(lampPrice)", operations: 3)
+        return Problem(
+            kind: .arithmetic, question: question,
+            steps: [
+                "\(cups) * \(cupPrice) = \(cupsCost).", "\(total) - \(cupsCost) = \(lampsCost).",
+                "\(lampsCost) / \(lamps) = \(lampPrice).",
+            ],
+            answer: "\(lampPrice)", operations: 3)
     }
 
     /// "How many o's are in Karimoor?", spelled out with a running count.
@@ -106,10 +120,13 @@ public enum ProblemSet {
             if character == letter { count += 1 }
             return "\(character) \(count)"
         }
-        return Problem(kind: .counting, question: "How many \(letter)'s are in \(word)?",
-                       steps: ["\(word) is \(word.lowercased().map(String.init).joined(separator: " ")).",
-                               "Counting \(letter): \(pairs.joined(separator: ", "))."],
-                       answer: "\(count)", operations: word.count)
+        return Problem(
+            kind: .counting, question: "How many \(letter)'s are in \(word)?",
+            steps: [
+                "\(word) is \(word.lowercased().map(String.init).joined(separator: " ")).",
+                "Counting \(letter): \(pairs.joined(separator: ", ")).",
+            ],
+            answer: "\(count)", operations: word.count)
     }
 
     /// Counting problems on coined words (training or held-out words), a letter of the word
@@ -119,7 +136,8 @@ public enum ProblemSet {
         return distinct(count: count, heldOut: heldOut) {
             let word = World.coinWord(syllables: 2...4, random: &random)
             let letters = Array(Set(word.lowercased())).sorted()
-            let letter = random.chance(0.2) ? random.pick(Array("aeiklmnorstu")) : random.pick(letters)
+            let letter =
+                random.chance(0.2) ? random.pick(Array("aeiklmnorstu")) : random.pick(letters)
             return counting(word: word, letter: letter)
         }
     }
@@ -139,10 +157,13 @@ public enum ProblemSet {
             let bigger = hundredths > tenths * 10 ? long : short
             // Both two-digit numbers are written, always in the same order, before the one
             // that is more: the choice is made with both in view.
-            return Problem(kind: .decimals, question: "Which is bigger, \(first) or \(second)?",
-                           steps: ["\(short) is \(whole).\(tenths * 10).",
-                                   "Compare \(tenths * 10) and \(hundredths): \(max(tenths * 10, hundredths)) is more."],
-                           answer: bigger, operations: 1)
+            return Problem(
+                kind: .decimals, question: "Which is bigger, \(first) or \(second)?",
+                steps: [
+                    "\(short) is \(whole).\(tenths * 10).",
+                    "Compare \(tenths * 10) and \(hundredths): \(max(tenths * 10, hundredths)) is more.",
+                ],
+                answer: bigger, operations: 1)
         }
     }
 
@@ -152,7 +173,9 @@ public enum ProblemSet {
         let key: String
         switch problem.kind {
         case .arithmetic, .decimals:
-            key = problem.question.split(whereSeparator: { !$0.isNumber && $0 != "." }).filter { $0.first!.isNumber }.joined(separator: ",")
+            key = problem.question.split(whereSeparator: { !$0.isNumber && $0 != "." }).filter {
+                $0.first!.isNumber
+            }.joined(separator: ",")
         case .counting:
             key = String(problem.question.split(separator: " ").last!.dropLast())
         }
@@ -175,7 +198,8 @@ public enum Verifier {
         text.split(separator: ".").filter { sentence in
             let words = sentence.split(separator: " ")
             guard words.count == 5, words[3] == "=", let a = Int(words[0]), let b = Int(words[2]),
-                  let c = Int(words[4]) else { return false }
+                let c = Int(words[4])
+            else { return false }
             switch words[1] {
             case "+": return a + b != c
             case "-": return a - b != c
@@ -231,11 +255,14 @@ public enum Verifier {
         let rest = parts[1]
         var number = String(rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") })
         if number.hasSuffix(".") { number.removeLast() }   // the full stop after "16."
-        guard !number.isEmpty, number.filter({ $0 == "." }).count <= 1, let value = Double(number) else {
+        guard !number.isEmpty, number.filter({ $0 == "." }).count <= 1, let value = Double(number)
+        else {
             return .notANumber(String(rest.prefix(12)))
         }
         let after = rest.dropFirst(number.count)
-        if let next = after.first, next != ".", next != " ", next != "\n" { return .notANumber(String(rest.prefix(12))) }
+        if let next = after.first, next != ".", next != " ", next != "\n" {
+            return .notANumber(String(rest.prefix(12)))
+        }
         guard value <= largestAnswer else { return .outOfRange(number) }
         return value == Double(expected) ? .right : .wrong(given: number)
     }

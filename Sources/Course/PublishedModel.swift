@@ -40,13 +40,15 @@ public struct PublishedModel: Hashable, Sendable, CustomStringConvertible {
     /// that model is published again.
     public static var catalog: ModelCatalog {
         _ = reportModelLoads
-        return ModelCatalog(directory: LessonContext.artifactDirectory.deletingLastPathComponent()
-            .appendingPathComponent("models"))
+        return ModelCatalog(
+            directory: LessonContext.artifactDirectory.deletingLastPathComponent()
+                .appendingPathComponent("models"))
     }
 
     private static let reportModelLoads: Void = {
         ModelCatalog.loadObserver = { name, folder in
-            LessonContext.emit(.modelUsed(name: name, fingerprint: ModelCatalog.fingerprint(folder)))
+            LessonContext.emit(
+                .modelUsed(name: name, fingerprint: ModelCatalog.fingerprint(folder)))
         }
     }()
 
@@ -60,8 +62,9 @@ public struct PublishedModel: Hashable, Sendable, CustomStringConvertible {
     public func model() throws -> LanguageModel {
         if isPublished { return try Self.catalog.load(catalogName) }
         guard let recipe = standardRecipe else {
-            throw CourseError("lesson \(lesson) publishes '\(catalogName)', which is not in the catalog yet: "
-                + "run it first (tokenwise run \(lesson)\(isQuick ? " --quick" : ""))")
+            throw CourseError(
+                "lesson \(lesson) publishes '\(catalogName)', which is not in the catalog yet: "
+                    + "run it first (tokenwise run \(lesson)\(isQuick ? " --quick" : ""))")
         }
         let model = try recipe()
         try publish(model)
@@ -77,7 +80,8 @@ public struct PublishedModel: Hashable, Sendable, CustomStringConvertible {
     var standardRecipe: (() throws -> LanguageModel)? {
         switch self {
         case .base: return { try Pretraining.run(.standard).languageModel }
-        case .sft: return { try Finetuning.assistant(base: PublishedModel.base.model()).languageModel }
+        case .sft:
+            return { try Finetuning.assistant(base: PublishedModel.base.model()).languageModel }
         default: return nil
         }
     }

@@ -10,15 +10,20 @@ import LessonRuntime
 public enum LibraryCode {
     /// The modules whose code computes what stages store (not the report, figures or engine).
     public static let computingModules = [
-        "Autograd", "BytePairEncoding", "TinyWeb", "Transformer", "Chat", "Stepper", "LessonRuntime", "Course",
+        "Autograd", "BytePairEncoding", "TinyWeb", "Transformer", "Chat", "Stepper",
+        "LessonRuntime", "Course",
     ]
 
     /// A hash of the library sources a stage's result depends on: modules ("Transformer") or
     /// single files ("Course/Finetuning.swift"), as this build of the library has them.
     public static func fingerprint(_ sources: [String]) throws -> String {
         let hashes = try Set(sources).sorted().map { source in
-            guard let h = SourceFingerprints.modules[source] ?? SourceFingerprints.files[source] else {
-                throw ArtifactError(description: "a stage depends on \"\(source)\", which is no module or source file of the library")
+            guard let h = SourceFingerprints.modules[source] ?? SourceFingerprints.files[source]
+            else {
+                throw ArtifactError(
+                    description:
+                        "a stage depends on \"\(source)\", which is no module or source file of the library"
+                )
             }
             return "\(source)=\(h)"
         }
@@ -42,29 +47,37 @@ public func keyText<T: Encodable>(_ value: T) throws -> String {
 /// [...]) { ... }`. A lesson's stage may call anything in the library, so by default any change
 /// to the code that computes (not to the report's) recomputes it; name narrower `code` where
 /// that is known. `root` is the store (tests pass a temporary one).
-public func stage<T: Codable>(_ name: String, inputs: [String: String],
-                              code: [String] = LibraryCode.computingModules,
-                              in root: URL = LessonContext.artifactDirectory,
-                              compute: () throws -> T) throws -> T {
-    try ArtifactStore.stage(name, inputs: try LibraryCode.keyed(inputs, code: code), in: root, compute: compute)
+public func stage<T: Codable>(
+    _ name: String, inputs: [String: String],
+    code: [String] = LibraryCode.computingModules,
+    in root: URL = LessonContext.artifactDirectory,
+    compute: () throws -> T
+) throws -> T {
+    try ArtifactStore.stage(
+        name, inputs: try LibraryCode.keyed(inputs, code: code), in: root, compute: compute)
 }
 
 /// A stage with its own file format: `save` writes into the directory it is given, `load`
 /// reads from it.
-public func stage<T>(_ name: String, inputs: [String: String],
-                     code: [String] = LibraryCode.computingModules,
-                     in root: URL = LessonContext.artifactDirectory,
-                     load: (URL) throws -> T, save: (T, URL) throws -> Void,
-                     compute: () throws -> T) throws -> T {
-    try ArtifactStore.stage(name, inputs: try LibraryCode.keyed(inputs, code: code), in: root,
-                            load: load, save: save, compute: compute)
+public func stage<T>(
+    _ name: String, inputs: [String: String],
+    code: [String] = LibraryCode.computingModules,
+    in root: URL = LessonContext.artifactDirectory,
+    load: (URL) throws -> T, save: (T, URL) throws -> Void,
+    compute: () throws -> T
+) throws -> T {
+    try ArtifactStore.stage(
+        name, inputs: try LibraryCode.keyed(inputs, code: code), in: root,
+        load: load, save: save, compute: compute)
 }
 
 /// A stage keyed by typed settings: `inputs` is any Encodable value (a settings struct, a
 /// tuple of them in a small struct), hashed as sorted JSON.
-public func stage<Inputs: Encodable, T: Codable>(_ name: String, settings inputs: Inputs,
-                                                  code: [String] = LibraryCode.computingModules,
-                                                  compute: () throws -> T) throws -> T {
+public func stage<Inputs: Encodable, T: Codable>(
+    _ name: String, settings inputs: Inputs,
+    code: [String] = LibraryCode.computingModules,
+    compute: () throws -> T
+) throws -> T {
     try stage(name, inputs: ["settings": try keyText(inputs)], code: code, compute: compute)
 }
 
@@ -81,7 +94,9 @@ extension LanguageModel: StorableModel {
 }
 
 extension RewardModel: StorableModel {
-    public static func load(from directory: URL, name: String) throws -> RewardModel { try load(from: directory) }
+    public static func load(from directory: URL, name: String) throws -> RewardModel {
+        try load(from: directory)
+    }
 }
 
 /// Trained models and the record of the run that made them, as one stage keyed by typed
@@ -90,7 +105,9 @@ public func modelStage<Inputs: Encodable, Model: StorableModel, Record: Codable>
     _ name: String, settings inputs: Inputs, code: [String] = LibraryCode.computingModules,
     models names: [String], compute: () throws -> ([Model], Record)
 ) throws -> (models: [Model], record: Record) {
-    try modelStage(name, inputs: ["settings": try keyText(inputs)], code: code, models: names, compute: compute)
+    try modelStage(
+        name, inputs: ["settings": try keyText(inputs)], code: code, models: names, compute: compute
+    )
 }
 
 /// The same, keyed by named inputs.
@@ -99,18 +116,31 @@ public func modelStage<Model: StorableModel, Record: Codable>(
     models names: [String], compute: () throws -> ([Model], Record)
 ) throws -> (models: [Model], record: Record) {
     let recordFile = "record.json"
-    let pair = try stage(name, inputs: inputs, code: code, load: { directory in
-        (try names.map { try Model.load(from: directory.appendingPathComponent($0), name: $0) },
-         try JSONDecoder().decode(Record.self, from: Data(contentsOf: directory.appendingPathComponent(recordFile))))
-    }, save: { pair, directory in
-        precondition(pair.0.count == names.count, "a model stage computed \(pair.0.count) models for \(names.count) names")
-        for (model, folder) in zip(pair.0, names) {
-            let place = directory.appendingPathComponent(folder)
-            try FileManager.default.createDirectory(at: place, withIntermediateDirectories: true)
-            try model.save(to: place)
-        }
-        try JSONEncoder.sorted.encode(pair.1).write(to: directory.appendingPathComponent(recordFile))
-    }, compute: compute)
+    let pair = try stage(
+        name, inputs: inputs, code: code,
+        load: { directory in
+            (
+                try names.map {
+                    try Model.load(from: directory.appendingPathComponent($0), name: $0)
+                },
+                try JSONDecoder().decode(
+                    Record.self,
+                    from: Data(contentsOf: directory.appendingPathComponent(recordFile)))
+            )
+        },
+        save: { pair, directory in
+            precondition(
+                pair.0.count == names.count,
+                "a model stage computed \(pair.0.count) models for \(names.count) names")
+            for (model, folder) in zip(pair.0, names) {
+                let place = directory.appendingPathComponent(folder)
+                try FileManager.default.createDirectory(
+                    at: place, withIntermediateDirectories: true)
+                try model.save(to: place)
+            }
+            try JSONEncoder.sorted.encode(pair.1).write(
+                to: directory.appendingPathComponent(recordFile))
+        }, compute: compute)
     return (pair.0, pair.1)
 }
 

@@ -18,7 +18,8 @@ public enum Statistics {
     /// counting half (0.5: no signal; 1: every `high` above every `low`; 0: the reverse).
     /// `auc([3, 4], [1, 2]) == 1`, `auc([1], [1]) == 0.5`. NaN when a group is empty.
     public static func auc(_ high: [Double], _ low: [Double]) -> Double {
-        high.reduce(0.0) { sum, h in sum + low.reduce(0.0) { $0 + (h > $1 ? 1 : h == $1 ? 0.5 : 0) } }
+        high.reduce(0.0) { sum, h in sum + low.reduce(0.0) { $0 + (h > $1 ? 1 : h == $1 ? 0.5 : 0) }
+        }
             / Double(high.count * low.count)
     }
 }
@@ -39,8 +40,9 @@ public struct RidgeProbe: Sendable {
     public let weights: [Double]
 
     public init(features: [[Double]], labels: [Bool]) {
-        precondition(!features.isEmpty && features.count == labels.count,
-                     "a probe needs one label per row, and at least one row")
+        precondition(
+            !features.isEmpty && features.count == labels.count,
+            "a probe needs one label per row, and at least one row")
         let n = features.count, width = features[0].count
         var mean = [Double](repeating: 0, count: width), scale = mean
         for x in features { for j in 0..<width { mean[j] += x[j] / Double(n) } }
@@ -53,7 +55,7 @@ public struct RidgeProbe: Sendable {
         let X = Tensor(xs.flatMap { $0.map(Float.init) }, shape: [n, width])
         let gram = linear(X, weight: X).values
         // Solve (X Xᵀ + λI) α = y by Gaussian elimination; the probe is then w = Xᵀ α.
-        var system = [Double](repeating: 0, count: n * (n + 1))  // row-major, y in the last column
+        var system = [Double](repeating: 0, count: n * (n + 1))   // row-major, y in the last column
         for i in 0..<n {
             for j in 0..<n { system[i * (n + 1) + j] = Double(gram[i * n + j]) }
             system[i * (n + 1) + i] += Double(n)

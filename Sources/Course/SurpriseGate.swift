@@ -36,19 +36,24 @@ public struct SurpriseGate {
         let before = question.components(separatedBy: " " + name)[0]
         let nameTokens = judge.tokenizer.encode(" " + name)
         let context = judge.tokenizer.encode(before) + [nameTokens[0]]
-        let room = judge.model.config.contextLength - 1  // at least one context token stays
-        let rest = Array((nameTokens.count > 1 ? Array(nameTokens.dropFirst()) : nameTokens).prefix(room))
-        return -ModelProbes.logProbability(judge, context: context, continuation: rest) / Double(rest.count)
+        let room = judge.model.config.contextLength - 1   // at least one context token stays
+        let rest = Array(
+            (nameTokens.count > 1 ? Array(nameTokens.dropFirst()) : nameTokens).prefix(room))
+        return -ModelProbes.logProbability(judge, context: context, continuation: rest)
+            / Double(rest.count)
     }
 
     /// The reply that refuses to answer about `name`.
-    public static func refusal(_ name: String) -> String { "I'm sorry, I don't believe I know that about \(name)." }
+    public static func refusal(_ name: String) -> String {
+        "I'm sorry, I don't believe I know that about \(name)."
+    }
 
     /// The refusal and the surprise behind it, when the question's name is more surprising
     /// than the threshold; nil when the assistant may answer.
     public func refusal(for question: String) -> (reply: String, surprise: Double)? {
         guard let name = Self.name(in: question), let surprise = surprise(ofNameIn: question),
-              surprise > threshold else { return nil }
+            surprise > threshold
+        else { return nil }
         return (Self.refusal(name), surprise)
     }
 }

@@ -10,7 +10,8 @@ struct Axis {
     let upper: Double
 
     /// An axis covering `values` with a little padding on linear scales.
-    init(scale: AxisScale, values: [Double], padFraction: Double = 0.04, includeZero: Bool = false) {
+    init(scale: AxisScale, values: [Double], padFraction: Double = 0.04, includeZero: Bool = false)
+    {
         self.scale = scale
         var low = values.min() ?? 0, high = values.max() ?? 1
         if includeZero && scale == .linear { low = min(low, 0); high = max(high, 0) }
@@ -20,7 +21,9 @@ struct Axis {
             self.lower = low; self.upper = high
             return
         }
-        if high - low < 1e-12 * max(1, abs(high)) { low -= 0.5 * max(1, abs(low)); high += 0.5 * max(1, abs(high)) }
+        if high - low < 1e-12 * max(1, abs(high)) {
+            low -= 0.5 * max(1, abs(low)); high += 0.5 * max(1, abs(high))
+        }
         let pad = (high - low) * padFraction
         self.lower = includeZero && low == 0 ? 0 : low - pad
         self.upper = high + pad
@@ -70,11 +73,16 @@ struct Axis {
     static func label(_ value: Double) -> String {
         if value == 0 { return "0" }
         let magnitude = abs(value)
-        if magnitude >= 1e6 && magnitude < 1e12 && (value / 1e6).rounded() == value / 1e6 { return "\(Int(value / 1e6))M" }
-        if magnitude >= 1e4 && magnitude < 1e6 && (value / 1e3 * 10).rounded() == value / 1e3 * 10 { return trimmed(value / 1e3) + "k" }
+        if magnitude >= 1e6 && magnitude < 1e12 && (value / 1e6).rounded() == value / 1e6 {
+            return "\(Int(value / 1e6))M"
+        }
+        if magnitude >= 1e4 && magnitude < 1e6 && (value / 1e3 * 10).rounded() == value / 1e3 * 10 {
+            return trimmed(value / 1e3) + "k"
+        }
         if magnitude < 1e-3 || magnitude >= 1e12 {
             // 8e-04 → 8e-4
-            return String(format: "%.0e", value).replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e")
+            return String(format: "%.0e", value).replacingOccurrences(of: "e-0", with: "e-")
+                .replacingOccurrences(of: "e+0", with: "e")
         }
         return trimmed(value)
     }

@@ -9,14 +9,20 @@ enum BarChartDrawing {
         let tokens = chart.tokenLabels == true
         let labelStyle = theme.text(12, monospace: tokens), valueStyle = theme.text(11, muted: true)
         let labels = chart.bars.map { tokens ? Labels.token($0.label) : Labels.visible($0.label) }
-        let labelWidth = min(tokens ? 200 : 240, labels.map { canvas.measure($0, style: labelStyle).width }.max() ?? 0)
+        let labelWidth = min(
+            tokens ? 200 : 240,
+            labels.map { canvas.measure($0, style: labelStyle).width }.max() ?? 0)
         let values = chart.bars.map(\.value)
         let axis = Axis(scale: .linear, values: values, padFraction: 0, includeZero: true)
         // Values as people read them: 11390 (not 11390.038), 1.392, 42.5%.
         let valueText = { (v: Double) in
-            chart.percent ? String(format: "%.1f%%", v * 100) : abs(v) >= 100 && abs(v) < 1e15 ? String(Int(v.rounded())) : Axis.label((v * 1000).rounded() / 1000)
+            chart.percent
+                ? String(format: "%.1f%%", v * 100)
+                : abs(v) >= 100 && abs(v) < 1e15
+                    ? String(Int(v.rounded())) : Axis.label((v * 1000).rounded() / 1000)
         }
-        let valueWidth = values.map { canvas.measure(valueText($0), style: valueStyle).width }.max() ?? 30
+        let valueWidth =
+            values.map { canvas.measure(valueText($0), style: valueStyle).width }.max() ?? 30
         let plotX = rect.x + 16 + labelWidth + 8
         let plotWidth = max(10, rect.maxX - 16 - valueWidth - 8 - plotX)
         let footer = chart.valueLabel.isEmpty ? 8.0 : 24.0
@@ -26,17 +32,28 @@ enum BarChartDrawing {
             let y = top + Double(index) * rowHeight
             let end = plotX + axis.fraction(bar.value) * plotWidth
             let color = bar.highlighted ? theme.accent : theme.bar
-            canvas.fill(Rect(x: min(zeroX, end), y: y + rowHeight * 0.15, width: max(1, abs(end - zeroX)), height: rowHeight * 0.7), color, cornerRadius: 2)
+            canvas.fill(
+                Rect(
+                    x: min(zeroX, end), y: y + rowHeight * 0.15, width: max(1, abs(end - zeroX)),
+                    height: rowHeight * 0.7), color, cornerRadius: 2)
             var style = labelStyle
             style.bold = bar.highlighted
             if bar.highlighted { style.color = theme.accent }
-            canvas.text(canvas.fitted(labels[index], style: style, width: labelWidth), at: Point(plotX - 8, y + rowHeight / 2), style: style, horizontal: .end, vertical: .middle)
-            canvas.text(valueText(bar.value), at: Point(max(end, zeroX) + 6, y + rowHeight / 2), style: valueStyle, vertical: .middle)
+            canvas.text(
+                canvas.fitted(labels[index], style: style, width: labelWidth),
+                at: Point(plotX - 8, y + rowHeight / 2), style: style, horizontal: .end,
+                vertical: .middle)
+            canvas.text(
+                valueText(bar.value), at: Point(max(end, zeroX) + 6, y + rowHeight / 2),
+                style: valueStyle, vertical: .middle)
         }
-        canvas.line(Point(zeroX, top), Point(zeroX, top + rowHeight * Double(chart.bars.count)), theme.axis)
+        canvas.line(
+            Point(zeroX, top), Point(zeroX, top + rowHeight * Double(chart.bars.count)), theme.axis)
         if !chart.valueLabel.isEmpty {
-            canvas.text(Labels.visible(chart.valueLabel), at: Point(plotX + plotWidth / 2, rect.maxY - 6), style: theme.text(11, muted: true),
-                        horizontal: .middle, vertical: .bottom)
+            canvas.text(
+                Labels.visible(chart.valueLabel), at: Point(plotX + plotWidth / 2, rect.maxY - 6),
+                style: theme.text(11, muted: true),
+                horizontal: .middle, vertical: .bottom)
         }
     }
 }
@@ -51,7 +68,9 @@ enum ScatterDrawing {
             var x = rect.x + 16
             for (index, group) in groups.enumerated() {
                 let label = Labels.visible(group.isEmpty ? "(none)" : group)
-                canvas.circle(center: Point(x + 5, top + 8), radius: 4.5, fill: Palette.series(index, theme: theme), stroke: nil, lineWidth: 0)
+                canvas.circle(
+                    center: Point(x + 5, top + 8), radius: 4.5,
+                    fill: Palette.series(index, theme: theme), stroke: nil, lineWidth: 0)
                 canvas.text(label, at: Point(x + 14, top + 8), style: style, vertical: .middle)
                 x += 14 + canvas.measure(label, style: style).width + 16
             }
@@ -61,25 +80,38 @@ enum ScatterDrawing {
         let xAxis = Axis(scale: .linear, values: plot.points.map(\.x), padFraction: 0.08)
         let yAxis = Axis(scale: .linear, values: plot.points.map(\.y), padFraction: 0.08)
         let yTicks = yAxis.ticks(target: 5)
-        let left = rect.x + 14 + (plot.yLabel.isEmpty ? 0 : 20) + (yTicks.map { canvas.measure(Axis.label($0), style: tickStyle).width }.max() ?? 20) + 6
+        let left =
+            rect.x + 14 + (plot.yLabel.isEmpty ? 0 : 20)
+            + (yTicks.map { canvas.measure(Axis.label($0), style: tickStyle).width }.max() ?? 20)
+            + 6
         let bottom = rect.maxY - 12 - (plot.xLabel.isEmpty ? 0 : 20) - 16
-        let area = Rect(x: left, y: top + 4, width: max(10, rect.maxX - 16 - left), height: max(10, bottom - top - 4))
+        let area = Rect(
+            x: left, y: top + 4, width: max(10, rect.maxX - 16 - left),
+            height: max(10, bottom - top - 4))
         func px(_ x: Double) -> Double { area.x + xAxis.fraction(x) * area.width }
         func py(_ y: Double) -> Double { area.maxY - yAxis.fraction(y) * area.height }
         for y in yTicks {
             canvas.line(Point(area.x, py(y)), Point(area.maxX, py(y)), theme.grid)
-            canvas.text(Axis.label(y), at: Point(area.x - 6, py(y)), style: tickStyle, horizontal: .end, vertical: .middle)
+            canvas.text(
+                Axis.label(y), at: Point(area.x - 6, py(y)), style: tickStyle, horizontal: .end,
+                vertical: .middle)
         }
         for x in xAxis.ticks(target: 6) {
             canvas.line(Point(px(x), area.y), Point(px(x), area.maxY), theme.grid)
-            canvas.text(Axis.label(x), at: Point(px(x), area.maxY + 4), style: tickStyle, horizontal: .middle, vertical: .top)
+            canvas.text(
+                Axis.label(x), at: Point(px(x), area.maxY + 4), style: tickStyle,
+                horizontal: .middle, vertical: .top)
         }
         canvas.stroke(area, theme.axis, lineWidth: 0.8)
         if !plot.xLabel.isEmpty {
-            canvas.text(Labels.visible(plot.xLabel), at: Point(area.x + area.width / 2, rect.maxY - 10), style: theme.text(12), horizontal: .middle, vertical: .bottom)
+            canvas.text(
+                Labels.visible(plot.xLabel), at: Point(area.x + area.width / 2, rect.maxY - 10),
+                style: theme.text(12), horizontal: .middle, vertical: .bottom)
         }
         if !plot.yLabel.isEmpty {
-            canvas.text(Labels.visible(plot.yLabel), at: Point(rect.x + 14, area.y + area.height / 2), style: theme.text(12), horizontal: .middle, vertical: .top, rotation: -90)
+            canvas.text(
+                Labels.visible(plot.yLabel), at: Point(rect.x + 14, area.y + area.height / 2),
+                style: theme.text(12), horizontal: .middle, vertical: .top, rotation: -90)
         }
         // Points, then labels where they do not collide with one already placed.
         let labelStyle = theme.text(10.5, monospace: true)
@@ -87,13 +119,19 @@ enum ScatterDrawing {
         canvas.beginClip(area)
         for point in plot.points {
             let color = Palette.series(groups.firstIndex(of: point.group) ?? 0, theme: theme)
-            canvas.circle(center: Point(px(point.x), py(point.y)), radius: 4, fill: color.withAlpha(0.85), stroke: theme.background, lineWidth: 0.8)
+            canvas.circle(
+                center: Point(px(point.x), py(point.y)), radius: 4, fill: color.withAlpha(0.85),
+                stroke: theme.background, lineWidth: 0.8)
         }
         for point in plot.points where !point.label.isEmpty {
             let label = Labels.token(point.label)
             let extent = canvas.measure(label, style: labelStyle)
-            let box = Rect(x: px(point.x) + 6, y: py(point.y) - extent.height / 2, width: extent.width, height: extent.height)
-            guard box.maxX <= area.maxX, !placed.contains(where: { $0.overlaps(box) }) else { continue }
+            let box = Rect(
+                x: px(point.x) + 6, y: py(point.y) - extent.height / 2, width: extent.width,
+                height: extent.height)
+            guard box.maxX <= area.maxX, !placed.contains(where: { $0.overlaps(box) }) else {
+                continue
+            }
             placed.append(box)
             canvas.text(label, at: Point(box.x, py(point.y)), style: labelStyle, vertical: .middle)
         }
@@ -102,5 +140,7 @@ enum ScatterDrawing {
 }
 
 extension Rect {
-    func overlaps(_ other: Rect) -> Bool { x < other.maxX && other.x < maxX && y < other.maxY && other.y < maxY }
+    func overlaps(_ other: Rect) -> Bool {
+        x < other.maxX && other.x < maxX && y < other.maxY && other.y < maxY
+    }
 }

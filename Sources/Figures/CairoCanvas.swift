@@ -14,7 +14,9 @@ final class CairoCanvas: Canvas {
     init(width: Double, height: Double, scale: Double) {
         self.width = width
         self.height = height
-        surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32((width * scale).rounded()), Int32((height * scale).rounded()))
+        surface = cairo_image_surface_create(
+            CAIRO_FORMAT_ARGB32, Int32((width * scale).rounded()), Int32((height * scale).rounded())
+        )
         context = cairo_create(surface)
         cairo_scale(context, scale, scale)
         cairo_set_line_join(context, CAIRO_LINE_JOIN_ROUND)
@@ -30,18 +32,26 @@ final class CairoCanvas: Canvas {
         cairo_surface_flush(surface)
         final class Sink { var data = Data() }
         let sink = Sink()
-        let status = cairo_surface_write_to_png_stream(surface, { closure, bytes, length in
-            let sink = Unmanaged<Sink>.fromOpaque(closure!).takeUnretainedValue()
-            sink.data.append(bytes!, count: Int(length))
-            return CAIRO_STATUS_SUCCESS
-        }, Unmanaged.passUnretained(sink).toOpaque())
+        let status = cairo_surface_write_to_png_stream(
+            surface,
+            { closure, bytes, length in
+                let sink = Unmanaged<Sink>.fromOpaque(closure!).takeUnretainedValue()
+                sink.data.append(bytes!, count: Int(length))
+                return CAIRO_STATUS_SUCCESS
+            }, Unmanaged.passUnretained(sink).toOpaque())
         guard status == CAIRO_STATUS_SUCCESS else {
-            throw FigureError(chart: "figure", problem: "Cairo could not encode the PNG: \(String(cString: cairo_status_to_string(status)))")
+            throw FigureError(
+                chart: "figure",
+                problem:
+                    "Cairo could not encode the PNG: \(String(cString: cairo_status_to_string(status)))"
+            )
         }
         return sink.data
     }
 
-    private func setColor(_ c: Color) { cairo_set_source_rgba(context, c.red, c.green, c.blue, c.alpha) }
+    private func setColor(_ c: Color) {
+        cairo_set_source_rgba(context, c.red, c.green, c.blue, c.alpha)
+    }
 
     private func roundedRectPath(_ r: Rect, _ radius: Double) {
         let radius = min(radius, r.width / 2, r.height / 2)
@@ -91,11 +101,16 @@ final class CairoCanvas: Canvas {
         cairo_new_path(context)
         cairo_arc(context, center.x, center.y, radius, 0, 2 * Double.pi)
         if let fill { setColor(fill); cairo_fill_preserve(context) }
-        if let stroke { setColor(stroke); cairo_set_line_width(context, lineWidth); cairo_stroke_preserve(context) }
+        if let stroke {
+            setColor(stroke); cairo_set_line_width(context, lineWidth);
+            cairo_stroke_preserve(context)
+        }
         cairo_new_path(context)
     }
 
-    func curve(from: Point, control1: Point, control2: Point, to: Point, _ color: Color, lineWidth: Double) {
+    func curve(
+        from: Point, control1: Point, control2: Point, to: Point, _ color: Color, lineWidth: Double
+    ) {
         cairo_move_to(context, from.x, from.y)
         cairo_curve_to(context, control1.x, control1.y, control2.x, control2.y, to.x, to.y)
         setColor(color)
@@ -103,8 +118,12 @@ final class CairoCanvas: Canvas {
         cairo_stroke(context)
     }
 
-    func text(_ string: String, at point: Point, style: TextStyle, horizontal: HorizontalAnchor, vertical: VerticalAnchor, rotation: Double) {
-        let origin = TextMetrics.shared.baselineOrigin(string, at: point, style: style, horizontal: horizontal, vertical: vertical)
+    func text(
+        _ string: String, at point: Point, style: TextStyle, horizontal: HorizontalAnchor,
+        vertical: VerticalAnchor, rotation: Double
+    ) {
+        let origin = TextMetrics.shared.baselineOrigin(
+            string, at: point, style: style, horizontal: horizontal, vertical: vertical)
         cairo_save(context)
         cairo_translate(context, point.x, point.y)
         cairo_rotate(context, rotation * Double.pi / 180)
@@ -115,7 +134,9 @@ final class CairoCanvas: Canvas {
         cairo_restore(context)
     }
 
-    func measure(_ string: String, style: TextStyle) -> TextExtent { TextMetrics.shared.measure(string, style: style) }
+    func measure(_ string: String, style: TextStyle) -> TextExtent {
+        TextMetrics.shared.measure(string, style: style)
+    }
 
     func beginClip(_ rect: Rect) {
         cairo_save(context)
@@ -138,10 +159,14 @@ final class TextMetrics: @unchecked Sendable {   // guarded by `lock`
         context = cairo_create(surface)
     }
 
-    static func family(_ style: TextStyle) -> String { style.monospace ? "DejaVu Sans Mono" : "DejaVu Sans" }
+    static func family(_ style: TextStyle) -> String {
+        style.monospace ? "DejaVu Sans Mono" : "DejaVu Sans"
+    }
 
     static func selectFont(_ context: OpaquePointer, _ style: TextStyle) {
-        cairo_select_font_face(context, family(style), CAIRO_FONT_SLANT_NORMAL, style.bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_select_font_face(
+            context, family(style), CAIRO_FONT_SLANT_NORMAL,
+            style.bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
         cairo_set_font_size(context, style.size)
     }
 
@@ -156,7 +181,10 @@ final class TextMetrics: @unchecked Sendable {   // guarded by `lock`
     }
 
     /// Where the baseline of `string` starts so that it sits at `point` with these anchors.
-    func baselineOrigin(_ string: String, at point: Point, style: TextStyle, horizontal: HorizontalAnchor, vertical: VerticalAnchor) -> Point {
+    func baselineOrigin(
+        _ string: String, at point: Point, style: TextStyle, horizontal: HorizontalAnchor,
+        vertical: VerticalAnchor
+    ) -> Point {
         let extent = measure(string, style: style)
         let x: Double
         switch horizontal {

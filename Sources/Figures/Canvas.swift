@@ -14,15 +14,20 @@ public struct Color: Codable, Equatable, Hashable, Sendable {
 
     /// 0xRRGGBB
     public init(hex: UInt32, alpha: Double = 1) {
-        self.init(red: Double(hex >> 16 & 0xFF) / 255, green: Double(hex >> 8 & 0xFF) / 255, blue: Double(hex & 0xFF) / 255, alpha: alpha)
+        self.init(
+            red: Double(hex >> 16 & 0xFF) / 255, green: Double(hex >> 8 & 0xFF) / 255,
+            blue: Double(hex & 0xFF) / 255, alpha: alpha)
     }
 
-    public func withAlpha(_ alpha: Double) -> Color { Color(red: red, green: green, blue: blue, alpha: alpha) }
+    public func withAlpha(_ alpha: Double) -> Color {
+        Color(red: red, green: green, blue: blue, alpha: alpha)
+    }
 
     /// Linear mix: 0 gives self, 1 gives other.
     public func mixed(with other: Color, _ t: Double) -> Color {
-        Color(red: red + (other.red - red) * t, green: green + (other.green - green) * t,
-              blue: blue + (other.blue - blue) * t, alpha: alpha + (other.alpha - alpha) * t)
+        Color(
+            red: red + (other.red - red) * t, green: green + (other.green - green) * t,
+            blue: blue + (other.blue - blue) * t, alpha: alpha + (other.alpha - alpha) * t)
     }
 
     /// Relative luminance (for choosing dark or light text on a fill).
@@ -41,10 +46,14 @@ public struct Point: Codable, Equatable, Sendable {
 
 public struct Rect: Equatable, Sendable {
     public var x, y, width, height: Double
-    public init(x: Double, y: Double, width: Double, height: Double) { self.x = x; self.y = y; self.width = width; self.height = height }
+    public init(x: Double, y: Double, width: Double, height: Double) {
+        self.x = x; self.y = y; self.width = width; self.height = height
+    }
     var maxX: Double { x + width }
     var maxY: Double { y + height }
-    func inset(_ d: Double) -> Rect { Rect(x: x + d, y: y + d, width: width - 2 * d, height: height - 2 * d) }
+    func inset(_ d: Double) -> Rect {
+        Rect(x: x + d, y: y + d, width: width - 2 * d, height: height - 2 * d)
+    }
 }
 
 enum HorizontalAnchor { case start, middle, end }
@@ -57,7 +66,10 @@ struct TextStyle {
     var color: Color
 }
 
-struct TextExtent { var width: Double; var ascent: Double; var descent: Double; var height: Double { ascent + descent } }
+struct TextExtent {
+    var width: Double; var ascent: Double; var descent: Double;
+    var height: Double { ascent + descent }
+}
 
 protocol Canvas: AnyObject {
     var width: Double { get }
@@ -68,8 +80,11 @@ protocol Canvas: AnyObject {
     func fillPolygon(_ points: [Point], _ color: Color)
     func circle(center: Point, radius: Double, fill: Color?, stroke: Color?, lineWidth: Double)
     /// A cubic Bézier curve from `from` to `to`.
-    func curve(from: Point, control1: Point, control2: Point, to: Point, _ color: Color, lineWidth: Double)
-    func text(_ string: String, at point: Point, style: TextStyle, horizontal: HorizontalAnchor, vertical: VerticalAnchor, rotation: Double)
+    func curve(
+        from: Point, control1: Point, control2: Point, to: Point, _ color: Color, lineWidth: Double)
+    func text(
+        _ string: String, at point: Point, style: TextStyle, horizontal: HorizontalAnchor,
+        vertical: VerticalAnchor, rotation: Double)
     func measure(_ string: String, style: TextStyle) -> TextExtent
     /// Restricts drawing to `rect` until `endClip()`.
     func beginClip(_ rect: Rect)
@@ -78,13 +93,19 @@ protocol Canvas: AnyObject {
 
 extension Canvas {
     func fill(_ rect: Rect, _ color: Color) { fill(rect, color, cornerRadius: 0) }
-    func stroke(_ rect: Rect, _ color: Color, lineWidth: Double = 1) { stroke(rect, color, lineWidth: lineWidth, cornerRadius: 0) }
+    func stroke(_ rect: Rect, _ color: Color, lineWidth: Double = 1) {
+        stroke(rect, color, lineWidth: lineWidth, cornerRadius: 0)
+    }
     func line(_ a: Point, _ b: Point, _ color: Color, lineWidth: Double = 1, dash: [Double] = []) {
         polyline([a, b], color, lineWidth: lineWidth, dash: dash)
     }
-    func text(_ string: String, at point: Point, style: TextStyle, horizontal: HorizontalAnchor = .start,
-              vertical: VerticalAnchor = .baseline) {
-        text(string, at: point, style: style, horizontal: horizontal, vertical: vertical, rotation: 0)
+    func text(
+        _ string: String, at point: Point, style: TextStyle, horizontal: HorizontalAnchor = .start,
+        vertical: VerticalAnchor = .baseline
+    ) {
+        text(
+            string, at: point, style: style, horizontal: horizontal, vertical: vertical, rotation: 0
+        )
     }
 
     /// `string` shortened with "…" to fit `width` points.

@@ -41,11 +41,14 @@ public struct LineChart: Codable, Equatable, Sendable {
         /// every few hundred steps) would otherwise lag far behind their own points. Nil or
         /// true: follows the chart. Optional so specs stored without it still load.
         public var smoothed: Bool?
-        public init(name: String, x: [Double], y: [Double], dashed: Bool = false, smoothed: Bool = true) {
+        public init(
+            name: String, x: [Double], y: [Double], dashed: Bool = false, smoothed: Bool = true
+        ) {
             self.name = name; self.x = x; self.y = y; self.dashed = dashed; self.smoothed = smoothed
         }
         public init(name: String, y: [Double], dashed: Bool = false, smoothed: Bool = true) {
-            self.init(name: name, x: y.indices.map(Double.init), y: y, dashed: dashed, smoothed: smoothed)
+            self.init(
+                name: name, x: y.indices.map(Double.init), y: y, dashed: dashed, smoothed: smoothed)
         }
     }
 
@@ -75,10 +78,15 @@ public struct LineChart: Codable, Equatable, Sendable {
     public var markers: [Marker]
     public var references: [Reference]
 
-    public init(title: String, xLabel: String = "", yLabel: String = "", series: [Series], xScale: AxisScale = .linear,
-                yScale: AxisScale = .linear, smoothing: Double? = nil, markers: [Marker] = [], references: [Reference] = []) {
+    public init(
+        title: String, xLabel: String = "", yLabel: String = "", series: [Series],
+        xScale: AxisScale = .linear,
+        yScale: AxisScale = .linear, smoothing: Double? = nil, markers: [Marker] = [],
+        references: [Reference] = []
+    ) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.series = series
-        self.xScale = xScale; self.yScale = yScale; self.smoothing = smoothing; self.markers = markers; self.references = references
+        self.xScale = xScale; self.yScale = yScale; self.smoothing = smoothing;
+        self.markers = markers; self.references = references
     }
 }
 
@@ -96,10 +104,15 @@ public struct Heatmap: Codable, Equatable, Sendable {
     public var minimum: Double?
     public var maximum: Double?
 
-    public init(title: String, values: [[Double]], rowLabels: [String], columnLabels: [String], colorbarLabel: String = "",
-                maskUpperTriangle: Bool = false, minimum: Double? = nil, maximum: Double? = nil) {
-        self.title = title; self.values = values; self.rowLabels = rowLabels; self.columnLabels = columnLabels
-        self.colorbarLabel = colorbarLabel; self.maskUpperTriangle = maskUpperTriangle; self.minimum = minimum; self.maximum = maximum
+    public init(
+        title: String, values: [[Double]], rowLabels: [String], columnLabels: [String],
+        colorbarLabel: String = "",
+        maskUpperTriangle: Bool = false, minimum: Double? = nil, maximum: Double? = nil
+    ) {
+        self.title = title; self.values = values; self.rowLabels = rowLabels;
+        self.columnLabels = columnLabels
+        self.colorbarLabel = colorbarLabel; self.maskUpperTriangle = maskUpperTriangle;
+        self.minimum = minimum; self.maximum = maximum
     }
 }
 
@@ -112,7 +125,8 @@ public struct HeatmapGrid: Codable, Equatable, Sendable {
     public var labelsOnEdges: Bool
 
     public init(title: String, panels: [Heatmap], columns: Int, labelsOnEdges: Bool = true) {
-        self.title = title; self.panels = panels; self.columns = columns; self.labelsOnEdges = labelsOnEdges
+        self.title = title; self.panels = panels; self.columns = columns;
+        self.labelsOnEdges = labelsOnEdges
     }
 }
 
@@ -123,7 +137,9 @@ public struct BarChart: Codable, Equatable, Sendable {
         public var value: Double
         /// Drawn in the accent colour (the sampled token).
         public var highlighted: Bool
-        public init(label: String, value: Double, highlighted: Bool = false) { self.label = label; self.value = value; self.highlighted = highlighted }
+        public init(label: String, value: Double, highlighted: Bool = false) {
+            self.label = label; self.value = value; self.highlighted = highlighted
+        }
     }
     public var title: String
     public var bars: [Bar]
@@ -134,8 +150,12 @@ public struct BarChart: Codable, Equatable, Sendable {
     /// as written (categories such as "raw HTML"). Optional so specs stored without it still load.
     public var tokenLabels: Bool?
 
-    public init(title: String, bars: [Bar], valueLabel: String = "", percent: Bool = false, tokenLabels: Bool = false) {
-        self.title = title; self.bars = bars; self.valueLabel = valueLabel; self.percent = percent; self.tokenLabels = tokenLabels
+    public init(
+        title: String, bars: [Bar], valueLabel: String = "", percent: Bool = false,
+        tokenLabels: Bool = false
+    ) {
+        self.title = title; self.bars = bars; self.valueLabel = valueLabel; self.percent = percent;
+        self.tokenLabels = tokenLabels
     }
 }
 
@@ -145,7 +165,9 @@ public struct ScatterPlot: Codable, Equatable, Sendable {
         public var x: Double, y: Double
         public var label: String
         public var group: String
-        public init(x: Double, y: Double, label: String = "", group: String = "") { self.x = x; self.y = y; self.label = label; self.group = group }
+        public init(x: Double, y: Double, label: String = "", group: String = "") {
+            self.x = x; self.y = y; self.label = label; self.group = group
+        }
     }
     public var title: String
     public var xLabel: String
@@ -163,7 +185,9 @@ public struct TokenStrip: Codable, Equatable, Sendable {
         public var text: String
         public var id: Int
         public var value: Double?
-        public init(text: String, id: Int, value: Double? = nil) { self.text = text; self.id = id; self.value = value }
+        public init(text: String, id: Int, value: Double? = nil) {
+            self.text = text; self.id = id; self.value = value
+        }
     }
     public enum Coloring: String, Codable, Sendable { case byID, byValue }
     public var title: String
@@ -174,8 +198,12 @@ public struct TokenStrip: Codable, Equatable, Sendable {
     /// Print each token's id under it.
     public var showIDs: Bool
 
-    public init(title: String, tokens: [Token], coloring: Coloring = .byID, valueLabel: String = "", showIDs: Bool = true) {
-        self.title = title; self.tokens = tokens; self.coloring = coloring; self.valueLabel = valueLabel; self.showIDs = showIDs
+    public init(
+        title: String, tokens: [Token], coloring: Coloring = .byID, valueLabel: String = "",
+        showIDs: Bool = true
+    ) {
+        self.title = title; self.tokens = tokens; self.coloring = coloring;
+        self.valueLabel = valueLabel; self.showIDs = showIDs
     }
 }
 
@@ -187,13 +215,17 @@ public struct GraphDiagram: Codable, Equatable, Sendable {
         public var id: String
         public var label: String
         public var highlighted: Bool
-        public init(id: String, label: String, highlighted: Bool = false) { self.id = id; self.label = label; self.highlighted = highlighted }
+        public init(id: String, label: String, highlighted: Bool = false) {
+            self.id = id; self.label = label; self.highlighted = highlighted
+        }
     }
     public struct Edge: Codable, Equatable, Sendable {
         public var from: String
         public var to: String
         public var label: String
-        public init(from: String, to: String, label: String = "") { self.from = from; self.to = to; self.label = label }
+        public init(from: String, to: String, label: String = "") {
+            self.from = from; self.to = to; self.label = label
+        }
     }
     public enum Layout: String, Codable, Sendable {
         /// Roots at the top, edges pointing down (a tree of choices).
@@ -216,7 +248,9 @@ public struct SmallMultiples: Codable, Equatable, Sendable {
     public var title: String
     public var figures: [Figure]
     public var columns: Int
-    public init(title: String, figures: [Figure], columns: Int) { self.title = title; self.figures = figures; self.columns = columns }
+    public init(title: String, figures: [Figure], columns: Int) {
+        self.title = title; self.figures = figures; self.columns = columns
+    }
 }
 
 extension Figure: Codable {
@@ -232,9 +266,11 @@ extension Figure: Codable {
         case "scatter": self = .scatter(try c.decode(ScatterPlot.self, forKey: .spec))
         case "tokenStrip": self = .tokenStrip(try c.decode(TokenStrip.self, forKey: .spec))
         case "graph": self = .graph(try c.decode(GraphDiagram.self, forKey: .spec))
-        case "smallMultiples": self = .smallMultiples(try c.decode(SmallMultiples.self, forKey: .spec))
+        case "smallMultiples":
+            self = .smallMultiples(try c.decode(SmallMultiples.self, forKey: .spec))
         case let other:
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown figure kind '\(other)'")
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: c, debugDescription: "unknown figure kind '\(other)'")
         }
     }
 
@@ -243,12 +279,15 @@ extension Figure: Codable {
         switch self {
         case .line(let s): try c.encode("line", forKey: .kind); try c.encode(s, forKey: .spec)
         case .heatmap(let s): try c.encode("heatmap", forKey: .kind); try c.encode(s, forKey: .spec)
-        case .heatmapGrid(let s): try c.encode("heatmapGrid", forKey: .kind); try c.encode(s, forKey: .spec)
+        case .heatmapGrid(let s):
+            try c.encode("heatmapGrid", forKey: .kind); try c.encode(s, forKey: .spec)
         case .bar(let s): try c.encode("bar", forKey: .kind); try c.encode(s, forKey: .spec)
         case .scatter(let s): try c.encode("scatter", forKey: .kind); try c.encode(s, forKey: .spec)
-        case .tokenStrip(let s): try c.encode("tokenStrip", forKey: .kind); try c.encode(s, forKey: .spec)
+        case .tokenStrip(let s):
+            try c.encode("tokenStrip", forKey: .kind); try c.encode(s, forKey: .spec)
         case .graph(let s): try c.encode("graph", forKey: .kind); try c.encode(s, forKey: .spec)
-        case .smallMultiples(let s): try c.encode("smallMultiples", forKey: .kind); try c.encode(s, forKey: .spec)
+        case .smallMultiples(let s):
+            try c.encode("smallMultiples", forKey: .kind); try c.encode(s, forKey: .spec)
         }
     }
 }

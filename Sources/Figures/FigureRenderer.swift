@@ -21,23 +21,35 @@ public struct RenderOptions: Sendable {
     /// Prefix for SVG element ids; give each figure inlined in one page its own.
     public var idPrefix: String
 
-    public init(width: Double? = nil, height: Double? = nil, theme: Theme = .light, scale: Double = 2, idPrefix: String = "fig-") {
-        self.width = width; self.height = height; self.theme = theme; self.scale = scale; self.idPrefix = idPrefix
+    public init(
+        width: Double? = nil, height: Double? = nil, theme: Theme = .light, scale: Double = 2,
+        idPrefix: String = "fig-"
+    ) {
+        self.width = width; self.height = height; self.theme = theme; self.scale = scale;
+        self.idPrefix = idPrefix
     }
 }
 
 public enum FigureRenderer {
-    public static func png(_ figure: Figure, options: RenderOptions = RenderOptions()) throws -> Data {
+    public static func png(
+        _ figure: Figure, options: RenderOptions = RenderOptions()
+    ) throws -> Data {
         let (width, height) = try prepare(figure, options)
         let canvas = CairoCanvas(width: width, height: height, scale: options.scale)
-        draw(figure, in: Rect(x: 0, y: 0, width: width, height: height), on: canvas, theme: options.theme, background: true)
+        draw(
+            figure, in: Rect(x: 0, y: 0, width: width, height: height), on: canvas,
+            theme: options.theme, background: true)
         return try canvas.pngData()
     }
 
-    public static func svg(_ figure: Figure, options: RenderOptions = RenderOptions()) throws -> String {
+    public static func svg(
+        _ figure: Figure, options: RenderOptions = RenderOptions()
+    ) throws -> String {
         let (width, height) = try prepare(figure, options)
         let canvas = SVGCanvas(width: width, height: height, idPrefix: options.idPrefix)
-        draw(figure, in: Rect(x: 0, y: 0, width: width, height: height), on: canvas, theme: options.theme, background: true)
+        draw(
+            figure, in: Rect(x: 0, y: 0, width: width, height: height), on: canvas,
+            theme: options.theme, background: true)
         return canvas.document(title: figure.title)
     }
 
@@ -60,7 +72,8 @@ public enum FigureRenderer {
             let columns = max(1, min(m.columns, m.figures.count))
             let rows = (m.figures.count + columns - 1) / columns
             // Cells narrow to fit the report's text column, so their text is never scaled down.
-            let cellWidth = min(cells.map(\.width).max() ?? 400, 480, (pageWidth - 24) / Double(columns))
+            let cellWidth = min(
+                cells.map(\.width).max() ?? 400, 480, (pageWidth - 24) / Double(columns))
             let cellHeight = min(cells.map(\.height).max() ?? 300, 360)
             return (Double(columns) * cellWidth + 24, Double(rows) * cellHeight + 56)
         }
@@ -71,18 +84,27 @@ public enum FigureRenderer {
         let natural = naturalSize(figure)
         let width = options.width ?? natural.width, height = options.height ?? natural.height
         guard width.isFinite, height.isFinite, width >= 1, height >= 1 else {
-            throw FigureError(chart: figure.title, problem: "size \(width) × \(height) is not positive and finite")
+            throw FigureError(
+                chart: figure.title, problem: "size \(width) × \(height) is not positive and finite"
+            )
         }
         guard width * height * options.scale * options.scale <= 1e8 else {
-            throw FigureError(chart: figure.title, problem: "size \(Int(width)) × \(Int(height)) at scale \(options.scale) is too large to render")
+            throw FigureError(
+                chart: figure.title,
+                problem:
+                    "size \(Int(width)) × \(Int(height)) at scale \(options.scale) is too large to render"
+            )
         }
         guard options.scale.isFinite, options.scale > 0 else {
-            throw FigureError(chart: figure.title, problem: "scale \(options.scale) must be positive")
+            throw FigureError(
+                chart: figure.title, problem: "scale \(options.scale) must be positive")
         }
         return (width, height)
     }
 
-    static func draw(_ figure: Figure, in rect: Rect, on canvas: Canvas, theme: Theme, background: Bool) {
+    static func draw(
+        _ figure: Figure, in rect: Rect, on canvas: Canvas, theme: Theme, background: Bool
+    ) {
         if background { canvas.fill(rect, theme.background) }
         switch figure {
         case .line(let c): LineChartDrawing(chart: c, theme: theme).draw(in: rect, on: canvas)
@@ -96,10 +118,13 @@ public enum FigureRenderer {
             let top = drawTitle(m.title, in: rect, on: canvas, theme: theme)
             let columns = max(1, min(m.columns, m.figures.count))
             let rows = (m.figures.count + columns - 1) / columns
-            let cellWidth = (rect.width - 24) / Double(columns), cellHeight = (rect.maxY - top - 8) / Double(rows)
+            let cellWidth = (rect.width - 24) / Double(columns),
+                cellHeight = (rect.maxY - top - 8) / Double(rows)
             for (index, child) in m.figures.enumerated() {
-                let cell = Rect(x: rect.x + 12 + Double(index % columns) * cellWidth, y: top + Double(index / columns) * cellHeight,
-                                width: cellWidth, height: cellHeight)
+                let cell = Rect(
+                    x: rect.x + 12 + Double(index % columns) * cellWidth,
+                    y: top + Double(index / columns) * cellHeight,
+                    width: cellWidth, height: cellHeight)
                 canvas.beginClip(cell)
                 draw(child, in: cell, on: canvas, theme: theme, background: false)
                 canvas.endClip()
@@ -109,10 +134,13 @@ public enum FigureRenderer {
 
     /// Draws a figure title at the top of `rect`; returns the y where content may start.
     @discardableResult
-    static func drawTitle(_ title: String, in rect: Rect, on canvas: Canvas, theme: Theme) -> Double {
+    static func drawTitle(_ title: String, in rect: Rect, on canvas: Canvas, theme: Theme) -> Double
+    {
         guard !title.isEmpty else { return rect.y + 10 }
         let style = theme.text(titleSize, bold: true)
-        canvas.text(canvas.fitted(Labels.visible(title), style: style, width: rect.width - 24), at: Point(rect.x + 12, rect.y + 10), style: style, vertical: .top)
+        canvas.text(
+            canvas.fitted(Labels.visible(title), style: style, width: rect.width - 24),
+            at: Point(rect.x + 12, rect.y + 10), style: style, vertical: .top)
         return titleBottom(title, in: rect)
     }
 
@@ -121,7 +149,9 @@ public enum FigureRenderer {
     /// Where content starts below a title (the same with or without drawing it).
     static func titleBottom(_ title: String, in rect: Rect) -> Double {
         guard !title.isEmpty else { return rect.y + 10 }
-        return rect.y + 14 + TextMetrics.shared.measure("Hg", style: Theme.light.text(titleSize, bold: true)).height + 6
+        return rect.y + 14
+            + TextMetrics.shared.measure("Hg", style: Theme.light.text(titleSize, bold: true))
+            .height + 6
     }
 }
 
@@ -131,9 +161,13 @@ enum Labels {
         var out = ""
         for scalar in label.unicodeScalars {
             let v = scalar.value
-            if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) { out += String(format: "\\x%02X", v) }
-            else if v == 0xFFFE || v == 0xFFFF { out += String(format: "\\u{%X}", v) }
-            else { out.unicodeScalars.append(scalar) }
+            if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
+                out += String(format: "\\x%02X", v)
+            } else if v == 0xFFFE || v == 0xFFFF {
+                out += String(format: "\\u{%X}", v)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
         }
         return out
     }

@@ -16,17 +16,22 @@ struct LineChartDrawing {
         let xAxis = Axis(scale: chart.xScale, values: allX, padFraction: 0.01)
         let yAxis = Axis(scale: chart.yScale, values: allY)
         let yTicks = yAxis.ticks(target: 6)
-        let tickWidth = yTicks.map { canvas.measure(Axis.label($0), style: tickStyle).width }.max() ?? 20
+        let tickWidth =
+            yTicks.map { canvas.measure(Axis.label($0), style: tickStyle).width }.max() ?? 20
         let left = rect.x + 16 + (chart.yLabel.isEmpty ? 0 : 20) + tickWidth + 6
         let bottom = rect.maxY - 12 - (chart.xLabel.isEmpty ? 0 : 20) - 18
-        let plot = Rect(x: left, y: top + 4, width: max(10, rect.maxX - 20 - left), height: max(10, bottom - top - 4))
+        let plot = Rect(
+            x: left, y: top + 4, width: max(10, rect.maxX - 20 - left),
+            height: max(10, bottom - top - 4))
         func px(_ x: Double) -> Double { plot.x + xAxis.fraction(x) * plot.width }
         func py(_ y: Double) -> Double { plot.maxY - yAxis.fraction(y) * plot.height }
 
         // Grid and ticks.
         for y in yTicks {
             canvas.line(Point(plot.x, py(y)), Point(plot.maxX, py(y)), theme.grid)
-            canvas.text(Axis.label(y), at: Point(plot.x - 6, py(y)), style: tickStyle, horizontal: .end, vertical: .middle)
+            canvas.text(
+                Axis.label(y), at: Point(plot.x - 6, py(y)), style: tickStyle, horizontal: .end,
+                vertical: .middle)
         }
         var lastLabelEnd = -Double.infinity
         for x in xAxis.ticks(target: max(2, Int(plot.width / 90))) {
@@ -34,25 +39,35 @@ struct LineChartDrawing {
             let label = Axis.label(x)
             let width = canvas.measure(label, style: tickStyle).width
             guard px(x) - width / 2 > lastLabelEnd + 4 else { continue }   // never overlap tick labels
-            canvas.text(label, at: Point(px(x), plot.maxY + 5), style: tickStyle, horizontal: .middle, vertical: .top)
+            canvas.text(
+                label, at: Point(px(x), plot.maxY + 5), style: tickStyle, horizontal: .middle,
+                vertical: .top)
             lastLabelEnd = px(x) + width / 2
         }
         canvas.line(Point(plot.x, plot.maxY), Point(plot.maxX, plot.maxY), theme.axis)
         canvas.line(Point(plot.x, plot.y), Point(plot.x, plot.maxY), theme.axis)
         if !chart.xLabel.isEmpty {
-            canvas.text(Labels.visible(chart.xLabel), at: Point(plot.x + plot.width / 2, rect.maxY - 10), style: labelStyle, horizontal: .middle, vertical: .bottom)
+            canvas.text(
+                Labels.visible(chart.xLabel), at: Point(plot.x + plot.width / 2, rect.maxY - 10),
+                style: labelStyle, horizontal: .middle, vertical: .bottom)
         }
         if !chart.yLabel.isEmpty {
-            canvas.text(Labels.visible(chart.yLabel), at: Point(rect.x + 14, plot.y + plot.height / 2), style: labelStyle,
-                        horizontal: .middle, vertical: .top, rotation: -90)
+            canvas.text(
+                Labels.visible(chart.yLabel), at: Point(rect.x + 14, plot.y + plot.height / 2),
+                style: labelStyle,
+                horizontal: .middle, vertical: .top, rotation: -90)
         }
 
         canvas.beginClip(plot)
         for reference in chart.references {
-            canvas.line(Point(plot.x, py(reference.y)), Point(plot.maxX, py(reference.y)), theme.muted, lineWidth: 1.2, dash: [5, 4])
+            canvas.line(
+                Point(plot.x, py(reference.y)), Point(plot.maxX, py(reference.y)), theme.muted,
+                lineWidth: 1.2, dash: [5, 4])
         }
         for marker in chart.markers {
-            canvas.line(Point(px(marker.x), plot.y), Point(px(marker.x), plot.maxY), theme.muted, lineWidth: 1.2, dash: [2, 3])
+            canvas.line(
+                Point(px(marker.x), plot.y), Point(px(marker.x), plot.maxY), theme.muted,
+                lineWidth: 1.2, dash: [2, 3])
         }
         for (index, series) in chart.series.enumerated() {
             let color = Palette.series(index, theme: theme)
@@ -60,19 +75,26 @@ struct LineChartDrawing {
             if let smoothing = chart.smoothing, smoothing > 0, series.smoothed != false {
                 canvas.polyline(raw, color.withAlpha(0.25), lineWidth: 1, dash: [])
                 let smooth = Self.smoothed(series.y, weight: smoothing)
-                canvas.polyline(zip(series.x, smooth).map { Point(px($0), py($1)) }, color, lineWidth: 2, dash: series.dashed ? [6, 4] : [])
+                canvas.polyline(
+                    zip(series.x, smooth).map { Point(px($0), py($1)) }, color, lineWidth: 2,
+                    dash: series.dashed ? [6, 4] : [])
             } else {
                 canvas.polyline(raw, color, lineWidth: 2, dash: series.dashed ? [6, 4] : [])
             }
-            if raw.count == 1 { canvas.circle(center: raw[0], radius: 3, fill: color, stroke: nil, lineWidth: 0) }
+            if raw.count == 1 {
+                canvas.circle(center: raw[0], radius: 3, fill: color, stroke: nil, lineWidth: 0)
+            }
         }
         canvas.endClip()
 
         // Labels of references (right, above the line) and markers (top, beside the line).
         let smallStyle = theme.text(10.5, muted: true)
         for reference in chart.references {
-            let label = canvas.fitted(Labels.visible(reference.label), style: smallStyle, width: plot.width - 8)
-            canvas.text(label, at: Point(plot.maxX - 4, py(reference.y) - 3), style: smallStyle, horizontal: .end, vertical: .bottom)
+            let label = canvas.fitted(
+                Labels.visible(reference.label), style: smallStyle, width: plot.width - 8)
+            canvas.text(
+                label, at: Point(plot.maxX - 4, py(reference.y) - 3), style: smallStyle,
+                horizontal: .end, vertical: .bottom)
         }
         var markerRow = 0, lastMarkerEnd = -Double.infinity
         for marker in chart.markers.sorted(by: { $0.x < $1.x }) {
@@ -80,22 +102,29 @@ struct LineChartDrawing {
             let width = canvas.measure(label, style: smallStyle).width
             let x = min(px(marker.x) + 4, plot.maxX - width - 2)
             markerRow = x < lastMarkerEnd + 6 ? markerRow + 1 : 0   // stagger labels that would touch
-            canvas.text(label, at: Point(x, plot.y + 4 + Double(markerRow) * 13), style: smallStyle, vertical: .top)
+            canvas.text(
+                label, at: Point(x, plot.y + 4 + Double(markerRow) * 13), style: smallStyle,
+                vertical: .top)
             lastMarkerEnd = x + width
         }
     }
 
     /// One legend row (wrapping) below the title; returns the y below it.
     private func drawLegend(from y: Double, in rect: Rect, on canvas: Canvas) -> Double {
-        guard chart.series.count > 1 || !(chart.series.first?.name.isEmpty ?? true) else { return y }
+        guard chart.series.count > 1 || !(chart.series.first?.name.isEmpty ?? true) else {
+            return y
+        }
         let style = theme.text(11.5)
         var x = rect.x + 16, row = y + 2
         for (index, series) in chart.series.enumerated() {
-            let label = canvas.fitted(Labels.visible(series.name), style: style, width: rect.width - 60)
+            let label = canvas.fitted(
+                Labels.visible(series.name), style: style, width: rect.width - 60)
             let width = 22 + canvas.measure(label, style: style).width + 16
             if x + width > rect.maxX - 12 && x > rect.x + 16 { x = rect.x + 16; row += 17 }
             let color = Palette.series(index, theme: theme)
-            canvas.line(Point(x, row + 7), Point(x + 16, row + 7), color, lineWidth: 2.5, dash: series.dashed ? [4, 3] : [])
+            canvas.line(
+                Point(x, row + 7), Point(x + 16, row + 7), color, lineWidth: 2.5,
+                dash: series.dashed ? [4, 3] : [])
             canvas.text(label, at: Point(x + 22, row + 7), style: style, vertical: .middle)
             x += width
         }

@@ -25,7 +25,9 @@ final class ChildProcess {
         process.standardOutput = outputPipe
         process.standardError = errorPipe
         process.terminationHandler = { [exit] _ in exit.signal() }
-        do { try process.run() } catch { throw LessonError("cannot start \(description): \(error.localizedDescription)") }
+        do { try process.run() } catch {
+            throw LessonError("cannot start \(description): \(error.localizedDescription)")
+        }
     }
 
     private var hasExited: Bool { exit.exited.isSet }
@@ -33,8 +35,14 @@ final class ChildProcess {
     /// Reads until both pipes close (or the child has exited and `grace` seconds pass with
     /// no data), handing standard output to `onOutput` as it arrives; keeps standard error.
     func pump(grace: TimeInterval = 1, onOutput: (Data) -> Void) {
-        var fds = [pollfd(fd: outputPipe.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: errorPipe.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+        var fds = [
+            pollfd(
+                fd: outputPipe.fileHandleForReading.fileDescriptor, events: Int16(POLLIN),
+                revents: 0),
+            pollfd(
+                fd: errorPipe.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0
+            ),
+        ]
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var quietSince: Date?
         while fds.contains(where: { $0.fd >= 0 }) {
@@ -76,7 +84,9 @@ final class ChildProcess {
 enum Subprocess {
     struct Result { let status: Int32; let output: String; let errorOutput: String }
 
-    static func run(_ executable: String, _ arguments: [String], directory: URL? = nil) throws -> Result {
+    static func run(
+        _ executable: String, _ arguments: [String], directory: URL? = nil
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -85,7 +95,9 @@ enum Subprocess {
         var output = Data()
         child.pump { output.append($0) }
         let errorOutput = child.wait()
-        return Result(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self), errorOutput: errorOutput)
+        return Result(
+            status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+            errorOutput: errorOutput)
     }
 }
 

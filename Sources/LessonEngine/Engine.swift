@@ -34,17 +34,26 @@ public struct Engine: Sendable {
     public static func resolve(_ name: String, in directory: URL) throws -> URL {
         if name.hasSuffix(".swift") || name.contains("/") {
             let url = URL(fileURLWithPath: (name as NSString).expandingTildeInPath)
-            guard FileManager.default.fileExists(atPath: url.path) else { throw LessonError("\(name): no such lesson file") }
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw LessonError("\(name): no such lesson file")
+            }
             return url
         }
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".swift") }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasSuffix(".swift") }.sorted()
         let stem = { (file: String) in String(file.dropLast(".swift".count)) }
-        let match = names.first { stem($0) == name }
-            ?? names.first { file in Int(name).map { number in Int(stem(file).prefix { $0.isNumber }) == number } ?? false }
+        let match =
+            names.first { stem($0) == name }
+            ?? names.first { file in
+                Int(name).map { number in Int(stem(file).prefix { $0.isNumber }) == number }
+                    ?? false
+            }
             ?? names.first { stem($0).drop { $0.isNumber || $0 == "-" } == name }
         guard let match else {
             let list = names.map(stem).joined(separator: ", ")
-            throw LessonError("no lesson '\(name)' in \(LessonSource.display(directory)); there are: \(list.isEmpty ? "none" : list)")
+            throw LessonError(
+                "no lesson '\(name)' in \(LessonSource.display(directory)); there are: \(list.isEmpty ? "none" : list)"
+            )
         }
         return directory.appendingPathComponent(match)
     }
@@ -53,18 +62,31 @@ public struct Engine: Sendable {
 
     /// Checks parameters, compiles, runs and stores the record. A parameter problem throws
     /// before anything is compiled; a compile error is a record with status compileFailed.
-    public func run(_ lesson: LessonSource, settings: [String] = [], quick: Bool = false,
-                    listener: (RunUpdate) -> Void = { _ in }) throws -> RunRecord {
-        let parameters = try ParameterValues(declarations: lesson.parameters, settings: settings, quick: quick, lesson: lesson.displayPath)
+    public func run(
+        _ lesson: LessonSource, settings: [String] = [], quick: Bool = false,
+        listener: (RunUpdate) -> Void = { _ in }
+    ) throws -> RunRecord {
+        let parameters = try ParameterValues(
+            declarations: lesson.parameters, settings: settings, quick: quick,
+            lesson: lesson.displayPath)
         let startedAt = Date()
-        let compiler = LessonCompiler(toolchain: toolchain, cacheDirectory: workspace.appendingPathComponent("build"))
-        var record = RunRecord(format: RunRecord.currentFormat, lessonID: lesson.id, title: lesson.title, path: lesson.displayPath,
-                               sourceHash: ArtifactStore.hash(lesson.text), declarations: lesson.parameters, parameters: parameters,
-                               quick: quick, status: .succeeded, compileErrors: [],
-                               cells: lesson.cells.map { CellRecord(cell: $0, status: .notRun, outputs: [], error: nil, seconds: 0) },
-                               stages: [],
-                               provenance: Provenance(codeVersion: toolchain.installedVersion ?? Self.codeVersion(toolchain.packageRoot), libraryHash: toolchain.libraryHash,
-                                                      machine: Self.machine, startedAt: startedAt, compileSeconds: 0, compileCached: false, runSeconds: 0))
+        let compiler = LessonCompiler(
+            toolchain: toolchain, cacheDirectory: workspace.appendingPathComponent("build"))
+        var record = RunRecord(
+            format: RunRecord.currentFormat, lessonID: lesson.id, title: lesson.title,
+            path: lesson.displayPath,
+            sourceHash: ArtifactStore.hash(lesson.text), declarations: lesson.parameters,
+            parameters: parameters,
+            quick: quick, status: .succeeded, compileErrors: [],
+            cells: lesson.cells.map {
+                CellRecord(cell: $0, status: .notRun, outputs: [], error: nil, seconds: 0)
+            },
+            stages: [],
+            provenance: Provenance(
+                codeVersion: toolchain.installedVersion ?? Self.codeVersion(toolchain.packageRoot),
+                libraryHash: toolchain.libraryHash,
+                machine: Self.machine, startedAt: startedAt, compileSeconds: 0,
+                compileCached: false, runSeconds: 0))
         switch try compiler.compile(lesson) {
         case .failed(let errors, let seconds):
             record.status = .compileFailed
@@ -73,8 +95,9 @@ public struct Engine: Sendable {
         case .compiled(let compiled):
             record.provenance.compileSeconds = compiled.seconds
             record.provenance.compileCached = compiled.cached
-            let runner = LessonRunner(lesson: lesson, binary: compiled.binary, parameters: parameters, quick: quick,
-                                      artifactDirectory: artifactDirectory, timeLimit: timeLimit)
+            let runner = LessonRunner(
+                lesson: lesson, binary: compiled.binary, parameters: parameters, quick: quick,
+                artifactDirectory: artifactDirectory, timeLimit: timeLimit)
             let outcome = try runner.run(listener: listener)
             record.cells = outcome.cells
             record.stages = outcome.stages
@@ -89,15 +112,19 @@ public struct Engine: Sendable {
     // MARK: Records
 
     public func recordURL(lessonID: String, parameters: ParameterValues, quick: Bool) -> URL {
-        let key = ArtifactStore.hash(parameters.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n") + "\nquick=\(quick)")
-        return workspace.appendingPathComponent("runs").appendingPathComponent(lessonID).appendingPathComponent(key).appendingPathComponent("record.json")
+        let key = ArtifactStore.hash(
+            parameters.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                separator: "\n") + "\nquick=\(quick)")
+        return workspace.appendingPathComponent("runs").appendingPathComponent(lessonID)
+            .appendingPathComponent(key).appendingPathComponent("record.json")
     }
 
     public func save(_ record: RunRecord) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        let url = recordURL(lessonID: record.lessonID, parameters: record.parameters, quick: record.quick)
+        let url = recordURL(
+            lessonID: record.lessonID, parameters: record.parameters, quick: record.quick)
         try AtomicFile.write(try encoder.encode(record), to: url)
     }
 
@@ -110,27 +137,45 @@ public struct Engine: Sendable {
 
     /// The stored record of `lesson` with these settings, if it is still valid for the
     /// current source and library (`anyVersion` skips that check, for re-rendering).
-    public func storedRecord(for lesson: LessonSource, settings: [String] = [], quick: Bool, anyVersion: Bool = false) throws -> StoredRecord {
-        let parameters = try ParameterValues(declarations: lesson.parameters, settings: settings, quick: quick, lesson: lesson.displayPath)
+    public func storedRecord(
+        for lesson: LessonSource, settings: [String] = [], quick: Bool, anyVersion: Bool = false
+    ) throws -> StoredRecord {
+        let parameters = try ParameterValues(
+            declarations: lesson.parameters, settings: settings, quick: quick,
+            lesson: lesson.displayPath)
         let url = recordURL(lessonID: lesson.id, parameters: parameters, quick: quick)
         guard let data = FileManager.default.contents(atPath: url.path) else { return .none }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        guard let record = try? decoder.decode(RunRecord.self, from: data), record.format == RunRecord.currentFormat else {
-            return .unusable("the stored record \(LessonSource.display(url)) is corrupt or from an older version")
+        guard let record = try? decoder.decode(RunRecord.self, from: data),
+            record.format == RunRecord.currentFormat
+        else {
+            return .unusable(
+                "the stored record \(LessonSource.display(url)) is corrupt or from an older version"
+            )
         }
         if !anyVersion {
-            if record.sourceHash != ArtifactStore.hash(lesson.text) { return .unusable("the lesson changed since its last run") }
-            if record.provenance.libraryHash != toolchain.libraryHash { return .unusable("the library was rebuilt since the last run") }
+            if record.sourceHash != ArtifactStore.hash(lesson.text) {
+                return .unusable("the lesson changed since its last run")
+            }
+            if record.provenance.libraryHash != toolchain.libraryHash {
+                return .unusable("the library was rebuilt since the last run")
+            }
             // Same source, so the same cells: a record whose cells differ was edited or cut short.
             if record.lessonID != lesson.id || record.cells.map(\.cell) != lesson.cells {
-                return .unusable("the stored record \(LessonSource.display(url)) does not hold the lesson's cells")
+                return .unusable(
+                    "the stored record \(LessonSource.display(url)) does not hold the lesson's cells"
+                )
             }
             // A lesson about a published model is out of date once that model is replaced
             // (`run 4 --set layers=6` publishes another base model).
             for (name, fingerprint) in (record.modelsUsed ?? [:]).sorted(by: { $0.key < $1.key })
-            where ModelCatalog.fingerprint(workspace.appendingPathComponent("models").appendingPathComponent(name)) != fingerprint {
-                return .unusable("the model '\(name)' it read was published again since its last run")
+            where ModelCatalog.fingerprint(
+                workspace.appendingPathComponent("models").appendingPathComponent(name))
+                != fingerprint
+            {
+                return .unusable(
+                    "the model '\(name)' it read was published again since its last run")
             }
         }
         return .found(record)
@@ -140,19 +185,31 @@ public struct Engine: Sendable {
 
     static func codeVersion(_ root: URL) -> String {
         guard let git = Toolchain.which("git"),
-              let head = try? Subprocess.run(git, ["-C", root.path, "rev-parse", "--short", "HEAD"]), head.status == 0 else { return "unknown" }
-        let dirty = (try? Subprocess.run(git, ["-C", root.path, "status", "--porcelain", "--untracked-files=no"]))?.output.isEmpty == false
-        return head.output.trimmingCharacters(in: .whitespacesAndNewlines) + (dirty ? "+changes" : "")
+            let head = try? Subprocess.run(git, ["-C", root.path, "rev-parse", "--short", "HEAD"]),
+            head.status == 0
+        else { return "unknown" }
+        let dirty =
+            (try? Subprocess.run(
+                git, ["-C", root.path, "status", "--porcelain", "--untracked-files=no"]))?.output
+            .isEmpty == false
+        return head.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            + (dirty ? "+changes" : "")
     }
 
     static let machine: String = {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        let model =
+            info.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":")
+            .last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
         var name = utsname()
         uname(&name)
-        let system = withUnsafeBytes(of: &name.sysname) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let release = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(system) \(release)"
+        let system = withUnsafeBytes(of: &name.sysname) {
+            String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        let release = withUnsafeBytes(of: &name.release) {
+            String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        return
+            "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(system) \(release)"
     }()
 }
-

@@ -24,7 +24,8 @@ public struct LessonCompiler: Sendable {
     public func compile(_ lesson: LessonSource) throws -> CompileResult {
         let source = lesson.instrumented()
         let flags = toolchain.compilerFlags
-        let key = ArtifactStore.hash(([source, toolchain.libraryHash] + flags).joined(separator: "\u{0}"))
+        let key = ArtifactStore.hash(
+            ([source, toolchain.libraryHash] + flags).joined(separator: "\u{0}"))
         let directory = cacheDirectory.appendingPathComponent(key)
         let binary = directory.appendingPathComponent("lesson")
         if FileManager.default.isExecutableFile(atPath: binary.path) {
@@ -32,19 +33,26 @@ public struct LessonCompiler: Sendable {
         }
         let start = Date()
         // Build in a private folder, then move the finished binary into place.
-        let work = cacheDirectory.appendingPathComponent(".\(key).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max))")
+        let work = cacheDirectory.appendingPathComponent(
+            ".\(key).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max))"
+        )
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         let main = work.appendingPathComponent("main.swift")
         try Data(source.utf8).write(to: main)
         let output = work.appendingPathComponent("lesson")
-        let result = try Subprocess.run(toolchain.swiftc, [main.path] + flags + ["-o", output.path], directory: work)
+        let result = try Subprocess.run(
+            toolchain.swiftc, [main.path] + flags + ["-o", output.path], directory: work)
         let seconds = Date().timeIntervalSince(start)
         guard result.status == 0 else {
-            return .failed(errors: Self.errorLines(result.output + result.errorOutput, lesson: lesson), seconds: seconds)
+            return .failed(
+                errors: Self.errorLines(result.output + result.errorOutput, lesson: lesson),
+                seconds: seconds)
         }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        if rename(output.path, binary.path) != 0 && !FileManager.default.isExecutableFile(atPath: binary.path) {
+        if rename(output.path, binary.path) != 0
+            && !FileManager.default.isExecutableFile(atPath: binary.path)
+        {
             throw LessonError("cannot store the compiled lesson at \(binary.path)")
         }
         return .compiled(CompiledLesson(binary: binary, cached: false, seconds: seconds))

@@ -36,7 +36,8 @@ struct LessonRunner {
 
     func run(listener: (RunUpdate) -> Void) throws -> Outcome {
         // Marks the child's event lines as ours (see LessonEvent.parse): random per run.
-        let eventKey = (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined(separator: "-")
+        let eventKey = (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }
+            .joined(separator: "-")
         let process = Process()
         process.executableURL = binary
         process.environment = try environment(eventKey: eventKey)
@@ -56,9 +57,12 @@ struct LessonRunner {
         timer.cancel()
         recorder.finishCell()
         let seconds = Date().timeIntervalSince(start)
-        let (status, failure) = judge(process, stderr: stderr, timedOut: timeLimitHit.isSet, ended: recorder.ended)
+        let (status, failure) = judge(
+            process, stderr: stderr, timedOut: timeLimitHit.isSet, ended: recorder.ended)
         if let failure, let update = recorder.fail(failure) { listener(update) }
-        return Outcome(cells: recorder.cells, stages: recorder.stages, modelsUsed: recorder.modelsUsed, status: status, seconds: seconds)
+        return Outcome(
+            cells: recorder.cells, stages: recorder.stages, modelsUsed: recorder.modelsUsed,
+            status: status, seconds: seconds)
     }
 
     /// Ours, plus what the lesson reads (see LessonContext).
@@ -67,11 +71,13 @@ struct LessonRunner {
         environment["TOKENWISE_ENGINE"] = "1"
         environment["TOKENWISE_QUICK"] = quick ? "1" : "0"
         environment["TOKENWISE_ARTIFACTS"] = artifactDirectory.path
-        environment["TOKENWISE_PARAMS"] = String(decoding: try JSONEncoder().encode(parameters.values), as: UTF8.self)
+        environment["TOKENWISE_PARAMS"] = String(
+            decoding: try JSONEncoder().encode(parameters.values), as: UTF8.self)
         environment["TOKENWISE_EVENT_KEY"] = eventKey
         // A lesson's own cached stages key on its code (not its prose): editing the loop a
         // stage runs recomputes it, rewording a paragraph does not.
-        environment["TOKENWISE_CODE_HASH"] = ArtifactStore.hash(lesson.cells.map(\.code).joined(separator: "\n"))
+        environment["TOKENWISE_CODE_HASH"] = ArtifactStore.hash(
+            lesson.cells.map(\.code).joined(separator: "\n"))
         return environment
     }
 
@@ -109,13 +115,22 @@ struct LessonRunner {
     }
 
     /// The run's status, and for a failed run what its cell says.
-    func judge(_ process: Process, stderr: String, timedOut: Bool, ended: Bool) -> (RunRecord.Status, failure: String?) {
-        if timedOut { return (.timedOut, "stopped: the lesson ran past its time limit of \(Int(timeLimit)) s") }
-        guard process.terminationStatus != 0 || process.terminationReason == .uncaughtSignal || !ended else {
+    func judge(
+        _ process: Process, stderr: String, timedOut: Bool, ended: Bool
+    ) -> (RunRecord.Status, failure: String?) {
+        if timedOut {
+            return (.timedOut, "stopped: the lesson ran past its time limit of \(Int(timeLimit)) s")
+        }
+        guard
+            process.terminationStatus != 0 || process.terminationReason == .uncaughtSignal || !ended
+        else {
             return (.succeeded, nil)
         }
         if process.terminationStatus == 0 && process.terminationReason == .exit {
-            return (.failed, "the lesson stopped here without an error (exit status 0, its later lines never ran): did it call exit()?")
+            return (
+                .failed,
+                "the lesson stopped here without an error (exit status 0, its later lines never ran): did it call exit()?"
+            )
         }
         return (.failed, Self.failureMessage(stderr: stderr, process: process, lesson: lesson))
     }
@@ -124,7 +139,8 @@ struct LessonRunner {
     static func failureMessage(stderr: String, process: Process, lesson: LessonSource) -> String {
         let lines = stderr.split(separator: "\n").map(String.init)
         if let thrown = lines.first(where: { $0.contains("Error raised at top level") }) {
-            let detail = thrown.components(separatedBy: "Error raised at top level: ").last ?? thrown
+            let detail =
+                thrown.components(separatedBy: "Error raised at top level: ").last ?? thrown
             return "thrown error: \(detail)"
         }
         if let fatal = lines.first(where: { $0.contains("Fatal error") }) {
@@ -132,12 +148,12 @@ struct LessonRunner {
         }
         let tail = lines.suffix(5).joined(separator: "\n")
         if process.terminationReason == .uncaughtSignal {
-            return "crashed with signal \(process.terminationStatus)\(tail.isEmpty ? "" : ":\n" + tail)"
+            return
+                "crashed with signal \(process.terminationStatus)\(tail.isEmpty ? "" : ":\n" + tail)"
         }
         return "exited with status \(process.terminationStatus)\(tail.isEmpty ? "" : ":\n" + tail)"
     }
 }
-
 
 /// The cells as the child's lines fill them: which cell is running, its outputs, the stages
 /// and models the lesson reported. Each step returns what the listener is to see, if anything.
@@ -155,7 +171,9 @@ struct CellRecorder {
     var textLines: [String] = [], textBytes = 0, linesLeftOut = 0
 
     init(cells: [Cell], eventKey: String) {
-        self.cells = cells.map { CellRecord(cell: $0, status: .notRun, outputs: [], error: nil, seconds: 0) }
+        self.cells = cells.map {
+            CellRecord(cell: $0, status: .notRun, outputs: [], error: nil, seconds: 0)
+        }
         self.eventKey = eventKey
     }
 
@@ -167,7 +185,9 @@ struct CellRecorder {
     }
 
     mutating func handle(_ line: Substring) -> RunUpdate? {
-        guard let event = LessonEvent.parse(line, key: eventKey) else { return append(.text(String(line))) }
+        guard let event = LessonEvent.parse(line, key: eventKey) else {
+            return append(.text(String(line)))
+        }
         switch event {
         case .cellBegan(let index): return begin(index)
         case .text(let text): return append(.text(text))
@@ -197,7 +217,11 @@ struct CellRecorder {
     mutating func append(_ output: Output) -> RunUpdate? {
         guard cells.indices.contains(current) else { return nil }
         if case .text(let text) = output {
-            if textBytes + text.utf8.count <= LessonRunner.textLimit { textLines.append(text); textBytes += text.utf8.count + 1 } else { linesLeftOut += 1 }
+            if textBytes + text.utf8.count <= LessonRunner.textLimit {
+                textLines.append(text); textBytes += text.utf8.count + 1
+            } else {
+                linesLeftOut += 1
+            }
         } else {
             closeText()
             cells[current].outputs.append(output)
@@ -209,7 +233,9 @@ struct CellRecorder {
     mutating func keepLatest(_ progress: ProgressReport) {
         guard cells.indices.contains(current) else { return }
         closeText()
-        if let last = cells[current].outputs.lastIndex(where: { if case .progress(let p) = $0 { return p.label == progress.label } else { return false } }) {
+        if let last = cells[current].outputs.lastIndex(where: {
+            if case .progress(let p) = $0 { return p.label == progress.label } else { return false }
+        }) {
             cells[current].outputs[last] = .progress(progress)
         } else {
             cells[current].outputs.append(.progress(progress))
@@ -217,14 +243,22 @@ struct CellRecorder {
     }
 
     mutating func closeText() {
-        guard !textLines.isEmpty || linesLeftOut > 0, cells.indices.contains(current) else { return }
-        if linesLeftOut > 0 { textLines.append("[… \(linesLeftOut) more lines printed, not kept: a cell keeps \(LessonRunner.textLimit / 1_000_000) MB of text]") }
+        guard !textLines.isEmpty || linesLeftOut > 0, cells.indices.contains(current) else {
+            return
+        }
+        if linesLeftOut > 0 {
+            textLines.append(
+                "[… \(linesLeftOut) more lines printed, not kept: a cell keeps \(LessonRunner.textLimit / 1_000_000) MB of text]"
+            )
+        }
         cells[current].outputs.append(.text(textLines.joined(separator: "\n")))
         textLines = []; textBytes = 0; linesLeftOut = 0
     }
 
     mutating func finishCell() {
-        if cells.indices.contains(current) { cells[current].seconds = Date().timeIntervalSince(cellStart) }
+        if cells.indices.contains(current) {
+            cells[current].seconds = Date().timeIntervalSince(cellStart)
+        }
     }
 
     /// The running cell failed with `message`; the cells after it never ran.

@@ -43,7 +43,9 @@ public struct LessonSource: Sendable {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw LessonError("\(displayPath): no such lesson file")
         }
-        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: url.path),
+            let text = String(data: data, encoding: .utf8)
+        else {
             throw LessonError("\(displayPath): cannot be read as UTF-8 text")
         }
         try self.init(text: text, url: url, displayPath: displayPath, course: course)
@@ -61,11 +63,18 @@ public struct LessonSource: Sendable {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         func flush(next line: Int) {
             // Blank lines around the code are not part of it.
-            while code.first?.text.trimmingCharacters(in: .whitespaces).isEmpty == true { code.removeFirst() }
-            while code.last?.text.trimmingCharacters(in: .whitespaces).isEmpty == true { code.removeLast() }
+            while code.first?.text.trimmingCharacters(in: .whitespaces).isEmpty == true {
+                code.removeFirst()
+            }
+            while code.last?.text.trimmingCharacters(in: .whitespaces).isEmpty == true {
+                code.removeLast()
+            }
             if !prose.isEmpty || !code.isEmpty {
-                cells.append(Cell(index: cells.count, prose: prose.joined(separator: "\n"), code: code.map(\.text).joined(separator: "\n"),
-                                  firstLine: firstLine, codeLine: code.first?.line ?? line))
+                cells.append(
+                    Cell(
+                        index: cells.count, prose: prose.joined(separator: "\n"),
+                        code: code.map(\.text).joined(separator: "\n"),
+                        firstLine: firstLine, codeLine: code.first?.line ?? line))
             }
             prose = []; code = []; firstLine = line
         }
@@ -89,9 +98,12 @@ public struct LessonSource: Sendable {
         flush(next: lines.count + 1)
         self.cells = cells
         self.proseStarts = proseStarts
-        title = cells.lazy.compactMap { cell in
-            cell.prose.split(separator: "\n").first { $0.hasPrefix("# ") }.map { String($0.dropFirst(2)) }
-        }.first ?? id
+        title =
+            cells.lazy.compactMap { cell in
+                cell.prose.split(separator: "\n").first { $0.hasPrefix("# ") }.map {
+                    String($0.dropFirst(2))
+                }
+            }.first ?? id
         parameters = try ParameterDeclaration.scan(lines: lines, displayPath: displayPath)
     }
 
@@ -101,7 +113,8 @@ public struct LessonSource: Sendable {
     public func instrumented() -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for (cell, line) in proseStarts { lines[line - 1] = "LessonRuntime._beginCell(\(cell))" }
-        let header = "import Course\nimport LessonRuntime\n#sourceLocation(file: \"\(displayPath.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\", line: 1)\n"
+        let header =
+            "import Course\nimport LessonRuntime\n#sourceLocation(file: \"\(displayPath.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\", line: 1)\n"
         return header + lines.joined(separator: "\n") + "\nLessonRuntime._endLesson()\n"
     }
 

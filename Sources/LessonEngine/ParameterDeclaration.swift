@@ -23,24 +23,43 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
     public func validate(_ text: String) -> Result<String, LessonError> {
         switch kind {
         case .int:
-            guard let value = Int(text) else { return .failure(LessonError("parameter '\(name)' is an integer; '\(text)' is not")) }
-            if let low = lowerBound.flatMap(Int.init), let high = upperBound.flatMap(Int.init), !(low...high).contains(value) {
-                return .failure(LessonError("parameter '\(name)' must be in \(low)...\(high); \(value) is outside"))
+            guard let value = Int(text) else {
+                return .failure(LessonError("parameter '\(name)' is an integer; '\(text)' is not"))
+            }
+            if let low = lowerBound.flatMap(Int.init), let high = upperBound.flatMap(Int.init),
+                !(low...high).contains(value)
+            {
+                return .failure(
+                    LessonError(
+                        "parameter '\(name)' must be in \(low)...\(high); \(value) is outside"))
             }
             return .success(String(value))
         case .double:
-            guard let value = Double(text), value.isFinite else { return .failure(LessonError("parameter '\(name)' is a number; '\(text)' is not")) }
+            guard let value = Double(text), value.isFinite else {
+                return .failure(LessonError("parameter '\(name)' is a number; '\(text)' is not"))
+            }
             // "1e-400" reads as 0: a value too small for a Double, not the zero it was not.
             let mantissa = text.prefix(while: { $0 != "e" && $0 != "E" })
             if value == 0, mantissa.contains(where: { ("1"..."9").contains($0) }) {
-                return .failure(LessonError("parameter '\(name)': '\(text)' is too small to hold as a number (it would become 0)"))
+                return .failure(
+                    LessonError(
+                        "parameter '\(name)': '\(text)' is too small to hold as a number (it would become 0)"
+                    ))
             }
-            if let low = lowerBound.flatMap(Double.init), let high = upperBound.flatMap(Double.init), !(low...high).contains(value) {
-                return .failure(LessonError("parameter '\(name)' must be in \(lowerBound!)...\(upperBound!); \(text) is outside"))
+            if let low = lowerBound.flatMap(Double.init),
+                let high = upperBound.flatMap(Double.init), !(low...high).contains(value)
+            {
+                return .failure(
+                    LessonError(
+                        "parameter '\(name)' must be in \(lowerBound!)...\(upperBound!); \(text) is outside"
+                    ))
             }
             return .success(text)
         case .bool:
-            guard let value = Bool(text) else { return .failure(LessonError("parameter '\(name)' is true or false; '\(text)' is neither")) }
+            guard let value = Bool(text) else {
+                return .failure(
+                    LessonError("parameter '\(name)' is true or false; '\(text)' is neither"))
+            }
             return .success(String(value))
         case .string:
             return .success(text)
@@ -68,9 +87,13 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
                 let location = "\(displayPath):\(offset + 1)"
                 // The arguments are read from the source itself (their strings are blanked in
                 // `code`), and may go on over the next few lines, as a formatter wraps them.
-                let rest = sourceLine.dropFirst(code.distance(from: code.startIndex, to: range.upperBound))
-                let following = lines[(offset + 1)..<min(offset + 1 + Self.continuationLines, lines.count)]
-                let tokens = try tokenize(Substring(([String(rest)] + following).joined(separator: " ")), location: location)
+                let rest = sourceLine.dropFirst(
+                    code.distance(from: code.startIndex, to: range.upperBound))
+                let following = lines[
+                    (offset + 1)..<min(offset + 1 + Self.continuationLines, lines.count)]
+                let tokens = try tokenize(
+                    Substring(([String(rest)] + following).joined(separator: " ")),
+                    location: location)
                 found.append(try declaration(from: tokens, line: offset + 1, location: location))
             }
         }
@@ -91,10 +114,15 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
             if inLineComment {
                 out += " "
             } else if inBlockComment {
-                if c == "*" && next == "/" { inBlockComment = false; out += "  "; characters = characters.dropFirst(2); continue }
+                if c == "*" && next == "/" {
+                    inBlockComment = false; out += "  "; characters = characters.dropFirst(2);
+                    continue
+                }
                 out += " "
             } else if inString {
-                if c == "\\", next != nil { out += "  "; characters = characters.dropFirst(2); continue }
+                if c == "\\", next != nil {
+                    out += "  "; characters = characters.dropFirst(2); continue
+                }
                 if c == "\"" { inString = false; out.append(c) } else { out += " " }
             } else if c == "/" && next == "/" {
                 inLineComment = true; out += " "
@@ -109,28 +137,38 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
         return out
     }
 
-    enum Token: Equatable { case string(String), number(String), word(String), label(String), comma, range, close }
+    enum Token: Equatable {
+        case string(String), number(String), word(String), label(String), comma, range, close
+    }
 
     /// Tokens of a call's arguments up to its closing parenthesis.
     static func tokenize(_ text: Substring, location: String) throws -> [Token] {
         var tokens: [Token] = []
         var i = text.startIndex
         func fail() -> LessonError {
-            LessonError("\(location): param(...) needs literal arguments — name, default, doc, then optionally quick: and in: — so that `tokenwise list` can read it")
+            LessonError(
+                "\(location): param(...) needs literal arguments — name, default, doc, then optionally quick: and in: — so that `tokenwise list` can read it"
+            )
         }
         while i < text.endIndex {
             let c = text[i]
             if c == " " || c == "\t" { i = text.index(after: i); continue }
             if c == ")" { tokens.append(.close); return tokens }
             if c == "," { tokens.append(.comma); i = text.index(after: i); continue }
-            if text[i...].hasPrefix("...") { tokens.append(.range); i = text.index(i, offsetBy: 3); continue }
+            if text[i...].hasPrefix("...") {
+                tokens.append(.range); i = text.index(i, offsetBy: 3); continue
+            }
             if c == "\"" {
                 var value = "", j = text.index(after: i)
                 while j < text.endIndex && text[j] != "\"" {
                     if text[j] == "\\" {
                         j = text.index(after: j)
                         guard j < text.endIndex else { throw fail() }
-                        switch text[j] { case "n": value.append("\n"); case "t": value.append("\t"); default: value.append(text[j]) }
+                        switch text[j] {
+                        case "n": value.append("\n");
+                        case "t": value.append("\t");
+                        default: value.append(text[j])
+                        }
                     } else {
                         value.append(text[j])
                     }
@@ -143,7 +181,9 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
             }
             if c.isNumber || c == "-" || c == "." {
                 var j = i, value = ""
-                while j < text.endIndex, text[j].isNumber || "-+.eE_".contains(text[j]), !text[j...].hasPrefix("...") {
+                while j < text.endIndex, text[j].isNumber || "-+.eE_".contains(text[j]),
+                    !text[j...].hasPrefix("...")
+                {
                     if text[j] != "_" { value.append(text[j]) }
                     j = text.index(after: j)
                 }
@@ -153,8 +193,14 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
             }
             if c.isLetter {
                 var j = i, value = ""
-                while j < text.endIndex, text[j].isLetter || text[j].isNumber || text[j] == "_" { value.append(text[j]); j = text.index(after: j) }
-                if j < text.endIndex && text[j] == ":" { tokens.append(.label(value)); i = text.index(after: j) } else { tokens.append(.word(value)); i = j }
+                while j < text.endIndex, text[j].isLetter || text[j].isNumber || text[j] == "_" {
+                    value.append(text[j]); j = text.index(after: j)
+                }
+                if j < text.endIndex && text[j] == ":" {
+                    tokens.append(.label(value)); i = text.index(after: j)
+                } else {
+                    tokens.append(.word(value)); i = j
+                }
                 continue
             }
             throw fail()
@@ -162,11 +208,18 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
         throw fail()
     }
 
-    static func declaration(from tokens: [Token], line: Int, location: String) throws -> ParameterDeclaration {
-        let bad = LessonError("\(location): param(...) needs literal arguments — name, default, doc, then optionally quick: and in: — so that `tokenwise list` can read it")
-        guard tokens.count >= 6, case .string(let name) = tokens[0], tokens[1] == .comma, tokens[3] == .comma, case .string(let doc) = tokens[4] else { throw bad }
+    static func declaration(
+        from tokens: [Token], line: Int, location: String
+    ) throws -> ParameterDeclaration {
+        let bad = LessonError(
+            "\(location): param(...) needs literal arguments — name, default, doc, then optionally quick: and in: — so that `tokenwise list` can read it"
+        )
+        guard tokens.count >= 6, case .string(let name) = tokens[0], tokens[1] == .comma,
+            tokens[3] == .comma, case .string(let doc) = tokens[4]
+        else { throw bad }
         let (kind, defaultValue) = try literal(tokens[2], bad)
-        var declaration = ParameterDeclaration(name: name, kind: kind, defaultValue: defaultValue, doc: doc, line: line)
+        var declaration = ParameterDeclaration(
+            name: name, kind: kind, defaultValue: defaultValue, doc: doc, line: line)
         var rest = Array(tokens[5...])
         while rest.first == .comma {
             rest.removeFirst()
@@ -190,13 +243,22 @@ public struct ParameterDeclaration: Codable, Equatable, Sendable {
         return declaration
     }
 
-    static func literal(_ token: Token, _ error: LessonError, expected: Kind? = nil) throws -> (Kind, String) {
+    static func literal(
+        _ token: Token, _ error: LessonError, expected: Kind? = nil
+    ) throws -> (Kind, String) {
         let result: (Kind, String)
         switch token {
         case .string(let s): result = (.string, s)
-        case .word("true"), .word("false"): if case .word(let w) = token { result = (.bool, w) } else { throw error }
+        case .word("true"), .word("false"):
+            if case .word(let w) = token { result = (.bool, w) } else { throw error }
         case .number(let n):
-            if Int(n) != nil { result = (.int, n) } else if Double(n) != nil { result = (.double, n) } else { throw error }
+            if Int(n) != nil {
+                result = (.int, n)
+            } else if Double(n) != nil {
+                result = (.double, n)
+            } else {
+                throw error
+            }
         default: throw error
         }
         // An integer literal may stand for a Double parameter's quick value or bound.
@@ -213,21 +275,36 @@ public struct ParameterValues: Codable, Equatable, Sendable {
     /// The ones that differ from the lesson's defaults.
     public var changed: [String: String]
 
-    public init(values: [String: String], changed: [String: String]) { self.values = values; self.changed = changed }
+    public init(values: [String: String], changed: [String: String]) {
+        self.values = values; self.changed = changed
+    }
 
-    public init(declarations: [ParameterDeclaration], settings: [String], quick: Bool, lesson: String) throws {
-        var values = Dictionary(uniqueKeysWithValues: declarations.map { ($0.name, $0.value(quick: quick)) })
+    public init(
+        declarations: [ParameterDeclaration], settings: [String], quick: Bool, lesson: String
+    ) throws {
+        var values = Dictionary(
+            uniqueKeysWithValues: declarations.map { ($0.name, $0.value(quick: quick)) })
         var set: [String: String] = [:]
         for setting in settings {
             guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
                 throw LessonError("--set \(setting): expected name=value")
             }
-            let name = String(setting[..<equals]), text = String(setting[setting.index(after: equals)...])
+            let name = String(setting[..<equals]),
+                text = String(setting[setting.index(after: equals)...])
             guard let declaration = declarations.first(where: { $0.name == name }) else {
-                let nearest = declarations.map(\.name).min { editDistance($0, name) < editDistance($1, name) }
-                let hint = nearest.map { editDistance($0, name) <= max(2, name.count / 3) ? " (did you mean '\($0)'?)" : "" } ?? ""
-                let known = declarations.isEmpty ? "it has none" : "it has " + declarations.map(\.name).joined(separator: ", ")
-                throw LessonError("--set \(setting): \(lesson) has no parameter '\(name)'\(hint); \(known)")
+                let nearest = declarations.map(\.name).min {
+                    editDistance($0, name) < editDistance($1, name)
+                }
+                let hint =
+                    nearest.map {
+                        editDistance($0, name) <= max(2, name.count / 3)
+                            ? " (did you mean '\($0)'?)" : ""
+                    } ?? ""
+                let known =
+                    declarations.isEmpty
+                    ? "it has none" : "it has " + declarations.map(\.name).joined(separator: ", ")
+                throw LessonError(
+                    "--set \(setting): \(lesson) has no parameter '\(name)'\(hint); \(known)")
             }
             switch declaration.validate(text) {
             case .success(let value): values[name] = value; set[name] = value
@@ -235,7 +312,9 @@ public struct ParameterValues: Codable, Equatable, Sendable {
             }
         }
         self.values = values
-        changed = set.filter { name, value in declarations.first { $0.name == name }?.defaultValue != value }
+        changed = set.filter { name, value in
+            declarations.first { $0.name == name }?.defaultValue != value
+        }
     }
 }
 
@@ -246,7 +325,9 @@ func editDistance(_ a: String, _ b: String) -> Int {
     for i in 1...max(a.count, 1) where !a.isEmpty {
         var current = [i] + [Int](repeating: 0, count: b.count)
         for j in 1...max(b.count, 1) where !b.isEmpty {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            current[j] = min(
+                previous[j] + 1, current[j - 1] + 1,
+                previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
         }
         previous = current
     }

@@ -38,7 +38,9 @@ public struct Provenance: Codable, Equatable, Sendable {
 
 public struct RunRecord: Codable, Equatable, Sendable {
     public static let currentFormat = 1
-    public enum Status: String, Codable, Sendable { case succeeded, compileFailed, failed, timedOut }
+    public enum Status: String, Codable, Sendable {
+        case succeeded, compileFailed, failed, timedOut
+    }
 
     public var format: Int
     public var lessonID: String
@@ -59,10 +61,14 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var provenance: Provenance
 
     public var expectations: [ExpectationResult] {
-        cells.flatMap(\.outputs).compactMap { if case .expectation(let e) = $0 { return e } else { return nil } }
+        cells.flatMap(\.outputs).compactMap {
+            if case .expectation(let e) = $0 { return e } else { return nil }
+        }
     }
 
     public var metrics: [Metric] {
-        cells.flatMap(\.outputs).compactMap { if case .metric(let m) = $0 { return m } else { return nil } }
+        cells.flatMap(\.outputs).compactMap {
+            if case .metric(let m) = $0 { return m } else { return nil }
+        }
     }
 }

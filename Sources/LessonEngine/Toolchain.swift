@@ -18,22 +18,43 @@ public struct Toolchain: Sendable {
     /// Finds the build folder from the running executable (or TOKENWISE_BUILD_DIR).
     public static func locate() throws -> Toolchain {
         let environment = ProcessInfo.processInfo.environment
-        let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        var candidates = [executable.deletingLastPathComponent(),
-                          executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("lib/tokenwise")]
-        if let override = environment["TOKENWISE_BUILD_DIR"] { candidates.insert(URL(fileURLWithPath: override), at: 0) }
+        let executable = URL(
+            fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(
+                atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        var candidates = [
+            executable.deletingLastPathComponent(),
+            executable.deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("lib/tokenwise"),
+        ]
+        if let override = environment["TOKENWISE_BUILD_DIR"] {
+            candidates.insert(URL(fileURLWithPath: override), at: 0)
+        }
         // An .xctest bundle's binary sits one or more folders inside the build folder.
-        candidates += (1...4).map { depth in (0..<depth).reduce(executable.deletingLastPathComponent()) { url, _ in url.deletingLastPathComponent() } }
-        guard let build = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("lib\(libraryName).so").path) }) else {
-            throw LessonError("cannot find lib\(libraryName).so beside \(executable.path): build it with `swift build -c release` (or `swift build --product \(libraryName)`)")
+        candidates += (1...4).map { depth in
+            (0..<depth).reduce(executable.deletingLastPathComponent()) { url, _ in
+                url.deletingLastPathComponent()
+            }
+        }
+        guard
+            let build = candidates.first(where: {
+                FileManager.default.fileExists(
+                    atPath: $0.appendingPathComponent("lib\(libraryName).so").path)
+            })
+        else {
+            throw LessonError(
+                "cannot find lib\(libraryName).so beside \(executable.path): build it with `swift build -c release` (or `swift build --product \(libraryName)`)"
+            )
         }
         var root = build
         while root.path != "/" && !isRoot(root) { root = root.deletingLastPathComponent() }
         // Built with --scratch-path outside the tree: the source tree it was built from.
-        let sourceTree = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let sourceTree = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
         if root.path == "/" && isRoot(sourceTree) { root = sourceTree }
         guard root.path != "/" else {
-            throw LessonError("cannot find the package (Package.swift) or an installed copy (\(installMarker)) above \(build.path): run tokenwise from its source tree, or install it with `make install`")
+            throw LessonError(
+                "cannot find the package (Package.swift) or an installed copy (\(installMarker)) above \(build.path): run tokenwise from its source tree, or install it with `make install`"
+            )
         }
         let swiftc = environment["SWIFTC"] ?? Self.which("swiftc") ?? "swiftc"
         return Toolchain(buildDirectory: build, packageRoot: root, swiftc: swiftc)
@@ -43,12 +64,15 @@ public struct Toolchain: Sendable {
     public static let installMarker = "tokenwise-install.txt"
 
     static func isRoot(_ folder: URL) -> Bool {
-        [Self.installMarker, "Package.swift"].contains { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+        [Self.installMarker, "Package.swift"].contains {
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+        }
     }
 
     /// The version installed by `make install` (nil in a source tree).
     public var installedVersion: String? {
-        (try? String(contentsOf: packageRoot.appendingPathComponent(Self.installMarker), encoding: .utf8))?
+        (try? String(
+            contentsOf: packageRoot.appendingPathComponent(Self.installMarker), encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -63,7 +87,9 @@ public struct Toolchain: Sendable {
         return nil
     }
 
-    public var libraryPath: URL { buildDirectory.appendingPathComponent("lib\(Self.libraryName).so") }
+    public var libraryPath: URL {
+        buildDirectory.appendingPathComponent("lib\(Self.libraryName).so")
+    }
 
     /// Identifies the library build: size and modification time of the dynamic library.
     public var libraryHash: String {
@@ -74,13 +100,13 @@ public struct Toolchain: Sendable {
     }
 
     public var compilerFlags: [String] {
-        ["-Onone", "-suppress-warnings", "-module-name", "Lesson",
-         "-I", buildDirectory.appendingPathComponent("Modules").path,
-         "-I", packageRoot.appendingPathComponent("Sources/COpenBLAS").path,
-         "-I", packageRoot.appendingPathComponent("Sources/CCairo").path,
-         "-L", buildDirectory.path, "-l\(Self.libraryName)",
-         "-Xlinker", "-rpath", "-Xlinker", buildDirectory.path]
+        [
+            "-Onone", "-suppress-warnings", "-module-name", "Lesson",
+            "-I", buildDirectory.appendingPathComponent("Modules").path,
+            "-I", packageRoot.appendingPathComponent("Sources/COpenBLAS").path,
+            "-I", packageRoot.appendingPathComponent("Sources/CCairo").path,
+            "-L", buildDirectory.path, "-l\(Self.libraryName)",
+            "-Xlinker", "-rpath", "-Xlinker", buildDirectory.path,
+        ]
     }
 }
-
-

@@ -24,15 +24,20 @@ public enum ArtifactStore {
 
     /// The key of a stage: its name, its inputs (sorted by name) and the format version.
     public static func key(name: String, inputs: [String: String]) -> String {
-        hash(([name, formatVersion] + inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "\n"))
+        hash(
+            ([name, formatVersion]
+                + inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(
+                    separator: "\n"))
     }
 
     /// Returns the stage's artifact: loaded from `directory` if one is stored for these inputs,
     /// computed and stored otherwise. `save` writes into the directory it is given; `load`
     /// reads from it.
-    public static func stage<T>(_ name: String, inputs: [String: String],
-                                in root: URL = LessonContext.artifactDirectory,
-                                load: (URL) throws -> T, save: (T, URL) throws -> Void, compute: () throws -> T) throws -> T {
+    public static func stage<T>(
+        _ name: String, inputs: [String: String],
+        in root: URL = LessonContext.artifactDirectory,
+        load: (URL) throws -> T, save: (T, URL) throws -> Void, compute: () throws -> T
+    ) throws -> T {
         let key = key(name: name, inputs: inputs)
         let directory = root.appendingPathComponent(name).appendingPathComponent(key)
         let complete = directory.appendingPathComponent(".complete")
@@ -42,7 +47,11 @@ public enum ArtifactStore {
             do {
                 try checkManifest(of: directory)
                 let value = try load(directory)
-                LessonContext.emit(.stage(StageReport(name: name, key: key, outcome: .reused, seconds: Date().timeIntervalSince(start))))
+                LessonContext.emit(
+                    .stage(
+                        StageReport(
+                            name: name, key: key, outcome: .reused,
+                            seconds: Date().timeIntervalSince(start))))
                 return value
             } catch {
                 warning = "the stored artifact did not load (\(error)); recomputing"
@@ -52,28 +61,43 @@ public enum ArtifactStore {
         let value = try compute()
         let seconds = Date().timeIntervalSince(start)
         try store(value, into: directory, save: save)
-        LessonContext.emit(.stage(StageReport(name: name, key: key, outcome: warning == nil ? .computed : .recomputed, seconds: seconds, warning: warning)))
+        LessonContext.emit(
+            .stage(
+                StageReport(
+                    name: name, key: key, outcome: warning == nil ? .computed : .recomputed,
+                    seconds: seconds, warning: warning)))
         return value
     }
 
     /// A Codable stage stored as JSON.
-    public static func stage<T: Codable>(_ name: String, inputs: [String: String],
-                                         in root: URL = LessonContext.artifactDirectory,
-                                         compute: () throws -> T) throws -> T {
-        try stage(name, inputs: inputs, in: root,
-                  load: { try JSONDecoder().decode(T.self, from: Data(contentsOf: $0.appendingPathComponent("value.json"))) },
-                  save: { try JSONEncoder().encode($0).write(to: $1.appendingPathComponent("value.json")) },
-                  compute: compute)
+    public static func stage<T: Codable>(
+        _ name: String, inputs: [String: String],
+        in root: URL = LessonContext.artifactDirectory,
+        compute: () throws -> T
+    ) throws -> T {
+        try stage(
+            name, inputs: inputs, in: root,
+            load: {
+                try JSONDecoder().decode(
+                    T.self, from: Data(contentsOf: $0.appendingPathComponent("value.json")))
+            },
+            save: {
+                try JSONEncoder().encode($0).write(to: $1.appendingPathComponent("value.json"))
+            },
+            compute: compute)
     }
 
     static func store<T>(_ value: T, into directory: URL, save: (T, URL) throws -> Void) throws {
         let parent = directory.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-        let temporary = parent.appendingPathComponent(".\(directory.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max))")
+        let temporary = parent.appendingPathComponent(
+            ".\(directory.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max))"
+        )
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         do {
             try save(value, temporary)
-            try Data(try manifest(of: temporary).utf8).write(to: temporary.appendingPathComponent(".complete"))
+            try Data(try manifest(of: temporary).utf8).write(
+                to: temporary.appendingPathComponent(".complete"))
             if rename(temporary.path, directory.path) != 0 {
                 // Another run stored the same artifact first: keep theirs.
                 try? FileManager.default.removeItem(at: temporary)
@@ -91,9 +115,13 @@ extension ArtifactStore {
     /// valid but different JSON) is recomputed, never trusted.
     static func manifest(of directory: URL) throws -> String {
         let base = directory.standardizedFileURL.path + "/"
-        guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey]) else { return "" }
+        guard
+            let walker = FileManager.default.enumerator(
+                at: directory, includingPropertiesForKeys: [.isRegularFileKey])
+        else { return "" }
         var lines: [String] = []
-        for case let url as URL in walker where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
+        for case let url as URL in walker
+        where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
             let name = String(url.standardizedFileURL.path.dropFirst(base.count))
             guard name != ".complete" else { continue }
             let data = try Data(contentsOf: url, options: .alwaysMapped)
@@ -104,13 +132,19 @@ extension ArtifactStore {
     }
 
     static func checkManifest(of directory: URL) throws {
-        let recorded = try String(contentsOf: directory.appendingPathComponent(".complete"), encoding: .utf8)
+        let recorded = try String(
+            contentsOf: directory.appendingPathComponent(".complete"), encoding: .utf8)
         guard !recorded.isEmpty else { return }   // stored before manifests were kept
         let current = try manifest(of: directory)
         guard current == recorded else {
-            let changed = Set(current.split(separator: "\n")).symmetricDifference(recorded.split(separator: "\n"))
-                .map { $0.split(separator: "\t")[0] }
-            throw ArtifactError(description: "its files changed after it was stored (\(Set(changed).sorted().joined(separator: ", ")))")
+            let changed = Set(current.split(separator: "\n")).symmetricDifference(
+                recorded.split(separator: "\n")
+            )
+            .map { $0.split(separator: "\t")[0] }
+            throw ArtifactError(
+                description:
+                    "its files changed after it was stored (\(Set(changed).sorted().joined(separator: ", ")))"
+            )
         }
     }
 }

@@ -11,8 +11,10 @@ import Foundation
 public enum LessonContext {
     /// Parameter values given with --set (text, converted by `param`).
     public static let overrides: [String: String] = {
-        guard let json = ProcessInfo.processInfo.environment["TOKENWISE_PARAMS"], let data = json.data(using: .utf8),
-              let values = try? JSONDecoder().decode([String: String].self, from: data) else { return [:] }
+        guard let json = ProcessInfo.processInfo.environment["TOKENWISE_PARAMS"],
+            let data = json.data(using: .utf8),
+            let values = try? JSONDecoder().decode([String: String].self, from: data)
+        else { return [:] }
         return values
     }()
 
@@ -24,7 +26,9 @@ public enum LessonContext {
     public static let codeHash = ProcessInfo.processInfo.environment["TOKENWISE_CODE_HASH"] ?? ""
 
     /// Where expensive stages keep their artifacts.
-    public static let artifactDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["TOKENWISE_ARTIFACTS"] ?? ".tokenwise/artifacts")
+    public static let artifactDirectory = URL(
+        fileURLWithPath: ProcessInfo.processInfo.environment["TOKENWISE_ARTIFACTS"]
+            ?? ".tokenwise/artifacts")
 
     /// Whether the engine is reading our events (otherwise they print as plain lines).
     static let underEngine = ProcessInfo.processInfo.environment["TOKENWISE_ENGINE"] == "1"
@@ -37,7 +41,9 @@ public enum LessonContext {
         return key
     }()
 
-    static let once: Void = { setvbuf(stdout, nil, _IOLBF, 0); _ = eventKey }()
+    static let once: Void = {
+        setvbuf(stdout, nil, _IOLBF, 0); _ = eventKey
+    }()
 
     package static func emit(_ event: LessonEvent) {
         _ = once
@@ -61,12 +67,17 @@ public enum LessonContext {
         case .cellBegan(let index): return "── cell \(index) ──"
         case .text(let text): return text
         case .figure(let name, let figure): return "[figure \(name): \(figure.title)]"
-        case .table(let table): return ([table.title, table.columns.joined(separator: " | ")] + table.rows.map { $0.joined(separator: " | ") }).joined(separator: "\n")
+        case .table(let table):
+            return
+                ([table.title, table.columns.joined(separator: " | ")]
+                + table.rows.map { $0.joined(separator: " | ") }).joined(separator: "\n")
         case .metric(let m): return "\(m.name): \(m.value) \(m.unit)"
         case .expectation(let e): return "\(e.verdict) \(e.claim) — \(e.measured)"
         case .progress(let p): return "\(p.label) \(p.step)/\(p.total)"
-        case .stage(let s): return "stage \(s.name): \(s.outcome.rawValue) (\(String(format: "%.1f", s.seconds)) s)"
-        case .stepThrough(let s): return "[step-through page \(s.name): \(s.recording.frames.count) frames]"
+        case .stage(let s):
+            return "stage \(s.name): \(s.outcome.rawValue) (\(String(format: "%.1f", s.seconds)) s)"
+        case .stepThrough(let s):
+            return "[step-through page \(s.name): \(s.recording.frames.count) frames]"
         case .modelUsed(let name, let fingerprint): return "model \(name) (\(fingerprint))"
         case .ended: return "── end ──"
         }
@@ -77,12 +88,18 @@ public enum LessonContext {
 /// `--quick`. The engine reads these calls from the source (so `tokenwise list` can show
 /// them without running anything): the name, default, doc, quick value and range must be
 /// literals.
-public func param<T: LosslessStringConvertible & Comparable>(_ name: String, _ defaultValue: T, _ doc: String,
-                                                           quick: T? = nil, in range: ClosedRange<T>? = nil) -> T {
+public func param<T: LosslessStringConvertible & Comparable>(
+    _ name: String, _ defaultValue: T, _ doc: String,
+    quick: T? = nil, in range: ClosedRange<T>? = nil
+) -> T {
     if let text = LessonContext.overrides[name] {
         // The engine validated the value already; a direct run with a bad value stops here.
-        guard let value = T(text) else { fatalError("parameter \(name): '\(text)' is not a valid \(T.self)") }
-        if let range, !range.contains(value) { fatalError("parameter \(name): \(value) is outside \(range)") }
+        guard let value = T(text) else {
+            fatalError("parameter \(name): '\(text)' is not a valid \(T.self)")
+        }
+        if let range, !range.contains(value) {
+            fatalError("parameter \(name): \(value) is outside \(range)")
+        }
         return value
     }
     if LessonContext.isQuick, let quick { return quick }
@@ -92,7 +109,9 @@ public func param<T: LosslessStringConvertible & Comparable>(_ name: String, _ d
 /// Bool parameters (true/false).
 public func param(_ name: String, _ defaultValue: Bool, _ doc: String, quick: Bool? = nil) -> Bool {
     if let text = LessonContext.overrides[name] {
-        guard let value = Bool(text) else { fatalError("parameter \(name): '\(text)' is not true or false") }
+        guard let value = Bool(text) else {
+            fatalError("parameter \(name): '\(text)' is not true or false")
+        }
         return value
     }
     if LessonContext.isQuick, let quick { return quick }
@@ -104,7 +123,10 @@ public var isQuick: Bool { LessonContext.isQuick }
 
 /// Shows a figure in the current cell; `name` makes its file name (default: from the title).
 public func show(_ figure: Figure, name: String? = nil) {
-    let slug = name ?? figure.title.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.reduce(into: "") { out, c in
+    let slug =
+        name
+        ?? figure.title.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.reduce(into: "")
+    { out, c in
         if !(c == "-" && out.hasSuffix("-")) { out.append(c) }
     }
     LessonContext.emit(.figure(name: slug.isEmpty ? "figure" : slug, figure: figure))
@@ -117,27 +139,46 @@ public func show(_ text: String) { LessonContext.emit(.text(text)) }
 
 /// Records a stepper session; the report writes it as a step-through page and links it here.
 public func showStepThrough(_ recording: StepRecording, name: String, title: String) {
-    LessonContext.emit(.stepThrough(StepThroughOutput(name: name, title: title, recording: recording)))
+    LessonContext.emit(
+        .stepThrough(StepThroughOutput(name: name, title: title, recording: recording)))
 }
 
 /// A key number for the report card.
-public func metric(_ name: String, _ value: Double, unit: String = "") { LessonContext.emit(.metric(Metric(name: name, value: value, unit: unit))) }
+public func metric(_ name: String, _ value: Double, unit: String = "") {
+    LessonContext.emit(.metric(Metric(name: name, value: value, unit: unit)))
+}
 
 /// Records a claim with its measurement: passes when `measured` is below `threshold`.
 @discardableResult
-public func expect(_ claim: String, _ measured: Double, below threshold: Double, _ thresholdName: String = "") -> Bool {
+public func expect(
+    _ claim: String, _ measured: Double, below threshold: Double, _ thresholdName: String = ""
+) -> Bool {
     let passed = measured < threshold
     let name = thresholdName.isEmpty ? "" : " (\(thresholdName))"
-    LessonContext.emit(.expectation(ExpectationResult(claim: claim, measured: "\(displayNumber(measured)) \(passed ? "<" : "≥") \(displayNumber(threshold))\(name)", passed: passed)))
+    LessonContext.emit(
+        .expectation(
+            ExpectationResult(
+                claim: claim,
+                measured:
+                    "\(displayNumber(measured)) \(passed ? "<" : "≥") \(displayNumber(threshold))\(name)",
+                passed: passed)))
     return passed
 }
 
 /// Records a claim with its measurement: passes when `measured` is above `threshold`.
 @discardableResult
-public func expect(_ claim: String, _ measured: Double, above threshold: Double, _ thresholdName: String = "") -> Bool {
+public func expect(
+    _ claim: String, _ measured: Double, above threshold: Double, _ thresholdName: String = ""
+) -> Bool {
     let passed = measured > threshold
     let name = thresholdName.isEmpty ? "" : " (\(thresholdName))"
-    LessonContext.emit(.expectation(ExpectationResult(claim: claim, measured: "\(displayNumber(measured)) \(passed ? ">" : "≤") \(displayNumber(threshold))\(name)", passed: passed)))
+    LessonContext.emit(
+        .expectation(
+            ExpectationResult(
+                claim: claim,
+                measured:
+                    "\(displayNumber(measured)) \(passed ? ">" : "≤") \(displayNumber(threshold))\(name)",
+                passed: passed)))
     return passed
 }
 
@@ -155,8 +196,10 @@ public struct Verdict: Sendable, Equatable {
 /// (if any) is shown in the cell to say why; a story that needs later measurements is shown
 /// by the lesson itself where they exist (`if verdict.failed { … }`).
 @discardableResult
-public func claim(_ text: String, _ measured: Double, above threshold: Double, _ thresholdName: String = "",
-                  ifFails story: String? = nil) -> Verdict {
+public func claim(
+    _ text: String, _ measured: Double, above threshold: Double, _ thresholdName: String = "",
+    ifFails story: String? = nil
+) -> Verdict {
     let held = measured > threshold
     guard isQuick else {
         expect(text, measured, above: threshold, thresholdName)
@@ -164,21 +207,33 @@ public func claim(_ text: String, _ measured: Double, above threshold: Double, _
         return Verdict(held: held, checked: true)
     }
     let name = thresholdName.isEmpty ? "" : " (\(thresholdName))"
-    LessonContext.emit(.expectation(ExpectationResult(claim: text, measured: "\(displayNumber(measured)) vs \(displayNumber(threshold))\(name)",
-                                                      passed: held, checked: false)))
+    LessonContext.emit(
+        .expectation(
+            ExpectationResult(
+                claim: text,
+                measured: "\(displayNumber(measured)) vs \(displayNumber(threshold))\(name)",
+                passed: held, checked: false)))
     return Verdict(held: held, checked: false)
 }
 
 /// Records a yes/no claim with a description of what was measured.
 @discardableResult
 public func expect(_ claim: String, _ passed: Bool, measured: String) -> Bool {
-    LessonContext.emit(.expectation(ExpectationResult(claim: claim, measured: measured, passed: passed)))
+    LessonContext.emit(
+        .expectation(ExpectationResult(claim: claim, measured: measured, passed: passed)))
     return passed
 }
 
 /// Reports progress of long work (the terminal shows a bar; the page does not keep it).
-public func progress(_ label: String, step: Int, of total: Int, loss: Double? = nil, tokensPerSecond: Double? = nil, remainingSeconds: Double? = nil) {
-    LessonContext.emit(.progress(ProgressReport(label: label, step: step, total: total, loss: loss, tokensPerSecond: tokensPerSecond, remainingSeconds: remainingSeconds)))
+public func progress(
+    _ label: String, step: Int, of total: Int, loss: Double? = nil, tokensPerSecond: Double? = nil,
+    remainingSeconds: Double? = nil
+) {
+    LessonContext.emit(
+        .progress(
+            ProgressReport(
+                label: label, step: step, total: total, loss: loss,
+                tokensPerSecond: tokensPerSecond, remainingSeconds: remainingSeconds)))
 }
 
 /// Called by the instrumented lesson where each prose block begins.

@@ -11,14 +11,18 @@ public struct Table: Codable, Equatable, Sendable {
     public var title: String
     public var columns: [String]
     public var rows: [[String]]
-    public init(title: String = "", columns: [String], rows: [[String]]) { self.title = title; self.columns = columns; self.rows = rows }
+    public init(title: String = "", columns: [String], rows: [[String]]) {
+        self.title = title; self.columns = columns; self.rows = rows
+    }
 }
 
 public struct Metric: Codable, Equatable, Sendable {
     public var name: String
     public var value: Double
     public var unit: String
-    public init(name: String, value: Double, unit: String = "") { self.name = name; self.value = value; self.unit = unit }
+    public init(name: String, value: Double, unit: String = "") {
+        self.name = name; self.value = value; self.unit = unit
+    }
 }
 
 /// A claim the lesson makes, checked against a measured value.
@@ -40,7 +44,9 @@ public struct ExpectationResult: Codable, Equatable, Sendable {
     public var holds: Bool { checked && passed }
     public var fails: Bool { checked && !passed }
     /// "✓ holds", "✗ does not hold" or "– not checked in quick mode".
-    public var verdict: String { !checked ? "– not checked in quick mode" : passed ? "✓ holds" : "✗ does not hold" }
+    public var verdict: String {
+        !checked ? "– not checked in quick mode" : passed ? "✓ holds" : "✗ does not hold"
+    }
     /// The CSS class of its row or paragraph.
     public var state: String { !checked ? "unchecked" : passed ? "pass" : "fail" }
 
@@ -62,7 +68,10 @@ public struct ProgressReport: Codable, Equatable, Sendable {
     public var loss: Double?
     public var tokensPerSecond: Double?
     public var remainingSeconds: Double?
-    public init(label: String, step: Int, total: Int, loss: Double? = nil, tokensPerSecond: Double? = nil, remainingSeconds: Double? = nil) {
+    public init(
+        label: String, step: Int, total: Int, loss: Double? = nil, tokensPerSecond: Double? = nil,
+        remainingSeconds: Double? = nil
+    ) {
         self.label = label; self.step = step; self.total = total; self.loss = loss
         self.tokensPerSecond = tokensPerSecond; self.remainingSeconds = remainingSeconds
     }
@@ -77,8 +86,11 @@ public struct StageReport: Codable, Equatable, Sendable {
     public var seconds: Double
     /// Why a stored artifact was not used (it failed to load), when it was not.
     public var warning: String?
-    public init(name: String, key: String, outcome: Outcome, seconds: Double, warning: String? = nil) {
-        self.name = name; self.key = key; self.outcome = outcome; self.seconds = seconds; self.warning = warning
+    public init(
+        name: String, key: String, outcome: Outcome, seconds: Double, warning: String? = nil
+    ) {
+        self.name = name; self.key = key; self.outcome = outcome; self.seconds = seconds;
+        self.warning = warning
     }
 }
 
@@ -124,6 +136,7 @@ public enum LessonEvent: Codable, Equatable, Sendable {
     /// a print cannot forge one, even by accident.
     public static func parse(_ line: Substring, key: String) -> LessonEvent? {
         guard line.first == marker, line.dropFirst().hasPrefix(key) else { return nil }
-        return try? JSONDecoder().decode(LessonEvent.self, from: Data(line.dropFirst(1 + key.count).utf8))
+        return try? JSONDecoder().decode(
+            LessonEvent.self, from: Data(line.dropFirst(1 + key.count).utf8))
     }
 }

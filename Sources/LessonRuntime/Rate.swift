@@ -10,7 +10,9 @@ public struct Rate: Codable, Equatable, Sendable {
     public let count: Int
 
     public init(hits: Int, of count: Int) {
-        precondition(count >= 0 && hits >= 0 && hits <= count, "a rate needs 0 ≤ hits ≤ count, got \(hits) of \(count)")
+        precondition(
+            count >= 0 && hits >= 0 && hits <= count,
+            "a rate needs 0 ≤ hits ≤ count, got \(hits) of \(count)")
         self.hits = hits; self.count = count
     }
 
@@ -35,10 +37,13 @@ public struct Rate: Codable, Equatable, Sendable {
     /// "62% (93 of 150; 95% CI 54–69%)".
     public var description: String {
         let (low, high) = interval
-        return "\(percent(value)) (\(hits) of \(count); 95% CI \(percent(low, sign: false))–\(percent(high)))"
+        return
+            "\(percent(value)) (\(hits) of \(count); 95% CI \(percent(low, sign: false))–\(percent(high)))"
     }
 
-    private func percent(_ x: Double, sign: Bool = true) -> String { String(format: "%.0f", x * 100) + (sign ? "%" : "") }
+    private func percent(_ x: Double, sign: Bool = true) -> String {
+        String(format: "%.0f", x * 100) + (sign ? "%" : "")
+    }
 }
 
 /// Records a rate for the report card: its value in percent, with n and the interval in the name.
@@ -67,7 +72,8 @@ public struct Mean: Codable, Equatable, Sendable {
     public var percentDescription: String {
         let (low, high) = interval
         func percent(_ x: Double) -> String { String(format: "%.0f", x * 100) }
-        let range = values.count > 1 ? "; 95% CI \(percent(max(0, low)))–\(percent(min(1, high)))%" : ""
+        let range =
+            values.count > 1 ? "; 95% CI \(percent(max(0, low)))–\(percent(min(1, high)))%" : ""
         return "\(percent(value))% (mean of \(values.count)\(range))"
     }
 }
@@ -104,12 +110,17 @@ public struct RateDifference: Sendable {
 /// holds only when the whole 95% interval of the difference does: a gap the sample sizes can
 /// show, not one that chance could make. Quick mode shows it unchecked, as `claim` does.
 @discardableResult
-public func claim(_ text: String, _ a: Rate, beats b: Rate, by margin: Double = 0, ifFails story: String? = nil) -> Verdict {
+public func claim(
+    _ text: String, _ a: Rate, beats b: Rate, by margin: Double = 0, ifFails story: String? = nil
+) -> Verdict {
     let difference = RateDifference(a: a, b: b)
     let measured = "\(difference.description), lower end vs \(displayNumber(margin * 100)) points"
     let verdict = Verdict(held: difference.interval.low > margin, checked: !isQuick)
-    LessonContext.emit(.expectation(ExpectationResult(claim: text, measured: measured,
-                                                      passed: verdict.held, checked: verdict.checked)))
+    LessonContext.emit(
+        .expectation(
+            ExpectationResult(
+                claim: text, measured: measured,
+                passed: verdict.held, checked: verdict.checked)))
     if verdict.failed, let story { show(story) }
     return verdict
 }

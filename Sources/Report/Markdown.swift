@@ -12,18 +12,24 @@ public enum Markdown {
         var table: [String] = []
         var code: [String]?
         func flushParagraph() {
-            if !paragraph.isEmpty { out.append("<p>" + inline(paragraph.joined(separator: " ")) + "</p>") }
+            if !paragraph.isEmpty {
+                out.append("<p>" + inline(paragraph.joined(separator: " ")) + "</p>")
+            }
             paragraph = []
         }
         func flushList() {
             if !listItems.isEmpty {
                 let tag = listOrdered ? "ol" : "ul"
-                out.append("<\(tag)>" + listItems.map { "<li>" + inline($0) + "</li>" }.joined() + "</\(tag)>")
+                out.append(
+                    "<\(tag)>" + listItems.map { "<li>" + inline($0) + "</li>" }.joined()
+                        + "</\(tag)>")
             }
             listItems = []
         }
         func flushQuote() {
-            if !quote.isEmpty { out.append("<blockquote>" + html(quote.joined(separator: "\n")) + "</blockquote>") }
+            if !quote.isEmpty {
+                out.append("<blockquote>" + html(quote.joined(separator: "\n")) + "</blockquote>")
+            }
             quote = []
         }
         func flushTable() {
@@ -32,12 +38,20 @@ public enum Markdown {
                 var cells = row.trimmingCharacters(in: .whitespaces)
                 if cells.hasPrefix("|") { cells.removeFirst() }
                 if cells.hasSuffix("|") { cells.removeLast() }
-                return cells.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                return cells.split(separator: "|", omittingEmptySubsequences: false).map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
             }
-            let isSeparator = { (row: [String]) in row.allSatisfy { $0.allSatisfy { "-: ".contains($0) } && !$0.isEmpty } }
+            let isSeparator = { (row: [String]) in
+                row.allSatisfy { $0.allSatisfy { "-: ".contains($0) } && !$0.isEmpty }
+            }
             if rows.count >= 2 && isSeparator(rows[1]) {
-                let head = "<thead><tr>" + rows[0].map { "<th>" + inline($0) + "</th>" }.joined() + "</tr></thead>"
-                let body = rows.dropFirst(2).map { "<tr>" + $0.map { "<td>" + inline($0) + "</td>" }.joined() + "</tr>" }.joined()
+                let head =
+                    "<thead><tr>" + rows[0].map { "<th>" + inline($0) + "</th>" }.joined()
+                    + "</tr></thead>"
+                let body = rows.dropFirst(2).map {
+                    "<tr>" + $0.map { "<td>" + inline($0) + "</td>" }.joined() + "</tr>"
+                }.joined()
                 out.append("<table>" + head + "<tbody>" + body + "</tbody></table>")
             } else {
                 out.append("<p>" + inline(table.joined(separator: " ")) + "</p>")
@@ -46,10 +60,14 @@ public enum Markdown {
         }
         func flushAll() { flushParagraph(); flushList(); flushQuote(); flushTable() }
 
-        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false).map(
+            String.init)
+        {
             if var block = code {
                 if line.trimmingCharacters(in: .whitespaces).hasPrefix("```") {
-                    out.append("<pre><code>" + HTML.escape(block.joined(separator: "\n")) + "</code></pre>")
+                    out.append(
+                        "<pre><code>" + HTML.escape(block.joined(separator: "\n")) + "</code></pre>"
+                    )
                     code = nil
                 } else {
                     block.append(line)
@@ -62,11 +80,17 @@ public enum Markdown {
             if trimmed.isEmpty { flushAll(); continue }
             if let level = headingLevel(trimmed) {
                 flushAll()
-                out.append("<h\(level)>" + inline(String(trimmed.dropFirst(level + 1))) + "</h\(level)>")
+                out.append(
+                    "<h\(level)>" + inline(String(trimmed.dropFirst(level + 1))) + "</h\(level)>")
                 continue
             }
-            if trimmed.hasPrefix(">") { flushParagraph(); flushList(); flushTable(); quote.append(String(trimmed.dropFirst().drop { $0 == " " })); continue }
-            if trimmed.hasPrefix("|") { flushParagraph(); flushList(); flushQuote(); table.append(trimmed); continue }
+            if trimmed.hasPrefix(">") {
+                flushParagraph(); flushList(); flushTable();
+                quote.append(String(trimmed.dropFirst().drop { $0 == " " })); continue
+            }
+            if trimmed.hasPrefix("|") {
+                flushParagraph(); flushList(); flushQuote(); table.append(trimmed); continue
+            }
             if let item = listItem(trimmed) {
                 flushParagraph(); flushQuote(); flushTable()
                 if !listItems.isEmpty && listOrdered != item.ordered { flushList() }
@@ -74,11 +98,15 @@ public enum Markdown {
                 listItems.append(item.text)
                 continue
             }
-            if !listItems.isEmpty && line.hasPrefix("  ") { listItems[listItems.count - 1] += " " + trimmed; continue }
+            if !listItems.isEmpty && line.hasPrefix("  ") {
+                listItems[listItems.count - 1] += " " + trimmed; continue
+            }
             flushList(); flushQuote(); flushTable()
             paragraph.append(trimmed)
         }
-        if let block = code { out.append("<pre><code>" + HTML.escape(block.joined(separator: "\n")) + "</code></pre>") }
+        if let block = code {
+            out.append("<pre><code>" + HTML.escape(block.joined(separator: "\n")) + "</code></pre>")
+        }
         flushAll()
         return out.joined(separator: "\n")
     }
@@ -90,9 +118,13 @@ public enum Markdown {
     }
 
     static func listItem(_ line: String) -> (ordered: Bool, text: String)? {
-        if line.hasPrefix("- ") || line.hasPrefix("* ") { return (false, String(line.dropFirst(2))) }
+        if line.hasPrefix("- ") || line.hasPrefix("* ") {
+            return (false, String(line.dropFirst(2)))
+        }
         let digits = line.prefix { $0.isNumber }
-        if !digits.isEmpty, line.dropFirst(digits.count).hasPrefix(". ") { return (true, String(line.dropFirst(digits.count + 2))) }
+        if !digits.isEmpty, line.dropFirst(digits.count).hasPrefix(". ") {
+            return (true, String(line.dropFirst(digits.count + 2)))
+        }
         return nil
     }
 
@@ -112,21 +144,30 @@ public enum Markdown {
         }
         while i < characters.count {
             let c = characters[i]
-            if c == "\\", i + 1 < characters.count, "\\`*_[]()#+-.!|<>".contains(characters[i + 1]) {
+            if c == "\\", i + 1 < characters.count, "\\`*_[]()#+-.!|<>".contains(characters[i + 1])
+            {
                 out += HTML.escape(String(characters[i + 1])); i += 2; continue
             }
             if c == "`", let end = find("`", from: i + 1) {
-                out += "<code>" + HTML.escape(String(characters[(i + 1)..<end])) + "</code>"; i = end + 1; continue
+                out += "<code>" + HTML.escape(String(characters[(i + 1)..<end])) + "</code>";
+                i = end + 1; continue
             }
-            if c == "*", i + 1 < characters.count, characters[i + 1] == "*", let end = find("**", from: i + 2), end > i + 2 {
-                out += "<strong>" + inline(String(characters[(i + 2)..<end])) + "</strong>"; i = end + 2; continue
+            if c == "*", i + 1 < characters.count, characters[i + 1] == "*",
+                let end = find("**", from: i + 2), end > i + 2
+            {
+                out += "<strong>" + inline(String(characters[(i + 2)..<end])) + "</strong>";
+                i = end + 2; continue
             }
-            if (c == "*" || c == "_"), i + 1 < characters.count, characters[i + 1] != " ", let end = find(String(c), from: i + 1), end > i + 1,
-               c == "*" || i == 0 || !characters[i - 1].isLetter {
-                out += "<em>" + inline(String(characters[(i + 1)..<end])) + "</em>"; i = end + 1; continue
+            if c == "*" || c == "_", i + 1 < characters.count, characters[i + 1] != " ",
+                let end = find(String(c), from: i + 1), end > i + 1,
+                c == "*" || i == 0 || !characters[i - 1].isLetter
+            {
+                out += "<em>" + inline(String(characters[(i + 1)..<end])) + "</em>"; i = end + 1;
+                continue
             }
             if c == "[", let close = find("](", from: i + 1), let end = find(")", from: close + 2) {
-                let label = String(characters[(i + 1)..<close]), target = String(characters[(close + 2)..<end])
+                let label = String(characters[(i + 1)..<close]),
+                    target = String(characters[(close + 2)..<end])
                 if isSafeLink(target) {
                     out += "<a href=\"\(HTML.escape(target))\">" + inline(label) + "</a>"
                 } else {
@@ -144,7 +185,9 @@ public enum Markdown {
 
     static func isSafeLink(_ target: String) -> Bool {
         let lower = target.lowercased()
-        if lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("#") { return true }
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("#") {
+            return true
+        }
         // Relative links: no scheme at all (javascript:, data: … are refused).
         return !lower.contains(":") && !lower.isEmpty
     }

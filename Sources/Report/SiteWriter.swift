@@ -27,19 +27,26 @@ public struct SiteWriter {
     @discardableResult
     public func writeLessonPage(_ record: RunRecord, source: LessonSource) throws -> URL {
         let course = (try? Engine.lessons(in: lessonsDirectory)) ?? []
-        let position = course.firstIndex { $0.url.standardizedFileURL == source.url.standardizedFileURL }
+        let position = course.firstIndex {
+            $0.url.standardizedFileURL == source.url.standardizedFileURL
+        }
         let previous = position.flatMap { $0 > 0 ? course[$0 - 1] : nil }.map { ($0.id, $0.title) }
-        let next = position.flatMap { $0 + 1 < course.count ? course[$0 + 1] : nil }.map { ($0.id, $0.title) }
+        let next = position.flatMap { $0 + 1 < course.count ? course[$0 + 1] : nil }.map {
+            ($0.id, $0.title)
+        }
         let page = LessonPage(record: record, previous: previous, next: next)
         // A lesson from outside the course (`tokenwise run ~/notes.swift`) gets its page in
         // site/scratch/, apart from the course's own pages, at the same depth (same links).
         let folder = position == nil ? Self.scratchFolder : "lessons"
-        let url = siteDirectory.appendingPathComponent(folder).appendingPathComponent("\(record.lessonID).html")
+        let url = siteDirectory.appendingPathComponent(folder).appendingPathComponent(
+            "\(record.lessonID).html")
         try AtomicFile.write(Data(page.html().utf8), to: url)
         for case .stepThrough(let s) in record.cells.flatMap(\.outputs) {
-            let file = siteDirectory.appendingPathComponent("steps").appendingPathComponent(LessonPage.stepThroughFile(lesson: record.lessonID, name: s.name))
+            let file = siteDirectory.appendingPathComponent("steps").appendingPathComponent(
+                LessonPage.stepThroughFile(lesson: record.lessonID, name: s.name))
             let back = (href: "../\(folder)/\(record.lessonID).html", label: record.title)
-            try AtomicFile.write(Data(StepThroughPage.html(s.recording, title: s.title, back: back).utf8), to: file)
+            try AtomicFile.write(
+                Data(StepThroughPage.html(s.recording, title: s.title, back: back).utf8), to: file)
         }
         try writeStylesheet()
         return url
@@ -47,8 +54,13 @@ public struct SiteWriter {
 
     /// Writes the index with the outline and report card.
     @discardableResult
-    public func writeIndex(_ entries: [(source: LessonSource, record: RunRecord?, note: String?)]) throws -> URL {
-        let page = IndexPage(entries: entries.map { .init(id: $0.source.id, title: $0.source.title, record: $0.record, note: $0.note) })
+    public func writeIndex(
+        _ entries: [(source: LessonSource, record: RunRecord?, note: String?)]
+    ) throws -> URL {
+        let page = IndexPage(
+            entries: entries.map {
+                .init(id: $0.source.id, title: $0.source.title, record: $0.record, note: $0.note)
+            })
         let url = siteDirectory.appendingPathComponent("index.html")
         try AtomicFile.write(Data(page.html().utf8), to: url)
         try writeStylesheet()

@@ -22,13 +22,24 @@ public struct BranchTree: Sendable {
 
     public init(prompt: [Int]) {
         self.prompt = prompt
-        nodes = [Node(id: 0, parent: nil, token: prompt.last ?? 0, label: "prompt", probability: 1, how: "prompt")]
+        nodes = [
+            Node(
+                id: 0, parent: nil, token: prompt.last ?? 0, label: "prompt", probability: 1,
+                how: "prompt")
+        ]
     }
 
     /// The child of `parent` reached by `token`, made if new.
-    mutating func child(of parent: Int, token: Int, label: String, probability: Float, how: String) -> Int {
-        if let existing = nodes.first(where: { $0.parent == parent && $0.token == token }) { return existing.id }
-        nodes.append(Node(id: nodes.count, parent: parent, token: token, label: label, probability: probability, how: how))
+    mutating func child(
+        of parent: Int, token: Int, label: String, probability: Float, how: String
+    ) -> Int {
+        if let existing = nodes.first(where: { $0.parent == parent && $0.token == token }) {
+            return existing.id
+        }
+        nodes.append(
+            Node(
+                id: nodes.count, parent: parent, token: token, label: label,
+                probability: probability, how: how))
         return nodes.count - 1
     }
 

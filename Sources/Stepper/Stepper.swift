@@ -17,9 +17,11 @@ public enum StepperError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .nonFiniteOutput(let model, let tokens):
-            return "\(model) gives NaN or infinite logits after \(tokens) tokens of context: its weights overflow, so no probability it shows would mean anything"
+            return
+                "\(model) gives NaN or infinite logits after \(tokens) tokens of context: its weights overflow, so no probability it shows would mean anything"
         case .emptyPrompt(let model):
-            return "the prompt is empty and \(model)'s tokenizer has no \(LanguageModel.documentSeparator) to start from: give a prompt"
+            return
+                "the prompt is empty and \(model)'s tokenizer has no \(LanguageModel.documentSeparator) to start from: give a prompt"
         case .unknownToken(let token): return "token \(token) is outside the model's vocabulary"
         }
     }
@@ -35,7 +37,7 @@ public enum Action: Equatable, Sendable {
 
 /// One of the likeliest next tokens.
 public struct Candidate: Equatable, Sendable {
-    public let rank: Int           // 1 = likeliest
+    public let rank: Int   // 1 = likeliest
     public let token: Int
     public let label: String
     /// The model's probability (softmax of the logits, temperature 1).
@@ -73,18 +75,28 @@ public final class Stepper {
     public static let listedCandidates = 9
 
     /// Reads `prompt`; an empty prompt starts from the document separator where there is one.
-    public convenience init(model: LanguageModel, prompt: String, settings: SamplingSettings, seed: UInt64) throws {
-        try self.init(model: model, tokens: model.tokenizer.encode(prompt, allowedSpecial: .all), settings: settings, seed: seed)
+    public convenience init(
+        model: LanguageModel, prompt: String, settings: SamplingSettings, seed: UInt64
+    ) throws {
+        try self.init(
+            model: model, tokens: model.tokenizer.encode(prompt, allowedSpecial: .all),
+            settings: settings, seed: seed)
     }
 
     /// Reads `tokens` (a chat prompt, say); none starts from the document separator.
-    public init(model: LanguageModel, tokens prompt: [Int], settings: SamplingSettings, seed: UInt64) throws {
+    public init(
+        model: LanguageModel, tokens prompt: [Int], settings: SamplingSettings, seed: UInt64
+    ) throws {
         var tokens = prompt
         if tokens.isEmpty {
-            guard let start = model.startToken else { throw StepperError.emptyPrompt(model: model.name) }
+            guard let start = model.startToken else {
+                throw StepperError.emptyPrompt(model: model.name)
+            }
             tokens = [start]
         }
-        for token in tokens where token >= model.model.config.vocabularySize { throw StepperError.unknownToken(token) }
+        for token in tokens where token >= model.model.config.vocabularySize {
+            throw StepperError.unknownToken(token)
+        }
         languageModel = model
         self.seed = seed
         self.settings = settings
@@ -96,17 +108,22 @@ public final class Stepper {
         step = session.feed(tokens.suffix(model.model.config.contextLength).map(Int32.init))!
         tree = BranchTree(prompt: tokens)
         node = 0
-        guard step.logits.allSatisfy(\.isFinite) else { throw StepperError.nonFiniteOutput(model: model.name, tokens: session.tokens.count) }
+        guard step.logits.allSatisfy(\.isFinite) else {
+            throw StepperError.nonFiniteOutput(model: model.name, tokens: session.tokens.count)
+        }
         let window = session.tokens.count
-        message = tokens.count > window
+        message =
+            tokens.count > window
             ? "the prompt has \(tokens.count) tokens but the context holds \(window): the \(tokens.count - window) oldest were dropped"
             : "read the prompt: \(tokens.count) token\(tokens.count == 1 ? "" : "s")"
-        recording = StepRecording(model: model.name, parameterCount: model.model.config.parameterCount,
-                                  contextLength: model.model.config.contextLength, seed: seed,
-                                  prompt: tokens.map { model.label(of: $0) }, nodes: [tree.nodes[0]], frames: [])
+        recording = StepRecording(
+            model: model.name, parameterCount: model.model.config.parameterCount,
+            contextLength: model.model.config.contextLength, seed: seed,
+            prompt: tokens.map { model.label(of: $0) }, nodes: [tree.nodes[0]], frames: [])
         recording.turnMarkers = model.chatFormat.map { format in
-            Dictionary(uniqueKeysWithValues: Role.allCases.map { (format.roleToken($0), $0.rawValue) }
-                       + [(format.end, "end")])
+            Dictionary(
+                uniqueKeysWithValues: Role.allCases.map { (format.roleToken($0), $0.rawValue) }
+                    + [(format.end, "end")])
         }
         stepsByNode[0] = step
         record(action: "prompt")
@@ -118,7 +135,10 @@ public final class Stepper {
     /// Positions in `contextTokens` that the search tool injected (not the model's).
     public var injectedPositions: Set<Int> {
         let path = tree.path(to: node)
-        return Set(path.indices.dropFirst().filter { tree.nodes[path[$0]].how == Self.toolAction }.map { tree.prompt.count + $0 - 1 })
+        return Set(
+            path.indices.dropFirst().filter { tree.nodes[path[$0]].how == Self.toolAction }.map {
+                tree.prompt.count + $0 - 1
+            })
     }
 
     /// The action (and tree `how`) of a result block the search tool injected.
@@ -127,7 +147,8 @@ public final class Stepper {
     /// Set when the current step's logits are not all finite numbers (checked at the start and
     /// by the loops after every action: they stop there rather than show NaN probabilities).
     public var outputProblem: StepperError? {
-        step.logits.allSatisfy(\.isFinite) ? nil : .nonFiniteOutput(model: languageModel.name, tokens: session.tokens.count)
+        step.logits.allSatisfy(\.isFinite)
+            ? nil : .nonFiniteOutput(model: languageModel.name, tokens: session.tokens.count)
     }
 
     /// How many of the oldest context tokens lie outside the model's window.
@@ -137,18 +158,23 @@ public final class Stepper {
     public func candidates(_ count: Int = Stepper.listedCandidates) -> [Candidate] {
         let d = distributions
         return d.ranking.prefix(count).enumerated().map { index, token in
-            Candidate(rank: index + 1, token: token, label: languageModel.label(of: token),
-                      probability: d.model[token], samplingProbability: d.sampling[token])
+            Candidate(
+                rank: index + 1, token: token, label: languageModel.label(of: token),
+                probability: d.model[token], samplingProbability: d.sampling[token])
         }
     }
 
     /// The ranking, the model's distribution and the sampling distribution of the current step
     /// under the current settings, computed once (a 50,257-token sort is not free).
     private var distributions: Distributions {
-        if let cached = cachedDistributions, cached.node == node, cached.settings == settings { return cached }
+        if let cached = cachedDistributions, cached.node == node, cached.settings == settings {
+            return cached
+        }
         let ranking = Sampling.ranking(step.logits)
-        let computed = Distributions(node: node, settings: settings, ranking: ranking, model: step.probabilities,
-                                     sampling: Sampling.distribution(logits: step.logits, settings: settings, ranking: ranking))
+        let computed = Distributions(
+            node: node, settings: settings, ranking: ranking, model: step.probabilities,
+            sampling: Sampling.distribution(
+                logits: step.logits, settings: settings, ranking: ranking))
         cachedDistributions = computed
         return computed
     }
@@ -164,25 +190,34 @@ public final class Stepper {
         case .sample:
             // As Sampling.sample: greedy at temperature 0, else a draw from the distribution.
             let d = distributions
-            let token = settings.temperature <= 0 ? d.ranking[0] : Sampling.draw(from: d.sampling, using: &generator)
+            let token =
+                settings.temperature <= 0
+                ? d.ranking[0] : Sampling.draw(from: d.sampling, using: &generator)
             take(token, how: "sampled")
         case .greedy:
             take(distributions.ranking[0], how: "greedy")
         case .choose(let rank):
             let listed = candidates()
-            guard rank >= 1 && rank <= listed.count else { message = "there is no candidate \(rank)"; return }
+            guard rank >= 1 && rank <= listed.count else {
+                message = "there is no candidate \(rank)"; return
+            }
             take(listed[rank - 1].token, how: "chosen")
         case .back: goBack()
-        case .colder: change(temperature: SettingLadder.temperature.lower(than: settings.temperature)!)
-        case .warmer: change(temperature: SettingLadder.temperature.higher(than: settings.temperature)!)
+        case .colder:
+            change(temperature: SettingLadder.temperature.lower(than: settings.temperature)!)
+        case .warmer:
+            change(temperature: SettingLadder.temperature.higher(than: settings.temperature)!)
         case .fewerCandidates: change(topK: SettingLadder.topK.lower(than: settings.topK))
         case .moreCandidates: change(topK: SettingLadder.topK.higher(than: settings.topK))
         case .smallerNucleus: change(topP: SettingLadder.topP.lower(than: settings.topP))
         case .largerNucleus: change(topP: SettingLadder.topP.higher(than: settings.topP))
         case .toggleAttention:
             showsAttention.toggle()
-            message = showsAttention ? "attention of the newest position, every layer and head" : "attention hidden"
-        case .toggleHelp: showsHelp.toggle(); message = showsHelp ? "help (press ? again to close)" : ""
+            message =
+                showsAttention
+                ? "attention of the newest position, every layer and head" : "attention hidden"
+        case .toggleHelp:
+            showsHelp.toggle(); message = showsHelp ? "help (press ? again to close)" : ""
         case .quit: hasQuit = true; message = "bye"
         case .unknown(let key): message = "unknown key \(key): press ? for help"
         }
@@ -194,17 +229,24 @@ public final class Stepper {
         let probability = d.model[token], sampling = d.sampling[token]
         let rank = d.ranking.firstIndex(of: token)! + 1
         let droppedBefore = droppedTokens
-        node = tree.child(of: node, token: token, label: languageModel.label(of: token), probability: probability, how: how)
+        node = tree.child(
+            of: node, token: token, label: languageModel.label(of: token), probability: probability,
+            how: how)
         step = session.feed(Int32(token))
         stepsByNode[node] = step
-        var text = "\(how) \(Self.quoted(languageModel.label(of: token))) (p \(Self.percent(probability)), rank \(rank))"
-        if how == "chosen" && sampling == 0 { text += " — sampling would never pick it under these settings" }
+        var text =
+            "\(how) \(Self.quoted(languageModel.label(of: token))) (p \(Self.percent(probability)), rank \(rank))"
+        if how == "chosen" && sampling == 0 {
+            text += " — sampling would never pick it under these settings"
+        }
         if droppedTokens > droppedBefore {
             text += " · context full (\(session.tokens.count) tokens): the oldest dropped"
         }
         message = text
         record(action: how)
-        if let chat, searchTool != nil, let query = chat.closedCallQuery(in: contextTokens) { runSearch(query: query, chat: chat) }
+        if let chat, searchTool != nil, let query = chat.closedCallQuery(in: contextTokens) {
+            runSearch(query: query, chat: chat)
+        }
     }
 
     /// The model closed a search call: the tool runs, and its result block is read into the
@@ -212,15 +254,20 @@ public final class Stepper {
     /// to leave `Assistant.answerRoom` tokens for the answer.
     private func runSearch(query tokens: [Int], chat: ChatTokens) {
         let query = chat.queryText(tokens)
-        let room = languageModel.model.config.contextLength - session.tokens.count - Assistant.answerRoom - 2
+        let room =
+            languageModel.model.config.contextLength - session.tokens.count - Assistant.answerRoom
+            - 2
         let block = chat.injection(query: query, tool: searchTool, room: room)
         for token in block.tokens {
-            node = tree.child(of: node, token: token, label: languageModel.label(of: token), probability: 1, how: Self.toolAction)
+            node = tree.child(
+                of: node, token: token, label: languageModel.label(of: token), probability: 1,
+                how: Self.toolAction)
         }
         step = session.feed(block.tokens.map(Int32.init))!
         stepsByNode[node] = step
         let what = block.outcome == .found ? "found a passage" : "found nothing"
-        message = "the search tool ran \(Self.quoted(query)): \(what); \(block.tokens.count) tokens injected"
+        message =
+            "the search tool ran \(Self.quoted(query)): \(what); \(block.tokens.count) tokens injected"
             + (block.truncated ? ", cut to fit the context" : "") + " (not the model's)"
         record(action: Self.toolAction)
     }
@@ -228,12 +275,16 @@ public final class Stepper {
     /// Forgets the newest token and shows the previous distribution again. A search result
     /// goes back whole, with the <|/search|> that called it.
     private func goBack() {
-        guard tree.nodes[node].parent != nil else { message = "at the prompt: nothing to take back"; return }
+        guard tree.nodes[node].parent != nil else {
+            message = "at the prompt: nothing to take back"; return
+        }
         var target = tree.nodes[node].parent!, undone = 1
         var label = Self.quoted(tree.nodes[node].label)
         if tree.nodes[node].how == Self.toolAction {
             // Up past the block to the <|/search|> that called it, and past that too.
-            while tree.nodes[target].how == Self.toolAction { target = tree.nodes[target].parent!; undone += 1 }
+            while tree.nodes[target].how == Self.toolAction {
+                target = tree.nodes[target].parent!; undone += 1
+            }
             label = "the search result and " + Self.quoted(tree.nodes[target].label)
             target = tree.nodes[target].parent!
             undone += 1
@@ -253,7 +304,9 @@ public final class Stepper {
         record(action: "back")
     }
 
-    private func change(temperature: Float) { settings.temperature = temperature; settingsChanged() }
+    private func change(temperature: Float) {
+        settings.temperature = temperature; settingsChanged()
+    }
     private func change(topK: Int?) { settings.topK = topK; settingsChanged() }
     private func change(topP: Float?) { settings.topP = topP; settingsChanged() }
 
@@ -265,16 +318,24 @@ public final class Stepper {
     private func record(action: String) {
         let listed = candidates(10)
         recording.nodes = tree.nodes
-        recording.frames.append(.init(
-            node: node, action: action, message: message, settings: settings, droppedTokens: droppedTokens,
-            candidates: listed.map { .init(label: $0.label, probability: $0.probability, samplingProbability: $0.samplingProbability) },
-            attention: step.attention.map { $0.map { $0.map { ($0 * 1000).rounded() / 1000 } } }))
+        recording.frames.append(
+            .init(
+                node: node, action: action, message: message, settings: settings,
+                droppedTokens: droppedTokens,
+                candidates: listed.map {
+                    .init(
+                        label: $0.label, probability: $0.probability,
+                        samplingProbability: $0.samplingProbability)
+                },
+                attention: step.attention.map { $0.map { $0.map { ($0 * 1000).rounded() / 1000 } } }
+            ))
     }
 
     // MARK: words shared by the screen, the transcript and the page
 
     public static func describe(_ settings: SamplingSettings) -> String {
-        let temperature = settings.temperature <= 0 ? "0 (greedy)" : String(format: "%.2f", settings.temperature)
+        let temperature =
+            settings.temperature <= 0 ? "0 (greedy)" : String(format: "%.2f", settings.temperature)
         let topK = settings.topK.map(String.init) ?? "off"
         let topP = settings.topP.map { String(format: "%.2f", $0) } ?? "off"
         return "temperature \(temperature) · top-k \(topK) · top-p \(topP)"
@@ -305,7 +366,9 @@ struct SettingLadder<Value: Comparable> {
 }
 
 extension SettingLadder where Value == Float {
-    static var temperature: Self { .init(values: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2], allowsOff: false) }
+    static var temperature: Self {
+        .init(values: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2], allowsOff: false)
+    }
     static var topP: Self { .init(values: [0.1, 0.25, 0.5, 0.75, 0.9, 0.95], allowsOff: true) }
 }
 

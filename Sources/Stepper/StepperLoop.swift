@@ -62,8 +62,10 @@ public enum StepperLoop {
     /// Draws the first screen, then for every chunk of key bytes performs its actions and
     /// draws again, until a quit or the end of input. Returns the screens drawn.
     @discardableResult
-    public static func run(_ stepper: Stepper, screen: () -> StepperScreen, readKeys: () -> [UInt8]?,
-                           draw: ([String]) -> Void) -> Int {
+    public static func run(
+        _ stepper: Stepper, screen: () -> StepperScreen, readKeys: () -> [UInt8]?,
+        draw: ([String]) -> Void
+    ) -> Int {
         var frames = 1
         draw(screen().render(stepper))
         while !stepper.hasQuit, stepper.outputProblem == nil, let bytes = readKeys() {

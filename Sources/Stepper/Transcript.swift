@@ -12,7 +12,9 @@ public enum Transcript {
         var lines = [
             "# tokenwise step · \(model.name) · \(StepperScreen.count(model.model.config.parameterCount)) parameters · context \(model.model.config.contextLength)",
             "# \(Stepper.describe(stepper.settings)) · seed \(stepper.seed)",
-            "prompt: \(stepper.contextTokens.count) tokens " + stepper.contextTokens.map { Stepper.quoted(model.label(of: $0)) }.joined(separator: " "),
+            "prompt: \(stepper.contextTokens.count) tokens "
+                + stepper.contextTokens.map { Stepper.quoted(model.label(of: $0)) }.joined(
+                    separator: " "),
         ]
         if stepper.droppedTokens > 0 { lines.append("note: \(stepper.message)") }
         for index in stride(from: 1, through: steps, by: 1) where stepper.outputProblem == nil {
@@ -23,9 +25,14 @@ public enum Transcript {
             let searched = frames.last?.action == Stepper.toolAction
             let taken = stepper.tree.nodes[searched ? frames[frames.count - 2].node : stepper.node]
             let token = taken.token
-            let top = listed.map { "\(Stepper.quoted($0.label)) \(String(format: "%.4f", $0.probability))" }.joined(separator: ", ")
-            var line = "step \(index): \(Stepper.quoted(model.label(of: token))) p=\(String(format: "%.4f", taken.probability)) · top: \(top)"
-            if stepper.message.contains("context full") { line += " · context full: oldest token dropped" }
+            let top = listed.map {
+                "\(Stepper.quoted($0.label)) \(String(format: "%.4f", $0.probability))"
+            }.joined(separator: ", ")
+            var line =
+                "step \(index): \(Stepper.quoted(model.label(of: token))) p=\(String(format: "%.4f", taken.probability)) · top: \(top)"
+            if stepper.message.contains("context full") {
+                line += " · context full: oldest token dropped"
+            }
             lines.append(line)
             if searched { lines.append("tool: \(stepper.message): " + injectedLabels(stepper)) }
         }
@@ -37,7 +44,8 @@ public enum Transcript {
     private static func injectedLabels(_ stepper: Stepper) -> String {
         let context = stepper.contextTokens, injected = stepper.injectedPositions
         let block = context.indices.reversed().prefix { injected.contains($0) }.reversed()
-        return block.map { Stepper.quoted(stepper.languageModel.label(of: context[$0])) }.joined(separator: " ")
+        return block.map { Stepper.quoted(stepper.languageModel.label(of: context[$0])) }.joined(
+            separator: " ")
     }
 
     /// The context as one line of text (invalid UTF-8 from partial tokens shows as �).

@@ -34,19 +34,32 @@ public enum Pipeline {
     public static func run(_ crawl: Crawl) -> Corpus {
         var funnel: [FunnelStep] = []
         func record(_ name: String, _ docs: [Document], _ example: String?) {
-            funnel.append(FunnelStep(name: name, documents: docs.count, bytes: docs.reduce(0) { $0 + $1.text.utf8.count },
-                                     example: example.map { String($0.prefix(220)) }))
+            funnel.append(
+                FunnelStep(
+                    name: name, documents: docs.count,
+                    bytes: docs.reduce(0) { $0 + $1.text.utf8.count },
+                    example: example.map { String($0.prefix(220)) }))
         }
         let raw = crawl.pages.map { Document(text: $0.html, genre: $0.genre) }
         record("raw HTML", raw, nil)
 
-        let extracted = crawl.pages.map { Document(text: extractText(fromHTML: $0.html), genre: $0.genre) }
-        record("text extraction", extracted, raw.first.map { "dropped boilerplate such as: " + boilerplateSample($0.text) })
+        let extracted = crawl.pages.map {
+            Document(text: extractText(fromHTML: $0.html), genre: $0.genre)
+        }
+        record(
+            "text extraction", extracted,
+            raw.first.map { "dropped boilerplate such as: " + boilerplateSample($0.text) })
 
-        let english = filter(extracted, named: "language filter (English)", record: record) { isEnglish($0.text) }
-        let good = filter(english, named: "quality filter", record: record) { passesQuality($0.text) }
+        let english = filter(extracted, named: "language filter (English)", record: record) {
+            isEnglish($0.text)
+        }
+        let good = filter(english, named: "quality filter", record: record) {
+            passesQuality($0.text)
+        }
         var seen = Set<String>()
-        let unique = filter(good, named: "exact deduplication", record: record) { seen.insert($0.text).inserted }
+        let unique = filter(good, named: "exact deduplication", record: record) {
+            seen.insert($0.text).inserted
+        }
 
         let (distinct, nearExample) = removeNearDuplicates(unique)
         record("near-duplicate removal (MinHash)", distinct, nearExample)
@@ -56,7 +69,9 @@ public enum Pipeline {
             let clean = scrubPII(doc.text)
             if clean != doc.text && scrubbedExample == nil {
                 // The changed lines only: the placeholders are what a reader should see.
-                scrubbedExample = clean.split(separator: "\n").filter { $0.contains("[email]") || $0.contains("[phone]") }.joined(separator: "\n")
+                scrubbedExample = clean.split(separator: "\n").filter {
+                    $0.contains("[email]") || $0.contains("[phone]")
+                }.joined(separator: "\n")
             }
             return Document(text: clean, genre: doc.genre)
         }
@@ -65,8 +80,10 @@ public enum Pipeline {
     }
 
     /// The documents `keep` accepts, recorded as a funnel step with the first one it dropped.
-    static func filter(_ documents: [Document], named name: String, record: (String, [Document], String?) -> Void,
-                       keep: (Document) -> Bool) -> [Document] {
+    static func filter(
+        _ documents: [Document], named name: String, record: (String, [Document], String?) -> Void,
+        keep: (Document) -> Bool
+    ) -> [Document] {
         var removed: String?
         let kept = documents.filter { document in
             let accepted = keep(document)
@@ -83,7 +100,9 @@ public enum Pipeline {
     /// paragraph per line; entities decoded.
     public static func extractText(fromHTML html: String) -> String {
         var text = html
-        for tag in ["script", "style", "nav", "footer", "aside", "head"] { text = removeElements(tag, from: text) }
+        for tag in ["script", "style", "nav", "footer", "aside", "head"] {
+            text = removeElements(tag, from: text)
+        }
         text = removeElements("div class=\"ad\"", closing: "div", from: text)
         var out = "", inTag = false, tagName = ""
         for character in text {
@@ -91,26 +110,45 @@ public enum Pipeline {
             if inTag {
                 if character == ">" {
                     inTag = false
-                    let name = tagName.lowercased().trimmingCharacters(in: ["/"]).split(separator: " ").first.map(String.init) ?? ""
-                    if ["p", "h1", "h2", "pre", "li", "br", "main", "div"].contains(name) && !out.hasSuffix("\n") { out += "\n" }
-                } else { tagName.append(character) }
+                    let name =
+                        tagName.lowercased().trimmingCharacters(in: ["/"]).split(separator: " ")
+                        .first.map(String.init) ?? ""
+                    if ["p", "h1", "h2", "pre", "li", "br", "main", "div"].contains(name)
+                        && !out.hasSuffix("\n")
+                    {
+                        out += "\n"
+                    }
+                } else {
+                    tagName.append(character)
+                }
                 continue
             }
             out.append(character)
         }
-        let decoded = out.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
-            .replacingOccurrences(of: "&amp;", with: "&")
+        let decoded = out.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(
+            of: "&gt;", with: ">"
+        )
+        .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+        .replacingOccurrences(of: "&amp;", with: "&")
         // Leading spaces stay: they are code's indentation.
         return decoded.split(separator: "\n", omittingEmptySubsequences: true)
-            .map { line in String(line[..<(line.lastIndex { $0 != " " && $0 != "\t" }.map(line.index(after:)) ?? line.startIndex)]) }
+            .map { line in
+                String(
+                    line[
+                        ..<(line.lastIndex { $0 != " " && $0 != "\t" }.map(line.index(after:))
+                            ?? line.startIndex)])
+            }
             .filter { !$0.isEmpty }.joined(separator: "\n")
     }
 
-    static func removeElements(_ opening: String, closing: String? = nil, from html: String) -> String {
+    static func removeElements(
+        _ opening: String, closing: String? = nil, from html: String
+    ) -> String {
         let close = "</\(closing ?? opening)>"
         var text = html
-        while let start = text.range(of: "<\(opening)"), let end = text.range(of: close, range: start.upperBound..<text.endIndex) {
+        while let start = text.range(of: "<\(opening)"),
+            let end = text.range(of: close, range: start.upperBound..<text.endIndex)
+        {
             text.removeSubrange(start.lowerBound..<end.upperBound)
         }
         return text
@@ -118,7 +156,8 @@ public enum Pipeline {
 
     static func boilerplateSample(_ html: String) -> String {
         ["nav", "footer"].compactMap { tag -> String? in
-            guard let start = html.range(of: "<\(tag)>"), let end = html.range(of: "</\(tag)>") else { return nil }
+            guard let start = html.range(of: "<\(tag)>"), let end = html.range(of: "</\(tag)>")
+            else { return nil }
             return extractText(fromHTML: "<p>" + html[start.upperBound..<end.lowerBound] + "</p>")
         }.joined(separator: " … ")
     }
@@ -126,8 +165,14 @@ public enum Pipeline {
     // MARK: language
 
     static let stopwords: [String: Set<String>] = [
-        "en": ["the", "and", "of", "was", "is", "in", "to", "a", "for", "with", "on", "it", "by", "at", "as", "return"],
-        "de": ["und", "der", "die", "das", "wurde", "war", "ein", "eine", "geboren", "dort", "viele", "in"],
+        "en": [
+            "the", "and", "of", "was", "is", "in", "to", "a", "for", "with", "on", "it", "by", "at",
+            "as", "return",
+        ],
+        "de": [
+            "und", "der", "die", "das", "wurde", "war", "ein", "eine", "geboren", "dort", "viele",
+            "in",
+        ],
         "fr": ["et", "le", "la", "les", "est", "une", "fut", "pendant", "des", "y", "à"],
         "es": ["y", "el", "la", "los", "fue", "una", "nació", "en", "muchos", "allí"],
     ]
@@ -135,7 +180,9 @@ public enum Pipeline {
     /// English when English stopwords clearly outnumber every other language's.
     public static func isEnglish(_ text: String) -> Bool {
         let words = text.lowercased().split { !$0.isLetter }.map(String.init)
-        func hits(_ language: String) -> Int { words.filter { stopwords[language]!.contains($0) }.count }
+        func hits(_ language: String) -> Int {
+            words.filter { stopwords[language]!.contains($0) }.count
+        }
         let english = hits("en")
         let other = ["de", "fr", "es"].map(hits).max() ?? 0
         return english >= 2 && english > 2 * other
@@ -165,7 +212,9 @@ public enum Pipeline {
         let hashes = 64, bands = 16, rows = hashes / bands
         let shingles = documents.map(shingleSet)
         let signatures = shingles.map { set -> [UInt64] in
-            (0..<hashes).map { h in set.map { mix($0 &+ UInt64(h) &* 0x9E37_79B9_7F4A_7C15) }.min() ?? UInt64.max }
+            (0..<hashes).map { h in
+                set.map { mix($0 &+ UInt64(h) &* 0x9E37_79B9_7F4A_7C15) }.min() ?? UInt64.max
+            }
         }
         var dropped = Set<Int>()
         var example: String?
@@ -173,7 +222,7 @@ public enum Pipeline {
         for (index, signature) in signatures.enumerated() {
             var duplicate = false
             for band in 0..<bands {
-                let key = [UInt64(band)] + signature[band * rows ..< (band + 1) * rows]
+                let key = [UInt64(band)] + signature[band * rows..<(band + 1) * rows]
                 for other in buckets[key, default: []] where !duplicate {
                     let a = shingles[index], b = shingles[other]
                     let jaccard = Double(a.intersection(b).count) / Double(max(a.union(b).count, 1))
@@ -185,9 +234,14 @@ public enum Pipeline {
                 if example == nil { example = documents[index].text }
                 continue
             }
-            for band in 0..<bands { buckets[[UInt64(band)] + signature[band * rows ..< (band + 1) * rows], default: []].append(index) }
+            for band in 0..<bands {
+                buckets[[UInt64(band)] + signature[band * rows..<(band + 1) * rows], default: []]
+                    .append(index)
+            }
         }
-        return (documents.enumerated().filter { !dropped.contains($0.offset) }.map(\.element), example)
+        return (
+            documents.enumerated().filter { !dropped.contains($0.offset) }.map(\.element), example
+        )
     }
 
     static func shingleSet(_ document: Document) -> Set<UInt64> {
@@ -215,7 +269,9 @@ public enum Pipeline {
         for i in words.indices where words[i].contains("@") {
             let core = words[i].trimmingCharacters(in: [".", ",", "!", "?", ";", ":", "\""])
             let parts = core.split(separator: "@")
-            if parts.count == 2, parts[1].contains(".") { words[i] = words[i].replacingOccurrences(of: core, with: "[email]") }
+            if parts.count == 2, parts[1].contains(".") {
+                words[i] = words[i].replacingOccurrences(of: core, with: "[email]")
+            }
         }
         var out = words.joined(separator: " ")
         out = replacePhones(in: out)
@@ -229,7 +285,8 @@ public enum Pipeline {
         while i < characters.count {
             if characters[i] == "+" || characters[i] == "(" {
                 var j = i + 1, digits = 0
-                while j < characters.count, characters[j].isNumber || " -()".contains(characters[j]) {
+                while j < characters.count, characters[j].isNumber || " -()".contains(characters[j])
+                {
                     if characters[j].isNumber { digits += 1 }
                     j += 1
                 }

@@ -25,7 +25,9 @@ public struct SearchIndex: Sendable {
 
     public init(documents: [String]) {
         passages = documents.flatMap { document in
-            document.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            document.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
         }
         var postings: [String: [(passage: Int, count: Int)]] = [:]
         var lengths: [Int] = []
@@ -64,7 +66,9 @@ public struct SearchIndex: Sendable {
         }
         // Every term must match: walk the shortest list and look the others up.
         lists.sort { $0.postings.count < $1.postings.count }
-        let others = lists.dropFirst().map { Dictionary($0.postings.map { ($0.passage, $0.count) }, uniquingKeysWith: +) }
+        let others = lists.dropFirst().map {
+            Dictionary($0.postings.map { ($0.passage, $0.count) }, uniquingKeysWith: +)
+        }
         let weights = lists.map(\.weight)
         var hits: [SearchHit] = []
         for (passage, firstCount) in lists[0].postings {

@@ -14,7 +14,7 @@ public final class BatchedInferenceSession {
     /// How many tokens each row's cache holds.
     public private(set) var lengths: [Int]
 
-    private let keys: [UnsafeMutablePointer<Float>]     // per layer (R, Tmax, C)
+    private let keys: [UnsafeMutablePointer<Float>]   // per layer (R, Tmax, C)
     private let values: [UnsafeMutablePointer<Float>]   // per layer (R, Tmax, C)
     private let scratch: Scratch
 
@@ -43,8 +43,10 @@ public final class BatchedInferenceSession {
         let count = lengths[source] * C
         for target in targets where target != source {
             for layer in 0..<model.config.layerCount {
-                (keys[layer] + target * Tmax * C).update(from: keys[layer] + source * Tmax * C, count: count)
-                (values[layer] + target * Tmax * C).update(from: values[layer] + source * Tmax * C, count: count)
+                (keys[layer] + target * Tmax * C).update(
+                    from: keys[layer] + source * Tmax * C, count: count)
+                (values[layer] + target * Tmax * C).update(
+                    from: values[layer] + source * Tmax * C, count: count)
             }
             lengths[target] = lengths[source]
         }
@@ -61,27 +63,36 @@ public final class BatchedInferenceSession {
         precondition(rows.count == N && Set(rows).count == N, "one token per distinct row")
         guard N > 0 else { return [] }
         for (token, row) in zip(tokens, rows) {
-            precondition(token >= 0 && Int(token) < V, "token \(token) is outside the vocabulary 0..<\(V)")
+            precondition(
+                token >= 0 && Int(token) < V, "token \(token) is outside the vocabulary 0..<\(V)")
             precondition(lengths[row] < Tmax, "row \(row) is full (\(Tmax) tokens)")
         }
-        let (x, normalized, qkv, attended) = (scratch.x, scratch.normalized, scratch.qkv, scratch.attended)
-        let (projected, hidden, activated, mean, rstd) = (scratch.projected, scratch.hidden, scratch.activated, scratch.mean, scratch.rstd)
+        let (x, normalized, qkv, attended) = (
+            scratch.x, scratch.normalized, scratch.qkv, scratch.attended
+        )
+        let (projected, hidden, activated, mean, rstd) = (
+            scratch.projected, scratch.hidden, scratch.activated, scratch.mean, scratch.rstd
+        )
         // x = wte[token] + wpe[position]
         for n in 0..<N {
-            let wte = model.tokenEmbedding.data + Int(tokens[n]) * C, wpe = model.positionEmbedding.data + lengths[rows[n]] * C
+            let wte = model.tokenEmbedding.data + Int(tokens[n]) * C,
+                wpe = model.positionEmbedding.data + lengths[rows[n]] * C
             for c in 0..<C { x.pointer[n * C + c] = wte[c] + wpe[c] }
         }
         func normalize(_ norm: LayerNormParameters) {
-            LayerNormKernel.forward(out: normalized.pointer, mean: mean.pointer, rstd: rstd.pointer, inp: x.pointer,
-                                    weight: norm.weight.data, bias: norm.bias.data, N: N, C: C)
+            LayerNormKernel.forward(
+                out: normalized.pointer, mean: mean.pointer, rstd: rstd.pointer, inp: x.pointer,
+                weight: norm.weight.data, bias: norm.bias.data, N: N, C: C)
         }
         let scale = 1 / Float(hs).squareRoot()
         for (layer, block) in model.blocks.enumerated() {
             // Attention sub-block: ln1 → qkv for all N → each row attends over its own cache
             // (rows split between the cores).
             normalize(block.attentionNorm)
-            LinearKernel.forward(out: qkv.pointer, inp: normalized.pointer, weight: block.attention.queryKeyValue.weight.data,
-                                 bias: block.attention.queryKeyValue.bias.data, N: N, C: C, OC: 3 * C)
+            LinearKernel.forward(
+                out: qkv.pointer, inp: normalized.pointer,
+                weight: block.attention.queryKeyValue.weight.data,
+                bias: block.attention.queryKeyValue.bias.data, N: N, C: C, OC: 3 * C)
             let lengths = self.lengths, layerKeys = keys[layer], layerValues = values[layer]
             Parallel.forEachChunk(N, minimumChunk: 8) { chunk in
                 var weights = [Float](repeating: 0, count: Tmax)
@@ -98,7 +109,9 @@ public final class BatchedInferenceSession {
                             maximum = max(maximum, weights[j])
                         }
                         var sum: Float = 0
-                        for j in 0...position { weights[j] = fastExp(weights[j] - maximum); sum += weights[j] }
+                        for j in 0...position {
+                            weights[j] = fastExp(weights[j] - maximum); sum += weights[j]
+                        }
                         let out = attended.pointer + n * C + h * hs
                         for i in 0..<hs { out[i] = 0 }
                         for j in 0...position {
@@ -108,16 +121,21 @@ public final class BatchedInferenceSession {
                     }
                 }
             }
-            LinearKernel.forward(out: projected.pointer, inp: attended.pointer, weight: block.attention.projection.weight.data,
-                                 bias: block.attention.projection.bias.data, N: N, C: C, OC: C)
+            LinearKernel.forward(
+                out: projected.pointer, inp: attended.pointer,
+                weight: block.attention.projection.weight.data,
+                bias: block.attention.projection.bias.data, N: N, C: C, OC: C)
             for i in 0..<(N * C) { x.pointer[i] += projected.pointer[i] }
             // MLP sub-block: ln2 → fc → GELU → projection → residual.
             normalize(block.mlpNorm)
-            LinearKernel.forward(out: hidden.pointer, inp: normalized.pointer, weight: block.mlp.expand.weight.data,
-                                 bias: block.mlp.expand.bias.data, N: N, C: C, OC: 4 * C)
+            LinearKernel.forward(
+                out: hidden.pointer, inp: normalized.pointer, weight: block.mlp.expand.weight.data,
+                bias: block.mlp.expand.bias.data, N: N, C: C, OC: 4 * C)
             GELUKernel.forward(out: activated.pointer, inp: hidden.pointer, N: N * 4 * C)
-            LinearKernel.forward(out: projected.pointer, inp: activated.pointer, weight: block.mlp.projection.weight.data,
-                                 bias: block.mlp.projection.bias.data, N: N, C: 4 * C, OC: C)
+            LinearKernel.forward(
+                out: projected.pointer, inp: activated.pointer,
+                weight: block.mlp.projection.weight.data,
+                bias: block.mlp.projection.bias.data, N: N, C: 4 * C, OC: C)
             for i in 0..<(N * C) { x.pointer[i] += projected.pointer[i] }
         }
         for row in rows { lengths[row] += 1 }
@@ -125,8 +143,9 @@ public final class BatchedInferenceSession {
         normalize(model.finalNorm)
         var result = [Float](repeating: 0, count: N * V)
         result.withUnsafeMutableBufferPointer {
-            LinearKernel.forward(out: $0.baseAddress!, inp: normalized.pointer, weight: model.tokenEmbedding.data,
-                                 bias: nil, N: N, C: C, OC: V)
+            LinearKernel.forward(
+                out: $0.baseAddress!, inp: normalized.pointer, weight: model.tokenEmbedding.data,
+                bias: nil, N: N, C: C, OC: V)
         }
         return result
     }
@@ -135,7 +154,8 @@ public final class BatchedInferenceSession {
     private final class Scratch {
         let x, normalized, qkv, attended, projected, hidden, activated, mean, rstd: Buffer
         init(rows N: Int, width C: Int) {
-            x = Buffer(N * C); normalized = Buffer(N * C); qkv = Buffer(N * 3 * C); attended = Buffer(N * C)
+            x = Buffer(N * C); normalized = Buffer(N * C); qkv = Buffer(N * 3 * C);
+            attended = Buffer(N * C)
             projected = Buffer(N * C); hidden = Buffer(N * 4 * C); activated = Buffer(N * 4 * C)
             mean = Buffer(N); rstd = Buffer(N)
         }

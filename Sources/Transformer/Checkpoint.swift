@@ -21,16 +21,23 @@ public enum Checkpoint {
     }
 
     /// Writes config.json and model.safetensors into `directory` (created if needed).
-    public static func save(_ model: GPT, to directory: URL, metadata: [String: String] = [:]) throws {
+    public static func save(
+        _ model: GPT, to directory: URL, metadata: [String: String] = [:]
+    ) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(model.config), to: directory.appendingPathComponent(configFile))
+        try AtomicFile.write(
+            try encoder.encode(model.config), to: directory.appendingPathComponent(configFile))
         let stored = model.parameters.map { p -> (name: String, shape: [Int], values: [Float]) in
             guard isTransposedInFile(p.name) else { return (p.name, p.shape, p.values) }
-            return (p.name, [p.shape[1], p.shape[0]], transpose(p.values, rows: p.shape[0], columns: p.shape[1]))
+            return (
+                p.name, [p.shape[1], p.shape[0]],
+                transpose(p.values, rows: p.shape[0], columns: p.shape[1])
+            )
         }
-        try SafeTensorsFile.write(stored, metadata: metadata.merging(["format": "pt"]) { a, _ in a },
-                         to: directory.appendingPathComponent(weightsFile))
+        try SafeTensorsFile.write(
+            stored, metadata: metadata.merging(["format": "pt"]) { a, _ in a },
+            to: directory.appendingPathComponent(weightsFile))
     }
 
     /// Reads a model saved by `save` (or GPT-2's own files with the same names).
@@ -38,26 +45,36 @@ public enum Checkpoint {
         let config = try loadConfig(from: directory)
         let file = try SafeTensorsFile(contentsOf: directory.appendingPathComponent(weightsFile))
         // GPT2LMHeadModel saves its trunk under "transformer."; the published gpt2 files do not.
-        let prefix = file.entries["wte.weight"] == nil && file.entries["transformer.wte.weight"] != nil ? "transformer." : ""
+        let prefix =
+            file.entries["wte.weight"] == nil && file.entries["transformer.wte.weight"] != nil
+            ? "transformer." : ""
         // Blocks beyond n_layer mean the config does not describe these weights.
         let layers = file.entries.keys.compactMap { name -> Int? in
             guard name.hasPrefix(prefix + "h.") else { return nil }
             return Int(name.dropFirst(prefix.count + 2).prefix { $0.isNumber })
         }
         if let deepest = layers.max(), deepest >= config.layerCount {
-            throw CheckpointError(description: "\(directory.appendingPathComponent(weightsFile).path): holds layer \(deepest) but \(configFile) says n_layer \(config.layerCount)")
+            throw CheckpointError(
+                description:
+                    "\(directory.appendingPathComponent(weightsFile).path): holds layer \(deepest) but \(configFile) says n_layer \(config.layerCount)"
+            )
         }
         let model = GPT(config: config, seed: 0)
         for p in model.parameters {
             let values: [Float]
             if isTransposedInFile(p.name) {
-                values = transpose(try file.values(prefix + p.name, shape: [p.shape[1], p.shape[0]]), rows: p.shape[1], columns: p.shape[0])
+                values = transpose(
+                    try file.values(prefix + p.name, shape: [p.shape[1], p.shape[0]]),
+                    rows: p.shape[1], columns: p.shape[0])
             } else {
                 values = try file.values(prefix + p.name, shape: p.shape)
             }
             // A NaN or infinite weight would make every output NaN: refuse it here, by name.
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw CheckpointError(description: "\(directory.appendingPathComponent(weightsFile).path): tensor '\(prefix + p.name)' holds \(values[bad]) at index \(bad) (weights must be finite)")
+                throw CheckpointError(
+                    description:
+                        "\(directory.appendingPathComponent(weightsFile).path): tensor '\(prefix + p.name)' holds \(values[bad]) at index \(bad) (weights must be finite)"
+                )
             }
             copy(values, into: p)
         }
@@ -67,18 +84,26 @@ public enum Checkpoint {
     public static func loadConfig(from directory: URL) throws -> GPTConfig {
         let url = directory.appendingPathComponent(configFile)
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw CheckpointError(description: "\(url.path): missing (a checkpoint directory holds \(configFile) and \(weightsFile))")
+            throw CheckpointError(
+                description:
+                    "\(url.path): missing (a checkpoint directory holds \(configFile) and \(weightsFile))"
+            )
         }
         let config: GPTConfig
         do { config = try JSONDecoder().decode(GPTConfig.self, from: data) } catch {
-            throw CheckpointError(description: "\(url.path): not a valid GPT config (\(describe(error)))")
+            throw CheckpointError(
+                description: "\(url.path): not a valid GPT config (\(describe(error)))")
         }
-        if let problem = config.validationError() { throw CheckpointError(description: "\(url.path): \(problem)") }
+        if let problem = config.validationError() {
+            throw CheckpointError(description: "\(url.path): \(problem)")
+        }
         return config
     }
 
     static func copy(_ values: [Float], into tensor: Tensor) {
-        values.withUnsafeBufferPointer { tensor.data.update(from: $0.baseAddress!, count: tensor.count) }
+        values.withUnsafeBufferPointer {
+            tensor.data.update(from: $0.baseAddress!, count: tensor.count)
+        }
     }
 
     static func transpose(_ values: [Float], rows: Int, columns: Int) -> [Float] {
@@ -90,7 +115,8 @@ public enum Checkpoint {
     static func describe(_ error: Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, _): return "missing key '\(key.stringValue)'"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+        case DecodingError.typeMismatch(_, let context),
+            DecodingError.valueNotFound(_, let context):
             return "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
         case DecodingError.dataCorrupted(let context): return context.debugDescription
         default: return "\(error)"

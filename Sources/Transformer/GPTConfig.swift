@@ -8,7 +8,10 @@ public struct GPTConfig: Equatable, Sendable {
     public var headCount: Int
     public var embeddingWidth: Int
 
-    public init(vocabularySize: Int, contextLength: Int, layerCount: Int, headCount: Int, embeddingWidth: Int) {
+    public init(
+        vocabularySize: Int, contextLength: Int, layerCount: Int, headCount: Int,
+        embeddingWidth: Int
+    ) {
         self.vocabularySize = vocabularySize
         self.contextLength = contextLength
         self.layerCount = layerCount
@@ -20,38 +23,51 @@ public struct GPTConfig: Equatable, Sendable {
 
     /// nanoGPT's CPU "baby GPT" for character-level Shakespeare.
     public static func baby(vocabularySize: Int = 65) -> GPTConfig {
-        GPTConfig(vocabularySize: vocabularySize, contextLength: 64, layerCount: 4, headCount: 4, embeddingWidth: 128)
+        GPTConfig(
+            vocabularySize: vocabularySize, contextLength: 64, layerCount: 4, headCount: 4,
+            embeddingWidth: 128)
     }
 
     /// The course's model: small enough to pretrain in minutes on two cores, large enough
     /// for the behaviours the lessons measure (induction heads need two layers and a context
     /// longer than the repeated sequence).
-    public static let course = GPTConfig(vocabularySize: 2048, contextLength: 128, layerCount: 4, headCount: 4, embeddingWidth: 128)
+    public static let course = GPTConfig(
+        vocabularySize: 2048, contextLength: 128, layerCount: 4, headCount: 4, embeddingWidth: 128)
 
     /// "4L 4H 128C, T 128, V 2048".
-    public var summary: String { "\(layerCount)L \(headCount)H \(embeddingWidth)C, T \(contextLength), V \(vocabularySize)" }
+    public var summary: String {
+        "\(layerCount)L \(headCount)H \(embeddingWidth)C, T \(contextLength), V \(vocabularySize)"
+    }
 
     /// GPT-2 small (124M parameters).
-    public static let gpt2Small = GPTConfig(vocabularySize: 50257, contextLength: 1024, layerCount: 12, headCount: 12, embeddingWidth: 768)
+    public static let gpt2Small = GPTConfig(
+        vocabularySize: 50257, contextLength: 1024, layerCount: 12, headCount: 12,
+        embeddingWidth: 768)
 
     /// Problems with these sizes, or nil when they make a valid GPT.
     public func validationError() -> String? {
-        for (name, value) in [("vocabularySize", vocabularySize), ("contextLength", contextLength),
-                              ("layerCount", layerCount), ("headCount", headCount), ("embeddingWidth", embeddingWidth)]
-            where value < 1 {
+        for (name, value) in [
+            ("vocabularySize", vocabularySize), ("contextLength", contextLength),
+            ("layerCount", layerCount), ("headCount", headCount),
+            ("embeddingWidth", embeddingWidth),
+        ]
+        where value < 1 {
             return "\(name) must be at least 1, got \(value)"
         }
         // Sizes from a file are checked before anything is allocated for them.
-        for (name, value, limit) in [("vocabularySize", vocabularySize, 1 << 20), ("contextLength", contextLength, 1 << 16),
-                                     ("layerCount", layerCount, 256), ("embeddingWidth", embeddingWidth, 1 << 16),
-                                     ("headCount", headCount, embeddingWidth)] where value > limit {
+        for (name, value, limit) in [
+            ("vocabularySize", vocabularySize, 1 << 20), ("contextLength", contextLength, 1 << 16),
+            ("layerCount", layerCount, 256), ("embeddingWidth", embeddingWidth, 1 << 16),
+            ("headCount", headCount, embeddingWidth),
+        ] where value > limit {
             return "\(name) \(value) is more than this program supports (at most \(limit))"
         }
         if embeddingWidth % headCount != 0 {
             return "embeddingWidth \(embeddingWidth) is not divisible by headCount \(headCount)"
         }
         if parameterCount > Self.maximumParameterCount {
-            return "\(parameterCount) parameters is more than this program holds (at most \(Self.maximumParameterCount))"
+            return
+                "\(parameterCount) parameters is more than this program holds (at most \(Self.maximumParameterCount))"
         }
         return nil
     }
@@ -62,7 +78,9 @@ public struct GPTConfig: Equatable, Sendable {
     /// Parameter count (tied embeddings counted once).
     public var parameterCount: Int {
         let C = embeddingWidth
-        let perBlock = 2 * C + (3 * C * C + 3 * C) + (C * C + C) + 2 * C + (4 * C * C + 4 * C) + (4 * C * C + C)
+        let perBlock =
+            2 * C + (3 * C * C + 3 * C) + (C * C + C) + 2 * C + (4 * C * C + 4 * C)
+            + (4 * C * C + C)
         return vocabularySize * C + contextLength * C + layerCount * perBlock + 2 * C
     }
 
@@ -71,8 +89,8 @@ public struct GPTConfig: Equatable, Sendable {
     /// attention's included (counted for the full T×T square, as the kernels compute it).
     public func trainingFLOPs(tokens: Int, sequenceLength T: Int) -> Double {
         let C = Double(embeddingWidth), L = Double(layerCount), V = Double(vocabularySize)
-        let matrixMultiplyAdds = L * 12 * C * C + V * C           // qkv 3, proj 1, fc 4, fcproj 4; lm head
-        let attentionMultiplyAdds = L * 2 * Double(T) * C         // Q·Kᵀ and P·V per token
+        let matrixMultiplyAdds = L * 12 * C * C + V * C   // qkv 3, proj 1, fc 4, fcproj 4; lm head
+        let attentionMultiplyAdds = L * 2 * Double(T) * C   // Q·Kᵀ and P·V per token
         return 3 * 2 * Double(tokens) * (matrixMultiplyAdds + attentionMultiplyAdds)
     }
 }
@@ -107,22 +125,41 @@ extension GPTConfig: Codable {
     /// A config that names another architecture (a Llama, a GELU variant, an untied head, a
     /// wider MLP) would load into our GPT-2 with wrong arithmetic: each such key is refused by
     /// name. Keys left out take GPT-2's defaults, which are ours.
-    static func checkArchitecture(_ c: KeyedDecodingContainer<CodingKeys>, embeddingWidth: Int) throws {
+    static func checkArchitecture(
+        _ c: KeyedDecodingContainer<CodingKeys>, embeddingWidth: Int
+    ) throws {
         func refuse(_ key: CodingKeys, _ found: String, _ ours: String) -> DecodingError {
-            .dataCorruptedError(forKey: key, in: c, debugDescription: "\(key.stringValue) is \(found), but this program's GPT has \(ours): a different architecture")
+            .dataCorruptedError(
+                forKey: key, in: c,
+                debugDescription:
+                    "\(key.stringValue) is \(found), but this program's GPT has \(ours): a different architecture"
+            )
         }
-        if let type = try c.decodeIfPresent(String.self, forKey: .modelType), type != "gpt2" { throw refuse(.modelType, "'\(type)'", "'gpt2'") }
-        if let activation = try c.decodeIfPresent(String.self, forKey: .activation), activation != "gelu_new" {
+        if let type = try c.decodeIfPresent(String.self, forKey: .modelType), type != "gpt2" {
+            throw refuse(.modelType, "'\(type)'", "'gpt2'")
+        }
+        if let activation = try c.decodeIfPresent(String.self, forKey: .activation),
+            activation != "gelu_new"
+        {
             throw refuse(.activation, "'\(activation)'", "'gelu_new'")
         }
-        if let epsilon = try c.decodeIfPresent(Double.self, forKey: .layerNormEpsilon), abs(epsilon - 1e-5) > 1e-9 {
+        if let epsilon = try c.decodeIfPresent(Double.self, forKey: .layerNormEpsilon),
+            abs(epsilon - 1e-5) > 1e-9
+        {
             throw refuse(.layerNormEpsilon, "\(epsilon)", "1e-05")
         }
-        if let inner = try c.decodeIfPresent(Int.self, forKey: .innerWidth), inner != 4 * embeddingWidth {
+        if let inner = try c.decodeIfPresent(Int.self, forKey: .innerWidth),
+            inner != 4 * embeddingWidth
+        {
             throw refuse(.innerWidth, "\(inner)", "4 × n_embd = \(4 * embeddingWidth)")
         }
-        for (key, ours) in [(CodingKeys.tiedEmbeddings, true), (.scaleAttentionWeights, true), (.scaleByLayer, false), (.reorderAndUpcast, false)] {
-            if let value = try c.decodeIfPresent(Bool.self, forKey: key), value != ours { throw refuse(key, "\(value)", "\(ours)") }
+        for (key, ours) in [
+            (CodingKeys.tiedEmbeddings, true), (.scaleAttentionWeights, true),
+            (.scaleByLayer, false), (.reorderAndUpcast, false),
+        ] {
+            if let value = try c.decodeIfPresent(Bool.self, forKey: key), value != ours {
+                throw refuse(key, "\(value)", "\(ours)")
+            }
         }
     }
 

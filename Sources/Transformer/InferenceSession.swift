@@ -31,7 +31,7 @@ public final class InferenceSession {
     /// Tokens dropped from the front because the context was full.
     public private(set) var droppedTokens = 0
 
-    private let keys: [UnsafeMutablePointer<Float>]     // per layer (Tmax, C)
+    private let keys: [UnsafeMutablePointer<Float>]   // per layer (Tmax, C)
     private let values: [UnsafeMutablePointer<Float>]   // per layer (Tmax, C)
     private let scratch: Scratch
 
@@ -58,8 +58,9 @@ public final class InferenceSession {
 
     /// Reads one token and returns the next-token distribution and the attention.
     public func feed(_ token: Int32) -> Step {
-        precondition(token >= 0 && Int(token) < model.config.vocabularySize,
-                     "token \(token) is outside the vocabulary 0..<\(model.config.vocabularySize)")
+        precondition(
+            token >= 0 && Int(token) < model.config.vocabularySize,
+            "token \(token) is outside the vocabulary 0..<\(model.config.vocabularySize)")
         if tokens.count == model.config.contextLength {
             // Full: keep the newest Tmax − 1 tokens, rebuild the cache, then read this one.
             let kept = Array(tokens.suffix(model.config.contextLength - 1))
@@ -74,7 +75,8 @@ public final class InferenceSession {
     /// Forgets the newest `count` tokens: the next step continues from the shorter context,
     /// exactly as if they had never been read.
     public func rewind(_ count: Int) {
-        precondition(count >= 0 && count <= tokens.count, "cannot rewind \(count) of \(tokens.count) tokens")
+        precondition(
+            count >= 0 && count <= tokens.count, "cannot rewind \(count) of \(tokens.count) tokens")
         tokens.removeLast(count)
     }
 
@@ -86,12 +88,14 @@ public final class InferenceSession {
     /// One position through the network, reading and extending the cache.
     private func forward(_ token: Int32) -> Step {
         let config = model.config
-        let C = config.embeddingWidth, NH = config.headCount, hs = config.headSize, V = config.vocabularySize
+        let C = config.embeddingWidth, NH = config.headCount, hs = config.headSize,
+            V = config.vocabularySize
         let position = tokens.count
         let s = scratch
         let x = s.residual
         // x = wte[token] + wpe[position]
-        let wte = model.tokenEmbedding.data + Int(token) * C, wpe = model.positionEmbedding.data + position * C
+        let wte = model.tokenEmbedding.data + Int(token) * C,
+            wpe = model.positionEmbedding.data + position * C
         for c in 0..<C { x[c] = wte[c] + wpe[c] }
 
         var attention: [[[Float]]] = []
@@ -99,8 +103,9 @@ public final class InferenceSession {
         for (layer, block) in model.blocks.enumerated() {
             // Attention sub-block: ln1 → qkv → attend over the cache → projection → residual.
             normalize(x, with: block.attentionNorm, into: s.normalized)
-            LinearKernel.forward(out: s.qkv, inp: s.normalized, weight: block.attention.queryKeyValue.weight.data,
-                                 bias: block.attention.queryKeyValue.bias.data, N: 1, C: C, OC: 3 * C)
+            LinearKernel.forward(
+                out: s.qkv, inp: s.normalized, weight: block.attention.queryKeyValue.weight.data,
+                bias: block.attention.queryKeyValue.bias.data, N: 1, C: C, OC: 3 * C)
             (keys[layer] + position * C).update(from: s.qkv + C, count: C)
             (values[layer] + position * C).update(from: s.qkv + 2 * C, count: C)
             var heads: [[Float]] = []
@@ -123,45 +128,58 @@ public final class InferenceSession {
                 heads.append(weights)
             }
             attention.append(heads)
-            LinearKernel.forward(out: s.projected, inp: s.attended, weight: block.attention.projection.weight.data,
-                                 bias: block.attention.projection.bias.data, N: 1, C: C, OC: C)
+            LinearKernel.forward(
+                out: s.projected, inp: s.attended, weight: block.attention.projection.weight.data,
+                bias: block.attention.projection.bias.data, N: 1, C: C, OC: C)
             for c in 0..<C { x[c] += s.projected[c] }
             // MLP sub-block: ln2 → fc → GELU → projection → residual.
             normalize(x, with: block.mlpNorm, into: s.normalized)
-            LinearKernel.forward(out: s.hidden, inp: s.normalized, weight: block.mlp.expand.weight.data,
-                                 bias: block.mlp.expand.bias.data, N: 1, C: C, OC: 4 * C)
+            LinearKernel.forward(
+                out: s.hidden, inp: s.normalized, weight: block.mlp.expand.weight.data,
+                bias: block.mlp.expand.bias.data, N: 1, C: C, OC: 4 * C)
             GELUKernel.forward(out: s.activated, inp: s.hidden, N: 4 * C)
-            LinearKernel.forward(out: s.projected, inp: s.activated, weight: block.mlp.projection.weight.data,
-                                 bias: block.mlp.projection.bias.data, N: 1, C: 4 * C, OC: C)
+            LinearKernel.forward(
+                out: s.projected, inp: s.activated, weight: block.mlp.projection.weight.data,
+                bias: block.mlp.projection.bias.data, N: 1, C: 4 * C, OC: C)
             for c in 0..<C { x[c] += s.projected[c] }
         }
         normalize(x, with: model.finalNorm, into: s.normalized)
         var logits = [Float](repeating: 0, count: V)
         logits.withUnsafeMutableBufferPointer {
-            LinearKernel.forward(out: $0.baseAddress!, inp: s.normalized, weight: model.tokenEmbedding.data,
-                                 bias: nil, N: 1, C: C, OC: V)
+            LinearKernel.forward(
+                out: $0.baseAddress!, inp: s.normalized, weight: model.tokenEmbedding.data,
+                bias: nil, N: 1, C: C, OC: V)
         }
         tokens.append(token)
-        return Step(token: token, position: position, logits: logits, attention: attention, droppedTokens: droppedTokens)
+        return Step(
+            token: token, position: position, logits: logits, attention: attention,
+            droppedTokens: droppedTokens)
     }
 
-    private func normalize(_ x: UnsafePointer<Float>, with norm: LayerNormParameters, into out: UnsafeMutablePointer<Float>) {
-        LayerNormKernel.forward(out: out, mean: scratch.mean, rstd: scratch.rstd, inp: x, weight: norm.weight.data,
-                                bias: norm.bias.data, N: 1, C: model.config.embeddingWidth)
+    private func normalize(
+        _ x: UnsafePointer<Float>, with norm: LayerNormParameters,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        LayerNormKernel.forward(
+            out: out, mean: scratch.mean, rstd: scratch.rstd, inp: x, weight: norm.weight.data,
+            bias: norm.bias.data, N: 1, C: model.config.embeddingWidth)
     }
 
     /// Buffers for one position's activations, reused across steps.
     private final class Scratch {
-        let residual, normalized, qkv, attended, projected, hidden, activated, mean, rstd: UnsafeMutablePointer<Float>
+        let residual, normalized, qkv, attended, projected, hidden, activated, mean,
+            rstd: UnsafeMutablePointer<Float>
         init(config: GPTConfig) {
             let C = config.embeddingWidth
             residual = .allocate(capacity: C); normalized = .allocate(capacity: C)
-            qkv = .allocate(capacity: 3 * C); attended = .allocate(capacity: C); projected = .allocate(capacity: C)
+            qkv = .allocate(capacity: 3 * C); attended = .allocate(capacity: C);
+            projected = .allocate(capacity: C)
             hidden = .allocate(capacity: 4 * C); activated = .allocate(capacity: 4 * C)
             mean = .allocate(capacity: 1); rstd = .allocate(capacity: 1)
         }
         deinit {
-            [residual, normalized, qkv, attended, projected, hidden, activated, mean, rstd].forEach { $0.deallocate() }
+            [residual, normalized, qkv, attended, projected, hidden, activated, mean, rstd].forEach
+            { $0.deallocate() }
         }
     }
 }

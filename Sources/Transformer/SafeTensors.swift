@@ -36,22 +36,33 @@ public struct SafeTensorsFile {
         path = url.path
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw SafeTensorsError(file: url.path, tensor: nil, problem: "cannot be read (\(error.localizedDescription))")
+            throw SafeTensorsError(
+                file: url.path, tensor: nil,
+                problem: "cannot be read (\(error.localizedDescription))")
         }
         func fail(_ problem: String, tensor: String? = nil) -> SafeTensorsError {
             SafeTensorsError(file: url.path, tensor: tensor, problem: problem)
         }
-        guard data.count >= 8 else { throw fail("truncated: \(data.count) bytes, too short for the 8-byte header length") }
-        let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard data.count >= 8 else {
+            throw fail("truncated: \(data.count) bytes, too short for the 8-byte header length")
+        }
+        let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) {
+            $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+        }
         guard headerLength <= UInt64(data.count - 8) else {
-            throw fail("header length \(headerLength) runs past the end of the file (\(data.count) bytes): truncated or not a safetensors file")
+            throw fail(
+                "header length \(headerLength) runs past the end of the file (\(data.count) bytes): truncated or not a safetensors file"
+            )
         }
         let headerStart = data.startIndex + 8, payloadStart = headerStart + Int(headerLength)
         let json: Any
-        do { json = try JSONSerialization.jsonObject(with: data[headerStart..<payloadStart]) } catch {
+        do { json = try JSONSerialization.jsonObject(with: data[headerStart..<payloadStart]) } catch
+        {
             throw fail("the header is not valid JSON")
         }
-        guard let header = json as? [String: Any] else { throw fail("the header is not a JSON object") }
+        guard let header = json as? [String: Any] else {
+            throw fail("the header is not a JSON object")
+        }
         // JSONSerialization keeps the last of two equal keys; the reference library refuses them.
         if let duplicate = Self.repeatedTopLevelKey(in: data[headerStart..<payloadStart]) {
             throw fail("the header names it twice", tensor: duplicate)
@@ -61,25 +72,36 @@ public struct SafeTensorsFile {
         var metadata: [String: String] = [:]
         for (name, value) in header {
             if name == "__metadata__" {
-                guard let fields = value as? [String: String] else { throw fail("__metadata__ must map strings to strings") }
+                guard let fields = value as? [String: String] else {
+                    throw fail("__metadata__ must map strings to strings")
+                }
                 metadata = fields
                 continue
             }
             guard let fields = value as? [String: Any], let dtype = fields["dtype"] as? String,
-                  let shape = fields["shape"] as? [Int], let offsets = fields["data_offsets"] as? [Int], offsets.count == 2
+                let shape = fields["shape"] as? [Int],
+                let offsets = fields["data_offsets"] as? [Int], offsets.count == 2
             else { throw fail("needs dtype, shape and data_offsets [begin, end]", tensor: name) }
-            guard dtype == "F32" else { throw fail("dtype \(dtype) is not supported (only F32)", tensor: name) }
-            guard shape.allSatisfy({ $0 >= 0 }) else { throw fail("negative dimension in shape \(shape)", tensor: name) }
+            guard dtype == "F32" else {
+                throw fail("dtype \(dtype) is not supported (only F32)", tensor: name)
+            }
+            guard shape.allSatisfy({ $0 >= 0 }) else {
+                throw fail("negative dimension in shape \(shape)", tensor: name)
+            }
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, begin <= end, end <= payload.count else {
-                throw fail("data_offsets [\(begin), \(end)] lie outside the \(payload.count) data bytes: the file is truncated or corrupt", tensor: name)
+                throw fail(
+                    "data_offsets [\(begin), \(end)] lie outside the \(payload.count) data bytes: the file is truncated or corrupt",
+                    tensor: name)
             }
             let expected = shape.reduce(4) { product, dimension in
                 let (result, overflow) = product.multipliedReportingOverflow(by: dimension)
                 return overflow ? Int.max : result
             }
             guard end - begin == expected else {
-                throw fail("shape \(shape) needs \(expected) bytes but data_offsets span \(end - begin)", tensor: name)
+                throw fail(
+                    "shape \(shape) needs \(expected) bytes but data_offsets span \(end - begin)",
+                    tensor: name)
             }
             entries[name] = Entry(shape: shape, byteRange: begin..<end)
         }
@@ -87,17 +109,24 @@ public struct SafeTensorsFile {
         // offset: a header length off by one, two names sharing bytes or a stray byte is an error
         // here, not weights read shifted.
         var covered = 0
-        for (name, entry) in entries.sorted(by: { ($0.value.byteRange.lowerBound, $0.value.byteRange.upperBound, $0.key)
-                                                  < ($1.value.byteRange.lowerBound, $1.value.byteRange.upperBound, $1.key) }) {
+        for (name, entry) in entries.sorted(by: {
+            ($0.value.byteRange.lowerBound, $0.value.byteRange.upperBound, $0.key)
+                < ($1.value.byteRange.lowerBound, $1.value.byteRange.upperBound, $1.key)
+        }) {
             let begin = entry.byteRange.lowerBound
             guard begin == covered else {
-                throw fail(begin < covered ? "data_offsets start at \(begin), inside the bytes of another tensor (which end at \(covered))"
-                                           : "data_offsets start at \(begin), leaving bytes \(covered)..<\(begin) to no tensor", tensor: name)
+                throw fail(
+                    begin < covered
+                        ? "data_offsets start at \(begin), inside the bytes of another tensor (which end at \(covered))"
+                        : "data_offsets start at \(begin), leaving bytes \(covered)..<\(begin) to no tensor",
+                    tensor: name)
             }
             covered = entry.byteRange.upperBound
         }
         guard covered == payload.count else {
-            throw fail("the tensors cover \(covered) of the \(payload.count) data bytes: the header length or the offsets are wrong")
+            throw fail(
+                "the tensors cover \(covered) of the \(payload.count) data bytes: the header length or the offsets are wrong"
+            )
         }
         self.entries = entries
         self.metadata = metadata
@@ -112,12 +141,19 @@ public struct SafeTensorsFile {
             let byte = header[index]
             if byte == UInt8(ascii: "\"") {
                 var end = index + 1   // the closing quote, skipping escaped characters
-                while header[end] != UInt8(ascii: "\"") { end += header[end] == UInt8(ascii: "\\") ? 2 : 1 }
+                while header[end] != UInt8(ascii: "\"") {
+                    end += header[end] == UInt8(ascii: "\\") ? 2 : 1
+                }
                 var after = end + 1
-                while after < header.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(header[after]) { after += 1 }
+                while after < header.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(header[after]) {
+                    after += 1
+                }
                 if depth == 1, after < header.endIndex, header[after] == UInt8(ascii: ":"),
-                   let key = (try? JSONSerialization.jsonObject(with: header[index...end], options: .fragmentsAllowed)) as? String,
-                   !seen.insert(key).inserted {
+                    let key =
+                        (try? JSONSerialization.jsonObject(
+                            with: header[index...end], options: .fragmentsAllowed)) as? String,
+                    !seen.insert(key).inserted
+                {
                     return key
                 }
                 index = end + 1
@@ -136,7 +172,8 @@ public struct SafeTensorsFile {
             throw SafeTensorsError(file: path, tensor: name, problem: "missing from the file")
         }
         if let expected, expected != entry.shape {
-            throw SafeTensorsError(file: path, tensor: name, problem: "has shape \(entry.shape), expected \(expected)")
+            throw SafeTensorsError(
+                file: path, tensor: name, problem: "has shape \(entry.shape), expected \(expected)")
         }
         var out = [Float](repeating: 0, count: entry.byteRange.count / 4)
         let start = payload.startIndex + entry.byteRange.lowerBound
@@ -148,14 +185,20 @@ public struct SafeTensorsFile {
     }
 
     /// Writes tensors (name, shape, values) atomically: a temporary file, then a rename.
-    public static func write(_ tensors: [(name: String, shape: [Int], values: [Float])],
-                             metadata: [String: String] = [:], to url: URL) throws {
+    public static func write(
+        _ tensors: [(name: String, shape: [Int], values: [Float])],
+        metadata: [String: String] = [:], to url: URL
+    ) throws {
         var header: [String: Any] = [:]
         var offset = 0
         for tensor in tensors {
-            precondition(tensor.values.count == tensor.shape.reduce(1, *), "\(tensor.name): values do not fill \(tensor.shape)")
+            precondition(
+                tensor.values.count == tensor.shape.reduce(1, *),
+                "\(tensor.name): values do not fill \(tensor.shape)")
             let bytes = tensor.values.count * 4
-            header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + bytes]]
+            header[tensor.name] = [
+                "dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + bytes],
+            ]
             offset += bytes
         }
         if !metadata.isEmpty { header["__metadata__"] = metadata }
@@ -176,7 +219,9 @@ public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt64.random(in: 0...UInt64.max)).tmp")
+        let temporary = directory.appendingPathComponent(
+            ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        )
         do {
             try data.write(to: temporary)
             guard rename(temporary.path, url.path) == 0 else {
@@ -193,8 +238,11 @@ public enum AtomicFile {
     /// reader finds the old folder or the new one, never a mixture.
     public static func replaceDirectory(_ target: URL, with staging: URL) throws {
         let fileManager = FileManager.default
-        guard fileManager.fileExists(atPath: target.path) else { return try fileManager.moveItem(at: staging, to: target) }
-        let old = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent)-old-\(UUID().uuidString)")
+        guard fileManager.fileExists(atPath: target.path) else {
+            return try fileManager.moveItem(at: staging, to: target)
+        }
+        let old = target.deletingLastPathComponent().appendingPathComponent(
+            ".\(target.lastPathComponent)-old-\(UUID().uuidString)")
         try fileManager.moveItem(at: target, to: old)
         defer { try? fileManager.removeItem(at: old) }
         do { try fileManager.moveItem(at: staging, to: target) } catch {

@@ -46,7 +46,9 @@ public enum Sampling {
 
     /// The same, given `ranking(logits)` already computed (sorting a large vocabulary costs
     /// more than the rest).
-    public static func distribution(logits: [Float], settings: SamplingSettings, ranking order: [Int]) -> [Float] {
+    public static func distribution(
+        logits: [Float], settings: SamplingSettings, ranking order: [Int]
+    ) -> [Float] {
         precondition(!logits.isEmpty, "no logits to sample from")
         if settings.temperature <= 0 {
             var oneHot = [Float](repeating: 0, count: logits.count)
@@ -72,7 +74,9 @@ public enum Sampling {
     }
 
     /// A token drawn from `probabilities` (which must sum to about 1).
-    public static func draw(from probabilities: [Float], using generator: inout SeededGenerator) -> Int {
+    public static func draw(
+        from probabilities: [Float], using generator: inout SeededGenerator
+    ) -> Int {
         let u = Float(generator.nextUnitDouble())
         var cumulative: Float = 0
         var last = 0
@@ -87,12 +91,17 @@ public enum Sampling {
     }
 
     /// Samples the next token from a step's logits.
-    public static func sample(logits: [Float], settings: SamplingSettings, using generator: inout SeededGenerator) -> Int {
+    public static func sample(
+        logits: [Float], settings: SamplingSettings, using generator: inout SeededGenerator
+    ) -> Int {
         if settings.temperature <= 0 { return likeliest(logits) }
         // Without top-k or top-p nothing is cut, so the ranking (a sort of the vocabulary, the
         // dearest part of a sample) is not needed.
         let cuts = (settings.topK ?? 0) > 0 || (settings.topP ?? 1) < 1
-        return draw(from: distribution(logits: logits, settings: settings, ranking: cuts ? ranking(logits) : []), using: &generator)
+        return draw(
+            from: distribution(
+                logits: logits, settings: settings, ranking: cuts ? ranking(logits) : []),
+            using: &generator)
     }
 
     /// The greedy choice: `ranking(logits)[0]` (the lowest id among equals) without the sort.
@@ -106,12 +115,15 @@ public enum Sampling {
 
 extension InferenceSession {
     /// Reads `prompt`, then samples `count` tokens, each fed back in. Returns the new tokens.
-    public func generate(prompt: [Int32], count: Int, settings: SamplingSettings,
-                         using generator: inout SeededGenerator) -> [Int32] {
+    public func generate(
+        prompt: [Int32], count: Int, settings: SamplingSettings,
+        using generator: inout SeededGenerator
+    ) -> [Int32] {
         guard var step = feed(prompt) else { return [] }
         var generated: [Int32] = []
         for index in 0..<count {
-            let next = Int32(Sampling.sample(logits: step.logits, settings: settings, using: &generator))
+            let next = Int32(
+                Sampling.sample(logits: step.logits, settings: settings, using: &generator))
             generated.append(next)
             if index + 1 < count { step = feed(next) }
         }

@@ -16,17 +16,22 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     /// Evaluate every this many steps (and after the last); 0 turns evaluation off.
     public var evaluationInterval: Int
 
-    public init(steps: Int, schedule: LearningRateSchedule, optimizer: AdamWSettings = AdamWSettings(),
-                gradientClip: Float? = 1, evaluationInterval: Int = 0) {
+    public init(
+        steps: Int, schedule: LearningRateSchedule, optimizer: AdamWSettings = AdamWSettings(),
+        gradientClip: Float? = 1, evaluationInterval: Int = 0
+    ) {
         self.steps = steps; self.schedule = schedule; self.optimizer = optimizer
         self.gradientClip = gradientClip; self.evaluationInterval = evaluationInterval
     }
 
     /// Settings for a trainer stepped by hand with `Trainer.step(on:)` (RL: each round brings its
     /// own batches), which has no length of its own and no evaluation.
-    public static func stepped(schedule: LearningRateSchedule, optimizer: AdamWSettings = AdamWSettings(),
-                               gradientClip: Float? = 1) -> TrainingSettings {
-        TrainingSettings(steps: 0, schedule: schedule, optimizer: optimizer, gradientClip: gradientClip)
+    public static func stepped(
+        schedule: LearningRateSchedule, optimizer: AdamWSettings = AdamWSettings(),
+        gradientClip: Float? = 1
+    ) -> TrainingSettings {
+        TrainingSettings(
+            steps: 0, schedule: schedule, optimizer: optimizer, gradientClip: gradientClip)
     }
 }
 
@@ -35,7 +40,7 @@ public struct TrainingError: Error, CustomStringConvertible {
 }
 
 public struct StepProgress: Sendable {
-    public let step: Int              // steps completed
+    public let step: Int   // steps completed
     public let totalSteps: Int
     public let loss: Float
     public let learningRate: Float
@@ -66,18 +71,22 @@ public final class Trainer {
     public let evaluationSets: [String: [TrainingBatch]]
     public internal(set) var step = 0
 
-    public init(model: GPT, settings: TrainingSettings, batches: (any BatchSource)? = nil,
-                evaluationSets: [String: [TrainingBatch]] = [:]) {
+    public init(
+        model: GPT, settings: TrainingSettings, batches: (any BatchSource)? = nil,
+        evaluationSets: [String: [TrainingBatch]] = [:]
+    ) {
         self.model = model
         self.settings = settings
         self.batches = batches
         self.evaluationSets = evaluationSets
-        optimizer = AdamW(parameters: model.parameters, settings: settings.optimizer, decays: model.decayMask)
+        optimizer = AdamW(
+            parameters: model.parameters, settings: settings.optimizer, decays: model.decayMask)
     }
 
     /// One optimisation step on the next batch of the batch source.
     @discardableResult
-    public func trainStep() -> (loss: Float, gradientNorm: Float, learningRate: Float, tokens: Int) {
+    public func trainStep() -> (loss: Float, gradientNorm: Float, learningRate: Float, tokens: Int)
+    {
         precondition(batches != nil, "this trainer has no batch source: step it with step(on:)")
         return step(on: batches!.nextBatch())
     }
@@ -85,13 +94,17 @@ public final class Trainer {
     /// One optimisation step on `batch`: forward, backward, clip, AdamW at the schedule's rate
     /// for the steps taken so far.
     @discardableResult
-    public func step(on batch: TrainingBatch) -> (loss: Float, gradientNorm: Float, learningRate: Float, tokens: Int) {
+    public func step(
+        on batch: TrainingBatch
+    ) -> (loss: Float, gradientNorm: Float, learningRate: Float, tokens: Int) {
         optimizer.zeroGradients()
-        let (loss, _) = model.loss(inputs: batch.inputs, targets: batch.targets, weights: batch.weights,
-                                   batchSize: batch.batchSize, length: batch.length)
+        let (loss, _) = model.loss(
+            inputs: batch.inputs, targets: batch.targets, weights: batch.weights,
+            batchSize: batch.batchSize, length: batch.length)
         loss.backward()
         loss.releaseGraph()
-        let norm = settings.gradientClip.map { clipGradientNorm(model.parameters, maxNorm: $0) }
+        let norm =
+            settings.gradientClip.map { clipGradientNorm(model.parameters, maxNorm: $0) }
             ?? clipGradientNorm(model.parameters, maxNorm: .infinity)
         let rate = settings.schedule.rate(at: step)
         optimizer.step(learningRate: rate)
@@ -105,8 +118,9 @@ public final class Trainer {
         for (name, set) in evaluationSets.sorted(by: { $0.key < $1.key }) where !set.isEmpty {
             var total: Double = 0
             for batch in set {
-                let (loss, _) = model.loss(inputs: batch.inputs, targets: batch.targets, weights: batch.weights,
-                                           batchSize: batch.batchSize, length: batch.length)
+                let (loss, _) = model.loss(
+                    inputs: batch.inputs, targets: batch.targets, weights: batch.weights,
+                    batchSize: batch.batchSize, length: batch.length)
                 total += Double(loss.item)
                 loss.releaseGraph()
             }
@@ -118,7 +132,8 @@ public final class Trainer {
     /// Trains until `settings.steps` (or `until`, if earlier), reporting each step and evaluation.
     /// A loss that is not a finite number stops the run with an error naming the step: the
     /// weights are then NaN or infinite, and every later step would train on garbage.
-    public func run(until stopStep: Int? = nil, onEvent: (TrainingEvent) -> Void = { _ in }) throws {
+    public func run(until stopStep: Int? = nil, onEvent: (TrainingEvent) -> Void = { _ in }) throws
+    {
         let last = min(stopStep ?? settings.steps, settings.steps)
         let interval = settings.evaluationInterval
         let start = Date()
@@ -129,16 +144,24 @@ public final class Trainer {
             let (loss, norm, rate, batchTokens) = trainStep()
             guard loss.isFinite && norm.isFinite else {
                 BufferPool.drain()
-                throw TrainingError(description: "training stopped at step \(step): the loss is \(loss) and the gradient norm \(norm)"
-                                    + " (weights or optimizer state not finite, or a learning rate too large)")
+                throw TrainingError(
+                    description:
+                        "training stopped at step \(step): the loss is \(loss) and the gradient norm \(norm)"
+                        + " (weights or optimizer state not finite, or a learning rate too large)")
             }
             tokens += batchTokens
             let elapsed = Date().timeIntervalSince(start)
             let perStep = elapsed / Double(step - firstStep)
-            onEvent(.step(StepProgress(step: step, totalSteps: settings.steps, loss: loss, learningRate: rate,
-                                       gradientNorm: norm, tokensPerSecond: Double(tokens) / max(elapsed, 1e-9),
-                                       elapsedSeconds: elapsed, remainingSeconds: perStep * Double(settings.steps - step))))
-            if interval > 0 && !evaluationSets.isEmpty && (step % interval == 0 || step == settings.steps) {
+            onEvent(
+                .step(
+                    StepProgress(
+                        step: step, totalSteps: settings.steps, loss: loss, learningRate: rate,
+                        gradientNorm: norm, tokensPerSecond: Double(tokens) / max(elapsed, 1e-9),
+                        elapsedSeconds: elapsed,
+                        remainingSeconds: perStep * Double(settings.steps - step))))
+            if interval > 0 && !evaluationSets.isEmpty
+                && (step % interval == 0 || step == settings.steps)
+            {
                 onEvent(.evaluation(evaluate()))
             }
         }

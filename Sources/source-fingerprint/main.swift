@@ -17,7 +17,8 @@ var files: [String: UInt64] = [:]
 var modules: [String: [(name: String, contents: Data)]] = [:]
 for argument in arguments.dropFirst() {
     guard let equals = argument.firstIndex(of: "=") else { continue }
-    let module = String(argument[..<equals]), path = String(argument[argument.index(after: equals)...])
+    let module = String(argument[..<equals]),
+        path = String(argument[argument.index(after: equals)...])
     guard let contents = FileManager.default.contents(atPath: path) else {
         FileHandle.standardError.write(Data("source-fingerprint: cannot read \(path)\n".utf8))
         exit(1)
@@ -41,19 +42,19 @@ func literal(_ table: [String: UInt64]) -> String {
     table.keys.sorted().map { "        \"\($0)\": \"\(hex(table[$0]!))\"," }.joined(separator: "\n")
 }
 let swift = """
-// Generated at build time by the SourceFingerprints plugin (Sources/source-fingerprint). Do not edit.
-enum SourceFingerprints {
-    /// Each module of the library, hashed over all its source files.
-    static let modules: [String: String] = [
-\(literal(moduleHashes))
-    ]
-    /// Each source file, as "Module/File.swift".
-    static let files: [String: String] = [
-\(literal(files))
-    ]
-}
+    // Generated at build time by the SourceFingerprints plugin (Sources/source-fingerprint). Do not edit.
+    enum SourceFingerprints {
+        /// Each module of the library, hashed over all its source files.
+        static let modules: [String: String] = [
+    \(literal(moduleHashes))
+        ]
+        /// Each source file, as "Module/File.swift".
+        static let files: [String: String] = [
+    \(literal(files))
+        ]
+    }
 
-"""
+    """
 // Rewritten only when it changes, so an unchanged library is not recompiled.
 if FileManager.default.contents(atPath: output) != Data(swift.utf8) {
     try Data(swift.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)

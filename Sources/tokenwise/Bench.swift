@@ -12,18 +12,22 @@ import Chat
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure training and inference speed (and, with --text, a reference training run).",
+        abstract:
+            "Measure training and inference speed (and, with --text, a reference training run).",
         discussion: """
-        Prints ms per training step, tokens/s and GFLOP/s for nanoGPT's baby GPT shape and GPT-2 124M's \
-        shape, as a fraction of the sgemm peak measured in the same run, and inference ms/token.
+            Prints ms per training step, tokens/s and GFLOP/s for nanoGPT's baby GPT shape and GPT-2 124M's \
+            shape, as a fraction of the sgemm peak measured in the same run, and inference ms/token.
 
-        Examples:
-          tokenwise bench
-          tokenwise bench --text shakespeare.txt
-          tokenwise bench --tokenizer --text shakespeare.txt
-        """)
+            Examples:
+              tokenwise bench
+              tokenwise bench --text shakespeare.txt
+              tokenwise bench --tokenizer --text shakespeare.txt
+            """)
 
-    @Option(help: "Train the baby GPT on this text, character-level, for --steps steps and print the losses.")
+    @Option(
+        help:
+            "Train the baby GPT on this text, character-level, for --steps steps and print the losses."
+    )
     var text: String?
 
     @Option(help: "Training steps for --text.")
@@ -50,8 +54,9 @@ struct Bench: ParsableCommand {
 
     mutating func run() throws {
         if stepper {
-            try StepperBenchmark.run(shapes: [("course model shape (\(GPTConfig.course.summary))", .course)]
-                                     + (skipGPT2 ? [] : [("GPT-2 124M shape (12L 12H 768C, V 50257)", .gpt2Small)]))
+            try StepperBenchmark.run(
+                shapes: [("course model shape (\(GPTConfig.course.summary))", .course)]
+                    + (skipGPT2 ? [] : [("GPT-2 124M shape (12L 12H 768C, V 50257)", .gpt2Small)]))
             return
         }
         if figures {
@@ -70,21 +75,38 @@ struct Bench: ParsableCommand {
             try CharacterLevelRun(path: text, steps: steps).run()
             return
         }
-        print("tokenwise bench — \(Parallel.coreCount) cores, OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)"), OPENBLAS_THREAD_TIMEOUT=\(ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "(unset)")")
-        print("Each round times one sgemm of 2048³ (the peak) and one training step; medians over the rounds,")
+        print(
+            "tokenwise bench — \(Parallel.coreCount) cores, OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)"), OPENBLAS_THREAD_TIMEOUT=\(ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "(unset)")"
+        )
+        print(
+            "Each round times one sgemm of 2048³ (the peak) and one training step; medians over the rounds,"
+        )
         print("so a slower moment of the machine slows both sides of the ratio.")
-        let shapes: [(String, GPTConfig, Int, Int, Int)] = [
-            ("baby GPT (4L 4H 128C, T 64, B 12, V 65)", .baby(), 12, 64, 40),
-        ] + (skipGPT2 ? [] : [("GPT-2 124M shape (12L 12H 768C, T 64, B 4, V 50257)", .gpt2Small, 4, 64, 5)])
+        let shapes: [(String, GPTConfig, Int, Int, Int)] =
+            [
+                ("baby GPT (4L 4H 128C, T 64, B 12, V 65)", .baby(), 12, 64, 40)
+            ]
+            + (skipGPT2
+                ? []
+                : [("GPT-2 124M shape (12L 12H 768C, T 64, B 4, V 50257)", .gpt2Small, 4, 64, 5)])
         for (title, config, batchSize, length, rounds) in shapes {
-            let result = SpeedMeasurements.trainingStep(config: config, batchSize: batchSize, length: length, rounds: rounds)
+            let result = SpeedMeasurements.trainingStep(
+                config: config, batchSize: batchSize, length: length, rounds: rounds)
             let inference = SpeedMeasurements.inferencePerToken(config: config, tokens: length)
             print("")
             print(title)
-            print(String(format: "  training step   %8.1f ms (fastest %.1f)   %7.0f tokens/s   %6.1f GFLOP/s   %3.0f%% of the sgemm peak (%.0f GFLOP/s)",
-                         result.millisecondsPerStep, result.fastestMilliseconds, result.tokensPerSecond, result.gigaflopsPerSecond,
-                         100 * result.gigaflopsPerSecond / result.peakGigaflopsPerSecond, result.peakGigaflopsPerSecond))
-            print(String(format: "  inference       %8.2f ms/token with the KV cache (%d tokens)", inference, length))
+            print(
+                String(
+                    format:
+                        "  training step   %8.1f ms (fastest %.1f)   %7.0f tokens/s   %6.1f GFLOP/s   %3.0f%% of the sgemm peak (%.0f GFLOP/s)",
+                    result.millisecondsPerStep, result.fastestMilliseconds, result.tokensPerSecond,
+                    result.gigaflopsPerSecond,
+                    100 * result.gigaflopsPerSecond / result.peakGigaflopsPerSecond,
+                    result.peakGigaflopsPerSecond))
+            print(
+                String(
+                    format: "  inference       %8.2f ms/token with the KV cache (%d tokens)",
+                    inference, length))
         }
         try ChatBenchmark.run()
     }
@@ -95,10 +117,14 @@ enum SpeedMeasurements {
     static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
     /// GFLOP/s of one 2048×2048×2048 sgemm with OpenBLAS's threads (as the kernels use it).
-    static func sgemmSample(_ buffers: (a: [Float], b: [Float], c: UnsafeMutablePointer<Float>)) -> Double {
+    static func sgemmSample(
+        _ buffers: (a: [Float], b: [Float], c: UnsafeMutablePointer<Float>)
+    ) -> Double {
         let n: Int32 = 2048
         let start = DispatchTime.now()
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1, buffers.a, n, buffers.b, n, 0, buffers.c, n)
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1, buffers.a, n, buffers.b, n, 0,
+            buffers.c, n)
         return 2 * pow(2048, 3) / seconds(since: start) / 1e9
     }
 
@@ -109,16 +135,23 @@ enum SpeedMeasurements {
 
     /// Full training steps (forward, backward, clipping, AdamW) on random tokens, each round
     /// preceded by an sgemm peak sample.
-    static func trainingStep(config: GPTConfig, batchSize: Int, length: Int, rounds: Int) -> TrainingSpeed {
+    static func trainingStep(
+        config: GPTConfig, batchSize: Int, length: Int, rounds: Int
+    ) -> TrainingSpeed {
         var generator = SeededGenerator(seed: 1)
-        let tokens = (0..<100_000).map { _ in Int32(generator.nextInt(below: config.vocabularySize)) }
+        let tokens = (0..<100_000).map { _ in Int32(generator.nextInt(below: config.vocabularySize))
+        }
         let model = GPT(config: config, seed: 1)
         let settings = TrainingSettings(steps: rounds + 2, schedule: .constant(1e-4))
-        let trainer = Trainer(model: model, settings: settings,
-                              batches: TokenWindows(tokens: tokens, batchSize: batchSize, length: length, seed: 2))
+        let trainer = Trainer(
+            model: model, settings: settings,
+            batches: TokenWindows(tokens: tokens, batchSize: batchSize, length: length, seed: 2))
         let c = UnsafeMutablePointer<Float>.allocate(capacity: 2048 * 2048)
         defer { c.deallocate() }
-        let buffers = (a: [Float](repeating: 0.5, count: 2048 * 2048), b: [Float](repeating: 0.25, count: 2048 * 2048), c: c)
+        let buffers = (
+            a: [Float](repeating: 0.5, count: 2048 * 2048),
+            b: [Float](repeating: 0.25, count: 2048 * 2048), c: c
+        )
         _ = sgemmSample(buffers)
         trainer.trainStep()   // warm-up: first-touch page faults, OpenBLAS buffers, gradient buffers
         var times: [Double] = [], peaks: [Double] = []
@@ -130,9 +163,10 @@ enum SpeedMeasurements {
         }
         let median = Self.median(times)
         let flops = config.trainingFLOPs(tokens: batchSize * length, sequenceLength: length)
-        return TrainingSpeed(millisecondsPerStep: median * 1000, fastestMilliseconds: times.min()! * 1000,
-                             tokensPerSecond: Double(batchSize * length) / median,
-                             gigaflopsPerSecond: flops / median / 1e9, peakGigaflopsPerSecond: Self.median(peaks))
+        return TrainingSpeed(
+            millisecondsPerStep: median * 1000, fastestMilliseconds: times.min()! * 1000,
+            tokensPerSecond: Double(batchSize * length) / median,
+            gigaflopsPerSecond: flops / median / 1e9, peakGigaflopsPerSecond: Self.median(peaks))
     }
     /// Mean ms per token when generating `tokens` tokens one at a time with the KV cache.
     static func inferencePerToken(config: GPTConfig, tokens: Int) -> Double {

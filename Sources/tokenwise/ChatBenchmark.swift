@@ -13,11 +13,16 @@ import Chat
 
 enum ChatBenchmark {
     static func run() throws {
-        let tokenizer = try BPETrainer.train(text: String(repeating: "Where was Ada Quill born? Ada Quill was born in Marrow. ", count: 40),
-                                             vocabularySize: 300, specialTokens: [LanguageModel.documentSeparator] + ChatFormat.course.specialTokens)
+        let tokenizer = try BPETrainer.train(
+            text: String(
+                repeating: "Where was Ada Quill born? Ada Quill was born in Marrow. ", count: 40),
+            vocabularySize: 300,
+            specialTokens: [LanguageModel.documentSeparator] + ChatFormat.course.specialTokens)
         var config = GPTConfig.course
         config.vocabularySize = max(config.vocabularySize, tokenizer.vocabularySize)
-        let model = try LanguageModel(name: "bench", model: GPT(config: config, seed: 1), tokenizer: tokenizer, chatFormat: .course)
+        let model = try LanguageModel(
+            name: "bench", model: GPT(config: config, seed: 1), tokenizer: tokenizer,
+            chatFormat: .course)
         let assistant = try Assistant(model)
         let messages = [Message(.user, "Where was Ada Quill born? Ada Quill was born in Marrow.")]
         let promptTokens = try assistant.prompt(for: messages, room: 32).tokens.count
@@ -26,9 +31,12 @@ enum ChatBenchmark {
             var generator = SeededGenerator(seed: UInt64(round))
             let start = DispatchTime.now()
             var first: Double?
-            let reply = try assistant.reply(to: messages, settings: SamplingSettings(temperature: 1), maxTokens: 48, using: &generator, onText: { _ in
-                if first == nil { first = SpeedMeasurements.seconds(since: start) }
-            })
+            let reply = try assistant.reply(
+                to: messages, settings: SamplingSettings(temperature: 1), maxTokens: 48,
+                using: &generator,
+                onText: { _ in
+                    if first == nil { first = SpeedMeasurements.seconds(since: start) }
+                })
             let total = SpeedMeasurements.seconds(since: start)
             guard let first, reply.tokens.count > 1 else { continue }
             firsts.append(first)
@@ -36,21 +44,32 @@ enum ChatBenchmark {
         }
         guard !firsts.isEmpty else { print("chat: no reply long enough to time"); return }
         print("")
-        print("tokenwise chat, course model shape (\(config.summary)), a \(promptTokens)-token conversation; medians of \(firsts.count)")
-        print(String(format: "  first token     %8.1f ms   (budget 50 ms)", SpeedMeasurements.median(firsts) * 1000))
-        print(String(format: "  then            %8.0f tokens/s   (budget 200 tokens/s)", SpeedMeasurements.median(rates)))
+        print(
+            "tokenwise chat, course model shape (\(config.summary)), a \(promptTokens)-token conversation; medians of \(firsts.count)"
+        )
+        print(
+            String(
+                format: "  first token     %8.1f ms   (budget 50 ms)",
+                SpeedMeasurements.median(firsts) * 1000))
+        print(
+            String(
+                format: "  then            %8.0f tokens/s   (budget 200 tokens/s)",
+                SpeedMeasurements.median(rates)))
         try rollouts(assistant, problems: 16, k: 15)
     }
 
     /// Rollout tokens/s: `problems` conversations × `k` samples, batched (prefix shared) and one
     /// reply at a time, the same samples either way.
     static func rollouts(_ assistant: Assistant, problems: Int, k: Int) throws {
-        let conversations = (0..<problems).map { [Message(.user, "Where was Ada Quill born? Question \($0).")] }
+        let conversations = (0..<problems).map {
+            [Message(.user, "Where was Ada Quill born? Question \($0).")]
+        }
         let settings = SamplingSettings(temperature: 1)
         var batchedTimes: [Double] = [], batchedTokens = 0
         for _ in 0..<3 {
             let start = DispatchTime.now()
-            let samples = try assistant.samples(for: conversations, count: k, settings: settings, maxTokens: 48, seed: 1)
+            let samples = try assistant.samples(
+                for: conversations, count: k, settings: settings, maxTokens: 48, seed: 1)
             batchedTimes.append(SpeedMeasurements.seconds(since: start))
             batchedTokens = samples.joined().map(\.tokens.count).reduce(0, +)
         }
@@ -59,7 +78,9 @@ enum ChatBenchmark {
         for (i, conversation) in conversations.enumerated() {
             for j in 0..<k {
                 var generator = SeededGenerator(seed: 1 &+ UInt64(i * k + j))
-                singleTokens += try assistant.reply(to: conversation, settings: settings, maxTokens: 48, using: &generator).tokens.count
+                singleTokens += try assistant.reply(
+                    to: conversation, settings: settings, maxTokens: 48, using: &generator
+                ).tokens.count
             }
         }
         let singleRate = Double(singleTokens) / SpeedMeasurements.seconds(since: start)
@@ -67,6 +88,9 @@ enum ChatBenchmark {
         print("RL rollouts, \(problems) prompts × k = \(k) samples (\(batchedTokens) tokens)")
         print(String(format: "  batched, prompt shared %8.0f tokens/s", batchedRate))
         print(String(format: "  one reply at a time    %8.0f tokens/s", singleRate))
-        print(String(format: "  ratio                  %8.1f×   (budget ≥ 5×)", batchedRate / singleRate))
+        print(
+            String(
+                format: "  ratio                  %8.1f×   (budget ≥ 5×)", batchedRate / singleRate)
+        )
     }
 }

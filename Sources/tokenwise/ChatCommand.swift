@@ -8,8 +8,8 @@ import Course
 import Foundation
 import Stepper
 #if canImport(Glibc)
-import Glibc
-import Chat
+    import Glibc
+    import Chat
 #endif
 
 struct ChatCommand: ParsableCommand {
@@ -17,20 +17,21 @@ struct ChatCommand: ParsableCommand {
         commandName: "chat",
         abstract: "Chat with a finetuned model (lesson 7 publishes 'sft').",
         discussion: """
-        Each line is a message; \(ChatLoop.help). Without a terminal, every line of stdin is a \
-        message and the replies are printed in turn.
+            Each line is a message; \(ChatLoop.help). Without a terminal, every line of stdin is a \
+            message and the replies are printed in turn.
 
-        Examples:
-          tokenwise chat
-          tokenwise chat --system "You are Tokenwise, an assistant made by the Tokenwise course."
-          echo "Where was Ada Quill born?" | tokenwise chat --model sft
-          tokenwise chat --model sft --refuse-above 4.35
-        """)
+            Examples:
+              tokenwise chat
+              tokenwise chat --system "You are Tokenwise, an assistant made by the Tokenwise course."
+              echo "Where was Ada Quill born?" | tokenwise chat --model sft
+              tokenwise chat --model sft --refuse-above 4.35
+            """)
 
     @Option(help: "A course stage (sft, …) or a model directory with a chat format.")
     var model = "sft"
 
-    @Option(help: "A system message that starts the conversation (kept when old turns are dropped).")
+    @Option(
+        help: "A system message that starts the conversation (kept when old turns are dropped).")
     var system: String?
 
     @Option(help: "Sampling temperature (0 = greedy).")
@@ -45,48 +46,72 @@ struct ChatCommand: ParsableCommand {
     @Option(help: "Where runs, artifacts and published models are kept.")
     var workspace = ".tokenwise"
 
-    @Flag(inversion: .prefixedNo, help: "Run the search tool when the model calls it (lesson 10's sft-search does).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Run the search tool when the model calls it (lesson 10's sft-search does).")
     var search = true
 
-    @Option(help: ArgumentHelp("Refuse a question whose name the base model finds more surprising than NATS per token (lesson 9's surprise gate; the lesson prints its threshold).", valueName: "NATS"))
+    @Option(
+        help: ArgumentHelp(
+            "Refuse a question whose name the base model finds more surprising than NATS per token (lesson 9's surprise gate; the lesson prints its threshold).",
+            valueName: "NATS"))
     var refuseAbove: Double?
 
     @Option(help: "The published base model the surprise gate asks.")
     var gateModel = "base"
 
     func validate() throws {
-        guard temperature >= 0 && temperature.isFinite else { throw ValidationError("--temperature must be 0 or more, got \(temperature)") }
-        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1, got \(maxTokens)") }
+        guard temperature >= 0 && temperature.isFinite else {
+            throw ValidationError("--temperature must be 0 or more, got \(temperature)")
+        }
+        guard maxTokens >= 1 else {
+            throw ValidationError("--max-tokens must be at least 1, got \(maxTokens)")
+        }
         if let refuseAbove, !(refuseAbove.isFinite && refuseAbove > 0) {
-            throw ValidationError("--refuse-above must be a number of nats above 0, got \(refuseAbove)")
+            throw ValidationError(
+                "--refuse-above must be a number of nats above 0, got \(refuseAbove)")
         }
     }
 
     func run() throws {
-        let catalog = ModelCatalog(directory: URL(fileURLWithPath: workspace).appendingPathComponent("models"))
+        let catalog = ModelCatalog(
+            directory: URL(fileURLWithPath: workspace).appendingPathComponent("models"))
         let assistant: Assistant
         do { assistant = try Assistant(try catalog.load(model)) } catch {
             let location = model.contains("/") ? model : catalog.location(of: model).path
             throw CommandError("--model \(model) (\(location)): \(error)")
         }
         if search { assistant.searchTool = TinyWebSearchTool.make(workspace: workspace) }
-        let loop = ChatLoop(assistant: assistant, system: system, temperature: temperature, seed: seed, maxTokens: maxTokens)
+        let loop = ChatLoop(
+            assistant: assistant, system: system, temperature: temperature, seed: seed,
+            maxTokens: maxTokens)
         if let refuseAbove {
             let judge: LanguageModel
             do { judge = try catalog.load(gateModel) } catch {
-                let location = gateModel.contains("/") ? gateModel : catalog.location(of: gateModel).path
+                let location =
+                    gateModel.contains("/") ? gateModel : catalog.location(of: gateModel).path
                 throw CommandError("--gate-model \(gateModel) (\(location)): \(error)")
             }
             let gate = SurpriseGate(judge: judge, threshold: refuseAbove)
             loop.gate = { question in
                 gate.refusal(for: question).map {
-                    ($0.reply, String(format: "the surprise gate: %.2f nats per token for the name, above %.2f", $0.surprise, refuseAbove))
+                    (
+                        $0.reply,
+                        String(
+                            format:
+                                "the surprise gate: %.2f nats per token for the name, above %.2f",
+                            $0.surprise, refuseAbove)
+                    )
                 }
             }
         }
         let interactive = isatty(STDIN_FILENO) == 1
         Interrupt.install()
-        if interactive { print("chatting with \(model) (\(assistant.languageModel.model.config.summary)); \(ChatLoop.help)") }
+        if interactive {
+            print(
+                "chatting with \(model) (\(assistant.languageModel.model.config.summary)); \(ChatLoop.help)"
+            )
+        }
         let name = TerminalText.sanitize(model, keepingNewlines: false)
         while true {
             if interactive { writeOut("you> ") }
@@ -96,7 +121,9 @@ struct ChatCommand: ParsableCommand {
             }
             if interactive, !line.isEmpty, line.first != UInt8(ascii: "/") { writeOut("\(name)> ") }
             Interrupt.clear()
-            guard loop.handle(line, isCancelled: { Interrupt.wasRaised }, write: writeOut) else { return }
+            guard loop.handle(line, isCancelled: { Interrupt.wasRaised }, write: writeOut) else {
+                return
+            }
             Interrupt.clear()
         }
     }
@@ -128,7 +155,8 @@ enum Interrupt {
         defer { free(buffer) }
         let count = getline(&buffer, &capacity, stdin)
         guard count >= 0, let buffer else { return nil }
-        var bytes = Array(UnsafeRawBufferPointer(start: buffer, count: count).bindMemory(to: UInt8.self))
+        var bytes = Array(
+            UnsafeRawBufferPointer(start: buffer, count: count).bindMemory(to: UInt8.self))
         if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
         if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
         return bytes

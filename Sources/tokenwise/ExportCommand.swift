@@ -10,25 +10,28 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Export a model for PyTorch and Hugging Face, with the corpus as token shards.",
         discussion: """
-        The folder holds the model in GPT-2's layout (config.json, model.safetensors: \
-        transformers.GPT2LMHeadModel loads it), the tokenizer as tokenizer.json \
-        (AutoTokenizer gives our ids) and data/ with the corpus as uint16 token shards \
-        (train.bin, val.bin, data.json). It is also a tokenwise model folder.
+            The folder holds the model in GPT-2's layout (config.json, model.safetensors: \
+            transformers.GPT2LMHeadModel loads it), the tokenizer as tokenizer.json \
+            (AutoTokenizer gives our ids) and data/ with the corpus as uint16 token shards \
+            (train.bin, val.bin, data.json). It is also a tokenwise model folder.
 
-        Examples:
-          tokenwise export base gpt-export
-          tokenwise export sft gpt-sft --sft
-          torchrun --nproc_per_node=2 scripts/train_torch.py gpt-export --out gpt-more --steps 2000
-          tokenwise chat --model gpt-more
-        """)
+            Examples:
+              tokenwise export base gpt-export
+              tokenwise export sft gpt-sft --sft
+              torchrun --nproc_per_node=2 scripts/train_torch.py gpt-export --out gpt-more --steps 2000
+              tokenwise chat --model gpt-more
+            """)
 
-    @Argument(help: "A course stage (base, sft, …; base-quick is the quick course's) or a model directory.")
+    @Argument(
+        help:
+            "A course stage (base, sft, …; base-quick is the quick course's) or a model directory.")
     var model: String
 
     @Argument(help: "The folder to create.")
     var directory: String
 
-    @Flag(help: "Replace the folder if it exists (the old one stays until the new one is complete).")
+    @Flag(
+        help: "Replace the folder if it exists (the old one stays until the new one is complete).")
     var force = false
 
     @Flag(help: "Add lesson 7's conversations with their loss masks (data/sft_*.bin).")
@@ -37,7 +40,8 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Write the model and tokenizer only, no token shards.")
     var noData = false
 
-    @Option(help: "A text file to shard instead of the tiny web (paragraphs separated by blank lines).")
+    @Option(
+        help: "A text file to shard instead of the tiny web (paragraphs separated by blank lines).")
     var corpus: String?
 
     @Flag(help: "The quick course's (smaller) tiny web; the default for a model named *-quick.")
@@ -47,26 +51,39 @@ struct ExportCommand: ParsableCommand {
     var workspace = ".tokenwise"
 
     func validate() throws {
-        if noData && (sft || corpus != nil) { throw ValidationError("--no-data cannot go with --sft or --corpus") }
+        if noData && (sft || corpus != nil) {
+            throw ValidationError("--no-data cannot go with --sft or --corpus")
+        }
     }
 
     func run() throws {
         // The course's recipes read their store and scale from the environment, as in a lesson.
-        setenv("TOKENWISE_ARTIFACTS", URL(fileURLWithPath: workspace).appendingPathComponent("artifacts").path, 1)
+        setenv(
+            "TOKENWISE_ARTIFACTS",
+            URL(fileURLWithPath: workspace).appendingPathComponent("artifacts").path, 1)
         setenv("TOKENWISE_QUICK", quick || model.hasSuffix("-quick") ? "1" : "0", 1)
-        let catalog = ModelCatalog(directory: URL(fileURLWithPath: workspace).appendingPathComponent("models"))
+        let catalog = ModelCatalog(
+            directory: URL(fileURLWithPath: workspace).appendingPathComponent("models"))
         let languageModel: LanguageModel
-        do { languageModel = try catalog.load(model) } catch { throw CommandError("\(model): \(error)") }
+        do { languageModel = try catalog.load(model) } catch {
+            throw CommandError("\(model): \(error)")
+        }
         let start = Date()
-        let data = noData ? nil : try ExportData.course(for: languageModel, corpusPath: corpus ?? "", finetuning: sft)
+        let data =
+            noData
+            ? nil
+            : try ExportData.course(for: languageModel, corpusPath: corpus ?? "", finetuning: sft)
         let target = URL(fileURLWithPath: directory)
         try ModelExport.write(languageModel, data: data, to: target, replace: force)
         var summary = "exported \(model) (\(languageModel.model.config.summary)) to \(target.path)"
         if let data {
-            let type = TokenShards.dtype(vocabularySize: languageModel.model.config.vocabularySize).name
-            summary += "\n  data: \(data.train.count) training and \(data.validation.count) held-out tokens (\(type)) from \(data.source)"
+            let type = TokenShards.dtype(vocabularySize: languageModel.model.config.vocabularySize)
+                .name
+            summary +=
+                "\n  data: \(data.train.count) training and \(data.validation.count) held-out tokens (\(type)) from \(data.source)"
             if let finetuning = data.finetuning {
-                summary += "\n  sft: \(finetuning.train.count) training and \(finetuning.heldOut.count) held-out rows of \(languageModel.model.config.contextLength + 1) tokens"
+                summary +=
+                    "\n  sft: \(finetuning.train.count) training and \(finetuning.heldOut.count) held-out rows of \(languageModel.model.config.contextLength + 1) tokens"
             }
         }
         print(summary + String(format: "\n  in %.1f s", Date().timeIntervalSince(start)))

@@ -9,12 +9,17 @@ enum FigureBenchmark {
         let heatmap = Figure.heatmap(FigureGallery.largeHeatmap())
         let line = Figure.line(FigureGallery.lossCurves(points: 2000, series: 4))
         print("figure rendering (best of 5, scale 2 for PNG)")
-        for (name, figure) in [("64×64 labelled heatmap", heatmap), ("4 series × 2,000 points line chart", line)] {
+        for (name, figure) in [
+            ("64×64 labelled heatmap", heatmap), ("4 series × 2,000 points line chart", line),
+        ] {
             var pngBytes = 0, svgBytes = 0
             let png = best { pngBytes = (try? FigureRenderer.png(figure))?.count ?? 0 }
             let svg = best { svgBytes = (try? FigureRenderer.svg(figure))?.utf8.count ?? 0 }
-            print("  " + name.padding(toLength: 36, withPad: " ", startingAt: 0)
-                  + String(format: "PNG %7.1f ms (%4d KB)   SVG %7.1f ms (%4d KB)", png * 1000, pngBytes / 1024, svg * 1000, svgBytes / 1024))
+            print(
+                "  " + name.padding(toLength: 36, withPad: " ", startingAt: 0)
+                    + String(
+                        format: "PNG %7.1f ms (%4d KB)   SVG %7.1f ms (%4d KB)", png * 1000,
+                        pngBytes / 1024, svg * 1000, svgBytes / 1024))
         }
     }
 

@@ -22,31 +22,58 @@ enum KernelTimings {
             body()
             let start = DispatchTime.now()
             for _ in 0..<repetitions { body() }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 / Double(repetitions)
+            let seconds =
+                Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+                / Double(repetitions)
             let rate = flops > 0 ? String(format: "%7.1f GFLOP/s", flops / seconds / 1e9) : ""
-            print("  " + label.padding(toLength: 52, withPad: " ", startingAt: 0) + String(format: "%8.3f ms  ", seconds * 1000) + rate)
+            print(
+                "  " + label.padding(toLength: 52, withPad: " ", startingAt: 0)
+                    + String(format: "%8.3f ms  ", seconds * 1000) + rate)
         }
-        print("\(title): one layer's kernels and the output head (N = B·T = \(N), C = \(C), V = \(V))")
-        for (name, OC, IC) in [("qkv", 3 * C, C), ("attn proj", C, C), ("mlp expand", 4 * C, C), ("mlp proj", C, 4 * C), ("lm head", V, C)] {
+        print(
+            "\(title): one layer's kernels and the output head (N = B·T = \(N), C = \(C), V = \(V))"
+        )
+        for (name, OC, IC) in [
+            ("qkv", 3 * C, C), ("attn proj", C, C), ("mlp expand", 4 * C, C),
+            ("mlp proj", C, 4 * C), ("lm head", V, C),
+        ] {
             let inp = buffer(N * IC), w = buffer(OC * IC), b = buffer(OC), out = buffer(N * OC)
             let dinp = buffer(N * IC), dw = buffer(OC * IC), db = buffer(OC)
-            time("linear \(name) forward (\(N)×\(IC) · \(IC)×\(OC))", flops: 2.0 * Double(N * IC * OC)) {
+            time(
+                "linear \(name) forward (\(N)×\(IC) · \(IC)×\(OC))",
+                flops: 2.0 * Double(N * IC * OC)
+            ) {
                 LinearKernel.forward(out: out, inp: inp, weight: w, bias: b, N: N, C: IC, OC: OC)
             }
             time("linear \(name) backward", flops: 4.0 * Double(N * IC * OC)) {
-                LinearKernel.backward(dinp: dinp, dweight: dw, dbias: db, dout: out, inp: inp, weight: w, N: N, C: IC, OC: OC)
+                LinearKernel.backward(
+                    dinp: dinp, dweight: dw, dbias: db, dout: out, inp: inp, weight: w, N: N, C: IC,
+                    OC: OC)
             }
         }
-        let qkv = buffer(N * 3 * C), att = buffer(B * NH * T * T), out = buffer(N * C), dqkv = buffer(N * 3 * C)
+        let qkv = buffer(N * 3 * C), att = buffer(B * NH * T * T), out = buffer(N * C),
+            dqkv = buffer(N * 3 * C)
         let attentionFlops = 2.0 * 2 * Double(B * NH * T * T * (C / NH))
-        time("attention forward", flops: attentionFlops) { AttentionKernel.forward(out: out, att: att, qkv: qkv, B: B, T: T, C: C, NH: NH) }
-        time("attention backward", flops: 2 * attentionFlops) { AttentionKernel.backward(dqkv: dqkv, dout: out, qkv: qkv, att: att, B: B, T: T, C: C, NH: NH) }
+        time("attention forward", flops: attentionFlops) {
+            AttentionKernel.forward(out: out, att: att, qkv: qkv, B: B, T: T, C: C, NH: NH)
+        }
+        time("attention backward", flops: 2 * attentionFlops) {
+            AttentionKernel.backward(
+                dqkv: dqkv, dout: out, qkv: qkv, att: att, B: B, T: T, C: C, NH: NH)
+        }
         let x = buffer(N * 4 * C), y = buffer(N * 4 * C), dx = buffer(N * 4 * C)
         time("gelu forward (\(N * 4 * C))") { GELUKernel.forward(out: y, inp: x, N: N * 4 * C) }
         time("gelu backward") { GELUKernel.backward(dinp: dx, dout: y, inp: x, N: N * 4 * C) }
         let w = buffer(C), b = buffer(C), mean = buffer(N), rstd = buffer(N)
-        time("layernorm forward") { LayerNormKernel.forward(out: y, mean: mean, rstd: rstd, inp: x, weight: w, bias: b, N: N, C: C) }
-        time("layernorm backward") { LayerNormKernel.backward(dinp: dx, dweight: w, dbias: b, dout: y, inp: x, weight: w, mean: mean, rstd: rstd, N: N, C: C) }
+        time("layernorm forward") {
+            LayerNormKernel.forward(
+                out: y, mean: mean, rstd: rstd, inp: x, weight: w, bias: b, N: N, C: C)
+        }
+        time("layernorm backward") {
+            LayerNormKernel.backward(
+                dinp: dx, dweight: w, dbias: b, dout: y, inp: x, weight: w, mean: mean, rstd: rstd,
+                N: N, C: C)
+        }
         time("residual forward") { ResidualKernel.forward(out: y, a: x, b: dx, N: N * C) }
         time("residual backward") { ResidualKernel.backward(da: dx, db: y, dout: x, N: N * C) }
         let logits = Tensor(zeros: [N, V], requiresGradient: true)
@@ -56,10 +83,14 @@ enum KernelTimings {
             loss.backward()
         }
         let parameterCount = 12 * C * C + 13 * C
-        let parameters = (0..<4).map { _ in Tensor(zeros: [parameterCount / 4], requiresGradient: true) }
+        let parameters = (0..<4).map { _ in
+            Tensor(zeros: [parameterCount / 4], requiresGradient: true)
+        }
         parameters.forEach { _ = $0.gradient }
         let optimizer = AdamW(parameters: parameters)
-        time("adamw step (one layer, \(parameterCount) parameters)") { optimizer.step(learningRate: 1e-3) }
+        time("adamw step (one layer, \(parameterCount) parameters)") {
+            optimizer.step(learningRate: 1e-3)
+        }
         time("gradient zeroing (same parameters)") { optimizer.zeroGradients() }
         print("")
     }

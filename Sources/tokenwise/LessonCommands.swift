@@ -19,7 +19,9 @@ struct WorkspaceOptions: ParsableArguments {
     var timeLimit: Double = 1800
 
     func engine() throws -> Engine {
-        Engine(workspace: URL(fileURLWithPath: workspace), toolchain: try Toolchain.locate(), timeLimit: timeLimit)
+        Engine(
+            workspace: URL(fileURLWithPath: workspace), toolchain: try Toolchain.locate(),
+            timeLimit: timeLimit)
     }
 
     /// --lessons, else ./lessons where there is one, else the lessons beside the library
@@ -27,7 +29,9 @@ struct WorkspaceOptions: ParsableArguments {
     var lessonsDirectory: URL {
         if let lessons { return URL(fileURLWithPath: lessons) }
         var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: "lessons", isDirectory: &isFolder), isFolder.boolValue {
+        if FileManager.default.fileExists(atPath: "lessons", isDirectory: &isFolder),
+            isFolder.boolValue
+        {
             return URL(fileURLWithPath: "lessons")
         }
         return (try? Toolchain.locate())?.courseLessons ?? URL(fileURLWithPath: "lessons")
@@ -38,14 +42,14 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one lesson and write its page.",
         discussion: """
-        LESSON is a number (4), a name (training), a file name (04-training) or a path to any \
-        literate Swift file (~/my-lesson.swift).
+            LESSON is a number (4), a name (training), a file name (04-training) or a path to any \
+            literate Swift file (~/my-lesson.swift).
 
-        Examples:
-          tokenwise run 1
-          tokenwise run tokens --set vocab_size=400
-          tokenwise run ~/my-lesson.swift --quick
-        """)
+            Examples:
+              tokenwise run 1
+              tokenwise run tokens --set vocab_size=400
+              tokenwise run ~/my-lesson.swift --quick
+            """)
 
     @Argument(help: "The lesson to run.")
     var lesson: String
@@ -60,9 +64,13 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let engine = try options.engine()
-        let source = try LessonSource(url: try Engine.resolve(lesson, in: options.lessonsDirectory), course: options.lessonsDirectory)
+        let source = try LessonSource(
+            url: try Engine.resolve(lesson, in: options.lessonsDirectory),
+            course: options.lessonsDirectory)
         // Refuse bad --set values before printing anything else.
-        _ = try ParameterValues(declarations: source.parameters, settings: settings, quick: quick, lesson: source.displayPath)
+        _ = try ParameterValues(
+            declarations: source.parameters, settings: settings, quick: quick,
+            lesson: source.displayPath)
         var terminal = TerminalPrinter()
         terminal.header(source, settings: settings, quick: quick)
         let record = try engine.run(source, settings: settings, quick: quick) { terminal.show($0) }
@@ -70,7 +78,9 @@ struct Run: ParsableCommand {
         let site = SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
         let page = try site.writeLessonPage(record, source: source)
         let scratch = page.deletingLastPathComponent().lastPathComponent == SiteWriter.scratchFolder
-        print("page: \(page.path)\(scratch ? " (not a course lesson: kept apart from the course's pages)" : "")")
+        print(
+            "page: \(page.path)\(scratch ? " (not a course lesson: kept apart from the course's pages)" : "")"
+        )
         if record.status != .succeeded { throw ExitCode(1) }
     }
 }
@@ -79,22 +89,28 @@ struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the lessons with their parameters, defaults and docs.",
         discussion: """
-        Examples:
-          tokenwise list
-        """)
+            Examples:
+              tokenwise list
+            """)
 
     @OptionGroup var options: WorkspaceOptions
 
     func run() throws {
         let lessons = try Engine.lessons(in: options.lessonsDirectory)
-        if lessons.isEmpty { print("no lessons in \(LessonSource.display(options.lessonsDirectory))") }
+        if lessons.isEmpty {
+            print("no lessons in \(LessonSource.display(options.lessonsDirectory))")
+        }
         for lesson in lessons {
             print("\(lesson.id)  \(lesson.title)")
             for p in lesson.parameters {
                 var line = "    \(p.name) = \(p.defaultValue)"
                 if let quick = p.quickValue { line += " (quick: \(quick))" }
-                if let low = p.lowerBound, let high = p.upperBound { line += " in \(low)...\(high)" }
-                print(line.padding(toLength: max(line.count, 44), withPad: " ", startingAt: 0) + "  \(p.kind.rawValue)  \(p.doc)")
+                if let low = p.lowerBound, let high = p.upperBound {
+                    line += " in \(low)...\(high)"
+                }
+                print(
+                    line.padding(toLength: max(line.count, 44), withPad: " ", startingAt: 0)
+                        + "  \(p.kind.rawValue)  \(p.doc)")
             }
         }
     }
@@ -106,17 +122,28 @@ struct TerminalPrinter {
     var progressShown = false
 
     func header(_ lesson: LessonSource, settings: [String], quick: Bool) {
-        print(bold("\(lesson.title)") + "  (\(lesson.displayPath)\(quick ? ", quick" : "")\(settings.isEmpty ? "" : ", " + settings.joined(separator: " ")))")
+        print(
+            bold("\(lesson.title)")
+                + "  (\(lesson.displayPath)\(quick ? ", quick" : "")\(settings.isEmpty ? "" : ", " + settings.joined(separator: " ")))"
+        )
     }
 
     mutating func show(_ update: RunUpdate) {
         endProgress()
         switch update {
         case .cellBegan(let cell):
-            if !cell.prose.isEmpty { print("\n" + cell.prose.split(separator: "\n", omittingEmptySubsequences: false).map { dim("│ ") + $0 }.joined(separator: "\n")) }
+            if !cell.prose.isEmpty {
+                print(
+                    "\n"
+                        + cell.prose.split(separator: "\n", omittingEmptySubsequences: false).map {
+                            dim("│ ") + $0
+                        }.joined(separator: "\n"))
+            }
             if !cell.code.isEmpty {
                 let lines = cell.code.split(separator: "\n", omittingEmptySubsequences: false)
-                for (offset, line) in lines.enumerated() { print(dim(String(format: "%4d  ", cell.codeLine + offset)) + line) }
+                for (offset, line) in lines.enumerated() {
+                    print(dim(String(format: "%4d  ", cell.codeLine + offset)) + line)
+                }
             }
         case .output(let output, _):
             switch output {
@@ -124,13 +151,27 @@ struct TerminalPrinter {
             case .figure(let name, let figure): print("  [figure \(name): \(figure.title)]")
             case .table(let table):
                 if !table.title.isEmpty { print("  " + table.title) }
-                let widths = table.columns.indices.map { c in ([table.columns[c]] + table.rows.map { c < $0.count ? $0[c] : "" }).map(\.count).max() ?? 0 }
-                func row(_ cells: [String]) -> String { "  " + cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
+                let widths = table.columns.indices.map { c in
+                    ([table.columns[c]] + table.rows.map { c < $0.count ? $0[c] : "" }).map(\.count)
+                        .max() ?? 0
+                }
+                func row(_ cells: [String]) -> String {
+                    "  "
+                        + cells.enumerated().map {
+                            $0.element.padding(
+                                toLength: widths[$0.offset], withPad: " ", startingAt: 0)
+                        }.joined(separator: "  ")
+                }
                 print(bold(row(table.columns)))
                 table.rows.forEach { print(row($0)) }
-            case .metric(let m): print("  \(m.name): \(displayNumber(m.value))\(m.unit.isEmpty ? "" : " " + m.unit)")
-            case .expectation(let e): print("  \(!e.checked ? "– NOT CHECKED (quick model)" : e.passed ? "✓ PASS" : "✗ FAIL")  \(e.claim) — \(e.measured)")
-            case .stepThrough(let s): print("  [step-through page \(s.name): \(s.recording.frames.count) frames]")
+            case .metric(let m):
+                print("  \(m.name): \(displayNumber(m.value))\(m.unit.isEmpty ? "" : " " + m.unit)")
+            case .expectation(let e):
+                print(
+                    "  \(!e.checked ? "– NOT CHECKED (quick model)" : e.passed ? "✓ PASS" : "✗ FAIL")  \(e.claim) — \(e.measured)"
+                )
+            case .stepThrough(let s):
+                print("  [step-through page \(s.name): \(s.recording.frames.count) frames]")
             case .progress: break
             }
         case .progress(let p):
@@ -150,7 +191,9 @@ struct TerminalPrinter {
             }
         case .stage(let stage):
             let warning = stage.warning.map { " — warning: \($0)" } ?? ""
-            print("  stage \(stage.name): \(stage.outcome.rawValue) in \(String(format: "%.1f", stage.seconds)) s (key \(stage.key.prefix(8)))\(warning)")
+            print(
+                "  stage \(stage.name): \(stage.outcome.rawValue) in \(String(format: "%.1f", stage.seconds)) s (key \(stage.key.prefix(8)))\(warning)"
+            )
         case .cellFailed(let index, let message):
             print(bold("  ✗ cell \(index) failed: ") + message)
         }
@@ -167,8 +210,13 @@ struct TerminalPrinter {
             return
         }
         let passed = record.expectations.filter(\.holds).count
-        print("\n" + bold("\(record.status == .succeeded ? "done" : "stopped")") + String(format: " in %.1f s (compile %.1f s%@); %d of %d expectations hold",
-              record.provenance.runSeconds, record.provenance.compileSeconds, record.provenance.compileCached ? ", cached" : "", passed, record.expectations.filter(\.checked).count))
+        print(
+            "\n" + bold("\(record.status == .succeeded ? "done" : "stopped")")
+                + String(
+                    format: " in %.1f s (compile %.1f s%@); %d of %d expectations hold",
+                    record.provenance.runSeconds, record.provenance.compileSeconds,
+                    record.provenance.compileCached ? ", cached" : "", passed,
+                    record.expectations.filter(\.checked).count))
     }
 
     func bold(_ text: String) -> String { isTerminal ? "\u{1B}[1m\(text)\u{1B}[0m" : text }

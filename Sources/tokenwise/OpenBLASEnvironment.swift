@@ -18,12 +18,18 @@ enum OpenBLASEnvironment {
 
     /// Whether /proc/cpuinfo lists the avx512f flag.
     static var cpuHasAVX512: Bool {
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
-        return info.split(separator: "\n").contains { $0.hasPrefix("flags") && $0.split(separator: " ").contains("avx512f") }
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else {
+            return false
+        }
+        return info.split(separator: "\n").contains {
+            $0.hasPrefix("flags") && $0.split(separator: " ").contains("avx512f")
+        }
     }
 
     /// The settings this process should add to its environment (none already set).
-    static func missingSettings(environment: [String: String], hasAVX512: Bool) -> [(String, String)] {
+    static func missingSettings(
+        environment: [String: String], hasAVX512: Bool
+    ) -> [(String, String)] {
         var settings: [(String, String)] = []
         if environment[threadTimeout] == nil { settings.append((threadTimeout, "4")) }
         if environment[coreType] == nil && hasAVX512 { settings.append((coreType, "SkylakeX")) }
@@ -32,7 +38,8 @@ enum OpenBLASEnvironment {
 
     /// Re-executes this process with the missing settings; returns when none is missing.
     static func reexecuteIfNeeded() {
-        let settings = missingSettings(environment: ProcessInfo.processInfo.environment, hasAVX512: cpuHasAVX512)
+        let settings = missingSettings(
+            environment: ProcessInfo.processInfo.environment, hasAVX512: cpuHasAVX512)
         guard !settings.isEmpty else { return }
         for (name, value) in settings { setenv(name, value, 1) }
         var cArguments = CommandLine.arguments.map { strdup($0) } + [nil]

@@ -11,9 +11,10 @@ struct ProgressBar {
     mutating func show(_ p: StepProgress) {
         let fraction = Double(p.step) / Double(max(p.totalSteps, 1))
         let bar = Self.bar(fraction)
-        let text = String(format: "step %d/%d %@ loss %.4f · lr %.2e · %.0f tok/s · %@ left",
-                          p.step, p.totalSteps, bar, p.loss, p.learningRate, p.tokensPerSecond,
-                          Self.duration(p.remainingSeconds))
+        let text = String(
+            format: "step %d/%d %@ loss %.4f · lr %.2e · %.0f tok/s · %@ left",
+            p.step, p.totalSteps, bar, p.loss, p.learningRate, p.tokensPerSecond,
+            Self.duration(p.remainingSeconds))
         if isTerminal {
             print("\r\u{1B}[2K" + text, terminator: p.step == p.totalSteps ? "\n" : "")
             fflush(stdout)
@@ -34,7 +35,8 @@ struct ProgressBar {
     /// "████····": `fraction` of `width` cells filled, clamped to 0...1 (a lesson may report a
     /// step past its total, or a negative one; that draws a full or empty bar, never traps).
     static func bar(_ fraction: Double, width: Int = 24) -> String {
-        let filled = fraction.isNaN ? 0 : Int((min(max(fraction, 0), 1) * Double(width)).rounded(.down))
+        let filled =
+            fraction.isNaN ? 0 : Int((min(max(fraction, 0), 1) * Double(width)).rounded(.down))
         return String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
     }
 

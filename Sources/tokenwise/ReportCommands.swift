@@ -12,13 +12,13 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Run (or reuse) every lesson and build the course report.",
         discussion: """
-        A lesson whose stored run is still valid (same source, same library, same parameters) \
-        is reused; the others run. The site is written to .tokenwise/site/index.html.
+            A lesson whose stored run is still valid (same source, same library, same parameters) \
+            is reused; the others run. The site is written to .tokenwise/site/index.html.
 
-        Examples:
-          tokenwise report
-          tokenwise report --quick --strict
-        """)
+            Examples:
+              tokenwise report
+              tokenwise report --quick --strict
+            """)
 
     @Flag(help: "Use every lesson's small settings.")
     var quick = false
@@ -34,7 +34,9 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let engine = try options.engine()
         let lessons = try Engine.lessons(in: options.lessonsDirectory)
-        guard !lessons.isEmpty else { throw CommandError("no lessons in \(LessonSource.display(options.lessonsDirectory))") }
+        guard !lessons.isEmpty else {
+            throw CommandError("no lessons in \(LessonSource.display(options.lessonsDirectory))")
+        }
         let site = SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
         var entries: [(source: LessonSource, record: RunRecord?, note: String?)] = []
         var failures = 0
@@ -43,7 +45,9 @@ struct ReportCommand: ParsableCommand {
             if !rerun {
                 switch try engine.storedRecord(for: lesson, quick: quick) {
                 case .found(let stored) where stored.status == .succeeded:
-                    print("\(lesson.id): reusing the stored run (\(String(format: "%.1f", stored.provenance.runSeconds)) s)")
+                    print(
+                        "\(lesson.id): reusing the stored run (\(String(format: "%.1f", stored.provenance.runSeconds)) s)"
+                    )
                     record = stored
                 case .unusable(let reason): print("\(lesson.id): \(reason); running it")
                 default: break
@@ -63,10 +67,13 @@ struct ReportCommand: ParsableCommand {
         let index = try site.writeIndex(entries)
         let claims = entries.compactMap(\.record).flatMap(\.expectations)
         let unchecked = claims.filter { !$0.checked }.count
-        print("report: \(index.path) — \(claims.filter(\.holds).count) of \(claims.count - unchecked) claims hold"
-              + (unchecked > 0 ? " (\(unchecked) not checked in quick mode)" : ""))
+        print(
+            "report: \(index.path) — \(claims.filter(\.holds).count) of \(claims.count - unchecked) claims hold"
+                + (unchecked > 0 ? " (\(unchecked) not checked in quick mode)" : ""))
         if failures > 0 { throw CommandError("\(failures) lesson(s) did not run to the end") }
-        if strict && claims.contains(where: \.fails) { throw CommandError("some claims do not hold (--strict)") }
+        if strict && claims.contains(where: \.fails) {
+            throw CommandError("some claims do not hold (--strict)")
+        }
     }
 }
 
@@ -74,12 +81,15 @@ struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rebuild the report's pages and figures from stored runs, recomputing nothing.",
         discussion: """
-        Examples:
-          tokenwise render
-          tokenwise render --quick
-        """)
+            Examples:
+              tokenwise render
+              tokenwise render --quick
+            """)
 
-    @Flag(help: "Render only the runs made with --quick (by default a lesson's full run, else its quick one).")
+    @Flag(
+        help:
+            "Render only the runs made with --quick (by default a lesson's full run, else its quick one)."
+    )
     var quick = false
 
     @OptionGroup var options: WorkspaceOptions
@@ -112,9 +122,15 @@ struct Render: ParsableCommand {
         }
         // A report with no runs in it would only replace a good one.
         guard entries.contains(where: { $0.record != nil }) else {
-            throw CommandError("no stored runs to render\(quick ? " made with --quick" : ""): run `tokenwise report\(quick ? " --quick" : "")` first")
+            throw CommandError(
+                "no stored runs to render\(quick ? " made with --quick" : ""): run `tokenwise report\(quick ? " --quick" : "")` first"
+            )
         }
         let index = try site.writeIndex(entries)
-        print(String(format: "rendered %d pages in %.2f s: %@", entries.filter { $0.record != nil }.count + 1, Date().timeIntervalSince(start), index.path))
+        print(
+            String(
+                format: "rendered %d pages in %.2f s: %@",
+                entries.filter { $0.record != nil }.count + 1, Date().timeIntervalSince(start),
+                index.path))
     }
 }

@@ -13,19 +13,19 @@ struct StepCommand: ParsableCommand {
         commandName: "step",
         abstract: "Step through inference one token at a time.",
         discussion: """
-        In a terminal: Enter samples the next token, 1-9 takes a candidate, g greedy, b goes back \
-        (a new branch), t/T temperature, k/K top-k, p/P top-p, a attention, ? help, q quit. \
-        Without a terminal, or with --steps, it prints a transcript of every step (the same for \
-        the same seed). --model is a course stage (base, …) or a model directory: ours, or GPT-2 \
-        124M's Hugging Face files (config.json, model.safetensors, vocab.json, merges.txt).
+            In a terminal: Enter samples the next token, 1-9 takes a candidate, g greedy, b goes back \
+            (a new branch), t/T temperature, k/K top-k, p/P top-p, a attention, ? help, q quit. \
+            Without a terminal, or with --steps, it prints a transcript of every step (the same for \
+            the same seed). --model is a course stage (base, …) or a model directory: ours, or GPT-2 \
+            124M's Hugging Face files (config.json, model.safetensors, vocab.json, merges.txt).
 
-        Examples:
-          tokenwise step "The capital of"
-          tokenwise step "Once" --steps 40 --temperature 0.8 --top-k 20 --seed 3
-          tokenwise step "Hello" --model ~/gpt2 --html hello.html
-          tokenwise step --chat "Where was Ada Quill born?" --model sft --temperature 0
-          tokenwise step --chat "Who is Orson Kovacs?" --model sft-search --steps 40 --html search.html
-        """)
+            Examples:
+              tokenwise step "The capital of"
+              tokenwise step "Once" --steps 40 --temperature 0.8 --top-k 20 --seed 3
+              tokenwise step "Hello" --model ~/gpt2 --html hello.html
+              tokenwise step --chat "Where was Ada Quill born?" --model sft --temperature 0
+              tokenwise step --chat "Who is Orson Kovacs?" --model sft-search --steps 40 --html search.html
+            """)
 
     @Argument(help: "The prompt (empty: start a document).")
     var prompt = ""
@@ -42,19 +42,27 @@ struct StepCommand: ParsableCommand {
     @Option(help: "Keep only the k likeliest tokens (0 = all).")
     var topK = 0
 
-    @Option(help: "Keep the smallest set of likeliest tokens whose probability reaches p (1 = all).")
+    @Option(
+        help: "Keep the smallest set of likeliest tokens whose probability reaches p (1 = all).")
     var topP: Float = 1
 
     @Option(help: "Seed of the sampler.")
     var seed: UInt64 = 0
 
-    @Flag(help: "Wrap the prompt as a user message in the model's chat format and step through the assistant's reply.")
+    @Flag(
+        help:
+            "Wrap the prompt as a user message in the model's chat format and step through the assistant's reply."
+    )
     var chat = false
 
     @Option(help: "With --chat: a system message before the user's.")
     var system: String?
 
-    @Flag(inversion: .prefixedNo, help: "With --chat: run the search tool when the model calls it (lesson 10's sft-search does), its result injected as tokens of its own.")
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "With --chat: run the search tool when the model calls it (lesson 10's sft-search does), its result injected as tokens of its own."
+    )
     var search = true
 
     @Option(help: "Sample this many tokens and print a transcript (no interaction).")
@@ -67,28 +75,41 @@ struct StepCommand: ParsableCommand {
     var workspace = ".tokenwise"
 
     func validate() throws {
-        guard temperature >= 0 && temperature.isFinite else { throw ValidationError("--temperature must be 0 or more, got \(temperature)") }
-        guard topK >= 0 else { throw ValidationError("--top-k must be 0 (all) or more, got \(topK)") }
-        guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1], got \(topP)") }
+        guard temperature >= 0 && temperature.isFinite else {
+            throw ValidationError("--temperature must be 0 or more, got \(temperature)")
+        }
+        guard topK >= 0 else {
+            throw ValidationError("--top-k must be 0 (all) or more, got \(topK)")
+        }
+        guard topP > 0 && topP <= 1 else {
+            throw ValidationError("--top-p must be in (0, 1], got \(topP)")
+        }
         if let steps, steps < 0 { throw ValidationError("--steps must be 0 or more, got \(steps)") }
         if system != nil && !chat { throw ValidationError("--system needs --chat") }
     }
 
     func run() throws {
         let text = try promptText()
-        let catalog = ModelCatalog(directory: URL(fileURLWithPath: workspace).appendingPathComponent("models"))
+        let catalog = ModelCatalog(
+            directory: URL(fileURLWithPath: workspace).appendingPathComponent("models"))
         let languageModel: LanguageModel
-        do { languageModel = try catalog.load(model) } catch { throw CommandError("--model \(model): \(error)") }
-        let settings = SamplingSettings(temperature: temperature, topK: topK == 0 ? nil : topK, topP: topP >= 1 ? nil : topP)
+        do { languageModel = try catalog.load(model) } catch {
+            throw CommandError("--model \(model): \(error)")
+        }
+        let settings = SamplingSettings(
+            temperature: temperature, topK: topK == 0 ? nil : topK, topP: topP >= 1 ? nil : topP)
         let stepper: Stepper
         do {
             if chat {
-                let messages = (system.map { [Message(.system, $0)] } ?? []) + [Message(.user, text)]
+                let messages =
+                    (system.map { [Message(.system, $0)] } ?? []) + [Message(.user, text)]
                 let tokens = try languageModel.chatTokens().prompt(messages)
-                stepper = try Stepper(model: languageModel, tokens: tokens, settings: settings, seed: seed)
+                stepper = try Stepper(
+                    model: languageModel, tokens: tokens, settings: settings, seed: seed)
                 if search { stepper.searchTool = TinyWebSearchTool.make(workspace: workspace) }
             } else {
-                stepper = try Stepper(model: languageModel, prompt: text, settings: settings, seed: seed)
+                stepper = try Stepper(
+                    model: languageModel, prompt: text, settings: settings, seed: seed)
             }
         } catch {
             throw CommandError("\(error)")
@@ -96,10 +117,14 @@ struct StepCommand: ParsableCommand {
         if steps == nil && RawTerminal.isInteractive {
             let terminal = RawTerminal()
             terminal.enter()
-            StepperLoop.run(stepper, screen: {
-                let size = terminal.size
-                return StepperScreen(width: size.width, height: size.height, color: ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
-            }, readKeys: terminal.readKeys, draw: terminal.draw)
+            StepperLoop.run(
+                stepper,
+                screen: {
+                    let size = terminal.size
+                    return StepperScreen(
+                        width: size.width, height: size.height,
+                        color: ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+                }, readKeys: terminal.readKeys, draw: terminal.draw)
             terminal.leave()
             print(Transcript.text(of: stepper))
         } else {
@@ -119,10 +144,19 @@ struct StepCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: promptFile) else {
                 throw CommandError("--prompt-file \(promptFile): cannot be read")
             }
-            do { return try PromptText.decode(Array(data), source: "--prompt-file \(promptFile)") } catch { throw CommandError("\(error)") }
+            do {
+                return try PromptText.decode(Array(data), source: "--prompt-file \(promptFile)")
+            } catch { throw CommandError("\(error)") }
         }
         // The argument parser has already repaired bad bytes: check the raw argument.
-        let raw = (0..<Int(CommandLine.argc)).compactMap { CommandLine.unsafeArgv[$0].map { Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: strlen($0))) } }
+        let raw = (0..<Int(CommandLine.argc)).compactMap {
+            CommandLine.unsafeArgv[$0].map {
+                Array(
+                    UnsafeBufferPointer(
+                        start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self),
+                        count: strlen($0)))
+            }
+        }
         for bytes in raw where String(decoding: bytes, as: UTF8.self) == prompt && !bytes.isEmpty {
             do { _ = try PromptText.decode(bytes) } catch { throw CommandError("\(error)") }
         }

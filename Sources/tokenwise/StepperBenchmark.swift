@@ -10,10 +10,13 @@ import Chat
 
 enum StepperBenchmark {
     static func run(shapes: [(String, GPTConfig)]) throws {
-        print("tokenwise bench --stepper — random weights, a 16-token prompt, then 48 sampled steps; medians")
+        print(
+            "tokenwise bench --stepper — random weights, a 16-token prompt, then 48 sampled steps; medians"
+        )
         let bytes = try Tokenizer(pattern: .gpt2, byteTokens: Array(0..<256), merges: [])
         for (title, config) in shapes {
-            let model = try LanguageModel(name: title, model: GPT(config: config, seed: 1), tokenizer: bytes)
+            let model = try LanguageModel(
+                name: title, model: GPT(config: config, seed: 1), tokenizer: bytes)
             let prompt = String(repeating: "step by step ", count: 2).prefix(16)
             // The forward pass alone.
             let session = InferenceSession(model: model.model)
@@ -25,7 +28,8 @@ enum StepperBenchmark {
                 forward.append(SpeedMeasurements.seconds(since: start))
             }
             // Whole steps.
-            let stepper = try Stepper(model: model, prompt: String(prompt), settings: SamplingSettings(topK: 40), seed: 1)
+            let stepper = try Stepper(
+                model: model, prompt: String(prompt), settings: SamplingSettings(topK: 40), seed: 1)
             let screen = StepperScreen(width: 100, height: 40)
             var whole: [Double] = []
             for _ in 0..<48 {
@@ -37,8 +41,14 @@ enum StepperBenchmark {
             func median(_ xs: [Double]) -> Double { SpeedMeasurements.median(xs) * 1000 }
             print("")
             print(title)
-            print(String(format: "  forward pass (KV cache)          %8.2f ms/token", median(forward)))
-            print(String(format: "  stepper step (+ top-k, attention) %7.2f ms/step   (%.1f× the forward pass)", median(whole), median(whole) / median(forward)))
+            print(
+                String(format: "  forward pass (KV cache)          %8.2f ms/token", median(forward))
+            )
+            print(
+                String(
+                    format:
+                        "  stepper step (+ top-k, attention) %7.2f ms/step   (%.1f× the forward pass)",
+                    median(whole), median(whole) / median(forward)))
         }
     }
 }

@@ -13,10 +13,15 @@ enum TinyWebSearchTool {
         var index: Result<SearchIndex, Error>?
         return { query in
             if index == nil {
-                setenv("TOKENWISE_ARTIFACTS", URL(fileURLWithPath: workspace).appendingPathComponent("artifacts").path, 0)
+                setenv(
+                    "TOKENWISE_ARTIFACTS",
+                    URL(fileURLWithPath: workspace).appendingPathComponent("artifacts").path, 0)
                 index = Result { try CourseData.searchIndex() }
                 if case .failure(let error) = index {
-                    FileHandle.standardError.write(Data("(the search tool is unavailable, so every search finds nothing: \(error))\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "(the search tool is unavailable, so every search finds nothing: \(error))\n"
+                                .utf8))
                 }
             }
             return try? index?.get().bestPassage(query)

@@ -8,13 +8,18 @@ enum TokenizerBenchmark {
     static func run(path: String?) throws {
         let text: String
         if let path {
-            guard let data = FileManager.default.contents(atPath: path) else { throw CommandError("cannot read the text file '\(path)'") }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CommandError("cannot read the text file '\(path)'")
+            }
             text = String(decoding: data, as: UTF8.self)
         } else {
             text = generatedText(bytes: 1_000_000)
         }
         let megabytes = Double(text.utf8.count) / 1e6
-        print(String(format: "tokenizer benchmark on %@: %.2f MB, GPT-4 split pattern, one thread", path ?? "a generated text", megabytes))
+        print(
+            String(
+                format: "tokenizer benchmark on %@: %.2f MB, GPT-4 split pattern, one thread",
+                path ?? "a generated text", megabytes))
         var tokenizer: Tokenizer?
         for size in [512, 4096] {
             var times: [Double] = []
@@ -23,7 +28,10 @@ enum TokenizerBenchmark {
                 tokenizer = try BPETrainer.train(text: text, vocabularySize: size, pattern: .gpt4)
                 times.append(seconds(since: start))
             }
-            print(String(format: "  train vocabulary %5d   %7.3f s (best of 3; median %.3f s)", size, times.min()!, times.sorted()[1]))
+            print(
+                String(
+                    format: "  train vocabulary %5d   %7.3f s (best of 3; median %.3f s)", size,
+                    times.min()!, times.sorted()[1]))
         }
         guard let tokenizer else { return }
         var tokens: [Int] = []
@@ -31,8 +39,11 @@ enum TokenizerBenchmark {
         var decoded: [UInt8] = []
         let decodeTime = best(of: 5) { decoded = (try? tokenizer.decode(tokens)) ?? [] }
         precondition(decoded == Array(text.utf8), "round trip failed")
-        print(String(format: "  encode   %7.1f MB/s   (%d tokens, %.2f bytes/token)", megabytes / encodeTime, tokens.count,
-                     Double(text.utf8.count) / Double(tokens.count)))
+        print(
+            String(
+                format: "  encode   %7.1f MB/s   (%d tokens, %.2f bytes/token)",
+                megabytes / encodeTime, tokens.count,
+                Double(text.utf8.count) / Double(tokens.count)))
         print(String(format: "  decode   %7.1f MB/s", megabytes / decodeTime))
     }
 
@@ -50,10 +61,16 @@ enum TokenizerBenchmark {
 
     /// English-like text from a fixed word list and seed, so runs compare.
     static func generatedText(bytes: Int) -> String {
-        let words = ["the", "of", "and", "to", "in", "a", "is", "that", "for", "it", "as", "was", "with", "be", "by", "on",
-                     "not", "he", "this", "are", "or", "his", "from", "at", "which", "but", "have", "an", "had", "they",
-                     "you", "were", "their", "one", "all", "we", "can", "her", "has", "there", "been", "if", "more", "when",
-                     "will", "would", "who", "so", "no", "king", "queen", "river", "model", "token", "merge", "learning"]
+        let words = [
+            "the", "of", "and", "to", "in", "a", "is", "that", "for", "it", "as", "was", "with",
+            "be", "by", "on",
+            "not", "he", "this", "are", "or", "his", "from", "at", "which", "but", "have", "an",
+            "had", "they",
+            "you", "were", "their", "one", "all", "we", "can", "her", "has", "there", "been", "if",
+            "more", "when",
+            "will", "would", "who", "so", "no", "king", "queen", "river", "model", "token", "merge",
+            "learning",
+        ]
         var state: UInt64 = 42
         var out = ""
         while out.utf8.count < bytes {

@@ -10,7 +10,10 @@ struct Tokenwise: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenwise",
         abstract: "Build a small GPT from raw text, stage by stage, and see every stage.",
-        subcommands: [Run.self, List.self, ReportCommand.self, Render.self, StepCommand.self, ChatCommand.self, ExportCommand.self, Bench.self, Gallery.self])
+        subcommands: [
+            Run.self, List.self, ReportCommand.self, Render.self, StepCommand.self,
+            ChatCommand.self, ExportCommand.self, Bench.self, Gallery.self,
+        ])
 
     static func main() {
         // OpenBLAS reads its settings when the library loads, so they must be in the

@@ -12,27 +12,33 @@ import Foundation
 
 public enum AttentionKernel {
     /// out(B, T, C) and att(B, NH, T, T) from qkv(B, T, 3C). att's upper triangle is zero.
-    public static func forward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
-                               qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int) {
+    public static func forward(
+        out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
+        qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int
+    ) {
         let hs = C / NH
         let scale = 1 / Float(hs).squareRoot()
         forEachHead(B: B, NH: NH, T: T, hs: hs) { b, h in
             let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
             let p = att + (b * NH + h) * T * T
             // S(T, T) = scale · Q·Kᵀ, then a causal softmax row by row.
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs),
-                        scale, q, Int32(3 * C), k, Int32(3 * C), 0, p, Int32(T))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs),
+                scale, q, Int32(3 * C), k, Int32(3 * C), 0, p, Int32(T))
             for t in 0..<T { causalSoftmaxRow(p + t * T, visible: t + 1, T: T) }
             // O(T, hs) = P·V, written into this head's columns of out.
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                        1, p, Int32(T), v, Int32(3 * C), 0, out + b * T * C + h * hs, Int32(C))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
+                1, p, Int32(T), v, Int32(3 * C), 0, out + b * T * C + h * hs, Int32(C))
         }
     }
 
     /// Accumulates dqkv(B, T, 3C) from dout(B, T, C), given the forward's att.
-    public static func backward(dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
-                                qkv: UnsafePointer<Float>, att: UnsafePointer<Float>,
-                                B: Int, T: Int, C: Int, NH: Int) {
+    public static func backward(
+        dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        qkv: UnsafePointer<Float>, att: UnsafePointer<Float>,
+        B: Int, T: Int, C: Int, NH: Int
+    ) {
         let hs = C / NH
         let scale = 1 / Float(hs).squareRoot()
         let ld = Int32(3 * C)
@@ -45,10 +51,12 @@ public enum AttentionKernel {
             let dS = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
             defer { dS.deallocate() }
             // dP(T, T) = dO·Vᵀ ;  dV += Pᵀ·dO
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs),
-                        1, dO, Int32(C), v, ld, 0, dS, Int32(T))
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                        1, p, Int32(T), dO, Int32(C), 1, dv, ld)
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs),
+                1, dO, Int32(C), v, ld, 0, dS, Int32(T))
+            cblas_sgemm(
+                CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
+                1, p, Int32(T), dO, Int32(C), 1, dv, ld)
             // Softmax backward in place: dS = P ⊙ (dP − Σⱼ P·dP), zero above the diagonal.
             for t in 0..<T {
                 let pRow = p + t * T, row = dS + t * T
@@ -57,10 +65,12 @@ public enum AttentionKernel {
                 for j in (t + 1)..<T { row[j] = 0 }
             }
             // dQ += scale · dS·K ;  dK += scale · dSᵀ·Q
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                        scale, dS, Int32(T), k, ld, 1, dq, ld)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                        scale, dS, Int32(T), q, ld, 1, dk, ld)
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
+                scale, dS, Int32(T), k, ld, 1, dq, ld)
+            cblas_sgemm(
+                CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
+                scale, dS, Int32(T), q, ld, 1, dk, ld)
         }
     }
 
@@ -86,54 +96,84 @@ public enum AttentionKernel {
 
 public enum AttentionReference {
     /// Returns out(B, T, C) and att(B, NH, T, T).
-    public static func forward(qkv: [Double], B: Int, T: Int, C: Int, NH: Int) -> (out: [Double], att: [Double]) {
+    public static func forward(
+        qkv: [Double], B: Int, T: Int, C: Int, NH: Int
+    ) -> (out: [Double], att: [Double]) {
         let hs = C / NH, scale = 1 / Double(hs).squareRoot()
         var out = [Double](repeating: 0, count: B * T * C)
         var att = [Double](repeating: 0, count: B * NH * T * T)
-        func index(_ b: Int, _ t: Int, _ part: Int, _ h: Int, _ i: Int) -> Int { b * T * 3 * C + t * 3 * C + part * C + h * hs + i }
-        for b in 0..<B { for h in 0..<NH { for t in 0..<T {
-            var scores = (0...t).map { j in (0..<hs).reduce(0.0) { $0 + qkv[index(b, t, 0, h, $1)] * qkv[index(b, j, 1, h, $1)] } * scale }
-            let maximum = scores.max()!
-            scores = scores.map { exp($0 - maximum) }
-            let sum = scores.reduce(0, +)
-            for j in 0...t {
-                let p = scores[j] / sum
-                att[((b * NH + h) * T + t) * T + j] = p
-                for i in 0..<hs { out[b * T * C + t * C + h * hs + i] += p * qkv[index(b, j, 2, h, i)] }
+        func index(_ b: Int, _ t: Int, _ part: Int, _ h: Int, _ i: Int) -> Int {
+            b * T * 3 * C + t * 3 * C + part * C + h * hs + i
+        }
+        for b in 0..<B {
+            for h in 0..<NH {
+                for t in 0..<T {
+                    var scores = (0...t).map { j in
+                        (0..<hs).reduce(0.0) {
+                            $0 + qkv[index(b, t, 0, h, $1)] * qkv[index(b, j, 1, h, $1)]
+                        } * scale
+                    }
+                    let maximum = scores.max()!
+                    scores = scores.map { exp($0 - maximum) }
+                    let sum = scores.reduce(0, +)
+                    for j in 0...t {
+                        let p = scores[j] / sum
+                        att[((b * NH + h) * T + t) * T + j] = p
+                        for i in 0..<hs {
+                            out[b * T * C + t * C + h * hs + i] += p * qkv[index(b, j, 2, h, i)]
+                        }
+                    }
+                }
             }
-        } } }
+        }
         return (out, att)
     }
 
     /// dqkv(B, T, 3C) for upstream dout(B, T, C).
-    public static func backward(dout: [Double], qkv: [Double], B: Int, T: Int, C: Int, NH: Int) -> [Double] {
+    public static func backward(
+        dout: [Double], qkv: [Double], B: Int, T: Int, C: Int, NH: Int
+    ) -> [Double] {
         let hs = C / NH, scale = 1 / Double(hs).squareRoot()
         let att = forward(qkv: qkv, B: B, T: T, C: C, NH: NH).att
         var dqkv = [Double](repeating: 0, count: qkv.count)
-        func index(_ b: Int, _ t: Int, _ part: Int, _ h: Int, _ i: Int) -> Int { b * T * 3 * C + t * 3 * C + part * C + h * hs + i }
-        for b in 0..<B { for h in 0..<NH { for t in 0..<T {
-            let p = (0...t).map { att[((b * NH + h) * T + t) * T + $0] }
-            let dO = (0..<hs).map { dout[b * T * C + t * C + h * hs + $0] }
-            let dp = (0...t).map { j in (0..<hs).reduce(0.0) { $0 + dO[$1] * qkv[index(b, j, 2, h, $1)] } }
-            for j in 0...t { for i in 0..<hs { dqkv[index(b, j, 2, h, i)] += p[j] * dO[i] } }
-            // ∂softmax: dscore_j = Σ_k dp_k · p_k(δjk − p_j)
-            for j in 0...t {
-                var ds = 0.0
-                for k in 0...t { ds += dp[k] * p[k] * ((j == k ? 1 : 0) - p[j]) }
-                for i in 0..<hs {
-                    dqkv[index(b, t, 0, h, i)] += ds * scale * qkv[index(b, j, 1, h, i)]
-                    dqkv[index(b, j, 1, h, i)] += ds * scale * qkv[index(b, t, 0, h, i)]
+        func index(_ b: Int, _ t: Int, _ part: Int, _ h: Int, _ i: Int) -> Int {
+            b * T * 3 * C + t * 3 * C + part * C + h * hs + i
+        }
+        for b in 0..<B {
+            for h in 0..<NH {
+                for t in 0..<T {
+                    let p = (0...t).map { att[((b * NH + h) * T + t) * T + $0] }
+                    let dO = (0..<hs).map { dout[b * T * C + t * C + h * hs + $0] }
+                    let dp = (0...t).map { j in
+                        (0..<hs).reduce(0.0) { $0 + dO[$1] * qkv[index(b, j, 2, h, $1)] }
+                    }
+                    for j in 0...t {
+                        for i in 0..<hs { dqkv[index(b, j, 2, h, i)] += p[j] * dO[i] }
+                    }
+                    // ∂softmax: dscore_j = Σ_k dp_k · p_k(δjk − p_j)
+                    for j in 0...t {
+                        var ds = 0.0
+                        for k in 0...t { ds += dp[k] * p[k] * ((j == k ? 1 : 0) - p[j]) }
+                        for i in 0..<hs {
+                            dqkv[index(b, t, 0, h, i)] += ds * scale * qkv[index(b, j, 1, h, i)]
+                            dqkv[index(b, j, 1, h, i)] += ds * scale * qkv[index(b, t, 0, h, i)]
+                        }
+                    }
                 }
             }
-        } } }
+        }
         return dqkv
     }
 }
 
 /// Causal self-attention: qkv (B, T, 3C) → (B, T, C). `attention` receives the
 /// probabilities (B, NH, T, T) when the caller wants to look at them.
-public func causalSelfAttention(_ qkv: Tensor, headCount NH: Int, attention: ((Tensor) -> Void)? = nil) -> Tensor {
-    precondition(qkv.shape.count == 3 && qkv.shape[2] % 3 == 0, "attention input must be (B, T, 3C), got \(qkv.shape)")
+public func causalSelfAttention(
+    _ qkv: Tensor, headCount NH: Int, attention: ((Tensor) -> Void)? = nil
+) -> Tensor {
+    precondition(
+        qkv.shape.count == 3 && qkv.shape[2] % 3 == 0,
+        "attention input must be (B, T, 3C), got \(qkv.shape)")
     let B = qkv.shape[0], T = qkv.shape[1], C = qkv.shape[2] / 3
     precondition(C % NH == 0, "C = \(C) is not divisible by \(NH) heads")
     let out = Tensor.result([B, T, C], from: [qkv])
@@ -142,8 +182,9 @@ public func causalSelfAttention(_ qkv: Tensor, headCount NH: Int, attention: ((T
     attention?(att)
     if out.requiresGradient {
         out.recordOrigin([qkv]) { [unowned out] in
-            AttentionKernel.backward(dqkv: qkv.gradient, dout: out.gradient, qkv: qkv.data, att: att.data,
-                                     B: B, T: T, C: C, NH: NH)
+            AttentionKernel.backward(
+                dqkv: qkv.gradient, dout: out.gradient, qkv: qkv.data, att: att.data,
+                B: B, T: T, C: C, NH: NH)
         }
     }
     return out

@@ -3,14 +3,18 @@
 
 public enum EmbeddingKernel {
     /// out(N, C) = table(V, C)[ids(N)]
-    public static func forward(out: UnsafeMutablePointer<Float>, table: UnsafePointer<Float>,
-                               ids: UnsafePointer<Int32>, N: Int, C: Int) {
+    public static func forward(
+        out: UnsafeMutablePointer<Float>, table: UnsafePointer<Float>,
+        ids: UnsafePointer<Int32>, N: Int, C: Int
+    ) {
         for n in 0..<N { (out + n * C).update(from: table + Int(ids[n]) * C, count: C) }
     }
 
     /// dtable[ids[n]] += dout[n]: a row used twice receives both gradients.
-    public static func backward(dtable: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
-                                ids: UnsafePointer<Int32>, N: Int, C: Int) {
+    public static func backward(
+        dtable: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        ids: UnsafePointer<Int32>, N: Int, C: Int
+    ) {
         for n in 0..<N {
             let row = dtable + Int(ids[n]) * C, d = dout + n * C
             for c in 0..<C { row[c] += d[c] }
@@ -20,7 +24,7 @@ public enum EmbeddingKernel {
 
 public enum EmbeddingReference {
     public static func forward(table: [Double], ids: [Int], C: Int) -> [Double] {
-        ids.flatMap { table[$0 * C ..< ($0 + 1) * C] }
+        ids.flatMap { table[$0 * C..<($0 + 1) * C] }
     }
 
     public static func backward(dout: [Double], ids: [Int], V: Int, C: Int) -> [Double] {
@@ -38,11 +42,14 @@ public func embedding(_ table: Tensor, ids: [Int32], idsShape: [Int]? = nil) -> 
     let shape = idsShape ?? [N]
     precondition(shape.reduce(1, *) == N, "ids shape \(shape) does not hold \(N) ids")
     let out = Tensor.result(shape + [C], from: [table])
-    ids.withUnsafeBufferPointer { EmbeddingKernel.forward(out: out.data, table: table.data, ids: $0.baseAddress!, N: N, C: C) }
+    ids.withUnsafeBufferPointer {
+        EmbeddingKernel.forward(out: out.data, table: table.data, ids: $0.baseAddress!, N: N, C: C)
+    }
     if out.requiresGradient {
         out.recordOrigin([table]) { [unowned out] in
             ids.withUnsafeBufferPointer {
-                EmbeddingKernel.backward(dtable: table.gradient, dout: out.gradient, ids: $0.baseAddress!, N: N, C: C)
+                EmbeddingKernel.backward(
+                    dtable: table.gradient, dout: out.gradient, ids: $0.baseAddress!, N: N, C: C)
             }
         }
     }

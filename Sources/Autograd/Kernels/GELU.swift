@@ -6,7 +6,8 @@ import Foundation
 public enum GELUKernel {
     // Literals, not static lets: a global's lazy-initialisation check would sit in the hot loop.
 
-    public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, N: Int) {
+    public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, N: Int)
+    {
         let scale: Float = 0.797_884_56, cubic: Float = 0.044_715   // √(2/π), GPT-2's constant
         Parallel.forEachChunk(N, minimumChunk: 4096) { range in
             for i in range {
@@ -17,8 +18,10 @@ public enum GELUKernel {
     }
 
     /// dinp += dout · gelu′(x)
-    public static func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
-                                inp: UnsafePointer<Float>, N: Int) {
+    public static func backward(
+        dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        inp: UnsafePointer<Float>, N: Int
+    ) {
         let scale: Float = 0.797_884_56, cubic: Float = 0.044_715
         Parallel.forEachChunk(N, minimumChunk: 4096) { range in
             for i in range {

@@ -8,30 +8,37 @@ public enum LinearKernel {
     // OpenBLAS threads these products itself (see Parallel.swift).
 
     /// out(N, OC) = inp(N, C) · weight(OC, C)ᵀ + bias(OC)
-    public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                               weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               N: Int, C: Int, OC: Int) {
+    public static func forward(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        N: Int, C: Int, OC: Int
+    ) {
         if let bias {
             // Start every row at the bias so sgemm adds the product onto it (beta = 1).
             for n in 0..<N { (out + n * OC).update(from: bias, count: OC) }
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(N), Int32(OC), Int32(C),
-                    1, inp, Int32(C), weight, Int32(C), bias == nil ? 0 : 1, out, Int32(OC))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(N), Int32(OC), Int32(C),
+            1, inp, Int32(C), weight, Int32(C), bias == nil ? 0 : 1, out, Int32(OC))
     }
 
     /// Accumulates dinp(N, C) += dout · weight, dweight(OC, C) += doutᵀ · inp, dbias(OC) += Σₙ dout.
     /// Any of the gradients may be nil when that input needs none.
-    public static func backward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
-                                dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
-                                inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                N: Int, C: Int, OC: Int) {
+    public static func backward(
+        dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
+        dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
+        inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        N: Int, C: Int, OC: Int
+    ) {
         if let dinp {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(N), Int32(C), Int32(OC),
-                        1, dout, Int32(OC), weight, Int32(C), 1, dinp, Int32(C))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(N), Int32(C), Int32(OC),
+                1, dout, Int32(OC), weight, Int32(C), 1, dinp, Int32(C))
         }
         if let dweight {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(OC), Int32(C), Int32(N),
-                        1, dout, Int32(OC), inp, Int32(C), 1, dweight, Int32(C))
+            cblas_sgemm(
+                CblasRowMajor, CblasTrans, CblasNoTrans, Int32(OC), Int32(C), Int32(N),
+                1, dout, Int32(OC), inp, Int32(C), 1, dweight, Int32(C))
         }
         if let dbias {
             // Output channels are independent: split them across the cores.
@@ -48,7 +55,9 @@ public enum LinearKernel {
 /// Slow, obviously-correct Float64 versions: the oracle for the fast kernels and for
 /// finite-difference gradient checks.
 public enum LinearReference {
-    public static func forward(inp: [Double], weight: [Double], bias: [Double]?, N: Int, C: Int, OC: Int) -> [Double] {
+    public static func forward(
+        inp: [Double], weight: [Double], bias: [Double]?, N: Int, C: Int, OC: Int
+    ) -> [Double] {
         var out = [Double](repeating: 0, count: N * OC)
         for n in 0..<N {
             for o in 0..<OC {
@@ -61,8 +70,11 @@ public enum LinearReference {
     }
 
     /// Returns (dinp, dweight, dbias) for upstream gradient dout(N, OC).
-    public static func backward(dout: [Double], inp: [Double], weight: [Double], N: Int, C: Int, OC: Int)
-        -> (dinp: [Double], dweight: [Double], dbias: [Double]) {
+    public static func backward(
+        dout: [Double], inp: [Double], weight: [Double], N: Int, C: Int, OC: Int
+    )
+        -> (dinp: [Double], dweight: [Double], dbias: [Double])
+    {
         var dinp = [Double](repeating: 0, count: N * C)
         var dweight = [Double](repeating: 0, count: OC * C)
         var dbias = [Double](repeating: 0, count: OC)
@@ -89,7 +101,8 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
     let N = x.count / C
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     let out = Tensor.result(Array(x.shape.dropLast()) + [OC], from: inputs)
-    LinearKernel.forward(out: out.data, inp: x.data, weight: weight.data, bias: bias?.data, N: N, C: C, OC: OC)
+    LinearKernel.forward(
+        out: out.data, inp: x.data, weight: weight.data, bias: bias?.data, N: N, C: C, OC: OC)
     if out.requiresGradient {
         out.recordOrigin(inputs) { [unowned out] in
             LinearKernel.backward(
