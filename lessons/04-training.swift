@@ -17,13 +17,14 @@ let batchSize = param("batch", 16, "windows per step", quick: 8, in: 1...256)
 let learningRate = param(
     "lr", 3e-3, "peak learning rate (warmup, then cosine decay to a tenth)", quick: 3e-3,
     in: 1e-5...1e-1)
+let seed = param("seed", 1, "seed of the initial weights and of the batch order", in: 1...1_000_000)
 let corpusPath = param("corpus", "", "a text file to train on instead of the tiny web")
 let config = GPTConfig(
     vocabularySize: vocabularySize, contextLength: context, layerCount: layers, headCount: heads,
     embeddingWidth: width)
 if let problem = config.validationError() { throw CourseError("--set: \(problem)") }
 let settings = PretrainingSettings(
-    config: config, steps: steps, batchSize: batchSize, learningRate: learningRate, seed: 1,
+    config: config, steps: steps, batchSize: batchSize, learningRate: learningRate, seed: UInt64(seed),
     corpusPath: corpusPath)
 print(
     "\(config.summary): \(config.parameterCount) parameters; \(steps) steps of \(batchSize) × "

@@ -13,7 +13,9 @@ let conversationCount = param("conversations", 3000, "conversations", quick: 600
 let steps = param("steps", 200, "finetuning steps", quick: 60, in: 1...20000)
 let batchSize = param("batch", 12, "conversation rows per step", quick: 8, in: 1...256)
 let learningRate = param("lr", 3e-4, "peak learning rate of the finetune", in: 1e-6...1e-1)
-let settings = FinetuningSettings(steps: steps, batchSize: batchSize, learningRate: learningRate)
+let seed = param("seed", 1, "seed of the finetunes' batch order", in: 1...1_000_000)
+let settings = FinetuningSettings(
+    steps: steps, batchSize: batchSize, learningRate: learningRate, seed: UInt64(seed))
 let recipe = AssistantRecipe(
     conversations: conversationCount, heldOutConversations: standard.heldOutConversations,
     finetuning: settings)

@@ -7,12 +7,14 @@
 import Course
 import Foundation
 
+let seed = param("seed", 1, "seed of the finetune without identity data", in: 1...1_000_000)
 let base = try PublishedModel.base.model()
 let sft = try PublishedModel.sft.model()   // lesson 7's assistant, identity conversations included
 let (world, _) = try CourseData.tinyWeb()
 let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
 // The same finetune as lesson 7's standard one, on the same conversations less the identity ones.
-let recipe = AssistantRecipe.standard
+var recipe = AssistantRecipe.standard
+recipe.finetuning.seed = UInt64(seed)
 let (withoutIdentity, heldOut) = try recipe.conversations(identity: false)
 let noIdentity = try Finetuning.run(
     recipe.finetuning, from: base, conversations: withoutIdentity.map(\.messages),

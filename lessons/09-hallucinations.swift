@@ -17,6 +17,7 @@ let temperature = param(
 let knownAt = param("known", 2, "right samples that make a fact known", quick: 1, in: 1...20)
 let refusalsPerAnswer = param(
     "refusals", 1.0, "refused birthplaces per answered one in the refusal set", in: 0.1...20.0)
+let seed = param("seed", 1, "seed of the refusal finetune's batch order", in: 1...1_000_000)
 let answeredKnown = param(
     "answered", 0.9, "share of the people it knows that the surprise gate still answers",
     in: 0.05...1.0)
@@ -25,7 +26,8 @@ let base = try PublishedModel.base.model()
 let sft = try PublishedModel.sft.model()   // lesson 7's assistant, as it published it
 let (world, _) = try CourseData.tinyWeb()
 let writer = ConversationWriter(world: world)
-let settings = FinetuningSettings.standard()
+var settings = FinetuningSettings.standard()
+settings.seed = UInt64(seed)
 let (training, heldOut) = try AssistantRecipe.standard.conversations()   // lesson 7's
 let assistant = try Assistant(sft)
 let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)

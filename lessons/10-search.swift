@@ -6,11 +6,14 @@
 import Course
 import Foundation
 
+let seed = param("seed", 1, "seed of the search finetune's batch order", in: 1...1_000_000)
+
 let base = try PublishedModel.base.model()
 let sft = try PublishedModel.sft.model()   // lesson 7's assistant, as it published it
 let (world, _) = try CourseData.tinyWeb()
 let writer = ConversationWriter(world: world)
-let settings = FinetuningSettings.standard()
+var settings = FinetuningSettings.standard()
+settings.seed = UInt64(seed)
 let (training, heldOut) = try AssistantRecipe.standard.conversations()   // lesson 7's
 let assistant = try Assistant(sft)
 let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)

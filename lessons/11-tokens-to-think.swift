@@ -24,9 +24,11 @@ let letterSteps = param(
     "letter_steps", 200, "finetuning steps on counting and decimals (each model)", quick: 20,
     in: 1...20000)
 let learningRate = param("lr", 2e-3, "peak learning rate", in: 1e-6...1e-1)
-let settings = FinetuningSettings(steps: steps, batchSize: 16, learningRate: learningRate)
+let seed = param("seed", 1, "seed of the finetunes' batch order", in: 1...1_000_000)
+let settings = FinetuningSettings(
+    steps: steps, batchSize: 16, learningRate: learningRate, seed: UInt64(seed))
 let letterSettings = FinetuningSettings(
-    steps: letterSteps, batchSize: 16, learningRate: learningRate)
+    steps: letterSteps, batchSize: 16, learningRate: learningRate, seed: UInt64(seed))
 let (world, _) = try CourseData.tinyWeb()
 let sft = try PublishedModel.sft.model()
 let tokenizer = sft.tokenizer

@@ -16,6 +16,9 @@ let heldOutPerSize = param(
 let temperature = param(
     "temperature", 1.0, "sampling temperature of the practice solutions", in: 0.05...2.0)
 let learningRate = param("lr", 2e-5, "learning rate of the updates", in: 1e-7...1e-2)
+let seed = param("seed", 1, "seed of the practice samples (the held-out measures keep theirs)", in: 1...1_000_000)
+// Each run of practice draws its samples from its own stream; seed 1 is the course's.
+let practiceOffset = UInt64(seed - 1) * 1_000_003
 let problemsPerStep = 8   // one optimiser step on the rows of this many problems
 // A reply still writing after this many tokens (or at the context's end) is cut off, and wrong.
 let maxTokens = 96
@@ -202,7 +205,7 @@ func reinforce(
         let problems = Array(pool[first..<min(pool.count, first + perRound)])
         let tries = try attempts(
             policy, problems, k: k, settings: SamplingSettings(temperature: Float(temperature)),
-            seed: UInt64(round) * 100_003)
+            seed: UInt64(round) * 100_003 + practiceOffset)
         let perProblem = zip(problems, tries).map(select).filter { !$0.isEmpty }
         let batches = stride(from: 0, to: perProblem.count, by: problemsPerStep).map { i in
             trimmedBatch(
@@ -334,13 +337,13 @@ if !galleryRows.isEmpty {
 //: library stores each run (a cached stage keyed on this lesson's code and settings).
 struct RunSettings: Encodable {
     let method: String, start: String, rounds: Int, k: Int, problems: Int, heldOutPerSize: Int
-    let temperature: Double, learningRate: Double, code: String
+    let temperature: Double, learningRate: Double, seed: Int, code: String
 }
 func cached(_ name: String, select: @escaping Select) throws -> (LanguageModel, [RoundRecord]) {
     let settings = RunSettings(
         method: name, start: Finetuning.fingerprint(start.model), rounds: rounds, k: k,
         problems: perRound, heldOutPerSize: heldOutPerSize, temperature: temperature,
-        learningRate: learningRate, code: LessonContext.codeHash)
+        learningRate: learningRate, seed: seed, code: LessonContext.codeHash)
     return try modelStage("rl", settings: settings, modelName: name) {
         try reinforce(name, from: initial, select: select)
     }

@@ -17,6 +17,7 @@ let k = param("k", 8, "rollouts per request in each RL update", quick: 4, in: 2.
 let rate = param("lr", 1e-4, "learning rate of the RL updates", in: 1e-7...1e-2)
 let beta = param(
     "beta", 0.05, "KL penalty of the fix (per nat of drift from the start)", in: 0.0...10.0)
+let seed = param("seed", 1, "seed of the reward model's pairs and of the RL rollouts", in: 1...1_000_000)
 let requestsPerUpdate = 8
 let maxTokens = 32
 let (world, corpus) = try CourseData.tinyWeb()
@@ -96,7 +97,7 @@ func trainRewardModel() -> (RewardModel, [Double]) {
     let model = RewardModel(from: assistant.model)
     let optimizer = AdamW(
         parameters: model.parameters, settings: AdamWSettings(), decays: model.decayMask)
-    var generator = SeededGenerator(seed: 5)
+    var generator = SeededGenerator(seed: 4 + UInt64(seed))
     var losses: [Double] = []
     let batch = 16
     for step in 0..<rewardSteps {
@@ -127,11 +128,12 @@ func trainRewardModel() -> (RewardModel, [Double]) {
 }
 struct RewardSettings: Encodable {
     let start: String, code: String, rollouts: Int, steps: Int, learningRate: Double, requests: Int
+    let seed: Int
 }
 let rewardSettings = RewardSettings(
     start: Finetuning.fingerprint(assistant.model), code: LessonContext.codeHash,
     rollouts: rolloutsPerRequest, steps: rewardSteps, learningRate: rewardRate,
-    requests: trainRequests.count)
+    requests: trainRequests.count, seed: seed)
 let trainedRewardModel = try modelStage(
     "reward-model", settings: rewardSettings, models: ["reward-model"]
 ) {
@@ -255,7 +257,7 @@ func reinforce(penalty: Double) throws -> (best: LanguageModel, last: LanguageMo
         let asked = (0..<requestsPerUpdate).map {
             trainRequests[(first + $0) % trainRequests.count]
         }
-        let replies = try sample(policyLM, asked, count: k, seed: UInt64(update) * 7919)
+        let replies = try sample(policyLM, asked, count: k, seed: UInt64(update) * 7919 + UInt64(seed - 1) * 1_000_003)
         var rows: [RenderedChat] = []
         for (request, group) in zip(asked, replies) {
             let prompt = chat.prompt([Message(.user, request.text)])
@@ -316,7 +318,7 @@ func reinforce(penalty: Double) throws -> (best: LanguageModel, last: LanguageMo
 }
 struct RunSettings: Encodable {
     let start: String, reward: String, updates: Int, k: Int, learningRate: Double
-    let penalty: Double, requests: Int, code: String
+    let penalty: Double, requests: Int, seed: Int, code: String
 }
 func storedRun(penalty: Double) throws -> (best: LanguageModel, last: LanguageModel, run: RLRun) {
     let settings = RunSettings(
@@ -324,7 +326,7 @@ func storedRun(penalty: Double) throws -> (best: LanguageModel, last: LanguageMo
         reward: Finetuning.fingerprint(rewardModel.trunk)
             + ArtifactStore.hash("\(rewardModel.head.values)"),
         updates: updates, k: k, learningRate: rate, penalty: penalty,
-        requests: trainRequests.count, code: LessonContext.codeHash)
+        requests: trainRequests.count, seed: seed, code: LessonContext.codeHash)
     let stored = try modelStage("rlhf", settings: settings, models: ["rlhf-best", "rlhf-last"]) {
         let trained = try reinforce(penalty: penalty)
         return ([trained.best, trained.last], trained.run)

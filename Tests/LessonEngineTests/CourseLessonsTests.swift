@@ -44,7 +44,8 @@ import Testing
             let standard = PretrainingSettings.standard(quick: quick), c = standard.config
             return [("layers", Double(c.layerCount)), ("heads", Double(c.headCount)), ("width", Double(c.embeddingWidth)),
                     ("context", Double(c.contextLength)), ("vocab_size", Double(c.vocabularySize)),
-                    ("steps", Double(standard.steps)), ("batch", Double(standard.batchSize)), ("lr", standard.learningRate)]
+                    ("steps", Double(standard.steps)), ("batch", Double(standard.batchSize)), ("lr", standard.learningRate),
+                    ("seed", Double(standard.seed))]
         }
     }
 
@@ -53,7 +54,8 @@ import Testing
         try expectDefaults(of: "07-the-assistant") { quick in
             let standard = AssistantRecipe.standard(quick: quick)
             return [("conversations", Double(standard.conversations)), ("steps", Double(standard.finetuning.steps)),
-                    ("batch", Double(standard.finetuning.batchSize)), ("lr", standard.finetuning.learningRate)]
+                    ("batch", Double(standard.finetuning.batchSize)), ("lr", standard.finetuning.learningRate),
+                    ("seed", Double(standard.finetuning.seed))]
         }
     }
 
