@@ -61,7 +61,7 @@ let package = Package(
         .plugin(name: "SourceFingerprints", capability: .buildTool(), dependencies: ["source-fingerprint"]),
         .executableTarget(name: "source-fingerprint"),
         // Reads, compiles and runs literate lessons; keeps their run records.
-        .target(name: "LessonEngine", dependencies: ["LessonRuntime", "Chat", "Transformer"]),
+        .target(name: "LessonEngine", dependencies: ["LessonRuntime", "Chat", "Transformer", "Autograd"]),
         // The static HTML course report.
         .target(name: "Report", dependencies: ["LessonEngine", "LessonRuntime", "Figures", "Stepper", "Transformer"]),
         .executableTarget(name: "tokenwise", dependencies: [

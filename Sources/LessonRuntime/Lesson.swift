@@ -161,7 +161,7 @@ public func expect(
                 claim: claim,
                 measured:
                     "\(displayNumber(measured)) \(passed ? "<" : "≥") \(displayNumber(threshold))\(name)",
-                passed: passed)))
+                passed: passed, value: measured, threshold: threshold)))
     return passed
 }
 
@@ -178,7 +178,7 @@ public func expect(
                 claim: claim,
                 measured:
                     "\(displayNumber(measured)) \(passed ? ">" : "≤") \(displayNumber(threshold))\(name)",
-                passed: passed)))
+                passed: passed, value: measured, threshold: threshold)))
     return passed
 }
 
@@ -212,7 +212,7 @@ public func claim(
             ExpectationResult(
                 claim: text,
                 measured: "\(displayNumber(measured)) vs \(displayNumber(threshold))\(name)",
-                passed: held, checked: false)))
+                passed: held, checked: false, value: measured, threshold: threshold)))
     return Verdict(held: held, checked: false)
 }
 

@@ -35,9 +35,17 @@ public struct ExpectationResult: Codable, Equatable, Sendable {
     /// behave like anything): shown with its number as "not checked in quick mode", never
     /// counted as holding or failing.
     public var checked: Bool
+    /// The measured number and the threshold it was compared with, where the claim has them
+    /// (a sweep plots them against a setting).
+    public var value: Double?
+    public var threshold: Double?
 
-    public init(claim: String, measured: String, passed: Bool, checked: Bool = true) {
+    public init(
+        claim: String, measured: String, passed: Bool, checked: Bool = true, value: Double? = nil,
+        threshold: Double? = nil
+    ) {
         self.claim = claim; self.measured = measured; self.passed = passed; self.checked = checked
+        self.value = value; self.threshold = threshold
     }
 
     /// A checked claim that holds; a checked claim that does not.
@@ -50,7 +58,7 @@ public struct ExpectationResult: Codable, Equatable, Sendable {
     /// The CSS class of its row or paragraph.
     public var state: String { !checked ? "unchecked" : passed ? "pass" : "fail" }
 
-    enum CodingKeys: String, CodingKey { case claim, measured, passed, checked }
+    enum CodingKeys: String, CodingKey { case claim, measured, passed, checked, value, threshold }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -58,6 +66,8 @@ public struct ExpectationResult: Codable, Equatable, Sendable {
         measured = try c.decode(String.self, forKey: .measured)
         passed = try c.decode(Bool.self, forKey: .passed)
         checked = try c.decodeIfPresent(Bool.self, forKey: .checked) ?? true   // records from before
+        value = try c.decodeIfPresent(Double.self, forKey: .value)
+        threshold = try c.decodeIfPresent(Double.self, forKey: .threshold)
     }
 }
 

@@ -120,7 +120,8 @@ public func claim(
         .expectation(
             ExpectationResult(
                 claim: text, measured: measured,
-                passed: verdict.held, checked: verdict.checked)))
+                passed: verdict.held, checked: verdict.checked, value: difference.interval.low,
+                threshold: margin)))
     if verdict.failed, let story { show(story) }
     return verdict
 }

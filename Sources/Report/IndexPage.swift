@@ -15,6 +15,8 @@ struct IndexPage {
     }
 
     let entries: [Entry]
+    /// The workspace's sweeps, each with whether its lesson's code changed since.
+    var sweeps: [(sweep: SweepRecord, stale: Bool)] = []
 
     func html() -> String {
         var body: [String] = ["<header><h1>Tokenwise — the course report</h1>"]
@@ -70,9 +72,21 @@ struct IndexPage {
             }
         }
         body.append("</section>")
+        body.append(sweepsHTML())
         body.append(provenance(records))
         return Page.document(
             title: "Course report", stylesheet: "style.css", body: body.joined(separator: "\n"))
+    }
+
+    /// The stored sweeps, linked: lesson, grid, runs, date, and whether they are stale.
+    func sweepsHTML() -> String {
+        guard !sweeps.isEmpty else { return "" }
+        let items = sweeps.map { sweep, stale -> String in
+            let date = ISO8601DateFormatter().string(from: sweep.provenance.date)
+            return
+                "<li><a href=\"sweeps/\(HTML.escape(SweepPage.fileName(sweep)))\">\(HTML.escape(sweep.title))</a> <span class=\"meta\">\(HTML.escape(SweepPage.gridText(sweep.grid))) · \(sweep.runs.count) runs\(sweep.quick ? " · quick" : "") · \(HTML.escape(date))\(stale ? " · <span class=\"fail\">stale</span>" : "")</span></li>"
+        }
+        return "<section><h2>Sweeps</h2><ul>\(items.joined())</ul></section>"
     }
 
     /// "12 of 14 claims hold" (+ " · 3 not checked in quick mode").

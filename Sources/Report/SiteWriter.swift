@@ -57,12 +57,38 @@ public struct SiteWriter {
     public func writeIndex(
         _ entries: [(source: LessonSource, record: RunRecord?, note: String?)]
     ) throws -> URL {
+        let sweeps = try writeSweepPages()
         let page = IndexPage(
             entries: entries.map {
                 .init(id: $0.source.id, title: $0.source.title, record: $0.record, note: $0.note)
-            })
+            }, sweeps: sweeps)
         let url = siteDirectory.appendingPathComponent("index.html")
         try AtomicFile.write(Data(page.html().utf8), to: url)
+        try writeStylesheet()
+        return url
+    }
+
+    /// Writes a page for every sweep stored in the workspace; returns them with whether each is
+    /// stale (its lesson's code changed since, or the lesson is gone).
+    @discardableResult
+    public func writeSweepPages() throws -> [(sweep: SweepRecord, stale: Bool)] {
+        let lessons = (try? Engine.lessons(in: lessonsDirectory)) ?? []
+        let sweeps = engine.storedSweeps().map { sweep -> (SweepRecord, Bool) in
+            let lesson = lessons.first { $0.id == sweep.lessonID }
+            return (sweep, lesson.map { Engine.codeHash(of: $0) != sweep.provenance.lessonCode } ?? true)
+        }
+        for (sweep, stale) in sweeps {
+            try writeSweepPage(sweep, stale: stale)
+        }
+        return sweeps
+    }
+
+    /// Writes one sweep's page; returns its location.
+    @discardableResult
+    public func writeSweepPage(_ sweep: SweepRecord, stale: Bool) throws -> URL {
+        let url = siteDirectory.appendingPathComponent("sweeps").appendingPathComponent(
+            SweepPage.fileName(sweep))
+        try AtomicFile.write(Data(SweepPage(sweep: sweep, stale: stale).html().utf8), to: url)
         try writeStylesheet()
         return url
     }

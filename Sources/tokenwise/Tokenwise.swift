@@ -12,7 +12,7 @@ struct Tokenwise: ParsableCommand {
         abstract: "Build a small GPT from raw text, stage by stage, and see every stage.",
         subcommands: [
             Run.self, List.self, ReportCommand.self, Render.self, StepCommand.self,
-            ChatCommand.self, ExportCommand.self, Bench.self, Gallery.self,
+            ChatCommand.self, ExportCommand.self, Bench.self, Gallery.self, SweepCommand.self,
         ])
 
     static func main() {

@@ -1,0 +1,236 @@
+// A sweep: one lesson run over a grid of settings (`tokenwise sweep 7 --set lr=1e-4,3e-4
+// --set seed=1,2,3`), every combination a normal run — so stages that a combination does not
+// change are reused from the store — and one record of every claim and metric against every
+// combination, with its provenance (commit, the lesson's code, CPU, BLAS kernel, date). It is
+// how a claim is shown to travel across seeds, and how a learner asks what a setting does.
+// Every value of the grid is checked before anything runs.
+
+import Autograd
+import Foundation
+import LessonRuntime
+import Transformer
+
+/// The combinations of a sweep: `key=a,b` gives one key's values; several keys give every
+/// combination, the first key varying slowest.
+public struct SweepGrid: Codable, Equatable, Sendable {
+    /// The keys in the order given, each with its values.
+    public let axes: [Axis]
+
+    public struct Axis: Codable, Equatable, Sendable {
+        public let key: String
+        public let values: [String]
+    }
+
+    /// Reads `--set key=a,b,c` settings. A key given twice, an empty value or a setting
+    /// without `=` is an error naming it.
+    public init(settings: [String]) throws {
+        var axes: [Axis] = []
+        for setting in settings {
+            guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
+                throw LessonError("--set \(setting): expected name=value or name=a,b,c")
+            }
+            let key = String(setting[..<equals])
+            let values = setting[setting.index(after: equals)...].split(
+                separator: ",", omittingEmptySubsequences: false
+            ).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !values.contains(where: \.isEmpty) else {
+                throw LessonError("--set \(setting): an empty value in the list")
+            }
+            guard !axes.contains(where: { $0.key == key }) else {
+                throw LessonError("--set \(key): given twice; list its values once (\(key)=a,b,c)")
+            }
+            axes.append(Axis(key: key, values: values))
+        }
+        self.axes = axes
+    }
+
+    /// Every combination as `--set` settings, the first key varying slowest.
+    public var combinations: [[String]] {
+        axes.reduce([[]]) { partial, axis in
+            partial.flatMap { prefix in axis.values.map { prefix + ["\(axis.key)=\($0)"] } }
+        }
+    }
+
+    /// The one key whose values are all numbers, when only one key varies: a sweep page plots
+    /// each claim against it.
+    public var numericAxis: Axis? {
+        let varying = axes.filter { $0.values.count > 1 }
+        guard varying.count == 1, varying[0].values.allSatisfy({ Double($0) != nil }) else {
+            return nil
+        }
+        return varying[0]
+    }
+
+    /// A short stable name for file names: the hash of the grid.
+    public var key: String {
+        ArtifactStore.hash(axes.map { "\($0.key)=\($0.values.joined(separator: ","))" }
+            .joined(separator: "\n"))
+    }
+}
+
+/// What a sweep measured, stored as JSON and drawn as a page.
+public struct SweepRecord: Codable, Equatable, Sendable {
+    public static let currentFormat = 1
+
+    public struct Run: Codable, Equatable, Sendable {
+        /// This combination's settings, key → value.
+        public let settings: [String: String]
+        public let status: RunRecord.Status
+        public let claims: [ExpectationResult]
+        public let metrics: [Metric]
+        public let seconds: Double
+        /// Whether the run was a stored one, reused.
+        public let reused: Bool
+    }
+
+    /// Where and when a sweep was measured: enough to tell whether a number on a page can be
+    /// compared with one measured here and now.
+    public struct Provenance: Codable, Equatable, Sendable {
+        public let date: Date
+        public let commit: String
+        /// The lesson's code (prose left out): a record whose lesson changed since is stale.
+        public let lessonCode: String
+        public let libraryHash: String
+        public let machine: String
+        /// The CPU's vector extensions that change BLAS kernels (avx2, fma, avx512f).
+        public let cpuFlags: [String]
+        /// OpenBLAS's kernel: OPENBLAS_CORETYPE if set, else the one it detects.
+        public let blasCoreType: String
+    }
+
+    public var format: Int
+    public let lessonID: String
+    public let title: String
+    public let grid: SweepGrid
+    public let quick: Bool
+    public var runs: [Run]
+    public let provenance: Provenance
+
+    /// Each claim's text, in the order the first run made them.
+    public var claimTexts: [String] {
+        var seen = Set<String>()
+        return runs.flatMap { $0.claims.map(\.claim) }.filter { seen.insert($0).inserted }
+    }
+
+    /// Each metric's name (without the run's own numbers in it), in order of first appearance.
+    public var metricNames: [String] {
+        var seen = Set<String>()
+        return runs.flatMap { $0.metrics.map(\.name) }.filter { seen.insert($0).inserted }
+    }
+
+    /// "holds in 2 of 3 runs" for a claim (runs that did not check it left out).
+    public func tally(of claim: String) -> (held: Int, checked: Int) {
+        let results = runs.compactMap { run in run.claims.first { $0.claim == claim } }
+            .filter(\.checked)
+        return (results.filter(\.passed).count, results.count)
+    }
+}
+
+extension Engine {
+    /// Where sweeps of `lessonID` are kept.
+    public func sweepsDirectory(lessonID: String) -> URL {
+        workspace.appendingPathComponent("sweeps").appendingPathComponent(lessonID)
+    }
+
+    /// Runs `lesson` once per combination of `grid` (reusing a still-valid stored run of a
+    /// combination), stores the sweep's record and returns it. Every combination's values are
+    /// checked before anything runs. `progress` hears each run as it starts (index from 1).
+    public func sweep(
+        _ lesson: LessonSource, grid: SweepGrid, quick: Bool,
+        progress: (_ index: Int, _ total: Int, _ settings: [String]) -> Void = { _, _, _ in },
+        listener: (RunUpdate) -> Void = { _ in }
+    ) throws -> SweepRecord {
+        let combinations = grid.combinations
+        guard !grid.axes.isEmpty else { throw LessonError("a sweep needs at least one --set key=a,b") }
+        for settings in combinations {
+            _ = try ParameterValues(
+                declarations: lesson.parameters, settings: settings, quick: quick,
+                lesson: lesson.displayPath)
+        }
+        let started = Date()
+        var runs: [SweepRecord.Run] = []
+        for (index, settings) in combinations.enumerated() {
+            progress(index + 1, combinations.count, settings)
+            var reused = false
+            let record: RunRecord
+            if case .found(let stored) = try storedRecord(for: lesson, settings: settings, quick: quick),
+                stored.status == .succeeded
+            {
+                record = stored
+                reused = true
+            } else {
+                record = try run(lesson, settings: settings, quick: quick, listener: listener)
+            }
+            let values = Dictionary(
+                uniqueKeysWithValues: settings.map { setting -> (String, String) in
+                    let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+                    return (parts[0], parts[1])
+                })
+            runs.append(
+                SweepRecord.Run(
+                    settings: values, status: record.status, claims: record.expectations,
+                    metrics: record.metrics, seconds: record.provenance.runSeconds, reused: reused))
+        }
+        let sweep = SweepRecord(
+            format: SweepRecord.currentFormat, lessonID: lesson.id, title: lesson.title, grid: grid,
+            quick: quick, runs: runs,
+            provenance: .init(
+                date: started, commit: toolchain.installedVersion ?? Self.codeVersion(toolchain.packageRoot),
+                lessonCode: Self.codeHash(of: lesson), libraryHash: toolchain.libraryHash,
+                machine: Self.machine, cpuFlags: Self.cpuFlags, blasCoreType: Self.blasCoreType))
+        try save(sweep)
+        return sweep
+    }
+
+    /// The stored sweep's file.
+    public func sweepURL(_ sweep: SweepRecord) -> URL {
+        sweepsDirectory(lessonID: sweep.lessonID).appendingPathComponent(
+            "\(sweep.grid.key)\(sweep.quick ? "-quick" : "").json")
+    }
+
+    public func save(_ sweep: SweepRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        try AtomicFile.write(try encoder.encode(sweep), to: sweepURL(sweep))
+    }
+
+    /// Every sweep stored in the workspace (unreadable files skipped), by lesson and date.
+    public func storedSweeps() -> [SweepRecord] {
+        let root = workspace.appendingPathComponent("sweeps")
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let lessons = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        return lessons.sorted().flatMap { lesson -> [SweepRecord] in
+            let folder = root.appendingPathComponent(lesson)
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            return files.filter { $0.hasSuffix(".json") }.sorted().compactMap { file in
+                guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(file).path),
+                    let sweep = try? decoder.decode(SweepRecord.self, from: data),
+                    sweep.format == SweepRecord.currentFormat
+                else { return nil }
+                return sweep
+            }
+        }
+    }
+
+    /// A hash of a lesson's code, prose left out (what `LessonContext.codeHash` holds).
+    public static func codeHash(of lesson: LessonSource) -> String {
+        ArtifactStore.hash(lesson.cells.map(\.code).joined(separator: "\n"))
+    }
+
+    static let cpuFlags: [String] = {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let flags = Set(
+            info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: ":").last?
+                .split(separator: " ").map(String.init) ?? [])
+        return ["avx2", "fma", "avx512f"].filter(flags.contains)
+    }()
+
+    /// The lesson's child inherits this process's environment, so it runs the same kernel.
+    static var blasCoreType: String {
+        BLAS.coreName
+            + (ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil
+                ? " (detected)" : " (OPENBLAS_CORETYPE)")
+    }
+}

@@ -1,0 +1,132 @@
+// A sweep's page: every claim of the lesson against every combination of settings (its verdict
+// and measurement in each, and how many runs it held in), a figure of each claim's measurement
+// against the one numeric setting where there is one, every metric against every combination,
+// and the sweep's provenance — marked stale when the lesson's code has changed since.
+
+import Figures
+import Foundation
+import LessonEngine
+import LessonRuntime
+
+struct SweepPage {
+    let sweep: SweepRecord
+    /// Whether the lesson's code has changed since the sweep was measured.
+    let stale: Bool
+
+    /// The page's file name inside site/sweeps/.
+    static func fileName(_ sweep: SweepRecord) -> String {
+        "\(sweep.lessonID)-\(sweep.grid.key)\(sweep.quick ? "-quick" : "").html"
+    }
+
+    /// "lr = 1e-4, 3e-4 × seed = 1, 2, 3".
+    static func gridText(_ grid: SweepGrid) -> String {
+        grid.axes.map { "\($0.key) = \($0.values.joined(separator: ", "))" }.joined(separator: " × ")
+    }
+
+    /// A run's settings as "lr=1e-4 seed=2", in the grid's key order.
+    func label(_ run: SweepRecord.Run) -> String {
+        sweep.grid.axes.map { "\($0.key)=\(run.settings[$0.key] ?? "?")" }.joined(separator: " ")
+    }
+
+    /// A metric's name without the numbers a rate writes into it ("… — 40% (77 of 191; …)").
+    static func baseName(_ name: String) -> String {
+        name.components(separatedBy: " — ").first ?? name
+    }
+
+    func html() -> String {
+        var body = [
+            "<header><p class=\"crumbs\"><a href=\"../index.html\">Course</a> · <a href=\"../lessons/\(HTML.escape(sweep.lessonID)).html\">\(HTML.escape(sweep.title))</a></p>",
+            "<h1>Sweep: \(HTML.escape(sweep.title))</h1>",
+            "<p class=\"meta\">\(HTML.escape(Self.gridText(sweep.grid))) · \(sweep.runs.count) runs\(sweep.quick ? " · quick settings" : "")</p>",
+            "<p class=\"meta\">\(HTML.escape(provenanceText()))</p></header>",
+        ]
+        if stale {
+            body.append(
+                "<p class=\"expect fail\">Stale: the lesson's code has changed since this sweep was measured; run it again for numbers that match the lesson.</p>"
+            )
+        }
+        body.append(claimsHTML())
+        if let figure = claimFigure() {
+            let svg = (try? FigureRenderer.svg(figure, options: RenderOptions(idPrefix: "sweep-"))) ?? ""
+            body.append(
+                "<figure class=\"chart\">\(svg)<figcaption>\(HTML.escape(figure.title))</figcaption></figure>")
+        }
+        body.append(metricsHTML())
+        return Page.document(
+            title: "Sweep: \(sweep.title)", stylesheet: "../style.css", body: body.joined(separator: "\n"))
+    }
+
+    func provenanceText() -> String {
+        let p = sweep.provenance
+        let date = ISO8601DateFormatter().string(from: p.date)
+        let flags = p.cpuFlags.isEmpty ? "" : " (\(p.cpuFlags.joined(separator: ", ")))"
+        return "measured \(date), commit \(p.commit), on \(p.machine)\(flags), BLAS kernel \(p.blasCoreType)"
+    }
+
+    func claimsHTML() -> String {
+        let head = "<tr><th>claim</th><th>holds in</th>" + sweep.runs.map { "<th>\(HTML.escape(label($0)))</th>" }.joined() + "</tr>"
+        let rows = sweep.claimTexts.map { text -> String in
+            let (held, checked) = sweep.tally(of: text)
+            let cells = sweep.runs.map { run -> String in
+                guard let claim = run.claims.first(where: { $0.claim == text }) else { return "<td>–</td>" }
+                return "<td class=\"\(claim.state)\" title=\"\(HTML.escape(claim.verdict))\">\(claim.checked ? (claim.passed ? "✓ " : "✗ ") : "– ")\(HTML.escape(claim.measured))</td>"
+            }.joined()
+            let tally = checked == 0 ? "not checked" : "\(held) of \(checked)"
+            return "<tr><td>\(HTML.escape(text))</td><td>\(tally)</td>\(cells)</tr>"
+        }.joined()
+        return "<section><h2>Claims</h2><div class=\"table-wrap\"><table class=\"data\"><thead>\(head)</thead><tbody>\(rows)</tbody></table></div></section>"
+    }
+
+    func metricsHTML() -> String {
+        var seen = Set<String>()
+        let names = sweep.metricNames.map(Self.baseName).filter { seen.insert($0).inserted }
+        let head = "<tr><th>metric</th>" + sweep.runs.map { "<th>\(HTML.escape(label($0)))</th>" }.joined() + "</tr>"
+        let rows = names.map { name -> String in
+            let cells = sweep.runs.map { run -> String in
+                guard let metric = run.metrics.first(where: { Self.baseName($0.name) == name }) else { return "<td>–</td>" }
+                return "<td title=\"\(HTML.escape(metric.name))\">\(HTML.escape(displayNumber(metric.value))) \(HTML.escape(metric.unit))</td>"
+            }.joined()
+            return "<tr><td>\(HTML.escape(name))</td>\(cells)</tr>"
+        }.joined()
+        return "<section><h2>Metrics</h2><div class=\"table-wrap\"><table class=\"data\"><thead>\(head)</thead><tbody>\(rows)</tbody></table></div></section>"
+    }
+
+    /// Each claim's measurement against the numeric setting (a seed only when nothing else
+    /// varies), one line per value of the other settings, the claim's threshold as a reference.
+    func claimFigure() -> Figure? {
+        let numeric = sweep.grid.axes.filter { $0.values.count > 1 && $0.values.allSatisfy { Double($0) != nil } }
+        guard let axis = numeric.first(where: { $0.key != "seed" }) ?? numeric.first else { return nil }
+        let others = sweep.grid.axes.filter { $0.key != axis.key }
+        var charts: [Figure] = []
+        for text in sweep.claimTexts {
+            var groups: [String: [(x: Double, y: Double)]] = [:]
+            var order: [String] = []
+            var threshold: Double?
+            for run in sweep.runs {
+                guard let claim = run.claims.first(where: { $0.claim == text }), let value = claim.value,
+                    let x = run.settings[axis.key].flatMap(Double.init)
+                else { continue }
+                threshold = threshold ?? claim.threshold
+                let group = others.map { "\($0.key)=\(run.settings[$0.key] ?? "?")" }.joined(separator: " ")
+                if groups[group] == nil { order.append(group) }
+                groups[group, default: []].append((x, value))
+            }
+            guard !groups.isEmpty else { continue }
+            let series = order.map { group in
+                LineChart.Series(
+                    name: group.isEmpty ? "measured" : group, x: groups[group]!.map(\.x),
+                    y: groups[group]!.map(\.y), smoothed: false)
+            }
+            charts.append(
+                .line(
+                    LineChart(
+                        title: text, xLabel: axis.key, yLabel: "measured", series: series,
+                        references: threshold.map { [.init(y: $0, label: "threshold")] } ?? [])))
+        }
+        guard !charts.isEmpty else { return nil }
+        return .smallMultiples(
+            SmallMultiples(
+                title: "Each claim's measurement against \(axis.key) (the line: the claim's threshold)",
+                figures: charts, columns: min(2, charts.count)))
+    }
+}

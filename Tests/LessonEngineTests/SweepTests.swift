@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+@testable import LessonEngine
+@testable import Report
+
+@Suite(.serialized) struct SweepTests {
+    @Test func gridsExpandEveryCombinationFirstKeySlowest() throws {
+        let grid = try SweepGrid(settings: ["a=1,2", "b=x,y,z"])
+        #expect(grid.combinations == [["a=1", "b=x"], ["a=1", "b=y"], ["a=1", "b=z"],
+                                      ["a=2", "b=x"], ["a=2", "b=y"], ["a=2", "b=z"]])
+        #expect(grid.numericAxis == nil)   // two keys vary
+        #expect(try SweepGrid(settings: ["lr=1e-3,2e-3", "seed=1"]).numericAxis?.key == "lr")
+        #expect(throws: LessonError.self) { try SweepGrid(settings: ["a=1,,2"]) }
+        #expect(throws: LessonError.self) { try SweepGrid(settings: ["a=1", "a=2"]) }
+        #expect(throws: LessonError.self) { try SweepGrid(settings: ["=1"]) }
+    }
+
+    /// A 2×2 grid: a stage that depends on one key is computed once per value of that key and
+    /// reused for the other's; the record holds every claim per run, and the page shows them.
+    @Test func aGridReusesUpstreamStagesAndWritesItsPageAndRecord() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        let lesson = try fixture.lesson("01-grid.swift", """
+            //: # A grid
+            import Course
+            let a = param("a", 1, "input of the upstream stage", in: 1...10)
+            let b = param("b", 10, "input of the downstream stage", in: 1...100)
+            let upstream = try stage("up", inputs: ["a": "\\(a)"]) { a * 2 }
+            let downstream = try stage("down", inputs: ["b": "\\(b)", "up": "\\(upstream)"]) { b + upstream }
+            metric("sum", Double(downstream))
+            expect("the sum is above 12", Double(downstream), above: 12)
+            """)
+        var started: [[String]] = []
+        let sweep = try fixture.engine.sweep(
+            lesson, grid: try SweepGrid(settings: ["a=1,2", "b=10,20"]), quick: false,
+            progress: { _, _, settings in started.append(settings) })
+        #expect(started == [["a=1", "b=10"], ["a=1", "b=20"], ["a=2", "b=10"], ["a=2", "b=20"]])
+        #expect(sweep.runs.map { $0.metrics.first?.value } == [12, 22, 14, 24])
+        #expect(sweep.tally(of: "the sum is above 12") == (held: 3, checked: 4))
+        #expect(sweep.runs[0].claims.first?.value == 12 && sweep.runs[0].claims.first?.threshold == 12)
+        // The upstream stage ran once per value of a: its second use in each pair was reused.
+        let upstreamKeys = try FileManager.default.contentsOfDirectory(
+            atPath: fixture.engine.artifactDirectory.appendingPathComponent("up").path
+        ).filter { !$0.hasPrefix(".") }
+        #expect(upstreamKeys.count == 2)
+        #expect(FileManager.default.fileExists(atPath: fixture.engine.sweepURL(sweep).path))
+        #expect(fixture.engine.storedSweeps().map(\.runs) == [sweep.runs])   // dates are stored to the second
+        #expect(!sweep.provenance.commit.isEmpty && !sweep.provenance.blasCoreType.isEmpty)
+        // Asked again, every combination is a stored run.
+        let again = try fixture.engine.sweep(lesson, grid: try SweepGrid(settings: ["a=1,2", "b=10,20"]), quick: false)
+        #expect(again.runs.allSatisfy { $0.reused })
+        let site = SiteWriter(engine: fixture.engine, lessonsDirectory: fixture.root.appendingPathComponent("lessons"))
+        let pages = try site.writeSweepPages()
+        #expect(pages.count == 1 && pages[0].stale == false)
+        let html = try String(contentsOf: site.siteDirectory.appendingPathComponent("sweeps").appendingPathComponent(SweepPage.fileName(sweep)), encoding: .utf8)
+        #expect(html.contains("the sum is above 12") && html.contains("3 of 4") && html.contains("a=2 b=20"))
+    }
+
+    @Test func badValuesAreRefusedByNameBeforeAnythingRuns() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        let lesson = try fixture.lesson("01-bad.swift", """
+            //: # Bad values
+            import Course
+            let a = param("a", 1, "a number", in: 1...10)
+            print(try stage("ran", inputs: ["a": "\\(a)"]) { a })
+            """)
+        for settings in [["a=1,x"], ["a=1,11"], ["nope=1,2"]] {
+            #expect(throws: LessonError.self) {
+                try fixture.engine.sweep(lesson, grid: try SweepGrid(settings: settings), quick: false)
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: fixture.engine.artifactDirectory.appendingPathComponent("ran").path))
+        #expect(fixture.engine.storedSweeps().isEmpty)
+    }
+
+    @Test func aSweepOfAChangedLessonIsMarkedStale() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        let text = """
+            //: # Stale
+            import Course
+            let a = param("a", 1, "a number", in: 1...10)
+            metric("a", Double(a))
+            """
+        let lesson = try fixture.lesson("01-stale.swift", text)
+        _ = try fixture.engine.sweep(lesson, grid: try SweepGrid(settings: ["a=1,2"]), quick: false)
+        _ = try fixture.lesson("01-stale.swift", text + "\nmetric(\"b\", 2)")
+        let site = SiteWriter(engine: fixture.engine, lessonsDirectory: fixture.root.appendingPathComponent("lessons"))
+        #expect(try site.writeSweepPages().map(\.stale) == [true])
+    }
+}
