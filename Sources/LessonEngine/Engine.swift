@@ -102,6 +102,7 @@ public struct Engine: Sendable {
             record.cells = outcome.cells
             record.stages = outcome.stages
             record.modelsUsed = outcome.modelsUsed
+            record.modelsPublished = outcome.modelsPublished
             record.status = outcome.status
             record.provenance.runSeconds = outcome.seconds
         }
@@ -176,6 +177,14 @@ public struct Engine: Sendable {
             {
                 return .unusable(
                     "the model '\(name)' it read was published again since its last run")
+            }
+            for (name, fingerprint) in (record.modelsPublished ?? [:]).sorted(by: { $0.key < $1.key })
+            where ModelCatalog.fingerprint(
+                workspace.appendingPathComponent("models").appendingPathComponent(name))
+                != fingerprint
+            {
+                return .unusable(
+                    "the model '\(name)' it published was replaced since (by a run with other settings)")
             }
         }
         return .found(record)

@@ -27,6 +27,7 @@ struct LessonRunner {
         var cells: [CellRecord]
         var stages: [StageReport]
         var modelsUsed: [String: String]
+        var modelsPublished: [String: String]
         var status: RunRecord.Status
         var seconds: Double
     }
@@ -62,6 +63,7 @@ struct LessonRunner {
         if let failure, let update = recorder.fail(failure) { listener(update) }
         return Outcome(
             cells: recorder.cells, stages: recorder.stages, modelsUsed: recorder.modelsUsed,
+            modelsPublished: recorder.modelsPublished,
             status: status, seconds: seconds)
     }
 
@@ -161,6 +163,7 @@ struct CellRecorder {
     var cells: [CellRecord]
     var stages: [StageReport] = []
     var modelsUsed: [String: String] = [:]
+    var modelsPublished: [String: String] = [:]
     /// Whether the lesson reached its end marker.
     var ended = false
     let eventKey: String
@@ -199,6 +202,7 @@ struct CellRecorder {
         case .progress(let progress): keepLatest(progress); return .progress(progress)
         case .stage(let report): stages.append(report); return .stage(report)
         case .modelUsed(let name, let fingerprint): modelsUsed[name] = fingerprint; return nil
+        case .modelPublished(let name, let fingerprint): modelsPublished[name] = fingerprint; return nil
         case .ended: ended = true; return nil
         }
     }

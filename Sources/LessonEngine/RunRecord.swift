@@ -58,6 +58,10 @@ public struct RunRecord: Codable, Equatable, Sendable {
     /// Published models the lesson read by name, with the fingerprint of their weights then
     /// (nil in records from before this was kept): the record is stale once one changes.
     public var modelsUsed: [String: String]?
+    /// Models the lesson published, with their fingerprints: the record is stale once another
+    /// run (this lesson with other settings, a sweep) replaces one, so the report runs it again
+    /// and the course's models are again the ones its pages describe.
+    public var modelsPublished: [String: String]?
     public var provenance: Provenance
 
     public var expectations: [ExpectationResult] {

@@ -51,7 +51,7 @@ public enum LessonContext {
             print(event.line(key: eventKey))
         } else {
             switch event {
-            case .modelUsed: break   // only the engine keeps it
+            case .modelUsed, .modelPublished: break   // only the engine keeps them
             case .stage, .progress:
                 // Bookkeeping, not output: a command's stdout (`tokenwise chat` in a script) stays clean.
                 FileHandle.standardError.write(Data((readable(event) + "\n").utf8))
@@ -79,6 +79,7 @@ public enum LessonContext {
         case .stepThrough(let s):
             return "[step-through page \(s.name): \(s.recording.frames.count) frames]"
         case .modelUsed(let name, let fingerprint): return "model \(name) (\(fingerprint))"
+        case .modelPublished(let name, let fingerprint): return "published \(name) (\(fingerprint))"
         case .ended: return "── end ──"
         }
     }

@@ -127,6 +127,8 @@ public enum LessonEvent: Codable, Equatable, Sendable {
     case stepThrough(StepThroughOutput)
     /// The lesson read a published model (by name) whose weights hash to `fingerprint`.
     case modelUsed(name: String, fingerprint: String)
+    /// The lesson published a model under `name` whose weights hash to `fingerprint`.
+    case modelPublished(name: String, fingerprint: String)
     /// The lesson's last line ran: a child that exits without it stopped early (`exit(0)`).
     case ended
 
