@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "Stepper", dependencies: ["Autograd", "Transformer", "BytePairEncoding", "Chat"]),
         // What every lesson calls, whatever its subject: param, show, metric, expect, claim,
         // progress, the events they write, rates with intervals, and the artifact store.
-        .target(name: "LessonRuntime", dependencies: ["Figures", "Stepper"]),
+        .target(name: "LessonRuntime", dependencies: ["Figures", "Stepper", "Transformer"]),
         // The course itself: its data, recipes (pretraining, finetuning, problems, preferences),
         // published models and statistics. What a lesson script imports.
         .target(name: "Course", dependencies: ["Autograd", "Transformer", "BytePairEncoding", "Figures", "Chat", "Stepper",

@@ -69,20 +69,10 @@ public struct ModelCatalog {
     /// Runs `body` holding the catalog's lock (flock on .lock): shared for readers, exclusive
     /// for a publisher, so two processes publishing one name, or one reading it, take turns.
     func locked<T>(_ mode: Int32, _ body: () throws -> T) throws -> T {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(".lock").path
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw LanguageModelError(
-                description: "\(path): cannot be opened to lock the model catalog")
+        do { return try FileLock.holding(path, mode, body) } catch let error as FileLockError {
+            throw LanguageModelError(description: "the model catalog: \(error.description)")
         }
-        defer { close(descriptor) }   // closing releases the lock
-        while flock(descriptor, mode) != 0 {
-            guard errno == EINTR else {
-                throw LanguageModelError(description: "\(path): cannot be locked (errno \(errno))")
-            }
-        }
-        return try body()
     }
 
     /// Stores `model` under `name`, replacing what was there only once the new files are complete.

@@ -7,6 +7,7 @@
 // second run at the same time never leaves a half-written one.
 
 import Foundation
+import Transformer
 
 public enum ArtifactStore {
     /// Bumped when the stored formats change, so old artifacts are not read.
@@ -40,6 +41,19 @@ public enum ArtifactStore {
     ) throws -> T {
         let key = key(name: name, inputs: inputs)
         let directory = root.appendingPathComponent(name).appendingPathComponent(key)
+        // One process at a time per stage: a second run that asks for a stage being computed
+        // waits and then loads it, instead of computing it again (the lock dies with its holder,
+        // so a killed run's stage is computed by the next one that asks).
+        let lock = root.appendingPathComponent(name).appendingPathComponent(".\(key).lock").path
+        return try FileLock.holding(lock, LOCK_EX) {
+            try loadOrCompute(name, key: key, directory: directory, load: load, save: save, compute: compute)
+        }
+    }
+
+    static func loadOrCompute<T>(
+        _ name: String, key: String, directory: URL,
+        load: (URL) throws -> T, save: (T, URL) throws -> Void, compute: () throws -> T
+    ) throws -> T {
         let complete = directory.appendingPathComponent(".complete")
         var warning: String?
         let start = Date()

@@ -84,7 +84,10 @@ struct Bench: ParsableCommand {
         print("so a slower moment of the machine slows both sides of the ratio.")
         let shapes: [(String, GPTConfig, Int, Int, Int)] =
             [
-                ("baby GPT (4L 4H 128C, T 64, B 12, V 65)", .baby(), 12, 64, 40)
+                ("baby GPT (4L 4H 128C, T 64, B 12, V 65)", .baby(), 12, 64, 40),
+                // The shapes the course trains: lesson 4's pretraining batch and lesson 7's rows.
+                ("course model, pretraining step (4L 4H 128C, T 128, B 16, V 2048)", .course, 16, 128, 20),
+                ("course model, finetuning step (4L 4H 128C, T 128, B 12, V 2048)", .course, 12, 128, 20),
             ]
             + (skipGPT2
                 ? []

@@ -1,5 +1,6 @@
 // `tokenwise bench --kernels`: where a training step's time goes, kernel by kernel, at the
-// shapes of one layer (and the output head) of the baby GPT and of GPT-2 124M.
+// shapes of one layer (and the output head) of the baby GPT, the course's model (its
+// pretraining batch) and GPT-2 124M.
 
 import Autograd
 import Foundation
@@ -7,6 +8,7 @@ import Foundation
 enum KernelTimings {
     static func run() {
         run(title: "baby GPT", B: 12, T: 64, C: 128, NH: 4, V: 65, repetitions: 50)
+        run(title: "course model, pretraining batch", B: 16, T: 128, C: 128, NH: 4, V: 2048, repetitions: 20)
         run(title: "GPT-2 124M shape", B: 4, T: 64, C: 768, NH: 12, V: 50257, repetitions: 3)
     }
 

@@ -49,7 +49,7 @@ struct Fixture {
         #expect(outputs.contains { if case .figure(_, let f) = $0 { return f.title == "bars" } else { return false } })
         #expect(outputs.contains(.table(Table(title: "t", columns: ["x"], rows: [["1"]]))))
         #expect(outputs.contains(.metric(Metric(name: "m", value: 2.5, unit: "u"))))
-        #expect(outputs.contains(.expectation(ExpectationResult(claim: "two is above one", measured: "2 > 1", passed: true))))
+        #expect(outputs.contains(.expectation(ExpectationResult(claim: "two is above one", measured: "2 > 1", passed: true, value: 2, threshold: 1))))
         #expect(outputs.contains(.progress(ProgressReport(label: "work", step: 5, total: 5))))
         #expect(outputs.contains(.text("stage value 42")))
         #expect(record.stages.map(\.name) == ["s"] && record.stages[0].outcome == .computed)
@@ -222,7 +222,7 @@ struct Fixture {
         """)
         _ = try fixture.engine.run(lesson)
         let stage = fixture.engine.artifactDirectory.appendingPathComponent("numbers")
-        let keys = try FileManager.default.contentsOfDirectory(atPath: stage.path)
+        let keys = try FileManager.default.contentsOfDirectory(atPath: stage.path).filter { !$0.hasSuffix(".lock") }
         #expect(keys.count == 1)
         let stored = stage.appendingPathComponent(keys[0]).appendingPathComponent("value.json")
         try Data("[1, 2".utf8).write(to: stored)   // truncated
