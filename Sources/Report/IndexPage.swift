@@ -32,7 +32,7 @@ struct IndexPage {
                 let claims = record.expectations
                 let state =
                     record.status == .succeeded
-                    ? "ran in \(Page.duration(record.provenance.runSeconds))"
+                    ? "ran in \(Page.duration(record.provenance.runSeconds))\(Self.computeText(record))"
                     : "<span class=\"fail\">\(record.status.rawValue)</span>"
                 status = "\(state)\(claims.isEmpty ? "" : " · " + Self.tally(claims))"
                 body.append(
@@ -87,6 +87,13 @@ struct IndexPage {
                 "<li><a href=\"sweeps/\(HTML.escape(SweepPage.fileName(sweep)))\">\(HTML.escape(sweep.title))</a> <span class=\"meta\">\(HTML.escape(SweepPage.gridText(sweep.grid))) · \(sweep.runs.count) runs\(sweep.quick ? " · quick" : "") · \(HTML.escape(date))\(stale ? " · <span class=\"fail\">stale</span>" : "")</span></li>"
         }
         return "<section><h2>Sweeps</h2><ul>\(items.joined())</ul></section>"
+    }
+
+    /// " (computing stages 2 min 40 s)": the part of a run spent in stages it computed
+    /// (training, mostly) rather than loaded from the store; nothing when it computed none.
+    static func computeText(_ record: RunRecord) -> String {
+        let seconds = record.stages.filter { $0.outcome != .reused }.map(\.seconds).reduce(0, +)
+        return seconds > 0 ? " (computing stages \(Page.duration(seconds)))" : ""
     }
 
     /// "12 of 14 claims hold" (+ " · 3 not checked in quick mode").
