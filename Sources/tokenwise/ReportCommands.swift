@@ -29,7 +29,15 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Run every lesson again even if a valid run is stored.")
     var rerun = false
 
+    @Option(
+        help: "Lessons to run side by side when they do not depend on each other (default: one per two cores).")
+    var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
+
     @OptionGroup var options: WorkspaceOptions
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+    }
 
     func run() throws {
         let engine = try options.engine()
@@ -37,43 +45,135 @@ struct ReportCommand: ParsableCommand {
         guard !lessons.isEmpty else {
             throw CommandError("no lessons in \(LessonSource.display(options.lessonsDirectory))")
         }
+        let started = Date()
+        let records = jobs == 1 ? try runInOrder(lessons, engine: engine) : try runSideBySide(lessons, engine: engine)
+        // Pages are written from the records, in course order, however the lessons ran.
         let site = SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
         var entries: [(source: LessonSource, record: RunRecord?, note: String?)] = []
-        var failures = 0
-        for lesson in lessons {
-            var record: RunRecord?
-            if !rerun {
-                switch try engine.storedRecord(for: lesson, quick: quick) {
-                case .found(let stored) where stored.status == .succeeded:
-                    print(
-                        "\(lesson.id): reusing the stored run (\(String(format: "%.1f", stored.provenance.runSeconds)) s)"
-                    )
-                    record = stored
-                case .unusable(let reason): print("\(lesson.id): \(reason); running it")
-                default: break
-                }
-            }
-            if record == nil {
-                var terminal = TerminalPrinter()
-                terminal.header(lesson, settings: [], quick: quick)
-                let fresh = try engine.run(lesson, quick: quick) { terminal.show($0) }
-                terminal.footer(fresh)
-                record = fresh
-            }
-            if record!.status != .succeeded { failures += 1 }
-            try site.writeLessonPage(record!, source: lesson)
+        for (lesson, record) in zip(lessons, records) {
+            try site.writeLessonPage(record, source: lesson)
             entries.append((lesson, record, nil))
         }
+        let failures = records.filter { $0.status != .succeeded }.count
         let index = try site.writeIndex(entries)
-        let claims = entries.compactMap(\.record).flatMap(\.expectations)
+        let claims = records.flatMap(\.expectations)
         let unchecked = claims.filter { !$0.checked }.count
         print(
             "report: \(index.path) — \(claims.filter(\.holds).count) of \(claims.count - unchecked) claims hold"
-                + (unchecked > 0 ? " (\(unchecked) not checked in quick mode)" : ""))
+                + (unchecked > 0 ? " (\(unchecked) not checked in quick mode)" : "")
+                + " · \(duration(Date().timeIntervalSince(started))) with --jobs \(jobs)")
         if failures > 0 { throw CommandError("\(failures) lesson(s) did not run to the end") }
         if strict && claims.contains(where: \.fails) {
             throw CommandError("some claims do not hold (--strict)")
         }
+    }
+
+    /// The lesson's stored run when it is still valid (and `--rerun` was not asked), else nil.
+    func reusable(_ lesson: LessonSource, engine: Engine, say: (String) -> Void) throws -> RunRecord? {
+        guard !rerun else { return nil }
+        switch try engine.storedRecord(for: lesson, quick: quick) {
+        case .found(let stored) where stored.status == .succeeded:
+            say("\(lesson.id): reusing the stored run (\(String(format: "%.1f", stored.provenance.runSeconds)) s)")
+            return stored
+        case .unusable(let reason):
+            say("\(lesson.id): \(reason); running it")
+            return nil
+        default: return nil
+        }
+    }
+
+    /// One lesson at a time, each streamed to the terminal in full.
+    func runInOrder(_ lessons: [LessonSource], engine: Engine) throws -> [RunRecord] {
+        try lessons.map { lesson in
+            if let stored = try reusable(lesson, engine: engine, say: { print($0) }) { return stored }
+            var terminal = TerminalPrinter()
+            terminal.header(lesson, settings: [], quick: quick)
+            let fresh = try engine.run(lesson, quick: quick) { terminal.show($0) }
+            terminal.footer(fresh)
+            return fresh
+        }
+    }
+
+    /// Up to `jobs` lessons at once, each starting once the lessons whose models it reads have
+    /// finished (LessonOrder); the terminal gets one line per stage, progress step and result.
+    func runSideBySide(_ lessons: [LessonSource], engine: Engine) throws -> [RunRecord] {
+        let order = LessonOrder(lessons)
+        let lock = NSLock()
+        nonisolated(unsafe) var records = [RunRecord?](repeating: nil, count: lessons.count)
+        nonisolated(unsafe) var errors: [String] = []
+        nonisolated(unsafe) var started = Set<Int>(), finished = Set<Int>()
+        let printer = JobPrinter()
+        let group = DispatchGroup()
+        func launchReady() {   // called holding `lock`
+            let running = started.subtracting(finished).count
+            for index in order.ready(started: started, finished: finished).prefix(jobs - running) {
+                started.insert(index)
+                group.enter()
+                DispatchQueue.global().async {
+                    let lesson = lessons[index]
+                    var record: RunRecord?
+                    do {
+                        record = try reusable(lesson, engine: engine, say: printer.say)
+                        if record == nil {
+                            printer.say("\(lesson.id): running")
+                            record = try engine.run(lesson, quick: quick) { printer.show($0, lesson: lesson.id) }
+                            printer.done(record!)
+                        }
+                    } catch {
+                        printer.say("\(lesson.id): \(error)")
+                        lock.withLock { errors.append("\(lesson.id): \(error)") }
+                    }
+                    lock.withLock {
+                        records[index] = record
+                        finished.insert(index)
+                        launchReady()
+                    }
+                    group.leave()
+                }
+            }
+        }
+        lock.withLock { launchReady() }
+        group.wait()
+        if let first = errors.first { throw CommandError(first) }
+        return records.map { $0! }
+    }
+}
+
+/// "12.3 s", "4 min 05 s".
+func duration(_ seconds: Double) -> String {
+    seconds < 120 ? String(format: "%.1f s", seconds) : String(format: "%d min %02d s", Int(seconds) / 60, Int(seconds) % 60)
+}
+
+/// The terminal of a side-by-side report: whole lines, each naming its lesson, never two
+/// interleaved; a job's progress at most every few seconds.
+final class JobPrinter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastProgress: [String: Date] = [:]
+
+    func say(_ line: String) { lock.withLock { print(line) } }
+
+    func show(_ update: RunUpdate, lesson: String) {
+        switch update {
+        case .stage(let stage):
+            say("\(lesson): stage \(stage.name) \(stage.outcome.rawValue) in \(duration(stage.seconds))")
+        case .progress(let p):
+            let now = Date()
+            let due = lock.withLock { () -> Bool in
+                guard p.step == p.total || now.timeIntervalSince(lastProgress[lesson] ?? .distantPast) > 5 else { return false }
+                lastProgress[lesson] = now
+                return true
+            }
+            if due {
+                say("\(lesson): \(p.label) \(p.step)/\(p.total)" + (p.loss.map { String(format: ", loss %.4f", $0) } ?? ""))
+            }
+        case .cellFailed(let index, let message): say("\(lesson): ✗ cell \(index) failed: \(message)")
+        case .cellBegan, .output: break
+        }
+    }
+
+    func done(_ record: RunRecord) {
+        let checked = record.expectations.filter(\.checked)
+        say("\(record.lessonID): \(record.status == .succeeded ? "done" : record.status.rawValue) in \(duration(record.provenance.runSeconds)); \(checked.filter(\.passed).count) of \(checked.count) expectations hold")
     }
 }
 

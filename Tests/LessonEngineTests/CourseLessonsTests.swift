@@ -68,6 +68,26 @@ import Testing
         }
     }
 
+    /// `report --jobs` starts a lesson once the lessons whose models it reads are done.
+    @Test func eachLessonWaitsForTheModelsItReads() throws {
+        let lessons = Self.lessons
+        let order = LessonOrder(lessons)
+        func waits(_ id: String) -> Set<String> {
+            Set(order.waitsFor[lessons.firstIndex { $0.id == id }!].map { lessons[$0].id })
+        }
+        #expect(waits("05-inference") == ["04-training"])
+        #expect(waits("07-the-assistant") == ["04-training"])
+        #expect(waits("09-hallucinations") == ["04-training", "07-the-assistant"])
+        #expect(waits("12-reinforcement-learning") == ["11-tokens-to-think"])
+        #expect(waits("13-rlhf") == ["07-the-assistant"])
+        #expect(waits("14-arena") == ["04-training", "07-the-assistant", "09-hallucinations", "10-search",
+                                      "12-reinforcement-learning", "13-rlhf"])
+        // After lesson 7, the lessons that start from sft can run side by side.
+        let finished = Set(lessons.indices.filter { ["01", "02", "03", "04", "05", "06", "07"].contains(String(lessons[$0].id.prefix(2))) })
+        let ready = order.ready(started: finished, finished: finished).map { lessons[$0].id }
+        #expect(ready == ["08-knowledge-of-self", "09-hallucinations", "10-search", "11-tokens-to-think", "13-rlhf"])
+    }
+
     @Test func everyLessonRunsInQuickModeAndItsClaimsHold() throws {
         var toolchain = try Toolchain.locate()
         if let release = ProcessInfo.processInfo.environment["TOKENWISE_COURSE_BUILD_DIR"] {
