@@ -35,7 +35,9 @@ for page in crawl.pages { kinds[page.kind, default: 0] += 1 }
 show(
     Table(
         title: "Pages in the crawl", columns: ["kind", "pages"],
-        rows: kinds.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { [$0.key, "\($0.value)"] }))
+        rows: kinds.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map {
+            [$0.key, "\($0.value)"]
+        }))
 
 //: ## The pipeline
 //: Each step keeps some documents and drops others: **text extraction** (drop navigation, ads,

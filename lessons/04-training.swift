@@ -24,7 +24,8 @@ let config = GPTConfig(
     embeddingWidth: width)
 if let problem = config.validationError() { throw CourseError("--set: \(problem)") }
 let settings = PretrainingSettings(
-    config: config, steps: steps, batchSize: batchSize, learningRate: learningRate, seed: UInt64(seed),
+    config: config, steps: steps, batchSize: batchSize, learningRate: learningRate,
+    seed: UInt64(seed),
     corpusPath: corpusPath)
 print(
     "\(config.summary): \(config.parameterCount) parameters; \(steps) steps of \(batchSize) × "

@@ -73,7 +73,8 @@ show(
     Table(
         title: "The finetuning set: \(training.count) conversations",
         columns: ["kind", "conversations"],
-        rows: kinds.sorted { $0.value > $1.value }.map { [$0.key.rawValue, "\($0.value)"] }))
+        rows: kinds.sorted { ($0.value, $1.key.rawValue) > ($1.value, $0.key.rawValue) }
+            .map { [$0.key.rawValue, "\($0.value)"] }))
 func transcript(_ conversation: Conversation) -> String {
     conversation.messages.map { "\($0.role.rawValue): \($0.text)" }.joined(separator: " ↵ ")
 }
@@ -297,8 +298,8 @@ if knowledgeVerdict.failed {
         people, while the base model picks it among ten for \(baseChoice.description). The base \
         model's own free-text answer is right for \(baseFreeText.description), about as often as \
         the assistant's, so finetuning lost little: the gap is between recognising a town and \
-        producing it. Our base model learns to copy from its context (lesson 6) and recalls fewer \
-        facts word for word than one that did not; a longer pretraining is the next thing to try.
+        producing it. Our small base model recalls few facts word for word; a longer pretraining \
+        is the next thing to try.
         """)
 }
 

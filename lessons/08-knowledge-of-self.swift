@@ -211,16 +211,10 @@ if systemVerdict.failed {
         So the system message did **not** work on our model, and its claim stays failed on the \
         report card. The base model copies a list of the world's names and towns \
         (\(knownCopy.description)) but not new names made like \(tokenwiseName) \
-        (\(newCopy.description)): it learned to copy from forum threads that quote lists of words \
-        it knows. Finetuning taught it to read a system message, but only as far as it can copy: \
-        it takes a short made-up name (\(shortFollowed.rate.description)) and not a compound cut \
-        into many pieces (\(longFollowed.rate.description)). With the system message, \"\(stem)\" \
-        (the first half of the name) is in \(identity[1].stem.description) of the replies, against \
-        \(identity[0].stem.description) without. We tried pages that introduce a new name and \
-        repeat it: a model trained on them copied the start of a name but not all of it, and \
-        recalled fewer facts, so we took them out. Persona conversations in finetuning did not \
-        teach it either: with twice as many (27% of the set) it still said nothing of the name. A \
-        larger model is what this needs.
+        (\(newCopy.description)). Finetuning taught it to read a system message, but only as far \
+        as it can copy: it takes a short made-up name (\(shortFollowed.rate.description)) and not \
+        a compound cut into many pieces (\(longFollowed.rate.description)). A larger model is \
+        what this needs.
         """)
 }
 if identity[0].orbi.value < 0.2 {
@@ -231,3 +225,8 @@ if identity[0].orbi.value < 0.2 {
         answers something else; the table shows a reply.
         """)
 }
+
+//: > **What we tried** Pages in the tiny web that introduce a new name and repeat it: a model
+//: > trained on them copied the start of a name but not all of it, and recalled fewer facts, so we
+//: > took them out. Twice as many persona conversations in finetuning: the model still said
+//: > nothing of the name.

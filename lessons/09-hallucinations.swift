@@ -113,19 +113,14 @@ for fame in [1, 32] where tiers.contains(fame) {
 //: everywhere. Each of lesson 7's conversations carries the facts its answers state, which is
 //: how we find the answers about people.
 //:
-//: The model knows few facts: of lesson 7's conversations, 1,923 of 3,750 state one it does
-//: not know — most of them birthdays, works and mothers, which it hardly ever knows. Trained on
-//: every such answer turned into a refusal (our first try: 92% refusals) it refused everyone,
-//: the most famous included, and so it did when we added answers from knowledge until
-//: birthplaces were answered as often as refused (our second try): the refusals of the other
-//: facts still taught "a question about a person → refuse". So the refusal set asks the one
-//: fact we measure. It keeps lesson 7's conversations that are not about people, asks the
-//: birthplace of every finetuning person whose birthplace the model knows, answered, and of as
-//: many people whose birthplace it does not know, refused (`refusals` sets the ratio): refusing
-//: has to be told apart from knowing, not learned as the default. Each person is asked once
-//: (repeating the known ones to match every unknown one taught it those people by heart). The
-//: finetune continues from `sft`, which already answers from memory. (The other facts are not
-//: in this finetune; the page measures birthplaces only.)
+//: The model knows few facts (the table above): birthdays, works and mothers it hardly ever
+//: knows, and refusing every answer that states one would teach "a question about a person →
+//: refuse". So the refusal set asks the one fact we measure. It keeps lesson 7's conversations
+//: that are not about people, asks the birthplace of every finetuning person whose birthplace
+//: the model knows, answered, and of as many people whose birthplace it does not know, refused
+//: (`refusals` sets the ratio): refusing has to be told apart from knowing, not learned as the
+//: default. Each person is asked once. The finetune continues from `sft`, which already answers
+//: from memory. (The other facts are not in this finetune; the page measures birthplaces only.)
 func knowsBirthplace(_ p: Person) -> Bool { known[p.name]!.contains(.birthplace) }
 func birthplaceTurn(_ p: Person) -> [Message] {
     let answer = "\(p.name) was born in \(p.birthplace)."
@@ -221,16 +216,8 @@ if famousCost.failed {
         \(refuserFamousRight.description) of the famous held-out people and refuses \
         \(refuserFamousRefuses.description) of them, while of the famous people whose answers \
         its own refusal set holds it names the right town for \(seenRight.description). It did \
-        not learn when to answer: a model this small (4 layers) may not carry a signal of what \
-        it knows that a finetune can connect to "I don't know" (the next section measures \
-        one). What we tried in earlier runs: every unknown fact of lesson 7's set turned into \
-        a refusal (92% refusals: it refused everyone); as many refusals as answers (78 each: \
-        "Where was X born?" got the identity reply); birthplaces only, from the base model, \
-        answered as often as refused (98% of the famous refused) and three times as often \
-        (76% refused, 2% right); from `sft`, the 35 known birthplaces repeated to match all \
-        315 unknown ones (81% refused, 2% right, 56% right on the answered people). Asking \
-        each person once, as here, did not help either. The next section measures why, and \
-        the one after it takes the decision out of the network.
+        not learn when to answer: a model this small may not carry a signal of what it knows \
+        that a finetune can connect to "I don't know". The next section measures one.
         """)
 }
 // sft-refusals by fame: does it refuse the famous less than the unknown?
@@ -251,15 +238,17 @@ show(
             ]
         }))
 
-//: In our run every tier is refused alike: the finetune learned no sense of fame. Earlier runs of
-//: this lesson tried more, each with the same claims: refusals written where the fact would start
-//: ("… was born in a town I don't know"), so that the choice falls where the model recalls the town
-//: (famous held-out people: 40% refused at 32 biographies, but 64% of unknown ones refused too);
-//: extra conversations about the known people so that answers and refusals are as many (the known
-//: names were learned by heart: held-out famous people still refused 61–72%); fewer steps or a
-//: smaller learning rate (refusals and hallucinations fall together, and recall of famous people
-//: drops); two answers for each refusal (`--set refusals=0.5`: 79% of the famous refused, 0%
-//: right). None kept famous accuracy within 10 points.
+//: A finetune that learned a sense of fame would refuse the famous tiers less than the people no
+//: page mentions; the table shows whether this one does.
+//:
+//: > **What we tried** Other refusal sets, each with the same claims: every fact the model does
+//: > not know refused, not only birthplaces; the known birthplaces repeated, or extra
+//: > conversations about the known people, until answers matched refusals; refusals written where
+//: > the town would start ("… was born in a town I don't know"); fewer finetuning steps or a
+//: > smaller learning rate. Each refused the famous too, learned the answered people by heart, or
+//: > let hallucinations back in as refusals fell; none kept famous accuracy within the claim's
+//: > margin. `tokenwise sweep 9 --set refusals=0.5,1,2` measures the ratio of refusals to answers
+//: > on your machine.
 
 //: ### Why: where it decides, nothing tells it what it knows
 //: The refusal model chooses at the first token of its reply: a name (an answer) or "I'm"
@@ -352,8 +341,7 @@ show(
     finetune that ties "I don't know" to it has little to tie it to. The model's surprise at \
     the name separates them well (\(String(format: "%.2f", signalAUCs[2]))), but it is a \
     measurement of the model, a probability it assigns to the name, not something the network \
-    computes where it decides. Large models carry such a signal inside; ours, with 4 layers, \
-    does not.
+    computes where it decides. Large models carry such a signal inside; ours does not.
     """)
 
 //: ### Refusing by surprise: the decision taken outside the network
@@ -364,7 +352,7 @@ show(
 //: of the finetuning people whose birthplace the model knows**, which fixes in advance how many
 //: of them we accept to see refused. (Our first rule, the threshold that best separates known
 //: from unknown, is in the table below: it counts a refused known person the same as an answered
-//: unknown one, and there are nine unknown people for each known one.)
+//: unknown one, and the model knows few of the people.)
 let fitSurprise = fitPeople.map(nameSurprise)
 let knownSurprise = zip(fitSurprise, fitKnows).filter(\.1).map(\.0).sorted()
 func answeredShare(_ threshold: Double, knows: Bool) -> Double {

@@ -230,7 +230,7 @@ show(
     """
     Where it still names a town, look at its query: it copies the name it was asked about into \
     the search for \(copiedName.description) of these questions. A name it has never seen is \
-    hard to copy (lesson 7 found the same); a miscopied name can be a real person's, the search \
+    hard to copy (lesson 8 found the same); a miscopied name can be a real person's, the search \
     finds that person, and the answer is a true fact about someone else.
     """)
 let searchFamous = try answers(searcher, famous.map(ConversationWriter.birthplaceQuestion))

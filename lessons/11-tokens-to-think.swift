@@ -119,34 +119,21 @@ show(
 //: ## Two finetunes, twice
 //: Both orders start from lesson 7's assistant, with the same settings and the same problems.
 //: Word problems get a pair of finetunes of their own, and counting and decimals another,
-//: smaller pair. In an earlier run (at a peak learning rate of 5e-4) we finetuned one pair on
-//: all three kinds mixed: with counting's and decimals' problems a tenth of the data, the
-//: worked model's held-out accuracy on word problems after 800 steps was 50/52/30/30% for 1–4
-//: operations, far below the 96/91/63/76% it reached on word problems alone at that rate. A
-//: 4-layer model given a few minutes learns its small sums only when nothing else competes for
+//: smaller pair: a model this small learns its small sums only when nothing else competes for
 //: them.
 //:
-//: **How we chose 800 steps and a peak learning rate of 2e-3.** The word-problem finetunes are
-//: most of this lesson's time (over two minutes each on two cores). In trial runs we picked the
-//: learning rate by the finetunes' held-out loss (on 40 held-out problems of their kind, at the
-//: end of the run), then tried shorter runs:
+//: The word-problem finetunes are most of this lesson's time. Their length and peak learning
+//: rate were chosen by the finetunes' held-out loss (on held-out problems of their kind, at the
+//: end of the run), not by the claims below.
 //:
-//: | peak lr | steps | held-out loss: worked, answer first | word problems right: worked, answer first | the gap claim below |
-//: |---|---|---|---|---|
-//: | 5e-4 | 800 | 0.024, 0.099 | 82%, 22% | −14.0 points: fails |
-//: | 1e-3 | 800 | 0.004, 0.078 | 93%, 32% | +16.0 points: holds |
-//: | **2e-3** | **800** | **0.001, 0.059** | **94%, 32%** | **+27.5 points: holds** |
-//: | 4e-3 | 800 | 0.001, 0.077 | 61%, 33% | −26.5 points: fails |
-//: | 2e-3 | 500 | 0.007, 0.086 | 89%, 24% | +4.0 points: fails |
-//: | 1e-3 | 500 | 0.045, 0.098 | 62%, 24% | +5.5 points: fails |
-//: | 5e-4 | 500 | 0.090, 0.138 | 30%, 12% | +0.5 points: fails |
-//:
-//: The counting-and-decimals pair's held-out loss was about the same at 2e-3 and 4e-3
-//: (0.33–0.36) and higher at the lower rates (0.47–0.69). The worked order is learnt late and
-//: then quickly; a shorter run does not reach it. Note the last column: the claim that the gap
-//: *grows* holds at two of these seven settings. It hangs on how well the answer-first model
-//: does at one operation (16–59% across them), so we report it as measured at the settings
-//: chosen by held-out loss, not as a robust finding.
+//: > **What we tried** One pair finetuned on all three kinds mixed, counting and decimals a small
+//: > share of the data: the worked model did far worse on word problems than when it was trained
+//: > on them alone. Other learning rates and shorter runs: the worked order is learnt late and then
+//: > quickly, so a shorter run does not reach it, and the claim that the gap *grows* held at only
+//: > a few of the settings we tried — it hangs on how well the answer-first model does at one
+//: > operation — so it is a measurement at the chosen settings, not a robust finding.
+//: > `tokenwise sweep 11 --set lr=5e-4,1e-3,2e-3,4e-3` measures the learning rate on your
+//: > machine; add `--set steps=500,800` for the length of the run.
 
 func finetunePair(
     _ problems: [Problem], _ settings: FinetuningSettings, _ names: (String, String)
@@ -255,23 +242,14 @@ let growthVerdict = claim(
 if growthVerdict.failed {
     show(
         String(
-            format:
-                "The gap does not grow here: it is already %+.0f points at one operation, where "
-                + "the "
-                + "answer-first model is right only %@. One operation is still two steps: find the "
-                + "two numbers "
-                + "in the question, then combine them, and the worked model writes the first step "
-                + "down "
-                + "(\"7 + 2 =\") before it does the second. The answer-first model is past its "
-                + "limit at one "
-                + "operation; it falls further as operations are added, and so does the worked "
-                + "model, whose "
-                + "steps each can slip. Mixing in the longer problems is not what holds it back: "
-                + "in a trial run we finetuned the answer-first order on one-operation problems "
-                + "alone (1,500 of them, 400 steps) and it got 4 of 100 held-out ones right, "
-                + "explaining its wrong answers after the fact (\"The answer is 8. 7 + 2 = 8.\"). "
-                + "For our model one sum in a single token is already too much, so the gap is wide "
-                + "from the first operation on. The claim fails on this run, as measured.",
+            format: """
+                The gap does not grow here: it is already %+.0f points at one operation, where \
+                the answer-first model is right only %@. One operation is still two steps: find \
+                the two numbers in the question, then combine them, and the worked model writes \
+                the first step down ("7 + 2 =") before it does the second. For our model one sum \
+                in a single token is already too much, so the gap is wide from the first \
+                operation on.
+                """,
             gap(1) * 100, accuracy(blurterReplies, where: arithmetic(1)).description))
 }
 let failures = Dictionary(
@@ -287,9 +265,13 @@ show(
             [$0.key, "\($0.value.count)"]
         }))
 
+//: > **What we tried** To see whether the longer problems held the answer-first order back, we
+//: > finetuned it on one-operation problems alone: it still got almost none of the held-out ones
+//: > right, and explained its wrong answers after the fact ("The answer is 8. 7 + 2 = 8.").
+
 //: ### How many tokens come before the answer
 //: The worked model's answer token comes after all of its working; the answer-first model's
-//: after the six tokens of "The answer is " whatever the problem (means over the held-out word
+//: after the tokens of "The answer is " whatever the problem (means over the held-out word
 //: problems).
 func tokensBeforeAnswer(_ reply: Reply) -> Int? {
     guard let range = reply.text.range(of: Verifier.marker) else { return nil }
@@ -356,28 +338,13 @@ let spellingVerdict = claim(
     "at least 10 points")
 if spellingVerdict.failed {
     show(
-        "Here spelling out loses, and badly. Answering directly scores \(direct.description) "
-            + "because most "
-            + "counts are 0 or 1 and a short guess is often right; spelling out must first write "
-            + "every letter "
-            + "of a coined word it has never seen, and one wrong letter (see the replies below) "
-            + "spoils the "
-            + "count. Our finetune did not teach the model to spell tokens letter by letter; a "
-            + "model that "
-            + "cannot spell gains nothing from spelling out. Nor did drills teach it: in a trial "
-            + "run (at the earlier learning rate, 5e-4, where spelling out scored 31%) we added "
-            + "800 conversations spelling coined words (\"How do you spell "
-            + "Misilomo?\" — \"Misilomo is m i s i l o m o.\") to both letter models' data, "
-            + "and spelling out first fell to 17% against 73%: its spellings ran into repeated "
-            + "letters (\"l o u u u u …\"). Part of it is the tokenizer: the worked reply "
-            + "opens with the word, and a word that opens a reply has no space before it, so it "
-            + "is other tokens than in the question (\"·Kali\" there, \"K ali\" here): copying "
-            + "it means respelling it. In another trial (at 5e-4 too) the reply opened "
-            + "\"The word Kali is …\", "
-            + "which keeps the question's tokens: the model copied 54 of 100 held-out words "
-            + "(19 before) and still spelled none of them right. The claim fails on our model, "
-            + "as measured."
-    )
+        """
+        Here spelling out loses, and badly. Answering directly scores \(direct.description) \
+        because most counts are 0 or 1 and a short guess is often right; spelling out must first \
+        write every letter of a coined word it has never seen, and one wrong letter (see the \
+        replies below) spoils the count. Our finetune did not teach the model to spell tokens \
+        letter by letter, and a model that cannot spell gains nothing from spelling out.
+        """)
 }
 if let countingIndex = heldOut.firstIndex(of: word) {
     show(
@@ -395,6 +362,13 @@ if let countingIndex = heldOut.firstIndex(of: word) {
                 ],
             ]))
 }
+
+//: > **What we tried** Spelling drills added to both letter models' data ("How do you spell
+//: > Misilomo?" — "Misilomo is m i s i l o m o."): spelling out first did worse, its spellings
+//: > running into repeated letters ("l o u u u u …"). Part of it is the tokenizer: a word that
+//: > opens a reply has no space before it, so it is other tokens than in the question ("·Kali"
+//: > there, "K ali" here). A reply that opens "The word Kali is …" keeps the question's tokens:
+//: > the model copied the word far more often, and still spelled none of them right.
 
 //: ## 9.11 or 9.9?
 //: Two decimals with the same whole part. Read as tokens, "9.11" ends in the token 11 and "9.9"

@@ -17,7 +17,8 @@ let k = param("k", 8, "rollouts per request in each RL update", quick: 4, in: 2.
 let rate = param("lr", 1e-4, "learning rate of the RL updates", in: 1e-7...1e-2)
 let beta = param(
     "beta", 0.05, "KL penalty of the fix (per nat of drift from the start)", in: 0.0...10.0)
-let seed = param("seed", 1, "seed of the reward model's pairs and of the RL rollouts", in: 1...1_000_000)
+let seed = param(
+    "seed", 1, "seed of the reward model's pairs and of the RL rollouts", in: 1...1_000_000)
 let requestsPerUpdate = 8
 let maxTokens = 32
 let (world, corpus) = try CourseData.tinyWeb()
@@ -257,7 +258,8 @@ func reinforce(penalty: Double) throws -> (best: LanguageModel, last: LanguageMo
         let asked = (0..<requestsPerUpdate).map {
             trainRequests[(first + $0) % trainRequests.count]
         }
-        let replies = try sample(policyLM, asked, count: k, seed: UInt64(update) * 7919 + UInt64(seed - 1) * 1_000_003)
+        let replies = try sample(
+            policyLM, asked, count: k, seed: UInt64(update) * 7919 + UInt64(seed - 1) * 1_000_003)
         var rows: [RenderedChat] = []
         for (request, group) in zip(asked, replies) {
             let prompt = chat.prompt([Message(.user, request.text)])

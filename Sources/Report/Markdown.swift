@@ -1,9 +1,14 @@
 // The Markdown of lesson prose, to HTML: headings, paragraphs, emphasis, inline code, fenced
-// code, lists, block quotes, pipe tables and links. A small renderer of our own rather than a
-// general one, because every character of the source is escaped first — raw HTML in prose is
-// shown, never interpreted — and links may only point at http(s), relative or #fragment targets.
+// code, lists, block quotes, pipe tables and links; a block quote that opens with "**What we
+// tried**" becomes a collapsed block (a lesson's trial history, told in words). A small renderer
+// of our own rather than a general one, because every character of the source is escaped first
+// — raw HTML in prose is shown, never interpreted — and links may only point at http(s),
+// relative or #fragment targets.
 
 public enum Markdown {
+    /// A block quote whose first line starts with this is a collapsed "What we tried" block.
+    static let triedMarker = "**What we tried**"
+
     public static func html(_ markdown: String) -> String {
         var out: [String] = []
         var paragraph: [String] = []
@@ -27,7 +32,15 @@ public enum Markdown {
             listItems = []
         }
         func flushQuote() {
-            if !quote.isEmpty {
+            if let first = quote.first, first.hasPrefix(triedMarker) {
+                // A collapsed block of a lesson's history: what was tried, in words.
+                var rest = first.dropFirst(triedMarker.count).drop { $0 == " " }
+                if rest.first == ":" { rest = rest.dropFirst().drop { $0 == " " } }
+                let body = ([String(rest)] + quote.dropFirst()).joined(separator: "\n")
+                out.append(
+                    "<details class=\"tried\"><summary>What we tried</summary>" + html(body)
+                        + "</details>")
+            } else if !quote.isEmpty {
                 out.append("<blockquote>" + html(quote.joined(separator: "\n")) + "</blockquote>")
             }
             quote = []

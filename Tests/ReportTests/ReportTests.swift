@@ -39,6 +39,33 @@ let hostile = "</script><img src=x onerror=\"alert(1)\">&"
         #expect(html.contains("<pre><code>let x = 1 &lt; 2</code></pre>"))
     }
 
+    @Test func whatWeTriedIsACollapsedBlock() {
+        let html = Markdown.html("""
+        The claim's cell.
+
+        > **What we tried** Training only on problems with a *wrong* sample
+        > did not help: `tokenwise sweep 12 --set lr=2e-5,1e-4` measures it.
+        >
+        > A second paragraph, <b>escaped</b> \(hostile).
+
+        > An ordinary quote.
+        """)
+        #expect(html == """
+        <p>The claim&#39;s cell.</p>
+        <details class="tried"><summary>What we tried</summary><p>Training only on problems with a \
+        <em>wrong</em> sample did not help: <code>tokenwise sweep 12 --set lr=2e-5,1e-4</code> \
+        measures it.</p>
+        <p>A second paragraph, &lt;b&gt;escaped&lt;/b&gt; &lt;/script&gt;&lt;img src=x \
+        onerror=&quot;alert(1)&quot;&gt;&amp;.</p></details>
+        <blockquote><p>An ordinary quote.</p></blockquote>
+        """)
+        // The marker alone on the first line, and a colon after it.
+        #expect(Markdown.html("> **What we tried**\n> Fewer steps.") ==
+                "<details class=\"tried\"><summary>What we tried</summary><p>Fewer steps.</p></details>")
+        #expect(Markdown.html("> **What we tried**: fewer steps.") ==
+                "<details class=\"tried\"><summary>What we tried</summary><p>fewer steps.</p></details>")
+    }
+
     @Test func rawHTMLAndScriptLinksAreNeutralised() {
         let html = Markdown.html("\(hostile) [click](javascript:alert(1)) [data](data:text/html,x)")
         #expect(!html.contains("<script") && !html.contains("</script>") && !html.contains("<img"))
