@@ -12,6 +12,9 @@ public struct Engine: Sendable {
     public let workspace: URL
     public let toolchain: Toolchain
     public var timeLimit: TimeInterval
+    /// Variables set in every lesson's environment (`report --jobs` gives each its share of the
+    /// BLAS threads).
+    public var childEnvironment: [String: String] = [:]
 
     public init(workspace: URL, toolchain: Toolchain, timeLimit: TimeInterval = 1800) {
         self.workspace = workspace
@@ -97,7 +100,8 @@ public struct Engine: Sendable {
             record.provenance.compileCached = compiled.cached
             let runner = LessonRunner(
                 lesson: lesson, binary: compiled.binary, parameters: parameters, quick: quick,
-                artifactDirectory: artifactDirectory, timeLimit: timeLimit)
+                artifactDirectory: artifactDirectory, timeLimit: timeLimit,
+                environmentOverrides: childEnvironment)
             let outcome = try runner.run(listener: listener)
             record.cells = outcome.cells
             record.stages = outcome.stages

@@ -22,6 +22,8 @@ struct LessonRunner {
     let quick: Bool
     let artifactDirectory: URL
     let timeLimit: TimeInterval
+    /// Set in the lesson's environment over this process's own (a thread budget, say).
+    var environmentOverrides: [String: String] = [:]
 
     struct Outcome {
         var cells: [CellRecord]
@@ -69,7 +71,7 @@ struct LessonRunner {
 
     /// Ours, plus what the lesson reads (see LessonContext).
     func environment(eventKey: String) throws -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.merging(environmentOverrides) { $1 }
         environment["TOKENWISE_ENGINE"] = "1"
         environment["TOKENWISE_QUICK"] = quick ? "1" : "0"
         environment["TOKENWISE_ARTIFACTS"] = artifactDirectory.path
