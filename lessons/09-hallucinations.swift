@@ -67,13 +67,22 @@ let interrogation = try Interrogation.run(
     sft, people: world.people,
     settings: .init(samples: samples, temperature: temperature, knownAt: knownAt))
 let kinds = PersonFact.Kind.allCases
+/// What an answer that states `kind` of `p` says ("born in Ashford", "mother is Ada Quill").
+func statement(_ kind: PersonFact.Kind, _ p: Person) -> String {
+    switch kind {
+    case .birthplace: return "born in \(p.birthplace)"
+    case .birthday: return "born on \(p.birthDay) \(p.birthYear)"
+    case .work: return "known for \(p.knownFor)"
+    case .mother: return "mother is \(p.mother)"
+    }
+}
 var known: [String: Set<PersonFact.Kind>] = [:]   // person → the kinds of fact the model knows
 for (p, person) in world.people.enumerated() {
     // The samples of question k about person p: do at least `knownAt` state the fact?
     known[person.name] = Set(
         kinds.enumerated().filter { k, kind in
             let replies = interrogation.replies[p * kinds.count + k]
-            return replies.filter { PersonFact(kind, of: person).isStated(in: $0) }.count >= knownAt
+            return replies.filter { $0.contains(statement(kind, person)) }.count >= knownAt
         }.map(\.element))
 }
 let ruleDifferences = world.people.filter { known[$0.name] != interrogation.known[$0.name] }

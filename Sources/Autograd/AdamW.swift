@@ -14,7 +14,7 @@ public struct AdamWSettings: Codable, Equatable, Sendable {
     public init(
         beta1: Float = 0.9, beta2: Float = 0.95, epsilon: Float = 1e-8, weightDecay: Float = 0.1
     ) {
-        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon;
+        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
         self.weightDecay = weightDecay
     }
 }

@@ -10,7 +10,7 @@ public struct LearningRateSchedule: Codable, Equatable, Sendable {
     public var decaySteps: Int
 
     public init(peak: Float, minimum: Float, warmupSteps: Int, decaySteps: Int) {
-        self.peak = peak; self.minimum = minimum; self.warmupSteps = warmupSteps;
+        self.peak = peak; self.minimum = minimum; self.warmupSteps = warmupSteps
         self.decaySteps = decaySteps
     }
 

@@ -182,7 +182,7 @@ public final class Assistant {
                 if specials.contains(token) || written.count - start > Self.longestQuery {
                     abandonCall(before: written.count - 1)
                 } else {
-                    guard prompt.count + written.count < window else { break };
+                    guard prompt.count + written.count < window else { break }
                     step = session.feed(Int32(token)); continue
                 }
             }

@@ -75,16 +75,25 @@ public struct ModelCatalog {
         }
     }
 
-    /// Stores `model` under `name`, replacing what was there only once the new files are complete.
-    public func publish(_ model: LanguageModel, as name: String) throws {
+    /// Stores `model` under `name`, replacing what was there only once the new files are complete;
+    /// returns the fingerprint of what it stored (read under the lock, before anyone replaces it).
+    @discardableResult
+    public func publish(_ model: LanguageModel, as name: String) throws -> String {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let staging = directory.appendingPathComponent(".\(name)-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: staging) }   // gone once moved in; a leftover on failure
         try model.save(to: staging)   // the slow part, outside the lock
         let target = location(of: name)
-        try locked(LOCK_EX) {
+        return try locked(LOCK_EX) {
             // Under the lock no reader sees the name missing, and no other publisher moves it.
             try AtomicFile.replaceDirectory(target, with: staging)
+            return Self.fingerprint(target)
         }
+    }
+
+    /// The fingerprint of the model published as `name` ("missing" without one), read under the
+    /// catalog's lock so that a publisher's swap is never seen half done.
+    public func fingerprint(of name: String) -> String {
+        (try? locked(LOCK_SH) { Self.fingerprint(location(of: name)) }) ?? "missing"
     }
 }

@@ -8,6 +8,7 @@
 // Leaves out: tool calls and refusals of unknown people (the hallucination lesson adds those).
 
 import Foundation
+import LessonRuntime
 
 /// A fact of the world about a person, as an answer states it.
 public struct PersonFact: Codable, Equatable, Hashable, Sendable {
@@ -83,16 +84,7 @@ public struct Conversation: Codable, Equatable, Sendable {
 
     /// Whether any answer is about a person.
     public var isAboutPeople: Bool { !facts.isEmpty }
-
-    /// The conversation with `tail` appended (its facts shifted to their new indices).
-    func appending(_ tail: Conversation) -> Conversation {
-        var joined = self
-        for (index, fact) in tail.facts { joined.facts[index + messages.count] = fact }
-        joined.messages += tail.messages
-        return joined
-    }
 }
-import LessonRuntime
 
 public struct ConversationWriter {
     public let world: World
@@ -133,7 +125,7 @@ public struct ConversationWriter {
     ]
 
     /// Requests with no checkable answer that the set may answer: the training half of lesson
-    /// 11's (the held-out half is for RLHF's measurements and the arena).
+    /// 13's (the held-out half is for RLHF's measurements and the arena).
     let openRequests: [OpenRequest]
 
     public init(world: World) {

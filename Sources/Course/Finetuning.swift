@@ -4,7 +4,8 @@
 // windows of a document stream. A cached stage keyed by the settings, the conversations and the
 // starting model's weights, so a retrained base model retrains everything downstream.
 // Lesson 7 writes the mask, the packing and the training step itself and checks them against
-// these; later lessons (refusals, search, RL) finetune through here.
+// these; later lessons (knowledge of self, refusals, search, tokens to think) finetune through
+// here.
 
 import Foundation
 import LessonRuntime
@@ -159,6 +160,7 @@ public enum Finetuning {
             "settings": try keyText(settings),
             "conversations": ArtifactStore.hash(conversationText),
             "base": fingerprint(base.model), "format": try keyText(format),
+            "name": name,   // the stored model's folder is named after it
         ]
         let code = [
             "Autograd", "Transformer", "BytePairEncoding", "Chat", "Course/Finetuning.swift",

@@ -30,7 +30,7 @@ public struct ExportData {
         train: [Int32], validation: [Int32], source: String,
         finetuning: (train: [RenderedChat], heldOut: [RenderedChat], format: ChatFormat)? = nil
     ) {
-        self.train = train; self.validation = validation; self.source = source;
+        self.train = train; self.validation = validation; self.source = source
         self.finetuning = finetuning
     }
 

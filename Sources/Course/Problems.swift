@@ -1,4 +1,4 @@
-// Problems with an answer a program can check, for lessons 11 (tokens to think) and 11 (RL):
+// Problems with an answer a program can check, for lessons 11 (tokens to think) and 12 (RL):
 // word problems in the tiny web's names with small numbers and 1–4 operations (including the
 // talk's "Emily buys apples and oranges"), counting a letter in a coined word, and comparing
 // decimals such as 9.11 and 9.9. Each problem knows its worked steps and its answer; the

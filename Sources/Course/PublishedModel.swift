@@ -73,9 +73,8 @@ public struct PublishedModel: Hashable, Sendable, CustomStringConvertible {
 
     /// Replaces the published model with `model`.
     public func publish(_ model: LanguageModel) throws {
-        try Self.catalog.publish(model, as: catalogName)
-        let folder = Self.catalog.location(of: catalogName)
-        LessonContext.emit(.modelPublished(name: catalogName, fingerprint: ModelCatalog.fingerprint(folder)))
+        let fingerprint = try Self.catalog.publish(model, as: catalogName)
+        LessonContext.emit(.modelPublished(name: catalogName, fingerprint: fingerprint))
     }
 
     /// How the library makes this model with the course's standard settings, where it can.

@@ -4,6 +4,7 @@
 // value, encoded with sorted keys, is the key. `modelStage` stores the common pair, a model
 // and the record of the run that made it.
 
+import Autograd
 import Foundation
 import LessonRuntime
 
@@ -30,10 +31,15 @@ public enum LibraryCode {
         return ArtifactStore.hash(hashes.joined(separator: "\n"))
     }
 
-    /// `inputs` with the fingerprint of `code` added (nothing added for no code).
+    /// `inputs` with the fingerprint of `code` added, and the BLAS kernel that computes (its
+    /// sums round in its own order, so a trained result under another kernel is another result);
+    /// nothing added for no code.
     static func keyed(_ inputs: [String: String], code: [String]) throws -> [String: String] {
         var inputs = inputs
-        if !code.isEmpty { inputs["library"] = try fingerprint(code) }
+        if !code.isEmpty {
+            inputs["library"] = try fingerprint(code)
+            inputs["blas"] = BLAS.coreName
+        }
         return inputs
     }
 }

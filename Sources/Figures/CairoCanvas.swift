@@ -102,7 +102,7 @@ final class CairoCanvas: Canvas {
         cairo_arc(context, center.x, center.y, radius, 0, 2 * Double.pi)
         if let fill { setColor(fill); cairo_fill_preserve(context) }
         if let stroke {
-            setColor(stroke); cairo_set_line_width(context, lineWidth);
+            setColor(stroke); cairo_set_line_width(context, lineWidth)
             cairo_stroke_preserve(context)
         }
         cairo_new_path(context)

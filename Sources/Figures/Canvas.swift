@@ -67,7 +67,7 @@ struct TextStyle {
 }
 
 struct TextExtent {
-    var width: Double; var ascent: Double; var descent: Double;
+    var width: Double; var ascent: Double; var descent: Double
     var height: Double { ascent + descent }
 }
 

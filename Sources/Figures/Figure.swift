@@ -85,7 +85,7 @@ public struct LineChart: Codable, Equatable, Sendable {
         references: [Reference] = []
     ) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.series = series
-        self.xScale = xScale; self.yScale = yScale; self.smoothing = smoothing;
+        self.xScale = xScale; self.yScale = yScale; self.smoothing = smoothing
         self.markers = markers; self.references = references
     }
 }
@@ -109,9 +109,9 @@ public struct Heatmap: Codable, Equatable, Sendable {
         colorbarLabel: String = "",
         maskUpperTriangle: Bool = false, minimum: Double? = nil, maximum: Double? = nil
     ) {
-        self.title = title; self.values = values; self.rowLabels = rowLabels;
+        self.title = title; self.values = values; self.rowLabels = rowLabels
         self.columnLabels = columnLabels
-        self.colorbarLabel = colorbarLabel; self.maskUpperTriangle = maskUpperTriangle;
+        self.colorbarLabel = colorbarLabel; self.maskUpperTriangle = maskUpperTriangle
         self.minimum = minimum; self.maximum = maximum
     }
 }
@@ -125,7 +125,7 @@ public struct HeatmapGrid: Codable, Equatable, Sendable {
     public var labelsOnEdges: Bool
 
     public init(title: String, panels: [Heatmap], columns: Int, labelsOnEdges: Bool = true) {
-        self.title = title; self.panels = panels; self.columns = columns;
+        self.title = title; self.panels = panels; self.columns = columns
         self.labelsOnEdges = labelsOnEdges
     }
 }
@@ -154,7 +154,7 @@ public struct BarChart: Codable, Equatable, Sendable {
         title: String, bars: [Bar], valueLabel: String = "", percent: Bool = false,
         tokenLabels: Bool = false
     ) {
-        self.title = title; self.bars = bars; self.valueLabel = valueLabel; self.percent = percent;
+        self.title = title; self.bars = bars; self.valueLabel = valueLabel; self.percent = percent
         self.tokenLabels = tokenLabels
     }
 }
@@ -202,7 +202,7 @@ public struct TokenStrip: Codable, Equatable, Sendable {
         title: String, tokens: [Token], coloring: Coloring = .byID, valueLabel: String = "",
         showIDs: Bool = true
     ) {
-        self.title = title; self.tokens = tokens; self.coloring = coloring;
+        self.title = title; self.tokens = tokens; self.coloring = coloring
         self.valueLabel = valueLabel; self.showIDs = showIDs
     }
 }

@@ -25,7 +25,7 @@ public struct RenderOptions: Sendable {
         width: Double? = nil, height: Double? = nil, theme: Theme = .light, scale: Double = 2,
         idPrefix: String = "fig-"
     ) {
-        self.width = width; self.height = height; self.theme = theme; self.scale = scale;
+        self.width = width; self.height = height; self.theme = theme; self.scale = scale
         self.idPrefix = idPrefix
     }
 }

@@ -3,6 +3,7 @@
 // lessons, artifacts/ for expensive stages. Records are written atomically; a record that
 // fails to load is reported and the lesson run again.
 
+import Autograd
 import Chat
 import Transformer
 import LessonRuntime
@@ -89,7 +90,7 @@ public struct Engine: Sendable {
                 codeVersion: toolchain.installedVersion ?? Self.codeVersion(toolchain.packageRoot),
                 libraryHash: toolchain.libraryHash,
                 machine: Self.machine, startedAt: startedAt, compileSeconds: 0,
-                compileCached: false, runSeconds: 0))
+                compileCached: false, runSeconds: 0, blasKernel: BLAS.coreName))
         switch try compiler.compile(lesson) {
         case .failed(let errors, let seconds):
             record.status = .compileFailed
@@ -142,8 +143,11 @@ public struct Engine: Sendable {
 
     /// The stored record of `lesson` with these settings, if it is still valid for the
     /// current source and library (`anyVersion` skips that check, for re-rendering).
+    /// `whatItPublished: false` keeps a record whose published models were replaced since (a
+    /// sweep's combinations each publish theirs; its records still hold what they measured).
     public func storedRecord(
-        for lesson: LessonSource, settings: [String] = [], quick: Bool, anyVersion: Bool = false
+        for lesson: LessonSource, settings: [String] = [], quick: Bool, anyVersion: Bool = false,
+        whatItPublished: Bool = true
     ) throws -> StoredRecord {
         let parameters = try ParameterValues(
             declarations: lesson.parameters, settings: settings, quick: quick,
@@ -166,6 +170,10 @@ public struct Engine: Sendable {
             if record.provenance.libraryHash != toolchain.libraryHash {
                 return .unusable("the library was rebuilt since the last run")
             }
+            if record.provenance.blasKernel != BLAS.coreName {
+                return .unusable(
+                    "it ran with the BLAS kernel \(record.provenance.blasKernel ?? "unknown"), this is \(BLAS.coreName)")
+            }
             // Same source, so the same cells: a record whose cells differ was edited or cut short.
             if record.lessonID != lesson.id || record.cells.map(\.cell) != lesson.cells {
                 return .unusable(
@@ -174,24 +182,24 @@ public struct Engine: Sendable {
             }
             // A lesson about a published model is out of date once that model is replaced
             // (`run 4 --set layers=6` publishes another base model).
-            for (name, fingerprint) in (record.modelsUsed ?? [:]).sorted(by: { $0.key < $1.key })
-            where ModelCatalog.fingerprint(
-                workspace.appendingPathComponent("models").appendingPathComponent(name))
-                != fingerprint
-            {
-                return .unusable(
-                    "the model '\(name)' it read was published again since its last run")
+            if let name = replacedModel(record.modelsUsed) {
+                return .unusable("the model '\(name)' it read was published again since its last run")
             }
-            for (name, fingerprint) in (record.modelsPublished ?? [:]).sorted(by: { $0.key < $1.key })
-            where ModelCatalog.fingerprint(
-                workspace.appendingPathComponent("models").appendingPathComponent(name))
-                != fingerprint
-            {
+            // And one that published a model is out of date once another run replaced it.
+            if whatItPublished, let name = replacedModel(record.modelsPublished) {
                 return .unusable(
                     "the model '\(name)' it published was replaced since (by a run with other settings)")
             }
         }
         return .found(record)
+    }
+
+    /// The first of `models` (name → fingerprint) whose published weights are no longer those.
+    func replacedModel(_ models: [String: String]?) -> String? {
+        let catalog = ModelCatalog(directory: workspace.appendingPathComponent("models"))
+        return (models ?? [:]).sorted { $0.key < $1.key }.first { name, fingerprint in
+            catalog.fingerprint(of: name) != fingerprint
+        }?.key
     }
 
     // MARK: Provenance

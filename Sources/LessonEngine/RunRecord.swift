@@ -34,6 +34,9 @@ public struct Provenance: Codable, Equatable, Sendable {
     public var compileSeconds: Double
     public var compileCached: Bool
     public var runSeconds: Double
+    /// OpenBLAS's kernel ("Haswell"), which decides how trained results round (nil in records
+    /// from before it was kept): a run under another kernel is another run.
+    public var blasKernel: String?
 }
 
 public struct RunRecord: Codable, Equatable, Sendable {

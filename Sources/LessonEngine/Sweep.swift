@@ -51,14 +51,11 @@ public struct SweepGrid: Codable, Equatable, Sendable {
         }
     }
 
-    /// The one key whose values are all numbers, when only one key varies: a sweep page plots
-    /// each claim against it.
+    /// The key a sweep page plots each claim against: the first varying key whose values are
+    /// all numbers, a seed only when no other such key varies.
     public var numericAxis: Axis? {
-        let varying = axes.filter { $0.values.count > 1 }
-        guard varying.count == 1, varying[0].values.allSatisfy({ Double($0) != nil }) else {
-            return nil
-        }
-        return varying[0]
+        let numeric = axes.filter { $0.values.count > 1 && $0.values.allSatisfy { Double($0) != nil } }
+        return numeric.first { $0.key != "seed" } ?? numeric.first
     }
 
     /// A short stable name for file names: the hash of the grid.
@@ -81,10 +78,15 @@ public struct SweepRecord: Codable, Equatable, Sendable {
         public let seconds: Double
         /// Whether the run was a stored one, reused.
         public let reused: Bool
+        /// When, with which code and BLAS kernel this run was measured (a reused run keeps its own).
+        public let measured: Date
+        public let commit: String
+        public let blasKernel: String
     }
 
-    /// Where and when a sweep was measured: enough to tell whether a number on a page can be
-    /// compared with one measured here and now.
+    /// Where and when a sweep was asked for: enough to tell whether a number on a page can be
+    /// compared with one measured here and now (each run also keeps its own date, commit and
+    /// kernel: a run reused from the store was measured when it ran).
     public struct Provenance: Codable, Equatable, Sendable {
         public let date: Date
         public let commit: String
@@ -112,7 +114,7 @@ public struct SweepRecord: Codable, Equatable, Sendable {
         return runs.flatMap { $0.claims.map(\.claim) }.filter { seen.insert($0).inserted }
     }
 
-    /// Each metric's name (without the run's own numbers in it), in order of first appearance.
+    /// Each metric's full name (a rate's numbers included), in order of first appearance.
     public var metricNames: [String] {
         var seen = Set<String>()
         return runs.flatMap { $0.metrics.map(\.name) }.filter { seen.insert($0).inserted }
@@ -147,13 +149,21 @@ extension Engine {
                 declarations: lesson.parameters, settings: settings, quick: quick,
                 lesson: lesson.displayPath)
         }
-        let started = Date()
-        var runs: [SweepRecord.Run] = []
+        var sweep = SweepRecord(
+            format: SweepRecord.currentFormat, lessonID: lesson.id, title: lesson.title, grid: grid,
+            quick: quick, runs: [],
+            provenance: .init(
+                date: Date(), commit: toolchain.installedVersion ?? Self.codeVersion(toolchain.packageRoot),
+                lessonCode: Self.codeHash(of: lesson), libraryHash: toolchain.libraryHash,
+                machine: Self.machine, cpuFlags: Self.cpuFlags, blasCoreType: Self.blasCoreType))
         for (index, settings) in combinations.enumerated() {
             progress(index + 1, combinations.count, settings)
             var reused = false
             let record: RunRecord
-            if case .found(let stored) = try storedRecord(for: lesson, settings: settings, quick: quick),
+            // Each combination publishes its models over the last one's: its stored run still
+            // holds what it measured, so a sweep reuses it all the same.
+            if case .found(let stored) = try storedRecord(
+                for: lesson, settings: settings, quick: quick, whatItPublished: false),
                 stored.status == .succeeded
             {
                 record = stored
@@ -166,19 +176,14 @@ extension Engine {
                     let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
                     return (parts[0], parts[1])
                 })
-            runs.append(
+            sweep.runs.append(
                 SweepRecord.Run(
                     settings: values, status: record.status, claims: record.expectations,
-                    metrics: record.metrics, seconds: record.provenance.runSeconds, reused: reused))
+                    metrics: record.metrics, seconds: record.provenance.runSeconds, reused: reused,
+                    measured: record.provenance.startedAt, commit: record.provenance.codeVersion,
+                    blasKernel: record.provenance.blasKernel ?? "unknown"))
+            try save(sweep)   // after every run: a sweep stopped part way keeps what it measured
         }
-        let sweep = SweepRecord(
-            format: SweepRecord.currentFormat, lessonID: lesson.id, title: lesson.title, grid: grid,
-            quick: quick, runs: runs,
-            provenance: .init(
-                date: started, commit: toolchain.installedVersion ?? Self.codeVersion(toolchain.packageRoot),
-                lessonCode: Self.codeHash(of: lesson), libraryHash: toolchain.libraryHash,
-                machine: Self.machine, cpuFlags: Self.cpuFlags, blasCoreType: Self.blasCoreType))
-        try save(sweep)
         return sweep
     }
 
@@ -195,7 +200,7 @@ extension Engine {
         try AtomicFile.write(try encoder.encode(sweep), to: sweepURL(sweep))
     }
 
-    /// Every sweep stored in the workspace (unreadable files skipped), by lesson and date.
+    /// Every sweep stored in the workspace (unreadable files skipped), by lesson, then by file.
     public func storedSweeps() -> [SweepRecord] {
         let root = workspace.appendingPathComponent("sweeps")
         let decoder = JSONDecoder()

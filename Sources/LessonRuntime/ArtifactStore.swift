@@ -112,9 +112,13 @@ public enum ArtifactStore {
             try save(value, temporary)
             try Data(try manifest(of: temporary).utf8).write(
                 to: temporary.appendingPathComponent(".complete"))
-            if rename(temporary.path, directory.path) != 0 {
-                // Another run stored the same artifact first: keep theirs.
-                try? FileManager.default.removeItem(at: temporary)
+            // The stage's lock is held: a folder already there is one that never completed (a
+            // store cut short before its manifest) and goes.
+            if FileManager.default.fileExists(atPath: directory.path) {
+                try FileManager.default.removeItem(at: directory)
+            }
+            guard rename(temporary.path, directory.path) == 0 else {
+                throw ArtifactError(description: "\(directory.path): the stored stage cannot be moved into place (errno \(errno))")
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)

@@ -154,16 +154,7 @@ public func metric(_ name: String, _ value: Double, unit: String = "") {
 public func expect(
     _ claim: String, _ measured: Double, below threshold: Double, _ thresholdName: String = ""
 ) -> Bool {
-    let passed = measured < threshold
-    let name = thresholdName.isEmpty ? "" : " (\(thresholdName))"
-    LessonContext.emit(
-        .expectation(
-            ExpectationResult(
-                claim: claim,
-                measured:
-                    "\(displayNumber(measured)) \(passed ? "<" : "≥") \(displayNumber(threshold))\(name)",
-                passed: passed, value: measured, threshold: threshold)))
-    return passed
+    compare(claim, measured, threshold, thresholdName, passed: measured < threshold, signs: ("<", "≥"))
 }
 
 /// Records a claim with its measurement: passes when `measured` is above `threshold`.
@@ -171,14 +162,21 @@ public func expect(
 public func expect(
     _ claim: String, _ measured: Double, above threshold: Double, _ thresholdName: String = ""
 ) -> Bool {
-    let passed = measured > threshold
+    compare(claim, measured, threshold, thresholdName, passed: measured > threshold, signs: (">", "≤"))
+}
+
+/// Emits a claim that compares a measurement with a threshold: "2.31 < 3.40 (bigram baseline)".
+private func compare(
+    _ claim: String, _ measured: Double, _ threshold: Double, _ thresholdName: String, passed: Bool,
+    signs: (held: String, failed: String)
+) -> Bool {
     let name = thresholdName.isEmpty ? "" : " (\(thresholdName))"
+    let sign = passed ? signs.held : signs.failed
     LessonContext.emit(
         .expectation(
             ExpectationResult(
                 claim: claim,
-                measured:
-                    "\(displayNumber(measured)) \(passed ? ">" : "≤") \(displayNumber(threshold))\(name)",
+                measured: "\(displayNumber(measured)) \(sign) \(displayNumber(threshold))\(name)",
                 passed: passed, value: measured, threshold: threshold)))
     return passed
 }

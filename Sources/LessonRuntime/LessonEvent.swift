@@ -5,7 +5,6 @@
 import Figures
 import Foundation
 import Stepper
-import Chat
 
 public struct Table: Codable, Equatable, Sendable {
     public var title: String
@@ -99,7 +98,7 @@ public struct StageReport: Codable, Equatable, Sendable {
     public init(
         name: String, key: String, outcome: Outcome, seconds: Double, warning: String? = nil
     ) {
-        self.name = name; self.key = key; self.outcome = outcome; self.seconds = seconds;
+        self.name = name; self.key = key; self.outcome = outcome; self.seconds = seconds
         self.warning = warning
     }
 }

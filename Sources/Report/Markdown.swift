@@ -98,7 +98,7 @@ public enum Markdown {
                 continue
             }
             if trimmed.hasPrefix(">") {
-                flushParagraph(); flushList(); flushTable();
+                flushParagraph(); flushList(); flushTable()
                 quote.append(String(trimmed.dropFirst().drop { $0 == " " })); continue
             }
             if trimmed.hasPrefix("|") {

@@ -73,22 +73,24 @@ public struct SiteWriter {
     @discardableResult
     public func writeSweepPages() throws -> [(sweep: SweepRecord, stale: Bool)] {
         let lessons = (try? Engine.lessons(in: lessonsDirectory)) ?? []
-        let sweeps = engine.storedSweeps().map { sweep -> (SweepRecord, Bool) in
+        // A lesson outside the course cannot be checked from here: its sweep is not called stale.
+        let sweeps = engine.storedSweeps().map { sweep -> (SweepRecord, Bool, Bool) in
             let lesson = lessons.first { $0.id == sweep.lessonID }
-            return (sweep, lesson.map { Engine.codeHash(of: $0) != sweep.provenance.lessonCode } ?? true)
+            return (sweep, lesson.map { Engine.codeHash(of: $0) != sweep.provenance.lessonCode } ?? false, lesson != nil)
         }
-        for (sweep, stale) in sweeps {
-            try writeSweepPage(sweep, stale: stale)
+        for (sweep, stale, inCourse) in sweeps {
+            try writeSweepPage(sweep, stale: stale, inCourse: inCourse)
         }
-        return sweeps
+        return sweeps.map { ($0.0, $0.1) }
     }
 
     /// Writes one sweep's page; returns its location.
     @discardableResult
-    public func writeSweepPage(_ sweep: SweepRecord, stale: Bool) throws -> URL {
+    public func writeSweepPage(_ sweep: SweepRecord, stale: Bool, inCourse: Bool = true) throws -> URL {
         let url = siteDirectory.appendingPathComponent("sweeps").appendingPathComponent(
             SweepPage.fileName(sweep))
-        try AtomicFile.write(Data(SweepPage(sweep: sweep, stale: stale).html().utf8), to: url)
+        let page = SweepPage(sweep: sweep, stale: stale, lessonFolder: inCourse ? "lessons" : Self.scratchFolder)
+        try AtomicFile.write(Data(page.html().utf8), to: url)
         try writeStylesheet()
         return url
     }

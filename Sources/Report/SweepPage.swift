@@ -12,6 +12,8 @@ struct SweepPage {
     let sweep: SweepRecord
     /// Whether the lesson's code has changed since the sweep was measured.
     let stale: Bool
+    /// The site folder of the lesson's own page ("lessons", or "scratch" for one outside the course).
+    var lessonFolder = "lessons"
 
     /// The page's file name inside site/sweeps/.
     static func fileName(_ sweep: SweepRecord) -> String {
@@ -35,7 +37,7 @@ struct SweepPage {
 
     func html() -> String {
         var body = [
-            "<header><p class=\"crumbs\"><a href=\"../index.html\">Course</a> · <a href=\"../lessons/\(HTML.escape(sweep.lessonID)).html\">\(HTML.escape(sweep.title))</a></p>",
+            "<header><p class=\"crumbs\"><a href=\"../index.html\">Course</a> · <a href=\"../\(lessonFolder)/\(HTML.escape(sweep.lessonID)).html\">\(HTML.escape(sweep.title))</a></p>",
             "<h1>Sweep: \(HTML.escape(sweep.title))</h1>",
             "<p class=\"meta\">\(HTML.escape(Self.gridText(sweep.grid))) · \(sweep.runs.count) runs\(sweep.quick ? " · quick settings" : "")</p>",
             "<p class=\"meta\">\(HTML.escape(provenanceText()))</p></header>",
@@ -74,6 +76,11 @@ struct SweepPage {
             let tally = checked == 0 ? "not checked" : "\(held) of \(checked)"
             return "<tr><td>\(HTML.escape(text))</td><td>\(tally)</td>\(cells)</tr>"
         }.joined()
+            + "<tr class=\"meta\"><td>measured</td><td></td>"
+            + sweep.runs.map { run in
+                let date = ISO8601DateFormatter().string(from: run.measured)
+                return "<td>\(HTML.escape("\(date), \(run.commit), \(run.blasKernel)\(run.reused ? ", reused" : "")"))</td>"
+            }.joined() + "</tr>"
         return "<section><h2>Claims</h2><div class=\"table-wrap\"><table class=\"data\"><thead>\(head)</thead><tbody>\(rows)</tbody></table></div></section>"
     }
 
@@ -94,8 +101,7 @@ struct SweepPage {
     /// Each claim's measurement against the numeric setting (a seed only when nothing else
     /// varies), one line per value of the other settings, the claim's threshold as a reference.
     func claimFigure() -> Figure? {
-        let numeric = sweep.grid.axes.filter { $0.values.count > 1 && $0.values.allSatisfy { Double($0) != nil } }
-        guard let axis = numeric.first(where: { $0.key != "seed" }) ?? numeric.first else { return nil }
+        guard let axis = sweep.grid.numericAxis else { return nil }
         let others = sweep.grid.axes.filter { $0.key != axis.key }
         var charts: [Figure] = []
         for text in sweep.claimTexts {

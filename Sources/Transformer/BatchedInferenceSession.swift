@@ -154,7 +154,7 @@ public final class BatchedInferenceSession {
     private final class Scratch {
         let x, normalized, qkv, attended, projected, hidden, activated, mean, rstd: Buffer
         init(rows N: Int, width C: Int) {
-            x = Buffer(N * C); normalized = Buffer(N * C); qkv = Buffer(N * 3 * C);
+            x = Buffer(N * C); normalized = Buffer(N * C); qkv = Buffer(N * 3 * C)
             attended = Buffer(N * C)
             projected = Buffer(N * C); hidden = Buffer(N * 4 * C); activated = Buffer(N * 4 * C)
             mean = Buffer(N); rstd = Buffer(N)

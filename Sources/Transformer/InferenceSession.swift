@@ -172,7 +172,7 @@ public final class InferenceSession {
         init(config: GPTConfig) {
             let C = config.embeddingWidth
             residual = .allocate(capacity: C); normalized = .allocate(capacity: C)
-            qkv = .allocate(capacity: 3 * C); attended = .allocate(capacity: C);
+            qkv = .allocate(capacity: 3 * C); attended = .allocate(capacity: C)
             projected = .allocate(capacity: C)
             hidden = .allocate(capacity: 4 * C); activated = .allocate(capacity: 4 * C)
             mean = .allocate(capacity: 1); rstd = .allocate(capacity: 1)

@@ -24,6 +24,11 @@ struct WorkspaceOptions: ParsableArguments {
             timeLimit: timeLimit)
     }
 
+    /// The lesson `name` names: a number, a name, a file name or a path (see `Engine.resolve`).
+    func lesson(_ name: String) throws -> LessonSource {
+        try LessonSource(url: try Engine.resolve(name, in: lessonsDirectory), course: lessonsDirectory)
+    }
+
     /// --lessons, else ./lessons where there is one, else the lessons beside the library
     /// (an installed tokenwise runs the course from any folder).
     var lessonsDirectory: URL {
@@ -64,9 +69,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let engine = try options.engine()
-        let source = try LessonSource(
-            url: try Engine.resolve(lesson, in: options.lessonsDirectory),
-            course: options.lessonsDirectory)
+        let source = try options.lesson(lesson)
         // Refuse bad --set values before printing anything else.
         _ = try ParameterValues(
             declarations: source.parameters, settings: settings, quick: quick,

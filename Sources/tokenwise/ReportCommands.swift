@@ -18,6 +18,7 @@ struct ReportCommand: ParsableCommand {
             Examples:
               tokenwise report
               tokenwise report --quick --strict
+              tokenwise report --jobs 1             (one lesson at a time, each streamed in full)
             """)
 
     @Flag(help: "Use every lesson's small settings.")
@@ -54,17 +55,18 @@ struct ReportCommand: ParsableCommand {
             engine.childEnvironment["OPENBLAS_NUM_THREADS"] = "\(threads)"
         }
         let started = Date()
-        let records = jobs == 1 ? try runInOrder(lessons, engine: engine) : try runSideBySide(lessons, engine: engine)
+        let records: [RunRecord?] =
+            jobs == 1 ? try runInOrder(lessons, engine: engine) : try runSideBySide(lessons, engine: engine)
         // Pages are written from the records, in course order, however the lessons ran.
         let site = SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
         var entries: [(source: LessonSource, record: RunRecord?, note: String?)] = []
         for (lesson, record) in zip(lessons, records) {
-            try site.writeLessonPage(record, source: lesson)
-            entries.append((lesson, record, nil))
+            if let record { try site.writeLessonPage(record, source: lesson) }
+            entries.append((lesson, record, record == nil ? "not run: a lesson it starts from failed" : nil))
         }
-        let failures = records.filter { $0.status != .succeeded }.count
+        let failures = records.filter { $0?.status != .succeeded }.count
         let index = try site.writeIndex(entries)
-        let claims = records.flatMap(\.expectations)
+        let claims = records.compactMap { $0 }.flatMap(\.expectations)
         let unchecked = claims.filter { !$0.checked }.count
         print(
             "report: \(index.path) — \(claims.filter(\.holds).count) of \(claims.count - unchecked) claims hold"
@@ -104,15 +106,25 @@ struct ReportCommand: ParsableCommand {
 
     /// Up to `jobs` lessons at once, each starting once the lessons whose models it reads have
     /// finished (LessonOrder); the terminal gets one line per stage, progress step and result.
-    func runSideBySide(_ lessons: [LessonSource], engine: Engine) throws -> [RunRecord] {
+    /// A lesson that reads the model of one that failed is not run (nil).
+    func runSideBySide(_ lessons: [LessonSource], engine: Engine) throws -> [RunRecord?] {
         let order = LessonOrder(lessons)
         let lock = NSLock()
         nonisolated(unsafe) var records = [RunRecord?](repeating: nil, count: lessons.count)
         nonisolated(unsafe) var errors: [String] = []
-        nonisolated(unsafe) var started = Set<Int>(), finished = Set<Int>()
+        nonisolated(unsafe) var started = Set<Int>(), finished = Set<Int>(), failed = Set<Int>()
         let printer = JobPrinter()
         let group = DispatchGroup()
         func launchReady() {   // called holding `lock`
+            // A lesson whose model source failed does not run on an old or missing model.
+            while let skipped = order.ready(started: started, finished: finished).first(where: {
+                !order.waitsFor[$0].isDisjoint(with: failed)
+            }) {
+                started.insert(skipped)
+                finished.insert(skipped)
+                failed.insert(skipped)
+                printer.say("\(lessons[skipped].id): not run, a lesson it starts from failed")
+            }
             let running = started.subtracting(finished).count
             for index in order.ready(started: started, finished: finished).prefix(jobs - running) {
                 started.insert(index)
@@ -134,6 +146,7 @@ struct ReportCommand: ParsableCommand {
                     lock.withLock {
                         records[index] = record
                         finished.insert(index)
+                        if record == nil || record!.status != .succeeded { failed.insert(index) }
                         launchReady()
                     }
                     group.leave()
@@ -143,7 +156,7 @@ struct ReportCommand: ParsableCommand {
         lock.withLock { launchReady() }
         group.wait()
         if let first = errors.first { throw CommandError(first) }
-        return records.map { $0! }
+        return records
     }
 }
 

@@ -35,10 +35,7 @@ struct SweepCommand: ParsableCommand {
     @OptionGroup var options: WorkspaceOptions
 
     func run() throws {
-        let engine = try options.engine()
-        let source = try LessonSource(
-            url: try Engine.resolve(lesson, in: options.lessonsDirectory),
-            course: options.lessonsDirectory)
+        let (engine, source) = (try options.engine(), try options.lesson(lesson))
         let grid = try SweepGrid(settings: settings)
         var terminal = TerminalPrinter()
         let sweep = try engine.sweep(
@@ -54,11 +51,18 @@ struct SweepCommand: ParsableCommand {
                 }
             })
         let site = SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
-        let page = try site.writeSweepPage(sweep, stale: false)
+        let inCourse = (try? Engine.lessons(in: options.lessonsDirectory))?.contains { $0.id == source.id } ?? false
+        let page = try site.writeSweepPage(sweep, stale: false, inCourse: inCourse)
         for text in sweep.claimTexts {
             let (held, checked) = sweep.tally(of: text)
             print(checked == 0 ? "  – \(text): not checked" : "  \(held == checked ? "✓" : "✗") \(text): holds in \(held) of \(checked) runs")
         }
         print("sweep: \(page.path)\nrecord: \(engine.sweepURL(sweep).path)")
+        if source.text.contains(".publish(") {
+            print("""
+                \(source.id) publishes models: the catalog now holds the last combination's. \
+                `tokenwise report` (or `tokenwise run \(source.id)`) puts back the course's own.
+                """)
+        }
     }
 }

@@ -17,7 +17,7 @@ import Testing
         return try! LanguageModel(name: "fixture", model: GPT(config: config, seed: 3), tokenizer: tokenizer, chatFormat: .course)
     }()
 
-    @Test func theStandardSettingsAreLessonEightsDefaults() {
+    @Test func theStandardSettingsAreLessonNinesDefaults() {
         #expect(Interrogation.Settings.standard(quick: false) == .init(samples: 3, temperature: 0.5, knownAt: 2))
         #expect(Interrogation.Settings.standard(quick: true) == .init(samples: 2, temperature: 0.5, knownAt: 1))
     }

@@ -38,7 +38,7 @@ import Testing
         }
     }
 
-    /// Lessons 3, 5 and 6 train the standard base model when lesson 4 has not published one.
+    /// Lessons 5 and 6 train the standard base model when lesson 4 has not published one.
     @Test func lessonFoursDefaultsAreTheStandardPretrainingSettings() throws {
         try expectDefaults(of: "04-training") { quick in
             let standard = PretrainingSettings.standard(quick: quick), c = standard.config
@@ -60,7 +60,7 @@ import Testing
     }
 
     /// Lesson 10 reads what the assistant knows from the interrogation with the standard settings.
-    @Test func lessonEightsDefaultsAreTheStandardInterrogation() throws {
+    @Test func lessonNinesDefaultsAreTheStandardInterrogation() throws {
         try expectDefaults(of: "09-hallucinations") { quick in
             let standard = Interrogation.Settings.standard(quick: quick)
             return [("samples", Double(standard.samples)), ("temperature", standard.temperature),
