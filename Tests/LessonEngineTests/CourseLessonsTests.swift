@@ -85,7 +85,7 @@ import Testing
         // After lesson 7, the lessons that start from sft can run side by side.
         let finished = Set(lessons.indices.filter { ["01", "02", "03", "04", "05", "06", "07"].contains(String(lessons[$0].id.prefix(2))) })
         let ready = order.ready(started: finished, finished: finished).map { lessons[$0].id }
-        #expect(ready == ["09-hallucinations", "10-search", "11-tokens-to-think", "13-rlhf"])
+        #expect(ready == ["08-knowledge-of-self", "09-hallucinations", "10-search", "11-tokens-to-think", "13-rlhf"])
     }
 
     @Test func everyLessonRunsInQuickModeAndItsClaimsHold() throws {
@@ -110,7 +110,7 @@ import Testing
     /// (lesson 7 at its defaults again, from the store) makes them current again.
     func changedAssistantReachesLaterLessons(_ engine: Engine) throws {
         let assistantLesson = try #require(Self.lessons.first { $0.id == "07-the-assistant" })
-        let later = Self.lessons.filter { ["08-knowledge-of-self", "09-hallucinations", "10-search", "11-tokens-to-think", "13-rlhf"].contains($0.id) }
+        let later = Self.lessons.filter { ["09-hallucinations", "10-search", "11-tokens-to-think", "13-rlhf"].contains($0.id) }
         #expect(later.count == 4)
         for lesson in later {
             guard case .found(let record) = try engine.storedRecord(for: lesson, quick: true) else {
