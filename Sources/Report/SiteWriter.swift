@@ -58,6 +58,14 @@ public struct SiteWriter {
         _ entries: [(source: LessonSource, record: RunRecord?, note: String?)]
     ) throws -> URL {
         let sweeps = try writeSweepPages()
+        // Pages of lessons the course no longer has (renamed or renumbered) would link to
+        // pages that are gone: the index is the course as it is now.
+        let folder = siteDirectory.appendingPathComponent("lessons")
+        let current = Set(entries.map { "\($0.source.id).html" })
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where file.hasSuffix(".html") && !current.contains(file) {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(file))
+        }
         let page = IndexPage(
             entries: entries.map {
                 .init(id: $0.source.id, title: $0.source.title, record: $0.record, note: $0.note)
