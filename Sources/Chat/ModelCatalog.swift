@@ -21,14 +21,7 @@ public struct ModelCatalog {
         guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else {
             return "missing"
         }
-        return data.withUnsafeBytes { fnv1a($0) }   // the raw buffer: iterating Data is slow
-    }
-
-    /// FNV-1a, 64 bits, as 16 hex digits (the artifact store's hash).
-    static func fnv1a(_ bytes: UnsafeRawBufferPointer) -> String {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return String(format: "%016llx", h)
+        return data.withUnsafeBytes { FNV1a.hex($0) }   // the raw buffer: iterating Data is slow
     }
 
     public func location(of name: String) -> URL { directory.appendingPathComponent(name) }

@@ -18,9 +18,7 @@ public enum ArtifactStore {
 
     /// The same hash of any bytes (a model's weights, say).
     public static func hash<Bytes: Sequence>(bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return String(format: "%016llx", h)
+        FNV1a.hex(bytes)
     }
 
     /// The key of a stage: its name, its inputs (sorted by name) and the format version.
