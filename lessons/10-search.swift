@@ -183,10 +183,10 @@ let loopQuestions =
 let loopDifferences = try loopQuestions.compactMap { question -> String? in
     let ours = answerWithSearch(question), library = try searcher.answer(question)
     // The library reports an unclosed call too; ours keeps only a search that ran.
-    let libraryQuery = library.search.flatMap { $0.outcome == .unclosed ? nil : $0.query }
+    let libraryQuery = library.search.flatMap { $0.outcome == .unclosed ? nil : $0.input }
     guard ours.answer != library.text || ours.query != libraryQuery else { return nil }
     return "\(question) ours: \(ours.query ?? "no search") → \(ours.answer); library: "
-        + "\(library.search?.query ?? "no search") → \(library.text)"
+        + "\(library.search?.input ?? "no search") → \(library.text)"
 }
 expect(
     "our tool loop equals the library's", loopDifferences.isEmpty,
@@ -223,7 +223,7 @@ claim(
         + "(share naming a town, sft − sft-search)",
     sftHallucinates.value - searchHallucinates.value, above: 0.3, "a clear fall")
 let copiedName = Rate(zip(searchUnknown, unknownNames)) {
-    $0.0.search?.query.hasPrefix($0.1) == true
+    $0.0.search?.input.hasPrefix($0.1) == true
 }
 metric("people it cannot know, the query copies the name asked about", copiedName)
 show(

@@ -21,43 +21,54 @@ public struct Reply: Sendable {
         /// The caller stopped it (Ctrl-C in `tokenwise chat`).
         case interrupted
     }
-    /// The tokens after the prompt, the stopping token included: the model's, and a search
-    /// result's that the runtime injected (`search.injected` says which).
+    /// The tokens after the prompt, the stopping token included: the model's, and the tool
+    /// results the runtime injected (each call's `injected` says where).
     public let tokens: [Int]
-    /// The reply's text (special tokens left out); after a search, the answer that follows the
-    /// result.
+    /// The reply's text (special tokens left out): the model's words, each calculation as
+    /// "13 - 8 = 5"; a search's passage is not part of it.
     public let text: String
     public let ending: Ending
     /// Messages left out from the front of the conversation to fit the context.
     public let droppedMessages: Int
+    /// The tool calls the reply made, in order.
+    public var calls: [ToolTrace] = []
+    /// The reply's words and closed calls in order (what `message` keeps of a calculation).
+    var parts: [TurnPart] = []
+
     /// The search the reply made, if it made one.
-    public var search: SearchTrace? = nil
+    public var search: ToolTrace? { calls.first { $0.tool == .search } }
 
     /// One assistant turn that ends with the end token and writes no other turn.
     public var isWellFormed: Bool { ending == .endOfTurn }
 
-    /// The reply as a message of the conversation (with its search, so the next turn sees it).
+    /// The reply as a message of the conversation, with its calls, so the next turn sees them.
     public var message: Message {
-        Message(
+        if calls.contains(where: { $0.tool == .calculator && $0.outcome != .unclosed }) {
+            return Message(.assistant, parts: parts)
+        }
+        return Message(
             .assistant, text,
             search: search.flatMap {
-                $0.outcome == .unclosed ? nil : SearchStep(query: $0.query, result: $0.result)
+                $0.outcome == .unclosed ? nil : SearchStep(query: $0.input, result: $0.result)
             })
     }
 }
 
-/// What happened when the model called the search tool.
-public struct SearchTrace: Sendable, Equatable {
+/// What happened when the model called a tool.
+public struct ToolTrace: Sendable, Equatable {
     public enum Outcome: String, Sendable {
-        /// The tool returned a passage.
+        /// The tool returned a result.
         case found
-        /// The tool found nothing (or the query was empty): the result says so.
+        /// The tool found nothing (or the input was empty): the result says so.
         case nothing
-        /// The call was not closed within `Assistant.longestQuery` tokens, or another special
-        /// token interrupted it: no search ran, and the call's tokens stay in the reply as text.
+        /// The call was not closed within the tool's `longestInput` tokens, or another special
+        /// token interrupted it: the tool did not run, and the call's tokens stay in the reply
+        /// as text.
         case unclosed
     }
-    public let query: String
+    public let tool: Tool
+    /// What the model wrote in the call: a search's query, a calculator's expression.
+    public let input: String
     /// The text injected as the result (cut to the room left, with `Assistant.cutNotice`).
     public let result: String
     public let outcome: Outcome
@@ -104,11 +115,17 @@ public final class Assistant {
         }
     }
 
-    /// The search tool: a query in, the best passage out (nil: nothing found). Without one, a
-    /// model that writes <|search|> is stopped there, as for any other special token.
-    public var searchTool: ((String) -> String?)?
-    /// The longest query a call may have before it counts as unclosed.
-    public static let longestQuery = 16
+    /// The tools the assistant may call, each an input in and a result out (nil: nothing
+    /// found). A model that opens a call of a tool it does not have is stopped there, as for any
+    /// other special token.
+    public var tools: [Tool: (String) -> String?] = [:]
+    /// The search tool: a query in, the best passage out.
+    public var searchTool: ((String) -> String?)? {
+        get { tools[.search] }
+        set { tools[.search] = newValue }
+    }
+    /// The longest query a search call may have before it counts as unclosed.
+    public static let longestQuery = Tool.search.longestInput
     /// What the result says when the tool finds nothing.
     public static let noResult = "No results."
     /// Ends a result that had to be cut to fit the context.
@@ -116,24 +133,25 @@ public final class Assistant {
     /// Tokens kept free after a result for the answer.
     public static let answerRoom = 24
 
-    /// Samples the next assistant turn. `onText` receives the answer's text as it grows (whole
-    /// UTF-8 characters only); `onSearch` the search, once its result is injected.
+    /// Samples the next assistant turn. `onText` receives the model's words as they grow
+    /// (whole UTF-8 characters only); `onCall` each tool call, once its result is injected.
     public func reply(
         to messages: [Message], settings: SamplingSettings, maxTokens: Int = 48,
         using generator: inout SeededGenerator, isCancelled: () -> Bool = { false },
-        onSearch: (SearchTrace) -> Void = { _ in },
+        onCall: (ToolTrace) -> Void = { _ in },
         onText: (String) -> Void = { _ in }
     ) throws -> Reply {
         try reply(
             to: messages, maxTokens: maxTokens,
             choose: { Sampling.sample(logits: $0.logits, settings: settings, using: &generator) },
-            isCancelled: isCancelled, onSearch: onSearch, onText: onText)
+            isCancelled: isCancelled, onCall: onCall, onText: onText)
     }
 
-    /// The reply with each token picked by `choose` (tests script it).
+    /// The reply with each token picked by `choose` (tests script it). Injected results do not
+    /// count toward `maxTokens`; the model's own tokens do, its call tokens included.
     func reply(
         to messages: [Message], maxTokens: Int, choose: (Step) -> Int, isCancelled: () -> Bool,
-        onSearch: (SearchTrace) -> Void, onText: (String) -> Void
+        onCall: (ToolTrace) -> Void, onText: (String) -> Void
     ) throws -> Reply {
         let window = languageModel.model.config.contextLength
         let (prompt, dropped) = try self.prompt(for: messages, room: min(maxTokens, window / 4))
@@ -141,45 +159,59 @@ public final class Assistant {
         var step = session.feed(prompt.map(Int32.init))!
         var written: [Int] = [], bytes: [UInt8] = [], pending: [UInt8] = []
         var ending = Reply.Ending.limit
-        var search: SearchTrace?
-        var callStart: Int?   // position in `written` of an open <|search|>
+        var calls: [ToolTrace] = [], parts: [TurnPart] = [], words: [UInt8] = []
+        var open: (tool: Tool, at: Int)?   // an open call, and its position in `written`
         let specials = Set(languageModel.tokenizer.specialTokens.values)
-        func emit(_ token: Int) {
-            let tokenBytes = (try? languageModel.tokenizer.bytes(of: token)) ?? []
+        func emit(bytes tokenBytes: [UInt8]) {
             bytes += tokenBytes
+            words += tokenBytes
             pending += tokenBytes
             if let text = String(validating: pending, as: UTF8.self) {
                 onText(text); pending.removeAll()
             }
         }
+        func emit(_ token: Int) { emit(bytes: (try? languageModel.tokenizer.bytes(of: token)) ?? []) }
+        func closeWords() {
+            if !words.isEmpty { parts.append(.text(String(decoding: words, as: UTF8.self))) }
+            words.removeAll()
+        }
         func abandonCall(before end: Int) {
             // Unclosed: the call's words become ordinary text of the reply.
-            let words = Array(written[(callStart! + 1)..<end])
-            search = SearchTrace(
-                query: chat.queryText(words), result: "", outcome: .unclosed,
-                truncated: false, injected: end..<end)
-            words.forEach(emit)
-            callStart = nil
+            let (tool, start) = open!
+            let input = Array(written[(start + 1)..<end])
+            calls.append(
+                ToolTrace(
+                    tool: tool, input: chat.inputText(input), result: "", outcome: .unclosed,
+                    truncated: false, injected: end..<end))
+            input.forEach(emit)
+            open = nil
         }
         var injectedCount = 0
         while written.count - injectedCount < maxTokens {
             if isCancelled() { ending = .interrupted; break }
             let token = choose(step)
             written.append(token)
-            if let start = callStart {
-                if token == chat.searchCallEnd {
-                    let query = chat.queryText(Array(written[(start + 1)..<(written.count - 1)]))
-                    let trace = inject(query: query, into: &written, promptCount: prompt.count)
-                    search = trace
-                    callStart = nil
-                    injectedCount = trace.injected.count
-                    onSearch(trace)
+            if let (tool, start) = open {
+                if token == chat.calls[tool]!.close {
+                    let input = chat.inputText(Array(written[(start + 1)..<(written.count - 1)]))
+                    let trace = inject(tool, input: input, into: &written, promptCount: prompt.count)
+                    calls.append(trace)
+                    open = nil
+                    injectedCount += trace.injected.count
+                    if tool == .calculator {
+                        // Part of the reply's text, but shown by `onCall`, not `onText`.
+                        closeWords()
+                        let call = ToolCall(tool, input: input, result: trace.result)
+                        parts.append(.call(call))
+                        bytes += Array(call.text.utf8)
+                    }
+                    onCall(trace)
                     guard prompt.count + written.count < window else { break }
                     step = session.feed(
                         written[(trace.injected.lowerBound - 1)...].map(Int32.init))!
                     continue
                 }
-                if specials.contains(token) || written.count - start > Self.longestQuery {
+                if specials.contains(token) || written.count - start > tool.longestInput {
                     abandonCall(before: written.count - 1)
                 } else {
                     guard prompt.count + written.count < window else { break }
@@ -187,8 +219,10 @@ public final class Assistant {
                 }
             }
             if token == chat.end { ending = .endOfTurn; break }
-            if token == chat.searchCall, searchTool != nil, search == nil {
-                callStart = written.count - 1
+            if let tool = chat.tool(openedBy: token), tools[tool] != nil,
+                calls.filter({ $0.tool == tool }).count < tool.callsPerReply
+            {
+                open = (tool, written.count - 1)
             } else if specials.contains(token) {
                 ending = .otherSpecialToken; break
             } else {
@@ -197,26 +231,30 @@ public final class Assistant {
             guard prompt.count + written.count < window else { break }
             step = session.feed(Int32(token))
         }
-        if callStart != nil { abandonCall(before: written.count) }
+        if open != nil { abandonCall(before: written.count) }
         if !pending.isEmpty { onText(String(decoding: pending, as: UTF8.self)) }
+        closeWords()
         var reply = Reply(
             tokens: written, text: String(decoding: bytes, as: UTF8.self), ending: ending,
             droppedMessages: dropped)
-        reply.search = search
+        reply.calls = calls
+        reply.parts = parts
         return reply
     }
 
     /// Runs the tool and appends <|result|>…<|/result|> to `written`, cut to leave
     /// `answerRoom` tokens of the context for the answer.
-    private func inject(query: String, into written: inout [Int], promptCount: Int) -> SearchTrace {
+    private func inject(
+        _ tool: Tool, input: String, into written: inout [Int], promptCount: Int
+    ) -> ToolTrace {
         let room =
             languageModel.model.config.contextLength - promptCount - written.count - Self.answerRoom
             - 2
-        let block = chat.injection(query: query, tool: searchTool, room: room)
+        let block = chat.injection(input: input, run: tools[tool], room: room)
         let start = written.count
         written += block.tokens
-        return SearchTrace(
-            query: query, result: block.result, outcome: block.outcome,
+        return ToolTrace(
+            tool: tool, input: input, result: block.result, outcome: block.outcome,
             truncated: block.truncated, injected: start..<written.count)
     }
 

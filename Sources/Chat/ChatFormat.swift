@@ -6,7 +6,9 @@
 // never the special token. A model directory records its format in chat_format.json, so every
 // tool wraps a conversation the way the model was trained. An assistant turn may search first:
 //   <|assistant|><|search|>Ada Quill born<|/search|><|result|>…passage…<|/result|>Ada was born in …<|end|>
-// The model writes the call; the runtime writes the result (never a training target).
+// The model writes the call; the runtime writes the result (never a training target). A
+// calculator call works the same way, and a reply may make several:
+//   <|assistant|><|calc|>13 - 8<|/calc|><|result|>5<|/result|>. The answer is 5.<|end|>
 
 import BytePairEncoding
 import Foundation
@@ -22,8 +24,29 @@ public struct Message: Codable, Equatable, Sendable {
     /// An assistant turn may search before it answers: its query, and the passage the search
     /// tool returned (which the model is given, never trained to write).
     public var search: SearchStep?
+    /// An assistant turn that called tools as it went (the calculator, a step at a time): its
+    /// text and calls in order. `text` is then what the reply reads as ("13 - 8 = 5. …").
+    public var parts: [TurnPart]?
     public init(_ role: Role, _ text: String, search: SearchStep? = nil) {
         self.role = role; self.text = text; self.search = search
+    }
+    public init(_ role: Role, parts: [TurnPart]) {
+        self.role = role
+        self.text = parts.map(\.text).joined()
+        self.parts = parts
+    }
+}
+
+/// A stretch of an assistant turn: words the model writes, or a tool call.
+public enum TurnPart: Codable, Equatable, Sendable {
+    case text(String)
+    case call(ToolCall)
+
+    public var text: String {
+        switch self {
+        case .text(let text): return text
+        case .call(let call): return call.text
+        }
     }
 }
 
@@ -53,17 +76,23 @@ public struct ChatFormat: Codable, Equatable, Sendable {
     public var searchCallEnd: String
     public var searchResult: String
     public var searchResultEnd: String
+    /// A calculator call (its result is injected in the same result block as a search's). A
+    /// format stored before the calculator existed has none.
+    public var calculatorCall: String?
+    public var calculatorCallEnd: String?
 
     /// The course's format.
     public static let course = ChatFormat(
         name: "tokenwise-chat-1", start: "<|endoftext|>", system: "<|system|>", user: "<|user|>",
         assistant: "<|assistant|>",
         end: "<|end|>", searchCall: "<|search|>", searchCallEnd: "<|/search|>",
-        searchResult: "<|result|>", searchResultEnd: "<|/result|>")
+        searchResult: "<|result|>", searchResultEnd: "<|/result|>", calculatorCall: "<|calc|>",
+        calculatorCallEnd: "<|/calc|>")
 
     /// The special tokens this format needs beyond the document separator, in id order.
     public var specialTokens: [String] {
         [system, user, assistant, end, searchCall, searchCallEnd, searchResult, searchResultEnd]
+            + [calculatorCall, calculatorCallEnd].compactMap { $0 }
     }
 
     public func roleToken(_ role: Role) -> String {
@@ -114,6 +143,8 @@ public struct ChatTokens: Sendable {
     public let start: Int, end: Int
     /// <|search|> <|/search|> <|result|> <|/result|>.
     public let searchCall: Int, searchCallEnd: Int, searchResult: Int, searchResultEnd: Int
+    /// The tokens that open and close each tool's call (no calculator in an older format).
+    public let calls: [Tool: (open: Int, close: Int)]
     private let roles: [Role: Int]
 
     public init(format: ChatFormat, tokenizer: Tokenizer) throws {
@@ -134,6 +165,11 @@ public struct ChatTokens: Sendable {
         searchCallEnd = try id(format.searchCallEnd)
         searchResult = try id(format.searchResult)
         searchResultEnd = try id(format.searchResultEnd)
+        var calls: [Tool: (open: Int, close: Int)] = [.search: (searchCall, searchCallEnd)]
+        if let open = format.calculatorCall, let close = format.calculatorCallEnd {
+            calls[.calculator] = (try id(open), try id(close))
+        }
+        self.calls = calls
         roles = Dictionary(
             uniqueKeysWithValues: try Role.allCases.map { ($0, try id(format.roleToken($0))) })
     }
@@ -155,14 +191,32 @@ public struct ChatTokens: Sendable {
                 append(searchCallTokens(query: search.query), learned: learned)
                 append(resultTokens(search.result), learned: false)
             }
+            if let parts = message.parts {
+                for part in parts {
+                    switch part {
+                    case .text(let text): append(tokenizer.encode(text), learned: learned)
+                    case .call(let call):
+                        append(callTokens(call.tool, input: call.input), learned: learned)
+                        append(resultTokens(call.result), learned: false)
+                    }
+                }
+                append([end], learned: learned)
+                continue
+            }
             append(tokenizer.encode(message.text) + [end], learned: learned)   // plain text: never a special token
         }
         return RenderedChat(tokens: tokens, weights: weights)
     }
 
     /// <|search|>query<|/search|>
-    public func searchCallTokens(query: String) -> [Int] {
-        [searchCall] + tokenizer.encode(query) + [searchCallEnd]
+    public func searchCallTokens(query: String) -> [Int] { callTokens(.search, input: query) }
+
+    /// <|calc|>13 - 8<|/calc|>, or the call of another tool (which the format must have).
+    public func callTokens(_ tool: Tool, input: String) -> [Int] {
+        guard let call = calls[tool] else {
+            preconditionFailure("chat format \(format.name) has no call tokens for \(tool)")
+        }
+        return [call.open] + tokenizer.encode(input) + [call.close]
     }
 
     /// <|result|>passage<|/result|>, as the runtime injects it.

@@ -60,7 +60,7 @@ public final class ChatLoop {
         do {
             let reply = try assistant.reply(
                 to: messages, settings: settings, maxTokens: maxTokens, using: &generator,
-                isCancelled: isCancelled, onSearch: { write(Self.describe($0)) }
+                isCancelled: isCancelled, onCall: { write(Self.describe($0)) }
             ) {
                 write(TerminalText.sanitize($0))
             }
@@ -90,11 +90,16 @@ public final class ChatLoop {
         return true
     }
 
-    /// A search as the chat shows it: the query the model wrote, then what the tool gave it.
-    static func describe(_ search: SearchTrace) -> String {
-        let query = TerminalText.sanitize(search.query, keepingNewlines: false)
-        let result = TerminalText.sanitize(search.result, keepingNewlines: false)
-        return "\n  [search: \(query)]\n  [result from the search tool: \(result)]\n"
+    /// A call as the chat shows it: what the model wrote, then what the tool gave it (a
+    /// calculation inline, where it stands in the reply's text).
+    static func describe(_ call: ToolTrace) -> String {
+        let input = TerminalText.sanitize(call.input, keepingNewlines: false)
+        let result = TerminalText.sanitize(call.result, keepingNewlines: false)
+        switch (call.tool, call.outcome) {
+        case (_, .unclosed): return ""
+        case (.calculator, _): return "[calculator: \(input) = \(result)]"
+        case (.search, _): return "\n  [search: \(input)]\n  [result from the search tool: \(result)]\n"
+        }
     }
 
     private func command(_ line: String, write: (String) -> Void) -> Bool {

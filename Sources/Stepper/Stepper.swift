@@ -62,9 +62,9 @@ public final class Stepper {
     public private(set) var hasQuit = false
     public private(set) var recording: StepRecording
 
-    /// The search tool (chat models only): when the model closes a search call, the stepper
-    /// runs it and reads the result into the context as the runtime would in a reply.
-    public var searchTool: ((String) -> String?)?
+    /// The tools (chat models only): when the model closes a call, the stepper runs its tool
+    /// and reads the result into the context as the runtime would in a reply.
+    public var tools: [Tool: (String) -> String?] = [:]
 
     private let session: InferenceSession
     private let chat: ChatTokens?
@@ -244,20 +244,22 @@ public final class Stepper {
         }
         message = text
         record(action: how)
-        if let chat, searchTool != nil, let query = chat.closedCallQuery(in: contextTokens) {
-            runSearch(query: query, chat: chat)
+        if let chat, let call = chat.closedCall(in: contextTokens), let run = tools[call.tool] {
+            runTool(call.tool, input: call.input, run: run, chat: chat)
         }
     }
 
-    /// The model closed a search call: the tool runs, and its result block is read into the
-    /// context as tokens of the tool's own (one frame for the whole block), cut as in a reply
-    /// to leave `Assistant.answerRoom` tokens for the answer.
-    private func runSearch(query tokens: [Int], chat: ChatTokens) {
-        let query = chat.queryText(tokens)
+    /// The model closed a call: the tool runs, and its result block is read into the context
+    /// as tokens of the tool's own (a frame each), cut as in a reply to leave
+    /// `Assistant.answerRoom` tokens for the answer.
+    private func runTool(
+        _ tool: Tool, input tokens: [Int], run: ((String) -> String?)?, chat: ChatTokens
+    ) {
+        let query = chat.inputText(tokens)
         let room =
             languageModel.model.config.contextLength - session.tokens.count - Assistant.answerRoom
             - 2
-        let block = chat.injection(query: query, tool: searchTool, room: room)
+        let block = chat.injection(input: query, run: run, room: room)
         for token in block.tokens {
             node = tree.child(
                 of: node, token: token, label: languageModel.label(of: token), probability: 1,
@@ -265,15 +267,18 @@ public final class Stepper {
         }
         step = session.feed(block.tokens.map(Int32.init))!
         stepsByNode[node] = step
-        let what = block.outcome == .found ? "found a passage" : "found nothing"
+        let what =
+            tool == .calculator
+            ? "gave \(Self.quoted(block.result))"
+            : block.outcome == .found ? "found a passage" : "found nothing"
         message =
-            "the search tool ran \(Self.quoted(query)): \(what); \(block.tokens.count) tokens injected"
+            "the \(tool) tool ran \(Self.quoted(query)): \(what); \(block.tokens.count) tokens injected"
             + (block.truncated ? ", cut to fit the context" : "") + " (not the model's)"
         record(action: Self.toolAction)
     }
 
-    /// Forgets the newest token and shows the previous distribution again. A search result
-    /// goes back whole, with the <|/search|> that called it.
+    /// Forgets the newest token and shows the previous distribution again. A tool's result
+    /// goes back whole, with the token that closed its call.
     private func goBack() {
         guard tree.nodes[node].parent != nil else {
             message = "at the prompt: nothing to take back"; return
@@ -281,11 +286,11 @@ public final class Stepper {
         var target = tree.nodes[node].parent!, undone = 1
         var label = Self.quoted(tree.nodes[node].label)
         if tree.nodes[node].how == Self.toolAction {
-            // Up past the block to the <|/search|> that called it, and past that too.
+            // Up past the block to the call's closing token, and past that too.
             while tree.nodes[target].how == Self.toolAction {
                 target = tree.nodes[target].parent!; undone += 1
             }
-            label = "the search result and " + Self.quoted(tree.nodes[target].label)
+            label = "the tool’s result and " + Self.quoted(tree.nodes[target].label)
             target = tree.nodes[target].parent!
             undone += 1
         }

@@ -51,6 +51,11 @@ struct ChatCommand: ParsableCommand {
         help: "Run the search tool when the model calls it (lesson 10's sft-search does).")
     var search = true
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Run the calculator when the model calls it (lesson 11's worked-calculator does).")
+    var calculator = true
+
     @Option(
         help: ArgumentHelp(
             "Refuse a question whose name the base model finds more surprising than NATS per token (lesson 9's surprise gate; the lesson prints its threshold).",
@@ -82,6 +87,7 @@ struct ChatCommand: ParsableCommand {
             throw CommandError("--model \(model) (\(location)): \(error)")
         }
         if search { assistant.searchTool = TinyWebSearchTool.make(workspace: workspace) }
+        if calculator { assistant.tools[.calculator] = Calculator.tool }
         let loop = ChatLoop(
             assistant: assistant, system: system, temperature: temperature, seed: seed,
             maxTokens: maxTokens)

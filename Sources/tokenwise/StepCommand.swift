@@ -65,6 +65,13 @@ struct StepCommand: ParsableCommand {
     )
     var search = true
 
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "With --chat: run the calculator when the model calls it (lesson 11's worked-calculator does), its result injected as tokens of its own."
+    )
+    var calculator = true
+
     @Option(help: "Sample this many tokens and print a transcript (no interaction).")
     var steps: Int?
 
@@ -106,7 +113,8 @@ struct StepCommand: ParsableCommand {
                 let tokens = try languageModel.chatTokens().prompt(messages)
                 stepper = try Stepper(
                     model: languageModel, tokens: tokens, settings: settings, seed: seed)
-                if search { stepper.searchTool = TinyWebSearchTool.make(workspace: workspace) }
+                if search { stepper.tools[.search] = TinyWebSearchTool.make(workspace: workspace) }
+                if calculator { stepper.tools[.calculator] = Calculator.tool }
             } else {
                 stepper = try Stepper(
                     model: languageModel, prompt: text, settings: settings, seed: seed)

@@ -172,7 +172,7 @@ import ChatFixtures
         var remaining = script
         return try assistant.reply(to: [Message(.user, "the cat?")], maxTokens: maxTokens,
                                    choose: { _ in remaining.isEmpty ? assistant.chat.end : remaining.removeFirst() },
-                                   isCancelled: { false }, onSearch: { _ in }, onText: { _ in })
+                                   isCancelled: { false }, onCall: { _ in }, onText: { _ in })
     }
 
     func words(_ text: String) -> [Int] { model.tokenizer.encode(text) }
@@ -192,13 +192,13 @@ import ChatFixtures
     @Test func aClosedCallIsFoundOnlyWhenItIsWhole() throws {
         let chat = try model.chatTokens()
         let query = words("the cat")
-        #expect(chat.closedCallQuery(in: [chat.start, chat.searchCall] + query + [chat.searchCallEnd]) == query)
-        #expect(chat.closedCallQuery(in: [chat.searchCall] + query) == nil)                          // not closed
-        #expect(chat.closedCallQuery(in: query + [chat.searchCallEnd]) == nil)                       // never opened
-        #expect(chat.closedCallQuery(in: [chat.searchCall, chat.end] + query + [chat.searchCallEnd]) == nil)   // a special inside
+        #expect(chat.closedCall(in: [chat.start, chat.searchCall] + query + [chat.searchCallEnd])?.input == query)
+        #expect(chat.closedCall(in: [chat.searchCall] + query)?.input == nil)                          // not closed
+        #expect(chat.closedCall(in: query + [chat.searchCallEnd])?.input == nil)                       // never opened
+        #expect(chat.closedCall(in: [chat.searchCall, chat.end] + query + [chat.searchCallEnd])?.input == nil)   // a special inside
         let long = Array(repeating: words("a")[0], count: Assistant.longestQuery + 1)
-        #expect(chat.closedCallQuery(in: [chat.searchCall] + long + [chat.searchCallEnd]) == nil)
-        #expect(chat.closedCallQuery(in: [chat.searchCall] + long.dropLast() + [chat.searchCallEnd]) != nil)
+        #expect(chat.closedCall(in: [chat.searchCall] + long + [chat.searchCallEnd])?.input == nil)
+        #expect(chat.closedCall(in: [chat.searchCall] + long.dropLast() + [chat.searchCallEnd])?.input != nil)
     }
 
     @Test func aClosedCallRunsTheToolAndTheResultIsInjected() throws {
@@ -209,7 +209,7 @@ import ChatFixtures
         let reply = try scripted(assistant, [chat.searchCall] + words("the cat") + [chat.searchCallEnd] + words("the dog") + [chat.end])
         #expect(asked == ["the cat"])
         let search = try #require(reply.search)
-        #expect(search.query == "the cat" && search.outcome == .found && !search.truncated)
+        #expect(search.input == "the cat" && search.outcome == .found && !search.truncated)
         #expect(Array(reply.tokens[search.injected]) == chat.resultTokens("the mat"))
         #expect(reply.text == "the dog" && reply.ending == .endOfTurn)
         #expect(reply.message == Message(.assistant, "the dog", search: SearchStep(query: "the cat", result: "the mat")))

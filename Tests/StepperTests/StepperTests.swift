@@ -140,7 +140,7 @@ import Testing
 
     func stepper(tool: ((String) -> String?)?) throws -> Stepper {
         let stepper = try Stepper(model: model, tokens: chat.prompt([Message(.user, "the cat?")]), settings: .greedy, seed: 0)
-        stepper.searchTool = tool
+        stepper.tools[.search] = tool
         return stepper
     }
 
@@ -181,7 +181,7 @@ import Testing
         #expect(stepper.contextTokens.last == chat.searchResultEnd)   // one token back: the answer's
         stepper.perform(.back)
         #expect(stepper.contextTokens == open && stepper.injectedPositions.isEmpty)
-        #expect(stepper.message.contains("the search result and “<|/search|>”"))
+        #expect(stepper.message.contains("the tool’s result and “<|/search|>”"))
         #expect(stepper.step.logits == freshLogits(model, open))
     }
 
