@@ -23,6 +23,9 @@ let steps = param(
 let letterSteps = param(
     "letter_steps", 200, "finetuning steps on counting and decimals (each model)", quick: 20,
     in: 1...20000)
+let calculatorSteps = param(
+    "calculator_steps", 200, "finetuning steps teaching the worked model the calculator",
+    quick: 10, in: 1...20000)
 let learningRate = param("lr", 2e-3, "peak learning rate", in: 1e-6...1e-1)
 let seed = param("seed", 1, "seed of the finetunes' batch order", in: 1...1_000_000)
 let settings = FinetuningSettings(
@@ -310,6 +313,172 @@ if let sample = heldOut.firstIndex(where: arithmetic(3)) ?? heldOut.indices.firs
                 [
                     "worked", thinkerReplies[sample].text,
                     verdict(thinkerReplies[sample], heldOut[sample]).description,
+                ],
+            ]))
+}
+
+//: ## A calculator for the sums
+//: The talk's advice for arithmetic: "use code". The worked model still does each sum in its
+//: head, one token for the result. Give it a tool instead: at each step it writes the
+//: expression in a call, `<|calc|>13 - 8<|/calc|>`, the runtime stops it there, evaluates the
+//: expression (the library's `Calculator`: whole numbers, + − × ÷ and parentheses, exact, with
+//: bounds on length, nesting and size) and injects the result, `<|result|>5<|/result|>`, as it
+//: injects search results in lesson 10. The model is trained to write the calls, never the
+//: results: those tokens carry no loss.
+func calculatorParts(_ p: Problem) -> [TurnPart] {
+    // Each step "13 - 8 = 5." becomes a call whose result the tool gives.
+    var parts: [TurnPart] = []
+    for (i, step) in p.steps.enumerated() {
+        let expression = step.components(separatedBy: " = ")[0]
+        if i > 0 { parts.append(.text(". ")) }
+        parts.append(
+            .call(
+                ToolCall(.calculator, input: expression, result: Calculator.result(of: expression))))
+    }
+    return parts + [.text(". " + p.answerSentence)]
+}
+func calculatorConversation(_ p: Problem) -> [Message] {
+    [Message(.user, p.question), Message(.assistant, parts: calculatorParts(p))]
+}
+let wordTraining = training.filter { $0.kind == .arithmetic }
+let calculatorTraining = wordTraining.filter {
+    chat.render(calculatorConversation($0)).tokens.count <= sft.model.config.contextLength
+}
+// The calculator's results are the steps' own: the rows differ from the worked ones only by
+// the calls.
+expect(
+    "every calculator row reads as its worked solution",
+    calculatorTraining.allSatisfy { calculatorConversation($0)[1].text == worked($0) },
+    measured: "\(calculatorTraining.count) of \(wordTraining.count) word problems fit with calls")
+let calculatorExample = chat.render(calculatorConversation(talkProblem))
+show(
+    sft.weightStrip(
+        "The talk's problem with calls: the result blocks are the tool's, never trained on",
+        calculatorExample, valueLabel: "trained on (loss weight)"))
+
+//: The calculator model continues from the worked model, on the same training problems with
+//: their steps written as calls. It gets more training than the worked model (the extra
+//: steps), so the error breakdown below, not the accuracy alone, is what says where a
+//: difference comes from.
+let calculatorSettings = FinetuningSettings(
+    steps: calculatorSteps, batchSize: 16, learningRate: learningRate, seed: UInt64(seed))
+let calculatorModel = try Finetuning.run(
+    calculatorSettings, from: thinker.languageModel,
+    conversations: calculatorTraining.map(calculatorConversation),
+    heldOut: Array(heldOut.filter { $0.kind == .arithmetic }.prefix(40)).map(
+        calculatorConversation),
+    name: "worked-calculator")
+metric("finetuning time, word problems with the calculator", calculatorModel.history.seconds, unit: "s")
+try PublishedModel.workedCalculator.publish(calculatorModel.languageModel)
+
+//: ### The tool loop, written out
+//: Greedy decoding; `<|calc|>` opens an expression, `<|/calc|>` evaluates it and the result
+//: block is read into the context as if the model had written it; `<|end|>` ends the turn.
+//: Checked against the library's loop (which `tokenwise chat` runs for this model).
+func replyWithCalculator(_ model: LanguageModel, _ question: String) -> [Int] {
+    let session = InferenceSession(model: model.model)
+    let (open, close) = chat.calls[.calculator]!
+    var step = session.feed(chat.prompt([Message(.user, question)]).map(Int32.init))!
+    var written: [Int] = [], expression: [Int]? = nil, ownTokens = 0
+    while ownTokens < 96 && session.tokens.count < model.model.config.contextLength {
+        let token = Sampling.ranking(step.logits)[0]
+        written.append(token); ownTokens += 1
+        if token == chat.end { break }
+        if token == open {
+            expression = []
+        } else if token == close, let words = expression {
+            let result = chat.resultTokens(Calculator.result(of: chat.inputText(words)))
+            written += result
+            step = session.feed(([token] + result).map(Int32.init))!
+            expression = nil
+            continue
+        } else {
+            expression?.append(token)
+        }
+        step = session.feed(Int32(token))
+    }
+    return written
+}
+let calculating = try Assistant(calculatorModel.languageModel)
+calculating.tools[.calculator] = Calculator.tool
+let heldOutWords = heldOut.filter { $0.kind == .arithmetic }
+var greedy = SeededGenerator(seed: 0)
+let calculatorReplies = try heldOutWords.map {
+    try calculating.reply(
+        to: [Message(.user, $0.question)], settings: .greedy, maxTokens: 96, using: &greedy)
+}
+let loopChecked = Array(heldOutWords.prefix(12))
+let loopDifferences = loopChecked.indices.filter {
+    replyWithCalculator(calculatorModel.languageModel, loopChecked[$0].question)
+        != calculatorReplies[$0].tokens
+}
+expect(
+    "our calculator loop writes the library's tokens", loopDifferences.isEmpty,
+    measured: "\(loopChecked.count) held-out problems, \(loopDifferences.count) differ")
+
+//: ### Mental sums against the calculator
+//: Each wrong reply has one cause, checked in this order: its format (no single "The answer
+//: is", cut off), a **wrong sum** (a written step such as "12 + 4 = 17" is false), or a
+//: **wrong setup** (every written sum true, but the wrong numbers or operations chosen).
+enum Cause: String, CaseIterable { case right, format = "format", sum = "wrong sum", setup = "wrong setup" }
+func cause(_ text: String, endedTurn: Bool, _ p: Problem) -> Cause {
+    switch Verifier.check(text, endedTurn: endedTurn, expected: p.answer) {
+    case .right: return .right
+    case .wrong: return Verifier.falseSteps(in: text) > 0 ? .sum : .setup
+    default: return .format
+    }
+}
+let mentalCauses = zip(thinkerReplies, heldOut).filter { $0.1.kind == .arithmetic }.map {
+    cause($0.0.text, endedTurn: $0.0.isWellFormed, $0.1)
+}
+let calculatorCauses = zip(calculatorReplies, heldOutWords).map {
+    cause($0.0.text, endedTurn: $0.0.isWellFormed, $0.1)
+}
+show(
+    Table(
+        title: "Held-out word problems (greedy): how each reply ends",
+        columns: ["", "worked, mental sums", "worked, calculator"],
+        rows: Cause.allCases.map { c in
+            [c.rawValue]
+                + [mentalCauses, calculatorCauses].map { causes in
+                    Rate(causes) { $0 == c }.description
+                }
+        }))
+let longWords = heldOutWords.indices.filter { heldOutWords[$0].operations >= 3 }
+let mentalLong = Rate(longWords) { mentalCauses[$0] == .right }
+let calculatorLong = Rate(longWords) { calculatorCauses[$0] == .right }
+metric("3–4 operations, worked with mental sums", mentalLong)
+metric("3–4 operations, worked with the calculator", calculatorLong)
+claim(
+    "the calculator beats mental sums on held-out 3–4-operation problems (accuracy)",
+    calculatorLong, beats: mentalLong, by: 0, atLeast: 0.1)
+func wrongSumShare(_ causes: [Cause]) -> Rate {
+    Rate(causes.filter { $0 != .right }) { $0 == .sum }
+}
+metric("wrong replies caused by a wrong sum, mental", wrongSumShare(mentalCauses))
+metric("wrong replies caused by a wrong sum, calculator", wrongSumShare(calculatorCauses))
+claim(
+    "with the calculator, fewer wrong replies come from a wrong sum (share of wrong replies)",
+    wrongSumShare(mentalCauses), beats: wrongSumShare(calculatorCauses))
+if let example = longWords.first(where: { calculatorCauses[$0] == .right && mentalCauses[$0] == .sum })
+    ?? longWords.first
+{
+    let mentalIndex = heldOut.firstIndex(of: heldOutWords[example])!
+    show(
+        Table(
+            title: "One held-out problem, mental sums and the calculator",
+            columns: ["model", "reply", "verdict"],
+            rows: [
+                ["question", heldOutWords[example].question, "answer \(heldOutWords[example].answer)"],
+                [
+                    "mental sums", thinkerReplies[mentalIndex].text,
+                    mentalCauses[example].rawValue,
+                ],
+                [
+                    "calculator",
+                    calculatorReplies[example].calls.map { "[\($0.input) → \($0.result)]" }
+                        .joined(separator: " ") + "  " + calculatorReplies[example].text,
+                    calculatorCauses[example].rawValue,
                 ],
             ]))
 }

@@ -1,10 +1,12 @@
 //: # Reinforcement learning: practice on problems a program can check
 //: "We generated 15 solutions. Only 4 of them got the right answer. Take the top solution (each
-//: right and short). Train on it. Repeat many, many times." Lesson 11's worked-solution assistant
-//: learned by imitating solutions we wrote for it. Here it practises instead: it writes its own
-//: solutions to training problems, lesson 11's verifier checks each final answer, and the model is
-//: trained on what came out right. Nobody writes a solution for it or tells it how to work; the
-//: only signal is whether the answer was right.
+//: right and short). Train on it. Repeat many, many times." Lesson 11 wrote its model's
+//: solutions for it, and told it how to work: answer last, every step written down. Here
+//: nobody tells it how. It starts from a model that has seen both of lesson 11's styles, answer
+//: first and worked, and writes both; it practises on training problems, lesson 11's verifier
+//: checks each final answer, and the model is trained on what came out right. The only
+//: signal is whether the answer was right — never the style, never a written solution. Does it
+//: discover that working before answering pays?
 import Course
 import Foundation
 
@@ -16,8 +18,14 @@ let heldOutPerSize = param(
 let temperature = param(
     "temperature", 1.0, "sampling temperature of the practice solutions", in: 0.05...2.0)
 let learningRate = param("lr", 2e-5, "learning rate of the updates", in: 1e-7...1e-2)
+let startProblems = param(
+    "start_problems", 1500, "word problems per number of operations the mixed start learns from",
+    quick: 40, in: 5...5000)
+let startSteps = param(
+    "start_steps", 800, "finetuning steps of the mixed start", quick: 30, in: 1...20000)
+let startRate = param("start_lr", 2e-3, "peak learning rate of the mixed start", in: 1e-6...1e-1)
 let seed = param(
-    "seed", 1, "seed of the practice samples (the held-out measures keep theirs)",
+    "seed", 1, "seed of the mixed start's batch order and of the practice samples",
     in: 1...1_000_000)
 // Each run of practice draws its samples from its own stream; seed 1 is the course's.
 let practiceOffset = UInt64(seed - 1) * 1_000_003
@@ -25,22 +33,55 @@ let problemsPerStep = 8   // one optimiser step on the rows of this many problem
 // A reply still writing after this many tokens (or at the context's end) is cut off, and wrong.
 let maxTokens = 96
 let (world, _) = try CourseData.tinyWeb()
-let start = try PublishedModel.worked.model()
+let sft = try PublishedModel.sft.model()
+let names = Array(Set(world.people.map(\.firstName))).sorted()
+let chat = try sft.chatTokens()
+
+//: ## The start: both styles, mixed
+//: Lesson 11's training word problems, finetuned from lesson 7's assistant as lesson 11's two
+//: models were, but every other solution written answer first and the rest worked. The start
+//: has seen both; which one it writes is up to its sampling.
+func worked(_ p: Problem) -> String { (p.steps + [p.answerSentence]).joined(separator: " ") }
+func answerFirst(_ p: Problem) -> String { ([p.answerSentence] + p.steps).joined(separator: " ") }
+func fitsContext(_ p: Problem) -> Bool {
+    chat.render([Message(.user, p.question), Message(.assistant, worked(p))]).tokens.count
+        <= sft.model.config.contextLength
+}
+let startTraining = (1...4).flatMap {
+    ProblemSet.arithmetic(
+        count: startProblems, operations: $0, heldOut: false, names: names, seed: 9)
+}.filter(fitsContext)
+let startConversations = startTraining.enumerated().map { i, p in
+    [Message(.user, p.question), Message(.assistant, i % 2 == 0 ? worked(p) : answerFirst(p))]
+}
+let writtenWorked = startTraining.indices.filter { $0 % 2 == 0 }.count
+let startLossProblems = (1...4).flatMap {
+    ProblemSet.arithmetic(count: 10, operations: $0, heldOut: true, names: names, seed: 9)
+}.filter(fitsContext)
+let mixed = try Finetuning.run(
+    FinetuningSettings(
+        steps: startSteps, batchSize: 16, learningRate: startRate, seed: UInt64(seed)),
+    from: sft, conversations: startConversations,
+    heldOut: startLossProblems.enumerated().map { i, p in
+        [Message(.user, p.question), Message(.assistant, i % 2 == 0 ? worked(p) : answerFirst(p))]
+    }, name: "mixed-styles")
+metric("finetuning time, the mixed start", mixed.history.seconds, unit: "s")
+let start = mixed.languageModel
+// Lesson 11's worked-only model: the contrast at the end.
+let workedOnly = try PublishedModel.worked.model()
 
 //: ## The problems
 //: Lesson 11's word problems (1–4 operations): the held-out ones are lesson 11's, and training
 //: problems are drawn fresh for each round. Only the question is given; the model writes the
 //: rest.
-let names = Array(Set(world.people.map(\.firstName))).sorted()
-let chat = try start.chatTokens()
 // Lesson 11's rule: the question and its worked solution fit the context; and the question
 // leaves the room a reply gets (a quarter of the context; quick mode's small model fits almost
 // no worked solution, so there the room alone, enough to run each step).
 let replyRoom = min(maxTokens, start.model.config.contextLength / 4)
 func fits(_ p: Problem) -> Bool {
-    let solution = Message(.assistant, (p.steps + [p.answerSentence]).joined(separator: " "))
     let prompt = chat.prompt([Message(.user, p.question)]).count + replyRoom
-    let whole = chat.render([Message(.user, p.question), solution]).tokens.count
+    let whole = chat.render([Message(.user, p.question), Message(.assistant, worked(p))]).tokens
+        .count
     let needed = isQuick ? prompt : max(prompt, whole)
     return needed <= start.model.config.contextLength
 }
@@ -58,8 +99,21 @@ let heldOut = (1...4).flatMap {
 let passProblems = stride(from: 0, to: heldOut.count, by: 3).map { heldOut[$0] }
 expect(
     "no held-out problem is a training problem",
-    Set(pool.map(\.question)).isDisjoint(with: heldOut.map(\.question)),
-    measured: "\(pool.count) training, \(heldOut.count) held-out problems")
+    Set(pool.map(\.question) + startTraining.map(\.question)).isDisjoint(
+        with: heldOut.map(\.question)),
+    measured: "\(pool.count) practice, \(startTraining.count) start, \(heldOut.count) held-out "
+        + "problems")
+
+//: ### Which style a reply is in
+//: A reply *works first* when it does not open with "The answer is": it writes something —
+//: the steps — before it commits to an answer. The verifier never reads this; we do, to see
+//: what practice does to the style. **Tokens before the answer** counts the reply's tokens up
+//: to and including "The answer is ".
+func worksFirst(_ reply: Reply) -> Bool { !reply.text.hasPrefix(Verifier.marker) }
+func tokensBeforeAnswer(_ reply: Reply) -> Int? {
+    guard let range = reply.text.range(of: Verifier.marker) else { return nil }
+    return sft.tokenizer.encode(String(reply.text[..<range.upperBound])).count
+}
 
 //: ## One round, in our own code
 //: **Sample** k solutions to each problem (batched: the k samples of one problem share its
@@ -136,6 +190,9 @@ struct RoundRecord: Codable {
     var passAtK: Rate   // held-out, ≥ 1 of k right
     var trainedOnShare: Rate?   // training problems with ≥ 1 right sample this round
     var meanLength: Double   // tokens per held-out sample
+    var worksFirst: Rate   // held-out samples that work before answering
+    var greedyWorksFirst: Rate   // the same, greedy
+    var tokensBeforeAnswer: Mean   // held-out samples that give an answer
     var rows = 0
     var seconds = 0.0   // the round itself: sample, check, select, train
     var measuringSeconds = 0.0   // the held-out measures after it
@@ -156,12 +213,16 @@ func measure(_ policy: LanguageModel, round: Int) throws -> RoundRecord {
         policy, passProblems, k: k, settings: SamplingSettings(temperature: Float(temperature)),
         seed: 9_000)
     let shares = sampled.map { Double($0.filter(\.isRight).count) / Double(k) }
-    let lengths = sampled.joined().map(\.length)
+    let samples = Array(sampled.joined())
+    let lengths = samples.map(\.length)
     return RoundRecord(
         round: round, greedy: Rate(right) { $0 }, greedyByOperations: byOperations,
         passAt1: shares.reduce(0, +) / Double(shares.count), passAt1Problems: shares,
         passAtK: Rate(sampled) { $0.contains(where: \.isRight) }, trainedOnShare: nil,
-        meanLength: Double(lengths.reduce(0, +)) / Double(max(1, lengths.count)))
+        meanLength: Double(lengths.reduce(0, +)) / Double(max(1, lengths.count)),
+        worksFirst: Rate(samples) { worksFirst($0.reply) },
+        greedyWorksFirst: Rate(greedy) { worksFirst($0) },
+        tokensBeforeAnswer: Mean(samples.compactMap { tokensBeforeAnswer($0.reply) }.map(Double.init)))
 }
 
 //: ### The loop
@@ -191,11 +252,11 @@ func trimmedBatch(_ rows: [RenderedChat]) -> TrainingBatch {
 }
 typealias Select = (Problem, [Attempt]) -> [RenderedChat]
 func reinforce(
-    _ name: String, from initial: RoundRecord, select: Select
+    _ name: String, from first: LanguageModel, measured initial: RoundRecord, select: Select
 ) throws -> (LanguageModel, [RoundRecord]) {
     let policy = try LanguageModel(
-        name: name, model: Finetuning.copy(start.model), tokenizer: start.tokenizer,
-        chatFormat: start.chatFormat)
+        name: name, model: Finetuning.copy(first.model), tokenizer: first.tokenizer,
+        chatFormat: first.chatFormat)
     let trainer = Trainer(
         model: policy.model,
         settings: .stepped(
@@ -229,14 +290,17 @@ func reinforce(
     return (policy, records)
 }
 
-// Round 0 is the same for both methods: measured once, and stored.
+// Round 0 is the same for both methods: measured once per starting model, and stored.
 struct StartSettings: Encodable {
     let start: String, heldOutPerSize: Int, k: Int, temperature: Double, code: String
 }
-let startSettings = StartSettings(
-    start: Finetuning.fingerprint(start.model), heldOutPerSize: heldOutPerSize, k: k,
-    temperature: temperature, code: LessonContext.codeHash)
-let initial = try stage("rl-start", settings: startSettings) { try measure(start, round: 0) }
+func measuredStart(_ model: LanguageModel) throws -> RoundRecord {
+    let settings = StartSettings(
+        start: Finetuning.fingerprint(model.model), heldOutPerSize: heldOutPerSize, k: k,
+        temperature: temperature, code: LessonContext.codeHash)
+    return try stage("rl-start", settings: settings) { try measure(model, round: 0) }
+}
+let initial = try measuredStart(start)
 
 //: ## Fifteen tries at one problem
 //: The starting model's k solutions to one training problem, each checked. Expert iteration
@@ -336,23 +400,28 @@ if !galleryRows.isEmpty {
 }
 
 //: ## Rounds of practice
-//: Both runs start from lesson 11's model with the same problems, samples and learning rate; the
-//: library stores each run (a cached stage keyed on this lesson's code and settings).
+//: Both methods start from the mixed model with the same problems, samples and learning rate;
+//: the library stores each run (a cached stage keyed on this lesson's code and settings).
 struct RunSettings: Encodable {
     let method: String, start: String, rounds: Int, k: Int, problems: Int, heldOutPerSize: Int
     let temperature: Double, learningRate: Double, seed: Int, code: String
 }
-func cached(_ name: String, select: @escaping Select) throws -> (LanguageModel, [RoundRecord]) {
+func cached(
+    _ name: String, from first: LanguageModel, measured initial: RoundRecord,
+    select: @escaping Select
+) throws -> (LanguageModel, [RoundRecord]) {
     let settings = RunSettings(
-        method: name, start: Finetuning.fingerprint(start.model), rounds: rounds, k: k,
+        method: name, start: Finetuning.fingerprint(first.model), rounds: rounds, k: k,
         problems: perRound, heldOutPerSize: heldOutPerSize, temperature: temperature,
         learningRate: learningRate, seed: seed, code: LessonContext.codeHash)
     return try modelStage("rl", settings: settings, modelName: name) {
-        try reinforce(name, from: initial, select: select)
+        try reinforce(name, from: first, measured: initial, select: select)
     }
 }
-let (expert, expertRounds) = try cached("expert-iteration", select: keepTopRight)
-let (_, gradientRounds) = try cached("policy-gradient", select: advantageWeighted)
+let (expert, expertRounds) = try cached(
+    "expert-iteration", from: start, measured: initial, select: keepTopRight)
+let (_, gradientRounds) = try cached(
+    "policy-gradient", from: start, measured: initial, select: advantageWeighted)
 try PublishedModel.rl.publish(expert)
 // A round is the practice (sample, check, select, train); measuring the policy on held-out
 // problems after it is the lesson's instrument, timed apart.
@@ -369,17 +438,18 @@ for (label, records) in [("expert iteration", expertRounds), ("policy gradient",
 for (label, records) in [("expert iteration", expertRounds), ("policy gradient", gradientRounds)] {
     show(
         Table(
-            title: "Per round, \(label) (round 0 is lesson 11's model)",
+            title: "Per round, \(label) (round 0 is the mixed start)",
             columns: [
                 "round", "held-out greedy", "held-out pass@1", "held-out pass@\(k)",
-                "training problems with ≥ 1 right", "tokens per solution", "solutions trained",
+                "samples that work first", "tokens before the answer",
+                "training problems with ≥ 1 right", "solutions trained",
             ],
             rows: records.map { r in
                 [
                     "\(r.round)", r.greedy.description, Mean(r.passAt1Problems).percentDescription,
-                    r.passAtK.description,
-                    r.trainedOnShare?.description ?? "–", String(format: "%.1f", r.meanLength),
-                    r.round == 0 ? "–" : "\(r.rows)",
+                    r.passAtK.description, r.worksFirst.description,
+                    String(format: "%.1f", r.tokensBeforeAnswer.value),
+                    r.trainedOnShare?.description ?? "–", r.round == 0 ? "–" : "\(r.rows)",
                 ]
             }))
 }
@@ -387,63 +457,114 @@ let roundAxis = expertRounds.map { Double($0.round) }
 show(
     .line(
         LineChart(
-            title: "Held-out accuracy per round", xLabel: "round", yLabel: "share right",
+            title: "Practice: the style it chooses, and how often it is right (held-out)",
+            xLabel: "round", yLabel: "share",
             series: [
                 .init(
-                    name: "greedy, expert iteration", x: roundAxis,
+                    name: "samples that work first, expert iteration", x: roundAxis,
+                    y: expertRounds.map(\.worksFirst.value), smoothed: false),
+                .init(
+                    name: "samples that work first, policy gradient", x: roundAxis,
+                    y: gradientRounds.map(\.worksFirst.value), dashed: true, smoothed: false),
+                .init(
+                    name: "greedy accuracy, expert iteration", x: roundAxis,
                     y: expertRounds.map(\.greedy.value), smoothed: false),
                 .init(
-                    name: "greedy, policy gradient", x: roundAxis,
+                    name: "greedy accuracy, policy gradient", x: roundAxis,
                     y: gradientRounds.map(\.greedy.value), dashed: true, smoothed: false),
                 .init(
                     name: "pass@1, expert iteration", x: roundAxis, y: expertRounds.map(\.passAt1),
                     smoothed: false),
-                .init(
-                    name: "pass@\(k), expert iteration", x: roundAxis,
-                    y: expertRounds.map(\.passAtK.value), smoothed: false),
             ])))
 
-//: ## Did practice help?
-let before = expertRounds[0].greedy, afterExpert = expertRounds.last!.greedy,
-    afterGradient = gradientRounds.last!.greedy
-metric("held-out greedy accuracy, lesson 11's model", before)
-metric("held-out greedy accuracy after \(rounds) rounds, expert iteration", afterExpert)
-metric("held-out greedy accuracy after \(rounds) rounds, policy gradient", afterGradient)
-let practiceVerdict = claim(
-    "RL raises held-out greedy accuracy above the starting model (expert iteration, after − "
-        + "before)",
-    afterExpert.value - before.value, above: 0.05, "5 points or more")
-if practiceVerdict.failed {
-    show(
-        """
-        The claim fails on this run. Lesson 11's model starts at \(before.description), so the \
-        claim asks for \(String(format: "%.0f%%", min(100, (before.value + 0.05) * 100))) after \
-        practice; its remaining mistakes sit where the table below shows. Outcome-checked practice \
-        has nothing to sharpen where the model is strong and too little signal where it is weak: \
-        with small whole-number answers, a wrong solution is often lucky, and what it teaches is \
-        noise.
-        """)
-}
-metric("held-out pass@\(k), lesson 11's model", expertRounds[0].passAtK)
-metric("held-out pass@\(k) after \(rounds) rounds, expert iteration", expertRounds.last!.passAtK)
+//: ## Did thinking emerge?
+//: Three measurements of the start against the model after the last round of expert
+//: iteration, on held-out problems. Nothing in the reward mentions the style: if the share of
+//: replies that work first rises, practice chose it because it pays.
+let first = expertRounds[0], last = expertRounds.last!
+metric("held-out samples that work first, the mixed start", first.worksFirst)
+metric("held-out samples that work first after \(rounds) rounds, expert iteration", last.worksFirst)
+claim(
+    "practice raises the share of samples that work before answering (after − before, "
+        + "temperature \(displayNumber(temperature)))",
+    last.worksFirst, beats: first.worksFirst, by: 0, atLeast: 0.2)
+metric("held-out greedy accuracy, the mixed start", first.greedy)
+metric("held-out greedy accuracy after \(rounds) rounds, expert iteration", last.greedy)
+metric(
+    "held-out greedy accuracy after \(rounds) rounds, policy gradient", gradientRounds.last!.greedy)
+claim(
+    "practice raises held-out greedy accuracy (expert iteration, after − before)",
+    last.greedy, beats: first.greedy, by: 0, atLeast: 0.1)
+let longerThinking = last.tokensBeforeAnswer.value - first.tokensBeforeAnswer.value
+metric("tokens before the answer, the mixed start", first.tokensBeforeAnswer.value, unit: "tokens")
+metric(
+    "tokens before the answer after \(rounds) rounds, expert iteration",
+    last.tokensBeforeAnswer.value, unit: "tokens")
+claim(
+    "practice makes the model write more before its answer (mean tokens, after − before)",
+    longerThinking, above: 0, "more tokens")
 
-//: > **What we tried** From an earlier lesson 11 model, training only on problems with a wrong
-//: > sample, three passes over each round's kept solutions, or bigger steps at a higher rate did
-//: > not help: the first round cost accuracy and later rounds won it back. Practice on problems
-//: > with one more operation than lesson 11 ever showed: hardly any sample wrote that many steps,
-//: > and training on the few lucky right ones lowered accuracy. On the talk's shopping problem
-//: > alone, this model's weak spot, practice at this rate or a higher one, or keeping only
-//: > solutions whose every written sum is true, did not raise accuracy: many of its right samples
-//: > reached the answer through a false step.
+//: ### Practice needs only the answer key
+//: The talk's textbook: worked examples are finetuning, the exercises at the end of a chapter
+//: are practice, and for those the book gives only the final answers. What each model was
+//: trained on:
+show(
+    Table(
+        title: "Written solutions and answers each model learned from",
+        columns: [
+            "model", "worked solutions written for it", "answer-first solutions written for it",
+            "answers checked in practice", "held-out greedy accuracy",
+        ],
+        rows: [
+            [
+                "the mixed start", "\(writtenWorked)", "\(startTraining.count - writtenWorked)",
+                "0", first.greedy.description,
+            ],
+            [
+                "after \(rounds) rounds of expert iteration", "no more",
+                "no more", "\(rounds * perRound * k) samples of \(rounds * perRound) problems",
+                last.greedy.description,
+            ],
+        ]))
+
+//: ### One problem, before and after
+//: The same held-out problem sampled k times by the start and by the model after the last
+//: round, at the practice temperature.
+let shownProblem = heldOut.first { $0.operations == 3 } ?? heldOut[0]
+let shownBefore = try attempts(
+    start, [shownProblem], k: k, settings: SamplingSettings(temperature: Float(temperature)),
+    seed: 3)[0]
+let shownAfter = try attempts(
+    expert, [shownProblem], k: k, settings: SamplingSettings(temperature: Float(temperature)),
+    seed: 3)[0]
+func describe(_ attempt: Attempt) -> String {
+    (worksFirst(attempt.reply) ? "works first · " : "answers first · ")
+        + (attempt.isRight ? "✓ right" : "✗ \(attempt.verdict.description)")
+}
+show(
+    Table(
+        title: "\(shownProblem.question) (answer \(shownProblem.answer))",
+        columns: ["#", "the mixed start", "", "after practice", ""],
+        rows: (0..<k).map { i in
+            [
+                "\(i + 1)", shownBefore[i].reply.text, describe(shownBefore[i]),
+                shownAfter[i].reply.text, describe(shownAfter[i]),
+            ]
+        }))
+
+//: > **What we tried** Practice from lesson 11's worked-only model — one style, nothing to
+//: > choose between — and with it, training only on problems with a wrong sample, several passes
+//: > over each round's kept solutions, bigger steps at a higher rate, and problems with one more
+//: > operation than lesson 11 showed: none raised accuracy clearly. That run is below.
 
 //: ### Where the gain comes from
 //: pass@k asks whether *any* of k samples is right: it measures what the model can already
 //: reach. If greedy accuracy and pass@1 rise toward a pass@k that stays put, practice made the
 //: model pick, more often, solutions it could already find — it sharpened what was there. If
 //: pass@k rises too, it now solves problems none of its k tries solved before.
-let greedyGain = afterExpert.value - before.value
-let passAtKGain = expertRounds.last!.passAtK.value - expertRounds[0].passAtK.value
-let passAt1Gain = expertRounds.last!.passAt1 - expertRounds[0].passAt1
+let greedyGain = last.greedy.value - first.greedy.value
+let passAtKGain = last.passAtK.value - first.passAtK.value
+let passAt1Gain = last.passAt1 - first.passAt1
 /// A change in whole points, "+3" or "-2"; one that rounds to zero is "+0", not "-0".
 func points(_ change: Double) -> String { String(format: "%+.0f", (change * 100).rounded() + 0) }
 let moved =
@@ -459,38 +580,58 @@ show(
                 ? "pass@\(k) rose about as much as pass@1: the model now reaches right answers on "
                     + "problems where its \(k) tries used to fail."
                 : "Neither pass@1 nor pass@\(k) rose clearly: at these settings practice did not "
-                    + "change what the model gets right.")
-)
+                    + "change what the model gets right."))
 
 //: ### By the number of operations
 //: Where did the practice pay? Greedy held-out accuracy before and after, by problem length.
-let columns = [initial, expertRounds.last!, gradientRounds.last!].map(\.greedyByOperations)
+let afterGradient = gradientRounds.last!.greedy
+let columns = [first, last, gradientRounds.last!].map(\.greedyByOperations)
 show(
     Table(
         title: "Held-out greedy accuracy by operations",
-        columns: ["operations", "lesson 11's model", "expert iteration", "policy gradient"],
+        columns: ["operations", "the mixed start", "expert iteration", "policy gradient"],
         rows: (0..<4).map { n in ["\(n + 1)"] + columns.map { $0[n].description } }))
 
 //: ### Expert iteration or the policy gradient?
 //: Both saw the same problems and the same number of samples. Expert iteration trains only on
 //: right solutions, one per problem; the policy gradient also pushes wrong ones down and
 //: ignores problems it always or never solves.
-let methodGap = afterGradient.value - afterExpert.value
+let methodGap = RateDifference(a: afterGradient, b: last.greedy)
+let methodLine =
+    "After \(rounds) rounds the policy gradient is at \(afterGradient.description) and expert "
+    + "iteration at \(last.greedy.description): policy gradient − expert iteration is "
+    + "\(methodGap.description). "
 show(
-    String(
-        format:
-            "After %d rounds the policy gradient is at %@ and expert iteration at %@ (%+.0f "
-            + "points, policy gradient − expert iteration). ",
-        rounds, afterGradient.description, afterExpert.description, methodGap * 100)
-        + (abs(methodGap) < 0.05
-            ? "Within 5 points either way: on this run neither method is clearly better."
-            : methodGap > 0
+    methodLine
+        + (methodGap.interval.low <= 0 && methodGap.interval.high >= 0
+            ? "The interval holds 0: on this run neither method is clearly better."
+            : methodGap.value > 0
                 ? "The policy gradient did better here."
-                : "The policy gradient did worse here, and unsteadily (the per-round table): it "
-                    + "trains on every sample, "
-                    + "pushing wrong ones down with negative weights, and pushing a token's "
-                    + "probability down has no floor — "
-                    + "a step can wreck tokens that right solutions need too, and the next round's "
-                    + "samples are worse for it. "
-                    + "Expert iteration only ever imitates right solutions."))
-metric("policy gradient − expert iteration, held-out greedy", methodGap * 100, unit: "points")
+                : "The policy gradient did worse here: it trains on every sample, pushing wrong "
+                    + "ones down with negative weights, and pushing a token's probability down has "
+                    + "no floor — a step can wreck tokens that right solutions need too. Expert "
+                    + "iteration only ever imitates right solutions."))
+metric("policy gradient − expert iteration, held-out greedy", methodGap.value * 100, unit: "points")
+
+//: ## The contrast: practice with nothing to choose
+//: The same expert iteration from lesson 11's worked-only model, which always works first: its
+//: samples differ only in small slips, so practice has little to select.
+let workedInitial = try measuredStart(workedOnly)
+let (_, workedRounds) = try cached(
+    "expert-iteration-from-worked", from: workedOnly, measured: workedInitial,
+    select: keepTopRight)
+show(
+    Table(
+        title: "Expert iteration from each start (held-out)",
+        columns: [
+            "start", "greedy before", "greedy after", "after − before", "samples that work first, "
+                + "before → after",
+        ],
+        rows: [("the mixed start", expertRounds), ("lesson 11's worked model", workedRounds)].map {
+            label, records in
+            [
+                label, records[0].greedy.description, records.last!.greedy.description,
+                RateDifference(a: records.last!.greedy, b: records[0].greedy).description,
+                "\(records[0].worksFirst.description) → \(records.last!.worksFirst.description)",
+            ]
+        }))

@@ -23,6 +23,7 @@ public struct PublishedModel: Hashable, Sendable, CustomStringConvertible {
     public static let sftRefusals = PublishedModel("sft-refusals", lesson: 9)
     public static let sftSearch = PublishedModel("sft-search", lesson: 10)
     public static let worked = PublishedModel("worked", lesson: 11)
+    public static let workedCalculator = PublishedModel("worked-calculator", lesson: 11)
     public static let rl = PublishedModel("rl", lesson: 12)
     public static let rlhfBest = PublishedModel("rlhf-best", lesson: 13)
     public static let rlhfLast = PublishedModel("rlhf-last", lesson: 13)

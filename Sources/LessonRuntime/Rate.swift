@@ -88,6 +88,8 @@ public func metric(_ name: String, meanShare: Mean) {
 public struct RateDifference: Sendable {
     public let a: Rate, b: Rate
 
+    public init(a: Rate, b: Rate) { self.a = a; self.b = b }
+
     public var value: Double { a.value - b.value }
 
     public var interval: (low: Double, high: Double) {
@@ -108,14 +110,21 @@ public struct RateDifference: Sendable {
 
 /// Claims that rate `a` beats rate `b` by more than `margin` (a share: 0.2 is 20 points), and
 /// holds only when the whole 95% interval of the difference does: a gap the sample sizes can
-/// show, not one that chance could make. Quick mode shows it unchecked, as `claim` does.
+/// show, not one that chance could make. With `atLeast`, the difference itself must also reach
+/// it (a gap that is both real and big: "lower end above 0, at least +20 points"). Quick mode
+/// shows it unchecked, as `claim` does.
 @discardableResult
 public func claim(
-    _ text: String, _ a: Rate, beats b: Rate, by margin: Double = 0, ifFails story: String? = nil
+    _ text: String, _ a: Rate, beats b: Rate, by margin: Double = 0, atLeast: Double? = nil,
+    ifFails story: String? = nil
 ) -> Verdict {
     let difference = RateDifference(a: a, b: b)
-    let measured = "\(difference.description), lower end vs \(displayNumber(margin * 100)) points"
-    let verdict = Verdict(held: difference.interval.low > margin, checked: !isQuick)
+    func points(_ x: Double) -> String { String(format: "%+.0f", x * 100) }
+    let needs =
+        "needs lower end > \(points(margin))" + (atLeast.map { " and ≥ \(points($0)) points" } ?? " points")
+    let measured = "\(difference.description); \(needs)"
+    let held = difference.interval.low > margin && difference.value >= (atLeast ?? -.infinity)
+    let verdict = Verdict(held: held, checked: !isQuick)
     LessonContext.emit(
         .expectation(
             ExpectationResult(
