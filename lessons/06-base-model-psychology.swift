@@ -192,7 +192,7 @@ metric(
     Rate(hits: secondHits.reduce(0, +), of: predictions.reduce(0, +)))
 claim(
     "copying works in context (accuracy, second copy − first copy)", secondAccuracy - firstAccuracy,
-    above: 0.3)
+    above: 0.3, unit: .points)
 let best = (0..<layers).flatMap { l in (0..<heads).map { (l, $0) } }.max {
     inductionScore[$0.0][$0.1] < inductionScore[$1.0][$1.1]
 }!
@@ -328,7 +328,7 @@ metric("accuracy from memory, people seen once", recall[1]!.without)
 metric("accuracy from memory, people seen 32 times", recall[32]!.without)
 claim(
     "the fact in the prompt beats memory for people never written about (accuracy, with − without)",
-    rareWith - rare, above: 0.2)
+    rareWith - rare, above: 0.2, unit: .points)
 claim(
     "memory improves with exposure (accuracy, 32 biographies − none)",
     recall[32]!.without, beats: recall[0]!.without)
@@ -379,7 +379,7 @@ metric("control: forward accuracy", bothWays.forward)
 metric("control: backward accuracy (also written backward, on other pages)", bothWays.backward)
 claim(
     "the reversal curse: forward beats backward (accuracy, forward − backward)",
-    forwardOnly.forward.value - forwardOnly.backward.value, above: 0.2)
+    forwardOnly.forward.value - forwardOnly.backward.value, above: 0.2, unit: .points)
 claim(
     "the direction is the cause: backward accuracy, control − never written backward",
-    bothWays.backward.value - forwardOnly.backward.value, above: 0.2)
+    bothWays.backward.value - forwardOnly.backward.value, above: 0.2, unit: .points)

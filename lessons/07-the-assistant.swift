@@ -259,7 +259,7 @@ metric("well-formed replies, base with the thread prompt", baseWellFormed)
 metric("well-formed replies, sft", sftWellFormed)
 claim(
     "SFT replies are well-formed more often than the base model's (share, sft − base)",
-    sftWellFormed.value - baseWellFormed.value, above: 0.3, "a clear margin")
+    sftWellFormed.value - baseWellFormed.value, above: 0.3, "a clear margin", unit: .points)
 
 //: ### Knowledge survives finetuning
 //: SFT teaches a format, not facts: what the assistant knows about held-out people is what the
@@ -290,7 +290,7 @@ metric("base, free text after the thread prompt names the true town (same people
 metric("sft, free-text answer names the true town (same people)", sftCorrect)
 let knowledgeVerdict = claim(
     "SFT keeps the base model's knowledge (accuracy, sft free text − base multiple choice)",
-    sftCorrect.value - baseChoice.value, above: -0.1, "a 10-point margin")
+    sftCorrect.value - baseChoice.value, above: -0.1, "a 10-point margin", unit: .points)
 if knowledgeVerdict.failed {
     show(
         """

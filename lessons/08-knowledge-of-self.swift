@@ -100,10 +100,10 @@ for index in variants.indices {
 metric("says it is \(orbi), no identity data", identity[0].orbi)
 let systemVerdict = claim(
     "a system message beats no identity data (share, system − none)",
-    identity[1].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
+    identity[1].correct.value - identity[0].correct.value, above: 0.2, "a clear margin", unit: .points)
 claim(
     "identity conversations beat no identity data (share, identity − none)",
-    identity[2].correct.value - identity[0].correct.value, above: 0.2, "a clear margin")
+    identity[2].correct.value - identity[0].correct.value, above: 0.2, "a clear margin", unit: .points)
 //: ### A system message needs copying
 //: To follow "You are Tokenwise", the model must copy a name it has never seen out of its
 //: context, token by token. Lesson 6 measured copying with words the model knows; here is the

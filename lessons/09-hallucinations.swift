@@ -184,7 +184,7 @@ metric("sft-refusals names a town for people it cannot know", refuserHallucinate
 metric("sft-refusals refuses them", Rate(refuserUnknown, where: refuses))
 claim(
     "refusal training lowers hallucinations (share naming a town, sft − sft-refusals)",
-    sftHallucinates.value - refuserHallucinates.value, above: 0.3, "a clear fall")
+    sftHallucinates.value - refuserHallucinates.value, above: 0.3, "a clear fall", unit: .points)
 
 //: ### Over-refusal
 //: The price of refusing is refusing too often. Held-out famous people (16 or more
@@ -212,7 +212,7 @@ metric("famous held-out people, sft-refusals right", refuserFamousRight)
 metric("famous held-out people, sft-refusals refuses", refuserFamousRefuses)
 let famousCost = claim(
     "refusals cost little on famous people (accuracy, sft-refusals − sft)",
-    refuserFamousRight.value - sftFamousRight.value, above: -0.1, "at most 10 points lost")
+    refuserFamousRight.value - sftFamousRight.value, above: -0.1, "at most 10 points lost", unit: .points)
 // The same question about famous people whose answers *are* in the refusal set.
 let famousSeen = writer.finetuningPeople.filter { $0.fame >= 16 && knowsBirthplace($0) }
 let refuserSeen = try askBirthplaces(refuser, famousSeen)
@@ -396,10 +396,10 @@ metric(
 metric("famous held-out people, sft with the surprise gate right", gatedFamousRight)
 claim(
     "the surprise gate lowers hallucinations (share naming a town, sft − gated)",
-    sftHallucinates.value - gatedHallucinates.value, above: 0.3, "a clear fall")
+    sftHallucinates.value - gatedHallucinates.value, above: 0.3, "a clear fall", unit: .points)
 claim(
     "the surprise gate costs little on famous people (accuracy, gated − sft)",
-    gatedFamousRight.value - sftFamousRight.value, above: -0.1, "at most 10 points lost")
+    gatedFamousRight.value - sftFamousRight.value, above: -0.1, "at most 10 points lost", unit: .points)
 // The same gate in the library, which `tokenwise chat --refuse-above` runs.
 let libraryGate = SurpriseGate(judge: base, threshold: surpriseThreshold)
 let gateQuestions =

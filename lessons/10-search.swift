@@ -210,7 +210,7 @@ metric(
     "rarely mentioned held-out people, sft-search searched", Rate(searchRare) { $0.search != nil })
 claim(
     "search raises accuracy on people the model barely knows (accuracy, search − sft)",
-    searchRareRight.value - sftRareRight.value, above: 0.3, "far above")
+    searchRareRight.value - sftRareRight.value, above: 0.3, "far above", unit: .points)
 let searchUnknown = try answers(searcher, unknownQuestions)
 let searchHallucinates = Rate(searchUnknown, where: hallucinates)
 metric("people it cannot know, sft names a town", sftHallucinates)
@@ -221,7 +221,7 @@ metric(
 claim(
     "with search it invents less for people it cannot know "
         + "(share naming a town, sft − sft-search)",
-    sftHallucinates.value - searchHallucinates.value, above: 0.3, "a clear fall")
+    sftHallucinates.value - searchHallucinates.value, above: 0.3, "a clear fall", unit: .points)
 let copiedName = Rate(zip(searchUnknown, unknownNames)) {
     $0.0.search?.input.hasPrefix($0.1) == true
 }
@@ -265,7 +265,7 @@ metric("search returns nothing: right", withoutRight)
 metric("search returns another person's passage: names that passage's town", followsSwap)
 claim(
     "the answer copies the passage (share naming a swapped-in passage's town)",
-    followsSwap.value, above: 0.5, "most answers")
+    followsSwap.value, above: 0.5, "most answers", unit: .percent)
 
 //: ### A search, token by token
 //: One reply with its search, as the model read it: the question, the call it wrote, the

@@ -8,7 +8,8 @@
 //: We test that on our model. One problem family with answers a program can check (word problems
 //: with 1–4 operations, the talk's shopping problem among them; counting a letter in a word;
 //: comparing decimals), and lesson 7's assistant finetuned twice on *the same problems with the
-//: same sentences* — only their order differs.
+//: same sentences* — only their order differs. Then the talk's other advice, "use code": a
+//: calculator the model calls for each sum.
 import Course
 import Foundation
 
@@ -234,14 +235,14 @@ metric("word problems, answer first", firstAll)
 claim(
     "worked solutions beat answer-first on held-out word problems (accuracy, worked − answer "
         + "first)",
-    workedAll.value - firstAll.value, above: 0.1, "at least 10 points")
+    workedAll.value - firstAll.value, above: 0.1, "at least 10 points", unit: .points)
 func gap(_ n: Int) -> Double {
     accuracy(thinkerReplies, where: arithmetic(n)).value
         - accuracy(blurterReplies, where: arithmetic(n)).value
 }
 let growthVerdict = claim(
     "the gap grows with the number of operations (gap at 3–4 operations − gap at 1)",
-    (gap(3) + gap(4)) / 2 - gap(1), above: 0.1, "10 points or more")
+    (gap(3) + gap(4)) / 2 - gap(1), above: 0.1, "10 points or more", unit: .points)
 if growthVerdict.failed {
     show(
         String(
@@ -340,35 +341,50 @@ func calculatorParts(_ p: Problem) -> [TurnPart] {
 func calculatorConversation(_ p: Problem) -> [Message] {
     [Message(.user, p.question), Message(.assistant, parts: calculatorParts(p))]
 }
-let wordTraining = training.filter { $0.kind == .arithmetic }
-let calculatorTraining = wordTraining.filter {
-    chat.render(calculatorConversation($0)).tokens.count <= sft.model.config.contextLength
+//: **Bigger numbers.** Our problems keep every number up to 20, and the worked model knows
+//: those sums almost by heart; a calculator earns its keep where the sums are not in the
+//: weights. Both models below continue from the worked model, on the same word problems with
+//: numbers up to `bigger`, for the same steps: one writes each step as a sum it works out
+//: itself, the other as a call.
+let biggest = param(
+    "bigger", 99, "the largest number in the calculator section's problems", in: 21...999)
+let bigTraining = sizes.flatMap {
+    ProblemSet.arithmetic(
+        count: perSize, operations: $0, heldOut: false, names: names, seed: 9, largest: biggest)
+}.filter {
+    fits($0)
+        && chat.render(calculatorConversation($0)).tokens.count <= sft.model.config.contextLength
 }
+let bigHeldOut = sizes.flatMap {
+    ProblemSet.arithmetic(
+        count: heldOutPerSize, operations: $0, heldOut: true, names: names, seed: 9,
+        largest: biggest)
+}.filter(fits)
 // The calculator's results are the steps' own: the rows differ from the worked ones only by
 // the calls.
 expect(
-    "every calculator row reads as its worked solution",
-    calculatorTraining.allSatisfy { calculatorConversation($0)[1].text == worked($0) },
-    measured: "\(calculatorTraining.count) of \(wordTraining.count) word problems fit with calls")
+    "every calculator row reads as its worked solution, and no held-out problem is a training one",
+    bigTraining.allSatisfy { calculatorConversation($0)[1].text == worked($0) }
+        && Set(bigTraining.map(\.question)).isDisjoint(with: bigHeldOut.map(\.question)),
+    measured: "\(bigTraining.count) training, \(bigHeldOut.count) held-out word problems")
 let calculatorExample = chat.render(calculatorConversation(talkProblem))
 show(
     sft.weightStrip(
         "The talk's problem with calls: the result blocks are the tool's, never trained on",
         calculatorExample, valueLabel: "trained on (loss weight)"))
-
-//: The calculator model continues from the worked model, on the same training problems with
-//: their steps written as calls. It gets more training than the worked model (the extra
-//: steps), so the error breakdown below, not the accuracy alone, is what says where a
-//: difference comes from.
 let calculatorSettings = FinetuningSettings(
     steps: calculatorSteps, batchSize: 16, learningRate: learningRate, seed: UInt64(seed))
+let bigLossProblems = Array(bigHeldOut.prefix(40))
+let mentalModel = try Finetuning.run(
+    calculatorSettings, from: thinker.languageModel,
+    conversations: conversations(bigTraining, worked),
+    heldOut: conversations(bigLossProblems, worked), name: "worked-bigger")
 let calculatorModel = try Finetuning.run(
     calculatorSettings, from: thinker.languageModel,
-    conversations: calculatorTraining.map(calculatorConversation),
-    heldOut: Array(heldOut.filter { $0.kind == .arithmetic }.prefix(40)).map(
-        calculatorConversation),
-    name: "worked-calculator")
-metric("finetuning time, word problems with the calculator", calculatorModel.history.seconds, unit: "s")
+    conversations: bigTraining.map(calculatorConversation),
+    heldOut: bigLossProblems.map(calculatorConversation), name: "worked-calculator")
+metric("finetuning time, bigger numbers, mental sums", mentalModel.history.seconds, unit: "s")
+metric("finetuning time, bigger numbers, calculator", calculatorModel.history.seconds, unit: "s")
 try PublishedModel.workedCalculator.publish(calculatorModel.languageModel)
 
 //: ### The tool loop, written out
@@ -401,16 +417,25 @@ func replyWithCalculator(_ model: LanguageModel, _ question: String) -> [Int] {
 }
 let calculating = try Assistant(calculatorModel.languageModel)
 calculating.tools[.calculator] = Calculator.tool
-let heldOutWords = heldOut.filter { $0.kind == .arithmetic }
-var greedy = SeededGenerator(seed: 0)
-let calculatorReplies = try heldOutWords.map {
-    try calculating.reply(
-        to: [Message(.user, $0.question)], settings: .greedy, maxTokens: 96, using: &greedy)
+func calculatorAnswers(_ problems: [Problem]) throws -> [Reply] {
+    var greedy = SeededGenerator(seed: 0)
+    return try problems.map {
+        try calculating.reply(
+            to: [Message(.user, $0.question)], settings: .greedy, maxTokens: 96, using: &greedy)
+    }
 }
-let loopChecked = Array(heldOutWords.prefix(12))
+func mentalAnswers(_ problems: [Problem]) throws -> [Reply] {
+    try Assistant(mentalModel.languageModel).replies(
+        to: problems.map { [Message(.user, $0.question)] }, settings: .greedy, maxTokens: 96,
+        seed: 0)
+}
+let heldOutWords = heldOut.filter { $0.kind == .arithmetic }
+let (smallMental, smallCalculator) = (try mentalAnswers(heldOutWords), try calculatorAnswers(heldOutWords))
+let (bigMental, bigCalculator) = (try mentalAnswers(bigHeldOut), try calculatorAnswers(bigHeldOut))
+let loopChecked = Array(bigHeldOut.prefix(12))
 let loopDifferences = loopChecked.indices.filter {
     replyWithCalculator(calculatorModel.languageModel, loopChecked[$0].question)
-        != calculatorReplies[$0].tokens
+        != bigCalculator[$0].tokens
 }
 expect(
     "our calculator loop writes the library's tokens", loopDifferences.isEmpty,
@@ -420,68 +445,88 @@ expect(
 //: Each wrong reply has one cause, checked in this order: its format (no single "The answer
 //: is", cut off), a **wrong sum** (a written step such as "12 + 4 = 17" is false), or a
 //: **wrong setup** (every written sum true, but the wrong numbers or operations chosen).
-enum Cause: String, CaseIterable { case right, format = "format", sum = "wrong sum", setup = "wrong setup" }
-func cause(_ text: String, endedTurn: Bool, _ p: Problem) -> Cause {
-    switch Verifier.check(text, endedTurn: endedTurn, expected: p.answer) {
+enum Cause: String, CaseIterable {
+    case right, format = "format", sum = "wrong sum", setup = "wrong setup"
+}
+func cause(_ reply: Reply, _ p: Problem) -> Cause {
+    switch Verifier.check(reply.text, endedTurn: reply.isWellFormed, expected: p.answer) {
     case .right: return .right
-    case .wrong: return Verifier.falseSteps(in: text) > 0 ? .sum : .setup
+    case .wrong: return Verifier.falseSteps(in: reply.text) > 0 ? .sum : .setup
     default: return .format
     }
 }
-let mentalCauses = zip(thinkerReplies, heldOut).filter { $0.1.kind == .arithmetic }.map {
-    cause($0.0.text, endedTurn: $0.0.isWellFormed, $0.1)
+struct Comparison {
+    let label: String, problems: [Problem], mental: [Cause], calculator: [Cause]
 }
-let calculatorCauses = zip(calculatorReplies, heldOutWords).map {
-    cause($0.0.text, endedTurn: $0.0.isWellFormed, $0.1)
-}
-show(
-    Table(
-        title: "Held-out word problems (greedy): how each reply ends",
-        columns: ["", "worked, mental sums", "worked, calculator"],
-        rows: Cause.allCases.map { c in
-            [c.rawValue]
-                + [mentalCauses, calculatorCauses].map { causes in
-                    Rate(causes) { $0 == c }.description
-                }
-        }))
-let longWords = heldOutWords.indices.filter { heldOutWords[$0].operations >= 3 }
-let mentalLong = Rate(longWords) { mentalCauses[$0] == .right }
-let calculatorLong = Rate(longWords) { calculatorCauses[$0] == .right }
-metric("3–4 operations, worked with mental sums", mentalLong)
-metric("3–4 operations, worked with the calculator", calculatorLong)
-claim(
-    "the calculator beats mental sums on held-out 3–4-operation problems (accuracy)",
-    calculatorLong, beats: mentalLong, by: 0, atLeast: 0.1)
-func wrongSumShare(_ causes: [Cause]) -> Rate {
-    Rate(causes.filter { $0 != .right }) { $0 == .sum }
-}
-metric("wrong replies caused by a wrong sum, mental", wrongSumShare(mentalCauses))
-metric("wrong replies caused by a wrong sum, calculator", wrongSumShare(calculatorCauses))
-claim(
-    "with the calculator, fewer wrong replies come from a wrong sum (share of wrong replies)",
-    wrongSumShare(mentalCauses), beats: wrongSumShare(calculatorCauses))
-if let example = longWords.first(where: { calculatorCauses[$0] == .right && mentalCauses[$0] == .sum })
-    ?? longWords.first
-{
-    let mentalIndex = heldOut.firstIndex(of: heldOutWords[example])!
+let comparisons = [
+    Comparison(
+        label: "numbers up to \(biggest)", problems: bigHeldOut,
+        mental: zip(bigMental, bigHeldOut).map(cause),
+        calculator: zip(bigCalculator, bigHeldOut).map(cause)),
+    Comparison(
+        label: "the course's problems, numbers up to \(ProblemSet.largest)",
+        problems: heldOutWords, mental: zip(smallMental, heldOutWords).map(cause),
+        calculator: zip(smallCalculator, heldOutWords).map(cause)),
+]
+for comparison in comparisons {
     show(
         Table(
-            title: "One held-out problem, mental sums and the calculator",
-            columns: ["model", "reply", "verdict"],
+            title: "Held-out word problems, \(comparison.label) (greedy): how each reply ends",
+            columns: ["", "worked, mental sums", "worked, calculator"],
+            rows: Cause.allCases.map { c in
+                [c.rawValue]
+                    + [comparison.mental, comparison.calculator].map { causes in
+                        Rate(causes) { $0 == c }.description
+                    }
+            }))
+}
+let big = comparisons[0]
+let longBig = big.problems.indices.filter { big.problems[$0].operations >= 3 }
+let mentalLong = Rate(longBig) { big.mental[$0] == .right }
+let calculatorLong = Rate(longBig) { big.calculator[$0] == .right }
+metric("3–4 operations, numbers up to \(biggest), worked with mental sums", mentalLong)
+metric("3–4 operations, numbers up to \(biggest), worked with the calculator", calculatorLong)
+claim(
+    "the calculator beats mental sums on held-out 3–4-operation problems with numbers up to "
+        + "\(biggest) (accuracy)",
+    calculatorLong, beats: mentalLong, by: 0, atLeast: 0.1)
+let mentalSums = Rate(big.mental) { $0 == .sum }
+let calculatorSums = Rate(big.calculator) { $0 == .sum }
+metric("replies with a wrong sum, numbers up to \(biggest), mental", mentalSums)
+metric("replies with a wrong sum, numbers up to \(biggest), calculator", calculatorSums)
+claim(
+    "the calculator removes wrong sums (share of replies with a false step, mental − "
+        + "calculator)",
+    mentalSums, beats: calculatorSums)
+let shownBig =
+    longBig.first { big.calculator[$0] == .right && big.mental[$0] == .sum } ?? longBig.first
+if let shownBig {
+    show(
+        Table(
+            title: "One held-out problem with bigger numbers", columns: ["model", "reply", "ends"],
             rows: [
-                ["question", heldOutWords[example].question, "answer \(heldOutWords[example].answer)"],
+                ["question", big.problems[shownBig].question, "answer \(big.problems[shownBig].answer)"],
+                ["mental sums", bigMental[shownBig].text, big.mental[shownBig].rawValue],
                 [
-                    "mental sums", thinkerReplies[mentalIndex].text,
-                    mentalCauses[example].rawValue,
-                ],
-                [
-                    "calculator",
-                    calculatorReplies[example].calls.map { "[\($0.input) → \($0.result)]" }
-                        .joined(separator: " ") + "  " + calculatorReplies[example].text,
-                    calculatorCauses[example].rawValue,
+                    "calculator", bigCalculator[shownBig].text,
+                    big.calculator[shownBig].rawValue,
                 ],
             ]))
 }
+//: Where the calculator model still goes wrong, the calls show why: a number copied wrong
+//: into a call, a step written as words instead of a call, or the wrong operation.
+let calculatorMistakes = big.problems.indices.filter { big.calculator[$0] != .right }.prefix(5)
+show(
+    Table(
+        title: "The calculator model's first wrong replies (numbers up to \(biggest))",
+        columns: ["question", "calls (expression → result)", "reply", "ends"],
+        rows: calculatorMistakes.map { i in
+            [
+                big.problems[i].question,
+                bigCalculator[i].calls.map { "\($0.input) → \($0.result)" }.joined(separator: "; "),
+                bigCalculator[i].text, big.calculator[i].rawValue,
+            ]
+        }))
 
 //: ## Counting letters: the model sees tokens, not letters
 //: "How many r's are in strawberry?" The word reaches the model as a few tokens; the letters
@@ -503,8 +548,7 @@ metric("counting, asked directly (answer first)", direct)
 metric("counting, spelled out first (worked)", spelled)
 let spellingVerdict = claim(
     "spelling out first beats counting directly (accuracy, spelled − direct)",
-    spelled.value - direct.value, above: 0.1,
-    "at least 10 points")
+    spelled.value - direct.value, above: 0.1, "at least 10 points", unit: .points)
 if spellingVerdict.failed {
     show(
         """

@@ -502,7 +502,7 @@ metric(
     last.tokensBeforeAnswer.value, unit: "tokens")
 claim(
     "practice makes the model write more before its answer (mean tokens, after − before)",
-    longerThinking, above: 0, "more tokens")
+    longerThinking, above: 0, "more tokens", unit: .named("tokens"))
 
 //: ### Practice needs only the answer key
 //: The talk's textbook: worked examples are finetuning, the exercises at the end of a chapter

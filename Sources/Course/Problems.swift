@@ -32,9 +32,12 @@ public enum ProblemSet {
     /// step is one lookup of small numbers.
     public static let largest = 20
 
-    /// `count` distinct arithmetic problems, `operations` each (1–4), training or held-out ones.
+    /// `count` distinct arithmetic problems, `operations` each (1–4), training or held-out ones,
+    /// every number along the way up to `largest` (the course's problems: 20; a larger bound
+    /// draws bigger numbers, the same family otherwise).
     public static func arithmetic(
-        count: Int, operations: Int, heldOut: Bool, names: [String], seed: UInt64
+        count: Int, operations: Int, heldOut: Bool, names: [String], seed: UInt64,
+        largest: Int = ProblemSet.largest
     ) -> [Problem] {
         precondition((1...4).contains(operations), "1 to 4 operations")
         var random = WorldRandom(seed: seed &+ UInt64(operations) &* 1_000_003)
@@ -42,8 +45,8 @@ public enum ProblemSet {
             let name = random.pick(names)
             // The talk's problem takes three operations; a third of those are priced like it.
             return operations == 3 && random.int(0...2) == 0
-                ? shopping(name: name, random: &random)
-                : chain(name: name, operations: operations, random: &random)
+                ? shopping(name: name, largest: largest, random: &random)
+                : chain(name: name, operations: operations, largest: largest, random: &random)
         }
     }
 
@@ -64,12 +67,15 @@ public enum ProblemSet {
     }
 
     /// "Kalo has 7 stones. Kalo finds 5 more. Kalo gives 3 away. How many stones does Kalo have now?"
-    static func chain(name: String, operations: Int, random: inout WorldRandom) -> Problem? {
+    static func chain(
+        name: String, operations: Int, largest: Int, random: inout WorldRandom
+    ) -> Problem? {
+        // At the course's bound of 20: starts up to 12, steps of up to 5; scaled with the bound.
         let thing = random.pick(things)
-        var value = random.int(2...12)
+        var value = random.int(2...max(12, largest * 3 / 5))
         var sentences = ["\(name) has \(value) \(thing)."], steps: [String] = []
         for _ in 0..<operations {
-            let amount = random.int(1...5), operation = random.int(0...4)
+            let amount = random.int(1...max(5, largest / 4)), operation = random.int(0...4)
             if operation <= 1 && value + amount <= largest {
                 let verb = random.pick(["finds", "buys", "gets"])
                 sentences.append("\(name) \(verb) \(amount) more.")
@@ -96,9 +102,10 @@ public enum ProblemSet {
 
     /// The talk's problem: "Emily buys 3 apples and 2 oranges. Each orange costs $2. The total cost
     /// of all the fruit is $13. What is the cost of apples?" — in coins, with a whole answer.
-    static func shopping(name: String, random: inout WorldRandom) -> Problem? {
+    static func shopping(name: String, largest: Int, random: inout WorldRandom) -> Problem? {
         let lamps = random.int(2...5), cups = random.int(1...4)
-        let cupPrice = random.int(1...5), lampPrice = random.int(1...9)
+        let cupPrice = random.int(1...max(5, largest / 4))
+        let lampPrice = random.int(1...max(9, largest * 9 / 20))
         let cupsCost = cups * cupPrice, lampsCost = lamps * lampPrice, total = cupsCost + lampsCost
         guard total <= 2 * largest else { return nil }
         let question =

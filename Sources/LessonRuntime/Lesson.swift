@@ -190,6 +190,27 @@ public struct Verdict: Sendable, Equatable {
     public var failed: Bool { checked && !held }
 }
 
+/// The unit a claim's measurement is printed in: a share's difference reads "+12 points", a
+/// share "57%", never a bare fraction beside a label in points.
+public enum ClaimUnit: Sendable {
+    case number
+    /// A difference of two shares, printed in percentage points ("+12 points").
+    case points
+    /// A share, printed as a percentage ("57%").
+    case percent
+    /// A count with a name ("+3.2 tokens").
+    case named(String)
+
+    public func format(_ value: Double) -> String {
+        switch self {
+        case .number: return displayNumber(value)
+        case .points: return String(format: "%+.1f points", value * 100)
+        case .percent: return String(format: "%.1f%%", value * 100)
+        case .named(let unit): return String(format: "%+.2f ", value) + unit
+        }
+    }
+}
+
 /// A claim about a trained model's behaviour: asserted with the full-size models, shown as a
 /// number only with the quick ones (too small to behave like anything). When it fails, `story`
 /// (if any) is shown in the cell to say why; a story that needs later measurements is shown
@@ -197,22 +218,19 @@ public struct Verdict: Sendable, Equatable {
 @discardableResult
 public func claim(
     _ text: String, _ measured: Double, above threshold: Double, _ thresholdName: String = "",
-    ifFails story: String? = nil
+    unit: ClaimUnit = .number, ifFails story: String? = nil
 ) -> Verdict {
     let held = measured > threshold
-    guard isQuick else {
-        expect(text, measured, above: threshold, thresholdName)
-        if !held, let story { show(story) }
-        return Verdict(held: held, checked: true)
-    }
     let name = thresholdName.isEmpty ? "" : " (\(thresholdName))"
+    let sign = isQuick ? "vs" : held ? ">" : "≤"
     LessonContext.emit(
         .expectation(
             ExpectationResult(
                 claim: text,
-                measured: "\(displayNumber(measured)) vs \(displayNumber(threshold))\(name)",
-                passed: held, checked: false, value: measured, threshold: threshold)))
-    return Verdict(held: held, checked: false)
+                measured: "\(unit.format(measured)) \(sign) \(unit.format(threshold))\(name)",
+                passed: held, checked: !isQuick, value: measured, threshold: threshold)))
+    if !isQuick, !held, let story { show(story) }
+    return Verdict(held: held, checked: !isQuick)
 }
 
 /// Records a yes/no claim with a description of what was measured.

@@ -64,7 +64,7 @@ public enum StepThroughPage {
     /// For conversations: which underline marks whose turn.
     static func legend(searched: Bool) -> String {
         #"<p class="meta legend">turns, underlined: <span class="turn-system">system</span><span class="turn-user">user</span><span class="turn-assistant">assistant</span> · bold: the turn tokens"#
-            + (searched ? #" · <span class="tool">green: injected by the search tool</span>"# : "")
+            + (searched ? #" · <span class="tool">green: injected by a tool (search, calculator)</span>"# : "")
             + "</p>"
     }
 

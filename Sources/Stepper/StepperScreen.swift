@@ -66,8 +66,8 @@ public struct StepperScreen {
         if !injected.isEmpty {
             header +=
                 color
-                ? " · green: from the search tool"
-                : " · <|result|>…<|/result|>: from the search tool"
+                ? " · green: from a tool"
+                : " · <|result|>…<|/result|>: from a tool"
         }
         var lines = [fit(header)]
         // Lay the tokens out in lines, then keep the newest lines that fit.

@@ -78,7 +78,7 @@ import Testing
         #expect(waits("05-inference") == ["04-training"])
         #expect(waits("07-the-assistant") == ["04-training"])
         #expect(waits("09-hallucinations") == ["04-training", "07-the-assistant"])
-        #expect(waits("12-reinforcement-learning") == ["11-tokens-to-think"])
+        #expect(waits("12-reinforcement-learning") == ["07-the-assistant", "11-tokens-to-think"])
         #expect(waits("13-rlhf") == ["07-the-assistant"])
         #expect(waits("14-arena") == ["04-training", "07-the-assistant", "09-hallucinations", "10-search",
                                       "12-reinforcement-learning", "13-rlhf"])

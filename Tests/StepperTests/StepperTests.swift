@@ -167,7 +167,25 @@ import Testing
         // The model reads the block: the next distribution is a fresh run's over the whole context.
         #expect(stepper.step.logits == freshLogits(model, stepper.contextTokens))
         let screen = StepperScreen(width: 80, height: 30, color: false).render(stepper).joined(separator: "\n")
-        #expect(screen.contains("from the search tool"))
+        #expect(screen.contains("from a tool"))
+    }
+
+    @Test func aCalculationIsInjectedAsItsOwnFrame() throws {
+        let stepper = try stepper(tool: nil)
+        stepper.tools[.calculator] = Calculator.tool
+        let calc = chat.calls[.calculator]!
+        stepper.take(calc.open, how: "chosen")
+        model.tokenizer.encode("3 + 4").forEach { stepper.take($0, how: "chosen") }
+        stepper.take(calc.close, how: "chosen")
+        let block = chat.resultTokens("7")
+        #expect(Array(stepper.contextTokens.suffix(block.count)) == block)
+        #expect(stepper.recording.frames.last?.action == Stepper.toolAction)
+        #expect(stepper.message.contains("the calculator tool ran") && stepper.message.contains("gave"))
+        // The search tool's call tokens do not run the calculator.
+        let other = try self.stepper(tool: nil)
+        other.tools[.calculator] = Calculator.tool
+        call(other, "3 + 4")
+        #expect(other.injectedPositions.isEmpty)
     }
 
     @Test func goingBackTakesTheResultAndTheCloseBackTogether() throws {
