@@ -202,7 +202,10 @@ public enum Verifier {
     /// which the verifier's verdict (the final answer only) never reads.
     /// Example: "12 + 4 = 17. 17 + 2 = 19. The answer is 19." has 1.
     public static func falseSteps(in text: String) -> Int {
-        text.split(separator: ".").filter { sentence in
+        // Sentences end at a full stop before a space or the end, so "15.5" stays one number.
+        text.components(separatedBy: ". ").map {
+            $0.hasSuffix(".") ? String($0.dropLast()) : $0
+        }.filter { sentence in
             let words = sentence.split(separator: " ")
             guard words.count == 5, words[3] == "=", let a = Int(words[0]), let b = Int(words[2]),
                 let c = Int(words[4])

@@ -89,5 +89,15 @@ import Testing
         #expect(Verifier.falseSteps(in: "12 + 4 = 17. 17 + 2 = 19. The answer is 19.") == 1)
         #expect(Verifier.falseSteps(in: "9 - 3 = 5. 5 * 2 = 11. 8 / 0 = 1.") == 3)
         #expect(Verifier.falseSteps(in: "The answer is 12 + 4 = 17.") == 0)   // not a step's shape
+        // A decimal result is one number, not a sentence's end ("47 / 3 = 15" is not written).
+        #expect(Verifier.falseSteps(in: "47 / 3 = 15.6667. The answer is 15.") == 0)
+        #expect(Verifier.falseSteps(in: "16 - 63 = -47. 20 - 3 = 16.") == 1)
+    }
+
+    @Test func biggerNumbersKeepTheFamilyAndTheBound() {
+        let problems = ProblemSet.arithmetic(count: 40, operations: 3, heldOut: false, names: ["Ana"], seed: 1, largest: 99)
+        #expect(problems.count == 40)
+        #expect(problems.allSatisfy { Verifier.falseSteps(in: ($0.steps + [$0.answerSentence]).joined(separator: " ")) == 0 })
+        #expect(problems.contains { Int($0.answer)! > 20 })
     }
 }
