@@ -48,8 +48,18 @@ struct Bench: ParsableCommand {
     @Flag(help: "Time figure rendering (a 64×64 heatmap, a 4×2,000-point line chart) instead.")
     var figures = false
 
+    @Option(
+        help:
+            "Time only this course training step (pretraining or finetuning), one line per step (scripts/bench_torch.py reads them)."
+    )
+    var courseStep: CourseStep?
+
+    @Option(help: "Steps to time with --course-step.")
+    var rounds = 10
+
     func validate() throws {
         guard steps > 0 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard rounds > 0 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
     }
 
     mutating func run() throws {
@@ -71,6 +81,10 @@ struct Bench: ParsableCommand {
             KernelTimings.run()
             return
         }
+        if let courseStep {
+            courseStep.timeSteps(rounds: rounds)
+            return
+        }
         if let text {
             try CharacterLevelRun(path: text, steps: steps).run()
             return
@@ -86,8 +100,8 @@ struct Bench: ParsableCommand {
             [
                 ("baby GPT (4L 4H 128C, T 64, B 12, V 65)", .baby(), 12, 64, 40),
                 // The shapes the course trains: lesson 4's pretraining batch and lesson 7's rows.
-                ("course model, pretraining step (4L 4H 128C, T 128, B 16, V 2048)", .course, 16, 128, 20),
-                ("course model, finetuning step (4L 4H 128C, T 128, B 12, V 2048)", .course, 12, 128, 20),
+                (CourseStep.pretraining.title, .course, CourseStep.pretraining.batchSize, 128, 20),
+                (CourseStep.finetuning.title, .course, CourseStep.finetuning.batchSize, 128, 20),
             ]
             + (skipGPT2
                 ? []
@@ -132,6 +146,7 @@ enum SpeedMeasurements {
     }
 
     struct TrainingSpeed {
+        let stepSeconds: [Double]
         let millisecondsPerStep: Double, fastestMilliseconds: Double
         let tokensPerSecond: Double, gigaflopsPerSecond: Double, peakGigaflopsPerSecond: Double
     }
@@ -167,7 +182,7 @@ enum SpeedMeasurements {
         let median = Self.median(times)
         let flops = config.trainingFLOPs(tokens: batchSize * length, sequenceLength: length)
         return TrainingSpeed(
-            millisecondsPerStep: median * 1000, fastestMilliseconds: times.min()! * 1000,
+            stepSeconds: times, millisecondsPerStep: median * 1000, fastestMilliseconds: times.min()! * 1000,
             tokensPerSecond: Double(batchSize * length) / median,
             gigaflopsPerSecond: flops / median / 1e9, peakGigaflopsPerSecond: Self.median(peaks))
     }
@@ -182,5 +197,32 @@ enum SpeedMeasurements {
 
     static func seconds(since start: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}
+
+/// The course's two training shapes: lesson 4's pretraining batch and lesson 7's finetuning rows.
+enum CourseStep: String, ExpressibleByArgument, CaseIterable {
+    case pretraining, finetuning
+
+    var batchSize: Int { self == .pretraining ? 16 : 12 }
+    var title: String {
+        "course model, \(rawValue) step (4L 4H 128C, T 128, B \(batchSize), V 2048)"
+    }
+
+    /// One `step_ms` line per timed step, then the median, the range and the share of the peak.
+    func timeSteps(rounds: Int) {
+        let result = SpeedMeasurements.trainingStep(
+            config: .course, batchSize: batchSize, length: 128, rounds: rounds)
+        print(title)
+        for seconds in result.stepSeconds { print(String(format: "step_ms %.3f", seconds * 1000)) }
+        let milliseconds = result.stepSeconds.map { $0 * 1000 }
+        print(
+            String(
+                format:
+                    "median %.1f ms (range %.1f–%.1f), %.0f tokens/s, %.0f%% of the sgemm peak (%.0f GFLOP/s)",
+                result.millisecondsPerStep, milliseconds.min()!, milliseconds.max()!,
+                result.tokensPerSecond,
+                100 * result.gigaflopsPerSecond / result.peakGigaflopsPerSecond,
+                result.peakGigaflopsPerSecond))
     }
 }
