@@ -58,7 +58,12 @@ public struct MLP {
     public let expand: LinearParameters   // (4C, C)
     public let projection: LinearParameters   // (C, 4C)
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { projection(gelu(expand(x))) }
+    /// projection(gelu(expand(x))), fused (see FeedForward.swift).
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        feedForward(
+            x, expandWeight: expand.weight, expandBias: expand.bias,
+            projectionWeight: projection.weight, projectionBias: projection.bias)
+    }
     var parameters: [Tensor] { expand.parameters + projection.parameters }
 }
 
