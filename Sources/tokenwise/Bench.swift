@@ -48,6 +48,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Time figure rendering (a 64×64 heatmap, a 4×2,000-point line chart) instead.")
     var figures = false
 
+    @Flag(help: "Time only chat replies and batched RL rollouts (the last part of the bench).")
+    var chat = false
+
     @Option(
         help:
             "Time only this course training step (pretraining or finetuning), one line per step (scripts/bench_torch.py reads them)."
@@ -79,6 +82,10 @@ struct Bench: ParsableCommand {
         }
         if kernels {
             KernelTimings.run()
+            return
+        }
+        if chat {
+            try ChatBenchmark.run()
             return
         }
         if let courseStep {
