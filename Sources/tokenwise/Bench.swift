@@ -153,7 +153,9 @@ enum SpeedMeasurements {
     }
 
     struct TrainingSpeed {
-        let stepSeconds: [Double]
+        let stepSeconds: [Double], losses: [Float]
+        /// FNV-1a of every parameter's bytes after the steps: equal hashes, identical training.
+        let weightsHash: String
         let millisecondsPerStep: Double, fastestMilliseconds: Double
         let tokensPerSecond: Double, gigaflopsPerSecond: Double, peakGigaflopsPerSecond: Double
     }
@@ -179,17 +181,21 @@ enum SpeedMeasurements {
         )
         _ = sgemmSample(buffers)
         trainer.trainStep()   // warm-up: first-touch page faults, OpenBLAS buffers, gradient buffers
-        var times: [Double] = [], peaks: [Double] = []
+        var times: [Double] = [], peaks: [Double] = [], losses: [Float] = []
         for _ in 0..<rounds {
             peaks.append(sgemmSample(buffers))
             let start = DispatchTime.now()
-            trainer.trainStep()
+            losses.append(trainer.trainStep().loss)
             times.append(seconds(since: start))
         }
         let median = Self.median(times)
+        let weightBytes = model.parameters.flatMap { p in
+            UnsafeRawBufferPointer(start: p.data, count: p.count * 4)
+        }
         let flops = config.trainingFLOPs(tokens: batchSize * length, sequenceLength: length)
         return TrainingSpeed(
-            stepSeconds: times, millisecondsPerStep: median * 1000, fastestMilliseconds: times.min()! * 1000,
+            stepSeconds: times, losses: losses, weightsHash: FNV1a.hex(weightBytes),
+            millisecondsPerStep: median * 1000, fastestMilliseconds: times.min()! * 1000,
             tokensPerSecond: Double(batchSize * length) / median,
             gigaflopsPerSecond: flops / median / 1e9, peakGigaflopsPerSecond: Self.median(peaks))
     }
@@ -216,12 +222,14 @@ enum CourseStep: String, ExpressibleByArgument, CaseIterable {
         "course model, \(rawValue) step (4L 4H 128C, T 128, B \(batchSize), V 2048)"
     }
 
-    /// One `step_ms` line per timed step, then the median, the range and the share of the peak.
+    /// One `step_ms` line per timed step (with its loss, to compare builds' numbers), then the median, the range and the share of the peak.
     func timeSteps(rounds: Int) {
         let result = SpeedMeasurements.trainingStep(
             config: .course, batchSize: batchSize, length: 128, rounds: rounds)
         print(title)
-        for seconds in result.stepSeconds { print(String(format: "step_ms %.3f", seconds * 1000)) }
+        for (seconds, loss) in zip(result.stepSeconds, result.losses) {
+            print(String(format: "step_ms %.3f loss %.6f", seconds * 1000, loss))
+        }
         let milliseconds = result.stepSeconds.map { $0 * 1000 }
         print(
             String(
@@ -231,5 +239,6 @@ enum CourseStep: String, ExpressibleByArgument, CaseIterable {
                 result.tokensPerSecond,
                 100 * result.gigaflopsPerSecond / result.peakGigaflopsPerSecond,
                 result.peakGigaflopsPerSecond))
+        print("weights after the steps: FNV-1a \(result.weightsHash)")
     }
 }
