@@ -15,13 +15,17 @@ struct Bench: ParsableCommand {
         abstract:
             "Measure training and inference speed (and, with --text, a reference training run).",
         discussion: """
-            Prints ms per training step, tokens/s and GFLOP/s for nanoGPT's baby GPT shape and GPT-2 124M's \
-            shape, as a fraction of the sgemm peak measured in the same run, and inference ms/token.
+            Prints ms per training step, tokens/s and GFLOP/s for nanoGPT's baby GPT shape, the course's \
+            pretraining and finetuning steps and GPT-2 124M's shape, as a fraction of the sgemm peak \
+            measured in the same run, and inference ms/token.
 
             Examples:
               tokenwise bench
               tokenwise bench --text shakespeare.txt
               tokenwise bench --tokenizer --text shakespeare.txt
+              tokenwise bench --kernels                       # kernel by kernel, fused against unfused
+              tokenwise bench --course-step pretraining --rounds 10
+              tokenwise bench --chat                          # chat replies and batched RL rollouts
             """)
 
     @Option(
@@ -155,7 +159,7 @@ enum SpeedMeasurements {
     struct TrainingSpeed {
         let stepSeconds: [Double], losses: [Float]
         /// FNV-1a of every parameter's bytes after the steps: equal hashes, identical training.
-        let weightsHash: String
+        let weightsHash: String?
         let millisecondsPerStep: Double, fastestMilliseconds: Double
         let tokensPerSecond: Double, gigaflopsPerSecond: Double, peakGigaflopsPerSecond: Double
     }
@@ -163,7 +167,7 @@ enum SpeedMeasurements {
     /// Full training steps (forward, backward, clipping, AdamW) on random tokens, each round
     /// preceded by an sgemm peak sample.
     static func trainingStep(
-        config: GPTConfig, batchSize: Int, length: Int, rounds: Int
+        config: GPTConfig, batchSize: Int, length: Int, rounds: Int, hashWeights: Bool = false
     ) -> TrainingSpeed {
         var generator = SeededGenerator(seed: 1)
         let tokens = (0..<100_000).map { _ in Int32(generator.nextInt(below: config.vocabularySize))
@@ -189,12 +193,15 @@ enum SpeedMeasurements {
             times.append(seconds(since: start))
         }
         let median = Self.median(times)
-        let weightBytes = model.parameters.flatMap { p in
-            UnsafeRawBufferPointer(start: p.data, count: p.count * 4)
-        }
+        // Only where asked: GPT-2's shape would hash half a gigabyte.
+        let weightsHash =
+            hashWeights
+            ? FNV1a.hex(
+                model.parameters.flatMap { UnsafeRawBufferPointer(start: $0.data, count: $0.count * 4) })
+            : nil
         let flops = config.trainingFLOPs(tokens: batchSize * length, sequenceLength: length)
         return TrainingSpeed(
-            stepSeconds: times, losses: losses, weightsHash: FNV1a.hex(weightBytes),
+            stepSeconds: times, losses: losses, weightsHash: weightsHash,
             millisecondsPerStep: median * 1000, fastestMilliseconds: times.min()! * 1000,
             tokensPerSecond: Double(batchSize * length) / median,
             gigaflopsPerSecond: flops / median / 1e9, peakGigaflopsPerSecond: Self.median(peaks))
@@ -222,10 +229,11 @@ enum CourseStep: String, ExpressibleByArgument, CaseIterable {
         "course model, \(rawValue) step (4L 4H 128C, T 128, B \(batchSize), V 2048)"
     }
 
-    /// One `step_ms` line per timed step (with its loss, to compare builds' numbers), then the median, the range and the share of the peak.
+    /// One `step_ms` line per timed step (with its loss, to compare builds' numbers), then the
+    /// median, the range, the share of the peak, and a hash of the weights after the steps.
     func timeSteps(rounds: Int) {
         let result = SpeedMeasurements.trainingStep(
-            config: .course, batchSize: batchSize, length: 128, rounds: rounds)
+            config: .course, batchSize: batchSize, length: 128, rounds: rounds, hashWeights: true)
         print(title)
         for (seconds, loss) in zip(result.stepSeconds, result.losses) {
             print(String(format: "step_ms %.3f loss %.6f", seconds * 1000, loss))
@@ -239,6 +247,6 @@ enum CourseStep: String, ExpressibleByArgument, CaseIterable {
                 result.tokensPerSecond,
                 100 * result.gigaflopsPerSecond / result.peakGigaflopsPerSecond,
                 result.peakGigaflopsPerSecond))
-        print("weights after the steps: FNV-1a \(result.weightsHash)")
+        print("weights after the steps: FNV-1a \(result.weightsHash ?? "")")
     }
 }
