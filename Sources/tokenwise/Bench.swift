@@ -23,9 +23,9 @@ struct Bench: ParsableCommand {
               tokenwise bench
               tokenwise bench --text shakespeare.txt
               tokenwise bench --tokenizer --text shakespeare.txt
-              tokenwise bench --kernels                       # kernel by kernel, fused against unfused
+              tokenwise bench --kernels
               tokenwise bench --course-step pretraining --rounds 10
-              tokenwise bench --chat                          # chat replies and batched RL rollouts
+              tokenwise bench --chat
             """)
 
     @Option(
