@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PREFIX ?= $(HOME)/.local
 
-.PHONY: report test bench check-report system-packages install fuzz torch-check
+.PHONY: report test bench bench-torch check-report system-packages install fuzz torch-check
 
 system-packages:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
@@ -35,6 +35,13 @@ torch-check: system-packages
 bench: system-packages
 	swift build -c release
 	.build/release/tokenwise bench
+
+# The course's training step in PyTorch (eager and torch.compile) against ours, the sides
+# interleaved over rounds (scripts/bench_torch.py), in torch-check's .build/torch-venv.
+bench-torch: system-packages
+	swift build -c release
+	scripts/torch-venv.sh
+	.build/torch-venv/bin/python scripts/bench_torch.py
 
 # Renders the report in headless Chromium: broken links, missing images, console errors.
 check-report:

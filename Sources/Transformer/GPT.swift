@@ -58,7 +58,12 @@ public struct MLP {
     public let expand: LinearParameters   // (4C, C)
     public let projection: LinearParameters   // (C, 4C)
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { projection(gelu(expand(x))) }
+    /// projection(gelu(expand(x))), fused (see FeedForward.swift).
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        feedForward(
+            x, expandWeight: expand.weight, expandBias: expand.bias,
+            projectionWeight: projection.weight, projectionBias: projection.bias)
+    }
     var parameters: [Tensor] { expand.parameters + projection.parameters }
 }
 
@@ -173,7 +178,8 @@ public final class GPT {
         return x
     }
 
-    /// The weighted next-token loss of a batch (see `crossEntropy`) and each token's loss.
+    /// The weighted next-token loss of a batch (see `crossEntropy`) and each token's loss, through
+    /// the fused head and loss (`headCrossEntropy`: the logits are never kept).
     /// Where many weights are 0 (finetuning trains on the assistant's tokens only), only the
     /// weighted positions go through the output head: the others add nothing to the loss or its
     /// gradient, and their V-wide logits and softmax cost a seventh of a course finetuning step. Token
@@ -183,15 +189,15 @@ public final class GPT {
         batchSize B: Int, length T: Int
     ) -> (loss: Tensor, tokenLosses: [Float]) {
         let weighted = weights.map { w in w.indices.filter { w[$0] != 0 } } ?? []
-        guard let weights, !weighted.isEmpty, weighted.count * 4 <= weights.count * 3 else {
-            return crossEntropy(
-                logits(tokens: inputs, batchSize: B, length: T), targets: targets, weights: weights)
-        }
         let x = residualStream(tokens: inputs, batchSize: B, length: T, attention: nil)
+        guard let weights, !weighted.isEmpty, weighted.count * 4 <= weights.count * 3 else {
+            return headCrossEntropy(
+                finalNorm(x), weight: tokenEmbedding, targets: targets, weights: weights)
+        }
         let rows = embedding(
             x.reshaped([B * T, config.embeddingWidth]), ids: weighted.map(Int32.init))
-        let (loss, rowLosses) = crossEntropy(
-            outputHead(rows), targets: weighted.map { targets[$0] },
+        let (loss, rowLosses) = headCrossEntropy(
+            finalNorm(rows), weight: tokenEmbedding, targets: weighted.map { targets[$0] },
             weights: weighted.map { weights[$0] })
         var tokenLosses = [Float](repeating: 0, count: B * T)
         for (row, position) in weighted.enumerated() { tokenLosses[position] = rowLosses[row] }

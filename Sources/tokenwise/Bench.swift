@@ -15,13 +15,17 @@ struct Bench: ParsableCommand {
         abstract:
             "Measure training and inference speed (and, with --text, a reference training run).",
         discussion: """
-            Prints ms per training step, tokens/s and GFLOP/s for nanoGPT's baby GPT shape and GPT-2 124M's \
-            shape, as a fraction of the sgemm peak measured in the same run, and inference ms/token.
+            Prints ms per training step, tokens/s and GFLOP/s for nanoGPT's baby GPT shape, the course's \
+            pretraining and finetuning steps and GPT-2 124M's shape, as a fraction of the sgemm peak \
+            measured in the same run, and inference ms/token.
 
             Examples:
               tokenwise bench
               tokenwise bench --text shakespeare.txt
               tokenwise bench --tokenizer --text shakespeare.txt
+              tokenwise bench --kernels
+              tokenwise bench --course-step pretraining --rounds 10
+              tokenwise bench --chat
             """)
 
     @Option(
@@ -48,8 +52,21 @@ struct Bench: ParsableCommand {
     @Flag(help: "Time figure rendering (a 64×64 heatmap, a 4×2,000-point line chart) instead.")
     var figures = false
 
+    @Flag(help: "Time only chat replies and batched RL rollouts (the last part of the bench).")
+    var chat = false
+
+    @Option(
+        help:
+            "Time only this course training step (pretraining or finetuning), one line per step (scripts/bench_torch.py reads them)."
+    )
+    var courseStep: CourseStep?
+
+    @Option(help: "Steps to time with --course-step.")
+    var rounds = 10
+
     func validate() throws {
         guard steps > 0 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard rounds > 0 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
     }
 
     mutating func run() throws {
@@ -71,6 +88,14 @@ struct Bench: ParsableCommand {
             KernelTimings.run()
             return
         }
+        if chat {
+            try ChatBenchmark.run()
+            return
+        }
+        if let courseStep {
+            courseStep.timeSteps(rounds: rounds)
+            return
+        }
         if let text {
             try CharacterLevelRun(path: text, steps: steps).run()
             return
@@ -86,8 +111,8 @@ struct Bench: ParsableCommand {
             [
                 ("baby GPT (4L 4H 128C, T 64, B 12, V 65)", .baby(), 12, 64, 40),
                 // The shapes the course trains: lesson 4's pretraining batch and lesson 7's rows.
-                ("course model, pretraining step (4L 4H 128C, T 128, B 16, V 2048)", .course, 16, 128, 20),
-                ("course model, finetuning step (4L 4H 128C, T 128, B 12, V 2048)", .course, 12, 128, 20),
+                (CourseStep.pretraining.title, .course, CourseStep.pretraining.batchSize, 128, 20),
+                (CourseStep.finetuning.title, .course, CourseStep.finetuning.batchSize, 128, 20),
             ]
             + (skipGPT2
                 ? []
@@ -132,6 +157,9 @@ enum SpeedMeasurements {
     }
 
     struct TrainingSpeed {
+        let stepSeconds: [Double], losses: [Float]
+        /// FNV-1a of every parameter's bytes after the steps: equal hashes, identical training.
+        let weightsHash: String?
         let millisecondsPerStep: Double, fastestMilliseconds: Double
         let tokensPerSecond: Double, gigaflopsPerSecond: Double, peakGigaflopsPerSecond: Double
     }
@@ -139,7 +167,7 @@ enum SpeedMeasurements {
     /// Full training steps (forward, backward, clipping, AdamW) on random tokens, each round
     /// preceded by an sgemm peak sample.
     static func trainingStep(
-        config: GPTConfig, batchSize: Int, length: Int, rounds: Int
+        config: GPTConfig, batchSize: Int, length: Int, rounds: Int, hashWeights: Bool = false
     ) -> TrainingSpeed {
         var generator = SeededGenerator(seed: 1)
         let tokens = (0..<100_000).map { _ in Int32(generator.nextInt(below: config.vocabularySize))
@@ -157,16 +185,23 @@ enum SpeedMeasurements {
         )
         _ = sgemmSample(buffers)
         trainer.trainStep()   // warm-up: first-touch page faults, OpenBLAS buffers, gradient buffers
-        var times: [Double] = [], peaks: [Double] = []
+        var times: [Double] = [], peaks: [Double] = [], losses: [Float] = []
         for _ in 0..<rounds {
             peaks.append(sgemmSample(buffers))
             let start = DispatchTime.now()
-            trainer.trainStep()
+            losses.append(trainer.trainStep().loss)
             times.append(seconds(since: start))
         }
         let median = Self.median(times)
+        // Only where asked: GPT-2's shape would hash half a gigabyte.
+        let weightsHash =
+            hashWeights
+            ? FNV1a.hex(
+                model.parameters.flatMap { UnsafeRawBufferPointer(start: $0.data, count: $0.count * 4) })
+            : nil
         let flops = config.trainingFLOPs(tokens: batchSize * length, sequenceLength: length)
         return TrainingSpeed(
+            stepSeconds: times, losses: losses, weightsHash: weightsHash,
             millisecondsPerStep: median * 1000, fastestMilliseconds: times.min()! * 1000,
             tokensPerSecond: Double(batchSize * length) / median,
             gigaflopsPerSecond: flops / median / 1e9, peakGigaflopsPerSecond: Self.median(peaks))
@@ -182,5 +217,36 @@ enum SpeedMeasurements {
 
     static func seconds(since start: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}
+
+/// The course's two training shapes: lesson 4's pretraining batch and lesson 7's finetuning rows.
+enum CourseStep: String, ExpressibleByArgument, CaseIterable {
+    case pretraining, finetuning
+
+    var batchSize: Int { self == .pretraining ? 16 : 12 }
+    var title: String {
+        "course model, \(rawValue) step (4L 4H 128C, T 128, B \(batchSize), V 2048)"
+    }
+
+    /// One `step_ms` line per timed step (with its loss, to compare builds' numbers), then the
+    /// median, the range, the share of the peak, and a hash of the weights after the steps.
+    func timeSteps(rounds: Int) {
+        let result = SpeedMeasurements.trainingStep(
+            config: .course, batchSize: batchSize, length: 128, rounds: rounds, hashWeights: true)
+        print(title)
+        for (seconds, loss) in zip(result.stepSeconds, result.losses) {
+            print(String(format: "step_ms %.3f loss %.6f", seconds * 1000, loss))
+        }
+        let milliseconds = result.stepSeconds.map { $0 * 1000 }
+        print(
+            String(
+                format:
+                    "median %.1f ms (range %.1f–%.1f), %.0f tokens/s, %.0f%% of the sgemm peak (%.0f GFLOP/s)",
+                result.millisecondsPerStep, milliseconds.min()!, milliseconds.max()!,
+                result.tokensPerSecond,
+                100 * result.gigaflopsPerSecond / result.peakGigaflopsPerSecond,
+                result.peakGigaflopsPerSecond))
+        print("weights after the steps: FNV-1a \(result.weightsHash ?? "")")
     }
 }

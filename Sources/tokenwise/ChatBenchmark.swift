@@ -59,38 +59,59 @@ enum ChatBenchmark {
     }
 
     /// Rollout tokens/s: `problems` conversations × `k` samples, batched (prefix shared) and one
-    /// reply at a time, the same samples either way.
-    static func rollouts(_ assistant: Assistant, problems: Int, k: Int) throws {
+    /// reply at a time, the same samples either way. The two sides take turns over `rounds`
+    /// rounds (the first side alternating), so a busy moment of a shared machine lands on both;
+    /// the ratio is the median of the rounds' ratios, with their range.
+    static func rollouts(_ assistant: Assistant, problems: Int, k: Int, rounds: Int = 5) throws {
         let conversations = (0..<problems).map {
             [Message(.user, "Where was Ada Quill born? Question \($0).")]
         }
         let settings = SamplingSettings(temperature: 1)
-        var batchedTimes: [Double] = [], batchedTokens = 0
-        for _ in 0..<3 {
+        func batched() throws -> (tokens: Int, rate: Double) {
             let start = DispatchTime.now()
             let samples = try assistant.samples(
                 for: conversations, count: k, settings: settings, maxTokens: 48, seed: 1)
-            batchedTimes.append(SpeedMeasurements.seconds(since: start))
-            batchedTokens = samples.joined().map(\.tokens.count).reduce(0, +)
+            let tokens = samples.joined().map(\.tokens.count).reduce(0, +)
+            return (tokens, Double(tokens) / SpeedMeasurements.seconds(since: start))
         }
-        let start = DispatchTime.now()
-        var singleTokens = 0
-        for (i, conversation) in conversations.enumerated() {
-            for j in 0..<k {
-                var generator = SeededGenerator(seed: 1 &+ UInt64(i * k + j))
-                singleTokens += try assistant.reply(
-                    to: conversation, settings: settings, maxTokens: 48, using: &generator
-                ).tokens.count
+        func oneAtATime() throws -> (tokens: Int, rate: Double) {
+            let start = DispatchTime.now()
+            var tokens = 0
+            for (i, conversation) in conversations.enumerated() {
+                for j in 0..<k {
+                    var generator = SeededGenerator(seed: 1 &+ UInt64(i * k + j))
+                    tokens += try assistant.reply(
+                        to: conversation, settings: settings, maxTokens: 48, using: &generator
+                    ).tokens.count
+                }
             }
+            return (tokens, Double(tokens) / SpeedMeasurements.seconds(since: start))
         }
-        let singleRate = Double(singleTokens) / SpeedMeasurements.seconds(since: start)
-        let batchedRate = Double(batchedTokens) / SpeedMeasurements.median(batchedTimes)
-        print("RL rollouts, \(problems) prompts × k = \(k) samples (\(batchedTokens) tokens)")
-        print(String(format: "  batched, prompt shared %8.0f tokens/s", batchedRate))
-        print(String(format: "  one reply at a time    %8.0f tokens/s", singleRate))
+        var batchedRates: [Double] = [], singleRates: [Double] = [], ratios: [Double] = []
+        var batchedTokens = 0
+        for round in 0..<rounds {
+            var b = (tokens: 0, rate: 0.0), s = (tokens: 0, rate: 0.0)
+            if round % 2 == 0 {
+                b = try batched(); s = try oneAtATime()
+            } else {
+                s = try oneAtATime(); b = try batched()
+            }
+            batchedTokens = b.tokens
+            batchedRates.append(b.rate); singleRates.append(s.rate); ratios.append(b.rate / s.rate)
+        }
+        func line(_ label: String, _ rates: [Double]) -> String {
+            String(
+                format: "  %@ %8.0f tokens/s   (rounds %.0f–%.0f)", label,
+                SpeedMeasurements.median(rates), rates.min()!, rates.max()!)
+        }
+        print(
+            "RL rollouts, \(problems) prompts × k = \(k) samples (\(batchedTokens) tokens); medians of \(rounds) interleaved rounds"
+        )
+        print(line("batched, prompt shared", batchedRates))
+        print(line("one reply at a time   ", singleRates))
         print(
             String(
-                format: "  ratio                  %8.1f×   (budget ≥ 5×)", batchedRate / singleRate)
-        )
+                format: "  ratio                  %8.1f×   (rounds %.1f–%.1f×; budget ≥ 5×)",
+                SpeedMeasurements.median(ratios), ratios.min()!, ratios.max()!))
     }
 }

@@ -1,6 +1,7 @@
 // `tokenwise bench --kernels`: where a training step's time goes, kernel by kernel, at the
 // shapes of one layer (and the output head) of the baby GPT, the course's model (its
-// pretraining batch) and GPT-2 124M.
+// pretraining batch) and GPT-2 124M; and, at the course's shape, each fused op against the
+// unfused ops it replaces.
 
 import Autograd
 import Foundation
@@ -9,6 +10,7 @@ enum KernelTimings {
     static func run() {
         run(title: "baby GPT", B: 12, T: 64, C: 128, NH: 4, V: 65, repetitions: 50)
         run(title: "course model, pretraining batch", B: 16, T: 128, C: 128, NH: 4, V: 2048, repetitions: 20)
+        fusedAgainstUnfused(N: 16 * 128, C: 128, V: 2048, rounds: 9)
         run(title: "GPT-2 124M shape", B: 4, T: 64, C: 768, NH: 12, V: 50257, repetitions: 3)
     }
 
@@ -94,6 +96,67 @@ enum KernelTimings {
             optimizer.step(learningRate: 1e-3)
         }
         time("gradient zeroing (same parameters)") { optimizer.zeroGradients() }
+        print("")
+    }
+
+    /// Each fused op (forward and backward through autograd) against the ops it replaces, the
+    /// two sides taking turns over `rounds` rounds; the ratio is the median of the rounds'.
+    static func fusedAgainstUnfused(N: Int, C: Int, V: Int, rounds: Int) {
+        var g = SeededGenerator(seed: 2)
+        func parameter(_ shape: [Int], scale: Float = 0.02) -> Tensor {
+            let count = shape.reduce(1, *)
+            return Tensor(
+                (0..<count).map { _ in g.nextNormal() * scale }, shape: shape, requiresGradient: true)
+        }
+        let x = parameter([N, C], scale: 1), head = parameter([V, C])
+        let w1 = parameter([4 * C, C]), b1 = parameter([4 * C]), w2 = parameter([C, 4 * C]),
+            b2 = parameter([C])
+        let targets = (0..<N).map { Int32($0 % V) }
+        let upstream = [Float](repeating: 1, count: N * C)
+        let pairs: [(String, () -> Void, () -> Void)] = [
+            (
+                "head + cross-entropy",
+                { let (loss, _) = headCrossEntropy(x, weight: head, targets: targets)
+                    loss.backward(); loss.releaseGraph() },
+                { let (loss, _) = crossEntropy(linear(x, weight: head), targets: targets)
+                    loss.backward(); loss.releaseGraph() }
+            ),
+            (
+                "MLP (expand, GELU, project)",
+                { let y = feedForward(
+                        x, expandWeight: w1, expandBias: b1, projectionWeight: w2,
+                        projectionBias: b2)
+                    y.backward(upstream: upstream); y.releaseGraph() },
+                { let y = linear(gelu(linear(x, weight: w1, bias: b1)), weight: w2, bias: b2)
+                    y.backward(upstream: upstream); y.releaseGraph() }
+            ),
+        ]
+        print("fused against unfused, forward + backward (N = \(N), C = \(C), V = \(V)); medians of \(rounds) interleaved rounds")
+        for (label, fused, unfused) in pairs {
+            fused(); unfused()   // warm-up: buffers, OpenBLAS
+            var fusedTimes: [Double] = [], unfusedTimes: [Double] = [], ratios: [Double] = []
+            for round in 0..<rounds {
+                func time(_ body: () -> Void) -> Double {
+                    let start = DispatchTime.now()
+                    body()
+                    return SpeedMeasurements.seconds(since: start)
+                }
+                var f = 0.0, u = 0.0
+                if round % 2 == 0 {
+                    f = time(fused); u = time(unfused)
+                } else {
+                    u = time(unfused); f = time(fused)
+                }
+                fusedTimes.append(f); unfusedTimes.append(u); ratios.append(u / f)
+            }
+            print(
+                "  " + label.padding(toLength: 30, withPad: " ", startingAt: 0)
+                    + String(
+                        format: "fused %7.2f ms   unfused %7.2f ms   %.2f× (rounds %.2f–%.2f×)",
+                        SpeedMeasurements.median(fusedTimes) * 1000,
+                        SpeedMeasurements.median(unfusedTimes) * 1000,
+                        SpeedMeasurements.median(ratios), ratios.min()!, ratios.max()!))
+        }
         print("")
     }
 }
