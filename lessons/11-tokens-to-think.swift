@@ -334,7 +334,8 @@ func calculatorParts(_ p: Problem) -> [TurnPart] {
         if i > 0 { parts.append(.text(". ")) }
         parts.append(
             .call(
-                ToolCall(.calculator, input: expression, result: Calculator.result(of: expression))))
+                ToolCall(.calculator, input: expression, result: Calculator.result(of: expression)))
+        )
     }
     return parts + [.text(". " + p.answerSentence)]
 }
@@ -430,7 +431,9 @@ func mentalAnswers(_ problems: [Problem]) throws -> [Reply] {
         seed: 0)
 }
 let heldOutWords = heldOut.filter { $0.kind == .arithmetic }
-let (smallMental, smallCalculator) = (try mentalAnswers(heldOutWords), try calculatorAnswers(heldOutWords))
+let (smallMental, smallCalculator) = (
+    try mentalAnswers(heldOutWords), try calculatorAnswers(heldOutWords)
+)
 let (bigMental, bigCalculator) = (try mentalAnswers(bigHeldOut), try calculatorAnswers(bigHeldOut))
 let loopChecked = Array(bigHeldOut.prefix(12))
 let loopDifferences = loopChecked.indices.filter {
@@ -505,7 +508,10 @@ if let shownBig {
         Table(
             title: "One held-out problem with bigger numbers", columns: ["model", "reply", "ends"],
             rows: [
-                ["question", big.problems[shownBig].question, "answer \(big.problems[shownBig].answer)"],
+                [
+                    "question", big.problems[shownBig].question,
+                    "answer \(big.problems[shownBig].answer)",
+                ],
                 ["mental sums", bigMental[shownBig].text, big.mental[shownBig].rawValue],
                 [
                     "calculator", bigCalculator[shownBig].text,
@@ -523,7 +529,8 @@ show(
         rows: calculatorMistakes.map { i in
             [
                 big.problems[i].question,
-                bigCalculator[i].calls.map { "\($0.input) → \($0.result)" }.joined(separator: "; "),
+                bigCalculator[i].calls.map { "\($0.input) → \($0.result)" }
+                    .joined(separator: "; "),
                 bigCalculator[i].text, big.calculator[i].rawValue,
             ]
         }))

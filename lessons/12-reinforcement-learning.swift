@@ -25,7 +25,8 @@ let startSteps = param(
     "start_steps", 800, "finetuning steps of the mixed start", quick: 30, in: 1...20000)
 let startRate = param("start_lr", 2e-3, "peak learning rate of the mixed start", in: 1e-6...1e-1)
 let workedShare = param(
-    "worked_share", 0.33, "share of the mixed start's solutions written worked (the rest answer first)",
+    "worked_share", 0.33,
+    "share of the mixed start's solutions written worked (the rest answer first)",
     in: 0.0...1.0)
 let seed = param(
     "seed", 1, "seed of the mixed start's batch order and of the practice samples",
@@ -43,8 +44,8 @@ let chat = try sft.chatTokens()
 //: ## The start: both styles, mixed
 //: Lesson 11's training word problems, finetuned from lesson 7's assistant as lesson 11's two
 //: models were, but only a share of the solutions written worked (`worked_share`, a third by
-//: default, spread evenly) and the rest answer first. The start has seen both, answer first more often; which one it writes is up to its
-//: sampling.
+//: default, spread evenly) and the rest answer first. The start has seen both, answer first
+//: more often; which one it writes is up to its sampling.
 func worked(_ p: Problem) -> String { (p.steps + [p.answerSentence]).joined(separator: " ") }
 func answerFirst(_ p: Problem) -> String { ([p.answerSentence] + p.steps).joined(separator: " ") }
 func fitsContext(_ p: Problem) -> Bool {
@@ -57,7 +58,8 @@ let startTraining = (1...4).flatMap {
 }.filter(fitsContext)
 /// Whether the i-th solution is written worked: `workedShare` of them, spread evenly.
 func isWorked(_ i: Int) -> Bool {
-    Int((Double(i + 1) * workedShare).rounded(.down)) > Int((Double(i) * workedShare).rounded(.down))
+    Int((Double(i + 1) * workedShare).rounded(.down))
+        > Int((Double(i) * workedShare).rounded(.down))
 }
 func startConversation(_ i: Int, _ p: Problem) -> [Message] {
     [Message(.user, p.question), Message(.assistant, isWorked(i) ? worked(p) : answerFirst(p))]
@@ -229,7 +231,8 @@ func measure(_ policy: LanguageModel, round: Int) throws -> RoundRecord {
         meanLength: Double(lengths.reduce(0, +)) / Double(max(1, lengths.count)),
         worksFirst: Rate(samples) { worksFirst($0.reply) },
         greedyWorksFirst: Rate(greedy) { worksFirst($0) },
-        tokensBeforeAnswer: Mean(samples.compactMap { tokensBeforeAnswer($0.reply) }.map(Double.init)))
+        tokensBeforeAnswer: Mean(
+            samples.compactMap { tokensBeforeAnswer($0.reply) }.map(Double.init)))
 }
 
 //: ### The loop
@@ -622,7 +625,8 @@ show(
                     + "ones down with negative weights, and pushing a token's probability down has "
                     + "no floor — a step can wreck tokens that right solutions need too. Expert "
                     + "iteration only ever imitates right solutions."))
-metric("policy gradient − expert iteration, held-out greedy", methodGap.value * 100, unit: "points")
+metric(
+    "policy gradient − expert iteration, held-out greedy", methodGap.value * 100, unit: "points")
 
 //: ## The contrast: practice with nothing to choose
 //: The same expert iteration from lesson 11's worked-only model, which always works first: its
@@ -635,7 +639,8 @@ show(
     Table(
         title: "Expert iteration from each start (held-out)",
         columns: [
-            "start", "greedy before", "greedy after", "after − before", "samples that work first, "
+            "start", "greedy before", "greedy after", "after − before",
+            "samples that work first, "
                 + "before → after",
         ],
         rows: [("the mixed start", expertRounds), ("lesson 11's worked model", workedRounds)].map {

@@ -170,7 +170,9 @@ public final class Assistant {
                 onText(text); pending.removeAll()
             }
         }
-        func emit(_ token: Int) { emit(bytes: (try? languageModel.tokenizer.bytes(of: token)) ?? []) }
+        func emit(_ token: Int) {
+            emit(bytes: (try? languageModel.tokenizer.bytes(of: token)) ?? [])
+        }
         func closeWords() {
             if !words.isEmpty { parts.append(.text(String(decoding: words, as: UTF8.self))) }
             words.removeAll()
@@ -194,7 +196,8 @@ public final class Assistant {
             if let (tool, start) = open {
                 if token == chat.calls[tool]!.close {
                     let input = chat.inputText(Array(written[(start + 1)..<(written.count - 1)]))
-                    let trace = inject(tool, input: input, into: &written, promptCount: prompt.count)
+                    let trace = inject(
+                        tool, input: input, into: &written, promptCount: prompt.count)
                     calls.append(trace)
                     open = nil
                     injectedCount += trace.injected.count

@@ -63,7 +63,9 @@ public enum Calculator {
             self.numerator = n; self.denominator = d
         }
 
-        static func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? Swift.max(a, 1) : gcd(b, a % b) }
+        static func gcd(_ a: Int64, _ b: Int64) -> Int64 {
+            b == 0 ? Swift.max(a, 1) : gcd(b, a % b)
+        }
 
         // Operands are within 1e9, so every product below fits in Int64 (< 9.2e18).
         static func + (a: Fraction, b: Fraction) throws -> Fraction {

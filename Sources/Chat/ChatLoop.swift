@@ -98,7 +98,8 @@ public final class ChatLoop {
         switch (call.tool, call.outcome) {
         case (_, .unclosed): return ""
         case (.calculator, _): return "[calculator: \(input) = \(result)]"
-        case (.search, _): return "\n  [search: \(input)]\n  [result from the search tool: \(result)]\n"
+        case (.search, _):
+            return "\n  [search: \(input)]\n  [result from the search tool: \(result)]\n"
         }
     }
 

@@ -49,7 +49,8 @@ extension ChatTokens {
     /// (… <|calc|> 13 - 8 <|/calc|>), or nil: the last token closes no call, the call holds a
     /// special token, or its input is longer than the tool's `longestInput`.
     public func closedCall(in tokens: [Int]) -> (tool: Tool, input: [Int])? {
-        guard let last = tokens.last, let (tool, pair) = calls.first(where: { $0.value.close == last }),
+        guard let last = tokens.last,
+            let (tool, pair) = calls.first(where: { $0.value.close == last }),
             let open = tokens.dropLast().lastIndex(of: pair.open)
         else { return nil }
         let input = Array(tokens[(open + 1)..<(tokens.count - 1)])

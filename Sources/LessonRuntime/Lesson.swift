@@ -154,7 +154,8 @@ public func metric(_ name: String, _ value: Double, unit: String = "") {
 public func expect(
     _ claim: String, _ measured: Double, below threshold: Double, _ thresholdName: String = ""
 ) -> Bool {
-    compare(claim, measured, threshold, thresholdName, passed: measured < threshold, signs: ("<", "≥"))
+    compare(
+        claim, measured, threshold, thresholdName, passed: measured < threshold, signs: ("<", "≥"))
 }
 
 /// Records a claim with its measurement: passes when `measured` is above `threshold`.
@@ -162,7 +163,8 @@ public func expect(
 public func expect(
     _ claim: String, _ measured: Double, above threshold: Double, _ thresholdName: String = ""
 ) -> Bool {
-    compare(claim, measured, threshold, thresholdName, passed: measured > threshold, signs: (">", "≤"))
+    compare(
+        claim, measured, threshold, thresholdName, passed: measured > threshold, signs: (">", "≤"))
 }
 
 /// Emits a claim that compares a measurement with a threshold: "2.31 < 3.40 (bigram baseline)".

@@ -121,7 +121,8 @@ public func claim(
     let difference = RateDifference(a: a, b: b)
     func points(_ x: Double) -> String { String(format: "%+.0f", x * 100) }
     let needs =
-        "needs lower end > \(points(margin))" + (atLeast.map { " and ≥ \(points($0)) points" } ?? " points")
+        "needs lower end > \(points(margin))"
+        + (atLeast.map { " and ≥ \(points($0)) points" } ?? " points")
     let measured = "\(difference.description); \(needs)"
     let held = difference.interval.low > margin && difference.value >= (atLeast ?? -.infinity)
     let verdict = Verdict(held: held, checked: !isQuick)
