@@ -4,6 +4,7 @@
 // rows of a softmax — is split across `coreCount` workers here. Work is dealt in a fixed
 // pattern and pieces write disjoint memory, so results are identical on every run.
 
+import COpenBLAS
 import Dispatch
 import Foundation
 
@@ -13,14 +14,16 @@ public enum Parallel {
     /// Calls `body(i)` for every i in 0..<count, possibly concurrently; worker w takes
     /// items w, w + workers, ….
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
-        let workers = Swift.min(count, coreCount)
-        if workers <= 1 {
+        // Items are independent, so how many threads run them never changes a result: inside
+        // `both`, a job runs the same items on fewer threads.
+        let running = Swift.min(count, coreCount, threadBudget)
+        if running <= 1 {
             for item in 0..<count { body(item) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        DispatchQueue.concurrentPerform(iterations: running) { worker in
             var item = worker
-            while item < count { body(item); item += workers }
+            while item < count { body(item); item += running }
         }
     }
 
@@ -35,4 +38,97 @@ public enum Parallel {
             if start < end { body(start..<end) }
         }
     }
+
+    /// Runs two independent jobs at once (two trainings, say), each on half the cores, and
+    /// returns both results; the first error either throws is rethrown once both have ended.
+    /// Why: small models' products keep two cores only partly busy, so two jobs side by side
+    /// finish sooner than one after the other. Meanwhile OpenBLAS computes each product on the
+    /// calling thread alone, and each job's own kernels get half the workers. A job's pieces are
+    /// the same as alone, so its results are too wherever OpenBLAS's kernel rounds the same with
+    /// one thread as with several (SkylakeX, measured; Haswell does not). The jobs must not
+    /// share anything mutable.
+    public static func both<A, B>(
+        _ first: () throws -> A, _ second: () throws -> B
+    ) throws -> (A, B) {
+        let budget = Swift.min(threadBudget, coreCount)
+        guard budget > 1 else { return (try first(), try second()) }
+        SingleThreadedBLAS.begin()
+        defer { SingleThreadedBLAS.end() }
+        let share = budget / 2
+        let results = Results<A, B>()
+        try withoutActuallyEscaping(second) { second in
+            results.secondJob = second
+            let done = DispatchSemaphore(value: 0)
+            // A thread of its own with a main-sized stack (a training's call chain is deep).
+            let thread = Thread {
+                results.runSecond(workers: share)
+                done.signal()
+            }
+            thread.stackSize = 16 << 20
+            thread.start()
+            results.first = withThreadBudget(share) { Result { try first() } }
+            done.wait()
+        }
+        return (try results.first!.get(), try results.second!.get())
+    }
+
+    /// The second job and both results: each written by one thread, read after both have ended.
+    private final class Results<A, B>: @unchecked Sendable {
+        var first: Result<A, Error>?
+        var second: Result<B, Error>?
+        var secondJob: (() throws -> B)?
+
+        /// Runs the second job and lets go of it (it must not outlive `both`).
+        func runSecond(workers: Int) {
+            let job = secondJob!
+            secondJob = nil
+            second = withThreadBudget(workers) { Result { try job() } }
+        }
+    }
+
+    /// How many workers this thread's kernels may use at once: all cores, unless `both` gave it
+    /// a share (kept per thread, so each job has its own).
+    public static var threadBudget: Int {
+        let share = Int(bitPattern: pthread_getspecific(budgetKey))
+        return share == 0 ? coreCount : share
+    }
+
+    fileprivate static func withThreadBudget<T>(_ workers: Int, _ body: () throws -> T) rethrows -> T {
+        let saved = pthread_getspecific(budgetKey)
+        pthread_setspecific(budgetKey, UnsafeRawPointer(bitPattern: workers))
+        defer { pthread_setspecific(budgetKey, saved) }
+        return try body()
+    }
+
+    private static let budgetKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 }
+
+/// OpenBLAS's thread count is one setting for the whole process: one thread while any `both` is
+/// running, the count from before once the last one ends.
+private enum SingleThreadedBLAS {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var running = 0
+    nonisolated(unsafe) private static var threadsBefore: Int32 = 1
+
+    static func begin() {
+        lock.withLock {
+            if running == 0 {
+                threadsBefore = openblas_get_num_threads()
+                openblas_set_num_threads(1)
+            }
+            running += 1
+        }
+    }
+
+    static func end() {
+        lock.withLock {
+            running -= 1
+            if running == 0 { openblas_set_num_threads(threadsBefore) }
+        }
+    }
+}
+

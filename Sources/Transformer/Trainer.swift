@@ -70,6 +70,10 @@ public final class Trainer {
     /// Fixed evaluation sets by name, evaluated in name order.
     public let evaluationSets: [String: [TrainingBatch]]
     public internal(set) var step = 0
+    /// Each step's batch split in halves over two cores (DataParallel.swift); off, one batch
+    /// with each op spread over the cores (the benchmark compares the two).
+    public var splitsBatches = true
+    private var dataParallel: DataParallelStep?
 
     public init(
         model: GPT, settings: TrainingSettings, batches: (any BatchSource)? = nil,
@@ -98,18 +102,29 @@ public final class Trainer {
         on batch: TrainingBatch
     ) -> (loss: Float, gradientNorm: Float, learningRate: Float, tokens: Int) {
         optimizer.zeroGradients()
-        let (loss, _) = model.loss(
-            inputs: batch.inputs, targets: batch.targets, weights: batch.weights,
-            batchSize: batch.batchSize, length: batch.length)
-        loss.backward()
-        loss.releaseGraph()
+        let loss = lossAndGradients(on: batch)
         let norm =
             settings.gradientClip.map { clipGradientNorm(model.parameters, maxNorm: $0) }
             ?? clipGradientNorm(model.parameters, maxNorm: .infinity)
         let rate = settings.schedule.rate(at: step)
         optimizer.step(learningRate: rate)
         step += 1
-        return (loss.item, norm, rate, batch.tokenCount)
+        return (loss, norm, rate, batch.tokenCount)
+    }
+
+    /// The batch's loss, its gradient accumulated into the model's: split over the cores where
+    /// that applies (DataParallel.swift), whole otherwise.
+    private func lossAndGradients(on batch: TrainingBatch) -> Float {
+        if splitsBatches, DataParallelStep.applies(to: batch) {
+            if dataParallel == nil { dataParallel = DataParallelStep(model: model) }
+            if let loss = dataParallel!.lossAndGradients(model, on: batch) { return loss }
+        }
+        let (loss, _) = model.loss(
+            inputs: batch.inputs, targets: batch.targets, weights: batch.weights,
+            batchSize: batch.batchSize, length: batch.length)
+        loss.backward()
+        loss.releaseGraph()
+        return loss.item
     }
 
     /// Mean loss of each evaluation set (no gradients kept).

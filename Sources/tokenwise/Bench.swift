@@ -135,6 +135,11 @@ struct Bench: ParsableCommand {
                 String(
                     format: "  inference       %8.2f ms/token with the KV cache (%d tokens)",
                     inference, length))
+            if config == .course {
+                SpeedMeasurements.splitAgainstWhole(
+                    config: config, batchSize: batchSize, length: length, rounds: rounds
+                ).printLine()
+            }
         }
         try ChatBenchmark.run()
     }
@@ -206,6 +211,47 @@ enum SpeedMeasurements {
             tokensPerSecond: Double(batchSize * length) / median,
             gigaflopsPerSecond: flops / median / 1e9, peakGigaflopsPerSecond: Self.median(peaks))
     }
+    /// The trainer's two ways of using the cores, interleaved step by step (the order swapped
+    /// each round, so a slower moment of the machine lands on both): each batch split in halves,
+    /// one per core (the default), against the whole batch with each op spread over the cores.
+    struct SplitAgainstWhole {
+        let splitMilliseconds: [Double], wholeMilliseconds: [Double]
+        func printLine() {
+            let split = median(splitMilliseconds), whole = median(wholeMilliseconds)
+            print(
+                String(
+                    format:
+                        "  split batch     %8.1f ms, whole batch %.1f ms (medians of %d interleaved steps): %.2f× faster split",
+                    split, whole, splitMilliseconds.count, whole / split))
+        }
+    }
+
+    static func splitAgainstWhole(
+        config: GPTConfig, batchSize: Int, length: Int, rounds: Int
+    ) -> SplitAgainstWhole {
+        var generator = SeededGenerator(seed: 1)
+        let tokens = (0..<100_000).map { _ in Int32(generator.nextInt(below: config.vocabularySize))
+        }
+        let trainers = [true, false].map { splits in
+            let trainer = Trainer(
+                model: GPT(config: config, seed: 1),
+                settings: TrainingSettings(steps: rounds + 1, schedule: .constant(1e-4)),
+                batches: TokenWindows(tokens: tokens, batchSize: batchSize, length: length, seed: 2))
+            trainer.splitsBatches = splits
+            trainer.trainStep()   // warm-up
+            return trainer
+        }
+        var times: [[Double]] = [[], []]
+        for round in 0..<rounds {
+            for side in round % 2 == 0 ? [0, 1] : [1, 0] {
+                let start = DispatchTime.now()
+                trainers[side].trainStep()
+                times[side].append(seconds(since: start) * 1000)
+            }
+        }
+        return SplitAgainstWhole(splitMilliseconds: times[0], wholeMilliseconds: times[1])
+    }
+
     /// Mean ms per token when generating `tokens` tokens one at a time with the KV cache.
     static func inferencePerToken(config: GPTConfig, tokens: Int) -> Double {
         let session = InferenceSession(model: GPT(config: config, seed: 1))
@@ -248,5 +294,8 @@ enum CourseStep: String, ExpressibleByArgument, CaseIterable {
                 100 * result.gigaflopsPerSecond / result.peakGigaflopsPerSecond,
                 result.peakGigaflopsPerSecond))
         print("weights after the steps: FNV-1a \(result.weightsHash ?? "")")
+        SpeedMeasurements.splitAgainstWhole(
+            config: .course, batchSize: batchSize, length: 128, rounds: rounds
+        ).printLine()
     }
 }

@@ -1,0 +1,71 @@
+import Dispatch
+import Foundation
+import Testing
+@testable import Autograd
+
+@Suite struct ParallelTests {
+    struct Failure: Error, Equatable { let job: Int }
+
+    @Test func bothRunsTheJobsAtOnceAndReturnsEach() throws {
+        guard Parallel.coreCount > 1 else { return }   // one core: the jobs run one after the other
+        // Each job waits for the other to have started: one after the other would time out.
+        let started = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let (a, b) = try Parallel.both(
+            { () -> String in
+                started.0.signal()
+                return started.1.wait(timeout: .now() + 10) == .success ? "first" : "alone"
+            },
+            { () -> Int in
+                started.1.signal()
+                return started.0.wait(timeout: .now() + 10) == .success ? 2 : -1
+            })
+        #expect(a == "first")
+        #expect(b == 2)
+    }
+
+    @Test func eachJobHasHalfTheWorkersAndTheBudgetComesBack() throws {
+        guard Parallel.coreCount > 1 else { return }
+        let (a, b) = try Parallel.both({ Parallel.threadBudget }, { Parallel.threadBudget })
+        #expect(a == Parallel.coreCount / 2)
+        #expect(b == Parallel.coreCount / 2)
+        #expect(Parallel.threadBudget == Parallel.coreCount)
+    }
+
+    @Test func anErrorInEitherJobIsThrownAfterBothEnd() {
+        let finished = Counter()
+        #expect(throws: Failure(job: 2)) {
+            try Parallel.both({ Thread.sleep(forTimeInterval: 0.05); finished.add() }, { throw Failure(job: 2) })
+        }
+        #expect(finished.value == 1)
+        #expect(throws: Failure(job: 1)) {
+            try Parallel.both({ throw Failure(job: 1) }, { finished.add() })
+        }
+        #expect(finished.value == 2)
+    }
+
+    /// A kernel split into chunks gives the same bits inside `both` (fewer threads, the same
+    /// chunks) as alone.
+    @Test func kernelsGiveTheSameBitsSideBySide() throws {
+        var g = SeededGenerator(seed: 12)
+        let (N, C) = (512, 48)
+        let inp = randomDoubles(N * C, &g, scale: 3), weight = randomDoubles(C, &g), bias = randomDoubles(C, &g)
+        let dout = randomDoubles(N * C, &g).map(Float.init)
+        func run() -> [Float] {
+            let x = tensor(inp, [N, C]), w = tensor(weight, [C]), b = tensor(bias, [C])
+            let out = layerNorm(x, weight: w, bias: b)
+            out.backward(upstream: dout)
+            return out.values + x.gradientValues + w.gradientValues + b.gradientValues
+        }
+        let alone = run()
+        let (first, second) = try Parallel.both(run, run)
+        #expect(first == alone)
+        #expect(second == alone)
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func add() { lock.withLock { count += 1 } }
+        var value: Int { lock.withLock { count } }
+    }
+}
