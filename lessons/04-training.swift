@@ -91,9 +91,10 @@ func train(_ model: GPT, batches: inout TokenWindows, steps: Int, peak: Float) -
     return losses
 }
 
-//: The library's `Trainer` runs the same step, with the loops spread over the cores. Both
-//: start from the same weights and draw the same batches; after a few steps their weights
-//: must agree.
+//: The library's `Trainer` runs the same step faster: it cuts each batch in two halves, one per
+//: core, and adds the halves' gradients — data parallelism, as training on several GPUs does —
+//: so its sums round in another order than ours. Both start from the same weights and draw the
+//: same batches; after a few steps their weights must agree to rounding.
 let documents = try CourseData.documents(corpusPath: corpusPath)
 let (trainDocuments, heldOut) = Pretraining.split(documents)
 // The tokenizer pretraining uses.

@@ -4,7 +4,8 @@
 // row, so the matrix products are wide instead of one row each. The k samples of one
 // conversation share its prompt: it is read once and its cache copied (prefix reuse).
 // Sample j of conversation i draws from its own generator (seed + i·k + j), so a reply does not
-// depend on its batch, and a greedy reply equals `Assistant.reply`'s (tested). No search tool:
+// depend on its batch, and a greedy reply equals `Assistant.reply`'s (tested). With two cores free,
+// the two halves of the conversations are generated side by side, one per core. No search tool:
 // a <|search|> stops a reply like any other special token.
 
 import Autograd
@@ -29,6 +30,24 @@ extension Assistant {
         seed: UInt64, rowLimit: Int = 256
     ) throws -> [[Reply]] {
         precondition(k >= 1 && rowLimit >= 1, "count and rowLimit must be at least 1")
+        // Enough rows for two cores: the first half of the conversations on one, the rest on the
+        // other, as the trainer splits its batches (DataParallel.swift). Seeds follow each
+        // conversation, not its batch, so the replies are the same.
+        if Parallel.threadBudget > 1, conversations.count >= 2, conversations.count * k >= 32 {
+            let half = (conversations.count + 1) / 2
+            let (first, second) = try Parallel.both(
+                {
+                    try samples(
+                        for: Array(conversations[..<half]), count: k, settings: settings,
+                        maxTokens: maxTokens, seed: seed, rowLimit: rowLimit)
+                },
+                {
+                    try samples(
+                        for: Array(conversations[half...]), count: k, settings: settings,
+                        maxTokens: maxTokens, seed: seed &+ UInt64(half * k), rowLimit: rowLimit)
+                })
+            return first + second
+        }
         let model = languageModel.model, window = model.config.contextLength,
             V = model.config.vocabularySize
         let prompts = try conversations.map {

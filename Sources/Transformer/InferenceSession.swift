@@ -57,6 +57,7 @@ public final class InferenceSession {
     }
 
     /// Reads one token and returns the next-token distribution and the attention.
+    @discardableResult
     public func feed(_ token: Int32) -> Step {
         precondition(
             token >= 0 && Int(token) < model.config.vocabularySize,

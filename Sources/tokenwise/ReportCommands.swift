@@ -116,7 +116,7 @@ struct ReportCommand: ParsableCommand {
         nonisolated(unsafe) var started = Set<Int>(), finished = Set<Int>(), failed = Set<Int>()
         let printer = JobPrinter()
         let group = DispatchGroup()
-        func launchReady() {   // called holding `lock`
+        @Sendable func launchReady() {   // called holding `lock`
             // A lesson whose model source failed does not run on an old or missing model.
             while let skipped = order.ready(started: started, finished: finished).first(where: {
                 !order.waitsFor[$0].isDisjoint(with: failed)

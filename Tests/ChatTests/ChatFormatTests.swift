@@ -289,4 +289,23 @@ import ChatFixtures
         #expect(Set(samples.flatMap { $0.map(\.tokens) }).count > 3)   // the k samples differ
         #expect(try assistant.samples(for: [], count: k, settings: settings, seed: 0).isEmpty)
     }
+
+    /// 36 rows: the two halves of the questions are generated side by side (BatchedReplies), and
+    /// each sample is still the one its own seed gives alone.
+    @Test func samplesSplitOverTheCoresEachEqualTheirOwnReply() throws {
+        let assistant = try Assistant(model)
+        let questions = ["the cat?", "a dog?", "and?", "the mat", "a log?", "sat?", "the dog and the cat?", "met?", "a hole?"]
+        let settings = SamplingSettings(temperature: 1.2)
+        let k = 4
+        let samples = try assistant.samples(for: questions.map { [Message(.user, $0)] }, count: k, settings: settings,
+                                            maxTokens: 8, seed: 11)
+        #expect(samples.count == questions.count && samples.allSatisfy { $0.count == k })
+        for (i, question) in questions.enumerated() {
+            for j in 0..<k {
+                var generator = SeededGenerator(seed: 11 &+ UInt64(i * k + j))
+                let single = try assistant.reply(to: [Message(.user, question)], settings: settings, maxTokens: 8, using: &generator)
+                #expect(samples[i][j].tokens == single.tokens && samples[i][j].ending == single.ending)
+            }
+        }
+    }
 }
