@@ -108,6 +108,13 @@ public struct SweepRecord: Codable, Equatable, Sendable {
     public var runs: [Run]
     public let provenance: Provenance
 
+    /// The name its record and its page share: the grid, the BLAS kernel and the lesson's code,
+    /// so a sweep on another kernel, or after the lesson changed, is kept beside the old one.
+    public var fileStem: String {
+        let kernel = provenance.blasCoreType.prefix { $0.isLetter || $0.isNumber }
+        return "\(grid.key)-\(kernel)-\(provenance.lessonCode.prefix(8))\(quick ? "-quick" : "")"
+    }
+
     /// Each claim's text, in the order the first run made them.
     public var claimTexts: [String] {
         var seen = Set<String>()
@@ -189,8 +196,7 @@ extension Engine {
 
     /// The stored sweep's file.
     public func sweepURL(_ sweep: SweepRecord) -> URL {
-        sweepsDirectory(lessonID: sweep.lessonID).appendingPathComponent(
-            "\(sweep.grid.key)\(sweep.quick ? "-quick" : "").json")
+        sweepsDirectory(lessonID: sweep.lessonID).appendingPathComponent("\(sweep.fileStem).json")
     }
 
     public func save(_ sweep: SweepRecord) throws {

@@ -17,7 +17,7 @@ struct SweepPage {
 
     /// The page's file name inside site/sweeps/.
     static func fileName(_ sweep: SweepRecord) -> String {
-        "\(sweep.lessonID)-\(sweep.grid.key)\(sweep.quick ? "-quick" : "").html"
+        "\(sweep.lessonID)-\(sweep.fileStem).html"
     }
 
     /// "lr = 1e-4, 3e-4 × seed = 1, 2, 3".

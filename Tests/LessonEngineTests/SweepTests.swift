@@ -61,6 +61,30 @@ import Testing
         #expect(html.contains("the sum is above 12") && html.contains("3 of 4") && html.contains("a=2 b=20"))
     }
 
+    /// A sweep of the same grid after the lesson's code changed is kept beside the first one,
+    /// which the report then calls stale; the same grid and code replace it.
+    @Test func aSweepAfterTheCodeChangedIsKeptBesideTheOld() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        func lesson(adding extra: Int) throws -> LessonSource {
+            try fixture.lesson("01-kept.swift", """
+                //: # Kept
+                import Course
+                let a = param("a", 1, "a number", in: 1...10)
+                expect("a plus \(extra) is above 2", Double(a + \(extra)), above: 2)
+                """)
+        }
+        let grid = try SweepGrid(settings: ["a=1,2"])
+        let first = try fixture.engine.sweep(try lesson(adding: 0), grid: grid, quick: false)
+        let second = try fixture.engine.sweep(try lesson(adding: 1), grid: grid, quick: false)
+        #expect(first.fileStem != second.fileStem && first.fileStem.hasPrefix(grid.key))
+        #expect(fixture.engine.storedSweeps().count == 2)
+        _ = try fixture.engine.sweep(try lesson(adding: 1), grid: grid, quick: false)
+        #expect(fixture.engine.storedSweeps().count == 2)
+        let site = SiteWriter(engine: fixture.engine, lessonsDirectory: fixture.root.appendingPathComponent("lessons"))
+        #expect(try site.writeSweepPages().map(\.stale).sorted { !$0 && $1 } == [false, true])
+    }
+
     @Test func badValuesAreRefusedByNameBeforeAnythingRuns() throws {
         let fixture = try Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.root) }
