@@ -202,6 +202,51 @@ show(
             title: "Learning-rate schedule", xLabel: "step", yLabel: "learning rate",
             series: [.init(name: "lr", y: history.learningRates)])))
 
+//: ## Scale, as arithmetic
+//: Training costs about six floating-point operations per parameter per token — two in the
+//: forward pass, four in the backward (Kaplan et al., 2020) — so a run's compute is 6·N·D for N
+//: parameters and D tokens. Ours, from this run, beside two runs whose makers published their
+//: numbers: GPT-2's largest model reproduced from scratch in llm.c, and Llama 3's largest.
+/// 3.1 × 10^20, as a reader writes it.
+func scientific(_ value: Double) -> String {
+    let exponent = Int(log10(value).rounded(.down))
+    return String(format: "%.1f × 10^%d", value / pow(10, Double(exponent)), exponent)
+}
+let ourFLOPs = 6 * Double(config.parameterCount) * Double(tokensSeen)
+let ourSpeed = ourFLOPs / history.seconds   // FLOP/s, counted the 6·N·D way
+struct Run { let name: String, parameters: Double, tokens: Double, hardware: String, time: String, source: String }
+let published = [
+    Run(
+        name: "GPT-2 (1.6B) reproduced in llm.c, 2024", parameters: 1.6e9, tokens: 32e9,
+        hardware: "8 H100 GPUs", time: "24 hours", source: "github.com/karpathy/llm.c, discussion 677"),
+    Run(
+        name: "Llama 3 405B, 2024", parameters: 405e9, tokens: 15.6e12,
+        hardware: "up to 16,384 H100 GPUs", time: "–",
+        source: "The Llama 3 Herd of Models, arXiv 2407.21783"),
+]
+let years = 365.25 * 24 * 3600
+show(
+    Table(
+        title: "Training compute, 6·N·D",
+        columns: ["run", "parameters N", "tokens D", "compute (FLOP)", "hardware", "time", "at this run's speed", "source"],
+        rows: [
+            [
+                "this lesson's run", "\(config.parameterCount)", "\(tokensSeen)", scientific(ourFLOPs),
+                "\(Parallel.coreCount) CPU cores", String(format: "%.0f s", history.seconds), "–", "this run",
+            ]
+        ]
+            + published.map { run in
+                let flops = 6 * run.parameters * run.tokens
+                return [
+                    run.name, scientific(run.parameters), scientific(run.tokens), scientific(flops),
+                    run.hardware, run.time, String(format: "%.0f years", flops / ourSpeed / years),
+                    run.source,
+                ]
+            }))
+metric("training compute, 6·N·D", ourFLOPs, unit: "FLOP")
+//: The recipe is the same at every scale; what grows is N, D, and the hardware that pays for
+//: 6·N·D.
+
 //: ## Text emerges
 //: At every evaluation the model dreamed a document from the separator token. Early samples
 //: are noise; structure, words and the genres of the corpus appear as the loss falls.

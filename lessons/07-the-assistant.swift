@@ -54,8 +54,10 @@ expect(
         + forged.map { base.label(of: $0) }.joined(separator: " "))
 
 //: ## The data: labeling instructions, then conversations
-//: Companies hire people to write conversations by instructions like these (ours are short;
-//: real ones run to hundreds of pages). Our "labelers" are a program that knows the world, so
+//: Companies hire people to write conversations by instructions like these; OpenAI's InstructGPT
+//: paper (Ouyang et al., 2022) described the first such recipe in public. Real instructions run
+//: to hundreds of pages (ours are short), and today's labelers rarely start from a blank page: a
+//: model drafts, people check and edit. Our "labelers" are a program that knows the world, so
 //: every answer is true. The finetuning set talks about half of the people of each fame tier;
 //: every held-out question is about the other half, whom no conversation mentions.
 show(
