@@ -185,6 +185,7 @@ let trainer = Trainer(
     batches: ConversationBatches(
         rows: libraryRows, batchSize: batchSize,
         seed: settings.seed))
+trainer.splitsBatches = false   // each batch whole, as ours (lesson 4 says why)
 var libraryLosses: [Float] = []
 try trainer.run(until: checkSteps) { if case .step(let p) = $0 { libraryLosses.append(p.loss) } }
 let difference = zip(ourLosses, libraryLosses).map { abs($0 - $1) }.max()!
