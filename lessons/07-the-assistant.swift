@@ -264,12 +264,13 @@ claim(
     "SFT replies are well-formed more often than the base model's (share, sft − base)",
     sftWellFormed.value - baseWellFormed.value, above: 0.3, "a clear margin", unit: .points)
 
-//: ### Knowledge survives finetuning
-//: SFT teaches a format, not facts: what the assistant knows about held-out people is what the
-//: base model learned in pretraining. Lesson 6 measured that knowledge by multiple choice (the
-//: true town among ten, by likelihood). For the famous half (16 or more biographies), the
-//: assistant's free-text answer should be about as often right — it has to *produce* the town,
-//: a harder test than picking it.
+//: ### Does knowledge survive finetuning?
+//: SFT teaches a format, not facts: what the assistant knows about held-out people should be
+//: what the base model learned in pretraining. To compare like with like, both models must
+//: *produce* the town: the assistant answers the question; the base model continues lesson 6's
+//: forum-thread prompt, which makes it answer. For the famous half (16 or more biographies), the
+//: two should be right about as often. Lesson 6's multiple choice (the true town among ten, by
+//: likelihood) is shown beside them: recognising a town is an easier test than producing it.
 let famous = heldOutPeople.filter { $0.fame >= 16 }
 var random = WorldRandom(seed: 7)
 let baseChoice = Rate(famous) { person in
@@ -292,17 +293,14 @@ metric("base, multiple choice among 10 towns (famous held-out people)", baseChoi
 metric("base, free text after the thread prompt names the true town (same people)", baseFreeText)
 metric("sft, free-text answer names the true town (same people)", sftCorrect)
 let knowledgeVerdict = claim(
-    "SFT keeps the base model's knowledge (accuracy, sft free text − base multiple choice)",
-    sftCorrect.value - baseChoice.value, above: -0.1, "a 10-point margin", unit: .points)
+    "SFT keeps the base model's knowledge (free text both: sft − base after the thread prompt)",
+    sftCorrect.value - baseFreeText.value, above: -0.1, "a 10-point margin", unit: .points)
 if knowledgeVerdict.failed {
     show(
         """
         Here the claim fails: the assistant names the town for \(sftCorrect.description) of these \
-        people, while the base model picks it among ten for \(baseChoice.description). The base \
-        model's own free-text answer is right for \(baseFreeText.description), about as often as \
-        the assistant's, so finetuning lost little: the gap is between recognising a town and \
-        producing it. Our small base model recalls few facts word for word; a longer pretraining \
-        is the next thing to try.
+        people, the base model after the thread prompt for \(baseFreeText.description). \
+        Finetuning on conversations about other people overwrote part of what pretraining stored.
         """)
 }
 
