@@ -265,7 +265,8 @@ show(
 
 //: ## What training changed
 //: Lesson 3 looked inside this model before training. The same views after it: each token's
-//: embedding now sits near tokens used alike, and attention heads look at particular places.
+//: nearest tokens in embedding space, before and after (at this size only some neighbours are
+//: words used alike: look for yourself), and where the attention heads look.
 let untrained = GPT(config: config, seed: settings.seed)   // where pretraining started
 func embeddingRows(_ model: GPT) -> [[Double]] {
     let values = model.tokenEmbedding.values.map(Double.init), C = config.embeddingWidth
