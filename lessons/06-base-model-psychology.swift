@@ -65,6 +65,58 @@ show(
         title: "Three dreams", columns: ["dream"],
         rows: dreams.prefix(3).map { [$0.replacingOccurrences(of: "\n", with: " ↵ ")] }))
 
+//: ### Are its dreams true?
+//: A dream about a person states facts with the same confidence whatever the model knows. We
+//: start dreams where a biography states a birthplace — “Name was born in” — for people of three
+//: fame tiers, sample at temperature 1 as above, and check the town against the world.
+/// The town a continuation names first (the longest town name it starts with), if any.
+func namedTown(_ continuation: String) -> String? {
+    world.towns.filter { continuation.hasPrefix(" " + $0) }.max { $0.count < $1.count }
+}
+func dreamedBirthplace(_ person: Person, seed: UInt64) -> String? {
+    var generator = SeededGenerator(seed: seed)
+    let prompt = [model.startToken!] + model.tokenizer.encode("\(person.name) was born in")
+    let tokens = InferenceSession(model: model.model).generate(
+        prompt: prompt.map(Int32.init), count: 6, settings: SamplingSettings(temperature: 1),
+        using: &generator)
+    return namedTown((try? model.tokenizer.decodeText(tokens.map(Int.init))) ?? "")
+}
+let dreamTiers: [(name: String, people: [Person])] = [
+    ("never written about", world.people.filter { $0.fame == 0 }),
+    ("in one biography", world.people.filter { $0.fame == 1 }),
+    ("in 16 or more", world.people.filter { $0.fame >= 16 }),
+]
+let dreamedFacts = dreamTiers.map { tier -> (town: Rate, true: Rate) in
+    let towns = tier.people.enumerated().map { dreamedBirthplace($1, seed: 7000 + UInt64($0)) }
+    return (
+        Rate(towns) { $0 != nil },
+        Rate(Array(zip(tier.people, towns))) { $0.1 == $0.0.birthplace }
+    )
+}
+show(
+    Table(
+        title: "Dreams that begin “Name was born in” (one sample per person, temperature 1)",
+        columns: ["people", "dreams naming a town", "naming the true town"],
+        rows: zip(dreamTiers, dreamedFacts).map { tier, facts in
+            [
+                "\(tier.name) (\(tier.people.count))", facts.town.description,
+                facts.true.description,
+            ]
+        }))
+for (tier, facts) in zip(dreamTiers, dreamedFacts) {
+    metric("dreams naming the true birthplace, people \(tier.name)", facts.true)
+    metric("dreams naming some town, people \(tier.name)", facts.town)
+}
+claim(
+    "dreams state facts about people never written about (share naming a town, lower end of the "
+        + "95% CI)",
+    dreamedFacts[0].town.interval.low, above: 0.5, unit: .percent)
+claim(
+    "the dreamed facts are true for the famous and invented for the rest (share true, 16 or more "
+        + "biographies − none)",
+    dreamedFacts[2].true, beats: dreamedFacts[0].true, atLeast: 0.2)
+//: It dreams; some of it is right; nothing in the dream says which.
+
 //: ## Regurgitation
 //: Some passages were quoted in 1 document, others in 2, 4 … 64. Prompted with a passage's first
 //: five words, does the model recite the rest? Memorisation grows with repetition.
