@@ -276,6 +276,83 @@ show(
             [$0.key, "\($0.value.count)"]
         }))
 
+//: ### Swiss cheese: does one score hide holes?
+//: An accuracy says how often, not where. We ask held-out word problems again with their story
+//: retold — three other people, and other verbs for the same sums ("finds" for "gets", "sells"
+//: for "loses") — so the numbers, the sums and the answer stay the same. A model that can do a
+//: problem should do all five; one that guesses may get a problem right in one telling and wrong
+//: in the next.
+let retoldProblems = sizes.flatMap { n in heldOut.filter(arithmetic(n)).prefix(isQuick ? 6 : 25) }
+let verbSwaps = [
+    ("finds", "gets"), ("gets", "finds"), ("loses", "sells"), ("sells", "loses"), ("buys", "gets"),
+]
+/// Problem `index`'s question with its person replaced (variants 1–3) or its verbs swapped (4).
+func retold(_ index: Int, _ variant: Int) -> String {
+    let p = retoldProblems[index]
+    let person = String(p.question.prefix { $0 != " " })
+    if variant == 0 { return p.question }
+    if variant <= 3 {
+        let others = names.filter { $0 != person }
+        let other = others[(index * 37 + variant * 131) % others.count]
+        return p.question.replacingOccurrences(of: person, with: other)
+    }
+    return p.question.split(separator: " ", omittingEmptySubsequences: false).map { word in
+        verbSwaps.first { $0.0 == word }.map { $0.1 } ?? String(word)
+    }.joined(separator: " ")
+}
+let variantNames = ["as asked", "person 2", "person 3", "person 4", "other verbs"]
+/// For each problem, whether each of the five askings is right.
+func retoldGrid(_ model: Finetuned) throws -> [[Bool]] {
+    let replies = try Assistant(model.languageModel).replies(
+        to: retoldProblems.indices.flatMap { i in
+            variantNames.indices.map { [Message(.user, retold(i, $0))] }
+        },
+        settings: .greedy, maxTokens: 96, seed: 0)
+    return retoldProblems.enumerated().map { i, p in
+        variantNames.indices.map { v in verdict(replies[i * variantNames.count + v], p).isRight }
+    }
+}
+let retoldModels = [("worked", try retoldGrid(thinker)), ("answer first", try retoldGrid(blurter))]
+func rightIn(_ grid: [[Bool]]) -> (all: Rate, some: Rate, none: Rate) {
+    (
+        Rate(grid) { $0.allSatisfy { $0 } }, Rate(grid) { $0.contains(true) && $0.contains(false) },
+        Rate(grid) { !$0.contains(true) }
+    )
+}
+show(
+    Table(
+        title: "\(retoldProblems.count) held-out word problems, each asked five ways (greedy)",
+        columns: ["model", "right in all five", "in some, not all", "in none"],
+        rows: retoldModels.map { name, grid in
+            let r = rightIn(grid)
+            return [name, r.all.description, r.some.description, r.none.description]
+        }))
+let guesserGrid = retoldModels[1].1
+let mixedRows = guesserGrid.indices.filter { guesserGrid[$0].contains(true) && guesserGrid[$0].contains(false) }
+if !mixedRows.isEmpty {
+    let shown = Array(mixedRows.prefix(24))
+    show(
+        .heatmap(
+            Heatmap(
+                title: "The answer-first model on problems it gets right only sometimes (1 = right)",
+                values: shown.map { guesserGrid[$0].map { $0 ? 1 : 0 } },
+                rowLabels: shown.map { "\(retoldProblems[$0].operations) ops · #\($0 + 1)" },
+                columnLabels: variantNames, colorbarLabel: "right", minimum: 0, maximum: 1)))
+}
+for (name, grid) in retoldModels {
+    metric("retold five ways, \(name): right in some, not all", rightIn(grid).some)
+}
+show(
+    "Problems right in some tellings and wrong in others: worked "
+        + "\(rightIn(retoldModels[0].1).some.description), answer first "
+        + "\(rightIn(guesserGrid).some.description). A model that writes its sums does the same "
+        + "sums whatever the story; one that guesses the answer in one token is swayed by the words "
+        + "around the numbers.")
+claim(
+    "a model that answers first is Swiss cheese: some problems are right in some retellings and "
+        + "wrong in others (share of problems, lower end of the 95% CI)",
+    rightIn(guesserGrid).some.interval.low, above: 0, unit: .percent)
+
 //: > **What we tried** To see whether the longer problems held the answer-first order back, we
 //: > finetuned it on one-operation problems alone: it still got almost none of the held-out ones
 //: > right, and explained its wrong answers after the fact ("The answer is 8. 7 + 2 = 8.").
