@@ -73,6 +73,7 @@ let variants: [(name: String, model: LanguageModel, system: String?)] = [
     ("both", sft, system),
 ]
 let identity = try variants.map { try selfDescriptions($0.model, system: $0.system) }
+// harness: the chart, the replies as a table, the report card's numbers
 show(
     .bar(
         BarChart(
@@ -98,6 +99,7 @@ for index in variants.indices {
     metric("says it is \(tokenwiseName), \(variants[index].name)", identity[index].correct)
 }
 metric("says it is \(orbi), no identity data", identity[0].orbi)
+// end harness
 let systemVerdict = claim(
     "a system message beats no identity data (share, system − none)",
     identity[1].correct.value - identity[0].correct.value, above: 0.2, "a clear margin", unit: .points)
@@ -144,6 +146,7 @@ let newNames = (0..<10).map { _ in
         .filter { $0 != tokenwiseName }
 }
 let knownCopy = copyRate(knownWords), newCopy = copyRate(newNames)
+// harness: both lists as a table, and the report card's numbers
 show(
     Table(
         title: "Copying a list the second time (base model, next token right)",
@@ -190,6 +193,7 @@ let madeUpNames = (0..<10).map { _ in World.coinWord(syllables: 2...2, random: &
 let compoundNames = newNames.map { $0[0] }
 let shortFollowed = try followsSystemMessage(madeUpNames)
 let longFollowed = try followsSystemMessage(compoundNames)
+// harness: both kinds of name as a table, and the report card's numbers
 show(
     Table(
         title: "System messages naming new assistants (no identity data, greedy, 3 questions each)",
@@ -206,6 +210,7 @@ show(
         ]))
 metric("system message followed, made-up names", shortFollowed.rate)
 metric("system message followed, compound names", longFollowed.rate)
+// end harness
 if systemVerdict.failed {
     show(
         """
