@@ -267,7 +267,7 @@ claim(
     "SFT replies are well-formed more often than the base model's (share, sft − base)",
     sftWellFormed.value - baseWellFormed.value, above: 0.3, "a clear margin", unit: .points)
 
-//: ### Knowledge survives finetuning
+//: ### Does knowledge survive finetuning?
 //: SFT teaches a format, not facts: what the assistant knows about held-out people is what the
 //: base model learned in pretraining. Lesson 6 measured that knowledge by multiple choice (the
 //: true town among ten, by likelihood). For the famous half (16 or more biographies), the

@@ -245,7 +245,6 @@ show(
                     y: sizes.map { accuracy(blurterReplies, where: arithmetic($0)).value },
                     dashed: true, smoothed: false),
             ])))
-// end harness
 let workedAll = accuracy(thinkerReplies) { $0.kind == .arithmetic }
 let firstAll = accuracy(blurterReplies) { $0.kind == .arithmetic }
 // harness: the report card's numbers, the claims, and the page's words if one fails

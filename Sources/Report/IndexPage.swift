@@ -124,6 +124,16 @@ struct IndexPage {
             $0.claim.value != nil && $0.claim.threshold != nil
                 && !$0.claim.claim.contains("library")
         }
+        // The arena's headline is its leader.
+        for cell in record.cells {
+            for case .table(let table) in cell.outputs {
+                guard let leader = LeaderboardPlot(table)?.rows.first else { continue }
+                let text =
+                    "leads: \(leader.model) \(displayNumber(leader.rating)) (95% CI \(displayNumber(leader.low))–\(displayNumber(leader.high)))"
+                return
+                    "<a class=\"quiet\" href=\"\(cellLink(id, cell: cell.cell.index))\">\(HTML.escape(text))</a>"
+            }
+        }
         guard let (cell, claim) = headline else {
             return metrics.first.map { LessonPage.metricHTML($0.metric) } ?? ""
         }
@@ -216,12 +226,14 @@ struct IndexPage {
         return seconds > 0 ? " (computing stages \(Page.duration(seconds)))" : ""
     }
 
-    /// "12 of 14 claims hold" (+ " · 3 not checked in quick mode").
+    /// "12 of 14 claims hold" (+ " · 3 not checked in quick mode"; only that where none was checked).
     static func tally(_ claims: [ExpectationResult]) -> String {
         let checked = claims.filter(\.checked)
         let unchecked = claims.count - checked.count
-        return "\(checked.filter(\.passed).count) of \(checked.count) claims hold"
-            + (unchecked > 0 ? " · \(unchecked) not checked in quick mode" : "")
+        let held = "\(checked.filter(\.passed).count) of \(checked.count) claims hold"
+        let notChecked = "\(unchecked) not checked in quick mode"
+        if unchecked == 0 { return held }
+        return checked.isEmpty ? notChecked : held + " · " + notChecked
     }
 
     func provenance(_ records: [RunRecord]) -> String {

@@ -23,13 +23,12 @@ struct LessonPage {
         // The lesson's own "# Title" heading opens its first cell; only a lesson without one gets a heading here.
         let hasHeading = outline.headings.contains { $0.level == 1 }
         let place = position.map { " · Lesson \($0.number) of \($0.count)" } ?? ""
-        body.append(
+        // Where the lesson sits, how it ran and its settings: above the contents and the text.
+        let header =
             "<header id=\"top\"><div class=\"place\"><p class=\"crumbs\"><a href=\"../index.html\">Course</a>\(place)</p>\(navigationHTML(compact: true))</div>"
-                + (hasHeading ? "" : "<h1>\(HTML.escape(record.title))</h1>"))
-        body.append(
-            "<p class=\"meta\">\(HTML.escape(record.path)) · \(statusText())\(record.quick ? " · quick settings" : "")</p>"
-        )
-        body.append(parametersHTML() + "</header>")
+            + "<p class=\"meta\">\(HTML.escape(record.path)) · \(statusText())\(record.quick ? " · quick settings" : "")</p>"
+            + parametersHTML() + "</header>"
+        if !hasHeading { body.append("<h1>\(HTML.escape(record.title))</h1>") }
         if record.status == .compileFailed {
             body.append(
                 "<section class=\"error\"><h2>The lesson did not compile</h2><pre>\(HTML.escape(record.compileErrors.joined(separator: "\n")))</pre><p>Nothing was run.</p></section>"
@@ -40,7 +39,7 @@ struct LessonPage {
         body.append(provenanceHTML())
         return Page.document(
             title: record.title, stylesheet: "../style.css", body: body.joined(separator: "\n"),
-            sidebar: contentsHTML(outline))
+            sidebar: contentsHTML(outline), header: header)
     }
 
     /// The table of contents: the lesson's sections and their subsections, linked.
@@ -88,17 +87,27 @@ struct LessonPage {
                 "<div class=\"prose\">" + Markdown.html(cell.cell.prose, outline: &outline)
                     + "</div>")
         }
+        // Harness parts that follow each other are one collapsed block, their summaries joined.
+        var groups: [[Cell.CodePart]] = []
         for part in cell.cell.codeParts {
-            let code =
-                "<pre class=\"code\" data-line=\"\(part.firstLine)\"><code>\(SwiftHighlighter.html(part.code))</code></pre>"
-            if let harness = part.harness {
-                let lines = part.code.split(separator: "\n", omittingEmptySubsequences: false).count
-                parts.append(
-                    "<details class=\"harness\"><summary>Harness: \(HTML.escape(harness)) <span class=\"meta\">(\(lines) line\(lines == 1 ? "" : "s"), lines \(part.firstLine)–\(part.firstLine + lines - 1))</span></summary>\(code)</details>"
-                )
+            if part.harness != nil, let last = groups.last?.last, last.harness != nil {
+                groups[groups.count - 1].append(part)
             } else {
-                parts.append(code)
+                groups.append([part])
             }
+        }
+        for group in groups {
+            let code = group.map {
+                "<pre class=\"code\" data-line=\"\($0.firstLine)\"><code>\(SwiftHighlighter.html($0.code))</code></pre>"
+            }.joined()
+            let harness = group.compactMap(\.harness)
+            guard !harness.isEmpty else { parts.append(code); continue }
+            let lines = group.map {
+                $0.code.split(separator: "\n", omittingEmptySubsequences: false).count
+            }.reduce(0, +)
+            parts.append(
+                "<details class=\"harness\"><summary>Harness: \(HTML.escape(harness.joined(separator: "; "))) <span class=\"meta\">(\(lines) line\(lines == 1 ? "" : "s"), from line \(group[0].firstLine))</span></summary>\(code)</details>"
+            )
         }
         var outputs = cell.outputs.enumerated().map { ($0.offset, $0.element) }[...]
         while let (index, output) = outputs.popFirst() {
@@ -235,12 +244,14 @@ enum Page {
     /// The page; a `sidebar` (a lesson's contents) sits beside the text on wide screens and
     /// above it on narrow ones; a `wide` page (the report card's table) takes more of the screen.
     static func document(
-        title: String, stylesheet: String, body: String, sidebar: String? = nil, wide: Bool = false
+        title: String, stylesheet: String, body: String, sidebar: String? = nil,
+        header: String = "", wide: Bool = false
     ) -> String {
         let main = wide ? "<main class=\"wide\">" : "<main>"
         let content =
-            sidebar.map { "<div class=\"with-sidebar\">\n\($0)\n\(main)\n\(body)\n</main>\n</div>" }
-            ?? "\(main)\n\(body)\n</main>"
+            sidebar.map {
+                "<div class=\"with-sidebar\">\n\(header)\n\($0)\n\(main)\n\(body)\n</main>\n</div>"
+            } ?? "\(main)\n\(header)\n\(body)\n</main>"
         return """
         <!doctype html>
         <html lang="en">

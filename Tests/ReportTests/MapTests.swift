@@ -118,10 +118,15 @@ import Testing
     @Test func harnessCodeIsCollapsedUnderItsOneLine() {
         let code = "let x = 1\n// harness: table assembly\nshow(x)\nprint(x)\n// end harness\nlet y = 2"
         let page = LessonPage(record: record("04-a", cells: [cell(0, "# A", code: code)]), previous: nil, next: nil).html()
-        #expect(page.contains("<details class=\"harness\"><summary>Harness: table assembly <span class=\"meta\">(2 lines, lines 4–5)</span></summary><pre class=\"code\" data-line=\"4\">"))
+        #expect(page.contains("<details class=\"harness\"><summary>Harness: table assembly <span class=\"meta\">(2 lines, from line 4)</span></summary><pre class=\"code\" data-line=\"4\">"))
         #expect(page.contains("<pre class=\"code\" data-line=\"2\"><code><span class=\"k\">let</span> x"))
         #expect(page.contains("<pre class=\"code\" data-line=\"7\"><code><span class=\"k\">let</span> y"))
         #expect(!page.contains("// harness") && !page.contains("end harness"))
+        // Two harness parts in a row are one block.
+        let joined = LessonPage(record: record("04-a", cells: [cell(0, "# A", code: "// harness: one\na()\n// harness: two\nb()")]),
+                                previous: nil, next: nil).html()
+        #expect(joined.components(separatedBy: "<details class=\"harness\">").count - 1 == 1)
+        #expect(joined.contains("<summary>Harness: one; two <span class=\"meta\">(2 lines, from line 3)</span></summary>"))
     }
 
     @Test func theLeaderboardIsADotPlotWithWhiskersAtTheTopOfTheReportCard() throws {
@@ -142,5 +147,12 @@ import Testing
         let models = try #require(index.range(of: "<section id=\"models\">"))
         #expect(models.lowerBound < index.range(of: "<section id=\"lessons\">")!.lowerBound)
         #expect(index.contains("href=\"lessons/14-arena.html#cell-1\""))
+        // The arena's row on the report card names its leader, escaped.
+        #expect(index.contains("leads: sft-&lt;b&gt; 1066 (95% CI 1039–1154)</a>"))
+        // A lesson whose claims were none of them checked says so, not "0 of 0 claims hold".
+        let unchecked = ExpectationResult(claim: "c", measured: "1 vs 2", passed: false, checked: false)
+        #expect(IndexPage.tally([unchecked]) == "1 not checked in quick mode")
+        #expect(IndexPage.tally([unchecked, ExpectationResult(claim: "d", measured: "1 < 2", passed: true)])
+                == "1 of 1 claims hold · 1 not checked in quick mode")
     }
 }
