@@ -382,7 +382,7 @@ let bigHeldOut = sizes.flatMap {
         count: heldOutPerSize, operations: $0, heldOut: true, names: names, seed: 9,
         largest: biggest)
 }.filter(fits)
-// end harness
+// harness: the calculator rows checked against the worked ones, and kept apart
 // The calculator's results are the steps' own: the rows differ from the worked ones only by
 // the calls.
 expect(
@@ -390,6 +390,7 @@ expect(
     bigTraining.allSatisfy { calculatorConversation($0)[1].text == worked($0) }
         && Set(bigTraining.map(\.question)).isDisjoint(with: bigHeldOut.map(\.question)),
     measured: "\(bigTraining.count) training, \(bigHeldOut.count) held-out word problems")
+// end harness
 let calculatorExample = chat.render(calculatorConversation(talkProblem))
 show(
     sft.weightStrip(
