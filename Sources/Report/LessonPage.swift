@@ -120,6 +120,21 @@ struct LessonPage {
                 )
                 continue
             }
+            // Metrics in a row are one compact list.
+            if case .metric(let first) = output {
+                var metrics = [first]
+                while case .metric(let next)? = outputs.first?.1 {
+                    metrics.append(next)
+                    outputs.removeFirst()
+                }
+                if metrics.count > 1 {
+                    parts.append(
+                        "<ul class=\"metric-list\">"
+                            + metrics.map { "<li class=\"metric\">\(Self.metricHTML($0))</li>" }
+                            .joined() + "</ul>")
+                    continue
+                }
+            }
             parts.append(outputHTML(output, cell: cell.cell.index, index: index))
         }
         if let error = cell.error {

@@ -110,6 +110,13 @@ import Testing
         #expect(metric == "<span class=\"name\">share</span> <span class=\"value\"><span class=\"interval\" title=\"32% (20 of 63; 95% CI 22–44%)\">32% ±11</span></span>")
         #expect(!metric.contains("31.75"))
         #expect(LessonPage.metricHTML(Metric(name: "loss", value: 1.5, unit: "nats")) == "<span class=\"name\">loss</span> <span class=\"value\">1.5</span> nats")
+        // A cell's metrics in a row are one list; a single one stays a paragraph.
+        let metrics = LessonPage(record: record("04-a", cells: [
+            cell(0, "", [.metric(Metric(name: "a", value: 1)), .metric(Metric(name: "b", value: 2)), .text("x"),
+                         .metric(Metric(name: "c", value: 3))]),
+        ]), previous: nil, next: nil).html()
+        #expect(metrics.contains("<ul class=\"metric-list\"><li class=\"metric\"><span class=\"name\">a</span> <span class=\"value\">1</span></li><li class=\"metric\"><span class=\"name\">b</span>"))
+        #expect(metrics.contains("<p class=\"metric\"><span class=\"name\">c</span>"))
         let table = LessonPage(record: record("10-c", cells: [cell(0, "", [.table(Table(columns: ["round", "right"], rows: [["1", "56% (123 of 220; 95% CI 49–62%)"]]))])]),
                                previous: nil, next: nil).html()
         #expect(table.contains("<td>1</td><td><span class=\"interval\" title=\"56% (123 of 220; 95% CI 49–62%)\">56% ±7</span></td>"))
