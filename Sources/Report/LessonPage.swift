@@ -173,7 +173,7 @@ struct LessonPage {
             do {
                 let svg = try FigureRenderer.svg(figure, options: options)
                 return
-                    "<figure class=\"chart\" id=\"\(HTML.escape(name))-\(cell)-\(index)\">\(svg)<figcaption>\(HTML.escape(figure.title))</figcaption></figure>"
+                    "<figure class=\"chart\" id=\"\(HTML.escape(name))-\(cell)-\(index)\">\(svg)<figcaption class=\"drawn\">\(HTML.escape(figure.title))</figcaption></figure>"
             } catch {
                 return
                     "<div class=\"error\"><strong>Figure not drawn:</strong> \(HTML.escape("\(error)"))</div>"
