@@ -367,6 +367,7 @@ func calculatorConversation(_ p: Problem) -> [Message] {
 //: weights. Both models below continue from the worked model, on the same word problems with
 //: numbers up to `bigger`, for the same steps: one writes each step as a sum it works out
 //: itself, the other as a call.
+// harness: the setting for the largest number (listed under Parameters at the top)
 let biggest = param(
     "bigger", 99, "the largest number in the calculator section's problems", in: 21...999)
 // harness: the bigger-number problems, kept where they fit
