@@ -1,6 +1,7 @@
-// One lesson's page: its prose, highlighted code, and every output in the cell that made it —
-// text, figures (inline SVG), tables, metrics, expectations with pass/fail — plus which
-// parameters differ from the defaults, the run's provenance, and links to its neighbours.
+// One lesson's page: its prose, highlighted code (plumbing marked `// harness:` collapsed), and
+// every output in the cell that made it — text, figures (inline SVG), tables (rates compact),
+// metrics, claims (a failing one with its story as one callout) — plus its place in the course
+// with its neighbours at the top and the bottom, its contents, its parameters and provenance.
 
 import LessonRuntime
 import Figures
