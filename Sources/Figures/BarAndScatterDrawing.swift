@@ -76,7 +76,10 @@ enum BarChartDrawing {
     static func twoLines(_ label: String) -> [String] {
         let characters = Array(label)
         let spaces = characters.indices.filter { characters[$0] == " " }
-        guard let split = spaces.min(by: { abs($0 - characters.count / 2) < abs($1 - characters.count / 2) })
+        guard
+            let split = spaces.min(by: {
+                abs($0 - characters.count / 2) < abs($1 - characters.count / 2)
+            })
         else { return [label] }
         return [String(characters[..<split]), String(characters[(split + 1)...])]
     }

@@ -76,7 +76,8 @@ struct IndexPage {
     func lessonTableHTML() -> String {
         var rows: [String] = []
         for (number, entry) in entries.enumerated() {
-            let link = "<a href=\"lessons/\(HTML.escape(entry.id)).html\">\(HTML.escape(entry.title))</a>"
+            let link =
+                "<a href=\"lessons/\(HTML.escape(entry.id)).html\">\(HTML.escape(entry.title))</a>"
             guard let record = entry.record else {
                 rows.append(
                     "<tr><td class=\"number\">\(number + 1)</td><td>\(link)</td><td colspan=\"3\" class=\"meta\">\(HTML.escape(entry.note ?? "not run yet"))</td></tr>"
@@ -89,9 +90,11 @@ struct IndexPage {
             let unchecked = claims.count - checked.count
             var tally =
                 checked.isEmpty
-                ? "" : "<span class=\"\(held == checked.count ? "pass" : "fail")\">\(held) of \(checked.count)</span>"
+                ? ""
+                : "<span class=\"\(held == checked.count ? "pass" : "fail")\">\(held) of \(checked.count)</span>"
             if unchecked > 0 {
-                tally += "\(tally.isEmpty ? "" : "<br>")<span class=\"meta\">\(unchecked) not checked (quick)</span>"
+                tally +=
+                    "\(tally.isEmpty ? "" : "<br>")<span class=\"meta\">\(unchecked) not checked (quick)</span>"
             }
             var failures = claims.filter(\.claim.fails).map { cell, claim in
                 "<li><a href=\"\(Self.cellLink(entry.id, cell: cell))\" title=\"\(HTML.escape(claim.claim))\">\(HTML.escape(Self.shortClaim(claim.claim)))</a>: <span class=\"measured\">\(HTML.escape(claim.measured))</span></li>"
@@ -198,7 +201,8 @@ struct IndexPage {
                 )
             }
             guard !parts.isEmpty else { continue }
-            let claimText = record.expectations.isEmpty ? "" : " · " + Self.tally(record.expectations)
+            let claimText =
+                record.expectations.isEmpty ? "" : " · " + Self.tally(record.expectations)
             blocks.append(
                 "<details class=\"lesson-measurements\"><summary>\(HTML.escape(entry.title)) <span class=\"meta\">\(record.metrics.count) measurements\(claimText)</span></summary>\(parts.joined())</details>"
             )

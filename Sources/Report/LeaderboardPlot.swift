@@ -80,7 +80,8 @@ struct LeaderboardPlot {
                     + "<line x1=\"\(f(x(row.low)))\" y1=\"\(f(y))\" x2=\"\(f(x(row.high)))\" y2=\"\(f(y))\" class=\"whisker\"/>"
                     + "<line x1=\"\(f(x(row.low)))\" y1=\"\(f(y - 4))\" x2=\"\(f(x(row.low)))\" y2=\"\(f(y + 4))\" class=\"whisker\"/>"
                     + "<line x1=\"\(f(x(row.high)))\" y1=\"\(f(y - 4))\" x2=\"\(f(x(row.high)))\" y2=\"\(f(y + 4))\" class=\"whisker\"/>"
-                    + "<circle cx=\"\(f(x(row.rating)))\" cy=\"\(f(y))\" r=\"4\" class=\"dot\"/></g>")
+                    + "<circle cx=\"\(f(x(row.rating)))\" cy=\"\(f(y))\" r=\"4\" class=\"dot\"/></g>"
+            )
         }
         parts.append("</svg>")
         return parts.joined()

@@ -114,7 +114,8 @@ struct LessonPage {
         while let (index, output) = outputs.popFirst() {
             // A failing claim and the story the lesson tells about it (shown right after it)
             // are one callout in the page's own font: the claim and its measurement first.
-            if case .expectation(let e) = output, e.fails, case .text(let story)? = outputs.first?.1 {
+            if case .expectation(let e) = output, e.fails, case .text(let story)? = outputs.first?.1
+            {
                 outputs.removeFirst()
                 parts.append(
                     "<aside class=\"callout failing\">\(outputHTML(output, cell: cell.cell.index, index: index))<div class=\"story\">\(Markdown.html(story))</div></aside>"
@@ -269,20 +270,20 @@ enum Page {
                 "<div class=\"with-sidebar\">\n\(header)\n\($0)\n\(main)\n\(body)\n</main>\n</div>"
             } ?? "\(main)\n\(header)\n\(body)\n</main>"
         return """
-        <!doctype html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(HTML.escape(title)) — Tokenwise</title>
-        <link rel="stylesheet" href="\(stylesheet)">
-        </head>
-        <body>
-        \(content)
-        </body>
-        </html>
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(HTML.escape(title)) — Tokenwise</title>
+            <link rel="stylesheet" href="\(stylesheet)">
+            </head>
+            <body>
+            \(content)
+            </body>
+            </html>
 
-        """
+            """
     }
 
     static func duration(_ seconds: Double) -> String {
