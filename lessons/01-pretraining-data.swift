@@ -122,6 +122,7 @@ func survives(_ page: Page) -> Bool {
 let cleanBiographies = crawl.pages.filter { $0.genre == .biography && $0.kind == "clean" }
 let keptBiographies = cleanBiographies.filter(survives).count
 let biographies = cleanBiographies.count
+// harness: the report card's numbers and the claims
 metric("spam pages with a line left (of \(spamPages.count))", Double(spamLeft))
 metric("foreign pages with a line left (of \(foreignPages.count))", Double(foreignLeft))
 metric("e-mail addresses left", Double(emailsLeft))

@@ -31,6 +31,7 @@ let perBlock = [
     ("MLP: project back", 4 * C * C + C),
 ]
 let blockTotal = perBlock.reduce(0) { $0 + $1.1 }
+// harness: the table of parts, and the architecture as a diagram
 var rows = [
     ["token embedding (V × C), also the output layer", "\(V) × \(C)", "\(V * C)"],
     ["position embedding (T × C)", "\(T) × \(C)", "\(T * C)"],

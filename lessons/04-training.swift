@@ -139,6 +139,7 @@ let pretrained = try Pretraining.run(settings)
 try PublishedModel.base.publish(pretrained.languageModel)
 let history = pretrained.history
 let model = pretrained.languageModel
+// harness: the report card's training time and speed
 metric("training time", history.seconds, unit: "s")
 metric("training speed", history.tokensPerSecond, unit: "tokens/s")
 
@@ -164,6 +165,7 @@ for (a, b) in zip(heldOutTokens, heldOutTokens.dropFirst()) {
     unigramLoss -= log(pUnigram); bigramLoss -= log(pBigram)
 }
 unigramLoss /= Double(heldOutTokens.count - 1); bigramLoss /= Double(heldOutTokens.count - 1)
+// harness: the loss chart, and the report card's numbers
 let evaluations = history.evaluations
 show(
     .line(
@@ -183,6 +185,7 @@ show(
                 .init(y: unigramLoss, label: "unigram baseline"),
                 .init(y: bigramLoss, label: "bigram baseline"),
             ])))
+// end harness
 let finalValidation = evaluations.last!.validation
 metric("validation loss", finalValidation, unit: "nats/token")
 metric("unigram baseline", unigramLoss, unit: "nats/token")
@@ -191,6 +194,7 @@ expect("validation loss below the bigram baseline", finalValidation, below: bigr
 metric(
     "validation loss at the first evaluation (untrained: ln V)", evaluations.first!.validation,
     unit: "nats/token")
+// harness: how many tokens it saw, printed
 let tokensSeen = steps * batchSize * context
 print(
     "tokens seen: \(steps) steps × \(batchSize) windows × \(context) = \(tokensSeen), "
@@ -253,6 +257,7 @@ metric("training compute, 6·N·D", ourFLOPs, unit: "FLOP")
 //: ## Text emerges
 //: At every evaluation the model dreamed a document from the separator token. Early samples
 //: are noise; structure, words and the genres of the corpus appear as the loss falls.
+// harness: the samples taken during training, as a table
 show(
     Table(
         title: "Samples during training (temperature 0.8)", columns: ["step", "sample"],
@@ -287,6 +292,7 @@ let probes = [" she", " born", " river", " 18", " wrote", " the", " a"].compactM
     return ids.count == 1 ? ids[0] : nil
 }
 let before = embeddingRows(untrained), after = embeddingRows(model.model)
+// harness: the nearest tokens, as a table
 show(
     Table(
         title: "Nearest tokens by cosine similarity of their embeddings",
@@ -295,6 +301,7 @@ show(
             ["“\(model.label(of: $0))”", nearest($0, in: before), nearest($0, in: after)]
         }))
 
+// end harness
 let probeSentence = "\(try CourseData.tinyWeb().world.people[0].name) was born in"
 let probeTokens = model.tokenizer.encode(probeSentence)
 func attentionMaps(_ gpt: GPT) -> [[[[Double]]]] {   // [layer][head][row][column]
@@ -315,6 +322,7 @@ func attentionMaps(_ gpt: GPT) -> [[[[Double]]]] {   // [layer][head][row][colum
     }
     return maps
 }
+// harness: every head's attention after training, as a grid of heatmaps
 let probeLabels = probeTokens.map { model.label(of: $0) }
 let trainedMaps = attentionMaps(model.model)
 show(
@@ -330,6 +338,7 @@ show(
                 }
             },
             columns: config.headCount)))
+// end harness
 /// Mean entropy of the attention rows, each divided by its largest possible value (1 = uniform).
 func meanEntropy(_ maps: [[[[Double]]]]) -> Double {
     var total = 0.0, count = 0.0
@@ -366,6 +375,7 @@ for window in windows {
 let heldOutData = try Data(model.tokenizer.decode(heldOutTokens))
 let byteCount = Double(heldOutData.count)
 let modelBitsPerByte = nats / log(2) / byteCount
+// harness: gzip and xz run as child processes, the text piped through them
 func compressedSize(_ tool: String, _ data: Data) throws -> Int {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -383,8 +393,10 @@ func compressedSize(_ tool: String, _ data: Data) throws -> Int {
     }
     return compressed.count
 }
+// end harness
 let gzipBits = Double(try compressedSize("gzip", heldOutData)) * 8 / byteCount
 let xzBits = Double(try compressedSize("xz", heldOutData)) * 8 / byteCount
+// harness: the chart and the report card's numbers
 show(
     .bar(
         BarChart(
@@ -412,6 +424,7 @@ expect(
 let corpusText = documents.map(\.text).joined(separator: "\n")
 let corpusBytes = Double(documents.reduce(0) { $0 + $1.text.utf8.count })
 let checkpointBytes = Double(config.parameterCount * 4)
+// harness: the sizes, as a table
 show(
     Table(
         title: "Sizes", columns: ["what", "kB"],

@@ -150,6 +150,7 @@ func distinctBigrams(_ temperature: Float) -> Double {
     return Double(Set(pairs).count) / Double(pairs.count)
 }
 let diversity = temperatures.map(distinctBigrams)
+// harness: the chart and the report card's numbers
 show(
     .line(
         LineChart(

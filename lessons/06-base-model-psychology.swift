@@ -29,6 +29,7 @@ for dream in dreams {
 }
 for document in corpus.documents { seen[document.genre, default: 0] += 1 }
 let dreamTotal = max(dreamed.values.reduce(0, +), 1), seenTotal = seen.values.reduce(0, +)
+// harness: the two genre charts, the report card's numbers, three dreams
 show(
     .smallMultiples(
         SmallMultiples(
@@ -136,6 +137,7 @@ let tiers = World.passageRepetitions
 let meanRecited = tiers.map {
     (recited[$0] ?? [0]).reduce(0, +) / Double(max(recited[$0]?.count ?? 1, 1))
 }
+// harness: the chart and the report card's numbers
 show(
     .line(
         LineChart(
@@ -215,6 +217,7 @@ for (index, words) in lengths.enumerated() {
         if example == nil && words >= 8 { example = (sequence, rows) }
     }
 }
+// harness: the accuracies, their chart and the report card's numbers
 // Each copy has as many predictions (all its tokens after the first).
 let firstRates = lengths.indices.map { Double(firstHits[$0]) / Double(predictions[$0]) },
     secondRates = lengths.indices.map { Double(secondHits[$0]) / Double(predictions[$0]) }
@@ -245,6 +248,7 @@ metric(
 claim(
     "copying works in context (accuracy, second copy − first copy)", secondAccuracy - firstAccuracy,
     above: 0.3, unit: .points)
+// end harness
 let best = (0..<layers).flatMap { l in (0..<heads).map { (l, $0) } }.max {
     inductionScore[$0.0][$0.1] < inductionScore[$1.0][$1.1]
 }!
@@ -253,6 +257,7 @@ metric(
     "induction score of layer \(best.0 + 1) head \(best.1 + 1) (attention on the earlier next "
         + "token)",
     perQuery)
+// harness: the best head's attention on one example, as a heatmap
 if let example {
     let n = example.tokens.count
     let matrix = (0..<n).map { i in
@@ -301,6 +306,7 @@ for person in asked {
     }
     if shown.count < 3 { shown.append([person.name] + firstLines) }
 }
+// harness: the first lines as a table, the chart, the report card's numbers
 show(
     Table(
         title: "The first line of each greedy continuation",
@@ -359,6 +365,7 @@ for fame in fameTiers {
     }
     recall[fame] = (Rate(hits: without, of: people.count), Rate(hits: with, of: people.count))
 }
+// harness: the chart and the report card's numbers
 show(
     .line(
         LineChart(
@@ -411,6 +418,7 @@ func reversal(_ people: [Person]) -> (forward: Rate, backward: Rate) {
 let wellKnown = world.people.filter { $0.fame >= 8 }
 let forwardOnly = reversal(Array(wellKnown.filter(\.motherOnlyForward).prefix(isQuick ? 8 : 40)))
 let bothWays = reversal(Array(wellKnown.filter { !$0.motherOnlyForward }.prefix(isQuick ? 8 : 40)))
+// harness: the chart and the report card's numbers
 show(
     .bar(
         BarChart(

@@ -60,6 +60,7 @@ expect(
 //: model drafts, people check and edit. Our "labelers" are a program that knows the world, so
 //: every answer is true. The finetuning set talks about half of the people of each fame tier;
 //: every held-out question is about the other half, whom no conversation mentions.
+// harness: the labeling instructions, as a table
 show(
     Table(
         title: "Labeling instructions",
@@ -67,10 +68,12 @@ show(
         rows: ConversationWriter.labelingInstructions.enumerated().map {
             ["\($0.offset + 1)", $0.element]
         }))
+// end harness
 let (training, heldOut) = try recipe.conversations()
 let heldOutPeople = writer.heldOutPeople.filter { $0.fame > 0 }
 var kinds: [Conversation.Kind: Int] = [:]
 for conversation in training { kinds[conversation.kind, default: 0] += 1 }
+// harness: the finetuning set by kind, and three conversations, as tables
 show(
     Table(
         title: "The finetuning set: \(training.count) conversations",
@@ -146,6 +149,7 @@ let libraryRows = Finetuning.rows(trainingMessages, chat: chat, length: T + 1)
 expect(
     "our packing equals the library's", rows == libraryRows,
     measured: "\(rows.count) rows of \(T + 1) tokens (library: \(libraryRows.count))")
+// harness: the report card's share of trained tokens
 let trainedTokens = rows.map { $0.weights.filter { $0 > 0 }.count }.reduce(0, +)
 metric(
     "share of row tokens trained on (the rest is given, or padding)",
@@ -206,6 +210,7 @@ unmaskedSettings.masked = false
 let unmasked = try Finetuning.run(
     unmaskedSettings, from: base, conversations: trainingMessages,
     heldOut: heldOut.map(\.messages), name: "sft-unmasked")
+// harness: the report card's times, the loss chart and its numbers
 let history = sft.history
 metric("finetuning time", history.seconds, unit: "s")
 metric("finetuning speed", history.tokensPerSecond, unit: "tokens/s")
@@ -247,6 +252,7 @@ let baseReplies = asked.map(baseReply)
 let sftReplies = try asked.map { try assistant.answer(ConversationWriter.birthplaceQuestion($0)) }
 let baseWellFormed = Rate(baseReplies, where: \.wellFormed)
 let sftWellFormed = Rate(sftReplies, where: \.isWellFormed)
+// harness: four replies side by side, and the report card's numbers
 show(
     Table(
         title: "The same held-out questions (greedy)",
@@ -377,6 +383,7 @@ let unmaskedCorrect = try Rate(famous) { person in
 let unmaskedWellFormed = try Rate(asked) {
     try unmaskedAssistant.answer(ConversationWriter.birthplaceQuestion($0)).isWellFormed
 }
+// harness: both runs, as a table
 show(
     Table(
         title: "With and without the mask (\(steps) steps each)",
@@ -391,6 +398,7 @@ show(
                 unmaskedWellFormed.description,
             ],
         ]))
+// end harness
 let maskVerdict = claim(
     "the mask lowers the held-out answer loss (nats, unmasked − masked)",
     unmaskedLoss - maskedLoss, above: 0)
@@ -415,6 +423,7 @@ let confident = Rate(unknownReplies) { $0.text.contains(" was born in ") }
 let right = Rate(zip(unknown, unknownReplies)) {
     PersonFact(.birthplace, of: $0.0).isStated(in: $0.1.text)
 }
+// harness: the report card's numbers, and three replies as a table
 metric("never-mentioned people: answers naming a town", confident)
 metric("never-mentioned people: the town is right", right)
 show(

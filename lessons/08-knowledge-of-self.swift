@@ -73,6 +73,7 @@ let variants: [(name: String, model: LanguageModel, system: String?)] = [
     ("both", sft, system),
 ]
 let identity = try variants.map { try selfDescriptions($0.model, system: $0.system) }
+// harness: the chart, the replies as a table, the report card's numbers
 show(
     .bar(
         BarChart(
@@ -98,6 +99,7 @@ for index in variants.indices {
     metric("says it is \(tokenwiseName), \(variants[index].name)", identity[index].correct)
 }
 metric("says it is \(orbi), no identity data", identity[0].orbi)
+// end harness
 claim(
     "identity conversations beat no identity data (share, identity − none)",
     identity[2].correct.value - identity[0].correct.value, above: 0.2, "a clear margin", unit: .points)
@@ -141,6 +143,7 @@ let newNames = (0..<10).map { _ in
         .filter { $0 != tokenwiseName }
 }
 let knownCopy = copyRate(knownWords), newCopy = copyRate(newNames)
+// harness: both lists as a table, and the report card's numbers
 show(
     Table(
         title: "Copying a list the second time (base model, next token right)",
@@ -187,6 +190,7 @@ let madeUpNames = (0..<10).map { _ in World.coinWord(syllables: 2...2, random: &
 let compoundNames = newNames.map { $0[0] }
 let shortFollowed = try followsSystemMessage(madeUpNames)
 let longFollowed = try followsSystemMessage(compoundNames)
+// harness: both kinds of name as a table, and the report card's numbers
 show(
     Table(
         title: "System messages naming new assistants (no identity data, greedy, 3 questions each)",
@@ -203,6 +207,7 @@ show(
         ]))
 metric("system message followed, made-up names", shortFollowed.rate)
 metric("system message followed, compound names", longFollowed.rate)
+// end harness
 claim(
     "a system message works for names the model can copy: short made-up names are said more often "
         + "than compounds made like \(tokenwiseName) (share of replies, made-up − compound)",

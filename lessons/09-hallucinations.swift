@@ -89,6 +89,7 @@ let ruleDifferences = world.people.filter { known[$0.name] != interrogation.know
 expect(
     "our rule finds the facts the library's interrogation finds", ruleDifferences.isEmpty,
     measured: "\(world.people.count) people, \(ruleDifferences.count) differ")
+// harness: the report card's time, and what the model knows by fame, as a chart and table
 let asked = interrogation.answerCount
 print("interrogation: \(asked) answers in \(String(format: "%.1f", interrogation.seconds)) s")
 metric("interrogation time (\(asked) sampled answers)", interrogation.seconds, unit: "s")
@@ -149,6 +150,7 @@ let refusedPeople = Array(
         .prefix(Int((Double(max(knowingPeople.count, 10)) * refusalsPerAnswer).rounded())))
 let refusalSet = (notAboutPeople + (knowingPeople + refusedPeople).map(birthplaceTurn))
     .shuffled(using: &shuffler)
+// harness: the refusal set, counted as a table
 print(
     "refusal data: \(notAboutPeople.count) of lesson 7's conversations not about people; "
         + "\(knowingPeople.count) birthplaces the model knows, answered; \(refusedPeople.count) "
@@ -162,6 +164,7 @@ show(
             ["birthplace refused (it does not know it)", "\(refusedPeople.count)"],
             ["in the refusal set", "\(refusalSet.count)"],
         ]))
+// end harness
 let refusals = try Finetuning.run(
     settings, from: sft, conversations: refusalSet, heldOut: heldOut.map(\.messages),
     name: "sft-refusals")
@@ -229,6 +232,7 @@ if famousCost.failed {
         that a finetune can connect to "I don't know". The next section measures one.
         """)
 }
+// harness: sft-refusals by fame, as a table
 // sft-refusals by fame: does it refuse the famous less than the unknown?
 let heldOutByTier = tiers.map { fame in writer.heldOutPeople.filter { $0.fame == fame } }
 let tierReplies = try heldOutByTier.map { try askBirthplaces(refuser, $0) }
@@ -304,6 +308,7 @@ func surprise(ofNameIn question: String) -> Double {
     return -ModelProbes.logProbability(base, context: context, continuation: rest)
         / Double(rest.count)
 }
+// harness: each question's surprise, computed once
 // The gate asks about the same questions again and again: each one's surprise, computed once.
 var surpriseByQuestion: [String: Double] = [:]
 func cachedSurprise(_ question: String) -> Double {
@@ -314,6 +319,7 @@ func cachedSurprise(_ question: String) -> Double {
 func nameSurprise(_ p: Person) -> Double {
     cachedSurprise(ConversationWriter.birthplaceQuestion(p))
 }
+// end harness
 let fitPeople = writer.finetuningPeople
 let fitKnows = fitPeople.map(knowsBirthplace)
 let probe = RidgeProbe(features: fitPeople.map(decidingOutput), labels: fitKnows)
@@ -326,6 +332,7 @@ let signals: [(String, (Person) -> Double)] = [
     ("a probe on sft's output where it decides", { probe.score(decidingOutput($0)) }),
     ("the name's surprise, negated (base model)", { -nameSurprise($0) }),
 ]
+// harness: the signals compared, as a table, and the report card's numbers
 let signalAUCs = signals.map { Statistics.auc(famous.map($0.1), obscure.map($0.1)) }
 show(
     Table(
@@ -341,6 +348,7 @@ if !probeFitAUC.isNaN {
         "AUC of the probe on the finetuning people it was trained on (knows vs not)", probeFitAUC)
 }
 metric("AUC of the name's surprise, famous vs barely mentioned", signalAUCs[2])
+// end harness
 show(
     """
     The probe separates the people it was fit on only in part (AUC \
@@ -411,6 +419,7 @@ let gateGap =
 expect(
     "our surprise equals the library's gate on \(gateQuestions.count) questions (largest "
         + "difference)", gateGap, below: 1e-9)
+// harness: two rules for the threshold, and the gate by fame, as tables
 show(
     "Try it: tokenwise chat --model sft --refuse-above "
         + String(format: "%.2f", surpriseThreshold)

@@ -8,6 +8,7 @@ import Foundation
 
 let seed = param("seed", 1, "seed of the search finetune's batch order", in: 1...1_000_000)
 
+// harness: the models, the world and lesson 9's findings, loaded
 let base = try PublishedModel.base.model()
 let sft = try PublishedModel.sft.model()   // lesson 7's assistant, as it published it
 let (world, _) = try CourseData.tinyWeb()
@@ -204,6 +205,7 @@ let sftRare = try assistant.replies(
     to: rareQuestions.map { [Message(.user, $0)] }, settings: .greedy, seed: 0)
 let searchRare = try answers(searcher, rareQuestions)
 let sftRareRight = right(sftRare, rare), searchRareRight = right(searchRare, rare)
+// harness: the report card's numbers and the claims
 metric("rarely mentioned held-out people, sft right", sftRareRight)
 metric("rarely mentioned held-out people, sft-search right", searchRareRight)
 metric(
@@ -252,6 +254,7 @@ searcher.searchTool = { index.bestPassage($0) }
 let withoutRight = right(withoutPassage, rare)
 let followsSwap = right(swappedReplies, swapped)
 let swapKeepsTruth = right(swappedReplies, rare)
+// harness: the ablations as a table, the report card's numbers and the claim
 show(
     Table(
         title: "Rarely mentioned held-out people (n = \(rare.count)): where the answer comes from",

@@ -13,6 +13,7 @@
 import Course
 import Foundation
 
+// harness: the lesson's settings (listed under Parameters at the top)
 let perSize = param(
     "problems", 1500, "training word problems per number of operations", quick: 40, in: 5...5000)
 let lettersPerKind = param(
@@ -29,6 +30,7 @@ let calculatorSteps = param(
     quick: 10, in: 1...20000)
 let learningRate = param("lr", 2e-3, "peak learning rate", in: 1e-6...1e-1)
 let seed = param("seed", 1, "seed of the finetunes' batch order", in: 1...1_000_000)
+// harness: the settings, the world and lesson 7's model
 let settings = FinetuningSettings(
     steps: steps, batchSize: 16, learningRate: learningRate, seed: UInt64(seed))
 let letterSettings = FinetuningSettings(
@@ -43,6 +45,7 @@ let tokenizer = sft.tokenizer
 //: our tokenizer keeps as single tokens.
 //: **The split:** one problem in five is held out by a hash of its numbers (its word, for
 //: counting), so no held-out problem repeats a training problem's numbers.
+// harness: the problem sets, kept where they fit the context, checked apart
 let names = Array(Set(world.people.map(\.firstName))).sorted()
 func problems(heldOut: Bool, count: Int, letters: Int? = nil) -> [Problem] {
     (1...4).flatMap {
@@ -68,6 +71,7 @@ expect(
     "no held-out problem is a training problem",
     heldOut.allSatisfy { !trainingQuestions.contains($0.question) },
     measured: "\(training.count) training, \(heldOut.count) held-out problems")
+// harness: one problem of each kind, as a table
 let examples = problems(heldOut: false, count: 3)
 show(
     Table(
@@ -88,6 +92,7 @@ func answerFirst(_ p: Problem) -> String { ([p.answerSentence] + p.steps).joined
 func conversations(_ problems: [Problem], _ write: (Problem) -> String) -> [[Message]] {
     problems.map { [Message(.user, $0.question), Message(.assistant, write($0))] }
 }
+// harness: the talk's problem both ways, as a table
 let talkProblem = problems(heldOut: false, count: 30).first {
     $0.question.contains("What does one lamp cost?")
 }!
@@ -103,6 +108,7 @@ show(
 //: Every reply below is checked by these rules, the same ones lesson 12's reinforcement
 //: learning rewards:
 show(Verifier.rules.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n"))
+// harness: the verifier on some replies, as a table
 let verifierExamples: [(String, Bool, String)] = [
     ("4 * 2 = 8. 13 - 8 = 5. The answer is 5.", true, "5"), ("The answer is 5 coins.", true, "5"),
     ("The answer is 4. The answer is 5.", true, "5"), ("The answer is five.", true, "5"),
@@ -146,6 +152,7 @@ show(
 //: > room past that point. `tokenwise sweep 11 --set steps=800,1200 --set seed=1,2,3` shows it
 //: > on your machine.
 
+// harness: a pair of finetunes for each kind of problem, from lesson 7's model
 func finetunePair(
     _ problems: [Problem], _ settings: FinetuningSettings, _ names: (String, String)
 ) throws -> (Finetuned, Finetuned) {
@@ -165,6 +172,7 @@ let (thinker, blurter) = try finetunePair(
 let (speller, guesser) = try finetunePair(
     training.filter { $0.kind != .arithmetic }, letterSettings,
     ("worked-letters", "answer-first-letters"))
+// harness: the report card's finetuning times, the published model, the loss chart
 for (label, model) in [
     ("word problems, worked", thinker), ("word problems, answer first", blurter),
     ("counting and decimals, worked", speller), ("counting and decimals, answer first", guesser),
@@ -185,6 +193,7 @@ show(
 //: ## Held-out accuracy
 //: Greedy replies to every held-out problem from the model trained on its kind, checked by
 //: the verifier.
+// harness: greedy replies from each pair, and the verifier's accuracy
 func replies(_ wordModel: Finetuned, _ lettersModel: Finetuned) throws -> [Reply] {
     func answers(_ model: Finetuned, _ problems: [Problem]) throws -> [Reply] {
         try Assistant(model.languageModel).replies(
@@ -207,6 +216,7 @@ func accuracy(_ replies: [Reply], where keep: (Problem) -> Bool) -> Rate {
 func arithmetic(_ operations: Int) -> (Problem) -> Bool {
     { $0.kind == .arithmetic && $0.operations == operations }
 }
+// harness: accuracy by number of operations, as a table and a chart
 let sizes = Array(1...4)
 show(
     Table(
@@ -237,6 +247,7 @@ show(
             ])))
 let workedAll = accuracy(thinkerReplies) { $0.kind == .arithmetic }
 let firstAll = accuracy(blurterReplies) { $0.kind == .arithmetic }
+// harness: the report card's numbers, the claims, and the page's words if one fails
 metric("word problems, worked", workedAll)
 metric("word problems, answer first", firstAll)
 claim(
@@ -263,6 +274,7 @@ if growthVerdict.failed {
                 """,
             gap(1) * 100, accuracy(blurterReplies, where: arithmetic(1)).description))
 }
+// harness: how the worked models' wrong replies fail, as a table
 let failures = Dictionary(
     grouping: zip(thinkerReplies, heldOut).map { verdict($0.0, $0.1) }.filter { !$0.isRight }
 ) {
@@ -371,6 +383,7 @@ func meanTokens(_ replies: [Reply], _ n: Int) -> Double {
     }
     return counts.isEmpty ? 0 : Double(counts.reduce(0, +)) / Double(counts.count)
 }
+// harness: the chart of tokens before the answer, and one problem side by side
 show(
     .bar(
         BarChart(
@@ -431,8 +444,10 @@ func calculatorConversation(_ p: Problem) -> [Message] {
 //: weights. Both models below continue from the worked model, on the same word problems with
 //: numbers up to `bigger`, for the same steps: one writes each step as a sum it works out
 //: itself, the other as a call.
+// harness: the setting for the largest number (listed under Parameters at the top)
 let biggest = param(
     "bigger", 99, "the largest number in the calculator section's problems", in: 21...999)
+// harness: the bigger-number problems, kept where they fit
 let bigTraining = sizes.flatMap {
     ProblemSet.arithmetic(
         count: perSize, operations: $0, heldOut: false, names: names, seed: 9, largest: biggest)
@@ -445,6 +460,7 @@ let bigHeldOut = sizes.flatMap {
         count: heldOutPerSize, operations: $0, heldOut: true, names: names, seed: 9,
         largest: biggest)
 }.filter(fits)
+// harness: the calculator rows checked against the worked ones, and kept apart
 // The calculator's results are the steps' own: the rows differ from the worked ones only by
 // the calls.
 expect(
@@ -452,11 +468,13 @@ expect(
     bigTraining.allSatisfy { calculatorConversation($0)[1].text == worked($0) }
         && Set(bigTraining.map(\.question)).isDisjoint(with: bigHeldOut.map(\.question)),
     measured: "\(bigTraining.count) training, \(bigHeldOut.count) held-out word problems")
+// end harness
 let calculatorExample = chat.render(calculatorConversation(talkProblem))
 show(
     sft.weightStrip(
         "The talk's problem with calls: the result blocks are the tool's, never trained on",
         calculatorExample, valueLabel: "trained on (loss weight)"))
+// harness: two finetunes from the worked model, mental sums and calculator
 let calculatorSettings = FinetuningSettings(
     steps: calculatorSteps, batchSize: 16, learningRate: learningRate, seed: UInt64(seed))
 let bigLossProblems = Array(bigHeldOut.prefix(40))
@@ -468,6 +486,7 @@ let calculatorModel = try Finetuning.run(
     calculatorSettings, from: thinker.languageModel,
     conversations: bigTraining.map(calculatorConversation),
     heldOut: bigLossProblems.map(calculatorConversation), name: "worked-calculator")
+// harness: the report card's finetuning times, the published calculator model
 metric("finetuning time, bigger numbers, mental sums", mentalModel.history.seconds, unit: "s")
 metric("finetuning time, bigger numbers, calculator", calculatorModel.history.seconds, unit: "s")
 try PublishedModel.workedCalculator.publish(calculatorModel.languageModel)
@@ -500,6 +519,7 @@ func replyWithCalculator(_ model: LanguageModel, _ question: String) -> [Int] {
     }
     return written
 }
+// harness: the library's greedy replies from both models, on both problem sets
 let calculating = try Assistant(calculatorModel.languageModel)
 calculating.tools[.calculator] = Calculator.tool
 func calculatorAnswers(_ problems: [Problem]) throws -> [Reply] {
@@ -519,6 +539,7 @@ let (smallMental, smallCalculator) = (
     try mentalAnswers(heldOutWords), try calculatorAnswers(heldOutWords)
 )
 let (bigMental, bigCalculator) = (try mentalAnswers(bigHeldOut), try calculatorAnswers(bigHeldOut))
+// end harness
 let loopChecked = Array(bigHeldOut.prefix(12))
 let loopDifferences = loopChecked.indices.filter {
     replyWithCalculator(calculatorModel.languageModel, loopChecked[$0].question)
@@ -542,6 +563,7 @@ func cause(_ reply: Reply, _ p: Problem) -> Cause {
     default: return .format
     }
 }
+// harness: how each reply ends, a table per problem set
 struct Comparison {
     let label: String, problems: [Problem], mental: [Cause], calculator: [Cause]
 }
@@ -567,10 +589,12 @@ for comparison in comparisons {
                     }
             }))
 }
+// end harness
 let big = comparisons[0]
 let longBig = big.problems.indices.filter { big.problems[$0].operations >= 3 }
 let mentalLong = Rate(longBig) { big.mental[$0] == .right }
 let calculatorLong = Rate(longBig) { big.calculator[$0] == .right }
+// harness: the report card's numbers, the claims
 metric("3–4 operations, numbers up to \(biggest), worked with mental sums", mentalLong)
 metric("3–4 operations, numbers up to \(biggest), worked with the calculator", calculatorLong)
 claim(
@@ -585,6 +609,7 @@ claim(
     "the calculator removes wrong sums (share of replies with a false step, mental − "
         + "calculator)",
     mentalSums, beats: calculatorSums)
+// harness: one problem with bigger numbers, both replies
 let shownBig =
     longBig.first { big.calculator[$0] == .right && big.mental[$0] == .sum } ?? longBig.first
 if let shownBig {
@@ -605,6 +630,7 @@ if let shownBig {
 }
 //: Where the calculator model still goes wrong, the calls show why: a number copied wrong
 //: into a call, a step written as words instead of a call, or the wrong operation.
+// harness: the calculator model's first wrong replies, as a table
 let calculatorMistakes = big.problems.indices.filter { big.calculator[$0] != .right }.prefix(5)
 show(
     Table(
@@ -633,6 +659,7 @@ show(
             title: "\"\(wordText)\" as the model reads it",
             tokens: tokenizer.encode(wordText).map { .init(text: sft.label(of: $0), id: $0) })
     ))
+// harness: the report card's numbers, the claim, and the page's words if it fails
 let direct = accuracy(blurterReplies) { $0.kind == .counting }
 let spelled = accuracy(thinkerReplies) { $0.kind == .counting }
 metric("counting, asked directly (answer first)", direct)
@@ -650,6 +677,7 @@ if spellingVerdict.failed {
         letter by letter, and a model that cannot spell gains nothing from spelling out.
         """)
 }
+// harness: one counting problem, both replies
 if let countingIndex = heldOut.firstIndex(of: word) {
     show(
         Table(
@@ -684,6 +712,7 @@ let decimalGroups: [(String, (Problem) -> Bool)] = [
     ("the shorter number is bigger (9.9 > 9.11)", { $0.kind == .decimals && isTrap($0) }),
     ("the longer number is bigger (9.95 > 9.9)", { $0.kind == .decimals && !isTrap($0) }),
 ]
+// harness: the decimal table, and the famous pair asked both ways
 show(
     Table(
         title: "Held-out decimal comparisons", columns: ["pairs", "answer first", "worked"],
@@ -706,6 +735,7 @@ show(
         }))
 //: The worked model pads the shorter number and compares two-digit numbers; where the *longer*
 //: number is bigger its comparison sentence must say so. Some of its held-out replies:
+// harness: the worked model's decimal replies, and the report card's numbers
 let decimalSamples = zip(thinkerReplies, heldOut).filter { $0.1.kind == .decimals }.prefix(6)
 show(
     Table(

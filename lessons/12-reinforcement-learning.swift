@@ -10,6 +10,7 @@
 import Course
 import Foundation
 
+// harness: the lesson's settings (listed under Parameters at the top)
 let rounds = param("rounds", 5, "rounds of sample, check, train", quick: 2, in: 1...50)
 let k = param("k", 15, "solutions sampled per problem", quick: 4, in: 2...64)
 let perRound = param("problems", 128, "training problems per round", quick: 8, in: 1...5000)
@@ -36,6 +37,7 @@ let practiceOffset = UInt64(seed - 1) * 1_000_003
 let problemsPerStep = 8   // one optimiser step on the rows of this many problems
 // A reply still writing after this many tokens (or at the context's end) is cut off, and wrong.
 let maxTokens = 96
+// harness: the world, lesson 7's model and its chat tokens
 let (world, _) = try CourseData.tinyWeb()
 let sft = try PublishedModel.sft.model()
 let names = Array(Set(world.people.map(\.firstName))).sorted()
@@ -46,6 +48,7 @@ let chat = try sft.chatTokens()
 //: models were, but only a share of the solutions written worked (`worked_share`, a third by
 //: default, spread evenly) and the rest answer first. The start has seen both, answer first
 //: more often; which one it writes is up to its sampling.
+// harness: the start's problems, a share written worked, and its finetune
 func worked(_ p: Problem) -> String { (p.steps + [p.answerSentence]).joined(separator: " ") }
 func answerFirst(_ p: Problem) -> String { ([p.answerSentence] + p.steps).joined(separator: " ") }
 func fitsContext(_ p: Problem) -> Bool {
@@ -83,6 +86,7 @@ let workedOnly = try PublishedModel.worked.model()
 //: Lesson 11's word problems (1–4 operations): the held-out ones are lesson 11's, and training
 //: problems are drawn fresh for each round. Only the question is given; the model writes the
 //: rest.
+// harness: the practice pool and the held-out problems, kept where they fit
 // Lesson 11's rule: the question and its worked solution fit the context; and the question
 // leaves the room a reply gets (a quarter of the context; quick mode's small model fits almost
 // no worked solution, so there the room alone, enough to run each step).
@@ -189,6 +193,7 @@ func advantageWeighted(_ problem: Problem, _ tries: [Attempt]) -> [RenderedChat]
     }
 }
 
+// harness: what a round measures on held-out problems, kept per round
 /// What one round measured.
 struct RoundRecord: Codable {
     var round: Int
@@ -300,6 +305,7 @@ func reinforce(
     return (policy, records)
 }
 
+// harness: round zero, measured once per starting model and stored
 // Round 0 is the same for both methods: measured once per starting model, and stored.
 struct StartSettings: Encodable {
     let start: String, heldOutPerSize: Int, k: Int, temperature: Double, code: String
@@ -325,6 +331,7 @@ let galleryBaseline = Double(gallery.filter(\.isRight).count) / Double(k)
 let keptIndex = topRight(gallery).flatMap { kept in
     gallery.firstIndex { $0.reply.tokens == kept.reply.tokens }
 }
+// harness: the samples as a table, with their advantages and the kept one
 show(
     Table(
         title:
@@ -355,6 +362,7 @@ let luckyTries = try attempts(
 )
 let rightSamples = luckyTries.joined().filter(\.isRight)
 let shortestKept = luckyTries.compactMap(shortestRight), topKept = luckyTries.compactMap(topRight)
+// harness: right solutions with a false step, as a table
 show(
     Table(
         title:
@@ -375,6 +383,7 @@ show(
                 Rate(topKept) { Verifier.falseSteps(in: $0.reply.text) > 0 }.description,
             ],
         ]))
+// end harness
 // The row we train on is the finetuning row of the same conversation: the reply's sampled
 // tokens are what the tokenizer would write for its text (checked on the kept one).
 if let keptIndex {
@@ -412,6 +421,7 @@ if !galleryRows.isEmpty {
 //: ## Rounds of practice
 //: Both methods start from the mixed model with the same problems, samples and learning rate;
 //: the library stores each run (a cached stage keyed on this lesson's code and settings).
+// harness: each run of practice stored under its settings
 struct RunSettings: Encodable {
     let method: String, start: String, rounds: Int, k: Int, problems: Int, heldOutPerSize: Int
     let temperature: Double, learningRate: Double, seed: Int, code: String
@@ -428,11 +438,13 @@ func cached(
         try reinforce(name, from: first, measured: initial, select: select)
     }
 }
+// end harness
 let (expert, expertRounds) = try cached(
     "expert-iteration", from: start, measured: initial, select: keepTopRight)
 let (_, gradientRounds) = try cached(
     "policy-gradient", from: start, measured: initial, select: advantageWeighted)
 try PublishedModel.rl.publish(expert)
+// harness: the report card's seconds per round
 // A round is the practice (sample, check, select, train); measuring the policy on held-out
 // problems after it is the lesson's instrument, timed apart.
 for (label, records) in [("expert iteration", expertRounds), ("policy gradient", gradientRounds)] {
@@ -445,6 +457,7 @@ for (label, records) in [("expert iteration", expertRounds), ("policy gradient",
         practice.map(\.measuringSeconds).reduce(0, +) / Double(rounds), unit: "s")
 }
 
+// harness: the per-round tables and the chart
 for (label, records) in [("expert iteration", expertRounds), ("policy gradient", gradientRounds)] {
     show(
         Table(
@@ -491,6 +504,7 @@ show(
 //: Three measurements of the start against the model after the last round of expert
 //: iteration, on held-out problems. Nothing in the reward mentions the style: if the share of
 //: replies that work first rises, practice chose it because it pays.
+// harness: the report card's numbers and the claims
 let first = expertRounds[0], last = expertRounds.last!
 metric("held-out samples that work first, the mixed start", first.worksFirst)
 metric("held-out samples that work first after \(rounds) rounds, expert iteration", last.worksFirst)
@@ -518,6 +532,7 @@ claim(
 //: The talk's textbook: worked examples are finetuning, the exercises at the end of a chapter
 //: are practice, and for those the book gives only the final answers. What each model was
 //: trained on:
+// harness: what each model learned from, as a table
 show(
     Table(
         title: "Written solutions and answers each model learned from",
@@ -540,6 +555,7 @@ show(
 //: ### One problem, before and after
 //: The same held-out problem sampled k times by the start and by the model after the last
 //: round, at the practice temperature.
+// harness: one held-out problem, sampled before and after practice
 let shownProblem = heldOut.first { $0.operations == 3 } ?? heldOut[0]
 let shownBefore = try attempts(
     start, [shownProblem], k: k, settings: SamplingSettings(temperature: Float(temperature)),
@@ -576,6 +592,7 @@ show(
 //: reach. If greedy accuracy and pass@1 rise toward a pass@k that stays put, practice made the
 //: model pick, more often, solutions it could already find — it sharpened what was there. If
 //: pass@k rises too, it now solves problems none of its k tries solved before.
+// harness: the summary sentence, glued from the run's numbers
 let greedyGain = last.greedy.value - first.greedy.value
 let passAtKGain = last.passAtK.value - first.passAtK.value
 let passAt1Gain = last.passAt1 - first.passAt1
@@ -598,6 +615,7 @@ show(
 
 //: ### By the number of operations
 //: Where did the practice pay? Greedy held-out accuracy before and after, by problem length.
+// harness: accuracy by operations, as a table
 let afterGradient = gradientRounds.last!.greedy
 let columns = [first, last, gradientRounds.last!].map(\.greedyByOperations)
 show(
@@ -610,6 +628,7 @@ show(
 //: Both saw the same problems and the same number of samples. Expert iteration trains only on
 //: right solutions, one per problem; the policy gradient also pushes wrong ones down and
 //: ignores problems it always or never solves.
+// harness: the two methods compared, in words from the run's numbers
 let methodGap = RateDifference(a: afterGradient, b: last.greedy)
 let methodLine =
     "After \(rounds) rounds the policy gradient is at \(afterGradient.description) and expert "
@@ -631,6 +650,7 @@ metric(
 //: ## The contrast: practice with nothing to choose
 //: The same expert iteration from lesson 11's worked-only model, which always works first: its
 //: samples differ only in small slips, so practice has little to select.
+// harness: expert iteration from lesson 11's worked model, as a table
 let workedInitial = try measuredStart(workedOnly)
 let (_, workedRounds) = try cached(
     "expert-iteration-from-worked", from: workedOnly, measured: workedInitial,

@@ -127,6 +127,7 @@ func trainRewardModel() -> (RewardModel, [Double]) {
     }
     return (model, losses)
 }
+// harness: the reward model stored under its settings, and its loss chart
 struct RewardSettings: Encodable {
     let start: String, code: String, rollouts: Int, steps: Int, learningRate: Double, requests: Int
     let seed: Int
@@ -156,6 +157,7 @@ func agreement(_ checked: [Pair]) -> Rate {
     return Rate(zip(chosen, rejected)) { $0.0 > $0.1 }
 }
 let heldOutAgreement = agreement(heldOutPairs)
+// harness: the report card's numbers
 metric("reward model agrees with the human, training pairs", agreement(trainPairs))
 metric("reward model agrees with the human, held-out pairs", heldOutAgreement)
 claim(
@@ -165,6 +167,7 @@ claim(
 
 //: One held-out request, as on the slide: the assistant's rollouts, the human's order, and the
 //: reward model's scores.
+// harness: one request's rollouts, ranked by the human and scored, as a table
 let shownIndex = evalRequests.indices.max { a, b in
     Set(heldOutRollouts[a].map(\.text)).count < Set(heldOutRollouts[b].map(\.text)).count
 }!
@@ -231,6 +234,7 @@ claim(
 //: greedy replies to the held-out requests — with the reward model, *and* with the hidden human.
 //: The fix we measure is a **KL penalty**: each reply's score loses β × how far (in nats) the
 //: policy has drifted from the starting assistant on that reply's tokens.
+// harness: what a run records, and the measure at each checkpoint
 struct Checkpointed: Codable {
     var update: Int
     var reward: Double
@@ -260,6 +264,7 @@ func check(_ policy: LanguageModel, update: Int) throws -> Checkpointed {
         update: update, reward: mean(rewards.map(Double.init)), human: mean(humans),
         words: mean(words))
 }
+// end harness
 /// Each reply's summed log-probability under `model` (its own tokens, the prompt given).
 func logProbabilities(_ model: GPT, _ rows: [RenderedChat]) -> [Double] {
     let T = rows.map(\.tokens.count).max()! - 1
@@ -357,6 +362,7 @@ func reinforce(penalty: Double) throws -> (best: LanguageModel, last: LanguageMo
         chatFormat: assistant.chatFormat)
     return (bestLM, policyLM, run)
 }
+// harness: each run stored under its settings, and the models published
 struct RunSettings: Encodable {
     let start: String, reward: String, updates: Int, k: Int, learningRate: Double
     let penalty: Double, requests: Int, seed: Int, code: String
@@ -380,6 +386,7 @@ try PublishedModel.rlhfBest.publish(plain.best)
 try PublishedModel.rlhfLast.publish(plain.last)
 try PublishedModel.rlhfKL.publish(fixed.last)
 
+// harness: the score charts and the checkpoint table
 /// One score at each checkpoint, for the run without and with the KL penalty.
 func scoreChart(_ title: String, _ score: KeyPath<Checkpointed, Double>) -> Figure {
     .line(
@@ -418,6 +425,7 @@ show(
 //: ## Reward hacking
 //: What did RL find? The held-out replies at the update the human liked best, at the last
 //: update, and with the KL penalty:
+// harness: four models' replies as a table, and the report card's numbers
 let shownRequests = evalRequests.prefix(6).map { [Message(.user, $0.text)] }
 let (startReplies, bestReplies, lastReplies, fixedReplies) = try {
     let replies = try [assistant, plain.best, plain.last, fixed.last].map {

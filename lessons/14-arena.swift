@@ -76,6 +76,7 @@ let prompts: [Prompt] =
 //: (batched, the same greedy replies). The base model has no chat format: it gets lesson 6's
 //: forum-thread prompt, and its first line is its answer.
 let index = try CourseData.searchIndex()
+// harness: every model's greedy answers (the base model through a forum thread)
 struct Answer {
     let text: String
     let endedTurn: Bool
@@ -107,6 +108,7 @@ let allAnswers = try models.enumerated().map { i, model -> [Answer] in
     progress("answers", step: i + 1, of: models.count)
     return try answers(model, searches: names[i] == "sft-search")
 }
+// end harness
 let scores = allAnswers.map { modelAnswers in
     zip(prompts, modelAnswers).map { $0.judge($1.text, endedTurn: $1.endedTurn) }
 }
@@ -128,6 +130,7 @@ for p in prompts.indices {
         }
     }
 }
+// harness: one prompt, every model's answer, as a table
 let example = prompts.indices.first { p in Set(scores.map { $0[p] }).count > 2 } ?? 0
 show(
     Table(
@@ -190,6 +193,7 @@ func interval(_ i: Int) -> (low: Double, high: Double) {
         sorted[min(sorted.count - 1, Int(0.975 * Double(sorted.count)))]
     )
 }
+// harness: the leaderboard, as a table
 let order = models.indices.sorted { ratings[$0] > ratings[$1] }
 func winRate(_ i: Int) -> Rate {
     let mine = battles.filter { $0.a == i || $0.b == i }
@@ -219,11 +223,13 @@ show(
         }))
 //: The last three columns are each model's mean judged score on that kind of prompt (birthplace:
 //: 2 right, 1 refused, 0 wrong; open request: the human's score; word problem: 1 right).
+// end harness
 let sft = names.firstIndex(of: "sft")!
 claim(
     "the arena ranks the assistant above the base model, intervals apart (sft's low end − base's "
         + "high end)",
     interval(sft).low - interval(0).high, above: 0)
+// harness: the head-to-head record of sft against base, kind by kind
 // Where the two differ, kind by kind: the head-to-head record of sft against base.
 let headToHead = battles.filter { $0.a == 0 && $0.b == sft }
 func record(_ kind: String) -> String {

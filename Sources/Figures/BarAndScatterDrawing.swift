@@ -9,9 +9,15 @@ enum BarChartDrawing {
         let tokens = chart.tokenLabels == true
         let labelStyle = theme.text(12, monospace: tokens), valueStyle = theme.text(11, muted: true)
         let labels = chart.bars.map { tokens ? Labels.token($0.label) : Labels.visible($0.label) }
-        let labelWidth = min(
-            tokens ? 200 : 240,
-            labels.map { canvas.measure($0, style: labelStyle).width }.max() ?? 0)
+        // A highlighted bar's label is bold: measured as drawn, so it is not cut ("our mo…").
+        let styles = chart.bars.map { bar -> TextStyle in
+            var style = labelStyle
+            style.bold = bar.highlighted
+            if bar.highlighted { style.color = theme.accent }
+            return style
+        }
+        let widths = zip(labels, styles).map { canvas.measure($0, style: $1).width }
+        let labelWidth = min(tokens ? 200 : 240, widths.max() ?? 0)
         let values = chart.bars.map(\.value)
         let axis = Axis(scale: .linear, values: values, padFraction: 0, includeZero: true)
         // Values as people read them: 11390 (not 11390.038), 1.392, 42.5%.
@@ -36,13 +42,21 @@ enum BarChartDrawing {
                 Rect(
                     x: min(zeroX, end), y: y + rowHeight * 0.15, width: max(1, abs(end - zeroX)),
                     height: rowHeight * 0.7), color, cornerRadius: 2)
-            var style = labelStyle
-            style.bold = bar.highlighted
-            if bar.highlighted { style.color = theme.accent }
-            canvas.text(
-                canvas.fitted(labels[index], style: style, width: labelWidth),
-                at: Point(plotX - 8, y + rowHeight / 2), style: style, horizontal: .end,
-                vertical: .middle)
+            let style = styles[index]
+            // A category too long for the label column goes on two lines where the row has
+            // room for them, each cut only if a single word is still too long.
+            let lines =
+                !tokens && widths[index] > labelWidth && rowHeight >= 22
+                ? Self.twoLines(labels[index]) : [labels[index]]
+            var lineStyle = style
+            if lines.count == 2 { lineStyle.size = 10.5 }
+            for (number, line) in lines.enumerated() {
+                let offset = lines.count == 2 ? (number == 0 ? -6.0 : 6.0) : 0
+                canvas.text(
+                    canvas.fitted(line, style: lineStyle, width: labelWidth),
+                    at: Point(plotX - 8, y + rowHeight / 2 + offset), style: lineStyle,
+                    horizontal: .end, vertical: .middle)
+            }
             canvas.text(
                 valueText(bar.value), at: Point(max(end, zeroX) + 6, y + rowHeight / 2),
                 style: valueStyle, vertical: .middle)
@@ -55,6 +69,19 @@ enum BarChartDrawing {
                 style: theme.text(11, muted: true),
                 horizontal: .middle, vertical: .bottom)
         }
+    }
+
+    /// "identity conversations only" → ["identity", "conversations only"]: split at the space
+    /// nearest the middle; a label with no space stays one line.
+    static func twoLines(_ label: String) -> [String] {
+        let characters = Array(label)
+        let spaces = characters.indices.filter { characters[$0] == " " }
+        guard
+            let split = spaces.min(by: {
+                abs($0 - characters.count / 2) < abs($1 - characters.count / 2)
+            })
+        else { return [label] }
+        return [String(characters[..<split]), String(characters[(split + 1)...])]
     }
 }
 

@@ -138,20 +138,38 @@ public enum FigureRenderer {
     {
         guard !title.isEmpty else { return rect.y + 10 }
         let style = theme.text(titleSize, bold: true)
-        canvas.text(
-            canvas.fitted(Labels.visible(title), style: style, width: rect.width - 24),
-            at: Point(rect.x + 12, rect.y + 10), style: style, vertical: .top)
+        for (number, line) in titleLines(title, in: rect).enumerated() {
+            canvas.text(
+                canvas.fitted(line, style: style, width: rect.width - 24),
+                at: Point(rect.x + 12, rect.y + 10 + Double(number) * titleLineHeight),
+                style: style, vertical: .top)
+        }
         return titleBottom(title, in: rect)
     }
 
     static let titleSize = 15.0
+    static var titleLineHeight: Double {
+        TextMetrics.shared.measure("Hg", style: Theme.light.text(titleSize, bold: true)).height + 2
+    }
+
+    /// The title as drawn: on two lines where one is too long for the figure (never cut while
+    /// two lines hold it).
+    static func titleLines(_ title: String, in rect: Rect) -> [String] {
+        let visible = Labels.visible(title)
+        let style = Theme.light.text(titleSize, bold: true)
+        guard TextMetrics.shared.measure(visible, style: style).width > rect.width - 24 else {
+            return [visible]
+        }
+        return BarChartDrawing.twoLines(visible)
+    }
 
     /// Where content starts below a title (the same with or without drawing it).
     static func titleBottom(_ title: String, in rect: Rect) -> Double {
         guard !title.isEmpty else { return rect.y + 10 }
+        let extra = Double(titleLines(title, in: rect).count - 1) * titleLineHeight
         return rect.y + 14
             + TextMetrics.shared.measure("Hg", style: Theme.light.text(titleSize, bold: true))
-            .height + 6
+            .height + 6 + extra
     }
 }
 

@@ -168,7 +168,7 @@ public struct Engine: Sendable {
                 return .unusable("the lesson changed since its last run")
             }
             if record.provenance.libraryHash != toolchain.libraryHash {
-                return .unusable("the library was rebuilt since the last run")
+                return .unusable("the library's code changed since the last run")
             }
             if record.provenance.blasKernel != BLAS.coreName {
                 return .unusable(

@@ -25,7 +25,7 @@ public struct LessonCompiler: Sendable {
         let source = lesson.instrumented()
         let flags = toolchain.compilerFlags
         let key = ArtifactStore.hash(
-            ([source, toolchain.libraryHash] + flags).joined(separator: "\u{0}"))
+            ([source, toolchain.libraryBuild] + flags).joined(separator: "\u{0}"))
         let directory = cacheDirectory.appendingPathComponent(key)
         let binary = directory.appendingPathComponent("lesson")
         if FileManager.default.isExecutableFile(atPath: binary.path) {

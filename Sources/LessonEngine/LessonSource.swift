@@ -132,3 +132,58 @@ public struct LessonSource: Sendable {
         return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
     }
 }
+
+/// Plumbing in a cell's code: from a line `// harness: what it does` (at column 0) to the end
+/// of the cell, or to a line `// end harness`. The report shows it collapsed under that one
+/// line, one click away; the lesson runs it like any code (the markers are comments).
+extension Cell {
+    public static let harnessMarker = "// harness:"
+    public static let harnessEndMarker = "// end harness"
+
+    public struct CodePart: Equatable, Sendable {
+        public let code: String
+        /// 1-based line of the part's first line in the lesson file.
+        public let firstLine: Int
+        /// What the plumbing does (the marker's words), nil for code the lesson teaches with.
+        public let harness: String?
+    }
+
+    /// The code in the order written, split where harness starts and ends; parts hold no
+    /// marker lines and no blank lines at their edges.
+    public var codeParts: [CodePart] {
+        var parts: [CodePart] = []
+        var lines: [(number: Int, text: String)] = [], harness: String?
+        func flush() {
+            while lines.first?.text.trimmingCharacters(in: .whitespaces).isEmpty == true {
+                lines.removeFirst()
+            }
+            while lines.last?.text.trimmingCharacters(in: .whitespaces).isEmpty == true {
+                lines.removeLast()
+            }
+            if let first = lines.first {
+                parts.append(
+                    CodePart(
+                        code: lines.map(\.text).joined(separator: "\n"), firstLine: first.number,
+                        harness: harness))
+            }
+            lines = []
+        }
+        for (offset, line) in code.split(separator: "\n", omittingEmptySubsequences: false)
+            .enumerated()
+        {
+            if line.hasPrefix(Self.harnessMarker) {
+                flush()
+                let words = line.dropFirst(Self.harnessMarker.count)
+                    .trimmingCharacters(in: .whitespaces)
+                harness = words.isEmpty ? "plumbing" : words
+            } else if line.trimmingCharacters(in: .whitespaces) == Self.harnessEndMarker {
+                flush()
+                harness = nil
+            } else {
+                lines.append((codeLine + offset, String(line)))
+            }
+        }
+        flush()
+        return parts
+    }
+}

@@ -91,13 +91,51 @@ public struct Toolchain: Sendable {
         buildDirectory.appendingPathComponent("lib\(Self.libraryName).so")
     }
 
-    /// Identifies the library build: size and modification time of the dynamic library.
+    /// Identifies the code a lesson's run computes with: the sources of every module in the
+    /// library (all but the engine, the report and the CLI), as the SourceFingerprints plugin
+    /// stamped them into it, and its build configuration. A stored run stays valid while they
+    /// are unchanged, so a change to how pages are drawn re-renders them without rerunning
+    /// lessons. A library without the stamp (built before it existed) is identified by its build.
     public var libraryHash: String {
+        Self.librarySources(in: libraryPath).map { ArtifactStore.hash("sources \($0)") }
+            ?? libraryBuild
+    }
+
+    /// Identifies this build of the library file (path, size, modification time): what a
+    /// compiled lesson was linked against.
+    public var libraryBuild: String {
         let attributes = try? FileManager.default.attributesOfItem(atPath: libraryPath.path)
         let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
         return ArtifactStore.hash("\(libraryPath.path) \(size) \(modified)")
     }
+
+    /// What the stamp in the library's bytes starts with (see Sources/source-fingerprint).
+    public static let librarySourcesMarker = "tokenwise-library-sources:"
+
+    /// The stamp's text after the marker ("0123456789abcdef:release"), read from the library
+    /// file without loading it; nil when the file has none. Read once per build of the file.
+    static func librarySources(in library: URL) -> String? {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: library.path)
+        let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        let build = "\(library.path) \(size) \(modified)"
+        if let known = stampLock.withLock({ stamps[build] }) { return known }
+        var stamp: String?
+        if let data = try? Data(contentsOf: library, options: .alwaysMapped),
+            let start = data.range(of: Data(librarySourcesMarker.utf8))
+        {
+            let rest = data[start.upperBound...].prefix(64)
+            if let end = rest.firstIndex(of: UInt8(ascii: ";")) {
+                stamp = String(decoding: rest[..<end], as: UTF8.self)
+            }
+        }
+        stampLock.withLock { stamps[build] = stamp }
+        return stamp
+    }
+
+    private static let stampLock = NSLock()
+    nonisolated(unsafe) private static var stamps: [String: String?] = [:]   // under stampLock
 
     public var compilerFlags: [String] {
         [

@@ -1,6 +1,7 @@
-// The course's front page: the outline (every lesson, its status and time), then the report
-// card — each lesson's metrics and every claim with its measured value, pass or fail — and
-// the provenance of the runs (parameters, code version, machine, durations).
+// The course's front page, a report card on one screen: the course's models compared (the
+// arena's leaderboard), then one row per lesson — its headline numbers, claims held, and each
+// failing claim linked to the cell that made it — then the step-through pages; every metric and
+// claim collapsed below, and the provenance of the runs (parameters, code version, machine).
 
 import LessonRuntime
 import Foundation
@@ -25,57 +26,190 @@ struct IndexPage {
         body.append(
             "<p class=\"meta\">\(records.count) of \(entries.count) lessons run · \(Self.tally(claims))\(records.contains(where: \.quick) ? " · quick settings" : "")</p></header>"
         )
-        body.append("<section><h2>Outline</h2><ol class=\"outline\">")
-        for entry in entries {
-            let status: String
-            if let record = entry.record {
-                let claims = record.expectations
-                let state =
-                    record.status == .succeeded
-                    ? "ran in \(Page.duration(record.provenance.runSeconds))\(Self.computeText(record))"
-                    : "<span class=\"fail\">\(record.status.rawValue)</span>"
-                status = "\(state)\(claims.isEmpty ? "" : " · " + Self.tally(claims))"
-                body.append(
-                    "<li><a href=\"lessons/\(HTML.escape(entry.id)).html\">\(HTML.escape(entry.title))</a> <span class=\"meta\">\(status)</span></li>"
-                )
-            } else {
-                body.append(
-                    "<li>\(HTML.escape(entry.title)) <span class=\"meta\">\(HTML.escape(entry.note ?? "not run yet"))</span></li>"
-                )
-            }
-        }
-        body.append("</ol></section>")
-        body.append("<section><h2>Report card</h2>")
-        for entry in entries {
-            guard let record = entry.record else { continue }
-            body.append(
-                "<h3><a href=\"lessons/\(HTML.escape(entry.id)).html\">\(HTML.escape(entry.title))</a></h3>"
-            )
-            if !record.metrics.isEmpty {
-                let items = record.metrics.map {
-                    "<li><span class=\"name\">\(HTML.escape($0.name))</span> <span class=\"value\">\(HTML.escape(displayNumber($0.value)))</span> \(HTML.escape($0.unit))</li>"
-                }
-                body.append("<ul class=\"metrics\">\(items.joined())</ul>")
-            }
-            if !record.expectations.isEmpty {
-                let rows = record.expectations.map { e in
-                    "<tr class=\"\(e.state)\"><td>\(e.verdict)</td><td>\(HTML.escape(e.claim))</td><td>\(HTML.escape(e.measured))</td></tr>"
-                }
-                body.append(
-                    "<div class=\"table-wrap\"><table class=\"card\"><thead><tr><th>result</th><th>claim</th><th>measured</th></tr></thead><tbody>\(rows.joined())</tbody></table></div>"
-                )
-            }
-            if record.status != .succeeded {
-                body.append(
-                    "<p class=\"fail\">The run \(record.status == .compileFailed ? "did not compile" : "stopped early"); see its page.</p>"
-                )
-            }
-        }
-        body.append("</section>")
+        body.append(leaderboardHTML())
+        body.append(lessonTableHTML())
+        body.append(stepThroughHTML())
+        body.append(measurementsHTML())
         body.append(sweepsHTML())
         body.append(provenance(records))
         return Page.document(
-            title: "Course report", stylesheet: "style.css", body: body.joined(separator: "\n"))
+            title: "Course report", stylesheet: "style.css", body: body.joined(separator: "\n"),
+            wide: true)
+    }
+
+    /// "lessons/07-the-assistant.html#cell-8": the cell of a lesson's page that holds an output.
+    static func cellLink(_ id: String, cell: Int) -> String {
+        "lessons/\(HTML.escape(id)).html#cell-\(cell)"
+    }
+
+    /// Every claim of a record, with the cell it was made in.
+    static func claims(_ record: RunRecord) -> [(cell: Int, claim: ExpectationResult)] {
+        record.cells.flatMap { cell in
+            cell.outputs.compactMap { output -> (Int, ExpectationResult)? in
+                if case .expectation(let e) = output { return (cell.cell.index, e) }
+                return nil
+            }
+        }
+    }
+
+    /// The course's models side by side: the arena's leaderboard (the last lesson that shows
+    /// one) as a dot plot with interval whiskers, linked to the cell that measured it.
+    func leaderboardHTML() -> String {
+        for entry in entries.reversed() {
+            guard let record = entry.record else { continue }
+            for cell in record.cells {
+                for case .table(let table) in cell.outputs {
+                    guard let plot = LeaderboardPlot(table) else { continue }
+                    return """
+                        <section id="models"><h2>The course's models, compared</h2>
+                        <figure class="chart leaderboard-figure">\(plot.svg())<figcaption>\(HTML.escape(plot.title)) — from <a href="\(Self.cellLink(entry.id, cell: cell.cell.index))">\(HTML.escape(entry.title))</a>\(record.quick ? " (quick settings: small models, wide intervals)" : "").</figcaption></figure>
+                        </section>
+                        """
+                }
+            }
+        }
+        return ""
+    }
+
+    /// One row per lesson: its title, headline numbers, claims held, and each failing claim
+    /// with its measurement, linked to the cell that made it.
+    func lessonTableHTML() -> String {
+        var rows: [String] = []
+        for (number, entry) in entries.enumerated() {
+            let link =
+                "<a href=\"lessons/\(HTML.escape(entry.id)).html\">\(HTML.escape(entry.title))</a>"
+            guard let record = entry.record else {
+                rows.append(
+                    "<tr><td class=\"number\">\(number + 1)</td><td>\(link)</td><td colspan=\"3\" class=\"meta\">\(HTML.escape(entry.note ?? "not run yet"))</td></tr>"
+                )
+                continue
+            }
+            let claims = Self.claims(record)
+            let checked = claims.filter(\.claim.checked)
+            let held = checked.filter(\.claim.passed).count
+            let unchecked = claims.count - checked.count
+            var tally =
+                checked.isEmpty
+                ? ""
+                : "<span class=\"\(held == checked.count ? "pass" : "fail")\">\(held) of \(checked.count)</span>"
+            if unchecked > 0 {
+                tally +=
+                    "\(tally.isEmpty ? "" : "<br>")<span class=\"meta\">\(unchecked) not checked (quick)</span>"
+            }
+            var failures = claims.filter(\.claim.fails).map { cell, claim in
+                "<li><a href=\"\(Self.cellLink(entry.id, cell: cell))\" title=\"\(HTML.escape(claim.claim))\">\(HTML.escape(Self.shortClaim(claim.claim)))</a>: <span class=\"measured\">\(HTML.escape(claim.measured))</span></li>"
+            }
+            if record.status != .succeeded {
+                failures.insert(
+                    "<li class=\"fail\">The run \(record.status == .compileFailed ? "did not compile" : "stopped early"); see its page.</li>",
+                    at: 0)
+            }
+            rows.append(
+                "<tr><td class=\"number\">\(number + 1)</td><td>\(link)</td><td class=\"headline\">\(Self.headlineHTML(record, id: entry.id))</td><td class=\"claims\">\(tally)</td><td>\(failures.isEmpty ? "" : "<ul class=\"failures\">\(failures.joined())</ul>")</td></tr>"
+            )
+        }
+        return
+            "<section id=\"lessons\"><h2>Lesson by lesson</h2><div class=\"table-wrap\"><table class=\"card\"><thead><tr><th>#</th><th class=\"lesson\">lesson</th><th class=\"headline\">headline result</th><th>claims held</th><th class=\"failures\">claims that fail: measured, and where</th></tr></thead><tbody>\(rows.joined())</tbody></table></div></section>"
+    }
+
+    /// A lesson's headline: the numbers measured for its first claim about a model — one with a
+    /// measured value and a threshold, not a check that the lesson's code equals the library's
+    /// — in that claim's cell or the nearest cell above with any (two at most; times and speeds
+    /// left out). A lesson without such a claim shows its first number.
+    static func headlineHTML(_ record: RunRecord, id: String) -> String {
+        let metrics = record.cells.flatMap { cell in
+            cell.outputs.compactMap { output -> (cell: Int, metric: Metric)? in
+                if case .metric(let m) = output, !isTiming(m) { return (cell.cell.index, m) }
+                return nil
+            }
+        }
+        let headline = Self.claims(record).first {
+            $0.claim.value != nil && $0.claim.threshold != nil
+                && !$0.claim.claim.contains("library")
+        }
+        // The arena's headline is its leader.
+        for cell in record.cells {
+            for case .table(let table) in cell.outputs {
+                guard let leader = LeaderboardPlot(table)?.rows.first else { continue }
+                let text =
+                    "leads: \(leader.model) \(displayNumber(leader.rating)) (95% CI \(displayNumber(leader.low))–\(displayNumber(leader.high)))"
+                return
+                    "<a class=\"quiet\" href=\"\(cellLink(id, cell: cell.cell.index))\">\(HTML.escape(text))</a>"
+            }
+        }
+        guard let (cell, claim) = headline else {
+            return metrics.first.map { LessonPage.metricHTML($0.metric) } ?? ""
+        }
+        let shown: String
+        if let nearest = metrics.filter({ $0.cell <= cell }).last?.cell {
+            shown = metrics.filter { $0.cell == nearest }.prefix(2).map {
+                LessonPage.metricHTML($0.metric)
+            }.joined(separator: "<br>")
+        } else {
+            shown = "<span class=\"measured\">\(HTML.escape(claim.measured))</span>"
+        }
+        return "<a class=\"quiet\" href=\"\(cellLink(id, cell: cell))\">\(shown)</a>"
+    }
+
+    /// "SFT keeps the base model's knowledge" for "SFT keeps the base model's knowledge
+    /// (accuracy, sft free text − base multiple choice)": the claim without what it measures.
+    static func shortClaim(_ claim: String) -> String {
+        guard claim.hasSuffix(")"), let open = claim.range(of: " (", options: .backwards),
+            open.lowerBound > claim.startIndex
+        else { return claim }
+        return String(claim[..<open.lowerBound])
+    }
+
+    static func isTiming(_ metric: Metric) -> Bool {
+        ["s", "tokens/s"].contains(metric.unit)
+    }
+
+    /// The step-through pages of every lesson, listed.
+    func stepThroughHTML() -> String {
+        var items: [String] = []
+        for entry in entries {
+            guard let record = entry.record else { continue }
+            for case .stepThrough(let s) in record.cells.flatMap(\.outputs) {
+                let file = LessonPage.stepThroughFile(lesson: record.lessonID, name: s.name)
+                items.append(
+                    "<li><a href=\"steps/\(HTML.escape(file))\">\(HTML.escape(s.title))</a> <span class=\"meta\">\(HTML.escape(entry.title)) · \(s.recording.frames.count) frames</span></li>"
+                )
+            }
+        }
+        guard !items.isEmpty else { return "" }
+        return
+            "<section id=\"step-through\"><h2>Step through it</h2><p>A generation one token at a time: the context, the candidates with their probabilities, the pick.</p><ul>\(items.joined())</ul></section>"
+    }
+
+    /// Every metric and claim of every lesson, collapsed: each value once, in its unit.
+    func measurementsHTML() -> String {
+        var blocks: [String] = []
+        for entry in entries {
+            guard let record = entry.record else { continue }
+            var parts: [String] = []
+            if !record.metrics.isEmpty {
+                let items = record.metrics.map { "<li>\(LessonPage.metricHTML($0))</li>" }
+                parts.append("<ul class=\"metrics\">\(items.joined())</ul>")
+            }
+            let claims = Self.claims(record)
+            if !claims.isEmpty {
+                let rows = claims.map { cell, e in
+                    "<tr class=\"\(e.state)\"><td>\(e.verdict)</td><td><a href=\"\(Self.cellLink(entry.id, cell: cell))\">\(HTML.escape(e.claim))</a></td><td>\(HTML.escape(e.measured))</td></tr>"
+                }
+                parts.append(
+                    "<div class=\"table-wrap\"><table class=\"card\"><thead><tr><th>result</th><th>claim</th><th>measured</th></tr></thead><tbody>\(rows.joined())</tbody></table></div>"
+                )
+            }
+            guard !parts.isEmpty else { continue }
+            let claimText =
+                record.expectations.isEmpty ? "" : " · " + Self.tally(record.expectations)
+            blocks.append(
+                "<details class=\"lesson-measurements\"><summary>\(HTML.escape(entry.title)) <span class=\"meta\">\(record.metrics.count) measurements\(claimText)</span></summary>\(parts.joined())</details>"
+            )
+        }
+        guard !blocks.isEmpty else { return "" }
+        return
+            "<section id=\"measurements\"><h2>Every measurement and claim</h2>\(blocks.joined(separator: "\n"))</section>"
     }
 
     /// The stored sweeps, linked: lesson, grid, runs, date, and whether they are stale.
@@ -96,27 +230,29 @@ struct IndexPage {
         return seconds > 0 ? " (computing stages \(Page.duration(seconds)))" : ""
     }
 
-    /// "12 of 14 claims hold" (+ " · 3 not checked in quick mode").
+    /// "12 of 14 claims hold" (+ " · 3 not checked in quick mode"; only that where none was checked).
     static func tally(_ claims: [ExpectationResult]) -> String {
         let checked = claims.filter(\.checked)
         let unchecked = claims.count - checked.count
-        return "\(checked.filter(\.passed).count) of \(checked.count) claims hold"
-            + (unchecked > 0 ? " · \(unchecked) not checked in quick mode" : "")
+        let held = "\(checked.filter(\.passed).count) of \(checked.count) claims hold"
+        let notChecked = "\(unchecked) not checked in quick mode"
+        if unchecked == 0 { return held }
+        return checked.isEmpty ? notChecked : held + " · " + notChecked
     }
 
     func provenance(_ records: [RunRecord]) -> String {
         guard let first = records.first else { return "" }
         let rows = records.map { r -> String in
-            let parameters = r.parameters.values.sorted { $0.key < $1.key }.map {
-                "\($0.key)=\($0.value)"
-            }.joined(separator: " ")
+            // A parameter with no value (a model directory not given) says nothing.
+            let parameters = r.parameters.values.filter { !$0.value.isEmpty }
+                .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             return
-                "<tr><td>\(HTML.escape(r.lessonID))</td><td>\(Page.duration(r.provenance.compileSeconds))\(r.provenance.compileCached ? " (cached)" : "")</td><td>\(Page.duration(r.provenance.runSeconds))</td><td><code>\(HTML.escape(parameters))</code></td><td>\(HTML.escape(r.provenance.codeVersion))</td></tr>"
+                "<tr><td>\(HTML.escape(r.lessonID))</td><td>\(Page.duration(r.provenance.compileSeconds))\(r.provenance.compileCached ? " (cached)" : "")</td><td>\(Page.duration(r.provenance.runSeconds))\(Self.computeText(r))</td><td>\(parameters.isEmpty ? "" : "<code>\(HTML.escape(parameters))</code>")</td><td>\(HTML.escape(r.provenance.codeVersion))</td></tr>"
         }
         return """
-            <section class="provenance"><h2>Provenance</h2>
+            <section class="provenance" id="provenance"><h2>Provenance</h2>
             <p>Machine: \(HTML.escape(first.provenance.machine))</p>
-            <div class="table-wrap"><table><thead><tr><th>lesson</th><th>compile</th><th>run</th><th>parameters</th><th>code</th></tr></thead><tbody>\(rows.joined())</tbody></table></div>
+            <details><summary>Each lesson's run: compile and run time, parameters, code version</summary><div class="table-wrap"><table><thead><tr><th>lesson</th><th>compile</th><th>run</th><th>parameters</th><th>code</th></tr></thead><tbody>\(rows.joined())</tbody></table></div></details>
             </section>
             """
     }

@@ -1,6 +1,7 @@
-// One lesson's page: its prose, highlighted code, and every output in the cell that made it —
-// text, figures (inline SVG), tables, metrics, expectations with pass/fail — plus which
-// parameters differ from the defaults, the run's provenance, and links to its neighbours.
+// One lesson's page: its prose, highlighted code (plumbing marked `// harness:` collapsed), and
+// every output in the cell that made it — text, figures (inline SVG), tables (rates compact),
+// metrics, claims (a failing one with its story as one callout) — plus its place in the course
+// with its neighbours at the top and the bottom, its contents, its parameters and provenance.
 
 import LessonRuntime
 import Figures
@@ -11,30 +12,46 @@ struct LessonPage {
     let record: RunRecord
     let previous: (id: String, title: String)?
     let next: (id: String, title: String)?
+    /// Where the lesson sits in the course ("Lesson 7 of 14"); nil for a lesson from elsewhere.
+    var position: (number: Int, count: Int)? = nil
 
     func html() -> String {
+        // Every heading gets an id; the cells' own ids are taken first.
+        var outline = Outline(
+            reserved: Set(record.cells.map { "cell-\($0.cell.index)" } + ["contents", "top"]))
+        let cells = record.cells.map { cellHTML($0, outline: &outline) }
         var body: [String] = []
         // The lesson's own "# Title" heading opens its first cell; only a lesson without one gets a heading here.
-        let hasHeading = record.cells.contains {
-            $0.cell.prose.split(separator: "\n").contains { $0.hasPrefix("# ") }
-        }
-        body.append(
-            "<header><p class=\"crumbs\"><a href=\"../index.html\">Course</a></p>"
-                + (hasHeading ? "" : "<h1>\(HTML.escape(record.title))</h1>"))
-        body.append(
-            "<p class=\"meta\">\(HTML.escape(record.path)) · \(statusText())\(record.quick ? " · quick settings" : "")</p>"
-        )
-        body.append(parametersHTML() + "</header>")
+        let hasHeading = outline.headings.contains { $0.level == 1 }
+        let place = position.map { " · Lesson \($0.number) of \($0.count)" } ?? ""
+        // Where the lesson sits, how it ran and its settings: above the contents and the text.
+        let header =
+            "<header id=\"top\"><div class=\"place\"><p class=\"crumbs\"><a href=\"../index.html\">Course</a>\(place)</p>\(navigationHTML(compact: true))</div>"
+            + "<p class=\"meta\">\(HTML.escape(record.path)) · \(statusText())\(record.quick ? " · quick settings" : "")</p>"
+            + parametersHTML() + "</header>"
+        if !hasHeading { body.append("<h1>\(HTML.escape(record.title))</h1>") }
         if record.status == .compileFailed {
             body.append(
                 "<section class=\"error\"><h2>The lesson did not compile</h2><pre>\(HTML.escape(record.compileErrors.joined(separator: "\n")))</pre><p>Nothing was run.</p></section>"
             )
         }
-        for cell in record.cells { body.append(cellHTML(cell)) }
-        body.append(navigationHTML())
+        body += cells
+        body.append(navigationHTML(compact: false))
         body.append(provenanceHTML())
         return Page.document(
-            title: record.title, stylesheet: "../style.css", body: body.joined(separator: "\n"))
+            title: record.title, stylesheet: "../style.css", body: body.joined(separator: "\n"),
+            sidebar: contentsHTML(outline), header: header)
+    }
+
+    /// The table of contents: the lesson's sections and their subsections, linked.
+    func contentsHTML(_ outline: Outline) -> String? {
+        let entries = outline.headings.filter { (2...3).contains($0.level) }
+        guard !entries.isEmpty else { return nil }
+        let items = entries.map {
+            "<li class=\"level-\($0.level)\"><a href=\"#\($0.id)\">\($0.html)</a></li>"
+        }
+        return
+            "<nav class=\"toc\" id=\"contents\" aria-label=\"Contents\"><p class=\"toc-title\"><a href=\"#top\">\(HTML.escape(record.title))</a></p><ol>\(items.joined())</ol></nav>"
     }
 
     func statusText() -> String {
@@ -62,19 +79,64 @@ struct LessonPage {
             "<details class=\"params\"\(record.parameters.changed.isEmpty ? "" : " open")><summary>\(summary)</summary><table><thead><tr><th>name</th><th>value</th><th>what it is</th></tr></thead><tbody>\(rows.joined())</tbody></table></details>"
     }
 
-    func cellHTML(_ cell: CellRecord) -> String {
+    func cellHTML(_ cell: CellRecord, outline: inout Outline) -> String {
         var parts: [String] = [
             "<section class=\"cell \(cell.status == .notRun && record.status != .succeeded ? "not-run" : "")\" id=\"cell-\(cell.cell.index)\">"
         ]
         if !cell.cell.prose.isEmpty {
-            parts.append("<div class=\"prose\">" + Markdown.html(cell.cell.prose) + "</div>")
-        }
-        if !cell.cell.code.isEmpty {
             parts.append(
-                "<pre class=\"code\" data-line=\"\(cell.cell.codeLine)\"><code>\(SwiftHighlighter.html(cell.cell.code))</code></pre>"
+                "<div class=\"prose\">" + Markdown.html(cell.cell.prose, outline: &outline)
+                    + "</div>")
+        }
+        // Harness parts that follow each other are one collapsed block, their summaries joined.
+        var groups: [[Cell.CodePart]] = []
+        for part in cell.cell.codeParts {
+            if part.harness != nil, let last = groups.last?.last, last.harness != nil {
+                groups[groups.count - 1].append(part)
+            } else {
+                groups.append([part])
+            }
+        }
+        for group in groups {
+            let code = group.map {
+                "<pre class=\"code\" data-line=\"\($0.firstLine)\"><code>\(SwiftHighlighter.html($0.code))</code></pre>"
+            }.joined()
+            let harness = group.compactMap(\.harness)
+            guard !harness.isEmpty else { parts.append(code); continue }
+            let lines = group.map {
+                $0.code.split(separator: "\n", omittingEmptySubsequences: false).count
+            }.reduce(0, +)
+            parts.append(
+                "<details class=\"harness\"><summary>Harness: \(HTML.escape(harness.joined(separator: "; "))) <span class=\"meta\">(\(lines) line\(lines == 1 ? "" : "s"), from line \(group[0].firstLine))</span></summary>\(code)</details>"
             )
         }
-        for (index, output) in cell.outputs.enumerated() {
+        var outputs = cell.outputs.enumerated().map { ($0.offset, $0.element) }[...]
+        while let (index, output) = outputs.popFirst() {
+            // A failing claim and the story the lesson tells about it (shown right after it)
+            // are one callout in the page's own font: the claim and its measurement first.
+            if case .expectation(let e) = output, e.fails, case .text(let story)? = outputs.first?.1
+            {
+                outputs.removeFirst()
+                parts.append(
+                    "<aside class=\"callout failing\">\(outputHTML(output, cell: cell.cell.index, index: index))<div class=\"story\">\(Markdown.html(story))</div></aside>"
+                )
+                continue
+            }
+            // Metrics in a row are one compact list.
+            if case .metric(let first) = output {
+                var metrics = [first]
+                while case .metric(let next)? = outputs.first?.1 {
+                    metrics.append(next)
+                    outputs.removeFirst()
+                }
+                if metrics.count > 1 {
+                    parts.append(
+                        "<ul class=\"metric-list\">"
+                            + metrics.map { "<li class=\"metric\">\(Self.metricHTML($0))</li>" }
+                            .joined() + "</ul>")
+                    continue
+                }
+            }
             parts.append(outputHTML(output, cell: cell.cell.index, index: index))
         }
         if let error = cell.error {
@@ -90,16 +152,30 @@ struct LessonPage {
         return parts.joined(separator: "\n")
     }
 
+    /// Text a lesson shows in words rather than prints as data: one paragraph of sentences
+    /// (no line breaks, a capital first, a full stop last). It is set in the page's font with
+    /// its Markdown rendered; anything else keeps the terminal's look.
+    static func isProse(_ text: String) -> Bool {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.count >= 80 && !trimmed.contains("\n")
+            && trimmed.first?.isUppercase == true
+            && [".", "!", "?", ")", ":"].contains(trimmed.last.map(String.init) ?? "")
+            && trimmed.contains(". ")
+    }
+
     func outputHTML(_ output: Output, cell: Int, index: Int) -> String {
         switch output {
         case .text(let text):
+            if Self.isProse(text) {
+                return "<div class=\"shown-prose\">\(Markdown.html(text))</div>"
+            }
             return "<pre class=\"output\">\(HTML.escape(text))</pre>"
         case .figure(let name, let figure):
             let options = RenderOptions(idPrefix: "c\(cell)-\(index)-")
             do {
                 let svg = try FigureRenderer.svg(figure, options: options)
                 return
-                    "<figure class=\"chart\" id=\"\(HTML.escape(name))-\(cell)-\(index)\">\(svg)<figcaption>\(HTML.escape(figure.title))</figcaption></figure>"
+                    "<figure class=\"chart\" id=\"\(HTML.escape(name))-\(cell)-\(index)\">\(svg)<figcaption class=\"drawn\">\(HTML.escape(figure.title))</figcaption></figure>"
             } catch {
                 return
                     "<div class=\"error\"><strong>Figure not drawn:</strong> \(HTML.escape("\(error)"))</div>"
@@ -109,18 +185,17 @@ struct LessonPage {
                 "<thead><tr>" + table.columns.map { "<th>\(HTML.escape($0))</th>" }.joined()
                 + "</tr></thead>"
             let rows = table.rows.map {
-                "<tr>" + $0.map { "<td>\(HTML.escape($0))</td>" }.joined() + "</tr>"
+                "<tr>" + $0.map { "<td>\(IntervalText.cellHTML($0))</td>" }.joined() + "</tr>"
             }.joined()
             let caption =
                 table.title.isEmpty ? "" : "<caption>\(HTML.escape(table.title))</caption>"
             return
                 "<div class=\"table-wrap\"><table class=\"data\">\(caption)\(head)<tbody>\(rows)</tbody></table></div>"
         case .metric(let metric):
-            return
-                "<p class=\"metric\"><span class=\"name\">\(HTML.escape(metric.name))</span> <span class=\"value\">\(HTML.escape(displayNumber(metric.value)))</span> \(HTML.escape(metric.unit))</p>"
+            return "<p class=\"metric\">\(Self.metricHTML(metric))</p>"
         case .expectation(let e):
             return
-                "<p class=\"expect \(e.state)\"><span class=\"badge\">\(e.verdict)</span> \(HTML.escape(e.claim)) <span class=\"measured\">\(HTML.escape(e.measured))</span></p>"
+                "<p class=\"expect \(e.state)\" id=\"claim-\(cell)-\(index)\"><span class=\"badge\">\(e.verdict)</span> \(HTML.escape(e.claim)) <span class=\"measured\">\(HTML.escape(e.measured))</span></p>"
         case .stepThrough(let s):
             let href = "../steps/" + Self.stepThroughFile(lesson: record.lessonID, name: s.name)
             return
@@ -133,21 +208,34 @@ struct LessonPage {
         }
     }
 
+    /// A metric's name and its value, once: a rate named "share — 56% (123 of 220; 95% CI
+    /// 49–62%)" shows "share 56% ±7" (the full text on hover), not the text and the number.
+    static func metricHTML(_ metric: Metric) -> String {
+        if let (name, interval) = IntervalText.metricName(metric.name) {
+            return
+                "<span class=\"name\">\(HTML.escape(name))</span> <span class=\"value\">\(interval.html)</span>"
+        }
+        let unit = metric.unit.isEmpty ? "" : " \(HTML.escape(metric.unit))"
+        return
+            "<span class=\"name\">\(HTML.escape(metric.name))</span> <span class=\"value\">\(HTML.escape(displayNumber(metric.value)))</span>\(unit)"
+    }
+
     /// The file name of a lesson's step-through page inside site/steps/.
     static func stepThroughFile(lesson: String, name: String) -> String {
         "\(lesson)-\(name.filter { $0.isLetter || $0.isNumber || $0 == "-" }).html"
     }
 
-    func navigationHTML() -> String {
+    /// Previous and next lesson: `compact` at the top (arrows and short labels), in full at the bottom.
+    func navigationHTML(compact: Bool) -> String {
         let previousLink =
             previous.map {
-                "<a rel=\"prev\" href=\"\(HTML.escape($0.id)).html\">← \(HTML.escape($0.title))</a>"
+                "<a rel=\"prev\" href=\"\(HTML.escape($0.id)).html\" title=\"\(HTML.escape($0.title))\">← \(compact ? "Previous" : HTML.escape($0.title))</a>"
             } ?? "<span></span>"
         let nextLink =
             next.map {
-                "<a rel=\"next\" href=\"\(HTML.escape($0.id)).html\">\(HTML.escape($0.title)) →</a>"
+                "<a rel=\"next\" href=\"\(HTML.escape($0.id)).html\" title=\"\(HTML.escape($0.title))\">\(compact ? "Next" : HTML.escape($0.title)) →</a>"
             } ?? "<span></span>"
-        return "<nav class=\"pager\">\(previousLink)\(nextLink)</nav>"
+        return "<nav class=\"pager\(compact ? " top" : "")\">\(previousLink)\(nextLink)</nav>"
     }
 
     func provenanceHTML() -> String {
@@ -170,24 +258,32 @@ struct LessonPage {
 
 /// The page frame and small formatting helpers shared by every page.
 enum Page {
-    static func document(title: String, stylesheet: String, body: String) -> String {
-        """
-        <!doctype html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(HTML.escape(title)) — Tokenwise</title>
-        <link rel="stylesheet" href="\(stylesheet)">
-        </head>
-        <body>
-        <main>
-        \(body)
-        </main>
-        </body>
-        </html>
+    /// The page; a `sidebar` (a lesson's contents) sits beside the text on wide screens and
+    /// above it on narrow ones; a `wide` page (the report card's table) takes more of the screen.
+    static func document(
+        title: String, stylesheet: String, body: String, sidebar: String? = nil,
+        header: String = "", wide: Bool = false
+    ) -> String {
+        let main = wide ? "<main class=\"wide\">" : "<main>"
+        let content =
+            sidebar.map {
+                "<div class=\"with-sidebar\">\n\(header)\n\($0)\n\(main)\n\(body)\n</main>\n</div>"
+            } ?? "\(main)\n\(header)\n\(body)\n</main>"
+        return """
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(HTML.escape(title)) — Tokenwise</title>
+            <link rel="stylesheet" href="\(stylesheet)">
+            </head>
+            <body>
+            \(content)
+            </body>
+            </html>
 
-        """
+            """
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -10,6 +10,12 @@ public enum Markdown {
     static let triedMarker = "**What we tried**"
 
     public static func html(_ markdown: String) -> String {
+        var outline = Outline()
+        return html(markdown, outline: &outline)
+    }
+
+    /// The HTML, with every heading given its id from `outline` (and added to it).
+    static func html(_ markdown: String, outline: inout Outline) -> String {
         var out: [String] = []
         var paragraph: [String] = []
         var listItems: [String] = [], listOrdered = false
@@ -38,10 +44,12 @@ public enum Markdown {
                 if rest.first == ":" { rest = rest.dropFirst().drop { $0 == " " } }
                 let body = ([String(rest)] + quote.dropFirst()).joined(separator: "\n")
                 out.append(
-                    "<details class=\"tried\"><summary>What we tried</summary>" + html(body)
-                        + "</details>")
+                    "<details class=\"tried\"><summary>What we tried</summary>"
+                        + html(body, outline: &outline) + "</details>")
             } else if !quote.isEmpty {
-                out.append("<blockquote>" + html(quote.joined(separator: "\n")) + "</blockquote>")
+                out.append(
+                    "<blockquote>" + html(quote.joined(separator: "\n"), outline: &outline)
+                        + "</blockquote>")
             }
             quote = []
         }
@@ -93,8 +101,9 @@ public enum Markdown {
             if trimmed.isEmpty { flushAll(); continue }
             if let level = headingLevel(trimmed) {
                 flushAll()
-                out.append(
-                    "<h\(level)>" + inline(String(trimmed.dropFirst(level + 1))) + "</h\(level)>")
+                let text = String(trimmed.dropFirst(level + 1))
+                let id = outline.add(level: level, text: text, html: inline(text))
+                out.append("<h\(level) id=\"\(id)\">" + inline(text) + "</h\(level)>")
                 continue
             }
             if trimmed.hasPrefix(">") {

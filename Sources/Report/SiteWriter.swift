@@ -34,7 +34,9 @@ public struct SiteWriter {
         let next = position.flatMap { $0 + 1 < course.count ? course[$0 + 1] : nil }.map {
             ($0.id, $0.title)
         }
-        let page = LessonPage(record: record, previous: previous, next: next)
+        let page = LessonPage(
+            record: record, previous: previous, next: next,
+            position: position.map { (number: $0 + 1, count: course.count) })
         // A lesson from outside the course (`tokenwise run ~/notes.swift`) gets its page in
         // site/scratch/, apart from the course's own pages, at the same depth (same links).
         let folder = position == nil ? Self.scratchFolder : "lessons"

@@ -169,10 +169,10 @@ public enum StepThroughPage {
           const cell = 12, left = 40, top = 4, w = left + shown * cell + 4, h = top + heads.length * cell + 4;
           const svg = el("svg:svg", {viewBox: "0 0 " + w + " " + h, width: Math.min(520, w * 2.5), role: "img", "aria-label": "attention heatmap"});
           heads.forEach((row, r) => {
-            svg.append(el("svg:text", {x: 0, y: top + r * cell + 10, style: "font-size:9px"}, "head " + r));
+            svg.append(el("svg:text", {x: 0, y: top + r * cell + 10, style: "font-size:9px"}, "head " + (r + 1)));
             for (let j = first; j < row.length; j++) {
               const rect = el("svg:rect", {x: left + (j - first) * cell, y: top + r * cell, width: cell - 1, height: cell - 1, fill: heat(row[j])});
-              rect.append(el("svg:title", {}, "head " + r + " → " + labels[j] + ": " + row[j].toFixed(3)));
+              rect.append(el("svg:title", {}, "head " + (r + 1) + " → " + labels[j] + ": " + row[j].toFixed(3)));
               svg.append(rect);
             }
           });

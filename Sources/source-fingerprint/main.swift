@@ -1,6 +1,8 @@
 // source-fingerprint OUTPUT MODULE=FILE ...: writes OUTPUT, a Swift file holding a hash of each
 // source file ("Course/Finetuning.swift") and of each module (all its files, by name and
-// contents). Run by the SourceFingerprints build plugin; the hash is ArtifactStore's FNV-1a.
+// contents), and a stamp of all the modules together that the engine reads from the built
+// library's bytes (Toolchain.libraryHash). Run by the SourceFingerprints build plugin; the hash
+// is ArtifactStore's FNV-1a.
 import Foundation
 
 func fnv(_ bytes: some Sequence<UInt8>, into h: inout UInt64) {
@@ -38,6 +40,11 @@ for (module, sources) in modules {
     }
     moduleHashes[module] = h
 }
+// Every module together, in name order: the code a lesson run against this library computes with.
+var all: UInt64 = 0xCBF2_9CE4_8422_2325
+for module in moduleHashes.keys.sorted() {
+    fnv("\(module)=\(hex(moduleHashes[module]!))\n".utf8, into: &all)
+}
 func literal(_ table: [String: UInt64]) -> String {
     table.keys.sorted().map { "        \"\($0)\": \"\(hex(table[$0]!))\"," }.joined(separator: "\n")
 }
@@ -53,6 +60,15 @@ let swift = """
     \(literal(files))
         ]
     }
+
+    /// All the modules above as one string literal, which stays whole in the built library's
+    /// bytes, where the lesson engine finds it without loading the library (its marker is
+    /// `Toolchain.librarySourcesMarker`). Public, so the linker keeps it.
+    #if DEBUG
+    public let _tokenwiseLibrarySources = "tokenwise-library-sources:\(hex(all)):debug;"
+    #else
+    public let _tokenwiseLibrarySources = "tokenwise-library-sources:\(hex(all)):release;"
+    #endif
 
     """
 // Rewritten only when it changes, so an unchanged library is not recompiled.

@@ -71,6 +71,28 @@ import Testing
         #expect(try polylines(true) == polylines(false) + 1)
     }
 
+    /// A highlighted (bold) label is measured bold, so it is drawn whole; a label too long for
+    /// the label column is wrapped onto two lines, not cut.
+    @Test func barLabelsAreNeitherCutWhenBoldNorWhenLong() throws {
+        let bold = try FigureRenderer.svg(.bar(BarChart(title: "t", bars: [
+            .init(label: "our model", value: 0.3, highlighted: true), .init(label: "gzip -9", value: 1.4),
+        ])))
+        #expect(bold.contains(">our model</text>") && !bold.contains("…"))
+        let long = "identity conversations and a system message, both of them together"
+        let wrapped = try FigureRenderer.svg(.bar(BarChart(title: "t", bars: [
+            .init(label: long, value: 0.1), .init(label: "none", value: 0.2),
+        ])), options: RenderOptions(width: 720, height: 200))
+        #expect(wrapped.contains(">identity conversations and a system</text>"))
+        #expect(wrapped.contains(">message, both of them together</text>"))
+        #expect(BarChartDrawing.twoLines("one two three") == ["one two", "three"] || BarChartDrawing.twoLines("one two three") == ["one", "two three"])
+        #expect(BarChartDrawing.twoLines("nospace") == ["nospace"])
+        // A title too long for one line takes two.
+        let titled = try FigureRenderer.svg(.bar(BarChart(
+            title: "Birthplaces the assistant knows, by how many biographies mentioned the person",
+            bars: [.init(label: "1", value: 0.5)])), options: RenderOptions(width: 480, height: 200))
+        #expect(!titled.contains("…") && titled.contains(">Birthplaces the assistant knows, by how</text>"))
+    }
+
     @Test func barLabelsShowWhitespaceOnlyWhenTheyAreTokens() throws {
         let bars: [BarChart.Bar] = [.init(label: "raw HTML", value: 1), .init(label: " the\n", value: 0.5)]
         let categories = try FigureRenderer.svg(.bar(BarChart(title: "t", bars: bars)))

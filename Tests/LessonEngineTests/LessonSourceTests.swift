@@ -131,3 +131,35 @@ func source(_ text: String, path: String = "lessons/07-fixture.swift") throws ->
         #expect(throws: LessonError.self) { try LessonSource(url: URL(fileURLWithPath: "/nonexistent/x.swift")) }
     }
 }
+
+@Suite struct HarnessMarkerTests {
+    @Test func harnessRunsFromItsMarkerToTheEndOfTheCellOrItsEndMarker() throws {
+        let text = """
+        //: # A lesson
+        let taught = 1
+
+        // harness: metric assembly
+        metric("m", 1)
+
+        //: ## Next
+        // harness: loading the stage
+        let loaded = 2
+        // end harness
+        let taughtAgain = loaded
+        //: ## Last
+        let plain = 3
+        """
+        let lesson = try LessonSource(text: text, url: URL(fileURLWithPath: "/tmp/01-h.swift"), displayPath: "01-h.swift")
+        #expect(lesson.cells[0].codeParts == [
+            .init(code: "let taught = 1", firstLine: 2, harness: nil),
+            .init(code: "metric(\"m\", 1)", firstLine: 5, harness: "metric assembly"),
+        ])
+        #expect(lesson.cells[1].codeParts == [
+            .init(code: "let loaded = 2", firstLine: 9, harness: "loading the stage"),
+            .init(code: "let taughtAgain = loaded", firstLine: 11, harness: nil),
+        ])
+        #expect(lesson.cells[2].codeParts == [.init(code: "let plain = 3", firstLine: 13, harness: nil)])
+        // The markers are comments: the compiled lesson keeps them as they are.
+        #expect(lesson.instrumented().contains("// harness: metric assembly\nmetric(\"m\", 1)"))
+    }
+}
