@@ -31,7 +31,8 @@ struct ExportCommand: ParsableCommand {
     var directory: String
 
     @Flag(
-        help: "Replace the folder if it exists (the old one stays until the new one is complete).")
+        help:
+            "Replace the folder if it is an earlier export (the old one stays until the new one is complete).")
     var force = false
 
     @Flag(help: "Add lesson 7's conversations with their loss masks (data/sft_*.bin).")
@@ -74,7 +75,13 @@ struct ExportCommand: ParsableCommand {
             ? nil
             : try ExportData.course(for: languageModel, corpusPath: corpus ?? "", finetuning: sft)
         let target = URL(fileURLWithPath: directory)
-        try ModelExport.write(languageModel, data: data, to: target, replace: force)
+        let workspaceFolder = URL(fileURLWithPath: workspace)
+        do {
+            try ModelExport.write(
+                languageModel, data: data, to: target, replace: force,
+                protected: [URL(fileURLWithPath: FileManager.default.currentDirectoryPath), workspaceFolder],
+                catalogs: [workspaceFolder.appendingPathComponent("models")])
+        } catch let error as ExportError { throw CommandError(error.description) }
         var summary = "exported \(model) (\(languageModel.model.config.summary)) to \(target.path)"
         if let data {
             let type = TokenShards.dtype(vocabularySize: languageModel.model.config.vocabularySize)
