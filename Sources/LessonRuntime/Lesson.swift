@@ -57,6 +57,7 @@ public enum LessonContext {
             let text = ProcessInfo.processInfo.environment["TOKENWISE_ENGINE_PID"],
             let engine = pid_t(text)
         else { return }
+        unsetenv("TOKENWISE_ENGINE_PID")   // a program the lesson starts is not watched against it
         _ = setpgid(0, 0)   // fails harmlessly where the lesson already leads a session
         let watcher = Thread {
             while getppid() == engine { usleep(50_000) }

@@ -155,6 +155,7 @@ struct Fixture {
         import Course
         import Foundation
         //: ## Sleeps when asked to, with a child of its own
+        print("engine pid seen: \\(ProcessInfo.processInfo.environment["TOKENWISE_ENGINE_PID"] ?? "none")")
         if ProcessInfo.processInfo.environment["ORPHAN_SLEEP"] == "1" {
             let child = Process()
             child.executableURL = URL(fileURLWithPath: "/bin/sleep")
@@ -164,7 +165,9 @@ struct Fixture {
             sleep(30)
         }
         """)
-        #expect(try fixture.engine.run(lesson).status == .succeeded)   // compiles it
+        let record = try fixture.engine.run(lesson)   // compiles it
+        #expect(record.status == .succeeded)
+        #expect(record.cells.flatMap(\.outputs).contains(.text("engine pid seen: none")), "programs the lesson starts would be watched too")
         let binary = try #require(FileManager.default.enumerator(atPath: fixture.root.path)?
             .compactMap { $0 as? String }.first { $0.hasSuffix("/lesson") })
         // A stand-in for `tokenwise run`: a shell that starts the lesson as the engine does, then is killed.
