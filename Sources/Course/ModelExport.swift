@@ -86,13 +86,7 @@ public enum ModelExport {
         protected: [URL] = [], catalogs: [URL] = []
     ) throws {
         let fileManager = FileManager.default
-        let target = try checkTarget(directory, protected: protected, catalogs: catalogs)
-        if exists(target) {
-            guard replace else {
-                throw ExportError("\(target.path): already exists (pass --force to replace an earlier export)")
-            }
-            try checkReplaceable(target)   // early, before the slow part
-        }
+        let target = try preflight(directory, replace: replace, protected: protected, catalogs: catalogs)
         let parent = target.deletingLastPathComponent()
         try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
         try lockingFolder(parent) {
@@ -104,6 +98,22 @@ public enum ModelExport {
             try writeFiles(model, data: data, to: staging)
             try install(staging, at: target, replace: replace)
         }
+    }
+
+    /// The checks `write` starts with, for a caller to run before its slow part (sharding):
+    /// returns the target as an absolute path, or throws what `write` would refuse.
+    @discardableResult
+    public static func preflight(
+        _ directory: URL, replace: Bool, protected: [URL] = [], catalogs: [URL] = []
+    ) throws -> URL {
+        let target = try checkTarget(directory, protected: protected, catalogs: catalogs)
+        if exists(target) {
+            guard replace else {
+                throw ExportError("\(target.path): already exists (pass --force to replace an earlier export)")
+            }
+            try checkReplaceable(target)
+        }
+        return target
     }
 
     /// The target as an absolute path, refused if it is `/`, a symbolic link, a protected

@@ -69,18 +69,25 @@ struct ExportCommand: ParsableCommand {
         do { languageModel = try catalog.load(model) } catch {
             throw CommandError("\(model): \(error)")
         }
+        let target = URL(fileURLWithPath: directory)
+        let workspaceFolder = URL(fileURLWithPath: workspace)
+        let protected = [
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath), workspaceFolder,
+        ]
+        let catalogs = [workspaceFolder.appendingPathComponent("models")]
+        do {
+            // Refused before the shards are cut, not after.
+            try ModelExport.preflight(target, replace: force, protected: protected, catalogs: catalogs)
+        } catch let error as ExportError { throw CommandError(error.description) }
         let start = Date()
         let data =
             noData
             ? nil
             : try ExportData.course(for: languageModel, corpusPath: corpus ?? "", finetuning: sft)
-        let target = URL(fileURLWithPath: directory)
-        let workspaceFolder = URL(fileURLWithPath: workspace)
         do {
             try ModelExport.write(
-                languageModel, data: data, to: target, replace: force,
-                protected: [URL(fileURLWithPath: FileManager.default.currentDirectoryPath), workspaceFolder],
-                catalogs: [workspaceFolder.appendingPathComponent("models")])
+                languageModel, data: data, to: target, replace: force, protected: protected,
+                catalogs: catalogs)
         } catch let error as ExportError { throw CommandError(error.description) }
         var summary = "exported \(model) (\(languageModel.model.config.summary)) to \(target.path)"
         if let data {
