@@ -78,12 +78,12 @@ public enum ModelExport {
     /// Writes `model` and `data` as a new folder `directory`. An existing folder is an error
     /// unless `replace` and it is an earlier export (see `markerFile`); then it is swapped out in
     /// one rename once the new one is complete. `protected` folders (the workspace, the current
-    /// folder) and every folder above them are refused by name, as is any folder inside a
+    /// folder, each with the role an error names it by) and every folder above them are refused by name, as is any folder inside a
     /// `catalogs` folder (published models). Exports into one parent folder
     /// take turns (an flock on the parent), so two exports to one target cannot both succeed.
     public static func write(
         _ model: LanguageModel, data: ExportData?, to directory: URL, replace: Bool,
-        protected: [URL] = [], catalogs: [URL] = []
+        protected: [(folder: URL, role: String)] = [], catalogs: [URL] = []
     ) throws {
         let fileManager = FileManager.default
         let target = try preflight(directory, replace: replace, protected: protected, catalogs: catalogs)
@@ -104,7 +104,8 @@ public enum ModelExport {
     /// returns the target as an absolute path, or throws what `write` would refuse.
     @discardableResult
     public static func preflight(
-        _ directory: URL, replace: Bool, protected: [URL] = [], catalogs: [URL] = []
+        _ directory: URL, replace: Bool, protected: [(folder: URL, role: String)] = [],
+        catalogs: [URL] = []
     ) throws -> URL {
         let target = try checkTarget(directory, protected: protected, catalogs: catalogs)
         if exists(target) {
@@ -118,7 +119,9 @@ public enum ModelExport {
 
     /// The target as an absolute path, refused if it is `/`, a symbolic link, a protected
     /// folder, one above it, or inside a model catalog.
-    static func checkTarget(_ directory: URL, protected: [URL], catalogs: [URL] = []) throws -> URL {
+    static func checkTarget(
+        _ directory: URL, protected: [(folder: URL, role: String)], catalogs: [URL] = []
+    ) throws -> URL {
         let target = resolved(directory)
         if target.path == "/" { throw ExportError("/: refusing to export over the root folder") }
         if let kind = try? FileManager.default.attributesOfItem(atPath: target.path)[.type]
@@ -126,11 +129,13 @@ public enum ModelExport {
         {
             throw ExportError("\(target.path): is a symbolic link; export to a real folder")
         }
-        for folder in protected.map(resolved) {
-            let inside = folder.path == target.path || folder.path.hasPrefix(target.path + "/")
-            if inside {
+        for (folder, role) in protected.map({ (resolved($0.folder), $0.role) }) {
+            if folder.path == target.path {
+                throw ExportError("\(target.path): is \(role); refusing to export over it")
+            }
+            if folder.path.hasPrefix(target.path + "/") {
                 throw ExportError(
-                    "\(target.path): refusing to export over \(folder.path == target.path ? "" : "a folder holding ")\(folder.path)")
+                    "\(target.path): holds \(role) (\(folder.path)); refusing to export over it")
             }
         }
         for catalog in catalogs.map(resolved) where target.path.hasPrefix(catalog.path + "/") {

@@ -72,7 +72,8 @@ struct ExportCommand: ParsableCommand {
         let target = URL(fileURLWithPath: directory)
         let workspaceFolder = URL(fileURLWithPath: workspace)
         let protected = [
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath), workspaceFolder,
+            (URL(fileURLWithPath: FileManager.default.currentDirectoryPath), "the current folder"),
+            (workspaceFolder, "the workspace"),
         ]
         let catalogs = [workspaceFolder.appendingPathComponent("models")]
         do {

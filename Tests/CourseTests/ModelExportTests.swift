@@ -88,7 +88,7 @@ enum ExportFixture {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let notes = folder.appendingPathComponent("notes.txt")
         try Data("mine".utf8).write(to: notes)
-        func refusal(_ target: URL, protected: [URL] = [], catalogs: [URL] = []) -> String {
+        func refusal(_ target: URL, protected: [(folder: URL, role: String)] = [], catalogs: [URL] = []) -> String {
             do { try ModelExport.write(model, data: nil, to: target, replace: true, protected: protected, catalogs: catalogs) } catch {
                 return "\(error)"
             }
@@ -104,8 +104,9 @@ enum ExportFixture {
         #expect(FileManager.default.fileExists(atPath: export.appendingPathComponent("notes.txt").path))
         // The current folder, the workspace and every folder above them; inside the catalog; the root.
         let workspace = folder.appendingPathComponent("export/ws")
-        #expect(refusal(export, protected: [workspace]).contains("refusing to export over a folder holding \(workspace.path)"))
-        #expect(refusal(URL(fileURLWithPath: folder.path + "/export/../export"), protected: [export]).contains("refusing to export over \(export.path)"))
+        #expect(refusal(export, protected: [(workspace, "the workspace")]) == "\(export.path): holds the workspace (\(workspace.path)); refusing to export over it")
+        #expect(refusal(URL(fileURLWithPath: folder.path + "/export/../export"), protected: [(export, "the current folder")])
+                    == "\(export.path): is the current folder; refusing to export over it")
         #expect(refusal(folder.appendingPathComponent("models/sft"), catalogs: [folder.appendingPathComponent("models")])
                     .contains("inside the model catalog"))
         #expect(refusal(URL(fileURLWithPath: "/")).contains("root folder"))
