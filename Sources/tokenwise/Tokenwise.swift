@@ -21,6 +21,10 @@ struct Tokenwise: ParsableCommand {
         OpenBLASEnvironment.reexecuteIfNeeded()
         setvbuf(stdout, nil, _IOLBF, 0)   // line by line, also into pipes and logs
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if let problem = invalidArgument(rawArguments()) {
+            FileHandle.standardError.write(Data("Error: \(problem)\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -36,5 +40,25 @@ struct Tokenwise: ParsableCommand {
             }
             Foundation.exit(code.rawValue)
         }
+    }
+
+    /// The arguments as the bytes the process was given (CommandLine.arguments repairs bad UTF-8).
+    static func rawArguments() -> [[UInt8]] {
+        (1..<Int(CommandLine.argc)).compactMap { index in
+            CommandLine.unsafeArgv[index].map { Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: strlen($0))) }
+        }
+    }
+
+    /// What is wrong with the first argument that is not UTF-8: Swift would read it with
+    /// U+FFFD in place of its bad bytes (an invalid-UTF-8 --system was repaired without a word,
+    /// a path would name another file), so it is refused, naming where.
+    static func invalidArgument(_ arguments: [[UInt8]]) -> String? {
+        for (index, bytes) in arguments.enumerated() where String(validating: bytes, as: UTF8.self) == nil {
+            var valid = bytes.count
+            while String(validating: bytes[..<valid], as: UTF8.self) == nil { valid -= 1 }
+            let repaired = TerminalText.sanitize(String(decoding: bytes.prefix(60), as: UTF8.self), keepingNewlines: false)
+            return "argument \(index + 1) (\(repaired)\(bytes.count > 60 ? "…" : "")) is not valid UTF-8 from byte \(valid); pass text and paths as UTF-8"
+        }
+        return nil
     }
 }

@@ -34,6 +34,13 @@ import Testing
         #expect(message.contains("--time-limit must be a number of seconds above 0"), "\(message)")
     }
 
+    /// Issue 34: an invalid-UTF-8 `--system` was silently repaired (U+FFFD for its bad bytes).
+    @Test func anArgumentThatIsNotUTF8IsRefusedNamingWhere() {
+        let arguments: [[UInt8]] = [Array("chat".utf8), Array("--system".utf8), [0x61, 0x62, 0xFF, 0x63]]
+        #expect(Tokenwise.invalidArgument(arguments) == "argument 3 (ab\u{FFFD}c) is not valid UTF-8 from byte 2; pass text and paths as UTF-8")
+        #expect(Tokenwise.invalidArgument([Array("héllo".utf8)]) == nil)
+    }
+
     func error(_ body: () throws -> Any) -> any Error {
         do { _ = try body() } catch { return error }
         Issue.record("no error")
