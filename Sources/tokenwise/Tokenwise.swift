@@ -16,15 +16,17 @@ struct Tokenwise: ParsableCommand {
         ])
 
     static func main() {
+        // Checked while the arguments are the bytes we were given: the run again below passes
+        // them as Swift read them, bad bytes already repaired.
+        if let problem = invalidArgument(rawArguments()) {
+            FileHandle.standardError.write(Data("Error: \(problem)\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         // OpenBLAS reads its settings when the library loads, so they must be in the
         // environment before this process starts: set them and run ourselves again.
         OpenBLASEnvironment.reexecuteIfNeeded()
         setvbuf(stdout, nil, _IOLBF, 0)   // line by line, also into pipes and logs
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if let problem = invalidArgument(rawArguments()) {
-            FileHandle.standardError.write(Data("Error: \(problem)\n".utf8))
-            Foundation.exit(ExitCode.validationFailure.rawValue)
-        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
