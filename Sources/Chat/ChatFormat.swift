@@ -114,9 +114,39 @@ public struct ChatFormat: Codable, Equatable, Sendable {
                     "\(directory.path): has no \(fileName), so it is not a chat model (a base model continues documents; lesson 7 finetunes one into 'sft')"
             )
         }
-        do { return try JSONDecoder().decode(ChatFormat.self, from: data) } catch {
+        if let key = JSONDuplicateKeys.first(in: data) {
+            throw ChatFormatError(
+                description:
+                    "\(file.path): the key '\(TerminalText.sanitize(String(key.prefix(80)), keepingNewlines: false))' is given twice; keep one")
+        }
+        let format: ChatFormat
+        do { format = try JSONDecoder().decode(ChatFormat.self, from: data) } catch {
             throw ChatFormatError(description: "\(file.path): is not a chat format (\(error))")
         }
+        if let (first, second, token) = format.collision {
+            throw ChatFormatError(
+                description:
+                    "\(file.path): \(first) and \(second) are both \(TerminalText.sanitize(String(token.prefix(80)), keepingNewlines: false)); every role and marker needs its own token"
+            )
+        }
+        return format
+    }
+
+    /// Two parts of the format that share a token (user = assistant, end = start, end =
+    /// search): a conversation written with them cannot be read back, so a file with one is refused.
+    var collision: (String, String, String)? {
+        let parts: [(String, String?)] = [
+            ("start", start), ("system", system), ("user", user), ("assistant", assistant),
+            ("end", end), ("searchCall", searchCall), ("searchCallEnd", searchCallEnd),
+            ("searchResult", searchResult), ("searchResultEnd", searchResultEnd),
+            ("calculatorCall", calculatorCall), ("calculatorCallEnd", calculatorCallEnd),
+        ]
+        var seen: [String: String] = [:]
+        for case let (name, token?) in parts {
+            if let earlier = seen[token] { return (earlier, name, token) }
+            seen[token] = name
+        }
+        return nil
     }
 
     public func save(to directory: URL) throws {

@@ -22,6 +22,19 @@ public final class ChatLoop {
     public static let help =
         "commands: /reset (forget the conversation), /temperature X (0 = greedy), /tokens (the last reply as tokens), /quit"
 
+    /// The smallest temperature above 0: logits divided by less overflow a Float (1e-40 once
+    /// printed 64 NUL characters); anything that small is greedy anyway, so 0 says it.
+    public static let smallestTemperature: Float = 1e-6
+
+    /// What is wrong with `value` as a temperature, or nil when it is 0 or a usable number.
+    public static func temperatureProblem(_ value: Float) -> String? {
+        if !value.isFinite || value < 0 { return "must be a number 0 or more, got \(value)" }
+        if value > 0 && value < smallestTemperature {
+            return "\(value) is too small to divide by (below \(smallestTemperature)); use 0 for greedy"
+        }
+        return nil
+    }
+
     public init(
         assistant: Assistant, system: String?, temperature: Float, seed: UInt64, maxTokens: Int = 64
     ) {
@@ -35,14 +48,23 @@ public final class ChatLoop {
 
     func reset() { messages = system.map { [Message(.system, $0)] } ?? [] }
 
-    /// Handles one line (without its newline); `write` gets the output as it is produced.
-    /// Returns false when the user asked to quit.
+    /// Lines refused so far (not UTF-8, too long for the context, …): a piped chat exits
+    /// non-zero when there were any, so a script notices.
+    public private(set) var refusals = 0
+
+    /// Handles one line (without its newline); `write` gets the output as it is produced,
+    /// `problem` (else `write`) why a line was refused. Returns false when the user asked to quit.
     @discardableResult
     public func handle(
-        _ line: [UInt8], isCancelled: () -> Bool = { false }, write: (String) -> Void
+        _ line: [UInt8], isCancelled: () -> Bool = { false }, write: (String) -> Void,
+        problem: ((String) -> Void)? = nil
     ) -> Bool {
+        func refuse(_ text: String) {
+            refusals += 1
+            if let problem { problem(text) } else { write(text) }
+        }
         guard let text = String(validating: line, as: UTF8.self) else {
-            write("(that line is not valid UTF-8 text; nothing was sent)\n")
+            refuse("(that line is not valid UTF-8 text; nothing was sent)\n")
             return true
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -85,7 +107,7 @@ public final class ChatLoop {
             messages.append(reply.message)
         } catch {
             messages.removeLast()
-            write("(\(error))\n")
+            refuse("(\(error))\n")
         }
         return true
     }
@@ -111,10 +133,14 @@ public final class ChatLoop {
             reset()
             write("(conversation forgotten\(system == nil ? "" : "; the system message stays"))\n")
         case "/temperature":
-            guard parts.count == 2, let value = Float(parts[1]), value.isFinite, value >= 0 else {
+            guard parts.count == 2, let value = Float(parts[1]) else {
                 write(
                     "(usage: /temperature X, with X a number 0 or more; now \(settings.temperature))\n"
                 )
+                return true
+            }
+            if let problem = Self.temperatureProblem(value) {
+                write("(/temperature \(problem); still \(settings.temperature))\n")
                 return true
             }
             settings.temperature = value

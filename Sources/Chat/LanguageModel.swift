@@ -69,6 +69,15 @@ public struct LanguageModel {
                     "\(directory.path): no such model directory (it should hold \(Checkpoint.configFile), \(Checkpoint.weightsFile) and a tokenizer)"
             )
         }
+        let config = directory.appendingPathComponent(Checkpoint.configFile)
+        if let data = FileManager.default.contents(atPath: config.path),
+            let key = JSONDuplicateKeys.first(in: data)
+        {
+            throw LanguageModelError(
+                description:
+                    "\(config.path): the key '\(TerminalText.sanitize(String(key.prefix(80)), keepingNewlines: false))' is given twice (Foundation reads the first value, Hugging Face the last); keep one"
+            )
+        }
         let model = try Checkpoint.load(from: directory)
         let ours = directory.appendingPathComponent(tokenizerFile)
         let tokenizer: Tokenizer

@@ -5,7 +5,9 @@
 //   bpe.tokenizer (+ chat_format.json) our own files, so the folder is also a tokenwise model
 //   data/                             the corpus as token shards (and, with --sft, the
 //                                     conversations with their loss masks): see TokenShards
-// The folder appears whole or not at all: it is written beside the target, then renamed.
+// The folder appears whole or not at all: it is written beside the target, then renamed in one
+// step (renameat2). It carries a marker listing what it wrote, and --force replaces only a folder
+// whose every file that marker lists: never the workspace, the current folder or anyone's notes.
 
 import Foundation
 import LessonRuntime
@@ -69,22 +71,167 @@ public struct ExportData {
 public enum ModelExport {
     public static let dataFolder = "data"
 
+    /// The file every export carries: the names it wrote, one a line. Only a folder holding
+    /// this file and nothing it does not list may be replaced.
+    public static let markerFile = ".tokenwise-export"
+
     /// Writes `model` and `data` as a new folder `directory`. An existing folder is an error
-    /// unless `replace`; then it is swapped out only once the new one is complete.
+    /// unless `replace` and it is an earlier export (see `markerFile`); then it is swapped out in
+    /// one rename once the new one is complete. `protected` folders (the workspace, the current
+    /// folder, each with the role an error names it by) and every folder above them are refused by name, as is any folder inside a
+    /// `catalogs` folder (published models). Exports into one parent folder
+    /// take turns (an flock on the parent), so two exports to one target cannot both succeed.
     public static func write(
-        _ model: LanguageModel, data: ExportData?, to directory: URL, replace: Bool
+        _ model: LanguageModel, data: ExportData?, to directory: URL, replace: Bool,
+        protected: [(folder: URL, role: String)] = [], catalogs: [URL] = []
     ) throws {
         let fileManager = FileManager.default
-        if fileManager.fileExists(atPath: directory.path) && !replace {
-            throw ExportError("\(directory.path): already exists (pass --force to replace it)")
-        }
-        let parent = directory.deletingLastPathComponent()
+        let target = try preflight(directory, replace: replace, protected: protected, catalogs: catalogs)
+        let parent = target.deletingLastPathComponent()
         try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
-        let staging = parent.appendingPathComponent(
-            ".\(directory.lastPathComponent)-\(UUID().uuidString)")
-        defer { try? fileManager.removeItem(at: staging) }   // a leftover only if writing failed
-        try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
+        try lockingFolder(parent) {
+            sweepStaging(of: target)
+            let staging = parent.appendingPathComponent(
+                ".\(target.lastPathComponent)\(stagingInfix)\(UUID().uuidString)")
+            defer { try? fileManager.removeItem(at: staging) }   // staging on failure; the old export after a swap
+            try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
+            try writeFiles(model, data: data, to: staging)
+            try install(staging, at: target, replace: replace)
+        }
+    }
 
+    /// The checks `write` starts with, for a caller to run before its slow part (sharding):
+    /// returns the target as an absolute path, or throws what `write` would refuse.
+    @discardableResult
+    public static func preflight(
+        _ directory: URL, replace: Bool, protected: [(folder: URL, role: String)] = [],
+        catalogs: [URL] = []
+    ) throws -> URL {
+        let target = try checkTarget(directory, protected: protected, catalogs: catalogs)
+        if exists(target) {
+            guard replace else {
+                throw ExportError("\(target.path): already exists (pass --force to replace an earlier export)")
+            }
+            try checkReplaceable(target)
+        }
+        return target
+    }
+
+    /// The target as an absolute path, refused if it is `/`, a symbolic link, a protected
+    /// folder, one above it, or inside a model catalog.
+    static func checkTarget(
+        _ directory: URL, protected: [(folder: URL, role: String)], catalogs: [URL] = []
+    ) throws -> URL {
+        let target = resolved(directory)
+        if target.path == "/" { throw ExportError("/: refusing to export over the root folder") }
+        if let kind = try? FileManager.default.attributesOfItem(atPath: target.path)[.type]
+            as? FileAttributeType, kind == .typeSymbolicLink
+        {
+            throw ExportError("\(target.path): is a symbolic link; export to a real folder")
+        }
+        for (folder, role) in protected.map({ (resolved($0.folder), $0.role) }) {
+            if folder.path == target.path {
+                throw ExportError("\(target.path): is \(role); refusing to export over it")
+            }
+            if folder.path.hasPrefix(target.path + "/") {
+                throw ExportError(
+                    "\(target.path): holds \(role) (\(folder.path)); refusing to export over it")
+            }
+        }
+        for catalog in catalogs.map(resolved) where target.path.hasPrefix(catalog.path + "/") {
+            throw ExportError(
+                "\(target.path): is inside the model catalog \(catalog.path); export elsewhere")
+        }
+        return target
+    }
+
+    /// The path with `.`, `..` and symbolic links above its last component resolved.
+    static func resolved(_ url: URL) -> URL {
+        let absolute = url.standardizedFileURL
+        if absolute.path == "/" { return absolute }
+        return absolute.deletingLastPathComponent().resolvingSymlinksInPath()
+            .appendingPathComponent(absolute.lastPathComponent)
+    }
+
+    static func exists(_ url: URL) -> Bool {
+        var status = stat()
+        return lstat(url.path, &status) == 0
+    }
+
+    /// Throws unless `folder` is an earlier export: a real folder with the marker, holding
+    /// nothing the marker does not list.
+    static func checkReplaceable(_ folder: URL) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else { throw ExportError("\(folder.path): is not a folder; refusing to replace it") }
+        guard
+            let marker = try? String(
+                contentsOf: folder.appendingPathComponent(markerFile), encoding: .utf8)
+        else {
+            throw ExportError(
+                "\(folder.path): not an earlier export (no \(markerFile) in it); refusing to replace it")
+        }
+        let listed = Set(marker.split(separator: "\n").map(String.init))
+        let present = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        let foreign = present.filter { $0 != markerFile && !listed.contains($0) }.sorted()
+        if !foreign.isEmpty {
+            throw ExportError(
+                "\(folder.path): holds files an export did not write (\(foreign.prefix(5).joined(separator: ", "))\(foreign.count > 5 ? ", …" : "")); refusing to replace it")
+        }
+    }
+
+    /// Puts the complete `staging` at `target`: a plain move that fails if anything appeared
+    /// there, or with `replace` one swap with the earlier export, checked again after the swap
+    /// (and swapped back) in case someone put another folder there meanwhile.
+    static func install(_ staging: URL, at target: URL, replace: Bool) throws {
+        if replace && exists(target) {
+            try checkReplaceable(target)
+            try DirectoryRename.exchange(staging, target)
+            do { try checkReplaceable(staging) } catch {
+                try? DirectoryRename.exchange(staging, target)
+                throw error
+            }
+            return
+        }
+        do { try DirectoryRename.moveNoReplace(staging, to: target) } catch let error
+            as RenameError where error.code == EEXIST
+        {
+            throw ExportError(
+                "\(target.path): appeared while exporting; left as it is (pass --force to replace an earlier export)")
+        }
+    }
+
+    static let stagingInfix = ".export-"
+
+    /// Removes staging folders of `target` that a killed export left (called holding the lock,
+    /// so no live export owns one): `.NAME.export-UUID`, and the older `.NAME-UUID`.
+    static func sweepStaging(of target: URL) {
+        let parent = target.deletingLastPathComponent()
+        let name = target.lastPathComponent
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
+        for entry in entries {
+            for prefix in [".\(name)\(stagingInfix)", ".\(name)-"] where entry.hasPrefix(prefix) {
+                if UUID(uuidString: String(entry.dropFirst(prefix.count))) != nil {
+                    try? FileManager.default.removeItem(at: parent.appendingPathComponent(entry))
+                }
+            }
+        }
+    }
+
+    /// Runs `body` holding an exclusive flock on the folder itself (no lock file left behind).
+    static func lockingFolder<T>(_ folder: URL, _ body: () throws -> T) throws -> T {
+        let descriptor = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ExportError("\(folder.path): cannot be opened to lock it") }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw ExportError("\(folder.path): cannot be locked") }
+        }
+        return try body()
+    }
+
+    static func writeFiles(_ model: LanguageModel, data: ExportData?, to staging: URL) throws {
+        let fileManager = FileManager.default
         try model.save(to: staging)
         try AtomicFile.write(
             try huggingFaceConfig(model), to: staging.appendingPathComponent("config.json"))
@@ -107,7 +254,10 @@ public enum ModelExport {
                 separator: model.tokenizer.specialTokens[separator] ?? -1, to: folder)
         }
 
-        try AtomicFile.replaceDirectory(directory, with: staging)
+        let written = try fileManager.contentsOfDirectory(atPath: staging.path).sorted()
+        try AtomicFile.write(
+            Data(written.joined(separator: "\n").utf8),
+            to: staging.appendingPathComponent(markerFile))
     }
 
     /// GPT2Config with our sizes and token ids. Dropout is 0 because our trainer has none, so

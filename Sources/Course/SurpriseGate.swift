@@ -54,6 +54,14 @@ public struct SurpriseGate {
         guard let name = Self.name(in: question), let surprise = surprise(ofNameIn: question),
             surprise > threshold
         else { return nil }
-        return (Self.refusal(name), surprise)
+        return (Self.refusal(Self.echoed(name)), surprise)
+    }
+
+    /// The most characters of a name a refusal repeats: an 800 KB "name" once came back whole.
+    public static let echoLimit = 80
+
+    /// `name`, cut to `echoLimit` characters with "…" when longer.
+    static func echoed(_ name: String) -> String {
+        name.count > echoLimit ? name.prefix(echoLimit) + "…" : name
     }
 }

@@ -78,6 +78,8 @@ struct LessonRunner {
         environment["TOKENWISE_PARAMS"] = String(
             decoding: try JSONEncoder().encode(parameters.values), as: UTF8.self)
         environment["TOKENWISE_EVENT_KEY"] = eventKey
+        // The lesson stops when this process is gone (see LessonContext.followEngine).
+        environment["TOKENWISE_ENGINE_PID"] = String(getpid())
         // A lesson's own cached stages key on its code (not its prose): editing the loop a
         // stage runs recomputes it, rewording a paragraph does not.
         environment["TOKENWISE_CODE_HASH"] = ArtifactStore.hash(

@@ -306,6 +306,11 @@ public struct ParameterValues: Codable, Equatable, Sendable {
                 throw LessonError(
                     "--set \(setting): \(lesson) has no parameter '\(name)'\(hint); \(known)")
             }
+            let same = settings.filter { $0.hasPrefix(name + "=") }
+            if same.count > 1 {   // once the last won without a word
+                throw LessonError(
+                    "--set \(name): given \(same.count) times (\(same.joined(separator: ", "))); give it once")
+            }
             switch declaration.validate(text) {
             case .success(let value): values[name] = value; set[name] = value
             case .failure(let error): throw LessonError("--set \(setting): \(error.description)")

@@ -102,6 +102,7 @@ public enum ArtifactStore {
     static func store<T>(_ value: T, into directory: URL, save: (T, URL) throws -> Void) throws {
         let parent = directory.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        sweepStaging(of: directory)
         let temporary = parent.appendingPathComponent(
             ".\(directory.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max))"
         )
@@ -126,6 +127,20 @@ public enum ArtifactStore {
 }
 
 extension ArtifactStore {
+    /// Removes the `.KEY.PID.RANDOM` folders of killed stores of this stage (kill -9 left them,
+    /// one per kill). Called holding the stage's lock: whoever wrote one held it too, so is gone.
+    static func sweepStaging(of directory: URL) {
+        let parent = directory.deletingLastPathComponent()
+        let prefix = ".\(directory.lastPathComponent)."
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
+        where entry.hasPrefix(prefix) {
+            let parts = entry.dropFirst(prefix.count).split(separator: ".", omittingEmptySubsequences: false)
+            if parts.count == 2 && parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) {
+                try? FileManager.default.removeItem(at: parent.appendingPathComponent(entry))
+            }
+        }
+    }
+
     /// Every file of an artifact with its size and hash, one per line: written into `.complete`
     /// when it is stored, checked before it is loaded, so a file changed afterwards (even into
     /// valid but different JSON) is recomputed, never trusted.

@@ -43,7 +43,45 @@ public enum LessonContext {
 
     static let once: Void = {
         setvbuf(stdout, nil, _IOLBF, 0); _ = eventKey
+        followEngine()
     }()
+
+    /// Under the engine the lesson dies with it: kill -9 of `tokenwise run` once left the lesson
+    /// running, storing and publishing after the kill. A watcher kills the lesson and every
+    /// program it started (found through /proc: Foundation's Process gives each child a session
+    /// of its own, out of reach of a process-group kill) as soon as the engine, its parent, is
+    /// gone — polled, because Linux's parent-death signal follows the thread that started the
+    /// child, not the process, and the engine starts lessons from passing threads.
+    static func followEngine() {
+        guard underEngine,
+            let text = ProcessInfo.processInfo.environment["TOKENWISE_ENGINE_PID"],
+            let engine = pid_t(text)
+        else { return }
+        unsetenv("TOKENWISE_ENGINE_PID")   // a program the lesson starts is not watched against it
+        _ = setpgid(0, 0)   // fails harmlessly where the lesson already leads a session
+        let watcher = Thread {
+            while getppid() == engine { usleep(50_000) }
+            for pid in descendants(of: getpid()) { kill(pid, SIGKILL) }
+            if getpgrp() == getpid() { kill(0, SIGKILL) }   // our own group only, never a shell's
+            _exit(137)
+        }
+        watcher.start()
+    }
+
+    /// Every process below `root`, from Linux's /proc/PID/task/TID/children lists.
+    static func descendants(of root: pid_t) -> [pid_t] {
+        var found: [pid_t] = [], queue = [root]
+        while let pid = queue.popLast() {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            for task in tasks {
+                let list = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
+                let children = list.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                found += children
+                queue += children
+            }
+        }
+        return found
+    }
 
     package static func emit(_ event: LessonEvent) {
         _ = once

@@ -26,7 +26,7 @@ public struct StepperScreen {
         let window = stepper.step.position + 1
         lines.append(
             fit(
-                "tokenwise step · \(model.name) · \(Self.count(model.model.config.parameterCount)) parameters · context \(window)/\(model.model.config.contextLength) tokens"
+                "tokenwise step · \(TerminalText.sanitize(model.name, keepingNewlines: false)) · \(Self.count(model.model.config.parameterCount)) parameters · context \(window)/\(model.model.config.contextLength) tokens"
             ))
         lines.append(fit(Stepper.describe(stepper.settings) + " · seed \(stepper.seed)"))
         lines.append(rule())

@@ -10,7 +10,7 @@ public enum Transcript {
     public static func run(_ stepper: Stepper, steps: Int, candidates: Int = 5) -> [String] {
         let model = stepper.languageModel
         var lines = [
-            "# tokenwise step · \(model.name) · \(StepperScreen.count(model.model.config.parameterCount)) parameters · context \(model.model.config.contextLength)",
+            "# tokenwise step · \(TerminalText.sanitize(model.name, keepingNewlines: false)) · \(StepperScreen.count(model.model.config.parameterCount)) parameters · context \(model.model.config.contextLength)",
             "# \(Stepper.describe(stepper.settings)) · seed \(stepper.seed)",
             "prompt: \(stepper.contextTokens.count) tokens "
                 + stepper.contextTokens.map { Stepper.quoted(model.label(of: $0)) }.joined(
@@ -48,9 +48,13 @@ public enum Transcript {
             separator: " ")
     }
 
-    /// The context as one line of text (invalid UTF-8 from partial tokens shows as �).
+    /// The context as one line of text (invalid UTF-8 from partial tokens shows as �): quoted,
+    /// with C0 escaped by `debugDescription` and C1 and bidi overrides, which it passes raw,
+    /// by the terminal sanitiser.
     public static func text(of stepper: Stepper) -> String {
         let bytes = (try? stepper.languageModel.tokenizer.decode(stepper.contextTokens)) ?? []
-        return "text: " + String(decoding: bytes, as: UTF8.self).debugDescription
+        return "text: "
+            + TerminalText.sanitize(
+                String(decoding: bytes, as: UTF8.self).debugDescription, keepingNewlines: false)
     }
 }

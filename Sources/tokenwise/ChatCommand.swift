@@ -62,15 +62,19 @@ struct ChatCommand: ParsableCommand {
             valueName: "NATS"))
     var refuseAbove: Double?
 
-    @Option(help: "The published base model the surprise gate asks.")
-    var gateModel = "base"
+    @Option(help: "The published base model the surprise gate asks (default: base; needs --refuse-above).")
+    var gateModel: String?
 
     func validate() throws {
-        guard temperature >= 0 && temperature.isFinite else {
-            throw ValidationError("--temperature must be 0 or more, got \(temperature)")
+        if let problem = ChatLoop.temperatureProblem(temperature) {
+            throw ValidationError("--temperature \(problem)")
         }
         guard maxTokens >= 1 else {
             throw ValidationError("--max-tokens must be at least 1, got \(maxTokens)")
+        }
+        if let gateModel, refuseAbove == nil {   // once ignored without a word
+            throw ValidationError(
+                "--gate-model \(TerminalText.sanitize(gateModel, keepingNewlines: false)) does nothing without --refuse-above NATS")
         }
         if let refuseAbove, !(refuseAbove.isFinite && refuseAbove > 0) {
             throw ValidationError(
@@ -92,6 +96,7 @@ struct ChatCommand: ParsableCommand {
             assistant: assistant, system: system, temperature: temperature, seed: seed,
             maxTokens: maxTokens)
         if let refuseAbove {
+            let gateModel = gateModel ?? "base"
             let judge: LanguageModel
             do { judge = try catalog.load(gateModel) } catch {
                 let location =
@@ -113,21 +118,28 @@ struct ChatCommand: ParsableCommand {
         }
         let interactive = isatty(STDIN_FILENO) == 1
         Interrupt.install()
+        let name = TerminalText.sanitize(model, keepingNewlines: false)   // a path may hold ESC, BEL, RLO
         if interactive {
             print(
-                "chatting with \(model) (\(assistant.languageModel.model.config.summary)); \(ChatLoop.help)"
+                "chatting with \(name) (\(assistant.languageModel.model.config.summary)); \(ChatLoop.help)"
             )
         }
-        let name = TerminalText.sanitize(model, keepingNewlines: false)
         while true {
             if interactive { writeOut("you> ") }
             guard let line = Interrupt.readLine() else {
                 if interactive { print(Interrupt.wasRaised ? "\n(bye)" : "") }
+                if !interactive && loop.refusals > 0 { throw ExitCode(1) }   // said on stderr
                 return
             }
             if interactive, !line.isEmpty, line.first != UInt8(ascii: "/") { writeOut("\(name)> ") }
             Interrupt.clear()
-            guard loop.handle(line, isCancelled: { Interrupt.wasRaised }, write: writeOut) else {
+            // Piped, a refused line goes to stderr: stdout carries replies only.
+            guard
+                loop.handle(
+                    line, isCancelled: { Interrupt.wasRaised }, write: writeOut,
+                    problem: interactive ? nil : { FileHandle.standardError.write(Data($0.utf8)) })
+            else {
+                if !interactive && loop.refusals > 0 { throw ExitCode(1) }
                 return
             }
             Interrupt.clear()

@@ -31,7 +31,8 @@ struct ExportCommand: ParsableCommand {
     var directory: String
 
     @Flag(
-        help: "Replace the folder if it exists (the old one stays until the new one is complete).")
+        help:
+            "Replace the folder if it is an earlier export (the old one stays until the new one is complete).")
     var force = false
 
     @Flag(help: "Add lesson 7's conversations with their loss masks (data/sft_*.bin).")
@@ -68,13 +69,27 @@ struct ExportCommand: ParsableCommand {
         do { languageModel = try catalog.load(model) } catch {
             throw CommandError("\(model): \(error)")
         }
+        let target = URL(fileURLWithPath: directory)
+        let workspaceFolder = URL(fileURLWithPath: workspace)
+        let protected = [
+            (URL(fileURLWithPath: FileManager.default.currentDirectoryPath), "the current folder"),
+            (workspaceFolder, "the workspace"),
+        ]
+        let catalogs = [workspaceFolder.appendingPathComponent("models")]
+        do {
+            // Refused before the shards are cut, not after.
+            try ModelExport.preflight(target, replace: force, protected: protected, catalogs: catalogs)
+        } catch let error as ExportError { throw CommandError(error.description) }
         let start = Date()
         let data =
             noData
             ? nil
             : try ExportData.course(for: languageModel, corpusPath: corpus ?? "", finetuning: sft)
-        let target = URL(fileURLWithPath: directory)
-        try ModelExport.write(languageModel, data: data, to: target, replace: force)
+        do {
+            try ModelExport.write(
+                languageModel, data: data, to: target, replace: force, protected: protected,
+                catalogs: catalogs)
+        } catch let error as ExportError { throw CommandError(error.description) }
         var summary = "exported \(model) (\(languageModel.model.config.summary)) to \(target.path)"
         if let data {
             let type = TokenShards.dtype(vocabularySize: languageModel.model.config.vocabularySize)

@@ -18,6 +18,13 @@ struct WorkspaceOptions: ParsableArguments {
     @Option(help: "Stop a lesson that runs longer than this many seconds.")
     var timeLimit: Double = 1800
 
+    func validate() throws {
+        // NaN once disabled the limit; 0 and -1 replaced the lesson's page with a failed run.
+        guard timeLimit.isFinite && timeLimit > 0 else {
+            throw ValidationError("--time-limit must be a number of seconds above 0, got \(timeLimit)")
+        }
+    }
+
     func engine() throws -> Engine {
         Engine(
             workspace: URL(fileURLWithPath: workspace), toolchain: try Toolchain.locate(),

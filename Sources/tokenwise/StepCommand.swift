@@ -82,8 +82,8 @@ struct StepCommand: ParsableCommand {
     var workspace = ".tokenwise"
 
     func validate() throws {
-        guard temperature >= 0 && temperature.isFinite else {
-            throw ValidationError("--temperature must be 0 or more, got \(temperature)")
+        if let problem = ChatLoop.temperatureProblem(temperature) {
+            throw ValidationError("--temperature \(problem)")
         }
         guard topK >= 0 else {
             throw ValidationError("--top-k must be 0 (all) or more, got \(topK)")

@@ -52,6 +52,41 @@ import ChatFixtures
         #expect(error?.description.contains(ChatFormat.fileName) == true)
     }
 
+    /// Issue 34: a chat_format.json with user = assistant, end = start or end = search was accepted.
+    @Test(arguments: [("user", "<|assistant|>", "user and assistant"), ("end", "<|endoftext|>", "start and end"),
+                      ("end", "<|search|>", "end and searchCall")])
+    func aFormatWhosePartsShareATokenIsRefusedByName(part: String, token: String, named: String) throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.save(to: directory)
+        let file = directory.appendingPathComponent(ChatFormat.fileName)
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as! [String: Any]
+        object[part] = token
+        try JSONSerialization.data(withJSONObject: object).write(to: file)
+        let error = #expect(throws: ChatFormatError.self) { try LanguageModel.load(from: directory) }
+        #expect(error?.description.contains("\(named) are both \(token)") == true, "\(error.map { "\($0)" } ?? "")")
+    }
+
+    /// Issue 34: a key given twice loaded the first value (Python's json, so Hugging Face, takes the last).
+    @Test func aKeyGivenTwiceInAConfigOrChatFormatIsRefusedByName() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.save(to: directory)
+        let config = directory.appendingPathComponent("config.json")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        let brace = try #require(text.firstIndex(of: "{"))
+        try Data(text.replacingCharacters(in: brace...brace, with: "{\"n_l\\u0061yer\": 9, ").utf8).write(to: config)
+        let error = #expect(throws: LanguageModelError.self) { try LanguageModel.load(from: directory) }
+        #expect(error?.description.contains("the key 'n_layer' is given twice") == true, "\(error.map { "\($0)" } ?? "")")
+        try model.save(to: directory)
+        let format = directory.appendingPathComponent(ChatFormat.fileName)
+        try Data(String(contentsOf: format, encoding: .utf8).replacingOccurrences(of: "{", with: "{\"user\": \"<|user|>\", ").utf8).write(to: format)
+        let formatError = #expect(throws: ChatFormatError.self) { try LanguageModel.load(from: directory) }
+        #expect(formatError?.description.contains("the key 'user' is given twice") == true)
+        #expect(JSONDuplicateKeys.first(in: Data(#"{"a": {"b": 1, "c": [{"d": 1, "d": 2}]}, "b": 2}"#.utf8)) == "a.c.d")
+        #expect(JSONDuplicateKeys.first(in: Data(#"{"a": {"b": 1}, "b": "\"b\"", "c": ["b", "b"]}"#.utf8)) == nil)
+    }
+
     @Test func aFormatWhoseTokensTheTokenizerLacksIsRefused() {
         let plain = fixtureModel()
         #expect(throws: ChatFormatError.self) { try plain.with(chatFormat: .course) }
@@ -130,6 +165,29 @@ import ChatFixtures
         #expect(output.contains("the system message stays"))
         #expect(loop.settings.temperature == 0.5)
         #expect(loop.messages == [Message(.system, "the mat")])   // reset, and the last line never ran
+    }
+
+    /// Issue 34: `/temperature 1e-40` printed 64 NUL characters, exit 0.
+    @Test func aTemperatureTooSmallToDivideByIsRefusedByName() throws {
+        let loop = ChatLoop(assistant: try Assistant(model), system: nil, temperature: 0.5, seed: 0, maxTokens: 4)
+        var output = ""
+        loop.handle(Array("/temperature 1e-40".utf8)) { output += $0 }
+        #expect(output.contains("too small to divide by") && output.contains("use 0 for greedy"))
+        #expect(loop.settings.temperature == 0.5)
+        #expect(ChatLoop.temperatureProblem(0) == nil && ChatLoop.temperatureProblem(1e-6) == nil)
+        #expect(ChatLoop.temperatureProblem(1e-7) != nil && ChatLoop.temperatureProblem(.nan) != nil)
+    }
+
+    /// Issue 34: piped, a refused line ("not valid UTF-8", "too long") went to stdout and the exit was 0.
+    @Test func refusedLinesGoToTheProblemChannelAndAreCounted() throws {
+        let loop = ChatLoop(assistant: try Assistant(model), system: nil, temperature: 0, seed: 0, maxTokens: 4)
+        var output = "", problems = ""
+        loop.handle([0x66, 0xFF], write: { output += $0 }, problem: { problems += $0 })
+        loop.handle(Array(String(repeating: "the cat sat ", count: 200).utf8), write: { output += $0 }, problem: { problems += $0 })
+        #expect(output.isEmpty, "replies only on stdout: \(output)")
+        #expect(problems.contains("not valid UTF-8") && loop.refusals == 2, "\(problems)")
+        loop.handle(Array("the cat".utf8), write: { output += $0 }, problem: { problems += $0 })
+        #expect(loop.refusals == 2 && !output.isEmpty)
     }
 
     @Test func aGateRefusalIsTheReplyAndNothingIsSampled() throws {

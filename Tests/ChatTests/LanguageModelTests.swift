@@ -107,8 +107,69 @@ import Testing
         }
         #expect(failures.value == 0)
         let left = try FileManager.default.contentsOfDirectory(atPath: catalog.directory.path).sorted()
-        #expect(left == [".lock", "shared"], "staging folders left behind: \(left)")
+        let version = try FileManager.default.destinationOfSymbolicLink(atPath: catalog.location(of: "shared").path)
+        #expect(left == [".lock", version, "shared"].sorted(), "staging folders left behind: \(left)")
         #expect(try catalog.load("shared").model.config == model.model.config)
+    }
+}
+
+/// Issue 34: a publish was two renames (old aside, new in); kill -9 between them left no model.
+@Suite(.serialized) struct PublishCrashTests {
+    let catalog = ModelCatalog(directory: temporaryDirectory())
+    let old = fixtureModel()
+    let new = { let m = fixtureModel(); return try! LanguageModel(name: "new", model: GPT(config: m.model.config, seed: 8), tokenizer: m.tokenizer) }()
+
+    /// At every step of a publish, what a kill there would leave loads, and is the old model or the new one.
+    func checkEveryStep(from before: String) throws {
+        let newFingerprint = try { let d = temporaryDirectory(); try new.save(to: d); return ModelCatalog.fingerprint(d) }()
+        let steps = LockedCounter()
+        let whole = LockedCounter()
+        ModelCatalog.publishStepObserver = { [catalog] directory, step in
+            guard directory == catalog.directory else { return }
+            steps.add()
+            let location = catalog.location(of: "sft")   // read as a fresh process would, without the lock we hold
+            if (try? LanguageModel.load(from: location)) != nil,
+               [before, newFingerprint].contains(ModelCatalog.fingerprint(location)) { whole.add() }
+        }
+        defer { ModelCatalog.publishStepObserver = nil }
+        try catalog.publish(new, as: "sft")
+        #expect(steps.value == 4 && whole.value == 4, "\(steps.value - whole.value) of \(steps.value) steps left no whole model")
+        #expect(catalog.fingerprint(of: "sft") == newFingerprint)
+        let left = try FileManager.default.contentsOfDirectory(atPath: catalog.directory.path).filter { $0.hasPrefix(".sft") }
+        #expect(left.count == 1, "old versions or links left: \(left)")
+    }
+
+    @Test func aKillAtAnyStepOfAPublishLeavesTheOldModelOrTheNew() throws {
+        try catalog.publish(old, as: "sft")
+        try checkEveryStep(from: catalog.fingerprint(of: "sft"))
+    }
+
+    /// A catalog published before versions holds plain folders: the first publish swaps one out whole.
+    @Test func aFolderPublishedBeforeVersionsIsSwappedOutInOneStep() throws {
+        try old.save(to: catalog.location(of: "sft"))
+        try checkEveryStep(from: catalog.fingerprint(of: "sft"))
+    }
+
+    /// Issue 34: kill -9 left `.name-old-UUID` folders; versions of dead publishers too.
+    @Test func whatKilledPublishersLeftIsSweptAndALiveOnesVersionIsKept() throws {
+        let dead = ".sft.version-\(Int32.max)-\(UUID().uuidString)"
+        let live = ".sft.version-\(getppid())-\(UUID().uuidString)"
+        let oldFolder = ".sft-old-\(UUID().uuidString)"
+        for name in [dead, live, oldFolder] {
+            try FileManager.default.createDirectory(at: catalog.directory.appendingPathComponent(name), withIntermediateDirectories: true)
+        }
+        try catalog.publish(old, as: "sft")
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: catalog.directory.path))
+        #expect(!left.contains(dead) && !left.contains(oldFolder))
+        #expect(left.contains(live), "a version a live process is writing must stay")
+    }
+
+    /// Issue 34: `chat --workspace typo/ws` created `ws/models/.lock`.
+    @Test func aLookUpInAMissingCatalogCreatesNothing() throws {
+        let missing = temporaryDirectory().appendingPathComponent("typo/models")
+        #expect(throws: LanguageModelError.self) { try ModelCatalog(directory: missing).load("sft") }
+        #expect(ModelCatalog(directory: missing).fingerprint(of: "sft") == "missing")
+        #expect(!FileManager.default.fileExists(atPath: missing.deletingLastPathComponent().path))
     }
 }
 

@@ -70,16 +70,87 @@ enum ExportFixture {
         let model = ExportFixture.model()
         let folder = ExportFixture.directory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Data("mine".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+        try ModelExport.write(model, data: nil, to: folder, replace: false)
         #expect(throws: ExportError.self) { try ModelExport.write(model, data: nil, to: folder, replace: false) }
-        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("notes.txt").path), "a refused export must not touch the folder")
-        try ModelExport.write(model, data: nil, to: folder, replace: true)
-        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("notes.txt").path))
-        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path))
+        let before = ModelCatalog.fingerprint(folder)
+        try ModelExport.write(ExportFixture.model(seed: 6), data: nil, to: folder, replace: true)
+        #expect(ModelCatalog.fingerprint(folder) != before && ModelCatalog.fingerprint(folder) != "missing")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.deletingLastPathComponent().path)
             .filter { $0.hasPrefix(".\(folder.lastPathComponent)") }
         #expect(leftovers.isEmpty, "staging or old folders left: \(leftovers)")
+    }
+
+    /// Issue 34: `export sft . --force` deleted the notes in the current folder, `DIR = W` the workspace.
+    @Test func forceReplacesOnlyAnEarlierExportAndRefusesEverythingElseByName() throws {
+        let model = ExportFixture.model()
+        let folder = ExportFixture.directory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let notes = folder.appendingPathComponent("notes.txt")
+        try Data("mine".utf8).write(to: notes)
+        func refusal(_ target: URL, protected: [(folder: URL, role: String)] = [], catalogs: [URL] = []) -> String {
+            do { try ModelExport.write(model, data: nil, to: target, replace: true, protected: protected, catalogs: catalogs) } catch {
+                return "\(error)"
+            }
+            return "no error"
+        }
+        #expect(refusal(folder).contains("no .tokenwise-export"))
+        #expect(FileManager.default.fileExists(atPath: notes.path), "a refused export must not touch the folder")
+        // An earlier export with a file added to it is no longer only an export.
+        let export = folder.appendingPathComponent("export")
+        try ModelExport.write(model, data: nil, to: export, replace: false)
+        try Data("mine".utf8).write(to: export.appendingPathComponent("notes.txt"))
+        #expect(refusal(export).contains("files an export did not write (notes.txt)"))
+        #expect(FileManager.default.fileExists(atPath: export.appendingPathComponent("notes.txt").path))
+        // The current folder, the workspace and every folder above them; inside the catalog; the root.
+        let workspace = folder.appendingPathComponent("export/ws")
+        #expect(refusal(export, protected: [(workspace, "the workspace")]) == "\(export.path): holds the workspace (\(workspace.path)); refusing to export over it")
+        #expect(refusal(URL(fileURLWithPath: folder.path + "/export/../export"), protected: [(export, "the current folder")])
+                    == "\(export.path): is the current folder; refusing to export over it")
+        #expect(refusal(folder.appendingPathComponent("models/sft"), catalogs: [folder.appendingPathComponent("models")])
+                    .contains("inside the model catalog"))
+        #expect(refusal(URL(fileURLWithPath: "/")).contains("root folder"))
+        #expect(FileManager.default.fileExists(atPath: notes.path))
+    }
+
+    /// Issue 34: two exports to one folder both reported success, one result lost (8 of 8).
+    @Test func twoExportsToOneFolderAtOnceOneSucceedsTheOtherSaysItExists() throws {
+        let model = ExportFixture.model()
+        let folder = ExportFixture.directory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let successes = Counter()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            if (try? ModelExport.write(model, data: nil, to: folder, replace: false)) != nil { successes.add() }
+        }
+        #expect(successes.value == 1)
+    }
+
+    /// Issue 34: a folder created at DIR while an export wrote was deleted (3 of 7 timings).
+    @Test func aFolderThatAppearsWhileExportingIsLeftAsItIs() throws {
+        let folder = ExportFixture.directory()
+        let staging = ExportFixture.directory()
+        defer { try? FileManager.default.removeItem(at: folder); try? FileManager.default.removeItem(at: staging) }
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+        #expect(throws: ExportError.self) { try ModelExport.install(staging, at: folder, replace: false) }
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("notes.txt").path))
+    }
+
+    /// Issue 34: kill -9 left `.DIR-UUID` staging folders (~4 MB each) that nobody removed.
+    @Test func stagingFoldersOfAKilledExportAreSweptByTheNextOne() throws {
+        let folder = ExportFixture.directory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let parent = folder.deletingLastPathComponent()
+        let stale = [".\(folder.lastPathComponent).export-\(UUID().uuidString)", ".\(folder.lastPathComponent)-\(UUID().uuidString)"]
+        let kept = parent.appendingPathComponent(".\(folder.lastPathComponent)-notes")
+        defer { try? FileManager.default.removeItem(at: kept) }
+        for name in stale + [kept.lastPathComponent] {
+            try FileManager.default.createDirectory(at: parent.appendingPathComponent(name), withIntermediateDirectories: true)
+        }
+        try ModelExport.write(ExportFixture.model(), data: nil, to: folder, replace: false)
+        for name in stale { #expect(!FileManager.default.fileExists(atPath: parent.appendingPathComponent(name).path), "\(name) left") }
+        #expect(FileManager.default.fileExists(atPath: kept.path), "only staging names are swept")
     }
 
     @Test func anExportThatFailsHalfwayLeavesTheOldFolderAsItWasAndNoStaging() throws {
@@ -100,6 +171,13 @@ enum ExportFixture {
             .filter { $0.hasPrefix(".\(folder.lastPathComponent)") }
         #expect(leftovers.isEmpty, "staging folders left: \(leftovers)")
     }
+}
+
+final class Counter: @unchecked Sendable {   // `count` is guarded by `lock`
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }
 
 @Suite struct TokenShardsTests {

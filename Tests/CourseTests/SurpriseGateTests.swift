@@ -33,6 +33,13 @@ import Testing
         #expect(surprise.isFinite && surprise > 0)
     }
 
+    /// Issue 34: the refusal echoed an 800 KB "name" whole.
+    @Test func aRefusalEchoesAtMostEightyCharactersOfTheName() throws {
+        let name = String(repeating: "Zq", count: 2_000)
+        let refused = try #require(SurpriseGate(judge: judge, threshold: 0).refusal(for: "Where was \(name) born?"))
+        #expect(refused.reply == SurpriseGate.refusal(String(name.prefix(80)) + "…"))
+    }
+
     @Test func itRefusesOnlyAboveTheThreshold() throws {
         let question = "Where was Ada Quill born?"
         let surprise = try #require(SurpriseGate(judge: judge, threshold: 0).surprise(ofNameIn: question))

@@ -148,6 +148,59 @@ struct Fixture {
         #expect(Date().timeIntervalSince(started) < 20, "the run waited for the lesson's child")
     }
 
+    /// Issue 34: kill -9 of `tokenwise run` left the lesson running (it stored a stage 3.5 s later).
+    @Test func aLessonDiesWithTheProcessThatRunsIt() throws {
+        let fixture = try Fixture()
+        let lesson = try fixture.lesson("05-orphan.swift", """
+        import Course
+        import Foundation
+        //: ## Sleeps when asked to, with a child of its own
+        print("engine pid seen: \\(ProcessInfo.processInfo.environment["TOKENWISE_ENGINE_PID"] ?? "none")")
+        if ProcessInfo.processInfo.environment["ORPHAN_SLEEP"] == "1" {
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: "/bin/sleep")
+            child.arguments = ["30"]
+            try child.run()
+            print("child \\(child.processIdentifier)")
+            sleep(30)
+        }
+        """)
+        let record = try fixture.engine.run(lesson)   // compiles it
+        #expect(record.status == .succeeded)
+        #expect(record.cells.flatMap(\.outputs).contains(.text("engine pid seen: none")), "programs the lesson starts would be watched too")
+        let binary = try #require(FileManager.default.enumerator(atPath: fixture.root.path)?
+            .compactMap { $0 as? String }.first { $0.hasSuffix("/lesson") })
+        // A stand-in for `tokenwise run`: a shell that starts the lesson as the engine does, then is killed.
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "TOKENWISE_ENGINE_PID=$$ \"$0\" & echo $!; wait", fixture.root.appendingPathComponent(binary).path]
+        shell.environment = ["TOKENWISE_ENGINE": "1", "ORPHAN_SLEEP": "1",
+                             "TOKENWISE_ARTIFACTS": fixture.root.appendingPathComponent("artifacts").path]
+        let output = Pipe()
+        shell.standardOutput = output
+        try shell.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().contains(where: { $0.hasPrefix("child ") })
+            && Date() < deadline {   // the lesson's pid, then its child's line
+            text += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        let lines = text.split(separator: "\n")
+        let lessonPid = try #require(lines.first.flatMap { pid_t($0) })
+        let childPid = try #require(lines.first { $0.hasPrefix("child ") }.flatMap { pid_t($0.dropFirst(6)) })
+        kill(shell.processIdentifier, SIGKILL)
+        shell.waitUntilExit()
+        func alive(_ pid: pid_t) -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+            return !stat.contains(") Z ")   // a zombie waits for its reaper, it runs nothing
+        }
+        let killed = Date()
+        while (alive(lessonPid) || alive(childPid)) && Date().timeIntervalSince(killed) < 1 { usleep(20_000) }
+        #expect(!alive(lessonPid), "the lesson outlived the process that ran it")
+        #expect(!alive(childPid), "the lesson's own child outlived it")
+        kill(lessonPid, SIGKILL); kill(childPid, SIGKILL)
+    }
+
     @Test func childProcessesLeaveNoOpenDescriptors() throws {
         func openDescriptors() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
         _ = try Subprocess.run("/bin/echo", ["warm up"])

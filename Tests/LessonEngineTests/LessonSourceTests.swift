@@ -83,6 +83,17 @@ func source(_ text: String, path: String = "lessons/07-fixture.swift") throws ->
         #expect(try ParameterValues(declarations: lesson.parameters, settings: ["lr=0.0e-400"], quick: false, lesson: "x").values == ["lr": "0.0e-400"])
     }
 
+    /// Issue 34: `--set k=1 --set k=2` was accepted, the last winning without a word.
+    @Test func aParameterSetTwiceIsRefusedByName() throws {
+        let lesson = try source("let lr = param(\"lr\", 1e-3, \"learning rate\")\n")
+        #expect(throws: LessonError("--set lr: given 2 times (lr=1e-2, lr=1e-4); give it once")) {
+            try ParameterValues(declarations: lesson.parameters, settings: ["lr=1e-2", "lr=1e-4"], quick: false, lesson: "x")
+        }
+        #expect(throws: LessonError("--set lr: given 2 times (lr=1e-2, lr=1e-2); give it once")) {
+            try ParameterValues(declarations: lesson.parameters, settings: ["lr=1e-2", "lr=1e-2"], quick: false, lesson: "x")
+        }
+    }
+
     @Test func aParameterMayBeWrappedOverLines() throws {
         let lesson = try source("let lr = param(\n    \"lr\", 1e-3,\n    \"learning rate\", quick: 3e-3, in: 1e-5...1)\nlet n = param(\"n\", 2, \"count\")\n")
         #expect(lesson.parameters.map(\.name) == ["lr", "n"])

@@ -12,6 +12,20 @@ import Testing
         #expect(base != ArtifactStore.key(name: "other", inputs: ["layers": "4", "lr": "1e-3"]))
     }
 
+    /// Issue 34: kill -9 during a store left `.KEY.PID.RANDOM` folders that nobody removed.
+    @Test func storingAStageSweepsWhatKilledStoresOfItLeft() throws {
+        let key = ArtifactStore.key(name: "swept", inputs: ["i": "1"])
+        let folder = root.appendingPathComponent("swept")
+        let stale = folder.appendingPathComponent(".\(key).4242.31337")
+        let other = folder.appendingPathComponent(".\(key).notes")
+        for url in [stale, other] { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        let value: [Int] = try ArtifactStore.stage("swept", inputs: ["i": "1"], in: root) { [1, 2, 3] }
+        #expect(value == [1, 2, 3])
+        #expect(!FileManager.default.fileExists(atPath: stale.path), "a killed store's folder was left")
+        #expect(FileManager.default.fileExists(atPath: other.path), "only staging names are swept")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(".\(key).lock").path))
+    }
+
     @Test func twoRunsAtOnceLeaveOneCompleteArtifact() throws {
         let group = DispatchGroup()
         nonisolated(unsafe) var results: [[Int]] = Array(repeating: [], count: 8)

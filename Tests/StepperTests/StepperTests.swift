@@ -4,9 +4,26 @@ import Testing
 @testable import Stepper
 @testable import Transformer
 @testable import Chat
+import BytePairEncoding
 
 @Suite struct StepperTests {
     let model = fixtureModel()
+
+    /// Issue 34: the `text:` line used `debugDescription`, which escapes C0 only: C1 (U+009B,
+    /// U+0085) and bidi overrides reached the terminal raw; the header printed the model path raw.
+    @Test func transcriptLinesCarryNoControlOrBidiCharacters() throws {
+        let hostile = "the \u{9B}31m cat\u{85} sat \u{202E}tam\u{1B}]0;x\u{07}"
+        let named = try model.with(name: "models/\u{1B}[2J\u{202E}evil\u{07}", chatFormat: nil)
+        let stepper = try Stepper(model: named, prompt: hostile, settings: .greedy, seed: 1)
+        let text = Transcript.text(of: stepper)
+        let lines = [text] + Transcript.run(stepper, steps: 2)
+        for line in lines {
+            let raw = line.unicodeScalars.filter { Tokenizer.isControlOrBidi($0) }
+            #expect(raw.isEmpty, "\(raw.map { String($0.value, radix: 16) }) raw in \(line.debugDescription)")
+        }
+        #expect(text.contains("\\u{9B}31m cat\\u{85}") && text.contains("\\u{202E}tam"))
+        #expect(lines[1].contains("models/\\u{1B}[2J\\u{202E}evil\\u{7}"))
+    }
 
     @Test func transcriptIsTheSameForTheSameSeed() throws {
         func transcript(seed: UInt64) throws -> [String] {
