@@ -56,7 +56,7 @@ public enum Parallel {
         defer { SingleThreadedBLAS.end() }
         let share = budget / 2
         let results = Results<A, B>()
-        try withoutActuallyEscaping(second) { second in
+        withoutActuallyEscaping(second) { second in
             results.secondJob = second
             let done = DispatchSemaphore(value: 0)
             // A thread of its own with a main-sized stack (a training's call chain is deep).
@@ -86,12 +86,22 @@ public enum Parallel {
         }
     }
 
-    /// How many workers this thread's kernels may use at once: all cores, unless `both` gave it
-    /// a share (kept per thread, so each job has its own).
+    /// How many workers this thread's kernels may use at once: the process's share of the cores,
+    /// unless `both` gave the thread a share of its own (kept per thread, so each job has its own).
     public static var threadBudget: Int {
         let share = Int(bitPattern: pthread_getspecific(budgetKey))
-        return share == 0 ? coreCount : share
+        return share == 0 ? processBudget : share
     }
+
+    /// The process's share of the cores: all of them, or what TOKENWISE_THREADS says (`tokenwise
+    /// report --jobs 2` runs two lessons side by side, one core each). Work is still dealt in
+    /// `coreCount` pieces, so results do not depend on it.
+    public static let processBudget: Int = {
+        guard let text = ProcessInfo.processInfo.environment["TOKENWISE_THREADS"],
+            let threads = Int(text), threads >= 1
+        else { return coreCount }
+        return Swift.min(threads, coreCount)
+    }()
 
     fileprivate static func withThreadBudget<T>(_ workers: Int, _ body: () throws -> T) rethrows -> T {
         let saved = pthread_getspecific(budgetKey)

@@ -178,7 +178,7 @@ public struct SafeTensorsFile {
         var out = [Float](repeating: 0, count: entry.byteRange.count / 4)
         let start = payload.startIndex + entry.byteRange.lowerBound
         out.withUnsafeMutableBytes { destination in
-            payload.copyBytes(to: destination, from: start..<(start + entry.byteRange.count))
+            _ = payload.copyBytes(to: destination, from: start..<(start + entry.byteRange.count))
         }
         // The format is little-endian; so is every machine Swift runs on here.
         return out

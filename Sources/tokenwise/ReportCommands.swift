@@ -54,6 +54,8 @@ struct ReportCommand: ParsableCommand {
         if jobs > 1, ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil {
             let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
             engine.childEnvironment["OPENBLAS_NUM_THREADS"] = "\(threads)"
+            // and our own kernels and the trainer's data parallelism the same share (Parallel.swift)
+            engine.childEnvironment["TOKENWISE_THREADS"] = "\(threads)"
         }
         let started = Date()
         let records: [RunRecord?] =

@@ -26,9 +26,9 @@ import Testing
     /// rounding): unweighted, masked (the halves count different numbers of tokens) and with
     /// negative weights (RL's advantages).
     @Test(arguments: [
-        ("every token", { (_: Int) -> Float? in nil }, 5),
-        ("masked", { (i: Int) -> Float? in i % 12 < 5 || i >= 40 ? 0 : 1 }, 4),
-        ("advantages", { (i: Int) -> Float? in i % 3 == 0 ? -0.5 : i % 3 == 1 ? 0 : 2 }, 4),
+        ("every token", { @Sendable (_: Int) -> Float? in nil }, 5),
+        ("masked", { @Sendable (i: Int) -> Float? in i % 12 < 5 || i >= 40 ? 0 : 1 }, 4),
+        ("advantages", { @Sendable (i: Int) -> Float? in i % 3 == 0 ? -0.5 : i % 3 == 1 ? 0 : 2 }, 4),
     ] as [(String, @Sendable (Int) -> Float?, Int)])
     func splitStepEqualsTheWholeBatch(label: String, weights: @Sendable (Int) -> Float?, rows: Int) {
         guard Parallel.coreCount > 1 else { return }   // one core: never split
