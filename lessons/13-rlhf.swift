@@ -189,42 +189,53 @@ show(
 
 //: ### Is judging easier than writing?
 //: The reward model and the assistant share a trunk; which job does it do better? For each
-//: held-out request the assistant's greedy reply joins its sampled rollouts, and the human scores
-//: them all. As a writer, the assistant succeeds when its greedy reply is among the human's best;
-//: as a judge, the reward model succeeds when the reply it scores highest is.
+//: held-out request the assistant's sampled rollouts and its greedy reply are scored by the
+//: human. As a writer, the assistant succeeds when a reply it samples — as it writes during RL,
+//: at temperature 1 — is among the human's best; as a judge, the reward model succeeds when the
+//: reply it scores highest is.
 let greedyReplies = try Assistant(assistant).replies(
     to: evalRequests.map { [Message(.user, $0.text)] }, settings: .greedy, maxTokens: maxTokens,
     seed: 0)
-var writerWins: [Bool] = [], judgeWins: [Bool] = [], chanceOfBest: [Double] = []
+var sampledWins: [Bool] = [], greedyWins: [Bool] = [], judgeWins: [Bool] = []
+var chanceOfBest: [Double] = []
 for (i, request) in evalRequests.enumerated() {
     let candidates = [greedyReplies[i]] + heldOutRollouts[i]
     let humanScores = candidates.map { human($0, request) }
     let best = humanScores.max()!
     let judged = rewardModel.scores(candidates.map { conversation(request, $0) })
     let pick = judged.indices.max { judged[$0] < judged[$1] }!
-    writerWins.append(humanScores[0] == best)
+    greedyWins.append(humanScores[0] == best)
+    sampledWins += humanScores.dropFirst().map { $0 == best }
     judgeWins.append(humanScores[pick] == best)
     // A pick at random is among the best this often (ties at the top included).
     chanceOfBest.append(Double(humanScores.filter { $0 == best }.count) / Double(candidates.count))
 }
-let writing = Rate(writerWins) { $0 }, judging = Rate(judgeWins) { $0 }
+let sampledWriting = Rate(sampledWins) { $0 }, greedyWriting = Rate(greedyWins) { $0 }
+let judging = Rate(judgeWins) { $0 }
 let chance = chanceOfBest.reduce(0, +) / Double(chanceOfBest.count)
 show(
     Table(
-        title: "Among the human's best of \(rolloutsPerRequest + 1) replies (\(evalRequests.count) held-out requests)",
+        title:
+            "Among the human's best of \(rolloutsPerRequest + 1) replies (\(evalRequests.count) held-out requests)",
         columns: ["who chooses", "share among the best"],
         rows: [
-            ["the assistant, writing (its greedy reply)", writing.description],
-            ["the reward model, judging (its top score)", judging.description],
+            ["the assistant writing, a sampled reply (temperature 1)", sampledWriting.description],
+            ["the reward model judging, its top score", judging.description],
+            ["the assistant's greedy reply", greedyWriting.description],
             ["a random pick (chance)", String(format: "%.0f%%", chance * 100)],
         ]))
-metric("writer: the greedy reply is among the human's best", writing)
+metric("writer: a sampled reply is among the human's best", sampledWriting)
 metric("judge: the reward model's pick is among the human's best", judging)
+metric("the greedy reply is among the human's best", greedyWriting)
 metric("a random pick is among the human's best", chance * 100, unit: "%")
 claim(
-    "judging is easier than writing (share among the human's best: the reward model's pick − the "
-        + "greedy reply)",
-    judging, beats: writing, atLeast: 0.1)
+    "judging is easier than writing (share among the human's best: the reward model's pick − a "
+        + "sampled reply)",
+    judging, beats: sampledWriting, atLeast: 0.1)
+show(
+    "The greedy reply, the likeliest one, is among the best \(greedyWriting.description) of the "
+        + "time: taking the likeliest reply is itself a judgment, made by the writer over its own "
+        + "replies before it writes them.")
 
 //: ## 3. RL against the reward model
 //: Lesson 12's policy gradient, with the reward model as the judge. Each update samples k
