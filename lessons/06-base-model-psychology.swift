@@ -94,6 +94,7 @@ let dreamedFacts = dreamTiers.map { tier -> (town: Rate, true: Rate) in
         Rate(Array(zip(tier.people, towns))) { $0.1 == $0.0.birthplace }
     )
 }
+// harness: the dreams' towns by tier, as a table and numbers
 show(
     Table(
         title: "Dreams that begin “Name was born in” (one sample per person, temperature 1)",
@@ -108,6 +109,7 @@ for (tier, facts) in zip(dreamTiers, dreamedFacts) {
     metric("dreams naming the true birthplace, people \(tier.name)", facts.true)
     metric("dreams naming some town, people \(tier.name)", facts.town)
 }
+// end harness
 claim(
     "dreams state facts about people never written about (share naming a town, lower end of the "
         + "95% CI)",

@@ -210,6 +210,7 @@ for (i, request) in evalRequests.enumerated() {
     // A pick at random is among the best this often (ties at the top included).
     chanceOfBest.append(Double(humanScores.filter { $0 == best }.count) / Double(candidates.count))
 }
+// harness: the shares as a table and numbers
 let sampledWriting = Rate(sampledWins) { $0 }, greedyWriting = Rate(greedyWins) { $0 }
 let judging = Rate(judgeWins) { $0 }
 let chance = chanceOfBest.reduce(0, +) / Double(chanceOfBest.count)
@@ -228,6 +229,7 @@ metric("writer: a sampled reply is among the human's best", sampledWriting)
 metric("judge: the reward model's pick is among the human's best", judging)
 metric("the greedy reply is among the human's best", greedyWriting)
 metric("a random pick is among the human's best", chance * 100, unit: "%")
+// end harness
 claim(
     "judging is easier than writing (share among the human's best: the reward model's pick − a "
         + "sampled reply)",
