@@ -111,8 +111,8 @@ for (tier, facts) in zip(dreamTiers, dreamedFacts) {
 }
 // end harness
 claim(
-    "dreams state facts about people never written about (share naming a town, lower end of the "
-        + "95% CI)",
+    "dreams state facts about people never written about (share naming a town, lower end of its "
+        + "interval)",
     dreamedFacts[0].town.interval.low, above: 0.5, unit: .percent)
 claim(
     "the dreamed facts are true for the famous and invented for the rest (share true, 16 or more "

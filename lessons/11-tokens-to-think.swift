@@ -364,7 +364,7 @@ show(
         + "around the numbers.")
 claim(
     "a model that answers first is Swiss cheese: some problems are right in some retellings and "
-        + "wrong in others (share of problems, lower end of the 95% CI)",
+        + "wrong in others (share of problems, lower end of its interval)",
     rightIn(guesserGrid).some.interval.low, above: 0, unit: .percent)
 
 //: > **What we tried** To see whether the longer problems held the answer-first order back, we
