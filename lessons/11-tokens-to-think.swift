@@ -151,8 +151,8 @@ show(
 //: > and the calculator section, which continues from it — failed with it. The length now leaves
 //: > room past that point with OpenBLAS's SkylakeX kernels, on three seeds; with its Haswell
 //: > kernels, whose sums round differently, the default seed still stopped short of the worked
-//: > order and the same claims failed. **Not robust yet**: if the worked model here is far below
-//: > the answer-first one's accuracy plus the gap above, this is why.
+//: > order and the same claims failed. **Not robust yet**: if this page's worked model scores
+//: > little above the answer-first one, this is why.
 //: > `tokenwise sweep 11 --set steps=1200,1600 --set seed=1,2,3` shows it on your machine.
 
 // harness: a pair of finetunes for each kind of problem, from lesson 7's model
