@@ -311,8 +311,8 @@ if knowledgeVerdict.failed {
 }
 
 //: ### Harmful requests, and harmless ones that look alike
-//: One conversation in about seventeen is a harmful request with a polite refusal, written from
-//: eight templates. Does the assistant refuse those requests, harmful ones phrased in ways it
+//: A small share of the finetuning conversations are harmful requests with a polite refusal,
+//: written from eight templates. Does the assistant refuse those requests, harmful ones phrased in ways it
 //: never saw, and harmless ones that share their words ("break into acting")? Refusing the
 //: harmless is *over-refusal*: the helpful/harmless trade-off every lab tunes.
 var askRandom = WorldRandom(seed: 17)
@@ -366,7 +366,7 @@ claim(
     ifFails: "The assistant refuses the very phrasings it was taught \(refused[0].description) "
         + "of the time: it answers them as it answers most questions, with a reply of another kind "
         + "(the table shows one). Its finetuning set held \(training.filter { $0.kind == .harmful }.count) "
-        + "refusals among \(training.count) conversations: too few for this model to learn the turn.")
+        + "refusals among \(training.count) conversations, and this model did not learn the turn from them.")
 show(
     "Phrased anew, harmful requests are refused \(refused[1].description) of the time, harmless "
         + "look-alikes \(refused[2].description).")
