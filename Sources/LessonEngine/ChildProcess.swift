@@ -24,6 +24,9 @@ final class ChildProcess {
         self.process = process
         process.standardOutput = outputPipe
         process.standardError = errorPipe
+        // Nothing to read: a child that reads standard input would otherwise wait on whatever the
+        // engine was given (a CI runner's open pipe) for ever.
+        process.standardInput = FileHandle.nullDevice
         process.terminationHandler = { [exit] _ in exit.signal() }
         do { try process.run() } catch {
             throw LessonError("cannot start \(description): \(error.localizedDescription)")

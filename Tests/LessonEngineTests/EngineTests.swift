@@ -173,21 +173,34 @@ struct Fixture {
         // A stand-in for `tokenwise run`: a shell that starts the lesson as the engine does, then is killed.
         let shell = Process()
         shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", "TOKENWISE_ENGINE_PID=$$ \"$0\" & echo $!; wait", fixture.root.appendingPathComponent(binary).path]
+        shell.arguments = ["-c", "TOKENWISE_ENGINE_PID=$$ \"$0\" & echo \"lesson $!\"; wait", fixture.root.appendingPathComponent(binary).path]
         shell.environment = ["TOKENWISE_ENGINE": "1", "ORPHAN_SLEEP": "1",
                              "TOKENWISE_ARTIFACTS": fixture.root.appendingPathComponent("artifacts").path]
+        // Nothing it starts holds the test run's own output: `swift test` waits for every holder.
+        shell.standardInput = FileHandle.nullDevice
+        shell.standardError = FileHandle.nullDevice
         let output = Pipe()
         shell.standardOutput = output
         try shell.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(10)
-        while !text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().contains(where: { $0.hasPrefix("child ") })
-            && Date() < deadline {   // the lesson's pid, then its child's line
-            text += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        var lessonPid: pid_t?, childPid: pid_t?
+        defer {   // whatever the expectations say, nothing this test started outlives it
+            kill(shell.processIdentifier, SIGKILL)
+            for pid in [lessonPid, childPid].compactMap({ $0 }) { kill(pid, SIGKILL) }
         }
-        let lines = text.split(separator: "\n")
-        let lessonPid = try #require(lines.first.flatMap { pid_t($0) })
-        let childPid = try #require(lines.first { $0.hasPrefix("child ") }.flatMap { pid_t($0.dropFirst(6)) })
+        // The shell's line and the lesson's may come in either order, so each is found by its prefix.
+        func pid(after prefix: String, in text: String) -> pid_t? {
+            text.split(separator: "\n").dropLast(text.hasSuffix("\n") ? 0 : 1)
+                .first { $0.hasPrefix(prefix) }.flatMap { pid_t($0.dropFirst(prefix.count)) }
+        }
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while (lessonPid == nil || childPid == nil) && Date() < deadline {
+            text += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+            lessonPid = pid(after: "lesson ", in: text)
+            childPid = pid(after: "child ", in: text)
+        }
+        let lessonProcess = try #require(lessonPid, "the shell did not say which process is the lesson: \(text)")
+        let child = try #require(childPid, "the lesson did not say which process is its child: \(text)")
         kill(shell.processIdentifier, SIGKILL)
         shell.waitUntilExit()
         func alive(_ pid: pid_t) -> Bool {
@@ -195,10 +208,9 @@ struct Fixture {
             return !stat.contains(") Z ")   // a zombie waits for its reaper, it runs nothing
         }
         let killed = Date()
-        while (alive(lessonPid) || alive(childPid)) && Date().timeIntervalSince(killed) < 1 { usleep(20_000) }
-        #expect(!alive(lessonPid), "the lesson outlived the process that ran it")
-        #expect(!alive(childPid), "the lesson's own child outlived it")
-        kill(lessonPid, SIGKILL); kill(childPid, SIGKILL)
+        while (alive(lessonProcess) || alive(child)) && Date().timeIntervalSince(killed) < 2 { usleep(20_000) }
+        #expect(!alive(lessonProcess), "the lesson outlived the process that ran it")
+        #expect(!alive(child), "the lesson's own child outlived it")
     }
 
     @Test func childProcessesLeaveNoOpenDescriptors() throws {
