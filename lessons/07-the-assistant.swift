@@ -270,6 +270,19 @@ claim(
     "SFT replies are well-formed more often than the base model's (share, sft − base)",
     sftWellFormed.value - baseWellFormed.value, above: 0.3, "a clear margin", unit: .points)
 
+//: ### Step through one reply
+//: A chat is only tokens: the question wrapped in the chat format's special tokens, then the
+//: model writes its reply one token at a time, until it writes the end-of-turn token itself.
+//: The step-through page (linked below, and listed on the course's front page) shows every
+//: step's candidates with their probabilities, and the attention of each head.
+let replyStepper = try Stepper(
+    model: sft.languageModel,
+    tokens: try sft.languageModel.chatTokens().prompt([Message(.user, ConversationWriter.birthplaceQuestion(asked[0]))]),
+    settings: .greedy, seed: 1)
+let endOfTurn = try sft.languageModel.chatTokens().end
+while replyStepper.contextTokens.last != endOfTurn && replyStepper.recording.frames.count < 48 { replyStepper.perform(.greedy) }
+showStepThrough(replyStepper.recording, name: "reply", title: "Step through sft's reply to “\(ConversationWriter.birthplaceQuestion(asked[0]))”")
+
 //: ### Does knowledge survive finetuning?
 //: SFT teaches a format, not facts: what the assistant knows about held-out people should be
 //: what the base model learned in pretraining. To compare like with like, both models must

@@ -194,6 +194,16 @@ expect(
     measured: "\(loopQuestions.count) questions, \(loopDifferences.count) differ"
         + (loopDifferences.first.map { " (\($0))" } ?? ""))
 
+//: ### Step through a search
+//: One of those questions, stepped through: the call's tokens, the result read into the context
+//: (marked as the tool's on the page), and the answer the model writes after it.
+let searchStepper = try Stepper(
+    model: searchTuned.languageModel, tokens: chat.prompt([Message(.user, loopQuestions[0])]),
+    settings: .greedy, seed: 1)
+searchStepper.tools[.search] = { index.bestPassage($0) }
+while searchStepper.contextTokens.last != chat.end && searchStepper.recording.frames.count < 80 { searchStepper.perform(.greedy) }
+showStepThrough(searchStepper.recording, name: "search", title: "Step through sft-search answering “\(loopQuestions[0])”")
+
 //: ### With search
 //: Held-out people the assistant has barely read about (one or two biographies), and the
 //: people it cannot know.

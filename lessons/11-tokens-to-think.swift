@@ -554,6 +554,15 @@ expect(
     "our calculator loop writes the library's tokens", loopDifferences.isEmpty,
     measured: "\(loopChecked.count) held-out problems, \(loopDifferences.count) differ")
 
+//: Step through one of them: each sum the model writes as a call, the calculator's result read
+//: into its context (the tool's tokens on the page), the next step built on it.
+let calculatorStepper = try Stepper(
+    model: calculatorModel.languageModel, tokens: chat.prompt([Message(.user, loopChecked[0].question)]),
+    settings: .greedy, seed: 1)
+calculatorStepper.tools[.calculator] = Calculator.tool
+while calculatorStepper.contextTokens.last != chat.end && calculatorStepper.recording.frames.count < 120 { calculatorStepper.perform(.greedy) }
+showStepThrough(calculatorStepper.recording, name: "calculator", title: "Step through worked-calculator solving “\(loopChecked[0].question)”")
+
 //: ### Mental sums against the calculator
 //: Each wrong reply has one cause, checked in this order: its format (no single "The answer
 //: is", cut off), a **wrong sum** (a written step such as "12 + 4 = 17" is false), or a

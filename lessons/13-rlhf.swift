@@ -485,3 +485,10 @@ claim(
 claim(
     "the KL penalty keeps the human score within 0.5 of the plain run's best (last with KL − best)",
     fixed.run.checks.last!.human - bestCheck.human, above: -0.5)
+
+//: ### Step through the hacked policy
+//: The last update's reply to the first of those requests, one token at a time: the page shows
+//: how sure the policy has become of each word of its hack.
+let hackStepper = try Stepper(model: plain.last, tokens: chat.prompt(shownRequests[0]), settings: .greedy, seed: 1)
+while hackStepper.contextTokens.last != chat.end && hackStepper.recording.frames.count <= maxTokens { hackStepper.perform(.greedy) }
+showStepThrough(hackStepper.recording, name: "hacked", title: "Step through the last RL update's reply to “\(evalRequests[0].text)”")

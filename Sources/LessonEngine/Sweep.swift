@@ -208,7 +208,19 @@ extension Engine {
 
     /// Every sweep stored in the workspace (unreadable files skipped), by lesson, then by file.
     public func storedSweeps() -> [SweepRecord] {
-        let root = workspace.appendingPathComponent("sweeps")
+        Self.sweeps(in: workspace.appendingPathComponent("sweeps"))
+    }
+
+    /// The sweeps shipped with the course beside its lessons (`lessons/sweeps/ID/*.json`):
+    /// records measured by the course's authors, copied from a workspace's sweeps folder, that
+    /// the lesson pages show with their provenance.
+    public static func courseSweeps(lessonsDirectory: URL) -> [SweepRecord] {
+        sweeps(in: lessonsDirectory.appendingPathComponent("sweeps"))
+    }
+
+    /// The sweep records under `root` (one folder per lesson; unreadable files skipped), by
+    /// lesson, then by file.
+    static func sweeps(in root: URL) -> [SweepRecord] {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let lessons = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []

@@ -14,6 +14,9 @@ struct LessonPage {
     let next: (id: String, title: String)?
     /// Where the lesson sits in the course ("Lesson 7 of 14"); nil for a lesson from elsewhere.
     var position: (number: Int, count: Int)? = nil
+    /// Stored sweeps of this lesson (full settings), each with whether the lesson's code changed
+    /// since: how its claims fared on other seeds and BLAS kernels.
+    var sweeps: [(sweep: SweepRecord, stale: Bool)] = []
 
     func html() -> String {
         // Every heading gets an id; the cells' own ids are taken first.
@@ -36,6 +39,7 @@ struct LessonPage {
             )
         }
         body += cells
+        if !sweeps.isEmpty { body.append(sweepsHTML(outline: &outline)) }
         body.append(navigationHTML(compact: false))
         body.append(provenanceHTML())
         return Page.document(
@@ -236,6 +240,52 @@ struct LessonPage {
                 "<a rel=\"next\" href=\"\(HTML.escape($0.id)).html\" title=\"\(HTML.escape($0.title))\">\(compact ? "Next" : HTML.escape($0.title)) →</a>"
             } ?? "<span></span>"
         return "<nav class=\"pager\(compact ? " top" : "")\">\(previousLink)\(nextLink)</nav>"
+    }
+
+    /// Each stored sweep as a table of the claims: in how many of its runs each held, and each
+    /// run's verdict and measurement, under the sweep's provenance (when, which commit, which CPU
+    /// and BLAS kernel), linked to the sweep's own page. These numbers are not this run's: the
+    /// provenance line says whose they are, and a sweep of older code says it is stale.
+    func sweepsHTML(outline: inout Outline) -> String {
+        let title = "How the claims travel: stored sweeps"
+        let id = outline.add(level: 2, text: title, html: HTML.escape(title))
+        var parts = [
+            "<section class=\"sweeps\"><h2 id=\"\(id)\">\(HTML.escape(title))</h2>",
+            "<p>A claim about a trained model should hold on other seeds and with other BLAS kernels, whose rounding differs. Each sweep below is this lesson run once per setting, measured when and where its line says, not in the run above. <code>tokenwise sweep</code> measures your own.</p>",
+        ]
+        for (sweep, stale) in sweeps {
+            let page = SweepPage(sweep: sweep, stale: stale)
+            let head =
+                "<tr><th>claim</th><th>holds in</th>"
+                + sweep.runs.map { "<th>\(HTML.escape(page.label($0)))</th>" }.joined() + "</tr>"
+            var split = 0, always = 0, never = 0
+            let rows = sweep.claimTexts.map { text -> String in
+                let (held, checked) = sweep.tally(of: text)
+                let cells = sweep.runs.map { run -> String in
+                    guard let claim = run.claims.first(where: { $0.claim == text }) else { return "<td>–</td>" }
+                    return "<td class=\"\(claim.state)\">\(claim.checked ? (claim.passed ? "✓ " : "✗ ") : "– ")\(HTML.escape(claim.measured))</td>"
+                }.joined()
+                let tally = checked == 0 ? "not checked" : "\(held) of \(checked)"
+                let mixed = held > 0 && held < checked
+                if mixed { split += 1 } else if checked > 0 { if held == checked { always += 1 } else { never += 1 } }
+                return "<tr><td>\(HTML.escape(text))</td><td\(mixed ? " class=\"fail\"" : "")>\(tally)</td>\(cells)</tr>"
+            }.joined()
+            // Collapsed under a one-line verdict, so the tables do not lengthen the page.
+            let summary =
+                "\(HTML.escape(SweepPage.gridText(sweep.grid))) · BLAS kernel \(HTML.escape(sweep.provenance.blasCoreType)) · "
+                + (sweep.runs.count == 1
+                    ? "one run: \(always) of \(always + never) claims hold"
+                    : split == 0
+                    ? "each claim gives the same verdict in all \(sweep.runs.count) runs (\(always) hold, \(never) fail)"
+                    : "<span class=\"fail\">\(split) of \(always + never + split) claims give different verdicts in different runs</span>")
+            parts.append(
+                "<details class=\"sweep\"><summary>\(summary)</summary>"
+                    + "<p class=\"meta\">\(HTML.escape(page.provenanceText())) · <a href=\"../sweeps/\(HTML.escape(SweepPage.fileName(sweep)))\">every claim and metric</a></p>"
+                    + (stale ? "<p class=\"expect fail\">Stale: this lesson's code has changed since the sweep was measured.</p>" : "")
+                    + "<div class=\"table-wrap\"><table class=\"data\"><thead>\(head)</thead><tbody>\(rows)</tbody></table></div></details>")
+        }
+        parts.append("</section>")
+        return parts.joined(separator: "\n")
     }
 
     func provenanceHTML() -> String {

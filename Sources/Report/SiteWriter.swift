@@ -36,7 +36,8 @@ public struct SiteWriter {
         }
         let page = LessonPage(
             record: record, previous: previous, next: next,
-            position: position.map { (number: $0 + 1, count: course.count) })
+            position: position.map { (number: $0 + 1, count: course.count) },
+            sweeps: position == nil ? [] : allSweeps().filter { $0.sweep.lessonID == record.lessonID && !$0.sweep.quick })
         // A lesson from outside the course (`tokenwise run ~/notes.swift`) gets its page in
         // site/scratch/, apart from the course's own pages, at the same depth (same links).
         let folder = position == nil ? Self.scratchFolder : "lessons"
@@ -78,20 +79,32 @@ public struct SiteWriter {
         return url
     }
 
-    /// Writes a page for every sweep stored in the workspace; returns them with whether each is
-    /// stale (its lesson's code changed since, or the lesson is gone).
+    /// Writes a page for every sweep stored in the workspace or shipped with the course; returns
+    /// them with whether each is stale (its lesson's code changed since, or the lesson is gone).
     @discardableResult
     public func writeSweepPages() throws -> [(sweep: SweepRecord, stale: Bool)] {
         let lessons = (try? Engine.lessons(in: lessonsDirectory)) ?? []
+        let sweeps = allSweeps()
+        for (sweep, stale) in sweeps {
+            try writeSweepPage(sweep, stale: stale, inCourse: lessons.contains { $0.id == sweep.lessonID })
+        }
+        return sweeps
+    }
+
+    /// The course's shipped sweeps and the workspace's, each with whether it is stale; where
+    /// both hold a sweep of the same grid, kernel and code (one page), the workspace's, measured
+    /// here, is the one kept.
+    func allSweeps() -> [(sweep: SweepRecord, stale: Bool)] {
+        let lessons = (try? Engine.lessons(in: lessonsDirectory)) ?? []
+        let own = engine.storedSweeps()
+        let shipped = Engine.courseSweeps(lessonsDirectory: lessonsDirectory).filter { sweep in
+            !own.contains { SweepPage.fileName($0) == SweepPage.fileName(sweep) }
+        }
         // A lesson outside the course cannot be checked from here: its sweep is not called stale.
-        let sweeps = engine.storedSweeps().map { sweep -> (SweepRecord, Bool, Bool) in
+        return (shipped + own).map { sweep in
             let lesson = lessons.first { $0.id == sweep.lessonID }
-            return (sweep, lesson.map { Engine.codeHash(of: $0) != sweep.provenance.lessonCode } ?? false, lesson != nil)
+            return (sweep, lesson.map { Engine.codeHash(of: $0) != sweep.provenance.lessonCode } ?? false)
         }
-        for (sweep, stale, inCourse) in sweeps {
-            try writeSweepPage(sweep, stale: stale, inCourse: inCourse)
-        }
-        return sweeps.map { ($0.0, $0.1) }
     }
 
     /// Writes one sweep's page; returns its location.

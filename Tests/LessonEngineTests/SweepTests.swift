@@ -118,4 +118,42 @@ import Testing
         let site = SiteWriter(engine: fixture.engine, lessonsDirectory: fixture.root.appendingPathComponent("lessons"))
         #expect(try site.writeSweepPages().map(\.stale) == [true])
     }
+    /// A sweep shipped with the course (lessons/sweeps/ID/) shows on the lesson's page: each
+    /// claim's tally and each run's verdict under the sweep's provenance, marked stale once the
+    /// lesson's code changes; the index links its page.
+    @Test func aShippedSweepShowsOnItsLessonsPage() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        let text = """
+            //: # Shipped
+            import Course
+            let seed = param("seed", 1, "a seed", in: 1...10)
+            expect("the seed is above 1", Double(seed), above: 1)
+            """
+        let lesson = try fixture.lesson("01-shipped.swift", text)
+        let sweep = try fixture.engine.sweep(lesson, grid: try SweepGrid(settings: ["seed=1,2,3"]), quick: false)
+        let lessons = fixture.root.appendingPathComponent("lessons")
+        let shipped = lessons.appendingPathComponent("sweeps/\(sweep.lessonID)")
+        try FileManager.default.createDirectory(at: shipped, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(
+            at: fixture.engine.sweepURL(sweep), to: shipped.appendingPathComponent("record.json"))
+        #expect(fixture.engine.storedSweeps().isEmpty)
+        #expect(Engine.courseSweeps(lessonsDirectory: lessons).map(\.fileStem) == [sweep.fileStem])   // dates keep whole seconds only
+        let site = SiteWriter(engine: fixture.engine, lessonsDirectory: lessons)
+        func page() throws -> String {
+            let source = try LessonSource(url: lessons.appendingPathComponent("01-shipped.swift"), course: lessons)
+            let url = try site.writeLessonPage(try fixture.engine.run(source), source: source)
+            return try String(contentsOf: url, encoding: .utf8)
+        }
+        let html = try page()
+        #expect(html.contains("How the claims travel") && html.contains("the seed is above 1"))
+        #expect(html.contains("2 of 3") && html.contains("seed=3") && html.contains("✗ ") && html.contains("✓ "))
+        #expect(html.contains("measured ") && html.contains(sweep.provenance.blasCoreType))
+        #expect(html.contains("../sweeps/\(SweepPage.fileName(sweep))") && !html.contains("Stale"))
+        #expect(try site.writeSweepPages().map(\.stale) == [false])
+        #expect(FileManager.default.fileExists(atPath: site.siteDirectory.appendingPathComponent("sweeps/\(SweepPage.fileName(sweep))").path))
+        // The lesson's code changes: the shipped numbers are now another lesson's, and say so.
+        _ = try fixture.lesson("01-shipped.swift", text + "\nmetric(\"more\", 1)")
+        #expect(try page().contains("Stale: this lesson's code has changed"))
+    }
 }
