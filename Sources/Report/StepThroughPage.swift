@@ -185,11 +185,12 @@ public enum StepThroughPage {
           rec.nodes.forEach(n => { if (n.parent !== null && n.parent !== undefined) { if (!children.has(n.parent)) children.set(n.parent, []); children.get(n.parent).push(n); } });
           function item(n) {
             const li = el("li");
-            // A search result is one entry: the tool wrote it, the model chose none of its tokens.
-            let last = n, count = 1;
-            if (n.how === "tool") while ((children.get(last.id) || []).length === 1 && children.get(last.id)[0].how === "tool") { last = children.get(last.id)[0]; count++; }
+            // A tool's result (search or calculator) is one entry: the tool wrote it, the model chose none of its tokens.
+            let last = n, count = 1, words = n.label;
+            if (n.how === "tool") while ((children.get(last.id) || []).length === 1 && children.get(last.id)[0].how === "tool") { last = children.get(last.id)[0]; count++; words += last.label; }
+            if (words.length > 48) words = words.slice(0, 47) + "…";
             const text = n.parent === null || n.parent === undefined ? "prompt"
-              : n.how === "tool" ? "search result: " + count + " tokens · tool" : "“" + n.label + "” " + pct(n.probability) + " · " + n.how;
+              : n.how === "tool" ? "tool result “" + words + "” · " + count + " tokens" : "“" + n.label + "” " + pct(n.probability) + " · " + n.how;
             const reached = id => id === f.node ? "current" : onPath.has(id) ? "onpath" : "";
             const b = el("button", {class: (reached(last.id) + (n.how === "tool" ? " toolblock" : "")).trim()}, text);
             b.addEventListener("click", () => { let at = -1; rec.frames.forEach((g, i) => { if (g.node === last.id) at = i; }); if (at >= 0) show(at); });
