@@ -255,21 +255,7 @@ struct LessonPage {
         ]
         for (sweep, stale) in sweeps {
             let page = SweepPage(sweep: sweep, stale: stale)
-            let head =
-                "<tr><th>claim</th><th>holds in</th>"
-                + sweep.runs.map { "<th>\(HTML.escape(page.label($0)))</th>" }.joined() + "</tr>"
-            var split = 0, always = 0, never = 0
-            let rows = sweep.claimTexts.map { text -> String in
-                let (held, checked) = sweep.tally(of: text)
-                let cells = sweep.runs.map { run -> String in
-                    guard let claim = run.claims.first(where: { $0.claim == text }) else { return "<td>–</td>" }
-                    return "<td class=\"\(claim.state)\">\(claim.checked ? (claim.passed ? "✓ " : "✗ ") : "– ")\(HTML.escape(claim.measured))</td>"
-                }.joined()
-                let tally = checked == 0 ? "not checked" : "\(held) of \(checked)"
-                let mixed = held > 0 && held < checked
-                if mixed { split += 1 } else if checked > 0 { if held == checked { always += 1 } else { never += 1 } }
-                return "<tr><td>\(HTML.escape(text))</td><td\(mixed ? " class=\"fail\"" : "")>\(tally)</td>\(cells)</tr>"
-            }.joined()
+            let (always, never, split) = page.verdicts
             // Collapsed under a one-line verdict, so the tables do not lengthen the page.
             let summary =
                 "\(HTML.escape(SweepPage.gridText(sweep.grid))) · BLAS kernel \(HTML.escape(sweep.provenance.blasCoreType)) · "
@@ -282,7 +268,7 @@ struct LessonPage {
                 "<details class=\"sweep\"><summary>\(summary)</summary>"
                     + "<p class=\"meta\">\(HTML.escape(page.provenanceText())) · <a href=\"../sweeps/\(HTML.escape(SweepPage.fileName(sweep)))\">every claim and metric</a></p>"
                     + (stale ? "<p class=\"expect fail\">Stale: this lesson's code has changed since the sweep was measured.</p>" : "")
-                    + "<div class=\"table-wrap\"><table class=\"data\"><thead>\(head)</thead><tbody>\(rows)</tbody></table></div></details>")
+                    + page.claimTable() + "</details>")
         }
         parts.append("</section>")
         return parts.joined(separator: "\n")

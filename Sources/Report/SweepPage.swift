@@ -66,6 +66,18 @@ struct SweepPage {
     }
 
     func claimsHTML() -> String {
+        let measured =
+            "<tr class=\"meta\"><td>measured</td><td></td>"
+            + sweep.runs.map { run in
+                let date = ISO8601DateFormatter().string(from: run.measured)
+                return "<td>\(HTML.escape("\(date), \(run.commit), \(run.blasKernel)\(run.reused ? ", reused" : "")"))</td>"
+            }.joined() + "</tr>"
+        return "<section><h2>Claims</h2>\(claimTable(extraRows: measured))</section>"
+    }
+
+    /// Every claim against every run: its tally ("2 of 3", marked where the runs disagree), then
+    /// each run's verdict and measurement. The sweep's page and its lesson's page show it.
+    func claimTable(extraRows: String = "") -> String {
         let head = "<tr><th>claim</th><th>holds in</th>" + sweep.runs.map { "<th>\(HTML.escape(label($0)))</th>" }.joined() + "</tr>"
         let rows = sweep.claimTexts.map { text -> String in
             let (held, checked) = sweep.tally(of: text)
@@ -74,14 +86,19 @@ struct SweepPage {
                 return "<td class=\"\(claim.state)\" title=\"\(HTML.escape(claim.verdict))\">\(claim.checked ? (claim.passed ? "✓ " : "✗ ") : "– ")\(HTML.escape(claim.measured))</td>"
             }.joined()
             let tally = checked == 0 ? "not checked" : "\(held) of \(checked)"
-            return "<tr><td>\(HTML.escape(text))</td><td>\(tally)</td>\(cells)</tr>"
+            let split = held > 0 && held < checked
+            return "<tr><td>\(HTML.escape(text))</td><td\(split ? " class=\"fail\"" : "")>\(tally)</td>\(cells)</tr>"
         }.joined()
-            + "<tr class=\"meta\"><td>measured</td><td></td>"
-            + sweep.runs.map { run in
-                let date = ISO8601DateFormatter().string(from: run.measured)
-                return "<td>\(HTML.escape("\(date), \(run.commit), \(run.blasKernel)\(run.reused ? ", reused" : "")"))</td>"
-            }.joined() + "</tr>"
-        return "<section><h2>Claims</h2><div class=\"table-wrap\"><table class=\"data\"><thead>\(head)</thead><tbody>\(rows)</tbody></table></div></section>"
+        return "<div class=\"table-wrap\"><table class=\"data\"><thead>\(head)</thead><tbody>\(rows)\(extraRows)</tbody></table></div>"
+    }
+
+    /// How many claims held in every run that checked them, in none, and in some but not all.
+    var verdicts: (always: Int, never: Int, split: Int) {
+        sweep.claimTexts.reduce(into: (0, 0, 0)) { counts, text in
+            let (held, checked) = sweep.tally(of: text)
+            if checked == 0 { return }
+            if held == checked { counts.0 += 1 } else if held == 0 { counts.1 += 1 } else { counts.2 += 1 }
+        }
     }
 
     func metricsHTML() -> String {
