@@ -323,6 +323,10 @@ if knowledgeVerdict.failed {
         """)
 }
 
+//: The knowledge claim has little room: the difference is a few of these people either way,
+//: and the stored sweeps at the end of the page show a run with another BLAS kernel just past
+//: the margin. Finetuning keeps most of what pretraining stored, not all of it.
+//:
 //: ### Harmful requests, and harmless ones that look alike
 //: A small share of the finetuning conversations are harmful requests with a polite refusal,
 //: written from eight templates. Does the assistant refuse those requests, harmful ones phrased in ways it

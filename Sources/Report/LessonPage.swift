@@ -253,6 +253,21 @@ struct LessonPage {
             "<section class=\"sweeps\"><h2 id=\"\(id)\">\(HTML.escape(title))</h2>",
             "<p>A claim about a trained model should hold on other seeds and with other BLAS kernels, whose rounding differs. Each sweep below is this lesson run once per setting, measured when and where its line says, not in the run above. <code>tokenwise sweep</code> measures your own.</p>",
         ]
+        // A claim can hold in every run of each sweep and still change its verdict between them
+        // (one kernel against another): counted over all the sweeps together.
+        if sweeps.count > 1 {
+            let texts = sweeps.flatMap(\.sweep.claimTexts).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            let fragile = texts.compactMap { text -> String? in
+                let tallies = sweeps.map { $0.sweep.tally(of: text) }
+                let held = tallies.map(\.held).reduce(0, +), checked = tallies.map(\.checked).reduce(0, +)
+                guard held > 0 && held < checked else { return nil }
+                return "<li>\(HTML.escape(text)): holds in \(held) of \(checked) runs</li>"
+            }
+            parts.append(
+                fragile.isEmpty
+                    ? "<p>Across all these sweeps, each claim gives the same verdict in every run.</p>"
+                    : "<p class=\"fail\">Across these sweeps, not every run gives these claims the same verdict:</p><ul class=\"fail\">\(fragile.joined())</ul>")
+        }
         for (sweep, stale) in sweeps {
             let page = SweepPage(sweep: sweep, stale: stale)
             let (always, never, split) = page.verdicts

@@ -156,4 +156,27 @@ import Testing
         _ = try fixture.lesson("01-shipped.swift", text + "\nmetric(\"more\", 1)")
         #expect(try page().contains("Stale: this lesson's code has changed"))
     }
+    /// Two sweeps in which a claim holds in every run of one and in none of the other (one BLAS
+    /// kernel against another, say): each sweep's line says its runs agree, and the lesson's
+    /// page lists the claim as not holding across them.
+    @Test func aClaimThatChangesVerdictBetweenSweepsIsListed() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        let lesson = try fixture.lesson("01-two.swift", """
+            //: # Two sweeps
+            import Course
+            let seed = param("seed", 1, "a seed", in: 1...10)
+            expect("the seed is above 1", Double(seed), above: 1)
+            """)
+        let lessons = fixture.root.appendingPathComponent("lessons")
+        for grid in ["seed=2,3", "seed=1"] {
+            _ = try fixture.engine.sweep(lesson, grid: try SweepGrid(settings: [grid]), quick: false)
+        }
+        let site = SiteWriter(engine: fixture.engine, lessonsDirectory: lessons)
+        let source = try LessonSource(url: lessons.appendingPathComponent("01-two.swift"), course: lessons)
+        let html = try String(contentsOf: try site.writeLessonPage(try fixture.engine.run(source), source: source), encoding: .utf8)
+        #expect(html.contains("each claim gives the same verdict in all 2 runs (1 hold, 0 fail)"))
+        #expect(html.contains("one run: 0 of 1 claims hold"))
+        #expect(html.contains("<li>the seed is above 1: holds in 2 of 3 runs</li>"))
+    }
 }
