@@ -486,6 +486,11 @@ claim(
     "the KL penalty keeps the human score within 0.5 of the plain run's best (last with KL − best)",
     fixed.run.checks.last!.human - bestCheck.human, above: -0.5)
 
+//: How far the human score falls by the last update is not the same from run to run: the
+//: stored sweeps at the end of the page show the fall past the claim's line in some seeds and
+//: short of it in others, with either BLAS kernel. The reward model's score climbs to its
+//: highest in every run; how much that costs the human score by the last update varies.
+//:
 //: ### Step through the hacked policy
 //: The last update's reply to the first of those requests, one token at a time: the page shows
 //: how sure the policy has become of each word of its hack.
