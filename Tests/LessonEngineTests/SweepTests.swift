@@ -118,6 +118,7 @@ import Testing
         let site = SiteWriter(engine: fixture.engine, lessonsDirectory: fixture.root.appendingPathComponent("lessons"))
         #expect(try site.writeSweepPages().map(\.stale) == [true])
     }
+
     /// A sweep shipped with the course (lessons/sweeps/ID/) shows on the lesson's page: each
     /// claim's tally and each run's verdict under the sweep's provenance, marked stale once the
     /// lesson's code changes; the index links its page.
@@ -156,6 +157,7 @@ import Testing
         _ = try fixture.lesson("01-shipped.swift", text + "\nmetric(\"more\", 1)")
         #expect(try page().contains("Stale: this lesson's code has changed"))
     }
+
     /// Two sweeps in which a claim holds in every run of one and in none of the other (one BLAS
     /// kernel against another, say): each sweep's line says its runs agree, and the lesson's
     /// page lists the claim as not holding across them.
