@@ -51,9 +51,14 @@ public enum Parallel {
         _ first: () throws -> A, _ second: () throws -> B
     ) throws -> (A, B) {
         let budget = Swift.min(threadBudget, coreCount)
-        guard budget > 1 else { return (try first(), try second()) }
         SingleThreadedBLAS.begin()
         defer { SingleThreadedBLAS.end() }
+        // One core: one job after the other, OpenBLAS single-threaded all the same, so each job
+        // computes what it computes side by side.
+        guard budget > 1 else {
+            let a = Result { try first() }, b = Result { try second() }
+            return (try a.get(), try b.get())
+        }
         let share = budget / 2
         let results = Results<A, B>()
         withoutActuallyEscaping(second) { second in

@@ -1,6 +1,7 @@
 // Data parallelism over the cores, as multi-GPU training does over GPUs: a step's batch is cut
 // into two halves of rows; each half runs forward and backward on its own core against its own
-// copy of the weights, and the halves' gradients are added. Why: at the course's size a step
+// copy of the weights, and the halves' gradients are added (on one core, one half after the
+// other: the same sums, so the same bits). Why: at the course's size a step
 // spread op by op over two cores keeps them only partly busy (the threads meet at every product
 // and kernel, hundreds of times a step); two half-batches, one per core, meet once. Measured
 // with `tokenwise bench --course-step`.
@@ -19,9 +20,12 @@ final class DataParallelStep {
         replica = GPT(config: model.config, seed: 0)
     }
 
-    /// Whether `batch` is worth splitting: two cores free for this thread, and two rows or more.
+    /// Whether `batch` is split: whenever it has two rows or more, however many cores this
+    /// thread may use. With one, the halves run one after the other (`Parallel.both`), so a step
+    /// rounds the same on one core as on two or more, and inside `both` (two models trained
+    /// side by side) as alone.
     static func applies(to batch: TrainingBatch) -> Bool {
-        Parallel.threadBudget > 1 && batch.batchSize >= 2
+        batch.batchSize >= 2
     }
 
     /// Accumulates the batch's gradient into `model`'s and returns its loss; nil (nothing done)

@@ -22,7 +22,7 @@ import Testing
         return (loss, trainer.model.parameters.map(\.gradientValues))
     }
 
-    /// Split in halves over two cores, a step computes the whole batch's loss and gradient (to
+    /// Split in halves (over two cores, or one after the other on one), a step computes the whole batch's loss and gradient (to
     /// rounding): unweighted, masked (the halves count different numbers of tokens) and with
     /// negative weights (RL's advantages).
     @Test(arguments: [
@@ -31,7 +31,6 @@ import Testing
         ("advantages", { @Sendable (i: Int) -> Float? in i % 3 == 0 ? -0.5 : i % 3 == 1 ? 0 : 2 }, 4),
     ] as [(String, @Sendable (Int) -> Float?, Int)])
     func splitStepEqualsTheWholeBatch(label: String, weights: @Sendable (Int) -> Float?, rows: Int) {
-        guard Parallel.coreCount > 1 else { return }   // one core: never split
         let b = batch(rows: rows, weights: weights)
         let (splitLoss, splitGradients) = lossAndGradients(b, split: true)
         let (wholeLoss, wholeGradients) = lossAndGradients(b, split: false)
@@ -41,6 +40,19 @@ import Testing
         #expect(largest < 1e-3, "\(label)")
         let sameBits = flatSplit == flatWhole
         #expect(!sameBits, "\(label): summed in another order, some gradient must round differently")
+    }
+
+    /// The halves are the same work on one core as on two: a step inside `Parallel.both` (half
+    /// the cores each, one on a two-core machine) gives the bits it gives alone.
+    @Test func aSplitStepRoundsTheSameSideBySideAsAlone() throws {
+        let b = batch(rows: 4, weights: { i in i % 12 < 5 ? 0 : 1 })
+        let alone = lossAndGradients(b, split: true)
+        let (first, second) = try Parallel.both(
+            { lossAndGradients(b, split: true) }, { lossAndGradients(b, split: true) })
+        for (loss, gradients) in [first, second] {
+            #expect(loss == alone.0)
+            #expect(gradients == alone.1)
+        }
     }
 
     @Test func halvesKeepEveryRowInOrder() {
