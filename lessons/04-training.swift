@@ -302,6 +302,10 @@ show(
         }))
 
 // end harness
+//: Where do the heads look? Read each small square by rows: a row is one position of the probe
+//: sentence, its numbers (they sum to 1) how much it takes from each earlier token; look for
+//: rows that pile nearly all their weight on one cell (the first token, the token itself, the
+//: one before) beside rows that spread it evenly.
 let probeSentence = "\(try CourseData.tinyWeb().world.people[0].name) was born in"
 let probeTokens = model.tokenizer.encode(probeSentence)
 func attentionMaps(_ gpt: GPT) -> [[[[Double]]]] {   // [layer][head][row][column]

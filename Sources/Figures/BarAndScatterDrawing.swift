@@ -3,7 +3,10 @@
 import Foundation
 
 enum BarChartDrawing {
-    static func draw(_ chart: BarChart, in rect: Rect, on canvas: Canvas, theme: Theme) {
+    /// `shared`: values of the other panels of small multiples the axis must also cover.
+    static func draw(
+        _ chart: BarChart, in rect: Rect, on canvas: Canvas, theme: Theme, shared: [Double] = []
+    ) {
         let top = FigureRenderer.drawTitle(chart.title, in: rect, on: canvas, theme: theme)
         // Tokens in monospace with their whitespace shown; categories ("raw HTML") as plain text.
         let tokens = chart.tokenLabels == true
@@ -19,7 +22,8 @@ enum BarChartDrawing {
         let widths = zip(labels, styles).map { canvas.measure($0, style: $1).width }
         let labelWidth = min(tokens ? 200 : 240, widths.max() ?? 0)
         let values = chart.bars.map(\.value)
-        let axis = Axis(scale: .linear, values: values, padFraction: 0, includeZero: true)
+        let axis = Axis(
+            scale: .linear, values: values + shared, padFraction: 0, includeZero: true)
         // Values as people read them: 11390 (not 11390.038), 1.392, 42.5%.
         let valueText = { (v: Double) in
             chart.percent

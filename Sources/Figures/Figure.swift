@@ -248,8 +248,14 @@ public struct SmallMultiples: Codable, Equatable, Sendable {
     public var title: String
     public var figures: [Figure]
     public var columns: Int
-    public init(title: String, figures: [Figure], columns: Int) {
+    /// The panels share one value scale (bar lengths; line charts' y axes), so a panel's bar
+    /// or line compares with its neighbour's: a 10% bar is drawn a tenth of a 100% one. False:
+    /// each panel on its own scale, for panels that measure different things (say so in the
+    /// title). Nil, in specs stored before it: shared.
+    public var sharedScale: Bool?
+    public init(title: String, figures: [Figure], columns: Int, sharedScale: Bool = true) {
         self.title = title; self.figures = figures; self.columns = columns
+        self.sharedScale = sharedScale
     }
 }
 

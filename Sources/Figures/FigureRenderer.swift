@@ -102,15 +102,21 @@ public enum FigureRenderer {
         return (width, height)
     }
 
+    /// `shared`: the values a panel's axis must cover besides its own (small multiples that
+    /// share a scale).
     static func draw(
-        _ figure: Figure, in rect: Rect, on canvas: Canvas, theme: Theme, background: Bool
+        _ figure: Figure, in rect: Rect, on canvas: Canvas, theme: Theme, background: Bool,
+        shared: SharedScale = SharedScale()
     ) {
         if background { canvas.fill(rect, theme.background) }
         switch figure {
-        case .line(let c): LineChartDrawing(chart: c, theme: theme).draw(in: rect, on: canvas)
+        case .line(let c):
+            LineChartDrawing(chart: c, theme: theme, sharedY: shared.lines).draw(
+                in: rect, on: canvas)
         case .heatmap(let h): HeatmapDrawing.draw(h, in: rect, on: canvas, theme: theme)
         case .heatmapGrid(let g): HeatmapDrawing.draw(g, in: rect, on: canvas, theme: theme)
-        case .bar(let b): BarChartDrawing.draw(b, in: rect, on: canvas, theme: theme)
+        case .bar(let b):
+            BarChartDrawing.draw(b, in: rect, on: canvas, theme: theme, shared: shared.bars)
         case .scatter(let s): ScatterDrawing.draw(s, in: rect, on: canvas, theme: theme)
         case .tokenStrip(let s): TokenStripDrawing.draw(s, in: rect, on: canvas, theme: theme)
         case .graph(let g): GraphDrawing.draw(g, in: rect, on: canvas, theme: theme)
@@ -120,13 +126,14 @@ public enum FigureRenderer {
             let rows = (m.figures.count + columns - 1) / columns
             let cellWidth = (rect.width - 24) / Double(columns),
                 cellHeight = (rect.maxY - top - 8) / Double(rows)
+            let shared = m.sharedScale == false ? SharedScale() : SharedScale(m.figures)
             for (index, child) in m.figures.enumerated() {
                 let cell = Rect(
                     x: rect.x + 12 + Double(index % columns) * cellWidth,
                     y: top + Double(index / columns) * cellHeight,
                     width: cellWidth, height: cellHeight)
                 canvas.beginClip(cell)
-                draw(child, in: cell, on: canvas, theme: theme, background: false)
+                draw(child, in: cell, on: canvas, theme: theme, background: false, shared: shared)
                 canvas.endClip()
             }
         }
@@ -170,6 +177,30 @@ public enum FigureRenderer {
         return rect.y + 14
             + TextMetrics.shared.measure("Hg", style: Theme.light.text(titleSize, bold: true))
             .height + 6 + extra
+    }
+}
+
+/// One value scale for the panels of small multiples: every bar panel's axis covers all the
+/// bar panels' values, every line panel's y axis all the line panels' (when they are drawn on
+/// the same kind of axis: a log panel and a linear one cannot share). Other kinds keep their
+/// own (heatmap grids already share one colour scale).
+struct SharedScale {
+    var bars: [Double] = []
+    var lines: [Double] = []
+
+    init() {}
+
+    init(_ panels: [Figure]) {
+        var lineCharts: [LineChart] = []
+        for panel in panels {
+            switch panel {
+            case .bar(let b): bars += b.bars.map(\.value)
+            case .line(let c): lineCharts.append(c)
+            default: break
+            }
+        }
+        let scales = Set(lineCharts.map { LineChartDrawing.yScale($0) })
+        if scales.count == 1 { lines = lineCharts.flatMap(LineChartDrawing.yValues) }
     }
 }
 

@@ -31,19 +31,41 @@ enum HeatmapDrawing {
         return (left + Double(columns) * cell + 90, 50 + topLabels + Double(rows) * cell + 24)
     }
 
+    /// Cells at least this big print their values.
+    static let valueCell = 26.0
+    /// A grid's room for its colour bar (bar and tick labels) and between its panels.
+    static let gridColorbarSpace = 50.0, gridGap = 12.0
+
+    /// The grid's label size: from the cells it would have if the text column set no limit.
+    static func gridLabelStyle(_ g: HeatmapGrid, columns: Int, theme: Theme) -> TextStyle {
+        let first = g.panels[0]
+        let n = max(first.values.count, first.values.first?.count ?? 1)
+        return labelStyle(
+            cell: cellSize(rows: n, columns: n, budget: min(260, 900 / Double(columns))),
+            theme: theme)
+    }
+
     static func naturalSize(_ g: HeatmapGrid) -> (width: Double, height: Double) {
         let columns = max(1, min(g.columns, g.panels.count)),
             rows = (g.panels.count + columns - 1) / columns
         let first = g.panels[0]
-        let n = max(first.values.count, first.values.first?.count ?? 1)
-        let cell = cellSize(rows: n, columns: n, budget: min(260, 900 / Double(columns)))
-        let style = labelStyle(cell: cell, theme: .light)
-        let rowLabel = labelExtent(first.rowLabels, style: style) + 12,
+        let n = Double(max(first.values.count, first.values.first?.count ?? 1))
+        let style = gridLabelStyle(g, columns: columns, theme: .light)
+        let rowLabel = labelExtent(first.rowLabels, style: style) + 10,
             columnLabel = labelExtent(first.columnLabels, style: style) * 0.87 + 8
-        let panel = Double(n) * cell
+        // As wide as the report's text column allows, so the page does not scale the grid (and
+        // the values printed in its cells) down; where that leaves cells too small for their
+        // values, as big as they would be on their own.
+        let unlimited = cellSize(
+            rows: Int(n), columns: Int(n), budget: min(260, 900 / Double(columns)))
+        let fitting =
+            (FigureRenderer.pageWidth - rowLabel - gridColorbarSpace - gridGap * Double(columns))
+            / (Double(columns) * n)
+        let cell = fitting >= valueCell ? min(unlimited, fitting) : unlimited
+        let panel = n * cell
         let labelBands = g.labelsOnEdges ? columnLabel : columnLabel * Double(rows)
         return (
-            rowLabel + Double(columns) * (panel + 18) + 100,
+            rowLabel + Double(columns) * (panel + gridGap) + gridColorbarSpace,
             50 + labelBands + Double(rows) * (panel + 30) + 10
         )
     }
@@ -103,16 +125,16 @@ enum HeatmapDrawing {
             rows = (g.panels.count + columns - 1) / columns
         let first = g.panels[0]
         let n = Double(max(first.values.count, first.values[0].count))
-        let probe = labelStyle(
-            cell: cellSize(rows: Int(n), columns: Int(n), budget: min(260, 900 / Double(columns))),
-            theme: theme)
+        let probe = gridLabelStyle(g, columns: columns, theme: theme)
         let rowLabel = labelExtent(first.rowLabels, style: probe) + 10
         let columnLabel = labelExtent(first.columnLabels, style: probe) * 0.87 + 8
         // Each grid row: the panel titles, then column labels (top row only when labels sit on
         // the edges), then the panels.
         let titleBand = 18.0, gap = 12.0
         let labelBands = (0..<rows).map { !g.labelsOnEdges || $0 == 0 ? columnLabel : 0 }
-        let panelWidth = (rect.width - rowLabel - 100 - 18 * Double(columns)) / Double(columns)
+        let panelWidth =
+            (rect.width - rowLabel - gridColorbarSpace - gridGap * Double(columns))
+            / Double(columns)
         let panelHeight =
             (rect.maxY - top - labelBands.reduce(0, +) - Double(rows) * (titleBand + gap))
             / Double(rows)
@@ -125,10 +147,11 @@ enum HeatmapDrawing {
         }
         for (index, panel) in g.panels.enumerated() {
             let column = index % columns, row = index / columns
-            let x = rect.x + rowLabel + Double(column) * (cell * n + 18)
+            let x = rect.x + rowLabel + Double(column) * (cell * n + gridGap)
             let titleStyle = theme.text(10.5, bold: true, muted: true)
             canvas.text(
-                canvas.fitted(Labels.visible(panel.title), style: titleStyle, width: cell * n + 16),
+                canvas.fitted(
+                    Labels.visible(panel.title), style: titleStyle, width: cell * n + gridGap - 2),
                 at: Point(x, rowTops[row]),
                 style: titleStyle, vertical: .top)
             let panelTop = rowTops[row] + titleBand + labelBands[row]
@@ -140,12 +163,13 @@ enum HeatmapDrawing {
                 rowLabels: !g.labelsOnEdges || column == 0,
                 columnLabels: !g.labelsOnEdges || row == 0, on: canvas, theme: theme)
         }
-        let gridRight = rect.x + rowLabel + Double(columns) * (cell * n + 18)
+        let gridRight = rect.x + rowLabel + Double(columns) * (cell * n + gridGap)
         drawColorbar(
             Rect(
-                x: gridRight + 6, y: top + titleBand + columnLabel, width: 12,
+                x: gridRight + 2, y: top + titleBand + columnLabel, width: 12,
                 height: min(200, max(40, y - top - titleBand - columnLabel - gap))),
-            low: low, high: high, label: first.colorbarLabel, on: canvas, theme: theme)
+            low: low, high: high, label: first.colorbarLabel, on: canvas, theme: theme,
+            labelWidth: rect.maxX - gridRight - 4)
     }
 
     static func drawPanel(
@@ -154,8 +178,8 @@ enum HeatmapDrawing {
         on canvas: Canvas, theme: Theme
     ) {
         let style = labelStyle(cell: cell, theme: theme)
-        let showValues = cell >= 26
-        let valueStyle = theme.text(min(10, cell * 0.32))
+        let showValues = cell >= valueCell
+        let valueStyle = theme.text(min(11, cell * 0.34))
         for (r, row) in h.values.enumerated() {
             for (c, value) in row.enumerated() {
                 let cellRect = Rect(
@@ -203,7 +227,8 @@ enum HeatmapDrawing {
     }
 
     static func drawColorbar(
-        _ bar: Rect, low: Double, high: Double, label: String, on canvas: Canvas, theme: Theme
+        _ bar: Rect, low: Double, high: Double, label: String, on canvas: Canvas, theme: Theme,
+        labelWidth: Double = 120
     ) {
         let steps = 48
         for i in 0..<steps {
@@ -224,7 +249,7 @@ enum HeatmapDrawing {
         }
         if !label.isEmpty {
             canvas.text(
-                canvas.fitted(Labels.visible(label), style: style, width: 120),
+                canvas.fitted(Labels.visible(label), style: style, width: labelWidth),
                 at: Point(bar.x, bar.maxY + 6), style: style, vertical: .top)
         }
     }

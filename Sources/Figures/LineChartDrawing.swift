@@ -1,24 +1,55 @@
 // Line charts: title, a legend row, grid and ticks, the series (smoothed ones over their
-// faded raw values), dashed reference lines and event markers, all clipped to the plot.
+// faded raw values), dashed reference lines and event markers, all clipped to the plot. A
+// loss that spans more than two decades is drawn on a log y axis, and its label says so.
 
 import Foundation
 
 struct LineChartDrawing {
     let chart: LineChart
     let theme: Theme
+    /// Values the y axis must also cover: the other panels of small multiples sharing a scale.
+    var sharedY: [Double] = []
+
+    /// The y axis as drawn: the chart's own scale, except that a loss (its y label or title
+    /// says "loss") whose values are all positive and span more than two decades goes on a log
+    /// axis. Why a rule here rather than an option each lesson sets: lessons draw their loss
+    /// curves themselves, stored runs keep their specs, and some lessons' code is pinned by
+    /// their shipped sweeps; a finetune that memorises drives its loss from ~6 to ~1e-4, and on
+    /// a linear axis everything after the first steps lies on zero. Losses within two decades
+    /// (pretraining's ~8 → ~0.7) keep the linear axis a reader expects; other quantities
+    /// (rates, learning rates) are left as their lesson drew them.
+    static func yScale(_ chart: LineChart) -> AxisScale {
+        guard chart.yScale == .linear,
+            (chart.yLabel + " " + chart.title).lowercased().contains("loss")
+        else { return chart.yScale }
+        let values = yValues(chart)
+        guard let low = values.min(), let high = values.max(), low > 0 else { return .linear }
+        return log10(high / low) > 2 ? .log : .linear
+    }
+
+    /// Every y the chart draws: its series and its reference lines.
+    static func yValues(_ chart: LineChart) -> [Double] {
+        chart.series.flatMap(\.y) + chart.references.map(\.y)
+    }
+
+    /// The y label as drawn: "loss (nats), log scale" where the rule above chose a log axis.
+    static func yLabel(_ chart: LineChart) -> String {
+        guard chart.yScale == .linear, yScale(chart) == .log else { return chart.yLabel }
+        return chart.yLabel.isEmpty ? "log scale" : chart.yLabel + ", log scale"
+    }
 
     func draw(in rect: Rect, on canvas: Canvas) {
         var top = FigureRenderer.drawTitle(chart.title, in: rect, on: canvas, theme: theme)
         top = drawLegend(from: top, in: rect, on: canvas)
         let tickStyle = theme.text(11, muted: true), labelStyle = theme.text(12)
         let allX = chart.series.flatMap(\.x) + chart.markers.map(\.x)
-        let allY = chart.series.flatMap(\.y) + chart.references.map(\.y)
         let xAxis = Axis(scale: chart.xScale, values: allX, padFraction: 0.01)
-        let yAxis = Axis(scale: chart.yScale, values: allY)
+        let yAxis = Axis(scale: Self.yScale(chart), values: Self.yValues(chart) + sharedY)
+        let yLabel = Self.yLabel(chart)
         let yTicks = yAxis.ticks(target: 6)
         let tickWidth =
             yTicks.map { canvas.measure(Axis.label($0), style: tickStyle).width }.max() ?? 20
-        let left = rect.x + 16 + (chart.yLabel.isEmpty ? 0 : 20) + tickWidth + 6
+        let left = rect.x + 16 + (yLabel.isEmpty ? 0 : 20) + tickWidth + 6
         let bottom = rect.maxY - 12 - (chart.xLabel.isEmpty ? 0 : 20) - 18
         let plot = Rect(
             x: left, y: top + 4, width: max(10, rect.maxX - 20 - left),
@@ -51,9 +82,9 @@ struct LineChartDrawing {
                 Labels.visible(chart.xLabel), at: Point(plot.x + plot.width / 2, rect.maxY - 10),
                 style: labelStyle, horizontal: .middle, vertical: .bottom)
         }
-        if !chart.yLabel.isEmpty {
+        if !yLabel.isEmpty {
             canvas.text(
-                Labels.visible(chart.yLabel), at: Point(rect.x + 14, plot.y + plot.height / 2),
+                Labels.visible(yLabel), at: Point(rect.x + 14, plot.y + plot.height / 2),
                 style: labelStyle,
                 horizontal: .middle, vertical: .top, rotation: -90)
         }

@@ -42,16 +42,6 @@ struct IndexPage {
         "lessons/\(HTML.escape(id)).html#cell-\(cell)"
     }
 
-    /// Every claim of a record, with the cell it was made in.
-    static func claims(_ record: RunRecord) -> [(cell: Int, claim: ExpectationResult)] {
-        record.cells.flatMap { cell in
-            cell.outputs.compactMap { output -> (Int, ExpectationResult)? in
-                if case .expectation(let e) = output { return (cell.cell.index, e) }
-                return nil
-            }
-        }
-    }
-
     /// The course's models side by side: the arena's leaderboard (the last lesson that shows
     /// one) as a dot plot with interval whiskers, linked to the cell that measured it.
     func leaderboardHTML() -> String {
@@ -84,7 +74,7 @@ struct IndexPage {
                 )
                 continue
             }
-            let claims = Self.claims(record)
+            let claims = record.claimsWithCells
             let checked = claims.filter(\.claim.checked)
             let held = checked.filter(\.claim.passed).count
             let unchecked = claims.count - checked.count
@@ -123,7 +113,7 @@ struct IndexPage {
                 return nil
             }
         }
-        let headline = Self.claims(record).first {
+        let headline = record.claimsWithCells.first {
             $0.claim.value != nil && $0.claim.threshold != nil
                 && !$0.claim.claim.contains("library")
         }
@@ -191,7 +181,7 @@ struct IndexPage {
                 let items = record.metrics.map { "<li>\(LessonPage.metricHTML($0))</li>" }
                 parts.append("<ul class=\"metrics\">\(items.joined())</ul>")
             }
-            let claims = Self.claims(record)
+            let claims = record.claimsWithCells
             if !claims.isEmpty {
                 let rows = claims.map { cell, e in
                     "<tr class=\"\(e.state)\"><td>\(e.verdict)</td><td><a href=\"\(Self.cellLink(entry.id, cell: cell))\">\(HTML.escape(e.claim))</a></td><td>\(HTML.escape(e.measured))</td></tr>"

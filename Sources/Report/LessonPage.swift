@@ -39,6 +39,7 @@ struct LessonPage {
             )
         }
         body += cells
+        body.append(showedHTML(outline: &outline))
         if !sweeps.isEmpty { body.append(sweepsHTML(outline: &outline)) }
         body.append(navigationHTML(compact: false))
         body.append(provenanceHTML())
@@ -227,6 +228,21 @@ struct LessonPage {
     /// The file name of a lesson's step-through page inside site/steps/.
     static func stepThroughFile(lesson: String, name: String) -> String {
         "\(lesson)-\(name.filter { $0.isLetter || $0.isNumber || $0 == "-" }).html"
+    }
+
+    /// "What this run showed": the lesson's claims in the order it made them, one line each —
+    /// verdict, claim and the measurement as the run printed it — linked to the cell that made
+    /// it. Nothing for a lesson that makes no claim.
+    func showedHTML(outline: inout Outline) -> String {
+        let claims = record.claimsWithCells
+        guard !claims.isEmpty else { return "" }
+        let title = "What this run showed"
+        let id = outline.add(level: 2, text: title, html: HTML.escape(title))
+        let items = claims.map { cell, e in
+            "<li class=\"expect \(e.state)\"><span class=\"badge\">\(e.verdict)</span> <a href=\"#cell-\(cell)\">\(HTML.escape(e.claim))</a> <span class=\"measured\">\(HTML.escape(e.measured))</span></li>"
+        }
+        return
+            "<section class=\"showed\"><h2 id=\"\(id)\">\(title)</h2><p class=\"meta\">\(IndexPage.tally(claims.map(\.claim))).</p><ul class=\"showed\">\(items.joined())</ul></section>"
     }
 
     /// Previous and next lesson: `compact` at the top (arrows and short labels), in full at the bottom.

@@ -147,9 +147,10 @@ struct SweepPage {
                         references: threshold.map { [.init(y: $0, label: "threshold")] } ?? [])))
         }
         guard !charts.isEmpty else { return nil }
+        // The claims measure different things (a rate, a loss, a count): no shared scale.
         return .smallMultiples(
             SmallMultiples(
-                title: "Each claim's measurement against \(axis.key) (the line: the claim's threshold)",
-                figures: charts, columns: min(2, charts.count)))
+                title: "Each claim's measurement against \(axis.key), each on its own scale (the line: the claim's threshold)",
+                figures: charts, columns: min(2, charts.count), sharedScale: false))
     }
 }

@@ -115,6 +115,84 @@ import Testing
         }
     }
 
+    /// Small multiples share one value scale unless they say otherwise: a 10% bar beside a
+    /// 100% one is drawn a tenth as long (each on its own scale, both would fill their panel).
+    @Test func smallMultiplesShareOneScaleUnlessTheySayOtherwise() throws {
+        func barLengths(shared: Bool) throws -> [Int] {
+            let panels: [Figure] = [1.0, 0.105].map {
+                .bar(BarChart(title: "p", bars: [.init(label: "a", value: $0)], percent: true))
+            }
+            let figure = Figure.smallMultiples(SmallMultiples(title: "m", figures: panels, columns: 2, sharedScale: shared))
+            let pixels = try PNGPixels(try FigureRenderer.png(figure, options: RenderOptions(width: 600, height: 160, scale: 1)))
+            // The longest run of the bar colour in any row of each half.
+            return [0..<300, 300..<600].map { columns in
+                (0..<pixels.height).map { y in
+                    var longest = 0, run = 0
+                    for x in columns {
+                        run = pixels.matches(x, y, hex: 0x0072B2) ? run + 1 : 0
+                        longest = max(longest, run)
+                    }
+                    return longest
+                }.max()!
+            }
+        }
+        let shared = try barLengths(shared: true), own = try barLengths(shared: false)
+        #expect(shared[0] > 100 && abs(Double(shared[1]) / Double(shared[0]) - 0.105) < 0.02, "\(shared)")
+        #expect(abs(own[0] - own[1]) < 12 && own[1] > 100, "\(own)")   // the value labels differ in width
+        // Lines share with lines, bars with bars; lines on different kinds of axis cannot.
+        let bar = Figure.bar(BarChart(title: "b", bars: [.init(label: "a", value: 3)]))
+        let line = LineChart(title: "l", series: [.init(name: "s", y: [1, 2])], references: [.init(y: 5, label: "r")])
+        var logLine = line
+        logLine.yScale = .log
+        let scale = SharedScale([bar, .line(line), .line(line)])
+        #expect(scale.bars == [3] && scale.lines == [1, 2, 5, 1, 2, 5])
+        #expect(SharedScale([.line(line), .line(logLine)]).lines.isEmpty)
+        // A spec stored before the field existed shares (nil).
+        let stored = #"{"title":"m","figures":[],"columns":2}"#
+        #expect(try JSONDecoder().decode(SmallMultiples.self, from: Data(stored.utf8)).sharedScale == nil)
+    }
+
+    /// A loss spanning more than two decades is drawn on a log axis, labelled so; a loss within
+    /// two decades, anything that is not a loss, and a chart with a value ≤ 0 keep theirs.
+    @Test func aLossSpanningDecadesGetsALogAxisLabelledSo() throws {
+        func chart(_ y: [Double], yLabel: String = "loss (nats)", title: String = "Finetuning") -> LineChart {
+            LineChart(title: title, xLabel: "step", yLabel: yLabel, series: [.init(name: "", y: y)])
+        }
+        let memorised = chart([6.5, 1e-2, 1e-4])
+        #expect(LineChartDrawing.yScale(memorised) == .log)
+        #expect(LineChartDrawing.yLabel(memorised) == "loss (nats), log scale")
+        #expect(LineChartDrawing.yScale(chart([8, 0.7])) == .linear)
+        #expect(LineChartDrawing.yScale(chart([6.5, 1e-4], yLabel: "", title: "Reward model: pairwise loss")) == .log)
+        #expect(LineChartDrawing.yScale(chart([3e-3, 3e-6], yLabel: "learning rate", title: "Schedule")) == .linear)
+        #expect(LineChartDrawing.yScale(chart([6.5, 0, 1e-4])) == .linear)
+        var explicit = chart([8, 0.7], yLabel: "loss")
+        explicit.yScale = .log
+        #expect(LineChartDrawing.yScale(explicit) == .log && LineChartDrawing.yLabel(explicit) == "loss")
+        // Drawn on it: 1e-2 sits halfway between 1 and 1e-4, and the label says log scale.
+        let svg = try FigureRenderer.svg(.line(chart([1, 1e-2, 1e-4])))
+        #expect(svg.contains(">loss (nats), log scale</text>") && svg.contains(">1e-4</text>"))
+        let points = try #require(svg.components(separatedBy: "<polyline points=\"").dropFirst().first)
+            .prefix { $0 != "\"" }.split(separator: " ").map { Double($0.split(separator: ",")[1])! }
+        #expect(points.count == 3 && abs(points[1] - (points[0] + points[2]) / 2) < 0.01, "\(points)")
+    }
+
+    /// Lesson 4's grid (4 layers × 4 heads over 5 tokens) fits the report's text column with
+    /// its values printed at a size that reads, so the page does not shrink them.
+    @Test func anAttentionGridFitsThePageWithReadableValues() throws {
+        let values = (0..<5).map { row in (0..<5).map { $0 <= row ? 1 / Double(row + 1) : 0 } }
+        let labels = ["Gartes", "·Dorqua", "·was", "·born", "·in"]
+        let grid = HeatmapGrid(title: "Attention after training", panels: (0..<16).map {
+            Heatmap(title: "layer \($0 / 4 + 1) head \($0 % 4 + 1)", values: values, rowLabels: labels, columnLabels: labels,
+                    maskUpperTriangle: true, minimum: 0, maximum: 1)
+        }, columns: 4)
+        #expect(FigureRenderer.naturalSize(.heatmapGrid(grid)).width <= FigureRenderer.pageWidth)
+        let svg = try FigureRenderer.svg(.heatmapGrid(grid))
+        let sizes = try Regex(#"font-size="([0-9.]+)"[^>]*>0\.33</text>"#)
+        let printed = svg.matches(of: sizes).compactMap { Double($0.output[1].substring!) }
+        #expect(printed.count == 16 * 3)   // every panel's three 1/3 cells
+        #expect(printed.allSatisfy { $0 >= 9.5 }, "\(printed.first ?? 0)")
+    }
+
     /// Graph labels are drawn as written: an architecture's "token ids (T)" keeps its spaces;
     /// token labels arrive already marked ("“·the”", as LanguageModel.label writes them).
     @Test func graphLabelsAreDrawnAsWritten() throws {

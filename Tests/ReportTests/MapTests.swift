@@ -96,6 +96,33 @@ import Testing
         #expect(page.contains("<pre class=\"output\">step 1 loss 2.3\nstep 2 loss 2.1</pre>"))
     }
 
+    /// A lesson closes with its claims, one line each (verdict, claim, measurement as printed),
+    /// each linked to its cell, listed in the contents, and placed before the stored sweeps.
+    @Test func aLessonPageClosesWithWhatThisRunShowedLinkedToTheCells() throws {
+        let holding = ExpectationResult(claim: "the loss falls <b>", measured: "1.86 < 2.5 (bigram)", passed: true, value: 1.86, threshold: 2.5)
+        let failing = ExpectationResult(claim: "SFT keeps what the base knew", measured: "-0.127 ≤ -0.1", passed: false)
+        let unchecked = ExpectationResult(claim: "recall grows", measured: "0.1 vs 0.2", passed: false, checked: false)
+        let lessons = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("lessons")
+        let sweep = try #require(Engine.courseSweeps(lessonsDirectory: lessons).first)
+        let page = LessonPage(record: record("07-b", cells: [
+            cell(0, "# B"), cell(1, "## Loss", [.expectation(holding)]),
+            cell(2, "## Knowledge", [.text("x"), .expectation(failing), .text("It **fails**."), .expectation(unchecked)]),
+        ]), previous: nil, next: nil, sweeps: [(sweep, false)]).html()
+        #expect(page.contains(
+            "<section class=\"showed\"><h2 id=\"what-this-run-showed\">What this run showed</h2><p class=\"meta\">1 of 2 claims hold · 1 not checked in quick mode.</p><ul class=\"showed\">"
+            + "<li class=\"expect pass\"><span class=\"badge\">✓ holds</span> <a href=\"#cell-1\">the loss falls &lt;b&gt;</a> <span class=\"measured\">1.86 &lt; 2.5 (bigram)</span></li>"
+            + "<li class=\"expect fail\"><span class=\"badge\">✗ does not hold</span> <a href=\"#cell-2\">SFT keeps what the base knew</a> <span class=\"measured\">-0.127 ≤ -0.1</span></li>"
+            + "<li class=\"expect unchecked\"><span class=\"badge\">– not checked in quick mode</span> <a href=\"#cell-2\">recall grows</a> <span class=\"measured\">0.1 vs 0.2</span></li></ul></section>"))
+        #expect(page.contains("<li class=\"level-2\"><a href=\"#what-this-run-showed\">What this run showed</a></li>"))
+        let showed = try #require(page.range(of: "<section class=\"showed\">")).lowerBound
+        #expect(page.range(of: "id=\"cell-2\"")!.lowerBound < showed)
+        #expect(showed < page.range(of: "<section class=\"sweeps\">")!.lowerBound)
+        // A lesson without claims has no such section.
+        let none = LessonPage(record: record("01-a", cells: [cell(0, "# A")]), previous: nil, next: nil).html()
+        #expect(!none.contains("What this run showed"))
+    }
+
     @Test func ratesShowTheirValueOnceAndCompactlyWithTheFullTextOnHover() {
         let rate = IntervalText("56% (123 of 220; 95% CI 49–62%)")
         #expect(rate?.compact == "56% ±7")
