@@ -186,16 +186,7 @@ struct LessonPage {
                     "<div class=\"error\"><strong>Figure not drawn:</strong> \(HTML.escape("\(error)"))</div>"
             }
         case .table(let table):
-            let head =
-                "<thead><tr>" + table.columns.map { "<th>\(HTML.escape($0))</th>" }.joined()
-                + "</tr></thead>"
-            let rows = table.rows.map {
-                "<tr>" + $0.map { "<td>\(IntervalText.cellHTML($0))</td>" }.joined() + "</tr>"
-            }.joined()
-            let caption =
-                table.title.isEmpty ? "" : "<caption>\(HTML.escape(table.title))</caption>"
-            return
-                "<div class=\"table-wrap\"><table class=\"data\">\(caption)\(head)<tbody>\(rows)</tbody></table></div>"
+            return Self.tableHTML(table)
         case .metric(let metric):
             return "<p class=\"metric\">\(Self.metricHTML(metric))</p>"
         case .expectation(let e):
@@ -211,6 +202,30 @@ struct LessonPage {
             if let rate = p.tokensPerSecond { text += String(format: ", %.0f tokens/s", rate) }
             return "<p class=\"progress\">\(HTML.escape(text))</p>"
         }
+    }
+
+    /// Tables longer than this many rows show their first `shownRows`; the rest are one click
+    /// away (a table of fifteen sampled solutions makes its point in its first few).
+    static let longTable = 10, shownRows = 6
+
+    /// A data table, rates compact; a long one with its later rows collapsed under a line that
+    /// says how many (a second body, shown when the line is opened: style.css).
+    static func tableHTML(_ table: Table) -> String {
+        let head =
+            "<thead><tr>" + table.columns.map { "<th>\(HTML.escape($0))</th>" }.joined()
+            + "</tr></thead>"
+        let rows = table.rows.map {
+            "<tr>" + $0.map { "<td>\(IntervalText.cellHTML($0))</td>" }.joined() + "</tr>"
+        }
+        let caption = table.title.isEmpty ? "" : "<caption>\(HTML.escape(table.title))</caption>"
+        guard rows.count > longTable else {
+            return
+                "<div class=\"table-wrap\"><table class=\"data\">\(caption)\(head)<tbody>\(rows.joined())</tbody></table></div>"
+        }
+        let hidden = rows.count - shownRows
+        return
+            "<div class=\"table-wrap long\"><table class=\"data\">\(caption)\(head)<tbody>\(rows.prefix(shownRows).joined())</tbody><tbody class=\"more-rows\">\(rows.dropFirst(shownRows).joined())</tbody></table>"
+            + "<details class=\"more-rows\"><summary>\(hidden) more rows (\(rows.count) in all)</summary></details></div>"
     }
 
     /// A metric's name and its value, once: a rate named "share — 56% (123 of 220; 95% CI
@@ -267,7 +282,7 @@ struct LessonPage {
         let id = outline.add(level: 2, text: title, html: HTML.escape(title))
         var parts = [
             "<section class=\"sweeps\"><h2 id=\"\(id)\">\(HTML.escape(title))</h2>",
-            "<p>A claim about a trained model should hold on other seeds and with other BLAS kernels, whose rounding differs. Each sweep below is this lesson run once per setting, measured when and where its line says, not in the run above. <code>tokenwise sweep</code> measures your own.</p>",
+            "<p class=\"meta\">A claim about a trained model should hold on other seeds and with other BLAS kernels, whose rounding differs. Each sweep below is this lesson run once per setting, measured when and where its line says, not in the run above. <code>tokenwise sweep</code> measures your own.</p>",
         ]
         // A claim can hold in every run of each sweep and still change its verdict between them
         // (one kernel against another): counted over all the sweeps together.
@@ -305,20 +320,22 @@ struct LessonPage {
         return parts.joined(separator: "\n")
     }
 
+    /// How the page was made, collapsed under one line (code version, machine): every page
+    /// keeps its provenance without a screen of it at the end.
     func provenanceHTML() -> String {
         let p = record.provenance
         let stages = record.stages.map {
             "\(HTML.escape($0.name)): \($0.outcome.rawValue) (\(Page.duration($0.seconds)))\($0.warning.map { " — " + HTML.escape($0) } ?? "")"
         }
         return """
-            <footer class="provenance"><h2>How this page was made</h2><dl>
+            <footer class="provenance"><details><summary>How this page was made <span class="meta">code \(HTML.escape(p.codeVersion)) · \(HTML.escape(p.machine))</span></summary><dl>
             <dt>code version</dt><dd>\(HTML.escape(p.codeVersion))</dd>
             <dt>machine</dt><dd>\(HTML.escape(p.machine))</dd>
             <dt>started</dt><dd>\(HTML.escape(ISO8601DateFormatter().string(from: p.startedAt)))</dd>
             <dt>compile</dt><dd>\(Page.duration(p.compileSeconds))\(p.compileCached ? " (cached)" : "")</dd>
             <dt>run</dt><dd>\(Page.duration(p.runSeconds))</dd>
             \(stages.isEmpty ? "" : "<dt>stages</dt><dd>" + stages.joined(separator: "<br>") + "</dd>")
-            </dl></footer>
+            </dl></details></footer>
             """
     }
 }
