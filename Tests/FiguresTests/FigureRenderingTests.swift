@@ -171,9 +171,11 @@ import Testing
         // Drawn on it: 1e-2 sits halfway between 1 and 1e-4, and the label says log scale.
         let svg = try FigureRenderer.svg(.line(chart([1, 1e-2, 1e-4])))
         #expect(svg.contains(">loss (nats), log scale</text>") && svg.contains(">1e-4</text>"))
-        let points = try #require(svg.components(separatedBy: "<polyline points=\"").dropFirst().first)
-            .prefix { $0 != "\"" }.split(separator: " ").map { Double($0.split(separator: ",")[1])! }
-        #expect(points.count == 3 && abs(points[1] - (points[0] + points[2]) / 2) < 0.01, "\(points)")
+        let lines = svg.components(separatedBy: "<polyline points=\"").dropFirst().map {
+            $0.prefix { $0 != "\"" }.split(separator: " ").map { Double($0.split(separator: ",")[1])! }
+        }
+        let points = try #require(lines.first { $0.count == 3 })   // the series (axes are two-point lines)
+        #expect(abs(points[1] - (points[0] + points[2]) / 2) < 0.01, "\(points)")
     }
 
     /// Lesson 4's grid (4 layers × 4 heads over 5 tokens) fits the report's text column with

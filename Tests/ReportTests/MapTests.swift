@@ -149,6 +149,22 @@ import Testing
         #expect(table.contains("<td>1</td><td><span class=\"interval\" title=\"56% (123 of 220; 95% CI 49–62%)\">56% ±7</span></td>"))
     }
 
+    /// A table of more than ten rows shows its first six; the others are in a second body,
+    /// shown when the line under the table is opened. Ten rows or fewer: one body, as before.
+    @Test func longTablesShowTheirFirstRowsAndTheRestOneClickAway() {
+        let rows = (1...15).map { ["\($0)", "<reply \($0)>"] }
+        let long = LessonPage.tableHTML(Table(title: "15 sampled solutions", columns: ["#", "solution"], rows: rows))
+        #expect(long.hasPrefix("<div class=\"table-wrap long\"><table class=\"data\"><caption>15 sampled solutions</caption>"))
+        #expect(long.contains("<td>6</td><td>&lt;reply 6&gt;</td></tr></tbody><tbody class=\"more-rows\"><tr><td>7</td>"))
+        #expect(long.hasSuffix("</tbody></table><details class=\"more-rows\"><summary>9 more rows (15 in all)</summary></details></div>"))
+        #expect(long.components(separatedBy: "<tr>").count - 1 == 16)   // the head and every row, once
+        let short = LessonPage.tableHTML(Table(columns: ["#"], rows: (1...10).map { ["\($0)"] }))
+        #expect(short.hasPrefix("<div class=\"table-wrap\">") && !short.contains("more-rows"))
+        // The page's provenance is one line, the rest collapsed under it.
+        let page = LessonPage(record: record("04-a", cells: [cell(0, "# A")]), previous: nil, next: nil).html()
+        #expect(page.contains("<footer class=\"provenance\"><details><summary>How this page was made <span class=\"meta\">code abc · test machine</span></summary><dl>"))
+    }
+
     @Test func harnessCodeIsCollapsedUnderItsOneLine() {
         let code = "let x = 1\n// harness: table assembly\nshow(x)\nprint(x)\n// end harness\nlet y = 2"
         let page = LessonPage(record: record("04-a", cells: [cell(0, "# A", code: code)]), previous: nil, next: nil).html()
