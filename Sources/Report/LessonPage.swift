@@ -205,8 +205,9 @@ struct LessonPage {
     }
 
     /// Tables longer than this many rows show their first `shownRows`; the rest are one click
-    /// away (a table of fifteen sampled solutions makes its point in its first few).
-    static let longTable = 10, shownRows = 6
+    /// away. Fifteen rows still show whole: lesson 12's fifteen tries at one problem are its
+    /// point (how many are right, which one is kept), not a sample of it.
+    static let longTable = 15, shownRows = 10
 
     /// A data table, rates compact; a long one with its later rows collapsed under a line that
     /// says how many (a second body, shown when the line is opened: style.css).
@@ -247,14 +248,18 @@ struct LessonPage {
 
     /// "What this run showed": the lesson's claims in the order it made them, one line each —
     /// verdict, claim and the measurement as the run printed it — linked to the cell that made
-    /// it. Nothing for a lesson that makes no claim.
+    /// it. A claim is named as on the report card, without what it measures (the full claim on
+    /// hover and in its cell). Nothing for a lesson that makes no claim.
     func showedHTML(outline: inout Outline) -> String {
         let claims = record.claimsWithCells
         guard !claims.isEmpty else { return "" }
         let title = "What this run showed"
         let id = outline.add(level: 2, text: title, html: HTML.escape(title))
         let items = claims.map { cell, e in
-            "<li class=\"expect \(e.state)\"><span class=\"badge\">\(e.verdict)</span> <a href=\"#cell-\(cell)\">\(HTML.escape(e.claim))</a> <span class=\"measured\">\(HTML.escape(e.measured))</span></li>"
+            let short = IndexPage.shortClaim(e.claim)
+            let hover = short == e.claim ? "" : " title=\"\(HTML.escape(e.claim))\""
+            return
+                "<li class=\"expect \(e.state)\"><span class=\"badge\">\(e.verdict)</span> <a href=\"#cell-\(cell)\"\(hover)>\(HTML.escape(short))</a> <span class=\"measured\">\(HTML.escape(e.measured))</span></li>"
         }
         return
             "<section class=\"showed\"><h2 id=\"\(id)\">\(title)</h2><p class=\"meta\">\(IndexPage.tally(claims.map(\.claim))).</p><ul class=\"showed\">\(items.joined())</ul></section>"

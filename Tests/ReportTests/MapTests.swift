@@ -100,7 +100,7 @@ import Testing
     /// each linked to its cell, listed in the contents, and placed before the stored sweeps.
     @Test func aLessonPageClosesWithWhatThisRunShowedLinkedToTheCells() throws {
         let holding = ExpectationResult(claim: "the loss falls <b>", measured: "1.86 < 2.5 (bigram)", passed: true, value: 1.86, threshold: 2.5)
-        let failing = ExpectationResult(claim: "SFT keeps what the base knew", measured: "-0.127 ≤ -0.1", passed: false)
+        let failing = ExpectationResult(claim: "SFT keeps what the base knew (accuracy, sft − base)", measured: "-0.127 ≤ -0.1", passed: false)
         let unchecked = ExpectationResult(claim: "recall grows", measured: "0.1 vs 0.2", passed: false, checked: false)
         let lessons = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("lessons")
@@ -112,7 +112,7 @@ import Testing
         #expect(page.contains(
             "<section class=\"showed\"><h2 id=\"what-this-run-showed\">What this run showed</h2><p class=\"meta\">1 of 2 claims hold · 1 not checked in quick mode.</p><ul class=\"showed\">"
             + "<li class=\"expect pass\"><span class=\"badge\">✓ holds</span> <a href=\"#cell-1\">the loss falls &lt;b&gt;</a> <span class=\"measured\">1.86 &lt; 2.5 (bigram)</span></li>"
-            + "<li class=\"expect fail\"><span class=\"badge\">✗ does not hold</span> <a href=\"#cell-2\">SFT keeps what the base knew</a> <span class=\"measured\">-0.127 ≤ -0.1</span></li>"
+            + "<li class=\"expect fail\"><span class=\"badge\">✗ does not hold</span> <a href=\"#cell-2\" title=\"SFT keeps what the base knew (accuracy, sft − base)\">SFT keeps what the base knew</a> <span class=\"measured\">-0.127 ≤ -0.1</span></li>"
             + "<li class=\"expect unchecked\"><span class=\"badge\">– not checked in quick mode</span> <a href=\"#cell-2\">recall grows</a> <span class=\"measured\">0.1 vs 0.2</span></li></ul></section>"))
         #expect(page.contains("<li class=\"level-2\"><a href=\"#what-this-run-showed\">What this run showed</a></li>"))
         let showed = try #require(page.range(of: "<section class=\"showed\">")).lowerBound
@@ -149,16 +149,16 @@ import Testing
         #expect(table.contains("<td>1</td><td><span class=\"interval\" title=\"56% (123 of 220; 95% CI 49–62%)\">56% ±7</span></td>"))
     }
 
-    /// A table of more than ten rows shows its first six; the others are in a second body,
-    /// shown when the line under the table is opened. Ten rows or fewer: one body, as before.
+    /// A table of more than fifteen rows shows its first ten; the others are in a second body,
+    /// shown when the line under the table is opened. Fifteen rows or fewer: one body, as before.
     @Test func longTablesShowTheirFirstRowsAndTheRestOneClickAway() {
-        let rows = (1...15).map { ["\($0)", "<reply \($0)>"] }
-        let long = LessonPage.tableHTML(Table(title: "15 sampled solutions", columns: ["#", "solution"], rows: rows))
-        #expect(long.hasPrefix("<div class=\"table-wrap long\"><table class=\"data\"><caption>15 sampled solutions</caption>"))
-        #expect(long.contains("<td>6</td><td>&lt;reply 6&gt;</td></tr></tbody><tbody class=\"more-rows\"><tr><td>7</td>"))
-        #expect(long.hasSuffix("</tbody></table><details class=\"more-rows\"><summary>9 more rows (15 in all)</summary></details></div>"))
-        #expect(long.components(separatedBy: "<tr>").count - 1 == 16)   // the head and every row, once
-        let short = LessonPage.tableHTML(Table(columns: ["#"], rows: (1...10).map { ["\($0)"] }))
+        let rows = (1...24).map { ["\($0)", "<reply \($0)>"] }
+        let long = LessonPage.tableHTML(Table(title: "24 sampled solutions", columns: ["#", "solution"], rows: rows))
+        #expect(long.hasPrefix("<div class=\"table-wrap long\"><table class=\"data\"><caption>24 sampled solutions</caption>"))
+        #expect(long.contains("<td>10</td><td>&lt;reply 10&gt;</td></tr></tbody><tbody class=\"more-rows\"><tr><td>11</td>"))
+        #expect(long.hasSuffix("</tbody></table><details class=\"more-rows\"><summary>14 more rows (24 in all)</summary></details></div>"))
+        #expect(long.components(separatedBy: "<tr>").count - 1 == 25)   // the head and every row, once
+        let short = LessonPage.tableHTML(Table(columns: ["#"], rows: (1...15).map { ["\($0)"] }))
         #expect(short.hasPrefix("<div class=\"table-wrap\">") && !short.contains("more-rows"))
         // The page's provenance is one line, the rest collapsed under it.
         let page = LessonPage(record: record("04-a", cells: [cell(0, "# A")]), previous: nil, next: nil).html()
