@@ -1,7 +1,8 @@
 // One lesson's page: its prose, highlighted code (plumbing marked `// harness:` collapsed), and
 // every output in the cell that made it — text, figures (inline SVG), tables (rates compact),
 // metrics, claims (a failing one with its story as one callout) — plus its place in the course
-// with its neighbours at the top and the bottom, its contents, its parameters and provenance.
+// with its neighbours at the top and the bottom, its contents, its parameters, a closing list of
+// what the run showed (each claim linked to its cell) and provenance.
 
 import LessonRuntime
 import Figures
