@@ -334,7 +334,7 @@ struct LessonPage {
             "\(HTML.escape($0.name)): \($0.outcome.rawValue) (\(Page.duration($0.seconds)))\($0.warning.map { " — " + HTML.escape($0) } ?? "")"
         }
         return """
-            <footer class="provenance"><details><summary>How this page was made <span class="meta">code \(HTML.escape(p.codeVersion)) · \(HTML.escape(p.machine))</span></summary><dl>
+            <footer class="provenance"><details><summary>How this page was made <span class="meta">· code \(HTML.escape(p.codeVersion)) · \(HTML.escape(p.machine))</span></summary><dl>
             <dt>code version</dt><dd>\(HTML.escape(p.codeVersion))</dd>
             <dt>machine</dt><dd>\(HTML.escape(p.machine))</dd>
             <dt>started</dt><dd>\(HTML.escape(ISO8601DateFormatter().string(from: p.startedAt)))</dd>

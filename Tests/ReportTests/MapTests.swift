@@ -162,7 +162,7 @@ import Testing
         #expect(short.hasPrefix("<div class=\"table-wrap\">") && !short.contains("more-rows"))
         // The page's provenance is one line, the rest collapsed under it.
         let page = LessonPage(record: record("04-a", cells: [cell(0, "# A")]), previous: nil, next: nil).html()
-        #expect(page.contains("<footer class=\"provenance\"><details><summary>How this page was made <span class=\"meta\">code abc · test machine</span></summary><dl>"))
+        #expect(page.contains("<footer class=\"provenance\"><details><summary>How this page was made <span class=\"meta\">· code abc · test machine</span></summary><dl>"))
     }
 
     @Test func harnessCodeIsCollapsedUnderItsOneLine() {
