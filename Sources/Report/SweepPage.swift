@@ -135,10 +135,12 @@ struct SweepPage {
                 groups[group, default: []].append((x, value))
             }
             guard !groups.isEmpty else { continue }
+            // Points in the setting's order, not the runs' (seeds 2, 3, 1 would draw a Z).
             let series = order.map { group in
-                LineChart.Series(
-                    name: group.isEmpty ? "measured" : group, x: groups[group]!.map(\.x),
-                    y: groups[group]!.map(\.y), smoothed: false)
+                let points = groups[group]!.sorted { $0.x < $1.x }
+                return LineChart.Series(
+                    name: group.isEmpty ? "measured" : group, x: points.map(\.x),
+                    y: points.map(\.y), smoothed: false)
             }
             charts.append(
                 .line(
