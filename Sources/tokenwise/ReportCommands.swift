@@ -47,9 +47,9 @@ struct ReportCommand: ParsableCommand {
             throw CommandError("no lessons in \(LessonSource.display(options.lessonsDirectory))")
         }
         // Side by side, each lesson gets its share of the cores for OpenBLAS's threads, so two
-        // jobs on two cores do not fight over them. Some products then round differently (the
-        // full course measured here: pretraining and lesson 7's finetunes equal to the last bit,
-        // lessons 11–14's numbers moved, every claim's verdict the same), so one job, the
+        // jobs on two cores do not fight over them. A training step rounds the same on any share
+        // (DataParallel.swift), but OpenBLAS's other products (evaluations, replies) may round
+        // differently with fewer threads under some of its kernels (Haswell's), so one job, the
         // default, keeps OpenBLAS's own thread count and the course's numbers.
         if jobs > 1, ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil {
             let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
