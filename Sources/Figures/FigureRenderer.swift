@@ -159,16 +159,33 @@ public enum FigureRenderer {
         TextMetrics.shared.measure("Hg", style: Theme.light.text(titleSize, bold: true)).height + 2
     }
 
-    /// The title as drawn: on two lines where one is too long for the figure (never cut while
-    /// two lines hold it).
+    /// The title as drawn: wrapped at spaces into as many lines as it needs, up to
+    /// `maximumTitleLines` (a small-multiples panel titled by a whole claim needs three); only
+    /// what is left past the last line is cut.
     static func titleLines(_ title: String, in rect: Rect) -> [String] {
         let visible = Labels.visible(title)
         let style = Theme.light.text(titleSize, bold: true)
-        guard TextMetrics.shared.measure(visible, style: style).width > rect.width - 24 else {
-            return [visible]
+        let width = rect.width - 24
+        func fits(_ line: String) -> Bool { TextMetrics.shared.measure(line, style: style).width <= width }
+        guard !fits(visible) else { return [visible] }
+        var lines: [String] = []
+        var line = ""
+        for word in visible.split(separator: " ", omittingEmptySubsequences: false) {
+            let longer = line.isEmpty ? String(word) : line + " " + word
+            if fits(longer) || line.isEmpty || lines.count == maximumTitleLines - 1 {
+                line = longer
+            } else {
+                lines.append(line)
+                line = String(word)
+            }
         }
-        return BarChartDrawing.twoLines(visible)
+        lines.append(line)
+        // Two lines are split near the middle, which reads better than a full line and a stub.
+        let halves = BarChartDrawing.twoLines(visible)
+        return lines.count == 2 && halves.allSatisfy(fits) ? halves : lines
     }
+
+    static let maximumTitleLines = 3
 
     /// Where content starts below a title (the same with or without drawing it).
     static func titleBottom(_ title: String, in rect: Rect) -> Double {

@@ -164,10 +164,11 @@ public enum StepThroughPage {
             s.style.background = heat(w); if (w > 0.6) s.style.color = "#fff";
             strip.append(s);
           });
-          // Every head of the layer over the newest 48 positions; the chosen head outlined.
+          // Every head of the layer over the newest 48 positions; the chosen head outlined. Drawn
+          // at most 1.6× its own units, so a short context does not blow the labels up.
           const heads = f.attention[layer], shown = Math.min(48, weights.length), first = weights.length - shown;
           const cell = 12, left = 40, top = 4, w = left + shown * cell + 4, h = top + heads.length * cell + 4;
-          const svg = el("svg:svg", {viewBox: "0 0 " + w + " " + h, width: Math.min(520, w * 2.5), role: "img", "aria-label": "attention heatmap"});
+          const svg = el("svg:svg", {viewBox: "0 0 " + w + " " + h, width: Math.min(520, w * 1.6), role: "img", "aria-label": "attention heatmap"});
           heads.forEach((row, r) => {
             svg.append(el("svg:text", {x: 0, y: top + r * cell + 10, style: "font-size:9px"}, "head " + (r + 1)));
             for (let j = first; j < row.length; j++) {

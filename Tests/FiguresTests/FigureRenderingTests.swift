@@ -91,6 +91,14 @@ import Testing
             title: "Birthplaces the assistant knows, by how many biographies mentioned the person",
             bars: [.init(label: "1", value: 0.5)])), options: RenderOptions(width: 480, height: 200))
         #expect(!titled.contains("…") && titled.contains(">Birthplaces the assistant knows, by how</text>"))
+        // A whole claim as a narrow panel's title takes three lines, each within the panel.
+        let claim = "worked solutions beat answer-first on held-out word problems (accuracy, worked − answer first)"
+        let panel = Rect(x: 0, y: 0, width: 340, height: 200)
+        let lines = FigureRenderer.titleLines(claim, in: panel)
+        #expect(lines.count == 3)
+        #expect(lines.joined(separator: " ") == claim)
+        let style = Theme.light.text(FigureRenderer.titleSize, bold: true)
+        #expect(lines.allSatisfy { TextMetrics.shared.measure($0, style: style).width <= panel.width - 24 })
     }
 
     @Test func barLabelsShowWhitespaceOnlyWhenTheyAreTokens() throws {
