@@ -271,10 +271,8 @@ claim(
     sftWellFormed.value - baseWellFormed.value, above: 0.3, "a clear margin", unit: .points)
 
 //: ### Step through one reply
-//: A chat is only tokens: the question wrapped in the chat format's special tokens, then the
-//: model writes its reply one token at a time, until it writes the end-of-turn token itself.
-//: The step-through page (linked below, and listed on the course's front page) shows every
-//: step's candidates with their probabilities, and the attention of each head.
+//: A chat is only tokens: the page linked below shows the reply written one token at a time,
+//: each step's candidates with their probabilities, and the attention of each head.
 let replyStepper = try Stepper(
     model: sft.languageModel,
     tokens: try sft.languageModel.chatTokens().prompt([Message(.user, ConversationWriter.birthplaceQuestion(asked[0]))]),
@@ -284,12 +282,10 @@ while replyStepper.contextTokens.last != endOfTurn && replyStepper.recording.fra
 showStepThrough(replyStepper.recording, name: "reply", title: "Step through sft's reply to “\(ConversationWriter.birthplaceQuestion(asked[0]))”")
 
 //: ### Does knowledge survive finetuning?
-//: SFT teaches a format, not facts: what the assistant knows about held-out people should be
-//: what the base model learned in pretraining. To compare like with like, both models must
-//: *produce* the town: the assistant answers the question; the base model continues lesson 6's
-//: forum-thread prompt, which makes it answer. For the famous half (16 or more biographies), the
-//: two should be right about as often. Lesson 6's multiple choice (the true town among ten, by
-//: likelihood) is shown beside them: recognising a town is an easier test than producing it.
+//: SFT teaches a format, not facts: on held-out famous people (16 or more biographies) the
+//: assistant should know what the base model knows. Both must *produce* the town: the assistant
+//: answers the question, the base model continues lesson 6's forum thread. Lesson 6's multiple
+//: choice (the true town among ten) is shown beside them: recognising is easier than producing.
 let famous = heldOutPeople.filter { $0.fame >= 16 }
 var random = WorldRandom(seed: 7)
 let baseChoice = Rate(famous) { person in

@@ -269,7 +269,9 @@ func gap(_ n: Int) -> Double {
 let growthVerdict = claim(
     "the gap grows with the number of operations (gap at 3–4 operations − gap at 1)",
     (gap(3) + gap(4)) / 2 - gap(1), above: 0.1, "10 points or more", unit: .points)
-if growthVerdict.failed {
+// Two ways to fail, told apart by this run's numbers: the gap is already wide at one operation,
+// or the worked model's lead does not last to the long problems.
+if growthVerdict.failed && gap(1) >= 0.1 {
     show(
         String(
             format: """
@@ -281,20 +283,21 @@ if growthVerdict.failed {
                 operation on.
                 """,
             gap(1) * 100, accuracy(blurterReplies, where: arithmetic(1)).description))
+} else if growthVerdict.failed {
+    let longWrong = zip(thinkerReplies, heldOut).filter {
+        $0.1.kind == .arithmetic && $0.1.operations >= 3 && !verdict($0.0, $0.1).isRight
+    }
+    let falseSum = Rate(longWrong) { Verifier.falseSteps(in: $0.0.text) > 0 }
+    show(
+        """
+        The gap does not grow here because the worked model's lead does not last: at 3 and 4 \
+        operations it is right \(accuracy(thinkerReplies, where: arithmetic(3)).description) and \
+        \(accuracy(thinkerReplies, where: arithmetic(4)).description), and of its wrong replies \
+        there \(falseSum.description) write a false sum. This is the fragility "What we tried" \
+        above describes; the sweeps at the end of the page show the seeds where the worked model \
+        learnt its longer sums.
+        """)
 }
-// harness: how the worked models' wrong replies fail, as a table
-let failures = Dictionary(
-    grouping: zip(thinkerReplies, heldOut).map { verdict($0.0, $0.1) }.filter { !$0.isRight }
-) {
-    if case .wrong = $0 { return "wrong number" } else { return $0.description }
-}
-show(
-    Table(
-        title: "How the worked models' wrong replies fail (all kinds)",
-        columns: ["verdict", "replies"],
-        rows: failures.sorted { $0.value.count > $1.value.count }.map {
-            [$0.key, "\($0.value.count)"]
-        }))
 
 //: ### Swiss cheese: does one score hide holes?
 //: An accuracy says how often, not where. We ask held-out word problems again with their story
@@ -351,7 +354,7 @@ show(
 let guesserGrid = retoldModels[1].1
 let mixedRows = guesserGrid.indices.filter { guesserGrid[$0].contains(true) && guesserGrid[$0].contains(false) }
 if !mixedRows.isEmpty {
-    let shown = Array(mixedRows.prefix(12))
+    let shown = Array(mixedRows.prefix(8))
     show(
         .heatmap(
             Heatmap(
@@ -363,7 +366,7 @@ if !mixedRows.isEmpty {
 for (name, grid) in retoldModels {
     metric("retold five ways, \(name): right in some, not all", rightIn(grid).some)
 }
-// end harness
+// harness: what the grid shows, and the claim
 show(
     "Problems right in some tellings and wrong in others: worked "
         + "\(rightIn(retoldModels[0].1).some.description), answer first "
@@ -393,21 +396,17 @@ func meanTokens(_ replies: [Reply], _ n: Int) -> Double {
     }
     return counts.isEmpty ? 0 : Double(counts.reduce(0, +)) / Double(counts.count)
 }
-// harness: the chart of tokens before the answer, and one problem side by side
+// harness: the mean as a table, and one problem side by side
 show(
-    .bar(
-        BarChart(
-            title: "Tokens before the answer's number (mean)",
-            bars: sizes.flatMap { n in
-                [
-                    BarChart.Bar(
-                        label: "\(n) op, answer first", value: meanTokens(blurterReplies, n)),
-                    BarChart.Bar(
-                        label: "\(n) op, worked", value: meanTokens(thinkerReplies, n),
-                        highlighted: true),
-                ]
-            },
-            valueLabel: "tokens")))
+    Table(
+        title: "Tokens before the answer's number (mean, held-out word problems)",
+        columns: ["operations", "answer first", "worked"],
+        rows: sizes.map { n in
+            [
+                "\(n)", String(format: "%.1f", meanTokens(blurterReplies, n)),
+                String(format: "%.1f", meanTokens(thinkerReplies, n)),
+            ]
+        }))
 if let sample = heldOut.firstIndex(where: arithmetic(3)) ?? heldOut.indices.first {
     show(
         Table(
@@ -478,7 +477,7 @@ expect(
     bigTraining.allSatisfy { calculatorConversation($0)[1].text == worked($0) }
         && Set(bigTraining.map(\.question)).isDisjoint(with: bigHeldOut.map(\.question)),
     measured: "\(bigTraining.count) training, \(bigHeldOut.count) held-out word problems")
-// end harness
+// harness: the talk's problem with calls, as a token strip
 let calculatorExample = chat.render(calculatorConversation(talkProblem))
 show(
     sft.weightStrip(
@@ -566,6 +565,7 @@ expect(
 
 //: Step through one of them: each sum the model writes as a call, the calculator's result read
 //: into its context (the tool's tokens on the page), the next step built on it.
+// harness: a step-through page of the first checked problem
 let calculatorStepper = try Stepper(
     model: calculatorModel.languageModel, tokens: chat.prompt([Message(.user, loopChecked[0].question)]),
     settings: .greedy, seed: 1)
@@ -587,7 +587,7 @@ func cause(_ reply: Reply, _ p: Problem) -> Cause {
     default: return .format
     }
 }
-// harness: how each reply ends, a table per problem set
+// harness: how each reply ends, one table for both problem sets
 struct Comparison {
     let label: String, problems: [Problem], mental: [Cause], calculator: [Cause]
 }
@@ -597,23 +597,20 @@ let comparisons = [
         mental: zip(bigMental, bigHeldOut).map(cause),
         calculator: zip(bigCalculator, bigHeldOut).map(cause)),
     Comparison(
-        label: "the course's problems, numbers up to \(ProblemSet.largest)",
+        label: "numbers up to \(ProblemSet.largest)",
         problems: heldOutWords, mental: zip(smallMental, heldOutWords).map(cause),
         calculator: zip(smallCalculator, heldOutWords).map(cause)),
 ]
-for comparison in comparisons {
-    show(
-        Table(
-            title: "Held-out word problems, \(comparison.label) (greedy): how each reply ends",
-            columns: ["", "worked, mental sums", "worked, calculator"],
-            rows: Cause.allCases.map { c in
-                [c.rawValue]
-                    + [comparison.mental, comparison.calculator].map { causes in
-                        Rate(causes) { $0 == c }.description
-                    }
-            }))
-}
-// end harness
+show(
+    Table(
+        title: "Held-out word problems (greedy): how each reply ends",
+        columns: [""] + comparisons.flatMap { ["\($0.label): mental sums", "calculator"] },
+        rows: Cause.allCases.map { c in
+            [c.rawValue]
+                + comparisons.flatMap { [$0.mental, $0.calculator] }.map { causes in
+                    Rate(causes) { $0 == c }.description
+                }
+        }))
 let big = comparisons[0]
 let longBig = big.problems.indices.filter { big.problems[$0].operations >= 3 }
 let mentalLong = Rate(longBig) { big.mental[$0] == .right }
@@ -621,7 +618,7 @@ let calculatorLong = Rate(longBig) { big.calculator[$0] == .right }
 // harness: the report card's numbers, the claims
 metric("3–4 operations, numbers up to \(biggest), worked with mental sums", mentalLong)
 metric("3–4 operations, numbers up to \(biggest), worked with the calculator", calculatorLong)
-claim(
+let calculatorVerdict = claim(
     "the calculator beats mental sums on held-out 3–4-operation problems with numbers up to "
         + "\(biggest) (accuracy)",
     calculatorLong, beats: mentalLong, by: 0, atLeast: 0.1)
@@ -633,6 +630,19 @@ claim(
     "the calculator removes wrong sums (share of replies with a false step, mental − "
         + "calculator)",
     mentalSums, beats: calculatorSums)
+if calculatorVerdict.failed {
+    let setups = Rate(longBig) { big.calculator[$0] == .setup }
+    let workedLong = accuracy(thinkerReplies) { $0.kind == .arithmetic && $0.operations >= 3 }
+    show(
+        """
+        The calculator does not pay here: on these problems it is right \(calculatorLong.description) \
+        against mental sums' \(mentalLong.description). Its sums are right, but \
+        \(setups.description) of its replies set the problem up wrong (the wrong numbers or \
+        operations, each sum true). Both models continue from this run's worked model, which \
+        is right on \(workedLong.description) of the course's own 3–4-operation problems: a \
+        calculator computes the sums it is given, not the setup.
+        """)
+}
 // harness: one problem with bigger numbers, both replies
 let shownBig =
     longBig.first { big.calculator[$0] == .right && big.mental[$0] == .sum } ?? longBig.first
@@ -655,7 +665,7 @@ if let shownBig {
 //: Where the calculator model still goes wrong, the calls show why: a number copied wrong
 //: into a call, a step written as words instead of a call, or the wrong operation.
 // harness: the calculator model's first wrong replies, as a table
-let calculatorMistakes = big.problems.indices.filter { big.calculator[$0] != .right }.prefix(5)
+let calculatorMistakes = big.problems.indices.filter { big.calculator[$0] != .right }.prefix(3)
 show(
     Table(
         title: "The calculator model's first wrong replies (numbers up to \(biggest))",
@@ -673,6 +683,7 @@ show(
 //: "How many r's are in strawberry?" The word reaches the model as a few tokens; the letters
 //: inside a token are not in its input at all. Spelling the word out first puts each letter in
 //: the context as a token of its own, and the count can then go one letter at a time.
+// harness: a held-out word as the model reads it
 let word =
     heldOut.first { $0.kind == .counting && $0.operations >= 7 }
     ?? ProblemSet.counting(word: "Karimoor", letter: "o")
@@ -760,7 +771,7 @@ show(
 //: The worked model pads the shorter number and compares two-digit numbers; where the *longer*
 //: number is bigger its comparison sentence must say so. Some of its held-out replies:
 // harness: the worked model's decimal replies, and the report card's numbers
-let decimalSamples = zip(thinkerReplies, heldOut).filter { $0.1.kind == .decimals }.prefix(6)
+let decimalSamples = zip(thinkerReplies, heldOut).filter { $0.1.kind == .decimals }.prefix(3)
 show(
     Table(
         title: "The worked model on held-out decimals", columns: ["question", "reply", "verdict"],
