@@ -150,10 +150,12 @@ show(
 //: > learnt the worked order when it stopped, and every claim built on it — the gap, its growth,
 //: > and the calculator section, which continues from it — failed with it. The length now leaves
 //: > room past that point with OpenBLAS's SkylakeX kernels, on three seeds; with its Haswell
-//: > kernels, whose sums round differently, the default seed still stopped short of the worked
-//: > order and the same claims failed. **Not robust yet**: if this page's worked model scores
-//: > little above the answer-first one, this is why.
-//: > `tokenwise sweep 11 --set steps=1200,1600 --set seed=1,2,3` shows it on your machine.
+//: > kernels (which AMD's Zen CPUs run too), whose sums round differently, the default seed still
+//: > stopped short of the worked order and the same claims failed — and a run a third longer
+//: > (1600 steps, its sweep at the end of the page) did not get it there either: not a matter of
+//: > length alone. **Not robust yet**: if this page's worked model scores little above the
+//: > answer-first one, this is why. `tokenwise sweep 11 --set steps=1200,1600 --set seed=1,2,3`
+//: > shows it on your machine.
 
 // harness: a pair of finetunes for each kind of problem, from lesson 7's model
 // The two finetunes of a pair do not depend on each other, so they train side by side, each on
