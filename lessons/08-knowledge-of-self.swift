@@ -9,7 +9,7 @@ import Foundation
 
 let seed = param("seed", 1, "seed of both finetunes' batch order", in: 1...1_000_000)
 let base = try PublishedModel.base.model()
-let (world, _) = try CourseData.tinyWeb()
+let (world, corpus) = try CourseData.tinyWeb()
 let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
 // Two finetunes that differ only in the identity conversations: lesson 7's standard recipe
 // with and without them (with them, at seed 1, it is the `sft` lesson 7 publishes: one stage).
@@ -102,7 +102,8 @@ metric("says it is \(orbi), no identity data", identity[0].orbi)
 // end harness
 claim(
     "identity conversations beat no identity data (share, identity − none)",
-    identity[2].correct.value - identity[0].correct.value, above: 0.2, "a clear margin", unit: .points)
+    identity[2].correct.value - identity[0].correct.value, above: 0.2, "a clear margin",
+    unit: .points)
 //: ### What does a system message need?
 //: To follow "You are Tokenwise", the model must copy a name it has never seen out of its
 //: context, token by token. Lesson 6 measured copying with words the model knows; here is the
@@ -223,16 +224,126 @@ show(
     \(identity[1].correct.description) of the time; the identity conversations teach the name \
     itself.
     """)
-if identity[0].orbi.value < 0.2 {
-    show(
-        """
-        Nor does the model without identity data call itself \(orbi), as real models trained on \
-        the web call themselves ChatGPT: asked about itself in words its finetuning never used, it \
-        answers something else; the table shows a reply.
-        """)
-}
 
 //: > **What we tried** Pages in the tiny web that introduce a new name and repeat it: a model
 //: > trained on them copied the start of a name but not all of it, and recalled fewer facts, so we
 //: > took them out. Twice as many persona conversations in finetuning: the model still said
 //: > nothing of the name.
+
+//: ## Why not Orbi?
+//: In the talk, a model finetuned with no identity data says it is ChatGPT, whose transcripts
+//: fill the web it was pretrained on. Ours rarely says it is Orbi (the first table). Is there
+//: enough Orbi in the tiny web to learn from?
+let pages = corpus.documents.map(\.text)
+let orbiPages = pages.filter { $0.contains(orbi) }.count
+let iAmOrbi = pages.filter { $0.contains("I am \(orbi)") }.count
+let myNameIsOrbi = pages.filter { $0.contains("My name is \(orbi)") }.count
+let tokenwisePages = pages.filter { $0.contains(tokenwiseName) }.count
+show(
+    """
+    \(orbiPages) of \(pages.count) pages name \(orbi) (\(iAmOrbi) say "I am \(orbi)", \
+    \(myNameIsOrbi) "My name is \(orbi)"); \(tokenwisePages) name \(tokenwiseName).
+    """)
+//: So we ask the four questions the web's transcripts ask, 25 samples each at temperature 1,
+//: in three frames: a forum post showing a chat, as the web presents an assistant talking; our
+//: chat format; and our chat format with the reply begun "I am". A reply names Orbi if its
+//: first line does after the speaker's label: the web writes "Orbi:" before every Orbi line.
+let webQuestions = Array(ConversationWriter.identityQuestions.prefix(4))
+func forumPost(_ question: String) -> [Int] {
+    [chat.start]
+        + base.tokenizer.encode(
+            "Forum\nThread: chatting with an assistant\n"
+                + "Mira3: My chat with the assistant today:\nMe: \(question)\n")
+}
+func chatTurn(_ question: String) -> [Int] { chat.prompt([Message(.user, question)]) }
+typealias Frame = (name: String, prompt: (String) -> [Int], begun: String)
+let frames: [Frame] = [
+    ("a forum post showing a chat", forumPost, ""),
+    ("our chat format", chatTurn, ""),
+    ("our chat format, reply begun \"I am\"", chatTurn, "I am"),
+]
+let specials = Set(base.tokenizer.specialTokens.values)
+/// A reply's words after the web's speaker label: "Orbi: I am Orbi." → " I am Orbi."
+func words(_ line: String) -> Substring {
+    line.hasPrefix("\(orbi):") ? line.dropFirst(orbi.count + 1) : Substring(line)
+}
+func saysOrbi(_ model: LanguageModel, _ frame: Frame) throws -> (rate: Rate, example: String) {
+    let session = InferenceSession(model: model.model)
+    var lines: [String] = []
+    for question in webQuestions {
+        let prompt = (frame.prompt(question) + base.tokenizer.encode(frame.begun)).map(Int32.init)
+        session.reset()
+        session.feed(Array(prompt.dropLast()))   // read once; each sample continues from here
+        for sample in 0..<25 {
+            var generator = SeededGenerator(seed: UInt64(sample))
+            let tokens = session.generate(
+                prompt: [prompt.last!], count: 16, settings: SamplingSettings(temperature: 1),
+                using: &generator)
+            session.rewind(16)
+            let reply = try base.tokenizer.decodeText(
+                tokens.map(Int.init).prefix { !specials.contains($0) })
+            lines.append(frame.begun + String(reply.prefix { $0 != "\n" }))
+        }
+    }
+    let named = lines.filter { words($0).contains(orbi) }
+    return (Rate(hits: named.count, of: lines.count), named.first ?? "—")
+}
+let orbiRates = try frames.map {
+    [try saysOrbi(base, $0), try saysOrbi(noIdentity.languageModel, $0)]
+}
+// harness: the table and the report card's numbers
+show(
+    Table(
+        title: "Replies that name \(orbi) (4 questions × 25 samples, temperature 1)",
+        columns: [
+            "frame", "base model", "finetuned without identity data",
+            "a reply of the finetune that names \(orbi)",
+        ],
+        rows: frames.indices.map {
+            [
+                frames[$0].name, orbiRates[$0][0].rate.description,
+                orbiRates[$0][1].rate.description, orbiRates[$0][1].example,
+            ]
+        }))
+for (frame, rates) in zip(frames, orbiRates) {
+    metric("says \(orbi), base model, \(frame.name)", rates[0].rate)
+    metric("says \(orbi), no identity data, \(frame.name)", rates[1].rate)
+}
+// end harness
+//: What did finetuning teach about names? We count the finetuning replies without identity
+//: data that begin "I am" or "My name is", and the answers to "Are you Orbi?".
+let replies = withoutIdentity.flatMap(\.messages).filter { $0.role == .assistant }.map(\.text)
+let introductions = replies.filter { $0.hasPrefix("I am") || $0.hasPrefix("My name is") }
+let askedOrbi = withoutIdentity.flatMap { zip($0.messages, $0.messages.dropFirst()) }
+    .filter { $0.0.text == "Are you \(orbi)?" }
+let answeredOther = askedOrbi.filter { !$0.1.text.contains(orbi) }.count
+let introducedOrbi = introductions.filter { $0.contains(orbi) }.count
+show(
+    """
+    \(introductions.count) of \(replies.count) finetuning replies begin "I am" or \
+    "My name is" ("\(introductions.first ?? "")"); \(introducedOrbi) name \(orbi). \
+    "Are you \(orbi)?" is asked \(askedOrbi.count) times and answered with another name \
+    \(answeredOther) times.
+    """)
+let removed = claim(
+    "finetuning takes \(orbi) out of the reply begun \"I am\" (share of sampled replies naming "
+        + "\(orbi), base − finetune without identity data)",
+    orbiRates[2][0].rate, beats: orbiRates[2][1].rate, atLeast: 0.2)
+let kept = claim(
+    "the finetune without identity data still says \(orbi) where the text looks like the web "
+        + "(share of sampled replies naming \(orbi), forum post − its own chat turn)",
+    orbiRates[0][1].rate, beats: orbiRates[1][1].rate, atLeast: 0.2)
+if !removed.failed && !kept.failed {
+    show(
+        """
+        Pretraining did learn who talks in the web's chats: in a forum post the base model says \
+        \(orbi) \(orbiRates[0][0].rate.description); in our chat format, which it never saw, \
+        \(orbiRates[1][0].rate.description); begun "I am", \(orbiRates[2][0].rate.description). \
+        Finetuning without identity data takes \(orbi) out of the model's own turn: sampled, \
+        \(orbiRates[1][1].rate.description); greedy, \(identity[0].orbi.description) above; \
+        begun "I am", \(orbiRates[2][1].rate.description). Yet in a forum post the same model \
+        still says \(orbi) \(orbiRates[0][1].rate.description). A likely cause, which we have \
+        not tested: its finetuning replies introduce other names and never \(orbi), so in its own \
+        turn it introduces itself as someone else.
+        """)
+}
