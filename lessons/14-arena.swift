@@ -225,7 +225,7 @@ show(
 //: 2 right, 1 refused, 0 wrong; open request: the human's score; word problem: 1 right).
 // end harness
 let sft = names.firstIndex(of: "sft")!
-claim(
+let arenaVerdict = claim(
     "the arena ranks the assistant above the base model, intervals apart (sft's low end − base's "
         + "high end)",
     interval(sft).low - interval(0).high, above: 0)
@@ -239,6 +239,17 @@ func record(_ kind: String) -> String {
 }
 let kinds = ["birthplace", "open request", "word problem"]
 show("sft against base, prompt by prompt — " + kinds.map(record).joined(separator: "; ") + ".")
+if arenaVerdict.failed {
+    let ties = headToHead.filter { $0.outcome == 0.5 }.count
+    show(
+        String(
+            format: """
+                Here sft rates %.0f against base's %.0f, but their intervals overlap: of their \
+                %d prompts %d are ties, where neither answer is judged better, and the ratings \
+                also weigh every other model's battles: the head-to-head record above does not \
+                decide them by itself.
+                """, ratings[sft], ratings[0], headToHead.count, ties))
+}
 //: Real models are compared the same way, by votes of people on a public leaderboard such as
 //: LMArena (formerly Chatbot Arena, lmarena.ai), which fits the same Bradley–Terry model to the
 //: votes and shows its intervals beside each rating.
