@@ -110,10 +110,9 @@ show(
 show(Verifier.rules.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n"))
 // harness: the verifier on some replies, as a table
 let verifierExamples: [(String, Bool, String)] = [
-    ("4 * 2 = 8. 13 - 8 = 5. The answer is 5.", true, "5"), ("The answer is 5 coins.", true, "5"),
+    ("4 * 2 = 8. 13 - 8 = 5. The answer is 5 coins.", true, "5"),
     ("The answer is 4. The answer is 5.", true, "5"), ("The answer is five.", true, "5"),
-    ("4 * 2 = 8. 13 - 8 =", false, "5"), ("The answer is 1200.", true, "5"),
-    ("The answer is 9.90.", true, "9.9"),
+    ("4 * 2 = 8. 13 - 8 =", false, "5"),
 ]
 show(
     Table(
@@ -226,7 +225,7 @@ func accuracy(_ replies: [Reply], where keep: (Problem) -> Bool) -> Rate {
 func arithmetic(_ operations: Int) -> (Problem) -> Bool {
     { $0.kind == .arithmetic && $0.operations == operations }
 }
-// harness: accuracy by number of operations, as a table and a chart
+// harness: accuracy by number of operations, as a table
 let sizes = Array(1...4)
 show(
     Table(
@@ -240,21 +239,6 @@ show(
                 String(format: "%+.0f points", (w.value - a.value) * 100),
             ]
         }))
-show(
-    .line(
-        LineChart(
-            title: "Held-out word problems: accuracy against operations", xLabel: "operations",
-            yLabel: "accuracy",
-            series: [
-                .init(
-                    name: "worked", x: sizes.map(Double.init),
-                    y: sizes.map { accuracy(thinkerReplies, where: arithmetic($0)).value },
-                    smoothed: false),
-                .init(
-                    name: "answer first", x: sizes.map(Double.init),
-                    y: sizes.map { accuracy(blurterReplies, where: arithmetic($0)).value },
-                    dashed: true, smoothed: false),
-            ])))
 let workedAll = accuracy(thinkerReplies) { $0.kind == .arithmetic }
 let firstAll = accuracy(blurterReplies) { $0.kind == .arithmetic }
 // harness: the report card's numbers, the claims, and the page's words if one fails
@@ -356,7 +340,7 @@ show(
 let guesserGrid = retoldModels[1].1
 let mixedRows = guesserGrid.indices.filter { guesserGrid[$0].contains(true) && guesserGrid[$0].contains(false) }
 if !mixedRows.isEmpty {
-    let shown = Array(mixedRows.prefix(8))
+    let shown = Array(mixedRows.prefix(6))
     show(
         .heatmap(
             Heatmap(
@@ -398,7 +382,7 @@ func meanTokens(_ replies: [Reply], _ n: Int) -> Double {
     }
     return counts.isEmpty ? 0 : Double(counts.reduce(0, +)) / Double(counts.count)
 }
-// harness: the mean as a table, and one problem side by side
+// harness: the mean as a table
 show(
     Table(
         title: "Tokens before the answer's number (mean, held-out word problems)",
@@ -409,22 +393,6 @@ show(
                 String(format: "%.1f", meanTokens(thinkerReplies, n)),
             ]
         }))
-if let sample = heldOut.firstIndex(where: arithmetic(3)) ?? heldOut.indices.first {
-    show(
-        Table(
-            title: "One held-out problem, both models", columns: ["model", "reply", "verdict"],
-            rows: [
-                ["question", heldOut[sample].question, "answer \(heldOut[sample].answer)"],
-                [
-                    "answer first", blurterReplies[sample].text,
-                    verdict(blurterReplies[sample], heldOut[sample]).description,
-                ],
-                [
-                    "worked", thinkerReplies[sample].text,
-                    verdict(thinkerReplies[sample], heldOut[sample]).description,
-                ],
-            ]))
-}
 
 //: ## A calculator for the sums
 //: The talk's advice for arithmetic: "use code". The worked model still does each sum in its
@@ -620,31 +588,33 @@ let calculatorLong = Rate(longBig) { big.calculator[$0] == .right }
 // harness: the report card's numbers, the claims
 metric("3–4 operations, numbers up to \(biggest), worked with mental sums", mentalLong)
 metric("3–4 operations, numbers up to \(biggest), worked with the calculator", calculatorLong)
+let mentalSums = Rate(big.mental) { $0 == .sum }
+let calculatorSums = Rate(big.calculator) { $0 == .sum }
 let calculatorVerdict = claim(
     "the calculator beats mental sums on held-out 3–4-operation problems with numbers up to "
         + "\(biggest) (accuracy)",
     calculatorLong, beats: mentalLong, by: 0, atLeast: 0.1)
-let mentalSums = Rate(big.mental) { $0 == .sum }
-let calculatorSums = Rate(big.calculator) { $0 == .sum }
+if calculatorVerdict.failed {
+    let setups = Rate(longBig) { big.calculator[$0] == .setup }
+    let workedLong = accuracy(thinkerReplies) { $0.kind == .arithmetic && $0.operations >= 3 }
+    show(
+        """
+        The calculator does not pay here: on these problems it is right \
+        \(calculatorLong.description) against mental sums' \(mentalLong.description). It \
+        removes wrong sums (\(calculatorSums.description) of its replies have one, against \
+        \(mentalSums.description) with mental sums), but \(setups.description) of its replies \
+        here set the problem up wrong: the wrong numbers or operations, each sum true. Both \
+        models continue from this run's worked model, which is right on \
+        \(workedLong.description) of the course's own 3–4-operation problems: a calculator \
+        computes the sums it is given, not the setup.
+        """)
+}
 metric("replies with a wrong sum, numbers up to \(biggest), mental", mentalSums)
 metric("replies with a wrong sum, numbers up to \(biggest), calculator", calculatorSums)
 claim(
     "the calculator removes wrong sums (share of replies with a false step, mental − "
         + "calculator)",
     mentalSums, beats: calculatorSums)
-if calculatorVerdict.failed {
-    let setups = Rate(longBig) { big.calculator[$0] == .setup }
-    let workedLong = accuracy(thinkerReplies) { $0.kind == .arithmetic && $0.operations >= 3 }
-    show(
-        """
-        The calculator does not pay here: on these problems it is right \(calculatorLong.description) \
-        against mental sums' \(mentalLong.description). Its sums are right, but \
-        \(setups.description) of its replies set the problem up wrong (the wrong numbers or \
-        operations, each sum true). Both models continue from this run's worked model, which \
-        is right on \(workedLong.description) of the course's own 3–4-operation problems: a \
-        calculator computes the sums it is given, not the setup.
-        """)
-}
 // harness: one problem with bigger numbers, both replies
 let shownBig =
     longBig.first { big.calculator[$0] == .right && big.mental[$0] == .sum } ?? longBig.first
@@ -667,7 +637,7 @@ if let shownBig {
 //: Where the calculator model still goes wrong, the calls show why: a number copied wrong
 //: into a call, a step written as words instead of a call, or the wrong operation.
 // harness: the calculator model's first wrong replies, as a table
-let calculatorMistakes = big.problems.indices.filter { big.calculator[$0] != .right }.prefix(3)
+let calculatorMistakes = big.problems.indices.filter { big.calculator[$0] != .right }.prefix(2)
 show(
     Table(
         title: "The calculator model's first wrong replies (numbers up to \(biggest))",
@@ -771,12 +741,7 @@ show(
             [famousPair[$0], famousReplies[0][$0].text, famousReplies[1][$0].text]
         }))
 //: The worked model pads the shorter number and compares two-digit numbers; where the *longer*
-//: number is bigger its comparison sentence must say so. Some of its held-out replies:
-// harness: the worked model's decimal replies, and the report card's numbers
-let decimalSamples = zip(thinkerReplies, heldOut).filter { $0.1.kind == .decimals }.prefix(3)
-show(
-    Table(
-        title: "The worked model on held-out decimals", columns: ["question", "reply", "verdict"],
-        rows: decimalSamples.map { [$0.1.question, $0.0.text, verdict($0.0, $0.1).description] }))
+//: number is bigger its comparison sentence must say so.
+// harness: the report card's numbers
 metric("decimals, answer first", accuracy(blurterReplies) { $0.kind == .decimals })
 metric("decimals, worked", accuracy(thinkerReplies) { $0.kind == .decimals })
