@@ -42,6 +42,14 @@ public enum Checkpoint {
 
     /// Reads a model saved by `save` (or GPT-2's own files with the same names).
     public static func load(from directory: URL) throws -> GPT {
+        try loadWithMetadata(from: directory).model
+    }
+
+    /// The model and the weights file's `__metadata__` (where `save` records what belongs with
+    /// the weights, such as the tokenizer they were trained with).
+    public static func loadWithMetadata(from directory: URL) throws -> (
+        model: GPT, metadata: [String: String]
+    ) {
         let config = try loadConfig(from: directory)
         let file = try SafeTensorsFile(contentsOf: directory.appendingPathComponent(weightsFile))
         // GPT2LMHeadModel saves its trunk under "transformer."; the published gpt2 files do not.
@@ -78,7 +86,16 @@ public enum Checkpoint {
             }
             copy(values, into: p)
         }
-        return model
+        // Finite weights can still overflow (an embedding of 3e38 makes LayerNorm's variance
+        // infinite): one forward pass on token 0 catches it here, before any reply prints NULs.
+        let logits = InferenceSession(model: model).feed(0).logits
+        if let bad = logits.firstIndex(where: { !$0.isFinite }) {
+            throw CheckpointError(
+                description:
+                    "\(directory.appendingPathComponent(weightsFile).path): the weights are finite but overflow: one forward pass on token 0 gives logit \(bad) = \(logits[bad]); this model cannot give probabilities"
+            )
+        }
+        return (model, file.metadata)
     }
 
     public static func loadConfig(from directory: URL) throws -> GPTConfig {

@@ -259,6 +259,17 @@ import Testing
         }
     }
 
+    /// Issue 34: finite weights that overflow (wte = 3e38) loaded, and replies printed NULs.
+    @Test func finiteWeightsThatOverflowAreRefusedNamingTheModel() throws {
+        let directory = temporaryDirectory()
+        let model = GPT(config: tinyConfig, seed: 1)
+        for i in 0..<model.tokenEmbedding.count { model.tokenEmbedding.data[i] = 3e38 }
+        try Checkpoint.save(model, to: directory)
+        do { _ = try Checkpoint.load(from: directory); Issue.record("loaded weights that overflow") } catch {
+            #expect("\(error)".hasPrefix("\(directory.appendingPathComponent("model.safetensors").path): the weights are finite but overflow"), "\(error)")
+        }
+    }
+
     @Test func aFailedWriteKeepsTheOldFile() throws {
         let directory = temporaryDirectory()
         let url = directory.appendingPathComponent("x.safetensors")
