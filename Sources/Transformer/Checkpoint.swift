@@ -135,6 +135,10 @@ public enum Checkpoint {
         case DecodingError.typeMismatch(_, let context),
             DecodingError.valueNotFound(_, let context):
             return "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty:
+            // A size of 8.5 (or 1e30) is no Int: say so by key, not as broken JSON.
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return "'\(key)' must be a whole number in range (\(context.debugDescription))"
         case DecodingError.dataCorrupted(let context): return context.debugDescription
         default: return "\(error)"
         }

@@ -270,6 +270,18 @@ import Testing
         }
     }
 
+    /// Issue 34: a fractional size in config.json was reported as "not valid JSON".
+    @Test func aFractionalSizeSaysTheKeyMustBeAWholeNumber() throws {
+        let directory = temporaryDirectory()
+        try Checkpoint.save(GPT(config: tinyConfig, seed: 1), to: directory)
+        try Data("{\"n_embd\": 8.5, \"n_head\": 2, \"n_layer\": 2, \"n_positions\": 4, \"vocab_size\": 11}".utf8)
+            .write(to: directory.appendingPathComponent("config.json"))
+        do { _ = try Checkpoint.load(from: directory); Issue.record("loaded n_embd 8.5") } catch {
+            #expect("\(error)".contains("'n_embd' must be a whole number"), "\(error)")
+            #expect(!"\(error)".contains("valid JSON"), "\(error)")
+        }
+    }
+
     @Test func aFailedWriteKeepsTheOldFile() throws {
         let directory = temporaryDirectory()
         let url = directory.appendingPathComponent("x.safetensors")
