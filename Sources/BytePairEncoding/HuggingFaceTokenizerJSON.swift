@@ -83,3 +83,86 @@ extension Tokenizer {
             withJSONObject: file, options: [.sortedKeys, .withoutEscapingSlashes])
     }
 }
+
+extension Tokenizer {
+    public static let huggingFaceFileName = "tokenizer.json"
+
+    /// Reads a tokenizer.json of the shape `huggingFaceJSON` writes (a byte-level BPE: the
+    /// vocabulary in GPT-2's characters, merges as "a b" or ["a", "b"], the specials as added
+    /// tokens, the split pattern as a known regex), to compare it with ours. Anything else in
+    /// it is not checked. Errors name the file and the field.
+    public static func loadHuggingFaceJSON(from url: URL) throws -> Tokenizer {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw TokenizerFileError(file: url.path, line: nil, problem: "cannot be read")
+        }
+        return try huggingFaceJSON(data, file: url.path)
+    }
+
+    public static func huggingFaceJSON(_ data: Data, file: String) throws -> Tokenizer {
+        func fail(_ problem: String) -> TokenizerFileError {
+            TokenizerFileError(file: file, line: nil, problem: problem)
+        }
+        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw fail("is not a JSON object")
+        }
+        guard let model = root["model"] as? [String: Any], model["type"] as? String == "BPE",
+            let vocabulary = model["vocab"] as? [String: Int]
+        else { throw fail("'model' is not a BPE model with a 'vocab' of token text → id") }
+        guard let mergeList = model["merges"] as? [Any] else {
+            throw fail("'model.merges' is not a list")
+        }
+        var specials: [String: Int] = [:]
+        for entry in root["added_tokens"] as? [[String: Any]] ?? [] {
+            guard let id = entry["id"] as? Int, let content = entry["content"] as? String else {
+                throw fail("an entry of 'added_tokens' has no integer 'id' and string 'content'")
+            }
+            specials[content] = id
+        }
+        // The split pattern: the regex of a Split pre-tokenizer, or none.
+        let preTokenizer = root["pre_tokenizer"] as? [String: Any]
+        let parts = preTokenizer?["pretokenizers"] as? [[String: Any]] ?? [preTokenizer ?? [:]]
+        let regexes = parts.filter { $0["type"] as? String == "Split" }.map {
+            ($0["pattern"] as? [String: Any])?["Regex"] as? String ?? "?"
+        }
+        guard regexes.count <= 1 else { throw fail("'pre_tokenizer' splits more than once") }
+        guard let pattern = SplitPattern.allCases.first(where: { $0.regex == regexes.first })
+        else {
+            throw fail(
+                "'pre_tokenizer' splits with a regex tokenwise does not know (\(regexes[0].prefix(60)))")
+        }
+        var idOfBytes: [[UInt8]: Int] = [:]
+        for (text, id) in vocabulary {
+            guard let bytes = GPT2Files.bytes(of: Substring(text)) else {
+                throw fail("vocabulary entry \(text.prefix(40).debugDescription) is not in GPT-2's byte characters")
+            }
+            idOfBytes[bytes] = id
+        }
+        let byteTokens = try (0..<256).map { b -> Int in
+            guard let id = idOfBytes[[UInt8(b)]] else { throw fail("has no token for byte \(b)") }
+            return id
+        }
+        var merges: [Merge] = []
+        for (rank, entry) in mergeList.enumerated() {
+            let pair: [String]
+            if let text = entry as? String {
+                pair = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            } else {
+                pair = entry as? [String] ?? []
+            }
+            guard pair.count == 2, let left = GPT2Files.bytes(of: Substring(pair[0])),
+                let right = GPT2Files.bytes(of: Substring(pair[1])),
+                let leftID = idOfBytes[left], let rightID = idOfBytes[right],
+                let token = idOfBytes[left + right]
+            else {
+                throw fail("merge \(rank) is not two tokens of the vocabulary whose join is one too")
+            }
+            merges.append(Merge(left: leftID, right: rightID, token: token))
+        }
+        do {
+            return try Tokenizer(
+                pattern: pattern, byteTokens: byteTokens, merges: merges, specialTokens: specials)
+        } catch let error as TokenizerError {
+            throw fail(error.description)
+        }
+    }
+}

@@ -51,6 +51,9 @@ public enum Checkpoint {
         model: GPT, metadata: [String: String]
     ) {
         let config = try loadConfig(from: directory)
+        if let problem = FileKind.notRegularFile(directory.appendingPathComponent(weightsFile)) {
+            throw CheckpointError(description: problem)
+        }
         let file = try SafeTensorsFile(contentsOf: directory.appendingPathComponent(weightsFile))
         // GPT2LMHeadModel saves its trunk under "transformer."; the published gpt2 files do not.
         let prefix =
@@ -100,6 +103,7 @@ public enum Checkpoint {
 
     public static func loadConfig(from directory: URL) throws -> GPTConfig {
         let url = directory.appendingPathComponent(configFile)
+        if let problem = FileKind.notRegularFile(url) { throw CheckpointError(description: problem) }
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw CheckpointError(
                 description:
