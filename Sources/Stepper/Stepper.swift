@@ -154,6 +154,12 @@ public final class Stepper {
     /// How many of the oldest context tokens lie outside the model's window.
     public var droppedTokens: Int { contextTokens.count - session.tokens.count }
 
+    /// Prompt tokens the model never read: those before the first window (a 10 MB prompt's
+    /// all but the last few hundred), which the transcript does not echo.
+    public var unreadPromptTokens: Int {
+        max(0, tree.prompt.count - languageModel.model.config.contextLength)
+    }
+
     /// The likeliest next tokens, ranked by the model.
     public func candidates(_ count: Int = Stepper.listedCandidates) -> [Candidate] {
         let d = distributions

@@ -13,7 +13,8 @@ import BytePairEncoding
     /// U+0085) and bidi overrides reached the terminal raw; the header printed the model path raw.
     @Test func transcriptLinesCarryNoControlOrBidiCharacters() throws {
         let hostile = "the \u{9B}31m cat\u{85} sat \u{202E}tam\u{1B}]0;x\u{07}"
-        let named = try model.with(name: "models/\u{1B}[2J\u{202E}evil\u{07}", chatFormat: nil)
+        // A window that holds the whole prompt: the text line shows only what the model read.
+        let named = try fixtureModel(contextLength: 64).with(name: "models/\u{1B}[2J\u{202E}evil\u{07}", chatFormat: nil)
         let stepper = try Stepper(model: named, prompt: hostile, settings: .greedy, seed: 1)
         let text = Transcript.text(of: stepper)
         let lines = [text] + Transcript.run(stepper, steps: 2)
@@ -138,6 +139,22 @@ import BytePairEncoding
         stepper.perform(.choose(rank: 3))
         #expect(stepper.contextTokens.last == third)
         #expect(stepper.message.contains("sampling would never pick it"))
+    }
+
+    /// Issue 34: the transcript echoed every prompt token (a 10 MB prompt gave 90 MB of output),
+    /// though the model reads only the last window of them.
+    @Test func theTranscriptEchoesOnlyThePromptTokensTheModelRead() throws {
+        let small = fixtureModel(contextLength: 8)
+        let prompt = String(repeating: "the cat sat on the mat. ", count: 40) + "the dog"
+        let tokens = small.tokenizer.encode(prompt)
+        let stepper = try Stepper(model: small, prompt: prompt, settings: .greedy, seed: 1)
+        #expect(stepper.unreadPromptTokens == tokens.count - 8)
+        let lines = Transcript.run(stepper, steps: 2)
+        let read = tokens.suffix(8).map { Stepper.quoted(small.label(of: $0)) }.joined(separator: " ")
+        #expect(lines[2] == "prompt: \(tokens.count) tokens (the newest 8 read) \(read)")
+        let text = try #require(lines.last)
+        #expect(text.hasPrefix("text: … ") && text.count < 120, "\(text)")
+        #expect(text.contains("the dog"))
     }
 
     @Test func promptBytesMustBeUTF8() throws {
