@@ -124,7 +124,7 @@ struct StepCommand: ParsableCommand {
         }
         if steps == nil && RawTerminal.isInteractive {
             let terminal = RawTerminal()
-            terminal.enter()
+            terminal.enter(restoringOnSignals: true)
             StepperLoop.run(
                 stepper,
                 screen: {
