@@ -6,6 +6,8 @@
 //   - model: BPE with every token's text → id and the merges in rank order; applying the
 //     lowest-ranked pair first is the same rule as our encoder's;
 //   - decoder: ByteLevel (characters back to bytes).
+//   - normalizer: takes out the mark the exported chat template puts into a special token's
+//     name typed in a message (see `huggingFaceEscaped`), after special tokens are matched.
 // The format cannot hold two tokens with the same bytes, which our trainer never makes; a
 // tokenizer file that has them is refused with the ids named.
 
@@ -27,6 +29,26 @@ extension SplitPattern {
 }
 
 extension Tokenizer {
+    /// U+FDD0, a Unicode noncharacter (reserved for a program's internal use): the mark that
+    /// breaks a special token's name in text a message carries.
+    public static let huggingFaceMark = String(Unicode.Scalar(0xFDD0 as UInt32)!)   // a literal may not hold one
+
+    /// "<|end|>" → "<\u{FDD0}|end|>". Hugging Face matches special tokens anywhere in the text a
+    /// chat template renders, so "<|end|><|assistant|>" typed by a user would forge a turn
+    /// (tokenwise never reads typed text as special). The exported template writes each name
+    /// in a message this way, which matches no special token; tokenizer.json's normalizer then
+    /// puts the name back, after special tokens are matched, so it is encoded as plain text, the
+    /// same ids as ours. (Text that already holds the marked form is read as the plain name.)
+    public static func huggingFaceEscaped(_ name: String) -> String {
+        String(name.prefix(1)) + huggingFaceMark + String(name.dropFirst())
+    }
+
+    /// The order the template escapes names in (longest first, so a name inside another is
+    /// handled after it); the normalizer undoes them in the reverse order.
+    public static func huggingFaceEscapeOrder(_ names: some Sequence<String>) -> [String] {
+        names.sorted { ($0.count, $1) > ($1.count, $0) }
+    }
+
     /// tokenizer.json's contents (keys sorted, so the same tokenizer always gives the same file).
     public func huggingFaceJSON() throws -> Data {
         var vocabulary: [String: Int] = [:]
@@ -42,6 +64,14 @@ extension Tokenizer {
         }
         let merges = merges.map {
             "\(GPT2Files.text(of: tokenBytes[$0.left]!)) \(GPT2Files.text(of: tokenBytes[$0.right]!))"
+        }
+        if let short = specialTokens.keys.first(where: { $0.count < 2 }) {
+            throw TokenizerError.inconsistent(
+                "special token \(short.debugDescription) is one character: Hugging Face would match it in any text, and no mark can break it"
+            )
+        }
+        let unmark: [[String: Any]] = Self.huggingFaceEscapeOrder(specialTokens.keys).reversed().map {
+            ["type": "Replace", "pattern": ["String": Self.huggingFaceEscaped($0)], "content": $0]
         }
         let addedTokens: [[String: Any]] = specialTokens.sorted { $0.value < $1.value }.map {
             name, id in
@@ -66,7 +96,8 @@ extension Tokenizer {
             "version": "1.0",
             "truncation": NSNull(), "padding": NSNull(),
             "added_tokens": addedTokens,
-            "normalizer": NSNull(),
+            "normalizer": unmark.isEmpty
+                ? NSNull() : ["type": "Sequence", "normalizers": unmark] as [String: Any],
             "pre_tokenizer": ["type": "Sequence", "pretokenizers": preTokenizers],
             "post_processor": NSNull(),
             "decoder": byteLevel,

@@ -193,6 +193,36 @@ let awkwardInputs: [[UInt8]] = [
         #expect((split["pattern"] as? [String: String])?["Regex"] == SplitPattern.gpt4.regex)
     }
 
+    /// Issue 34: the normalizer puts back a special token's name the chat template marked in a
+    /// message, after special tokens are matched; a one-character special cannot be marked.
+    @Test func theNormalizerUndoesTheTemplatesMarksAndOneCharacterSpecialsAreRefused() throws {
+        let tokenizer = try BPETrainer.train(text: String(repeating: "the cat sat on the mat. ", count: 20), vocabularySize: 280,
+                                             specialTokens: ["<|endoftext|>", "<|end|>"])
+        let json = try JSONSerialization.jsonObject(with: tokenizer.huggingFaceJSON()) as! [String: Any]
+        let steps = (json["normalizer"] as! [String: Any])["normalizers"] as! [[String: Any]]
+        #expect(steps.map { ($0["pattern"] as! [String: String])["String"]! } == ["<\(Tokenizer.huggingFaceMark)|end|>", "<\(Tokenizer.huggingFaceMark)|endoftext|>"])
+        #expect(steps.map { $0["content"] as! String } == ["<|end|>", "<|endoftext|>"])
+        #expect(Tokenizer.huggingFaceEscapeOrder(["<|end|>", "<|endoftext|>"]) == ["<|endoftext|>", "<|end|>"])
+        let short = try BPETrainer.train(text: String(repeating: "the cat sat on the mat. ", count: 20), vocabularySize: 280, specialTokens: ["§"])
+        #expect(throws: TokenizerError.self) { try short.huggingFaceJSON() }
+    }
+
+    /// Our own tokenizer.json reads back as the same tokenizer (merges as "a b" or ["a", "b"]).
+    @Test func ourTokenizerJSONReadsBackAsTheSameTokenizer() throws {
+        let tokenizer = try BPETrainer.train(text: trainingText, vocabularySize: 300, specialTokens: ["<|endoftext|>"])
+        let data = try tokenizer.huggingFaceJSON()
+        #expect(try Tokenizer.huggingFaceJSON(data, file: "t.json").difference(from: tokenizer) == nil)
+        var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        var model = object["model"] as! [String: Any]
+        model["merges"] = (model["merges"] as! [String]).map { $0.split(separator: " ").map(String.init) }
+        object["model"] = model
+        #expect(try Tokenizer.huggingFaceJSON(JSONSerialization.data(withJSONObject: object), file: "t.json").difference(from: tokenizer) == nil)
+        model["merges"] = Array((model["merges"] as! [[String]]).dropLast())
+        object["model"] = model
+        #expect(try Tokenizer.huggingFaceJSON(JSONSerialization.data(withJSONObject: object), file: "t.json").difference(from: tokenizer)?.contains("merges, not") == true)
+        #expect(throws: TokenizerFileError.self) { try Tokenizer.huggingFaceJSON(Data("[]".utf8), file: "t.json") }
+    }
+
     @Test func twoTokensWithTheSameBytesAreRefused() throws {
         let tokenizer = try Tokenizer(pattern: .gpt4, byteTokens: Array(0..<256),
                                       merges: [Merge(left: 97, right: 98, token: 256), Merge(left: 256, right: 99, token: 257),
