@@ -153,6 +153,17 @@ let awkwardInputs: [[UInt8]] = [
         #expect(tokenizer.encode("ab ab").count == 2)
     }
 
+    /// Found by the hftokenizer fuzz target: one token numbered 1e9 allocated 8 GB (out of memory).
+    @Test func anIdFarBeyondTheVocabularyIsRefusedBeforeAllocating() {
+        #expect(throws: TokenizerError.self) {
+            try Tokenizer(pattern: .gpt2, byteTokens: Array(0..<256), merges: [], specialTokens: ["<|x|>": 1_000_000_000])
+        }
+        #expect(throws: TokenizerFileError.self) {
+            try Tokenizer.parse("tokenwise-bpe 1\npattern gpt2\nbytes identity\nspecial 900000000 \"<|x|>\"\n", file: "t")
+        }
+        #expect((try? Tokenizer(pattern: .gpt2, byteTokens: Array(0..<256), merges: [], specialTokens: ["<|x|>": 1000])) != nil)
+    }
+
     @Test func impossibleSizesAreErrors() {
         #expect(throws: TokenizerError.self) { try BPETrainer.train(text: "x", vocabularySize: 200) }
         #expect(throws: TokenizerError.self) { try BPETrainer.train(text: "x", vocabularySize: 300, specialTokens: ["a", "a"]) }
