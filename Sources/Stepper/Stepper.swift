@@ -105,7 +105,7 @@ public final class Stepper {
         chat = model.chatFormat == nil ? nil : try model.chatTokens()
         // Only the last window's worth can be in the context: read just those (one pass, not
         // one cache rebuild per dropped token).
-        step = session.feed(tokens.suffix(model.model.config.contextLength).map(Int32.init))!
+        step = session.feedAll(tokens.suffix(model.model.config.contextLength).map(Int32.init))!
         tree = BranchTree(prompt: tokens)
         node = 0
         guard step.logits.allSatisfy(\.isFinite) else {
@@ -307,7 +307,7 @@ public final class Stepper {
             // The window moved while these tokens were read: rebuild it as it was.
             let context = tree.tokens(upTo: target)
             session.reset()
-            session.feed(context.suffix(languageModel.model.config.contextLength).map(Int32.init))
+            session.feedAll(context.suffix(languageModel.model.config.contextLength).map(Int32.init))
         }
         node = target
         step = previous

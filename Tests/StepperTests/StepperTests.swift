@@ -50,14 +50,14 @@ import BytePairEncoding
         let stepper = try Stepper(model: model, prompt: "a cat", settings: SamplingSettings(), seed: 5)
         for _ in 0..<4 { stepper.perform(.sample) }
         stepper.perform(.back)
-        #expect(stepper.step.logits == freshLogits(model, stepper.contextTokens))
+        #expect(nearlyEqual(stepper.step.logits, freshLogits(model, stepper.contextTokens)))
         // A different token now: a new branch, and its distribution is a fresh run's too.
         let siblingRank = stepper.candidates().first { $0.token != stepper.tree.children(of: stepper.node).first?.token }!.rank
         stepper.perform(.choose(rank: siblingRank))
         #expect(stepper.tree.children(of: stepper.tree.nodes[stepper.node].parent!).count == 2)
-        #expect(stepper.step.logits == freshLogits(model, stepper.contextTokens))
+        #expect(nearlyEqual(stepper.step.logits, freshLogits(model, stepper.contextTokens)))
         stepper.perform(.sample)
-        #expect(stepper.step.logits == freshLogits(model, stepper.contextTokens))
+        #expect(nearlyEqual(stepper.step.logits, freshLogits(model, stepper.contextTokens)))
     }
 
     @Test func goingBackAtThePromptSaysSo() throws {
@@ -118,7 +118,7 @@ import BytePairEncoding
         let stepper = try Stepper(model: small, prompt: prompt, settings: SamplingSettings(), seed: 1)
         #expect(stepper.droppedTokens == tokens.count - 8)
         #expect(stepper.message.contains("oldest were dropped"))
-        #expect(stepper.step.logits == freshLogits(small, tokens))
+        #expect(nearlyEqual(stepper.step.logits, freshLogits(small, tokens)))
         let screen = StepperScreen(width: 80, height: 30).render(stepper).joined(separator: "\n")
         #expect(screen.contains("the \(tokens.count - 8) oldest are outside the model's window"))
         // Generating on keeps dropping the oldest; going back restores the previous window.
@@ -126,10 +126,10 @@ import BytePairEncoding
         stepper.perform(.sample)
         #expect(stepper.message.contains("context full"))
         stepper.perform(.back)
-        #expect(stepper.step.logits == freshLogits(small, stepper.contextTokens))
+        #expect(nearlyEqual(stepper.step.logits, freshLogits(small, stepper.contextTokens)))
         #expect(stepper.droppedTokens == stepper.contextTokens.count - 8)
         stepper.perform(.greedy)
-        #expect(stepper.step.logits == freshLogits(small, stepper.contextTokens))
+        #expect(nearlyEqual(stepper.step.logits, freshLogits(small, stepper.contextTokens)))
         #expect(stepper.droppedTokens == stepper.contextTokens.count - 8)
     }
 
@@ -199,7 +199,7 @@ import BytePairEncoding
         #expect(frames.count == 1 + (end - before - block.count) + 1)   // prompt, each model token, one for the block
         #expect(stepper.message.contains("found a passage") && stepper.message.contains("\(block.count) tokens injected"))
         // The model reads the block: the next distribution is a fresh run's over the whole context.
-        #expect(stepper.step.logits == freshLogits(model, stepper.contextTokens))
+        #expect(nearlyEqual(stepper.step.logits, freshLogits(model, stepper.contextTokens)))
         let screen = StepperScreen(width: 80, height: 30, color: false).render(stepper).joined(separator: "\n")
         #expect(screen.contains("from a tool"))
     }
@@ -234,7 +234,7 @@ import BytePairEncoding
         stepper.perform(.back)
         #expect(stepper.contextTokens == open && stepper.injectedPositions.isEmpty)
         #expect(stepper.message.contains("the tool’s result and “<|/search|>”"))
-        #expect(stepper.step.logits == freshLogits(model, open))
+        #expect(nearlyEqual(stepper.step.logits, freshLogits(model, open)))
     }
 
     @Test func noResultsAndNoToolAndOverlongCalls() throws {
@@ -264,4 +264,10 @@ import BytePairEncoding
             try Stepper(model: model, tokens: [1, 2], settings: SamplingSettings(), seed: 1)
         }
     }
+}
+
+/// Logits equal up to rounding: the stepper reads a prompt in one pass (`feedAll`), a fresh
+/// session token by token, and the matrix products round their last bit differently.
+func nearlyEqual(_ a: [Float], _ b: [Float]) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 }
 }
