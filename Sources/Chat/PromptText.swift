@@ -15,7 +15,7 @@ public enum PromptText {
         guard count > byteLimit else { return }
         throw PromptError(
             description:
-                "\(source) is over \(byteLimit / (1 << 20)) MiB (\(count > byteLimit + 1 ? "\(count) bytes" : "more"); a model's context holds a few thousand tokens at most): shorten it"
+                "\(source) is over \(byteLimit / (1 << 20)) MiB (\(count > byteLimit + 1 ? "\(count) bytes; " : "")a model's context holds a few thousand tokens at most): shorten it"
         )
     }
 
