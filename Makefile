@@ -68,7 +68,7 @@ install: system-packages
 # against the library built with AddressSanitizer and coverage in .build/fuzz. Seeds are real
 # files of a tiny model; a crash is saved as .build/fuzz/crash-TARGET-* and stops the run.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := safetensors config checkpoint tokenizer gpt2 tiktoken figure events lesson params
+FUZZ_TARGETS := safetensors config checkpoint tokenizer chatformat hftokenizer gpt2 tiktoken figure events lesson params
 FUZZ_BUILD := .build/fuzz/debug
 fuzz: system-packages
 	swift build --product TokenwiseKit --scratch-path .build/fuzz -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp

@@ -1,6 +1,6 @@
 // libFuzzer targets for every parser of outside input the library holds: safetensors, a
 // model's config.json, our tokenizer file, GPT-2's vocab.json + merges.txt, tiktoken rank
-// files, figure specs (as a lesson sends them), the lesson event lines, and the engine's lesson
+// files, a chat_format.json, our exported tokenizer.json read back, figure specs (as a lesson sends them), the lesson event lines, and the engine's lesson
 // reader and `param` declarations with `--set` values (their two source files are compiled into
 // this harness, as the engine is not part of the library). FUZZ_TARGET picks
 // one. Built by `make fuzz` against an instrumented (AddressSanitizer + coverage) library;
@@ -30,6 +30,10 @@ func halves(_ data: Data) -> (Data, Data) {
     return (Data(data[..<cut]), Data(data[(cut + 1)...]))
 }
 
+/// A tokenizer with the course's special tokens, for a chat format to bind to.
+let chatTokenizer = try! BPETrainer.train(text: String(repeating: "the cat sat on the mat. ", count: 20), vocabularySize: 280,
+                                          specialTokens: CourseData.specialTokens)
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let data = Data(bytes: bytes, count: count)
@@ -44,6 +48,14 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         _ = try? Checkpoint.load(from: folder(["config.json": config, "model.safetensors": weights]))
     case "tokenizer":
         if let tokenizer = try? Tokenizer.load(from: folder(["t.tokenizer": data]).appendingPathComponent("t.tokenizer")) {
+            _ = tokenizer.encode("Hello <|endoftext|> world 123", allowedSpecial: .all)
+        }
+    case "chatformat":   // a model folder's chat_format.json, then bound to a tokenizer with the course's specials
+        if let format = try? ChatFormat.load(from: folder(["chat_format.json": data])) {
+            _ = try? ChatTokens(format: format, tokenizer: chatTokenizer)
+        }
+    case "hftokenizer":   // the tokenizer.json an export writes, read back to compare with ours
+        if let tokenizer = try? Tokenizer.huggingFaceJSON(data, file: "tokenizer.json") {
             _ = tokenizer.encode("Hello <|endoftext|> world 123", allowedSpecial: .all)
         }
     case "gpt2":
@@ -72,7 +84,7 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
             for quick in [false, true] { _ = try? ParameterValues(declarations: lesson.parameters, settings: lines, quick: quick, lesson: "lesson") }
         }
     default:
-        fatalError("FUZZ_TARGET must be one of safetensors, config, checkpoint, tokenizer, gpt2, tiktoken, figure, events, lesson, params")
+        fatalError("FUZZ_TARGET must be one of safetensors, config, checkpoint, tokenizer, chatformat, hftokenizer, gpt2, tiktoken, figure, events, lesson, params")
     }
     return 0
 }
@@ -92,6 +104,7 @@ public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutable
     try! tokenizer.save(to: files.appendingPathComponent("t.tokenizer"))
     try! GPT2Files.save(tokenizer, to: files)
     try! TiktokenFile.save(tokenizer, to: files.appendingPathComponent("r.tiktoken"))
+    try! ChatFormat.course.save(to: files)
     func read(_ name: String) -> Data { read(files.appendingPathComponent(name)) }
     func read(_ url: URL) -> Data { try! Data(contentsOf: url) }
     let figure = Figure.bar(BarChart(title: "seed", bars: [.init(label: "a", value: 1), .init(label: "b", value: 2)]))
@@ -100,6 +113,7 @@ public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutable
         "checkpoint": read("config.json") + Data([0]) + read("model.safetensors"),
         "tokenizer": read("t.tokenizer"), "gpt2": read("vocab.json") + Data([0]) + read("merges.txt"),
         "tiktoken": read("r.tiktoken"), "figure": try! JSONEncoder().encode(figure),
+        "chatformat": read("chat_format.json"), "hftokenizer": try! tokenizer.huggingFaceJSON(),
         "events": Data((LessonEvent.metric(Metric(name: "m", value: 1, unit: "u")).line(key: "k") + "\n"
                         + LessonEvent.cellBegan(2).line(key: "k") + "\nprinted\n").utf8),
         // Run from the repository's root (make fuzz): a real lesson with every kind of parameter.

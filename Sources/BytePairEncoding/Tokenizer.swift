@@ -67,7 +67,14 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
         guard allIDs.allSatisfy({ $0 >= 0 && $0 < 1 << 30 }) else {
             throw TokenizerError.inconsistent("a token id is negative or too large")
         }
-        var bytes = [[UInt8]?](repeating: nil, count: (allIDs.max() ?? 0) + 1)
+        // Ids index an array: one token numbered 1,000,000,000 in a file would allocate 8 GB
+        // (the fuzzer found it in a tokenizer.json). Real vocabularies run from 0 with few gaps.
+        let defined = Set(allIDs).count, largest = allIDs.max() ?? 0
+        guard largest < 2 * defined + 1024 else {
+            throw TokenizerError.inconsistent(
+                "token id \(largest) is far beyond the \(defined) tokens defined (ids run from 0 with few gaps)")
+        }
+        var bytes = [[UInt8]?](repeating: nil, count: largest + 1)
         for (id, tokenBytes) in vocabulary ?? [:] { bytes[id] = tokenBytes }
         for (value, id) in byteTokens.enumerated() {
             if vocabulary == nil {

@@ -59,7 +59,8 @@ extension Tokenizer {
         return try parse(text, file: path)
     }
 
-    static func parse(_ text: String, file: String) throws -> Tokenizer {
+    /// Reads the text `serialized` writes; errors name `file`.
+    public static func parse(_ text: String, file: String) throws -> Tokenizer {
         var pattern: SplitPattern?
         var byteTokens: [Int]?
         var specials: [String: Int] = [:]

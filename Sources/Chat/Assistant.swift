@@ -191,6 +191,7 @@ public final class Assistant {
         var injectedCount = 0
         while written.count - injectedCount < maxTokens {
             if isCancelled() { ending = .interrupted; break }
+            try Self.checkFinite(step.logits, of: languageModel, after: prompt.count + written.count)
             let token = choose(step)
             written.append(token)
             if let (tool, start) = open {
@@ -243,6 +244,17 @@ public final class Assistant {
         reply.calls = calls
         reply.parts = parts
         return reply
+    }
+
+    /// Logits that are not all finite numbers (weights that overflow) would be sampled as
+    /// token 0 over and over (NUL characters): an error naming the model instead.
+    static func checkFinite(_ logits: some Collection<Float>, of model: LanguageModel, after tokens: Int) throws {
+        guard logits.allSatisfy(\.isFinite) else {
+            throw AssistantError(
+                description:
+                    "\(model.name): gives NaN or infinite logits after \(tokens) tokens of context: its weights overflow, so it cannot reply"
+            )
+        }
     }
 
     /// Runs the tool and appends <|result|>…<|/result|> to `written`, cut to leave

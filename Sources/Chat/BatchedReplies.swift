@@ -94,6 +94,9 @@ extension Assistant {
                 // Each row draws from its own generator, so the rows can be sampled on both cores.
                 var drawn = [Int](repeating: 0, count: open.count)
                 let current = logitsOf, rowsNow = open
+                for row in rowsNow {
+                    try Self.checkFinite(current(row), of: languageModel, after: session.lengths[row])
+                }
                 generators.withUnsafeMutableBufferPointer { generators in
                     drawn.withUnsafeMutableBufferPointer { drawn in
                         Parallel.forEachChunk(rowsNow.count, minimumChunk: 8) { chunk in

@@ -63,6 +63,10 @@ public final class ChatLoop {
             refusals += 1
             if let problem { problem(text) } else { write(text) }
         }
+        do { try PromptText.checkSize(line.count, source: "that line") } catch {
+            refuse("(\(error); nothing was sent)\n")
+            return true
+        }
         guard let text = String(validating: line, as: UTF8.self) else {
             refuse("(that line is not valid UTF-8 text; nothing was sent)\n")
             return true

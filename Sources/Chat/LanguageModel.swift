@@ -58,19 +58,26 @@ public struct LanguageModel {
     /// The token a document starts with, where the tokenizer has one.
     public var startToken: Int? { tokenizer.specialTokens[Self.documentSeparator] }
 
-    /// Reads a model directory (ours or GPT-2's Hugging Face files).
+    /// Reads a model directory (ours or GPT-2's Hugging Face files). Our weights file records
+    /// the tokenizer they were trained with: a tokenizer file that reads text otherwise (cut
+    /// short, specials swapped, another split pattern) is refused, as is a tokenizer.json beside
+    /// our bpe.tokenizer that disagrees with it (Hugging Face would read that one).
     public static func load(from directory: URL, name: String? = nil) throws -> LanguageModel {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
-            isDirectory.boolValue
-        else {
+        guard let kind = FileKind.describe(directory.path) else {
             throw LanguageModelError(
                 description:
                     "\(directory.path): no such model directory (it should hold \(Checkpoint.configFile), \(Checkpoint.weightsFile) and a tokenizer)"
             )
         }
+        guard kind == "a folder" else {
+            throw LanguageModelError(
+                description:
+                    "\(directory.path): is \(kind), not a model directory (one holding \(Checkpoint.configFile), \(Checkpoint.weightsFile) and a tokenizer)"
+            )
+        }
         let config = directory.appendingPathComponent(Checkpoint.configFile)
-        if let data = FileManager.default.contents(atPath: config.path),
+        if FileKind.notRegularFile(config) == nil,
+            let data = FileManager.default.contents(atPath: config.path),
             let key = JSONDuplicateKeys.first(in: data)
         {
             throw LanguageModelError(
@@ -78,14 +85,19 @@ public struct LanguageModel {
                     "\(config.path): the key '\(TerminalText.sanitize(String(key.prefix(80)), keepingNewlines: false))' is given twice (Foundation reads the first value, Hugging Face the last); keep one"
             )
         }
-        let model = try Checkpoint.load(from: directory)
+        let (model, metadata) = try Checkpoint.loadWithMetadata(from: directory)
         let ours = directory.appendingPathComponent(tokenizerFile)
+        let tokenizerURL: URL
         let tokenizer: Tokenizer
         if FileManager.default.fileExists(atPath: ours.path) {
+            try refuseIrregular(ours)
+            tokenizerURL = ours
             tokenizer = try Tokenizer.load(from: ours)
+            try checkHuggingFaceTokenizer(beside: ours, agreesWith: tokenizer)
         } else if FileManager.default.fileExists(
             atPath: directory.appendingPathComponent("vocab.json").path)
         {
+            tokenizerURL = directory.appendingPathComponent("vocab.json")
             tokenizer = try GPT2Files.load(from: directory)
         } else {
             throw LanguageModelError(
@@ -93,17 +105,62 @@ public struct LanguageModel {
                     "\(directory.path): no tokenizer (expected \(tokenizerFile), or GPT-2's vocab.json and merges.txt)"
             )
         }
-        let hasChatFormat = FileManager.default.fileExists(
-            atPath: directory.appendingPathComponent(ChatFormat.fileName).path)
+        if let recorded = metadata[Self.tokenizerMetadataKey] {
+            let weights = directory.appendingPathComponent(Checkpoint.weightsFile).path
+            let trained: Tokenizer
+            do { trained = try Tokenizer.parse(recorded, file: "\(weights) (its tokenizer)") }
+            catch { throw LanguageModelError(description: "\(error)") }
+            if let difference = tokenizer.difference(from: trained) {
+                throw LanguageModelError(
+                    description:
+                        "\(tokenizerURL.path): not the tokenizer \(Checkpoint.weightsFile) was trained with (recorded in its metadata): \(difference)"
+                )
+            }
+        }
+        let formatURL = directory.appendingPathComponent(ChatFormat.fileName)
+        let hasChatFormat = FileManager.default.fileExists(atPath: formatURL.path)
+        if hasChatFormat { try refuseIrregular(formatURL) }
         let chatFormat = hasChatFormat ? try ChatFormat.load(from: directory) : nil
         return try LanguageModel(
             name: name ?? directory.lastPathComponent, model: model, tokenizer: tokenizer,
             chatFormat: chatFormat)
     }
 
+    /// The safetensors metadata key under which `save` records the tokenizer's file text.
+    public static let tokenizerMetadataKey = "tokenwise.tokenizer"
+
+    static func refuseIrregular(_ url: URL) throws {
+        if let problem = FileKind.notRegularFile(url) {
+            throw LanguageModelError(description: problem)
+        }
+    }
+
+    /// An export carries tokenizer.json beside bpe.tokenizer; Hugging Face reads the first and
+    /// we the second, so an edited one would give PyTorch other ids without a word. Refused.
+    static func checkHuggingFaceTokenizer(beside ours: URL, agreesWith tokenizer: Tokenizer) throws {
+        let url = ours.deletingLastPathComponent().appendingPathComponent(
+            Tokenizer.huggingFaceFileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        try refuseIrregular(url)
+        let theirs: Tokenizer
+        do { theirs = try Tokenizer.loadHuggingFaceJSON(from: url) } catch {
+            throw LanguageModelError(
+                description:
+                    "\(error) (it sits beside \(tokenizerFile), so Hugging Face would read other ids than tokenwise: fix it or remove it)"
+            )
+        }
+        if let difference = theirs.difference(from: tokenizer) {
+            throw LanguageModelError(
+                description:
+                    "\(url.path): disagrees with \(tokenizerFile) beside it (\(difference)): Hugging Face reads that file and tokenwise this one; re-export, or remove the one that is wrong"
+            )
+        }
+    }
+
     /// Writes the model and our tokenizer file into `directory`.
     public func save(to directory: URL) throws {
-        try Checkpoint.save(model, to: directory)
+        try Checkpoint.save(
+            model, to: directory, metadata: [Self.tokenizerMetadataKey: tokenizer.serialized()])
         try tokenizer.save(to: directory.appendingPathComponent(Self.tokenizerFile))
         try chatFormat?.save(to: directory)
     }

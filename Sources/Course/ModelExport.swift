@@ -292,7 +292,10 @@ public enum ModelExport {
             "clean_up_tokenization_spaces": false,
             "add_bos_token": false, "add_eos_token": false,
         ]
-        if let format = model.chatFormat { config["chat_template"] = chatTemplate(format) }
+        if let format = model.chatFormat {
+            config["chat_template"] = chatTemplate(
+                format, escaping: Array(model.tokenizer.specialTokens.keys))
+        }
         return config
     }
 
@@ -308,19 +311,27 @@ public enum ModelExport {
 
     /// The chat format as a Jinja template (what `tokenizer.apply_chat_template` runs): the same
     /// tokens `ChatTokens.render` writes. Searches inside a turn are not in it: they are the
-    /// runtime's doing, not a message's.
-    public static func chatTemplate(_ format: ChatFormat) -> String {
+    /// runtime's doing, not a message's. A special token's name in a message (the format's, and
+    /// `escaping`: the tokenizer's others) is marked so Hugging Face reads it as text, as we do
+    /// (`Tokenizer.huggingFaceEscaped`): typed "<|end|><|assistant|>" once forged a turn.
+    public static func chatTemplate(
+        _ format: ChatFormat,
+        escaping names: [String] = [LanguageModel.documentSeparator]
+    ) -> String {
         // Each token as a Jinja string literal.
         func q(_ text: String) -> String {
             "'"
                 + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
                     of: "'", with: "\\'") + "'"
         }
+        let escapes = Tokenizer.huggingFaceEscapeOrder(Set(names + format.specialTokens)).map {
+            " | replace(\(q($0)), \(q(Tokenizer.huggingFaceEscaped($0))))"
+        }.joined()
         return "{{ \(q(format.start)) }}{% for message in messages %}"
             + "{% if message['role'] == 'system' %}{{ \(q(format.system)) }}"
             + "{% elif message['role'] == 'user' %}{{ \(q(format.user)) }}"
             + "{% else %}{{ \(q(format.assistant)) }}{% endif %}"
-            + "{{ message['content'] + \(q(format.end)) }}{% endfor %}"
+            + "{{ message['content']\(escapes) + \(q(format.end)) }}{% endfor %}"
             + "{% if add_generation_prompt %}{{ \(q(format.assistant)) }}{% endif %}"
     }
 

@@ -51,8 +51,9 @@ public struct SurpriseGate {
     /// The refusal and the surprise behind it, when the question's name is more surprising
     /// than the threshold; nil when the assistant may answer.
     public func refusal(for question: String) -> (reply: String, surprise: Double)? {
+        // NaN (a judge whose weights overflow) refuses: `surprise > threshold` let it answer.
         guard let name = Self.name(in: question), let surprise = surprise(ofNameIn: question),
-            surprise > threshold
+            !(surprise <= threshold)
         else { return nil }
         return (Self.refusal(Self.echoed(name)), surprise)
     }

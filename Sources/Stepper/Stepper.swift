@@ -105,7 +105,7 @@ public final class Stepper {
         chat = model.chatFormat == nil ? nil : try model.chatTokens()
         // Only the last window's worth can be in the context: read just those (one pass, not
         // one cache rebuild per dropped token).
-        step = session.feed(tokens.suffix(model.model.config.contextLength).map(Int32.init))!
+        step = session.feedAll(tokens.suffix(model.model.config.contextLength).map(Int32.init))!
         tree = BranchTree(prompt: tokens)
         node = 0
         guard step.logits.allSatisfy(\.isFinite) else {
@@ -153,6 +153,12 @@ public final class Stepper {
 
     /// How many of the oldest context tokens lie outside the model's window.
     public var droppedTokens: Int { contextTokens.count - session.tokens.count }
+
+    /// Prompt tokens the model never read: those before the first window (a 10 MB prompt's
+    /// all but the last few hundred), which the transcript does not echo.
+    public var unreadPromptTokens: Int {
+        max(0, tree.prompt.count - languageModel.model.config.contextLength)
+    }
 
     /// The likeliest next tokens, ranked by the model.
     public func candidates(_ count: Int = Stepper.listedCandidates) -> [Candidate] {
@@ -301,7 +307,7 @@ public final class Stepper {
             // The window moved while these tokens were read: rebuild it as it was.
             let context = tree.tokens(upTo: target)
             session.reset()
-            session.feed(context.suffix(languageModel.model.config.contextLength).map(Int32.init))
+            session.feedAll(context.suffix(languageModel.model.config.contextLength).map(Int32.init))
         }
         node = target
         step = previous

@@ -13,8 +13,11 @@ public enum Transcript {
             "# tokenwise step · \(TerminalText.sanitize(model.name, keepingNewlines: false)) · \(StepperScreen.count(model.model.config.parameterCount)) parameters · context \(model.model.config.contextLength)",
             "# \(Stepper.describe(stepper.settings)) · seed \(stepper.seed)",
             "prompt: \(stepper.contextTokens.count) tokens "
-                + stepper.contextTokens.map { Stepper.quoted(model.label(of: $0)) }.joined(
-                    separator: " "),
+                + (stepper.unreadPromptTokens > 0
+                    ? "(the newest \(stepper.contextTokens.count - stepper.unreadPromptTokens) read) " : "")
+                + stepper.contextTokens.dropFirst(stepper.unreadPromptTokens).map {
+                    Stepper.quoted(model.label(of: $0))
+                }.joined(separator: " "),
         ]
         if stepper.droppedTokens > 0 { lines.append("note: \(stepper.message)") }
         for index in stride(from: 1, through: steps, by: 1) where stepper.outputProblem == nil {
@@ -50,10 +53,14 @@ public enum Transcript {
 
     /// The context as one line of text (invalid UTF-8 from partial tokens shows as �): quoted,
     /// with C0 escaped by `debugDescription` and C1 and bidi overrides, which it passes raw,
-    /// by the terminal sanitiser.
+    /// by the terminal sanitiser. Prompt tokens the model never read are left out ("…" says so):
+    /// a 10 MB prompt once came back whole.
     public static func text(of stepper: Stepper) -> String {
-        let bytes = (try? stepper.languageModel.tokenizer.decode(stepper.contextTokens)) ?? []
-        return "text: "
+        let unread = stepper.unreadPromptTokens
+        let bytes =
+            (try? stepper.languageModel.tokenizer.decode(
+                Array(stepper.contextTokens.dropFirst(unread)))) ?? []
+        return "text: " + (unread > 0 ? "… " : "")
             + TerminalText.sanitize(
                 String(decoding: bytes, as: UTF8.self).debugDescription, keepingNewlines: false)
     }

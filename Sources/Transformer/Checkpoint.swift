@@ -42,7 +42,18 @@ public enum Checkpoint {
 
     /// Reads a model saved by `save` (or GPT-2's own files with the same names).
     public static func load(from directory: URL) throws -> GPT {
+        try loadWithMetadata(from: directory).model
+    }
+
+    /// The model and the weights file's `__metadata__` (where `save` records what belongs with
+    /// the weights, such as the tokenizer they were trained with).
+    public static func loadWithMetadata(from directory: URL) throws -> (
+        model: GPT, metadata: [String: String]
+    ) {
         let config = try loadConfig(from: directory)
+        if let problem = FileKind.notRegularFile(directory.appendingPathComponent(weightsFile)) {
+            throw CheckpointError(description: problem)
+        }
         let file = try SafeTensorsFile(contentsOf: directory.appendingPathComponent(weightsFile))
         // GPT2LMHeadModel saves its trunk under "transformer."; the published gpt2 files do not.
         let prefix =
@@ -78,11 +89,21 @@ public enum Checkpoint {
             }
             copy(values, into: p)
         }
-        return model
+        // Finite weights can still overflow (an embedding of 3e38 makes LayerNorm's variance
+        // infinite): one forward pass on token 0 catches it here, before any reply prints NULs.
+        let logits = InferenceSession(model: model).feed(0).logits
+        if let bad = logits.firstIndex(where: { !$0.isFinite }) {
+            throw CheckpointError(
+                description:
+                    "\(directory.appendingPathComponent(weightsFile).path): the weights are finite but overflow: one forward pass on token 0 gives logit \(bad) = \(logits[bad]); this model cannot give probabilities"
+            )
+        }
+        return (model, file.metadata)
     }
 
     public static func loadConfig(from directory: URL) throws -> GPTConfig {
         let url = directory.appendingPathComponent(configFile)
+        if let problem = FileKind.notRegularFile(url) { throw CheckpointError(description: problem) }
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw CheckpointError(
                 description:
@@ -118,6 +139,10 @@ public enum Checkpoint {
         case DecodingError.typeMismatch(_, let context),
             DecodingError.valueNotFound(_, let context):
             return "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty:
+            // A size of 8.5 (or 1e30) is no Int: say so by key, not as broken JSON.
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return "'\(key)' must be a whole number in range (\(context.debugDescription))"
         case DecodingError.dataCorrupted(let context): return context.debugDescription
         default: return "\(error)"
         }

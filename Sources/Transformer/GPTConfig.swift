@@ -114,11 +114,19 @@ extension GPTConfig: Codable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        vocabularySize = try c.decode(Int.self, forKey: .vocabularySize)
-        contextLength = try c.decode(Int.self, forKey: .contextLength)
-        layerCount = try c.decode(Int.self, forKey: .layerCount)
-        headCount = try c.decode(Int.self, forKey: .headCount)
-        embeddingWidth = try c.decode(Int.self, forKey: .embeddingWidth)
+        // Foundation reports 8.5 for an Int as "not valid JSON": name the key instead.
+        func size(_ key: CodingKeys) throws -> Int {
+            do { return try c.decode(Int.self, forKey: key) } catch {
+                guard let number = try? c.decode(Double.self, forKey: key) else { throw error }
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: [key], debugDescription: "found \(number)"))
+            }
+        }
+        vocabularySize = try size(.vocabularySize)
+        contextLength = try size(.contextLength)
+        layerCount = try size(.layerCount)
+        headCount = try size(.headCount)
+        embeddingWidth = try size(.embeddingWidth)
         try Self.checkArchitecture(c, embeddingWidth: embeddingWidth)
     }
 

@@ -73,6 +73,100 @@ public final class InferenceSession {
         return forward(token)
     }
 
+    /// Reads `tokens` in one pass through the network (each weight one matrix product over all
+    /// of them, as training does, instead of one per token) and returns the step after the last.
+    /// The same logits as `feed(_:)` up to the matrix products' rounding; used to read a prompt
+    /// (a 1,024-token context on a 512-wide model once took 33 s token by token). Tokens that do
+    /// not fit after the cache are read one by one, as `feed(_:)` does.
+    @discardableResult
+    public func feedAll(_ new: [Int32]) -> Step? {
+        let config = model.config
+        let C = config.embeddingWidth, NH = config.headCount, hs = config.headSize,
+            T = new.count, start = tokens.count
+        guard T > 1, start + T <= config.contextLength else { return feed(new) }
+        for token in new {
+            precondition(
+                token >= 0 && Int(token) < config.vocabularySize,
+                "token \(token) is outside the vocabulary 0..<\(config.vocabularySize)")
+        }
+        // (T, C) activations for all new positions; (T, 3C) and (T, 4C) for the wide ones.
+        let buffers = [C, C, 3 * C, C, C, 4 * C, 4 * C, 1, 1].map {
+            UnsafeMutablePointer<Float>.allocate(capacity: T * $0)
+        }
+        defer { buffers.forEach { $0.deallocate() } }
+        let (x, normalized, qkv, attended, projected, hidden, activated, mean, rstd) = (
+            buffers[0], buffers[1], buffers[2], buffers[3], buffers[4], buffers[5], buffers[6],
+            buffers[7], buffers[8]
+        )
+        for (t, token) in new.enumerated() {
+            let wte = model.tokenEmbedding.data + Int(token) * C,
+                wpe = model.positionEmbedding.data + (start + t) * C
+            for c in 0..<C { x[t * C + c] = wte[c] + wpe[c] }
+        }
+        func layerNorm(_ norm: LayerNormParameters) {
+            LayerNormKernel.forward(
+                out: normalized, mean: mean, rstd: rstd, inp: x, weight: norm.weight.data,
+                bias: norm.bias.data, N: T, C: C)
+        }
+        var attention: [[[Float]]] = []
+        let scale = 1 / Float(hs).squareRoot()
+        for (layer, block) in model.blocks.enumerated() {
+            layerNorm(block.attentionNorm)
+            LinearKernel.forward(
+                out: qkv, inp: normalized, weight: block.attention.queryKeyValue.weight.data,
+                bias: block.attention.queryKeyValue.bias.data, N: T, C: C, OC: 3 * C)
+            for t in 0..<T {
+                (keys[layer] + (start + t) * C).update(from: qkv + t * 3 * C + C, count: C)
+                (values[layer] + (start + t) * C).update(from: qkv + t * 3 * C + 2 * C, count: C)
+            }
+            // Causal attention, position by position, exactly as `forward` computes one.
+            var heads: [[Float]] = []
+            for t in 0..<T {
+                let position = start + t
+                for h in 0..<NH {
+                    let q = qkv + t * 3 * C + h * hs
+                    var weights = [Float](repeating: 0, count: position + 1)
+                    for j in 0...position {
+                        weights[j] = Reduce.dot(q, keys[layer] + j * C + h * hs, hs) * scale
+                    }
+                    weights = Sampling.softmax(weights)
+                    let out = attended + t * C + h * hs
+                    for i in 0..<hs { out[i] = 0 }
+                    for j in 0...position {
+                        Reduce.addScaled(values[layer] + j * C + h * hs, weights[j], into: out, hs)
+                    }
+                    if t == T - 1 { heads.append(weights) }
+                }
+            }
+            attention.append(heads)
+            LinearKernel.forward(
+                out: projected, inp: attended, weight: block.attention.projection.weight.data,
+                bias: block.attention.projection.bias.data, N: T, C: C, OC: C)
+            for i in 0..<(T * C) { x[i] += projected[i] }
+            layerNorm(block.mlpNorm)
+            LinearKernel.forward(
+                out: hidden, inp: normalized, weight: block.mlp.expand.weight.data,
+                bias: block.mlp.expand.bias.data, N: T, C: C, OC: 4 * C)
+            GELUKernel.forward(out: activated, inp: hidden, N: T * 4 * C)
+            LinearKernel.forward(
+                out: projected, inp: activated, weight: block.mlp.projection.weight.data,
+                bias: block.mlp.projection.bias.data, N: T, C: 4 * C, OC: C)
+            for i in 0..<(T * C) { x[i] += projected[i] }
+        }
+        // Logits for the last position only: the step after the last token.
+        normalize(x + (T - 1) * C, with: model.finalNorm, into: scratch.normalized)
+        var logits = [Float](repeating: 0, count: config.vocabularySize)
+        logits.withUnsafeMutableBufferPointer {
+            LinearKernel.forward(
+                out: $0.baseAddress!, inp: scratch.normalized, weight: model.tokenEmbedding.data,
+                bias: nil, N: 1, C: C, OC: config.vocabularySize)
+        }
+        tokens += new
+        return Step(
+            token: new[T - 1], position: start + T - 1, logits: logits, attention: attention,
+            droppedTokens: droppedTokens)
+    }
+
     /// Forgets the newest `count` tokens: the next step continues from the shorter context,
     /// exactly as if they had never been read.
     public func rewind(_ count: Int) {

@@ -214,6 +214,13 @@ public struct SafeTensorsFile {
     }
 }
 
+public struct AtomicFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let code: Int32
+    public var exists: Bool { code == EEXIST }
+    public var description: String { "\(path): \(String(cString: strerror(code)))" }
+}
+
 /// Writes a whole file or nothing: readers see the old file or the new one, never a torn one.
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
@@ -230,6 +237,40 @@ public enum AtomicFile {
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
+        }
+    }
+
+    /// Writes a whole new file: like `write`, but if anything is at `url` already (or appears
+    /// meanwhile) it is left as it is and `AtomicFileError.exists` is thrown (a hard link of the
+    /// complete temporary file, which fails rather than replace).
+    public static func create(_ data: Data, at url: URL) throws {
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(
+            ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        )
+        try data.write(to: temporary)
+        defer { unlink(temporary.path) }
+        guard link(temporary.path, url.path) == 0 else {
+            throw AtomicFileError(path: url.path, code: errno)
+        }
+    }
+
+    /// Why a write failed, in words ("Permission denied", "No space left on device"), not
+    /// Foundation's error-domain text.
+    public static func reason(_ failure: Error) -> String {
+        if let failure = failure as? AtomicFileError { return failure.description }
+        let error = failure as NSError
+        if let code = (error.userInfo[NSUnderlyingErrorKey] as? NSError)?.code
+            ?? (error.domain == NSPOSIXErrorDomain ? error.code : nil)
+        {
+            return String(cString: strerror(Int32(code)))
+        }
+        switch CocoaError.Code(rawValue: error.code) {
+        case .fileWriteNoPermission: return "Permission denied"
+        case .fileWriteOutOfSpace: return "No space left on device"
+        case .fileWriteVolumeReadOnly: return "Read-only file system"
+        case .fileNoSuchFile: return "No such file or directory"
+        default: return error.localizedDescription
         }
     }
 

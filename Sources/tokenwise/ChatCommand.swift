@@ -80,15 +80,17 @@ struct ChatCommand: ParsableCommand {
             throw ValidationError(
                 "--refuse-above must be a number of nats above 0, got \(refuseAbove)")
         }
+        if let system { try PromptText.checkSize(system.utf8.count, source: "--system") }
+        if let problem = CommandInputs.workspaceProblem(workspace) { throw ValidationError(problem) }
     }
 
     func run() throws {
         let catalog = ModelCatalog(
             directory: URL(fileURLWithPath: workspace).appendingPathComponent("models"))
         let assistant: Assistant
-        do { assistant = try Assistant(try catalog.load(model)) } catch {
-            let location = model.contains("/") ? model : catalog.location(of: model).path
-            throw CommandError("--model \(model) (\(location)): \(error)")
+        let languageModel = try CommandInputs.loadModel(model, from: catalog)
+        do { assistant = try Assistant(languageModel) } catch {
+            throw CommandError("--model \(model): \(error)")
         }
         if search { assistant.searchTool = TinyWebSearchTool.make(workspace: workspace) }
         if calculator { assistant.tools[.calculator] = Calculator.tool }
@@ -97,12 +99,7 @@ struct ChatCommand: ParsableCommand {
             maxTokens: maxTokens)
         if let refuseAbove {
             let gateModel = gateModel ?? "base"
-            let judge: LanguageModel
-            do { judge = try catalog.load(gateModel) } catch {
-                let location =
-                    gateModel.contains("/") ? gateModel : catalog.location(of: gateModel).path
-                throw CommandError("--gate-model \(gateModel) (\(location)): \(error)")
-            }
+            let judge = try CommandInputs.loadModel(gateModel, option: "--gate-model", from: catalog)
             let gate = SurpriseGate(judge: judge, threshold: refuseAbove)
             loop.gate = { question in
                 gate.refusal(for: question).map {

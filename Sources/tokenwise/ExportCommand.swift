@@ -55,6 +55,7 @@ struct ExportCommand: ParsableCommand {
         if noData && (sft || corpus != nil) {
             throw ValidationError("--no-data cannot go with --sft or --corpus")
         }
+        if let problem = CommandInputs.workspaceProblem(workspace) { throw ValidationError(problem) }
     }
 
     func run() throws {
@@ -65,10 +66,7 @@ struct ExportCommand: ParsableCommand {
         setenv("TOKENWISE_QUICK", quick || model.hasSuffix("-quick") ? "1" : "0", 1)
         let catalog = ModelCatalog(
             directory: URL(fileURLWithPath: workspace).appendingPathComponent("models"))
-        let languageModel: LanguageModel
-        do { languageModel = try catalog.load(model) } catch {
-            throw CommandError("\(model): \(error)")
-        }
+        let languageModel = try CommandInputs.loadModel(model, option: "MODEL", from: catalog)
         let target = URL(fileURLWithPath: directory)
         let workspaceFolder = URL(fileURLWithPath: workspace)
         let protected = [

@@ -23,6 +23,7 @@ struct WorkspaceOptions: ParsableArguments {
         guard timeLimit.isFinite && timeLimit > 0 else {
             throw ValidationError("--time-limit must be a number of seconds above 0, got \(timeLimit)")
         }
+        if let problem = CommandInputs.workspaceProblem(workspace) { throw ValidationError(problem) }
     }
 
     func engine() throws -> Engine {

@@ -12,8 +12,47 @@ final class RawTerminal {
 
     static var isInteractive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
 
-    func enter() {
+    /// The signals that end a process by default and are sent to one in a terminal (kill,
+    /// a closed window, Ctrl-C or Ctrl-\ from outside raw mode): each restores the terminal.
+    static let endingSignals = [SIGTERM, SIGHUP, SIGINT, SIGQUIT]
+
+    /// What a signal handler restores: a C handler cannot reach the instance.
+    nonisolated(unsafe) static var savedSettings = termios()
+    nonisolated(unsafe) static var restoreOnSignal: sig_atomic_t = 0
+    static let leaveSequence = "\u{1B}[?25h\u{1B}[?1049l"   // show the cursor, main screen
+    /// The same as bytes made before any handler runs (a handler may not allocate).
+    static let leaveBytes: UnsafeBufferPointer<UInt8> = {
+        let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: leaveSequence.utf8.count)
+        _ = bytes.initialize(from: leaveSequence.utf8)
+        return UnsafeBufferPointer(bytes)
+    }()
+
+    /// With `restoringOnSignals`, the signals above leave raw mode and the alternate screen
+    /// before the process ends as the signal says (SIGTERM once left the shell unusable).
+    func enter(restoringOnSignals: Bool = false) {
         guard tcgetattr(STDIN_FILENO, &original) == 0 else { return }
+        if restoringOnSignals {
+            Self.savedSettings = original
+            _ = Self.leaveBytes
+            Self.restoreOnSignal = 1
+            for signal in Self.endingSignals {
+                var action = sigaction()
+                action.__sigaction_handler.sa_handler = { number in
+                    // Only async-signal-safe calls: write, tcsetattr, then die of the signal.
+                    if RawTerminal.restoreOnSignal != 0 {
+                        _ = Glibc.write(
+                            STDOUT_FILENO, RawTerminal.leaveBytes.baseAddress,
+                            RawTerminal.leaveBytes.count)
+                        tcsetattr(STDIN_FILENO, TCSAFLUSH, &RawTerminal.savedSettings)
+                    }
+                    Glibc.signal(number, SIG_DFL)
+                    raise(number)
+                }
+                sigemptyset(&action.sa_mask)
+                action.sa_flags = 0
+                sigaction(signal, &action, nil)
+            }
+        }
         var raw = original
         // No line buffering, no echo, no signals (Ctrl-C arrives as a key and quits cleanly).
         raw.c_lflag &= ~tcflag_t(ICANON | ECHO | ISIG | IEXTEN)
@@ -25,7 +64,8 @@ final class RawTerminal {
 
     func leave() {
         guard active else { return }
-        write("\u{1B}[?25h\u{1B}[?1049l")
+        Self.restoreOnSignal = 0
+        write(Self.leaveSequence)
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &original)
         active = false
     }

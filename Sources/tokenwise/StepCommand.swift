@@ -75,8 +75,11 @@ struct StepCommand: ParsableCommand {
     @Option(help: "Sample this many tokens and print a transcript (no interaction).")
     var steps: Int?
 
-    @Option(help: "Write the whole session as a self-contained page.")
+    @Option(help: "Write the whole session as a self-contained page (a new file, unless --force).")
     var html: String?
+
+    @Flag(help: "With --html: replace the file if it exists.")
+    var force = false
 
     @Option(help: "Where runs, artifacts and published models are kept.")
     var workspace = ".tokenwise"
@@ -93,16 +96,18 @@ struct StepCommand: ParsableCommand {
         }
         if let steps, steps < 0 { throw ValidationError("--steps must be 0 or more, got \(steps)") }
         if system != nil && !chat { throw ValidationError("--system needs --chat") }
+        if force && html == nil { throw ValidationError("--force needs --html") }
+        if let system { try PromptText.checkSize(system.utf8.count, source: "--system") }
+        try PromptText.checkSize(prompt.utf8.count, source: "the prompt argument")
+        if let problem = CommandInputs.workspaceProblem(workspace) { throw ValidationError(problem) }
     }
 
     func run() throws {
         let text = try promptText()
+        if let html { try CommandInputs.checkPage(html, force: force) }
         let catalog = ModelCatalog(
             directory: URL(fileURLWithPath: workspace).appendingPathComponent("models"))
-        let languageModel: LanguageModel
-        do { languageModel = try catalog.load(model) } catch {
-            throw CommandError("--model \(model): \(error)")
-        }
+        let languageModel = try CommandInputs.loadModel(model, from: catalog)
         let settings = SamplingSettings(
             temperature: temperature, topK: topK == 0 ? nil : topK, topP: topP >= 1 ? nil : topP)
         let stepper: Stepper
@@ -124,7 +129,7 @@ struct StepCommand: ParsableCommand {
         }
         if steps == nil && RawTerminal.isInteractive {
             let terminal = RawTerminal()
-            terminal.enter()
+            terminal.enter(restoringOnSignals: true)
             StepperLoop.run(
                 stepper,
                 screen: {
@@ -140,17 +145,23 @@ struct StepCommand: ParsableCommand {
         }
         if let problem = stepper.outputProblem { throw CommandError("\(problem)") }
         if let html {
-            let url = URL(fileURLWithPath: html)
-            try AtomicFile.write(Data(StepThroughPage.html(stepper.recording).utf8), to: url)
-            print("page: \(url.path)")
+            try CommandInputs.writePage(
+                Data(StepThroughPage.html(stepper.recording).utf8), to: html, force: force)
+            print("page: \(URL(fileURLWithPath: html).path)")
         }
     }
 
     /// The prompt's text; bytes that are not UTF-8 are an error, not a replacement character.
     func promptText() throws -> String {
         if let promptFile {
-            guard let data = FileManager.default.contents(atPath: promptFile) else {
-                throw CommandError("--prompt-file \(promptFile): cannot be read")
+            // Read no more than the limit and a byte: /dev/zero or a 100 MB file is refused
+            // without reading it all (a pipe, as in <(echo hi), is fine).
+            let kind = FileKind.describe(promptFile)
+            guard kind != "a folder", let handle = FileHandle(forReadingAtPath: promptFile),
+                let data = try? handle.read(upToCount: PromptText.byteLimit + 1)
+            else {
+                throw CommandError(
+                    "--prompt-file \(promptFile): cannot be read\(kind.map { " (it is \($0))" } ?? " (no such file)")")
             }
             do {
                 return try PromptText.decode(Array(data), source: "--prompt-file \(promptFile)")

@@ -26,7 +26,7 @@ struct Tokenwise: ParsableCommand {
         // environment before this process starts: set them and run ourselves again.
         OpenBLASEnvironment.reexecuteIfNeeded()
         setvbuf(stdout, nil, _IOLBF, 0)   // line by line, also into pipes and logs
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = CommandInputs.joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

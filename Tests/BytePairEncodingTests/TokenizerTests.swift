@@ -153,6 +153,17 @@ let awkwardInputs: [[UInt8]] = [
         #expect(tokenizer.encode("ab ab").count == 2)
     }
 
+    /// Found by the hftokenizer fuzz target: one token numbered 1e9 allocated 8 GB (out of memory).
+    @Test func anIdFarBeyondTheVocabularyIsRefusedBeforeAllocating() {
+        #expect(throws: TokenizerError.self) {
+            try Tokenizer(pattern: .gpt2, byteTokens: Array(0..<256), merges: [], specialTokens: ["<|x|>": 1_000_000_000])
+        }
+        #expect(throws: TokenizerFileError.self) {
+            try Tokenizer.parse("tokenwise-bpe 1\npattern gpt2\nbytes identity\nspecial 900000000 \"<|x|>\"\n", file: "t")
+        }
+        #expect((try? Tokenizer(pattern: .gpt2, byteTokens: Array(0..<256), merges: [], specialTokens: ["<|x|>": 1000])) != nil)
+    }
+
     @Test func impossibleSizesAreErrors() {
         #expect(throws: TokenizerError.self) { try BPETrainer.train(text: "x", vocabularySize: 200) }
         #expect(throws: TokenizerError.self) { try BPETrainer.train(text: "x", vocabularySize: 300, specialTokens: ["a", "a"]) }
@@ -191,6 +202,36 @@ let awkwardInputs: [[UInt8]] = [
         #expect(model["ignore_merges"] as? Bool == false)
         let split = ((json["pre_tokenizer"] as! [String: Any])["pretokenizers"] as! [[String: Any]])[0]
         #expect((split["pattern"] as? [String: String])?["Regex"] == SplitPattern.gpt4.regex)
+    }
+
+    /// Issue 34: the normalizer puts back a special token's name the chat template marked in a
+    /// message, after special tokens are matched; a one-character special cannot be marked.
+    @Test func theNormalizerUndoesTheTemplatesMarksAndOneCharacterSpecialsAreRefused() throws {
+        let tokenizer = try BPETrainer.train(text: String(repeating: "the cat sat on the mat. ", count: 20), vocabularySize: 280,
+                                             specialTokens: ["<|endoftext|>", "<|end|>"])
+        let json = try JSONSerialization.jsonObject(with: tokenizer.huggingFaceJSON()) as! [String: Any]
+        let steps = (json["normalizer"] as! [String: Any])["normalizers"] as! [[String: Any]]
+        #expect(steps.map { ($0["pattern"] as! [String: String])["String"]! } == ["<\(Tokenizer.huggingFaceMark)|end|>", "<\(Tokenizer.huggingFaceMark)|endoftext|>"])
+        #expect(steps.map { $0["content"] as! String } == ["<|end|>", "<|endoftext|>"])
+        #expect(Tokenizer.huggingFaceEscapeOrder(["<|end|>", "<|endoftext|>"]) == ["<|endoftext|>", "<|end|>"])
+        let short = try BPETrainer.train(text: String(repeating: "the cat sat on the mat. ", count: 20), vocabularySize: 280, specialTokens: ["§"])
+        #expect(throws: TokenizerError.self) { try short.huggingFaceJSON() }
+    }
+
+    /// Our own tokenizer.json reads back as the same tokenizer (merges as "a b" or ["a", "b"]).
+    @Test func ourTokenizerJSONReadsBackAsTheSameTokenizer() throws {
+        let tokenizer = try BPETrainer.train(text: trainingText, vocabularySize: 300, specialTokens: ["<|endoftext|>"])
+        let data = try tokenizer.huggingFaceJSON()
+        #expect(try Tokenizer.huggingFaceJSON(data, file: "t.json").difference(from: tokenizer) == nil)
+        var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        var model = object["model"] as! [String: Any]
+        model["merges"] = (model["merges"] as! [String]).map { $0.split(separator: " ").map(String.init) }
+        object["model"] = model
+        #expect(try Tokenizer.huggingFaceJSON(JSONSerialization.data(withJSONObject: object), file: "t.json").difference(from: tokenizer) == nil)
+        model["merges"] = Array((model["merges"] as! [[String]]).dropLast())
+        object["model"] = model
+        #expect(try Tokenizer.huggingFaceJSON(JSONSerialization.data(withJSONObject: object), file: "t.json").difference(from: tokenizer)?.contains("merges, not") == true)
+        #expect(throws: TokenizerFileError.self) { try Tokenizer.huggingFaceJSON(Data("[]".utf8), file: "t.json") }
     }
 
     @Test func twoTokensWithTheSameBytesAreRefused() throws {

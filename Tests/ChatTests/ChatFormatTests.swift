@@ -318,6 +318,20 @@ import ChatFixtures
         #expect(reply.ending == .otherSpecialToken && reply.search == nil)
     }
 
+    /// Issue 34: finite weights that overflow (wte = 3e38) made `chat` print NUL characters.
+    @Test func weightsThatOverflowAreAnErrorNotNULCharacters() throws {
+        let overflowing = chatFixtureModel()
+        let embedding = overflowing.model.tokenEmbedding
+        for i in 0..<embedding.count { embedding.data[i] = 3e38 }
+        let assistant = try Assistant(overflowing)
+        #expect { try assistant.answer("the cat?") } throws: { error in
+            "\(error)".contains("chat-fixture: gives NaN or infinite logits")
+        }
+        #expect { try assistant.replies(to: [[Message(.user, "the cat?")]], settings: .greedy, seed: 0) } throws: { error in
+            "\(error)".contains("chat-fixture: gives NaN or infinite logits")
+        }
+    }
+
     @Test func batchedGreedyRepliesEqualOneAtATime() throws {
         let assistant = try Assistant(model)
         let questions = ["the cat?", "a dog sat on the log?", "the mat", "and?", "a cat and a dog met."]

@@ -86,6 +86,88 @@ import Testing
         }
     }
 
+    /// Issue 34: chat and step read a tokenizer that did not belong to the weights (a
+    /// bpe.tokenizer cut at a line, two specials swapped, another split pattern) without a word.
+    @Test func aTokenizerOtherThanTheOneTheWeightsRecordIsRefusedByName() throws {
+        let chatModel = chatFixtureModel()
+        let file = LanguageModel.tokenizerFile
+        func loadError(_ edit: (String) -> String) throws -> String {
+            let directory = temporaryDirectory()
+            try chatModel.save(to: directory)
+            let url = directory.appendingPathComponent(file)
+            try Data(edit(try String(contentsOf: url, encoding: .utf8)).utf8).write(to: url)
+            do { _ = try LanguageModel.load(from: directory); return "loaded" } catch { return "\(error)" }
+        }
+        #expect(try loadError { $0 } == "loaded")
+        let cut = try loadError { text in
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            lines.remove(at: lines.lastIndex { $0.hasPrefix("merge ") }!)
+            return lines.joined(separator: "\n")
+        }
+        #expect(cut.contains("\(file): not the tokenizer model.safetensors was trained with") && cut.contains("merges, not"), "\(cut)")
+        let swapped = try loadError {
+            $0.replacingOccurrences(of: "\"<|user|>\"", with: "\"<|x|>\"").replacingOccurrences(of: "\"<|assistant|>\"", with: "\"<|user|>\"")
+                .replacingOccurrences(of: "\"<|x|>\"", with: "\"<|assistant|>\"")
+        }
+        #expect(swapped.contains(file) && swapped.contains("special tokens are"), "\(swapped)")
+        let pattern = try loadError { $0.replacingOccurrences(of: "pattern gpt4", with: "pattern gpt2") }
+        #expect(pattern.contains(file) && pattern.contains("gpt2 pattern, not gpt4"), "\(pattern)")
+    }
+
+    /// Weights saved before the tokenizer was recorded load with any tokenizer, as they did.
+    @Test func weightsWithoutARecordedTokenizerStayUnchecked() throws {
+        let directory = temporaryDirectory()
+        try Checkpoint.save(model.model, to: directory)   // no metadata
+        let other = try BPETrainer.train(text: String(repeating: "a dog ran. ", count: 30), vocabularySize: 280,
+                                         specialTokens: [LanguageModel.documentSeparator])
+        try other.save(to: directory.appendingPathComponent(LanguageModel.tokenizerFile))
+        #expect(try LanguageModel.load(from: directory).tokenizer.merges == other.merges)
+    }
+
+    /// Issue 34: an edited tokenizer.json beside our bpe.tokenizer was ignored: Hugging Face
+    /// would read other ids than we do. The one an export writes agrees; an edit is refused.
+    @Test func aTokenizerJSONThatDisagreesWithOurFileIsRefusedByName() throws {
+        let chatModel = chatFixtureModel()
+        let directory = temporaryDirectory()
+        try chatModel.save(to: directory)
+        let json = directory.appendingPathComponent("tokenizer.json")
+        try chatModel.tokenizer.huggingFaceJSON().write(to: json)
+        #expect(try LanguageModel.load(from: directory).tokenizer.difference(from: chatModel.tokenizer) == nil)
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as! [String: Any]
+        var added = object["added_tokens"] as! [[String: Any]]
+        (added[1]["content"], added[2]["content"]) = (added[2]["content"]!, added[1]["content"]!)
+        object["added_tokens"] = added
+        try JSONSerialization.data(withJSONObject: object).write(to: json)
+        #expect { try LanguageModel.load(from: directory) } throws: { error in
+            "\(error)".contains("\(json.path): disagrees with bpe.tokenizer") && "\(error)".contains("special tokens are")
+        }
+        try Data("{\"model\": 3}".utf8).write(to: json)
+        #expect { try LanguageModel.load(from: directory) } throws: { error in
+            "\(error)".contains(json.path) && "\(error)".contains("'model' is not a BPE model")
+        }
+    }
+
+    /// Issue 34: /dev/zero or a FIFO as a model was "permission denied" or "no chat_format.json".
+    @Test func aPathThatIsNotAFolderSaysWhatItIs() throws {
+        let directory = temporaryDirectory()
+        let fifo = directory.appendingPathComponent("pipe"), file = directory.appendingPathComponent("notes.txt")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        try Data("x".utf8).write(to: file)
+        for (path, kind) in [("/dev/zero", "a character device"), (fifo.path, "a FIFO (named pipe)"), (file.path, "a file")] {
+            #expect { try LanguageModel.load(from: URL(fileURLWithPath: path)) } throws: { error in
+                "\(error)" == "\(path): is \(kind), not a model directory (one holding config.json, model.safetensors and a tokenizer)"
+            }
+        }
+        // A model folder whose weights are a FIFO is refused before anything opens it.
+        try model.save(to: directory)
+        let weights = directory.appendingPathComponent(Checkpoint.weightsFile)
+        try FileManager.default.removeItem(at: weights)
+        #expect(mkfifo(weights.path, 0o600) == 0)
+        #expect { try LanguageModel.load(from: directory) } throws: { error in
+            "\(error)".contains("\(weights.path): is a FIFO (named pipe), not a regular file")
+        }
+    }
+
     @Test func labelsShowWhitespaceWithTheFiguresMarkers() throws {
         let newline = model.tokenizer.encode("\n")
         #expect(newline.map(model.label(of:)) == ["↵"])

@@ -33,6 +33,17 @@ import Testing
         #expect(surprise.isFinite && surprise > 0)
     }
 
+    /// Issue 34: a judge whose weights overflow gives NaN surprise, and `NaN > threshold` is
+    /// false: the gate let every question through. It refuses instead.
+    @Test func aNaNSurpriseRefusesSoTheGateNeverFailsOpen() throws {
+        let overflowing = try LanguageModel(name: "judge", model: GPT(config: judge.model.config, seed: 5), tokenizer: judge.tokenizer)
+        let embedding = overflowing.model.tokenEmbedding
+        for i in 0..<embedding.count { embedding.data[i] = 3e38 }
+        let gate = SurpriseGate(judge: overflowing, threshold: 100)
+        #expect(gate.surprise(ofNameIn: "Where was Ada Quill born?")?.isNaN == true)
+        #expect(gate.refusal(for: "Where was Ada Quill born?")?.reply == SurpriseGate.refusal("Ada Quill"))
+    }
+
     /// Issue 34: the refusal echoed an 800 KB "name" whole.
     @Test func aRefusalEchoesAtMostEightyCharactersOfTheName() throws {
         let name = String(repeating: "Zq", count: 2_000)

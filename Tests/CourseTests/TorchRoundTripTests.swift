@@ -43,6 +43,16 @@ enum TorchPython {
     static func script(_ name: String) -> String { root.appendingPathComponent("scripts/\(name)").path }
 }
 
+/// A Python that has what scripts/check_chat_template.py needs: `tokenizers` and `jinja2`.
+enum TokenizersPython {
+    static let path: String? = {
+        let candidate = ProcessInfo.processInfo.environment["TOKENWISE_PYTHON"]
+            ?? TorchPython.root.appendingPathComponent(".build/torch-venv/bin/python").path
+        guard FileManager.default.isExecutableFile(atPath: candidate) else { return nil }
+        return (try? TorchPython.run(candidate, ["-c", "import tokenizers, jinja2"]))?.status == 0 ? candidate : nil
+    }()
+}
+
 @Suite(.enabled(if: TorchPython.path != nil, "no Python with torch, transformers and safetensors (set TOKENWISE_PYTHON or run `make torch-check`)"),
        .serialized)
 struct TorchRoundTripTests {
@@ -55,12 +65,16 @@ struct TorchRoundTripTests {
         let ours = model.tokenizer.encode(probe, allowedSpecial: .all)
         let window = Array(ours.prefix(model.model.config.contextLength))
         let result = try TorchPython.run(TorchPython.path!, [TorchPython.script("compare_with_transformers.py"), folder.path,
-                                                             "--text", probe, "--ids", window.map(String.init).joined(separator: ",")])
+                                                             "--text", probe, "--ids", window.map(String.init).joined(separator: ","),
+                                                             "--chat-message", ExportFixture.forgery])
         try #require(result.status == 0, "compare_with_transformers.py failed: \(result.errors.suffix(2000))")
         let theirs = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as! [String: Any]
         #expect(theirs["ids"] as? [Int] == ours, "AutoTokenizer's ids differ from ours")
         #expect(theirs["decoded"] as? String == probe)
         #expect(theirs["chat"] as? String == "<|endoftext|><|user|>Hi<|end|><|assistant|>")
+        // Issue 34: special tokens' names typed in a message forged turns through the template.
+        let chat = try ChatTokens(format: .course, tokenizer: model.tokenizer)
+        #expect(theirs["chat_ids"] as? [Int] == chat.prompt([Message(.user, ExportFixture.forgery)]), "apply_chat_template forged a turn")
         let logits = theirs["logits"] as! [[Double]]
         let session = InferenceSession(model: model.model)
         var largest = 0.0

@@ -259,6 +259,29 @@ import Testing
         }
     }
 
+    /// Issue 34: finite weights that overflow (wte = 3e38) loaded, and replies printed NULs.
+    @Test func finiteWeightsThatOverflowAreRefusedNamingTheModel() throws {
+        let directory = temporaryDirectory()
+        let model = GPT(config: tinyConfig, seed: 1)
+        for i in 0..<model.tokenEmbedding.count { model.tokenEmbedding.data[i] = 3e38 }
+        try Checkpoint.save(model, to: directory)
+        do { _ = try Checkpoint.load(from: directory); Issue.record("loaded weights that overflow") } catch {
+            #expect("\(error)".hasPrefix("\(directory.appendingPathComponent("model.safetensors").path): the weights are finite but overflow"), "\(error)")
+        }
+    }
+
+    /// Issue 34: a fractional size in config.json was reported as "not valid JSON".
+    @Test func aFractionalSizeSaysTheKeyMustBeAWholeNumber() throws {
+        let directory = temporaryDirectory()
+        try Checkpoint.save(GPT(config: tinyConfig, seed: 1), to: directory)
+        try Data("{\"n_embd\": 8.5, \"n_head\": 2, \"n_layer\": 2, \"n_positions\": 4, \"vocab_size\": 11}".utf8)
+            .write(to: directory.appendingPathComponent("config.json"))
+        do { _ = try Checkpoint.load(from: directory); Issue.record("loaded n_embd 8.5") } catch {
+            #expect("\(error)".contains("'n_embd' must be a whole number"), "\(error)")
+            #expect(!"\(error)".contains("valid JSON"), "\(error)")
+        }
+    }
+
     @Test func aFailedWriteKeepsTheOldFile() throws {
         let directory = temporaryDirectory()
         let url = directory.appendingPathComponent("x.safetensors")

@@ -30,6 +30,27 @@ import Testing
         }
     }
 
+    /// Issue 34: step read a prompt token by token; one pass gives the same step (the matrix
+    /// products over all rows may round otherwise than over one), and the cache it leaves
+    /// continues as the token-by-token one does.
+    @Test func readingTokensInOnePassEqualsReadingThemOneByOne() {
+        for split in [0, 3] {   // from an empty cache, and after three tokens read one by one
+            let one = InferenceSession(model: model), all = InferenceSession(model: model)
+            let byToken = one.feed(tokens)!
+            all.feed(Array(tokens[..<split]))
+            let batched = all.feedAll(Array(tokens[split...]))!
+            #expect(maxAbsoluteDifference(batched.logits, byToken.logits) < 1e-5)
+            #expect(batched.position == byToken.position && batched.token == byToken.token && all.tokens == one.tokens)
+            for (a, b) in zip(batched.attention.joined(), byToken.attention.joined()) { #expect(maxAbsoluteDifference(a, b) < 1e-6) }
+            one.rewind(2); all.rewind(2)
+            #expect(maxAbsoluteDifference(all.feed(9).logits, one.feed(9).logits) < 1e-5)
+        }
+        // More than fits after the cache: read one by one, dropping the oldest, as feed does.
+        let session = InferenceSession(model: model)
+        session.feed([1, 2])
+        #expect(session.feedAll(tokens)!.logits == InferenceSession(model: model).feed([1, 2] + tokens)!.logits)
+    }
+
     @Test func rewindThenRestepGivesTheSameLogits() {
         let session = InferenceSession(model: model)
         session.feed(Array(tokens[0..<5]))
