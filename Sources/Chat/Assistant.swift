@@ -115,6 +115,18 @@ public final class Assistant {
         }
     }
 
+    /// What to say when a system message leaves no room for even a one-character question and
+    /// a reply of `maxTokens` (as `reply` reserves it): every message would be refused. Nil when
+    /// it fits.
+    public func roomProblem(system: String, maxTokens: Int) -> String? {
+        let window = languageModel.model.config.contextLength
+        let room = min(maxTokens, window / 4)
+        let shortest = chat.prompt([Message(.system, system), Message(.user, "?")]).count
+        guard shortest + room > window else { return nil }
+        return "the system message with a one-character question takes \(shortest) tokens; with "
+            + "\(room) for the reply that is more than the model's context of \(window): shorten it"
+    }
+
     /// The tools the assistant may call, each an input in and a result out (nil: nothing
     /// found). A model that opens a call of a tool it does not have is stopped there, as for any
     /// other special token.

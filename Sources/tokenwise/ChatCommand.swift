@@ -92,6 +92,10 @@ struct ChatCommand: ParsableCommand {
         do { assistant = try Assistant(languageModel) } catch {
             throw CommandError("--model \(model): \(error)")
         }
+        // Refused before the first line: otherwise every line was refused, and piped chat exited 0.
+        if let system, let problem = assistant.roomProblem(system: system, maxTokens: maxTokens) {
+            throw CommandError("--system: \(problem)")
+        }
         if search { assistant.searchTool = TinyWebSearchTool.make(workspace: workspace) }
         if calculator { assistant.tools[.calculator] = Calculator.tool }
         let loop = ChatLoop(

@@ -115,7 +115,12 @@ struct StepCommand: ParsableCommand {
             if chat {
                 let messages =
                     (system.map { [Message(.system, $0)] } ?? []) + [Message(.user, text)]
-                let tokens = try languageModel.chatTokens().prompt(messages)
+                // The turn must fit whole, with room to reply, as chat requires: a window cut
+                // from the front lost the turn's own tokens (a 66 KB message, a note only).
+                let window = languageModel.model.config.contextLength
+                let tokens = try Assistant(languageModel).prompt(
+                    for: messages, room: min(steps ?? 20, window / 4)
+                ).tokens
                 stepper = try Stepper(
                     model: languageModel, tokens: tokens, settings: settings, seed: seed)
                 if search { stepper.tools[.search] = TinyWebSearchTool.make(workspace: workspace) }

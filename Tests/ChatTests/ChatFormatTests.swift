@@ -126,6 +126,15 @@ import ChatFixtures
         #expect(error?.description.contains("context") == true)
     }
 
+    /// Issue 34: a --system longer than the context made chat refuse every line, exit 0.
+    @Test func aSystemMessageThatLeavesNoRoomIsNamed() throws {
+        let assistant = try Assistant(model)
+        #expect(assistant.roomProblem(system: "the dog", maxTokens: 8) == nil)
+        let long = String(repeating: "the dog sat on the log. ", count: 10)
+        let problem = try #require(assistant.roomProblem(system: long, maxTokens: 8))
+        #expect(problem.contains("more than the model's context of \(model.model.config.contextLength)"), "\(problem)")
+    }
+
     @Test func greedyRepliesAreTheSameEveryTime() throws {
         let assistant = try Assistant(model)
         #expect(try assistant.answer("the cat?").tokens == (try assistant.answer("the cat?").tokens))
