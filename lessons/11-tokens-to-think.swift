@@ -148,11 +148,11 @@ show(
 //: > A shorter run: on one seed of its batch order out of three, the worked finetune had not yet
 //: > learnt the worked order when it stopped, and every claim built on it — the gap, its growth,
 //: > and the calculator section, which continues from it — failed with it. The length now leaves
-//: > room past that point with OpenBLAS's SkylakeX kernels, on three seeds; with its Haswell
-//: > kernels (which AMD's Zen CPUs run too), whose sums round differently, the default seed still
-//: > stopped short of the worked order and the same claims failed — and a run a third longer
-//: > (1600 steps, its sweep at the end of the page) did not get it there either: not a matter of
-//: > length alone. **Not robust yet**: if this page's worked model scores little above the
+//: > room past that point with OpenBLAS's SkylakeX kernels and its Sandybridge kernels (no fused
+//: > multiply-add), on three seeds each; with its Haswell kernels (which AMD's Zen CPUs run too),
+//: > whose sums round differently again, the default seed still stopped short of the worked order
+//: > and the same claims failed — and a run a third longer (1600 steps, its sweep at the end of
+//: > the page) did not get it there either: not a matter of length alone. **Not robust yet**: if this page's worked model scores little above the
 //: > answer-first one, this is why. `tokenwise sweep 11 --set steps=1200,1600 --set seed=1,2,3`
 //: > shows it on your machine.
 
