@@ -256,7 +256,9 @@ metric("training compute, 6·N·D", ourFLOPs, unit: "FLOP")
 
 //: ## Text emerges
 //: At every evaluation the model dreamed a document from the separator token. Early samples
-//: are noise; structure, words and the genres of the corpus appear as the loss falls.
+//: are noise; structure, words and the genres of the corpus appear as the loss falls. A byte
+//: shown as ⟨e2⟩ belongs to a character the model began and did not finish: a token may hold
+//: part of a character's UTF-8 bytes, and the next sampled token need not complete it.
 // harness: the samples taken during training, as a table
 show(
     Table(

@@ -178,6 +178,29 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
         String(decoding: try decode(tokens), as: UTF8.self)
     }
 
+    /// The text with each byte that is not part of a whole UTF-8 character shown as "⟨e2⟩"
+    /// rather than "�": a token may hold part of a character, and a sampled next token need not
+    /// complete it, so a reader sees which bytes the model wrote.
+    public func readableText(_ tokens: [Int]) throws -> String {
+        Self.readable(try decode(tokens))
+    }
+
+    static func readable(_ bytes: [UInt8]) -> String {
+        var out = "", i = 0
+        while i < bytes.count {
+            let lead = bytes[i]
+            let length = lead < 0x80 ? 1 : lead >> 5 == 0b110 ? 2 : lead >> 4 == 0b1110 ? 3 : lead >> 3 == 0b11110 ? 4 : 0
+            if length > 0, i + length <= bytes.count,
+                let character = String(validating: bytes[i..<i + length], as: UTF8.self)
+            {
+                out += character; i += length
+            } else {
+                out += "⟨" + String(lead, radix: 16).leftPadded(to: 2) + "⟩"; i += 1
+            }
+        }
+        return out
+    }
+
     // MARK: Encoding
 
     /// Which special tokens `encode` recognises in text.
@@ -357,4 +380,10 @@ enum RankOrder: HeapOrder {
 
 extension Array {
     subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
 }

@@ -243,7 +243,8 @@ public enum Pretraining {
         return Pretrained(languageModel: languageModel, history: history, settings: settings)
     }
 
-    /// A document dreamed from the separator (temperature 0.8), as text.
+    /// A document dreamed from the separator (temperature 0.8), as text (bytes of a cut
+    /// character shown as "⟨e2⟩").
     public static func sample(
         _ model: LanguageModel, tokens count: Int = 60, seed: UInt64, temperature: Float = 0.8
     ) -> String {
@@ -252,7 +253,7 @@ public enum Pretraining {
         let generated = session.generate(
             prompt: [Int32(model.startToken!)], count: count,
             settings: SamplingSettings(temperature: temperature), using: &generator)
-        return (try? model.tokenizer.decodeText(generated.map(Int.init))) ?? ""
+        return (try? model.tokenizer.readableText(generated.map(Int.init))) ?? ""
     }
 
     /// The base model a lesson studies: lesson 4's (`folder` empty), or a model folder trained

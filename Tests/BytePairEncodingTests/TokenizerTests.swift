@@ -29,6 +29,15 @@ let awkwardInputs: [[UInt8]] = [
 ]
 
 @Suite struct TokenizerTests {
+    /// Issue 32: a sample cut in the middle of a character showed "�"; its bytes show instead.
+    @Test func readableTextShowsTheBytesOfAPartialCharacter() {
+        #expect(Tokenizer.readable(Array("né €".utf8)) == "né €")
+        #expect(Tokenizer.readable([0x61, 0xE2, 0x82, 0x62]) == "a⟨e2⟩⟨82⟩b")
+        #expect(Tokenizer.readable([0xC3]) == "⟨c3⟩")
+        #expect(Tokenizer.readable(Array("€".utf8) + [0xF0, 0x9F]) == "€⟨f0⟩⟨9f⟩")
+        #expect(Tokenizer.readable([0xED, 0xA0, 0x80]) == "⟨ed⟩⟨a0⟩⟨80⟩")   // a surrogate is not UTF-8
+    }
+
     static let tokenizers: [Tokenizer] = SplitPattern.allCases.map {
         try! BPETrainer.train(text: trainingText, vocabularySize: 400, pattern: $0, specialTokens: ["<|endoftext|>"])
     }
