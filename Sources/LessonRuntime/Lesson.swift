@@ -35,9 +35,13 @@ public enum LessonContext {
 
     /// The run's event key, taken out of the environment as the lesson starts, so that the
     /// lesson's code and the programs it starts do not see it (see `LessonEvent.parse`).
+    /// `unsetenv` alone left it in /proc/self/environ, which shows the environment block the
+    /// process started with: its bytes are overwritten in place first.
     static let eventKey: String = {
-        let key = ProcessInfo.processInfo.environment["TOKENWISE_EVENT_KEY"] ?? ""
-        unsetenv("TOKENWISE_EVENT_KEY")
+        let name = "TOKENWISE_EVENT_KEY"
+        let key = ProcessInfo.processInfo.environment[name] ?? ""
+        if let value = getenv(name) { memset(value, 0x30, strlen(value)) }
+        unsetenv(name)
         return key
     }()
 
