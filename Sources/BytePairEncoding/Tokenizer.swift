@@ -189,7 +189,15 @@ public final class Tokenizer: @unchecked Sendable {   // immutable after init
         var out = "", i = 0
         while i < bytes.count {
             let lead = bytes[i]
-            let length = lead < 0x80 ? 1 : lead >> 5 == 0b110 ? 2 : lead >> 4 == 0b1110 ? 3 : lead >> 3 == 0b11110 ? 4 : 0
+            // The character's length by its lead byte's high bits (0 for a continuation byte).
+            let length =
+                switch lead {
+                case ..<0x80: 1
+                case 0xC0..<0xE0: 2
+                case 0xE0..<0xF0: 3
+                case 0xF0..<0xF8: 4
+                default: 0
+                }
             if length > 0, i + length <= bytes.count,
                 let character = String(validating: bytes[i..<i + length], as: UTF8.self)
             {
