@@ -309,8 +309,10 @@ struct LessonPage {
             let page = SweepPage(sweep: sweep, stale: stale)
             let (always, never, split) = page.verdicts
             // Collapsed under a one-line verdict, so the tables do not lengthen the page.
+            // A stale sweep says so on its line: closed, the block showed no sign of it.
             let summary =
-                "\(HTML.escape(SweepPage.gridText(sweep.grid))) · BLAS kernel \(HTML.escape(sweep.provenance.blasCoreType)) · "
+                (stale ? "<span class=\"fail\">stale (older code)</span> · " : "")
+                + "\(HTML.escape(SweepPage.gridText(sweep.grid))) · BLAS kernel \(HTML.escape(sweep.provenance.blasCoreType)) · "
                 + (sweep.runs.count == 1
                     ? "one run: \(always) of \(always + never) claims hold"
                     : split == 0

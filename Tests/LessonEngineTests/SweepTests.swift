@@ -155,7 +155,9 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: site.siteDirectory.appendingPathComponent("sweeps/\(SweepPage.fileName(sweep))").path))
         // The lesson's code changes: the shipped numbers are now another lesson's, and say so.
         _ = try fixture.lesson("01-shipped.swift", text + "\nmetric(\"more\", 1)")
-        #expect(try page().contains("Stale: this lesson's code has changed"))
+        let stalePage = try page()
+        #expect(stalePage.contains("Stale: this lesson's code has changed"))
+        #expect(stalePage.contains("<summary><span class=\"fail\">stale (older code)</span> · "))
     }
 
     /// Two sweeps in which a claim holds in every run of one and in none of the other (one BLAS
