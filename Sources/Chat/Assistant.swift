@@ -115,12 +115,18 @@ public final class Assistant {
         }
     }
 
+    /// The room a prompt keeps for a reply of up to `maxTokens`: at most a quarter of the
+    /// context, so a long limit does not push the conversation out.
+    public func replyRoom(_ maxTokens: Int) -> Int {
+        min(maxTokens, languageModel.model.config.contextLength / 4)
+    }
+
     /// What to say when a system message leaves no room for even a one-character question and
     /// a reply of `maxTokens` (as `reply` reserves it): every message would be refused. Nil when
     /// it fits.
     public func roomProblem(system: String, maxTokens: Int) -> String? {
         let window = languageModel.model.config.contextLength
-        let room = min(maxTokens, window / 4)
+        let room = replyRoom(maxTokens)
         let shortest = chat.prompt([Message(.system, system), Message(.user, "?")]).count
         guard shortest + room > window else { return nil }
         return "the system message with a one-character question takes \(shortest) tokens; with "
@@ -166,7 +172,7 @@ public final class Assistant {
         onCall: (ToolTrace) -> Void, onText: (String) -> Void
     ) throws -> Reply {
         let window = languageModel.model.config.contextLength
-        let (prompt, dropped) = try self.prompt(for: messages, room: min(maxTokens, window / 4))
+        let (prompt, dropped) = try self.prompt(for: messages, room: replyRoom(maxTokens))
         session.reset()
         var step = session.feed(prompt.map(Int32.init))!
         var written: [Int] = [], bytes: [UInt8] = [], pending: [UInt8] = []

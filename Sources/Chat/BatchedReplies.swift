@@ -51,7 +51,7 @@ extension Assistant {
         let model = languageModel.model, window = model.config.contextLength,
             V = model.config.vocabularySize
         let prompts = try conversations.map {
-            try prompt(for: $0, room: min(maxTokens, window / 4))
+            try prompt(for: $0, room: replyRoom(maxTokens))
         }
         guard !prompts.isEmpty else { return [] }
         let specials = Set(languageModel.tokenizer.specialTokens.values)

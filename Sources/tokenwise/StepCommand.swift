@@ -117,9 +117,9 @@ struct StepCommand: ParsableCommand {
                     (system.map { [Message(.system, $0)] } ?? []) + [Message(.user, text)]
                 // The turn must fit whole, with room to reply, as chat requires: a window cut
                 // from the front lost the turn's own tokens (a 66 KB message, a note only).
-                let window = languageModel.model.config.contextLength
-                let tokens = try Assistant(languageModel).prompt(
-                    for: messages, room: min(steps ?? 20, window / 4)
+                let assistant = try Assistant(languageModel)
+                let tokens = try assistant.prompt(
+                    for: messages, room: assistant.replyRoom(steps ?? 20)
                 ).tokens
                 stepper = try Stepper(
                     model: languageModel, tokens: tokens, settings: settings, seed: seed)
