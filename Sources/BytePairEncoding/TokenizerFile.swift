@@ -203,7 +203,9 @@ extension Tokenizer {
     }
 }
 
-/// Writes a whole file or nothing: a temporary file beside the target, then a rename.
+/// Writes a whole file or nothing: a temporary file beside the target, then a rename. (This
+/// module depends on nothing, so it keeps its own copy of Transformer's `AtomicFile.write`;
+/// failures carry their POSIX code, which the callers' `FileWriteError` puts into words.)
 func writeAtomically(_ data: Data, to url: URL) throws {
     let directory = url.deletingLastPathComponent()
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -213,7 +215,7 @@ func writeAtomically(_ data: Data, to url: URL) throws {
     do {
         try data.write(to: temporary)
         guard rename(temporary.path, url.path) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+            throw NSError(domain: NSPOSIXErrorDomain, code: Int(errno), userInfo: [NSFilePathErrorKey: url.path])
         }
     } catch {
         try? FileManager.default.removeItem(at: temporary)

@@ -161,7 +161,8 @@ public struct LanguageModel {
     public func save(to directory: URL) throws {
         try Checkpoint.save(
             model, to: directory, metadata: [Self.tokenizerMetadataKey: tokenizer.serialized()])
-        try tokenizer.save(to: directory.appendingPathComponent(Self.tokenizerFile))
+        let tokenizerURL = directory.appendingPathComponent(Self.tokenizerFile)
+        try FileWriteError.naming(tokenizerURL.path) { try tokenizer.save(to: tokenizerURL) }
         try chatFormat?.save(to: directory)
     }
 

@@ -80,7 +80,9 @@ public struct ModelCatalog {
     @discardableResult
     public func publish(_ model: LanguageModel, as name: String) throws -> String {
         let fileManager = FileManager.default
-        try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileWriteError.naming(directory.path) {
+            try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
         let owner = "\(getpid())-\(UUID().uuidString)"   // a sweep keeps what a live process owns
         let version = directory.appendingPathComponent(".\(name)\(Self.versionInfix)\(owner)")
         let link = directory.appendingPathComponent(".\(name)\(Self.linkInfix)\(owner)")
@@ -94,15 +96,16 @@ public struct ModelCatalog {
         let target = location(of: name)
         return try locked(LOCK_EX) {
             sweep(name)
-            try fileManager.createSymbolicLink(
-                atPath: link.path, withDestinationPath: version.lastPathComponent)
+            try FileWriteError.naming(link.path) {
+                try fileManager.createSymbolicLink(
+                    atPath: link.path, withDestinationPath: version.lastPathComponent)
+            }
             Self.publishStepObserver?(directory, "linked")
             let previous = try? fileManager.destinationOfSymbolicLink(atPath: target.path)
             if previous == nil && fileManager.fileExists(atPath: target.path) {
                 try DirectoryRename.exchange(link, target)   // a folder from before versions: swapped out whole
             } else if rename(link.path, target.path) != 0 {
-                throw LanguageModelError(
-                    description: "\(target.path): cannot be replaced (\(String(cString: strerror(errno))))")
+                throw FileWriteError(path: target.path, code: errno)
             }
             installed = true
             Self.publishStepObserver?(directory, "swapped")

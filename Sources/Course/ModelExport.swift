@@ -88,14 +88,19 @@ public enum ModelExport {
         let fileManager = FileManager.default
         let target = try preflight(directory, replace: replace, protected: protected, catalogs: catalogs)
         let parent = target.deletingLastPathComponent()
-        try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
+        try FileWriteError.naming(parent.path) {
+            try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
+        }
         try lockingFolder(parent) {
             sweepStaging(of: target)
             let staging = parent.appendingPathComponent(
                 ".\(target.lastPathComponent)\(stagingInfix)\(UUID().uuidString)")
             defer { try? fileManager.removeItem(at: staging) }   // staging on failure; the old export after a swap
-            try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
-            try writeFiles(model, data: data, to: staging)
+            // A failure inside names the file (in the staging folder) and says why in words.
+            try FileWriteError.naming(target.path) {
+                try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
+                try writeFiles(model, data: data, to: staging)
+            }
             try install(staging, at: target, replace: replace)
         }
     }
@@ -222,10 +227,14 @@ public enum ModelExport {
     /// Runs `body` holding an exclusive flock on the folder itself (no lock file left behind).
     static func lockingFolder<T>(_ folder: URL, _ body: () throws -> T) throws -> T {
         let descriptor = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ExportError("\(folder.path): cannot be opened to lock it") }
+        guard descriptor >= 0 else {
+            throw ExportError("\(folder.path): cannot be opened to lock it (\(String(cString: strerror(errno))))")
+        }
         defer { close(descriptor) }
         while flock(descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw ExportError("\(folder.path): cannot be locked") }
+            guard errno == EINTR else {
+                throw ExportError("\(folder.path): cannot be locked (\(String(cString: strerror(errno))))")
+            }
         }
         return try body()
     }

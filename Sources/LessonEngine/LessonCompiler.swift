@@ -5,6 +5,7 @@
 
 import LessonRuntime
 import Foundation
+import Transformer
 
 public struct CompiledLesson: Sendable {
     public let binary: URL
@@ -36,10 +37,12 @@ public struct LessonCompiler: Sendable {
         let work = cacheDirectory.appendingPathComponent(
             ".\(key).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max))"
         )
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         let main = work.appendingPathComponent("main.swift")
-        try Data(source.utf8).write(to: main)
+        try FileWriteError.naming(main.path) {
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            try Data(source.utf8).write(to: main)
+        }
         let output = work.appendingPathComponent("lesson")
         let result = try Subprocess.run(
             toolchain.swiftc, [main.path] + flags + ["-o", output.path], directory: work)
@@ -49,11 +52,14 @@ public struct LessonCompiler: Sendable {
                 errors: Self.errorLines(result.output + result.errorOutput, lesson: lesson),
                 seconds: seconds)
         }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        if rename(output.path, binary.path) != 0
-            && !FileManager.default.isExecutableFile(atPath: binary.path)
-        {
-            throw LessonError("cannot store the compiled lesson at \(binary.path)")
+        try FileWriteError.naming(binary.path) {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+        if rename(output.path, binary.path) != 0 {
+            let code = errno
+            if !FileManager.default.isExecutableFile(atPath: binary.path) {
+                throw FileWriteError(path: binary.path, code: code)
+            }
         }
         return .compiled(CompiledLesson(binary: binary, cached: false, seconds: seconds))
     }

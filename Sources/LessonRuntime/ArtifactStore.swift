@@ -99,7 +99,12 @@ public enum ArtifactStore {
             compute: compute)
     }
 
+    /// A failure names the stage's folder and says why in words (a read-only or full disk).
     static func store<T>(_ value: T, into directory: URL, save: (T, URL) throws -> Void) throws {
+        try FileWriteError.naming(directory.path) { try storeWhole(value, into: directory, save: save) }
+    }
+
+    private static func storeWhole<T>(_ value: T, into directory: URL, save: (T, URL) throws -> Void) throws {
         let parent = directory.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         sweepStaging(of: directory)
@@ -117,7 +122,7 @@ public enum ArtifactStore {
                 try FileManager.default.removeItem(at: directory)
             }
             guard rename(temporary.path, directory.path) == 0 else {
-                throw ArtifactError(description: "\(directory.path): the stored stage cannot be moved into place (errno \(errno))")
+                throw FileWriteError(path: directory.path, code: errno)
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)

@@ -6,14 +6,24 @@ import Foundation
 
 public enum FileLock {
     /// Runs `body` holding `mode` (LOCK_SH or LOCK_EX) on the file at `path`, created if missing.
+    /// A reader of a folder it may not write (read-only) locks the file that is there.
     public static func holding<T>(_ path: String, _ mode: Int32, _ body: () throws -> T) throws -> T {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw FileLockError(description: "\(path): cannot be opened to lock it") }
+        try FileWriteError.naming(path) {
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        }
+        var descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let code = errno
+        if descriptor < 0 && mode == LOCK_SH && (code == EROFS || code == EACCES) {
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        }
+        guard descriptor >= 0 else { throw FileWriteError(path: path, code: code) }
         defer { close(descriptor) }   // closing releases the lock
         while flock(descriptor, mode) != 0 {
-            guard errno == EINTR else { throw FileLockError(description: "\(path): cannot be locked (errno \(errno))") }
+            let code = errno
+            guard code == EINTR else {
+                throw FileLockError(description: "\(path): cannot be locked (\(String(cString: strerror(code))))")
+            }
         }
         return try body()
     }

@@ -67,10 +67,10 @@ enum CommandInputs {
         let url = URL(fileURLWithPath: path)
         do {
             if force { try AtomicFile.write(data, to: url) } else { try AtomicFile.create(data, at: url) }
-        } catch let error as AtomicFileError where error.exists {
+        } catch let error as FileWriteError where error.exists {
             throw CommandError("--html \(path): appeared while stepping; left as it is (pass --force to replace it)")
-        } catch {
-            throw CommandError("--html \(path): cannot be written (\(AtomicFile.reason(error)))")
+        } catch let error as FileWriteError {
+            throw CommandError("--html \(path): cannot be written (\(error.reason))")
         }
     }
 }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Figures
 import Foundation
+import Transformer
 
 struct Gallery: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,13 +25,14 @@ struct Gallery: ParsableCommand {
             throw CommandError("--theme must be light or dark, not '\(theme)'")
         }
         let folder = URL(fileURLWithPath: directory)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for (name, figure) in FigureGallery.examples() {
             let options = RenderOptions(theme: theme, idPrefix: "\(name)-")
-            try FigureRenderer.png(figure, options: options).write(
-                to: folder.appendingPathComponent("\(name).png"), options: .atomic)
-            try Data(FigureRenderer.svg(figure, options: options).utf8).write(
-                to: folder.appendingPathComponent("\(name).svg"), options: .atomic)
+            try AtomicFile.write(
+                FigureRenderer.png(figure, options: options),
+                to: folder.appendingPathComponent("\(name).png"))
+            try AtomicFile.write(
+                Data(FigureRenderer.svg(figure, options: options).utf8),
+                to: folder.appendingPathComponent("\(name).svg"))
             print("\(name).png, \(name).svg")
         }
     }

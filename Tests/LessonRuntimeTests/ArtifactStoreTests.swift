@@ -26,6 +26,23 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(".\(key).lock").path))
     }
 
+    /// Issue 34: a stage that could not be stored (a read-only or full disk) showed Foundation's
+    /// text; now the stage's folder and the reason in words.
+    @Test func aStageThatCannotBeStoredNamesItsFolderAndWhy() throws {
+        let key = ArtifactStore.key(name: "unstorable", inputs: [:])
+        let folder = root.appendingPathComponent("unstorable").appendingPathComponent(key)
+        do {
+            _ = try ArtifactStore.stage(
+                "unstorable", inputs: [:], in: root, load: { _ in 0 },
+                save: { _, directory in try Data().write(to: directory.appendingPathComponent("gone/value")) },
+                compute: { 1 })
+            Issue.record("the store did not fail")
+        } catch {
+            #expect("\(error)" == "cannot write \(folder.path): No such file or directory")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.path))
+    }
+
     @Test func twoRunsAtOnceLeaveOneCompleteArtifact() throws {
         let group = DispatchGroup()
         nonisolated(unsafe) var results: [[Int]] = Array(repeating: [], count: 8)
