@@ -362,10 +362,11 @@ claim(
     "the answer copies the passage (share naming a swapped-in passage's town)",
     followsSwap.value, above: 0.5, "most answers", unit: .percent)
 
-//: This claim sits close to its line. About half the answers follow the swapped-in passage;
-//: the stored sweeps at the end of the page show it holding on three seeds with one BLAS kernel
-//: and failing on three with another. Which side of "most" it lands on is decided by rounding,
-//: so read it as "the passage steers about half the answers", not as a majority that travels.
+//: This claim sits close to its line. About half the answers follow the swapped-in passage,
+//: and across seeds and BLAS kernels the share has landed on both sides of half (the stored
+//: sweeps at the end of the page show each run, the older ones measured before the two-hop
+//: data joined the search set). Read it as "the passage steers about half the answers", not
+//: as a majority that travels.
 //:
 //: ### A search, token by token
 //: One reply with its search, as the model read it: the question, the call it wrote, the
