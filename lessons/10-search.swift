@@ -7,6 +7,9 @@ import Course
 import Foundation
 
 let seed = param("seed", 1, "seed of the search finetune's batch order", in: 1...1_000_000)
+let twoHopCount = param(
+    "two_hop", 300, "two-hop conversations (two searches) in the search data", quick: 60,
+    in: 0...5000)
 
 // harness: the models, the world and lesson 9's findings, loaded
 let base = try PublishedModel.base.model()
@@ -132,8 +135,77 @@ show(
     base.weightStrip(
         "A search conversation: trained tokens (1) and given ones (0)", rendered,
         valueLabel: "trained on"))
+//: Some questions take two searches. "Where was the author of *a book* born?": the book's
+//: listing names its author, and only then can the assistant ask where the author was born.
+//: The search data gains conversations that search the title and *by* (a shop's listing reads
+//: "Item …: *title* by *author*"; the title alone finds the page's heading), then the name the
+//: listing gave and *born*, and answer from the second passage (always both searches, whether
+//: or not the model knows the author). Their books are by the people lesson 7's set talks
+//: about; books by held-out people are kept for a test at the end of the lesson.
+let authorNamed = Dictionary(uniqueKeysWithValues: world.people.map { ($0.name, $0) })
+/// A two-hop conversation: the title's listing, then where its author was born.
+func twoHops(_ book: Book, asked question: String) -> [Message] {
+    let titleQuery = "\(book.title) by"
+    guard let listing = index.bestPassage(titleQuery) else {
+        let nothing = SearchStep(query: titleQuery, result: Assistant.noResult)
+        let answer = "I found nothing about \(book.title)."
+        return [Message(.user, question), Message(.assistant, answer, search: nothing)]
+    }
+    guard listing.contains("by \(book.author)") else {
+        let found = SearchStep(query: titleQuery, result: listing)
+        let answer = "The search did not say."
+        return [Message(.user, question), Message(.assistant, answer, search: found)]
+    }
+    let authorQuery = "\(book.author) born"   // the name the first result gave
+    let passage = index.bestPassage(authorQuery) ?? Assistant.noResult
+    let town = authorNamed[book.author]!.birthplace
+    let answer =
+        passage.contains(town) ? "\(book.author) was born in \(town)." : "The search did not say."
+    return [
+        Message(.user, question),
+        Message(
+            .assistant,
+            parts: [
+                .call(ToolCall(.search, input: titleQuery, result: listing)),
+                .call(ToolCall(.search, input: authorQuery, result: passage)),
+                .text(answer),
+            ]),
+    ]
+}
+// harness: the books of each side (a title two books share is left out), the questions asked
+let titleCounts = Dictionary(world.books.map { ($0.title, 1) }, uniquingKeysWith: +)
+let finetuningNames = Set(writer.finetuningPeople.map(\.name))
+let twoHopTraining = world.books.filter {
+    titleCounts[$0.title] == 1 && finetuningNames.contains($0.author)
+}
+let twoHopTest = world.books.filter {
+    titleCounts[$0.title] == 1 && !finetuningNames.contains($0.author)
+}
+func twoHopQuestion(_ book: Book) -> String { "Where was the author of \(book.title) born?" }
+let twoHopAskings: [(Book) -> String] = [
+    twoHopQuestion, { "Where was the writer of \($0.title) born?" },
+    { "In which town was the author of \($0.title) born?" },
+]
+// Each training book in turn, asked each way in turn; kept where it fits the context.
+let twoHopSet = (0..<(twoHopTraining.isEmpty ? 0 : twoHopCount)).map { i in
+    let book = twoHopTraining[i % twoHopTraining.count]
+    let asking = twoHopAskings[i / twoHopTraining.count % twoHopAskings.count]
+    return twoHops(book, asked: asking(book))
+}.filter { chat.render($0).tokens.count <= base.model.config.contextLength }
+let searchedTwice = twoHopSet.filter { $0[1].parts != nil }
+print(
+    "two-hop data: \(twoHopSet.count) conversations about \(twoHopTraining.count) books, "
+        + "\(searchedTwice.count) of them search twice; "
+        + "\(twoHopTest.count) books by held-out people kept for the test")
+if let example = searchedTwice.first {
+    show(
+        base.weightStrip(
+            "A two-hop conversation: trained tokens (1) and given ones (0)", chat.render(example),
+            valueLabel: "trained on"))
+}
+// The search finetune, lesson 7's recipe, on both sets.
 let searchTuned = try Finetuning.run(
-    settings, from: base, conversations: searchSet, heldOut: heldOut.map(\.messages),
+    settings, from: base, conversations: searchSet + twoHopSet, heldOut: heldOut.map(\.messages),
     name: "sft-search")
 try PublishedModel.sftSearch.publish(searchTuned.languageModel)
 let searcher = try Assistant(searchTuned.languageModel)
@@ -142,27 +214,31 @@ searcher.searchTool = { index.bestPassage($0) }
 //: ### The tool loop
 //: The runtime's protocol, written out: sample greedily; a `<|search|>` opens a query; its
 //: `<|/search|>` runs the search, and the result's tokens are read into the context as if the
-//: model had written them; `<|end|>` or any other special token ends the turn. Checked against
-//: the library's loop, which `tokenwise chat` uses (it also gives up on a query longer than 16
-//: tokens and cuts a result that would not leave room for the answer).
-func answerWithSearch(_ question: String) -> (query: String?, answer: String) {
+//: model had written them; `<|end|>` or any other special token ends the turn. A reply may
+//: make `allowed` searches (one, here); once they are spent, `<|search|>` is masked out of the
+//: choice and the model must answer with what it has. Checked against the library's loop, which
+//: `tokenwise chat` uses (it also gives up on a query longer than 16 tokens and cuts a result
+//: that would not leave room for the answer).
+func answerWithSearches(_ question: String, allowed: Int) -> (queries: [String], answer: String) {
     let session = InferenceSession(model: searchTuned.languageModel.model)
     let prompt = chat.prompt([Message(.user, question)])
     var step = session.feed(prompt.map(Int32.init))!
-    var answer: [Int] = [], query: [Int]? = nil, searchedFor: String? = nil
+    var answer: [Int] = [], query: [Int]? = nil, queries: [String] = []
     let window = searchTuned.languageModel.model.config.contextLength
     var written = 0
     while written < 48 && session.tokens.count < window {
         written += 1
-        let token = Sampling.ranking(step.logits)[0]
+        let token = Sampling.ranking(step.logits).first {
+            $0 != chat.searchCall || queries.count < allowed
+        }!
         step = session.feed(Int32(token))
         if token == chat.end { break }
-        if token == chat.searchCall && searchedFor == nil && query == nil {
+        if token == chat.searchCall && query == nil {
             query = []
         } else if token == chat.searchCallEnd, let words = query {
             let text =
                 (try? base.tokenizer.decodeText(words))?.trimmingCharacters(in: .whitespaces) ?? ""
-            searchedFor = text
+            queries.append(text)
             step = session.feed(
                 chat.resultTokens(index.bestPassage(text) ?? Assistant.noResult).map(Int32.init))!
             query = nil
@@ -176,19 +252,25 @@ func answerWithSearch(_ question: String) -> (query: String?, answer: String) {
         }
     }
     answer += query ?? []   // a call never closed: its words stay in the reply as text
-    return (searchedFor, (try? base.tokenizer.decodeText(answer)) ?? "")
+    return (queries, (try? base.tokenizer.decodeText(answer)) ?? "")
+}
+/// How `question` differs between our loop and the library's, each allowing `allowed`
+/// searches (nil: the same queries and answer).
+func loopDifference(_ question: String, allowed: Int) throws -> String? {
+    searcher.callsAllowed[.search] = allowed
+    defer { searcher.callsAllowed[.search] = nil }
+    let ours = answerWithSearches(question, allowed: allowed)
+    let library = try searcher.answer(question)
+    // The library reports an unclosed call too; ours keeps only the searches that ran.
+    let libraryQueries = library.searches.filter { $0.outcome != .unclosed }.map(\.input)
+    guard ours.answer != library.text || ours.queries != libraryQueries else { return nil }
+    return "\(question) ours: \(ours.queries) → \(ours.answer); library: "
+        + "\(libraryQueries) → \(library.text)"
 }
 let loopQuestions =
     rare.prefix(10).map(ConversationWriter.birthplaceQuestion)
     + invented.prefix(5).map { ConversationWriter.birthplaceQuestion(name: $0) }
-let loopDifferences = try loopQuestions.compactMap { question -> String? in
-    let ours = answerWithSearch(question), library = try searcher.answer(question)
-    // The library reports an unclosed call too; ours keeps only a search that ran.
-    let libraryQuery = library.search.flatMap { $0.outcome == .unclosed ? nil : $0.input }
-    guard ours.answer != library.text || ours.query != libraryQuery else { return nil }
-    return "\(question) ours: \(ours.query ?? "no search") → \(ours.answer); library: "
-        + "\(library.search?.input ?? "no search") → \(library.text)"
-}
+let loopDifferences = try loopQuestions.compactMap { try loopDifference($0, allowed: 1) }
 expect(
     "our tool loop equals the library's", loopDifferences.isEmpty,
     measured: "\(loopQuestions.count) questions, \(loopDifferences.count) differ"
@@ -280,10 +362,11 @@ claim(
     "the answer copies the passage (share naming a swapped-in passage's town)",
     followsSwap.value, above: 0.5, "most answers", unit: .percent)
 
-//: This claim sits close to its line. About half the answers follow the swapped-in passage;
-//: the stored sweeps at the end of the page show it holding on three seeds with one BLAS kernel
-//: and failing on three with another. Which side of "most" it lands on is decided by rounding,
-//: so read it as "the passage steers about half the answers", not as a majority that travels.
+//: This claim sits close to its line. About half the answers follow the swapped-in passage,
+//: and across seeds and BLAS kernels the share has landed on both sides of half (the stored
+//: sweeps at the end of the page show each run, the older ones measured before the two-hop
+//: data joined the search set). Read it as "the passage steers about half the answers", not
+//: as a majority that travels.
 //:
 //: ### A search, token by token
 //: One reply with its search, as the model read it: the question, the call it wrote, the
@@ -328,4 +411,127 @@ if !attentionRows.isEmpty {
                 colorbarLabel: "attention")))
     let onResult = attentionRows.map { row in injected.map { row[$0] }.reduce(0, +) }
     metric("answer's attention on the injected result, per answer token", meanShare: Mean(onResult))
+}
+
+//: ## Two searches: the seed of agents
+//: "Where was the author of *a book* born?" takes two lookups, and the second query can only be
+//: written once the first result is read: the listing names the author, then the author's name
+//: finds the birthplace. A loop of calls, each built from the last result, is what an agent
+//: is. The test: books by held-out people, never in any finetuning conversation, each asked
+//: once, with the tool loop above allowing 0, 1 or 2 searches (a spent search is masked out, so
+//: the model must answer with what it has).
+let twoHopQuestions = twoHopTest.map(twoHopQuestion)
+let twoHopAuthors = twoHopTest.map { authorNamed[$0.author]! }
+let budgets = [0, 1, 2]
+var twoHopReplies: [Int: [Reply]] = [:]
+for allowed in budgets {
+    searcher.callsAllowed[.search] = allowed
+    twoHopReplies[allowed] = try answers(searcher, twoHopQuestions)
+}
+searcher.callsAllowed[.search] = nil
+let twoHopRight = twoHopReplies.mapValues { right($0, twoHopAuthors) }
+let loopTwoHopDifferences = try twoHopQuestions.prefix(10).compactMap {
+    try loopDifference($0, allowed: 2)
+}
+// harness: the check of our loop
+expect(
+    "our tool loop equals the library's, two searches allowed", loopTwoHopDifferences.isEmpty,
+    measured: "\(min(10, twoHopQuestions.count)) questions, \(loopTwoHopDifferences.count) differ"
+        + (loopTwoHopDifferences.first.map { " (\($0))" } ?? ""))
+
+//: Masking the second search is harsh: the model never learned to answer after one result.
+//: So the control is generous to one search. One search can at best give the author's name
+//: (the listing's) and leave the birthplace to memory; lesson 7's assistant, asked "Where was
+//: *author* born?" by name, shows what memory holds. A question counts for "one search" when
+//: either way names the right town.
+let sftOnAuthors = try assistant.replies(
+    to: twoHopAuthors.map { [Message(.user, ConversationWriter.birthplaceQuestion($0))] },
+    settings: .greedy, seed: 0)
+let memoryRight = right(sftOnAuthors, twoHopAuthors)
+let oneSearchAtBest = Rate(twoHopAuthors.indices) {
+    right(twoHopReplies[1]![$0].text, twoHopAuthors[$0])
+        || right(sftOnAuthors[$0].text, twoHopAuthors[$0])
+}
+// harness: the table, the report card's numbers and the claim
+let searchedTwiceRate = twoHopReplies.mapValues { replies in
+    Rate(replies) { $0.searches.count >= 2 }.description
+}
+show(
+    Table(
+        title: "Two-hop questions about held-out books (n = \(twoHopTest.count))",
+        columns: ["the assistant, searches", "names the author's birthplace", "searched twice"],
+        rows: budgets.map { allowed in
+            [
+                "sft-search, \(allowed) allowed", twoHopRight[allowed]!.description,
+                searchedTwiceRate[allowed]!,
+            ]
+        } + [
+            ["sft, asked by the author's name (memory)", memoryRight.description, "–"],
+            ["one search at best: 1 allowed, or memory", oneSearchAtBest.description, "–"],
+        ]))
+for allowed in budgets {
+    let searches = allowed == 1 ? "search" : "searches"
+    metric("two-hop questions, \(allowed) \(searches) allowed, right", twoHopRight[allowed]!)
+}
+metric("two-hop questions, sft asked by the author's name, right", memoryRight)
+claim(
+    "a second search raises two-hop accuracy (two searches allowed, against one search or "
+        + "memory of the author's birthplace)",
+    twoHopRight[2]!, beats: oneSearchAtBest, atLeast: 0.2)
+
+//: This claim is fragile. The gain over one search or memory stays above zero on every seed
+//: of the stored sweep at the end of the page, but it reaches the claimed margin only on some:
+//: the second query is where it is lost. The model copies the author's name from the listing
+//: into its second query often, not always (the next table counts it), and a miscopied name
+//: finds someone else or nothing.
+//:
+//: Does the answer come from the second search? With two allowed, split the questions by
+//: whether the second query names the author the first result gave: copying the name right
+//: should be what makes the answer right.
+// Whether a reply's second query names the author its first result gave.
+func namesTheAuthor(_ reply: Reply, _ book: Book) -> Bool {
+    let searches = reply.searches.filter { $0.outcome != .unclosed }
+    return searches.count >= 2 && searches[0].result.contains("by \(book.author)")
+        && searches[1].input.contains(book.author)
+}
+let named = twoHopTest.indices.filter { namesTheAuthor(twoHopReplies[2]![$0], twoHopTest[$0]) }
+let notNamed = twoHopTest.indices.filter { !named.contains($0) }
+func rightShare(_ questions: [Int]) -> Rate {
+    Rate(questions) { right(twoHopReplies[2]![$0].text, twoHopAuthors[$0]) }
+}
+// harness: the split, the report card's numbers and the claim
+let namedRate = Rate(hits: named.count, of: twoHopTest.count)
+show(
+    Table(
+        title: "Two searches allowed: right, by the second query",
+        columns: ["the second query", "questions", "names the author's birthplace"],
+        rows: [
+            ["names the listing's author", "\(named.count)", rightShare(named).description],
+            ["does not (or there is none)", "\(notNamed.count)", rightShare(notNamed).description],
+        ]))
+metric("two-hop questions, the second query names the listing's author", namedRate)
+claim(
+    "the two-hop answer comes from the second search (right when the second query names the "
+        + "listing's author, against when it does not)",
+    rightShare(named), beats: rightShare(notNamed), atLeast: 0.2)
+
+//: One question traced, with each budget: both queries, what each search returned, and the
+//: answer (with fewer searches than it learned to make, read what it writes instead).
+// The first held-out book it answers right with two searches (the tables show how often).
+let tracedBook = twoHopTest.indices.first {
+    right(twoHopReplies[2]![$0].text, twoHopAuthors[$0])
+}
+if let b = tracedBook {
+    show(
+        Table(
+            title: "“\(twoHopQuestions[b])” (the author: \(twoHopTest[b].author))",
+            columns: [
+                "searches allowed", "first query → result", "second query → result", "answer",
+            ],
+            rows: budgets.map { allowed in
+                let reply = twoHopReplies[allowed]![b]
+                let calls = reply.searches.map { "\($0.input) → \($0.result)" }
+                let second = calls.dropFirst().first ?? "–"
+                return ["\(allowed)", calls.first ?? "–", second, reply.text]
+            }))
 }

@@ -35,15 +35,18 @@ public struct Reply: Sendable {
     /// The reply's words and closed calls in order (what `message` keeps of a calculation).
     var parts: [TurnPart] = []
 
-    /// The search the reply made, if it made one.
+    /// The search the reply made, if it made one (the first, where it made several).
     public var search: ToolTrace? { calls.first { $0.tool == .search } }
+    /// Every search the reply made, in order.
+    public var searches: [ToolTrace] { calls.filter { $0.tool == .search } }
 
     /// One assistant turn that ends with the end token and writes no other turn.
     public var isWellFormed: Bool { ending == .endOfTurn }
 
     /// The reply as a message of the conversation, with its calls, so the next turn sees them.
     public var message: Message {
-        if calls.contains(where: { $0.tool == .calculator && $0.outcome != .unclosed }) {
+        let closed = calls.filter { $0.outcome != .unclosed }
+        if closed.contains(where: { $0.tool == .calculator }) || closed.count > 1 {
             return Message(.assistant, parts: parts)
         }
         return Message(
@@ -137,6 +140,12 @@ public final class Assistant {
     /// found). A model that opens a call of a tool it does not have is stopped there, as for any
     /// other special token.
     public var tools: [Tool: (String) -> String?] = [:]
+    /// How many calls of each tool one reply may make, where it differs from the tool's
+    /// `callsPerReply` (lesson 10 allows two searches for two-hop questions). Once a tool's calls
+    /// are spent, its call token is masked out of the choice: the model must go on without it.
+    public var callsAllowed: [Tool: Int] = [:]
+    /// The calls of `tool` one reply may make.
+    public func allowedCalls(_ tool: Tool) -> Int { callsAllowed[tool] ?? tool.callsPerReply }
     /// The search tool: a query in, the best passage out.
     public var searchTool: ((String) -> String?)? {
         get { tools[.search] }
@@ -161,14 +170,15 @@ public final class Assistant {
     ) throws -> Reply {
         try reply(
             to: messages, maxTokens: maxTokens,
-            choose: { Sampling.sample(logits: $0.logits, settings: settings, using: &generator) },
+            choose: { Sampling.sample(logits: $0, settings: settings, using: &generator) },
             isCancelled: isCancelled, onCall: onCall, onText: onText)
     }
 
-    /// The reply with each token picked by `choose` (tests script it). Injected results do not
-    /// count toward `maxTokens`; the model's own tokens do, its call tokens included.
+    /// The reply with each token picked by `choose` from the step's logits, the call tokens of
+    /// spent tools masked to -∞ (tests script it). Injected results do not count toward
+    /// `maxTokens`; the model's own tokens do, its call tokens included.
     func reply(
-        to messages: [Message], maxTokens: Int, choose: (Step) -> Int, isCancelled: () -> Bool,
+        to messages: [Message], maxTokens: Int, choose: ([Float]) -> Int, isCancelled: () -> Bool,
         onCall: (ToolTrace) -> Void, onText: (String) -> Void
     ) throws -> Reply {
         let window = languageModel.model.config.contextLength
@@ -210,7 +220,11 @@ public final class Assistant {
         while written.count - injectedCount < maxTokens {
             if isCancelled() { ending = .interrupted; break }
             try Self.checkFinite(step.logits, of: languageModel, after: prompt.count + written.count)
-            let token = choose(step)
+            var logits = step.logits
+            for (tool, _) in tools where calls.filter({ $0.tool == tool }).count >= allowedCalls(tool) {
+                if let call = chat.calls[tool] { logits[call.open] = -.infinity }
+            }
+            let token = choose(logits)
             written.append(token)
             if let (tool, start) = open {
                 if token == chat.calls[tool]!.close {
@@ -220,13 +234,12 @@ public final class Assistant {
                     calls.append(trace)
                     open = nil
                     injectedCount += trace.injected.count
-                    if tool == .calculator {
-                        // Part of the reply's text, but shown by `onCall`, not `onText`.
-                        closeWords()
-                        let call = ToolCall(tool, input: input, result: trace.result)
-                        parts.append(.call(call))
-                        bytes += Array(call.text.utf8)
-                    }
+                    // A calculation is part of the reply's text, shown by `onCall`, not `onText`
+                    // (a search's passage is not: its `text` is empty).
+                    closeWords()
+                    let call = ToolCall(tool, input: input, result: trace.result)
+                    parts.append(.call(call))
+                    bytes += Array(call.text.utf8)
                     onCall(trace)
                     guard prompt.count + written.count < window else { break }
                     step = session.feed(
@@ -242,7 +255,7 @@ public final class Assistant {
             }
             if token == chat.end { ending = .endOfTurn; break }
             if let tool = chat.tool(openedBy: token), tools[tool] != nil,
-                calls.filter({ $0.tool == tool }).count < tool.callsPerReply
+                calls.filter({ $0.tool == tool }).count < allowedCalls(tool)
             {
                 open = (tool, written.count - 1)
             } else if specials.contains(token) {

@@ -11,8 +11,8 @@ public enum Tool: String, Codable, Sendable, CaseIterable {
 
     /// The longest input, in tokens, before a call counts as unclosed.
     public var longestInput: Int { self == .search ? 16 : 32 }
-    /// How many calls of it one reply may make: one search (then it answers), a calculation
-    /// per step.
+    /// How many calls of it one reply may make by default: one search (then it answers), a
+    /// calculation per step. `Assistant.callsAllowed` sets another budget.
     public var callsPerReply: Int { self == .search ? 1 : 16 }
 }
 

@@ -321,6 +321,56 @@ import ChatFixtures
         #expect(interrupted.search?.outcome == .unclosed && interrupted.ending == .otherSpecialToken)
     }
 
+    @Test func twoSearchesWhenTwoAreAllowedAndTheMessageKeepsBoth() throws {
+        let model = chatFixtureModel(contextLength: 96)
+        let assistant = try Assistant(model)
+        assistant.callsAllowed[.search] = 2
+        var asked: [String] = []
+        assistant.searchTool = { asked.append($0); return $0 == "the cat" ? "the dog" : "the mat" }
+        let chat = assistant.chat
+        let reply = try scripted(
+            assistant,
+            [chat.searchCall] + words("the cat") + [chat.searchCallEnd, chat.searchCall]
+                + words("the dog") + [chat.searchCallEnd] + words("the mat") + [chat.end])
+        #expect(asked == ["the cat", "the dog"])
+        #expect(reply.searches.map(\.result) == ["the dog", "the mat"])
+        #expect(reply.text == "the mat" && reply.ending == .endOfTurn)
+        // As a message, the reply renders to the tokens the model wrote and was given.
+        let rendered = chat.render([Message(.user, "the cat?"), reply.message])
+        let prompt = chat.prompt([Message(.user, "the cat?")])
+        #expect(Array(rendered.tokens.dropFirst(prompt.count)) == reply.tokens)
+    }
+
+    @Test func aSpentSearchIsMaskedOutOfTheChoice() throws {
+        let assistant = try Assistant(model)
+        assistant.searchTool = { _ in "the mat" }
+        let chat = assistant.chat
+        var script = [chat.searchCall] + words("the cat") + [chat.searchCallEnd] + words("the dog")
+        var searchable: [Bool] = []
+        let reply = try assistant.reply(
+            to: [Message(.user, "the cat?")], maxTokens: 40,
+            choose: { logits in
+                searchable.append(logits[chat.searchCall] > -.infinity)
+                return script.isEmpty ? chat.end : script.removeFirst()
+            },
+            isCancelled: { false }, onCall: { _ in }, onText: { _ in })
+        #expect(reply.searches.count == 1 && reply.text == "the dog")
+        // Open until the one search allowed is made; masked from then on.
+        let made = 1 + words("the cat").count + 1
+        #expect(searchable == Array(repeating: true, count: made) + Array(repeating: false, count: searchable.count - made))
+        assistant.callsAllowed[.search] = 0
+        searchable = []
+        script = words("the dog")
+        _ = try assistant.reply(
+            to: [Message(.user, "the cat?")], maxTokens: 40,
+            choose: { logits in
+                searchable.append(logits[chat.searchCall] > -.infinity)
+                return script.isEmpty ? chat.end : script.removeFirst()
+            },
+            isCancelled: { false }, onCall: { _ in }, onText: { _ in })
+        #expect(!searchable.isEmpty && !searchable.contains(true))
+    }
+
     @Test func withoutAToolACallStopsTheReply() throws {
         let assistant = try Assistant(model)
         let reply = try scripted(assistant, [assistant.chat.searchCall] + words("cat"))
