@@ -7,7 +7,8 @@
 // tool wraps a conversation the way the model was trained. An assistant turn may search first:
 //   <|assistant|><|search|>Ada Quill born<|/search|><|result|>…passage…<|/result|>Ada was born in …<|end|>
 // The model writes the call; the runtime writes the result (never a training target). A
-// calculator call works the same way, and a reply may make several:
+// calculator call works the same way. A reply may make several calls (a calculation per step; a
+// second search, where the runtime allows one, for a two-hop question):
 //   <|assistant|><|calc|>13 - 8<|/calc|><|result|>5<|/result|>. The answer is 5.<|end|>
 
 import BytePairEncoding
