@@ -150,9 +150,10 @@ show(
 //: smaller pair: a model this small learns its small sums only when nothing else competes for
 //: them.
 //:
-//: The word-problem finetunes are most of this lesson's time. Their peak learning rate was
-//: chosen on the validation problems (the loss curves and the greedy accuracy below), never on
-//: the held-out problems the claims use; `tokenwise sweep 11 --set lr=1e-3,2e-3 --set
+//: The word-problem finetunes are most of this lesson's time. Their settings (the peak learning
+//: rate, and each step opening with its sentence) were chosen on the validation problems, by
+//: their loss curves and greedy accuracy over three seeds (the sweeps at the end of the page),
+//: never on the held-out problems the claims use. `tokenwise sweep 11 --set lr=1e-3,2e-3 --set
 //: seed=1,2,3` compares rates on your machine.
 //:
 //: > **What we tried** One pair finetuned on all three kinds mixed, counting and decimals a small
@@ -167,9 +168,9 @@ show(
 //: > which continues from it) failed with it. A run a third longer did not mend it, nor did a
 //: > lower learning rate, and which seeds failed changed with the BLAS kernel: the stale sweeps
 //: > at the end of the page. Such a model must count its way to the next sentence's number;
-//: > copying text is a skill it brings from pretraining. We had first chosen the rate by the loss on a
-//: > few held-out problems, all of one operation, which every run learns: a loss that could not
-//: > tell a good run from a bad one.
+//: > copying text is a skill it brings from pretraining. We had first chosen the rate by the loss
+//: > on a few held-out problems, all of one operation, which every run learns: a loss that could
+//: > not tell a good run from a bad one.
 
 // harness: a pair of finetunes for each kind of problem, from lesson 7's model
 // The two finetunes of a pair do not depend on each other, so they train side by side, each on
