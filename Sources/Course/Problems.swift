@@ -24,6 +24,24 @@ public struct Problem: Codable, Equatable, Hashable, Sendable {
 
     /// The sentence that states the answer.
     public var answerSentence: String { "The answer is \(answer)." }
+
+    /// What each arithmetic step uses, in the question's words: a chain's sentence ("Kalo finds
+    /// 5 more"), the shopping problem's quantity ("The cups", "The lamps", "One lamp"); empty
+    /// for the other kinds.
+    public var cues: [String] {
+        guard kind == .arithmetic else { return [] }
+        if question.hasSuffix(ProblemSet.shoppingQuestion) { return ["The cups", "The lamps", "One lamp"] }
+        // A chain's question: its opening sentence, one sentence per step, then the question.
+        let sentences = question.components(separatedBy: ". ")
+        return (1...steps.count).map { sentences[$0] }
+    }
+
+    /// The steps, each led by its cue: "Kalo finds 5 more: 7 + 5 = 12." Copying the sentence a
+    /// step uses tells a small model which numbers come next; counting its way to the k-th
+    /// sentence is what it fails to learn on some runs (lesson 11).
+    public var citedSteps: [String] {
+        kind == .arithmetic ? zip(cues, steps).map { "\($0): \($1)" } : steps
+    }
 }
 
 public enum ProblemSet {
@@ -100,6 +118,8 @@ public enum ProblemSet {
             answer: "\(value)", operations: operations)
     }
 
+    static let shoppingQuestion = "What does one lamp cost?"
+
     /// The talk's problem: "Emily buys 3 apples and 2 oranges. Each orange costs $2. The total cost
     /// of all the fruit is $13. What is the cost of apples?" — in coins, with a whole answer.
     static func shopping(name: String, largest: Int, random: inout WorldRandom) -> Problem? {
@@ -110,7 +130,7 @@ public enum ProblemSet {
         guard total <= 2 * largest else { return nil }
         let question =
             "\(name) buys \(lamps) lamps and \(cups) cups. Each cup costs \(cupPrice) \(cupPrice == 1 ? "coin" : "coins"). "
-            + "All of it costs \(total) coins. What does one lamp cost?"
+            + "All of it costs \(total) coins. \(shoppingQuestion)"
         return Problem(
             kind: .arithmetic, question: question,
             steps: [
@@ -202,9 +222,11 @@ public enum Verifier {
     /// which the verifier's verdict (the final answer only) never reads.
     /// Example: "12 + 4 = 17. 17 + 2 = 19. The answer is 19." has 1.
     public static func falseSteps(in text: String) -> Int {
-        // Sentences end at a full stop before a space or the end, so "15.5" stays one number.
+        // Sentences end at a full stop before a space or the end, so "15.5" stays one number;
+        // a step's cue ("Kalo finds 5 more: ") is not part of its sum.
         text.components(separatedBy: ". ").map {
-            $0.hasSuffix(".") ? String($0.dropLast()) : $0
+            let sentence = $0.hasSuffix(".") ? String($0.dropLast()) : $0
+            return sentence.components(separatedBy: ": ").last!
         }.filter { sentence in
             let words = sentence.split(separator: " ")
             guard words.count == 5, words[3] == "=", let a = Int(words[0]), let b = Int(words[2]),

@@ -127,11 +127,26 @@ public struct SweepRecord: Codable, Equatable, Sendable {
         return runs.flatMap { $0.metrics.map(\.name) }.filter { seen.insert($0).inserted }
     }
 
-    /// "holds in 2 of 3 runs" for a claim (runs that did not check it left out).
-    public func tally(of claim: String) -> (held: Int, checked: Int) {
-        let results = runs.compactMap { run in run.claims.first { $0.claim == claim } }
+    /// "holds in 2 of 3 runs" for a claim (runs that did not check it left out), over the
+    /// runs `counted` keeps.
+    public func tally(
+        of claim: String, counting counted: (Run) -> Bool = { _ in true }
+    ) -> (held: Int, checked: Int) {
+        let results = runs.filter(counted).compactMap { run in run.claims.first { $0.claim == claim } }
             .filter(\.checked)
         return (results.filter(\.passed).count, results.count)
+    }
+}
+
+extension SweepRecord.Run {
+    /// Whether this run used `values` for every setting it was given except those in `ignoring`
+    /// ("1e-3" and "0.001" are the same number).
+    public func uses(_ values: [String: String], ignoring: Set<String>) -> Bool {
+        settings.allSatisfy { key, value in
+            guard !ignoring.contains(key), let other = values[key] else { return true }
+            if let a = Double(value), let b = Double(other) { return a == b }
+            return value == other
+        }
     }
 }
 

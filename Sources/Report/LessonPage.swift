@@ -291,19 +291,28 @@ struct LessonPage {
             "<p class=\"meta\">A claim about a trained model should hold on other seeds and with other BLAS kernels, whose rounding differs. Each sweep below is this lesson run once per setting, measured when and where its line says, not in the run above. <code>tokenwise sweep</code> measures your own.</p>",
         ]
         // A claim can hold in every run of each sweep and still change its verdict between them
-        // (one kernel against another): counted over all the sweeps together.
-        if sweeps.count > 1 {
-            let texts = sweeps.flatMap(\.sweep.claimTexts).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        // (one kernel against another): counted over the runs of this code at this page's
+        // settings but the seed. A stale sweep measured other code, and a run at another learning
+        // rate, say, is an experiment, not a retrial: neither says how this page's claims travel.
+        let current = sweeps.filter { !$0.stale }
+        let retrial = { (run: SweepRecord.Run) in
+            run.uses(self.record.parameters.values, ignoring: ["seed"])
+        }
+        let retrials = current.map { $0.sweep.runs.filter(retrial).count }.reduce(0, +)
+        if retrials > 1 {
+            let texts = current.flatMap(\.sweep.claimTexts).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
             let fragile = texts.compactMap { text -> String? in
-                let tallies = sweeps.map { $0.sweep.tally(of: text) }
+                let tallies = current.map { $0.sweep.tally(of: text, counting: retrial) }
                 let held = tallies.map(\.held).reduce(0, +), checked = tallies.map(\.checked).reduce(0, +)
                 guard held > 0 && held < checked else { return nil }
                 return "<li>\(HTML.escape(text)): holds in \(held) of \(checked) runs</li>"
             }
             parts.append(
-                fragile.isEmpty
-                    ? "<p>Across all these sweeps, each claim gives the same verdict in every run.</p>"
-                    : "<p class=\"fail\">Across these sweeps, not every run gives these claims the same verdict:</p><ul class=\"fail\">\(fragile.joined())</ul>")
+                (fragile.isEmpty
+                    ? "<p>Across the \(retrials) runs of this code at this page's settings (other seeds, other kernels), each claim gives the same verdict in every run.</p>"
+                    : "<p class=\"fail\">Across the \(retrials) runs of this code at this page's settings (other seeds, other kernels), not every run gives these claims the same verdict:</p><ul class=\"fail\">\(fragile.joined())</ul>")
+                    + (retrials < sweeps.map(\.sweep.runs.count).reduce(0, +)
+                        ? "<p class=\"meta\">Not counted: stale sweeps (older code) and runs at other settings.</p>" : ""))
         }
         for (sweep, stale) in sweeps {
             let page = SweepPage(sweep: sweep, stale: stale)

@@ -37,6 +37,27 @@ import Testing
         }
     }
 
+    /// Each step is led by the sentence it uses (a chain) or the quantity it prices (shopping),
+    /// and the cue holds the step's own amount.
+    @Test(arguments: 1...4) func citedStepsLeadEachStepWithWhatItUses(operations: Int) {
+        for p in ProblemSet.arithmetic(count: 30, operations: operations, heldOut: false, names: names, seed: 3) {
+            #expect(p.cues.count == p.steps.count && p.citedSteps.count == p.steps.count)
+            for (cue, (cited, step)) in zip(p.cues, zip(p.citedSteps, p.steps)) {
+                #expect(cited == "\(cue): \(step)")
+                if p.question.hasSuffix("What does one lamp cost?") { continue }
+                #expect(p.question.contains(cue + ". ") && !cue.contains("."))
+                let amount = cue.split(separator: " ").compactMap { Int($0) }.first
+                #expect(amount == nil || step.contains(" \(amount!) ="), "\(cue) → \(step)")
+            }
+            #expect(Verifier.falseSteps(in: (p.citedSteps + [p.answerSentence]).joined(separator: " ")) == 0)
+        }
+        let shopping = ProblemSet.arithmetic(count: 30, operations: 3, heldOut: false, names: names, seed: 3)
+            .first { $0.question.hasSuffix("What does one lamp cost?") }!
+        #expect(shopping.cues == ["The cups", "The lamps", "One lamp"])
+        let counting = ProblemSet.counting(word: "Tamofenta", letter: "e")
+        #expect(counting.cues.isEmpty && counting.citedSteps == counting.steps)
+    }
+
     @Test func heldOutProblemsNeverShareTheirNumbersWithTrainingOnes() {
         for operations in 1...4 {
             let training = ProblemSet.arithmetic(count: 200, operations: operations, heldOut: false, names: names, seed: 5)
@@ -92,6 +113,8 @@ import Testing
         // A decimal result is one number, not a sentence's end ("47 / 3 = 15" is not written).
         #expect(Verifier.falseSteps(in: "47 / 3 = 15.6667. The answer is 15.") == 0)
         #expect(Verifier.falseSteps(in: "16 - 63 = -47. 20 - 3 = 16.") == 1)
+        // A step's cue is not part of its sum.
+        #expect(Verifier.falseSteps(in: "Kalo finds 5 more: 7 + 5 = 13. The lamps: 25 - 9 = 16.") == 1)
     }
 
     @Test func biggerNumbersKeepTheFamilyAndTheBound() {

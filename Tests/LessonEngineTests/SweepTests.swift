@@ -183,4 +183,33 @@ import Testing
         #expect(html.contains("one run: 0 of 1 claims hold"))
         #expect(html.contains("<li>the seed is above 1: holds in 2 of 3 runs</li>"))
     }
+
+    /// How a page's claims travel counts only retrials of this page: runs of the current code at
+    /// its settings but the seed. A stale sweep measured another lesson, and a run at another
+    /// setting is an experiment.
+    @Test func onlyRetrialsOfThePageAreCountedAcrossSweeps() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        let text = """
+            //: # Two sweeps
+            import Course
+            let seed = param("seed", 1, "a seed", in: 1...10)
+            let rate = param("rate", 1e-3, "a rate", in: 1e-6...1)
+            expect("the seed is above 1", Double(seed), above: 1)
+            """
+        var lesson = try fixture.lesson("01-two.swift", text)
+        _ = try fixture.engine.sweep(lesson, grid: try SweepGrid(settings: ["seed=2,3"]), quick: false)
+        lesson = try fixture.lesson("01-two.swift", text + "\nmetric(\"more\", rate)")
+        for grid in [["seed=1,4"], ["rate=2e-3", "seed=5"], ["rate=0.001", "seed=6"]] {
+            _ = try fixture.engine.sweep(lesson, grid: try SweepGrid(settings: grid), quick: false)
+        }
+        let lessons = fixture.root.appendingPathComponent("lessons")
+        let site = SiteWriter(engine: fixture.engine, lessonsDirectory: lessons)
+        let source = try LessonSource(url: lessons.appendingPathComponent("01-two.swift"), course: lessons)
+        let html = try String(contentsOf: try site.writeLessonPage(try fixture.engine.run(source), source: source), encoding: .utf8)
+        // seed 1 fails, seeds 4 and 6 (rate 0.001 is the default 1e-3) hold; 2, 3 and 5 are not counted.
+        #expect(html.contains("<li>the seed is above 1: holds in 2 of 3 runs</li>"))
+        #expect(html.contains("Across the 3 runs of this code at this page's settings"))
+        #expect(html.contains("Not counted: stale sweeps (older code) and runs at other settings."))
+    }
 }
