@@ -150,27 +150,22 @@ show(
 //: smaller pair: a model this small learns its small sums only when nothing else competes for
 //: them.
 //:
-//: The word-problem finetunes are most of this lesson's time. Their settings (the peak learning
-//: rate, and each step opening with its sentence) were chosen on the validation problems, by
-//: their loss curves and greedy accuracy over three seeds (the sweeps at the end of the page),
-//: never on the held-out problems the claims use. `tokenwise sweep 11 --set lr=1e-3,2e-3 --set
-//: seed=1,2,3` compares rates on your machine.
+//: The word-problem finetunes' settings (the learning rate; each step opening with its sentence)
+//: were chosen on the validation problems over three seeds (the sweeps at the end of the page),
+//: never on the held-out problems the claims use.
 //:
-//: > **What we tried** One pair finetuned on all three kinds mixed, counting and decimals a small
-//: > share of the data: the worked model did far worse on word problems than when it was trained
-//: > on them alone. Shorter runs: the worked order is learnt late and then quickly, so a shorter
-//: > run does not reach it. The claim that the gap *grows* hangs on how well the answer-first
-//: > model does at one operation, so it is a measurement at the chosen settings more than a law.
+//: > **What we tried** One pair on all three kinds mixed: the worked model did far worse on word
+//: > problems than when trained on them alone. Shorter runs: the worked order is learnt late and
+//: > then quickly, and a shorter run does not reach it. The gap's *growth* hangs on how well the
+//: > answer-first model does at one operation: a measurement at these settings more than a law.
 //: >
-//: > Steps without their sentences ("7 + 5 = 12." alone): on some seeds of the batch order the
-//: > worked model learnt one-operation problems and copied the wrong numbers into the steps of
-//: > longer ones, and every claim built on it (the gap, its growth, and the calculator section,
-//: > which continues from it) failed with it. A run a third longer did not mend it, nor did a
-//: > lower learning rate, and which seeds failed changed with the BLAS kernel: the stale sweeps
-//: > at the end of the page. Such a model must count its way to the next sentence's number;
-//: > copying text is a skill it brings from pretraining. We had first chosen the rate by the loss
-//: > on a few held-out problems, all of one operation, which every run learns: a loss that could
-//: > not tell a good run from a bad one.
+//: > Bare steps ("7 + 5 = 12."): on some seeds the worked model learnt one-operation problems and
+//: > copied the wrong numbers into the steps of longer ones, and every claim built on it failed
+//: > with it. Neither a run a third longer nor a lower learning rate mended it, and which seeds
+//: > failed changed with the BLAS kernel (the stale sweeps at the end). Such a model must count its
+//: > way to the next sentence's number; copying text it brings from pretraining. We had first
+//: > chosen the rate by the loss on a few held-out one-operation problems, which every run
+//: > learns: a loss that could not tell a good run from a bad one.
 
 // harness: a pair of finetunes for each kind of problem, from lesson 7's model
 // The two finetunes of a pair do not depend on each other, so they train side by side, each on
