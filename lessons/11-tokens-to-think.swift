@@ -48,10 +48,9 @@ let tokenizer = sft.tokenizer
 //: shopping problem's total up to 40), so each step is one lookup of small numbers, all of which
 //: our tokenizer keeps as single tokens.
 //: **The split:** one problem in five is held out by a hash of its numbers (its word, for
-//: counting), so no held-out problem repeats a training problem's numbers. The held-out
-//: problems only judge the claims. Settings are chosen on a third set, **validation**: one
-//: problem in 40 of the training side, kept back from training. It draws the loss curves below,
-//: and its accuracy is what a sweep over the learning rate compares.
+//: counting), so no held-out problem repeats a training problem's numbers; they only judge the
+//: claims. Settings are chosen on **validation** problems: one training-side problem in 40, kept
+//: back from training.
 // harness: the problem sets, kept where they fit the context, checked apart
 let names = Array(Set(world.people.map(\.firstName))).sorted()
 func problems(heldOut: Bool, count: Int, letters: Int? = nil) -> [Problem] {
@@ -155,17 +154,16 @@ show(
 //: never on the held-out problems the claims use.
 //:
 //: > **What we tried** One pair on all three kinds mixed: the worked model did far worse on word
-//: > problems than when trained on them alone. Shorter runs: the worked order is learnt late and
-//: > then quickly, and a shorter run does not reach it. The gap's *growth* hangs on how well the
-//: > answer-first model does at one operation: a measurement at these settings more than a law.
+//: > problems than when trained on them alone. Shorter runs stop before the worked order, which is
+//: > learnt late and then quickly. The gap's *growth* hangs on the answer-first model at one
+//: > operation: a measurement at these settings more than a law.
 //: >
 //: > Bare steps ("7 + 5 = 12."): on some seeds the worked model learnt one-operation problems and
 //: > copied the wrong numbers into the steps of longer ones, and every claim built on it failed
 //: > with it. Neither a run a third longer nor a lower learning rate mended it, and which seeds
-//: > failed changed with the BLAS kernel (the stale sweeps at the end). Such a model must count its
-//: > way to the next sentence's number; copying text it brings from pretraining. We had first
-//: > chosen the rate by the loss on a few held-out one-operation problems, which every run
-//: > learns: a loss that could not tell a good run from a bad one.
+//: > failed changed with the BLAS kernel (the stale sweeps at the end). We had first chosen the
+//: > rate by the loss on a few held-out one-operation problems, which every run learns: a loss
+//: > that could not tell a good run from a bad one.
 
 // harness: a pair of finetunes for each kind of problem, from lesson 7's model
 // The two finetunes of a pair do not depend on each other, so they train side by side, each on
