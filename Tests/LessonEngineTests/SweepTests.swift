@@ -172,13 +172,10 @@ import Testing
             let seed = param("seed", 1, "a seed", in: 1...10)
             expect("the seed is above 1", Double(seed), above: 1)
             """)
-        let lessons = fixture.root.appendingPathComponent("lessons")
         for grid in ["seed=2,3", "seed=1"] {
             _ = try fixture.engine.sweep(lesson, grid: try SweepGrid(settings: [grid]), quick: false)
         }
-        let site = SiteWriter(engine: fixture.engine, lessonsDirectory: lessons)
-        let source = try LessonSource(url: lessons.appendingPathComponent("01-two.swift"), course: lessons)
-        let html = try String(contentsOf: try site.writeLessonPage(try fixture.engine.run(source), source: source), encoding: .utf8)
+        let html = try lessonPage(fixture, "01-two.swift")
         #expect(html.contains("each claim gives the same verdict in all 2 runs (1 hold, 0 fail)"))
         #expect(html.contains("one run: 0 of 1 claims hold"))
         #expect(html.contains("<li>the seed is above 1: holds in 2 of 3 runs</li>"))
@@ -203,13 +200,20 @@ import Testing
         for grid in [["seed=1,4"], ["rate=2e-3", "seed=5"], ["rate=0.001", "seed=6"]] {
             _ = try fixture.engine.sweep(lesson, grid: try SweepGrid(settings: grid), quick: false)
         }
-        let lessons = fixture.root.appendingPathComponent("lessons")
-        let site = SiteWriter(engine: fixture.engine, lessonsDirectory: lessons)
-        let source = try LessonSource(url: lessons.appendingPathComponent("01-two.swift"), course: lessons)
-        let html = try String(contentsOf: try site.writeLessonPage(try fixture.engine.run(source), source: source), encoding: .utf8)
+        let html = try lessonPage(fixture, "01-two.swift")
         // seed 1 fails, seeds 4 and 6 (rate 0.001 is the default 1e-3) hold; 2, 3 and 5 are not counted.
         #expect(html.contains("<li>the seed is above 1: holds in 2 of 3 runs</li>"))
         #expect(html.contains("Across the 3 runs of this code at this page's settings"))
         #expect(html.contains("Not counted: stale sweeps (older code) and runs at other settings."))
     }
+
+    /// The lesson's page after a run of its defaults, with the workspace's sweeps.
+    func lessonPage(_ fixture: Fixture, _ name: String) throws -> String {
+        let lessons = fixture.root.appendingPathComponent("lessons")
+        let site = SiteWriter(engine: fixture.engine, lessonsDirectory: lessons)
+        let source = try LessonSource(url: lessons.appendingPathComponent(name), course: lessons)
+        let page = try site.writeLessonPage(try fixture.engine.run(source), source: source)
+        return try String(contentsOf: page, encoding: .utf8)
+    }
 }
+
