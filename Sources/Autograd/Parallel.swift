@@ -43,35 +43,38 @@ public enum Parallel {
     /// returns both results; the first error either throws is rethrown once both have ended.
     /// Why: small models' products keep two cores only partly busy, so two jobs side by side
     /// finish sooner than one after the other. Meanwhile OpenBLAS computes each product on the
-    /// calling thread alone, and each job's own kernels get half the workers. A job's pieces are
-    /// the same as alone, so its results are too wherever OpenBLAS's kernel rounds the same with
-    /// one thread as with several (SkylakeX, measured; Haswell does not). The jobs must not
-    /// share anything mutable.
+    /// calling thread alone, and each job's own kernels get half the workers, whether the jobs
+    /// run at once or one after the other (one core; or beside other lessons, no core free): the
+    /// same pieces, so the same bits. The jobs must not share anything mutable.
     public static func both<A, B>(
-        _ first: () throws -> A, _ second: () throws -> B
+        _ first: () throws -> A, _ second: () throws -> B, pool: String? = CorePool.shared
     ) throws -> (A, B) {
         let budget = Swift.min(threadBudget, coreCount)
+        let share = Swift.max(1, budget / 2)
         SingleThreadedBLAS.begin()
         defer { SingleThreadedBLAS.end() }
-        // One core: one job after the other, OpenBLAS single-threaded all the same, so each job
-        // computes what it computes side by side.
         guard budget > 1 else {
-            let a = Result { try first() }, b = Result { try second() }
+            let a = withThreadBudget(share) { Result { try first() } }
+            let b = withThreadBudget(share) { Result { try second() } }
             return (try a.get(), try b.get())
         }
-        let share = budget / 2
         let results = Results<A, B>()
         withoutActuallyEscaping(second) { second in
             results.secondJob = second
-            let done = DispatchSemaphore(value: 0)
-            // A thread of its own with a main-sized stack (a training's call chain is deep).
+            let firstEnded = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+            // A thread of its own with a main-sized stack (a training's call chain is deep). Beside
+            // other lessons (a core pool), the second job starts once a core is free or once the
+            // first job has ended, whichever comes first.
             let thread = Thread {
+                let core = pool.flatMap { CorePool.waitForCore(in: $0, orUntil: firstEnded) }
                 results.runSecond(workers: share)
+                core?.release()
                 done.signal()
             }
             thread.stackSize = 16 << 20
             thread.start()
             results.first = withThreadBudget(share) { Result { try first() } }
+            firstEnded.signal()
             done.wait()
         }
         return (try results.first!.get(), try results.second!.get())
@@ -98,9 +101,9 @@ public enum Parallel {
         return share == 0 ? processBudget : share
     }
 
-    /// The process's share of the cores: all of them, or what TOKENWISE_THREADS says (`tokenwise
-    /// report --jobs 2` runs two lessons side by side, one core each). Work is still dealt in
-    /// `coreCount` pieces, so results do not depend on it.
+    /// The process's share of the cores: all of them, or what TOKENWISE_THREADS says. Work is
+    /// still dealt in `coreCount` pieces, so results do not depend on it. (Lessons side by side
+    /// share the cores through a `CorePool` instead.)
     public static let processBudget: Int = {
         guard let text = ProcessInfo.processInfo.environment["TOKENWISE_THREADS"],
             let threads = Int(text), threads >= 1

@@ -32,9 +32,25 @@ public struct LessonOrder: Sendable {
             })
     }
 
-    /// The lessons that may start now: not started, everything they wait for finished; in
-    /// course order.
+    /// The lessons that may start now: not started, everything they wait for finished. Those
+    /// more lessons wait for (directly or through others) come first, so the longest chain of
+    /// waits starts early; then course order.
     public func ready(started: Set<Int>, finished: Set<Int>) -> [Int] {
-        waitsFor.indices.filter { !started.contains($0) && waitsFor[$0].isSubset(of: finished) }
+        let waitedOnBy = waitsFor.indices.map { dependents(of: $0).count }
+        return waitsFor.indices
+            .filter { !started.contains($0) && waitsFor[$0].isSubset(of: finished) }
+            .sorted { (waitedOnBy[$1], $0) < (waitedOnBy[$0], $1) }
+    }
+
+    /// Every lesson that waits for `index`, directly or through another.
+    func dependents(of index: Int) -> Set<Int> {
+        var found = Set<Int>(), frontier = [index]
+        while let next = frontier.popLast() {
+            for later in waitsFor.indices where waitsFor[later].contains(next) && !found.contains(later) {
+                found.insert(later)
+                frontier.append(later)
+            }
+        }
+        return found
     }
 }

@@ -2,6 +2,7 @@
 // (rebuild the site from stored records, recomputing nothing).
 
 import ArgumentParser
+import Autograd
 import Course
 import Foundation
 import LessonEngine
@@ -31,8 +32,8 @@ struct ReportCommand: ParsableCommand {
     var rerun = false
 
     @Option(
-        help: "Lessons to run side by side when they do not depend on each other, each with its share of the cores for OpenBLAS (a different thread count rounds some products differently: a new run).")
-    var jobs: Int = 1
+        help: "Lessons to run side by side when they do not depend on each other (default: one per core, at most 4). Each holds a core, and takes a second one while a core is free; the pages are the same as with --jobs 1.")
+    var jobs: Int = min(Parallel.coreCount, 4)
 
     @OptionGroup var options: WorkspaceOptions
 
@@ -46,20 +47,19 @@ struct ReportCommand: ParsableCommand {
         guard !lessons.isEmpty else {
             throw CommandError("no lessons in \(LessonSource.display(options.lessonsDirectory))")
         }
-        // Side by side, each lesson gets its share of the cores for OpenBLAS's threads, so two
-        // jobs on two cores do not fight over them. A training step rounds the same on any share
-        // (DataParallel.swift), but OpenBLAS's other products (evaluations, replies) may round
-        // differently with fewer threads under some of its kernels (Haswell's), so one job, the
-        // default, keeps OpenBLAS's own thread count and the course's numbers.
-        if jobs > 1, ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil {
-            let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
-            engine.childEnvironment["OPENBLAS_NUM_THREADS"] = "\(threads)"
-            // and our own kernels and the trainer's data parallelism the same share (Parallel.swift)
-            engine.childEnvironment["TOKENWISE_THREADS"] = "\(threads)"
+        // Side by side, lessons share the cores through a pool (CorePool.swift): the report holds
+        // one core for each lesson it runs, and a lesson's data parallelism takes a second while
+        // one is free. Nothing a lesson computes depends on which it got: OpenBLAS keeps its own
+        // thread count (a different count rounds some products differently under Haswell's
+        // kernels), and `Parallel.both` deals the same pieces at once or one after the other.
+        let pool = engine.workspace.appendingPathComponent("cores").path
+        if jobs > 1 {
+            try FileManager.default.createDirectory(atPath: pool, withIntermediateDirectories: true)
+            engine.childEnvironment[CorePool.environmentKey] = pool
         }
         let started = Date()
         let records: [RunRecord?] =
-            jobs == 1 ? try runInOrder(lessons, engine: engine) : try runSideBySide(lessons, engine: engine)
+            jobs == 1 ? try runInOrder(lessons, engine: engine) : try runSideBySide(lessons, engine: engine, pool: pool)
         // Pages are written from the records, in course order, however the lessons ran.
         let site = SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)
         var entries: [(source: LessonSource, record: RunRecord?, note: String?)] = []
@@ -110,8 +110,9 @@ struct ReportCommand: ParsableCommand {
     /// Up to `jobs` lessons at once, each starting once the lessons whose models it reads have
     /// finished (LessonOrder); the terminal gets one line per stage, progress step and result.
     /// A lesson that reads the model of one that failed is not run (nil).
-    func runSideBySide(_ lessons: [LessonSource], engine: Engine) throws -> [RunRecord?] {
+    func runSideBySide(_ lessons: [LessonSource], engine: Engine, pool: String) throws -> [RunRecord?] {
         let order = LessonOrder(lessons)
+        let cores = HeldCores(pool: pool)
         let lock = NSLock()
         nonisolated(unsafe) var records = [RunRecord?](repeating: nil, count: lessons.count)
         nonisolated(unsafe) var errors: [String] = []
@@ -138,6 +139,8 @@ struct ReportCommand: ParsableCommand {
                     do {
                         record = try reusable(lesson, engine: engine, say: printer.say)
                         if record == nil {
+                            let core = cores.take()
+                            defer { cores.give(core) }
                             printer.say("\(lesson.id): running")
                             record = try engine.run(lesson, quick: quick) { printer.show($0, lesson: lesson.id) }
                             printer.done(record!)
@@ -160,6 +163,49 @@ struct ReportCommand: ParsableCommand {
         group.wait()
         if let first = errors.first { throw CommandError(first) }
         return records
+    }
+}
+
+/// The cores of a pool that the report holds for the lessons it runs (one each).
+final class HeldCores: @unchecked Sendable {
+    private let pool: String
+    private let lock = NSLock()
+    private var held: Set<Int> = []
+    private var waiting = 0
+
+    init(pool: String) { self.pool = pool }
+
+    /// Waits for a free core; meanwhile lessons take no second core, so one comes free within a
+    /// training step (or a pair of trainings side by side).
+    func take() -> CorePool.Core {
+        if let core = tryTake() { return core }
+        lock.withLock {
+            waiting += 1
+            if waiting == 1 { CorePool.setWanted(true, in: pool) }
+        }
+        defer {
+            lock.withLock {
+                waiting -= 1
+                if waiting == 0 { CorePool.setWanted(false, in: pool) }
+            }
+        }
+        while true {
+            if let core = tryTake() { return core }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+
+    private func tryTake() -> CorePool.Core? {
+        lock.withLock {
+            guard let core = CorePool.tryTake(in: pool, skipping: held) else { return nil }
+            held.insert(core.index)
+            return core
+        }
+    }
+
+    func give(_ core: CorePool.Core) {
+        lock.withLock { _ = held.remove(core.index) }
+        core.release()
     }
 }
 

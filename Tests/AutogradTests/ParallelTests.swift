@@ -46,20 +46,57 @@ import Testing
     /// A kernel split into chunks gives the same bits inside `both` (fewer threads, the same
     /// chunks) as alone.
     @Test func kernelsGiveTheSameBitsSideBySide() throws {
+        let alone = Self.layerNormBits()
+        let (first, second) = try Parallel.both(Self.layerNormBits, Self.layerNormBits)
+        #expect(first == alone)
+        #expect(second == alone)
+    }
+
+    /// A layer norm's output and gradients, computed in chunks over the cores.
+    static func layerNormBits() -> [Float] {
         var g = SeededGenerator(seed: 12)
         let (N, C) = (512, 48)
         let inp = randomDoubles(N * C, &g, scale: 3), weight = randomDoubles(C, &g), bias = randomDoubles(C, &g)
         let dout = randomDoubles(N * C, &g).map(Float.init)
-        func run() -> [Float] {
-            let x = tensor(inp, [N, C]), w = tensor(weight, [C]), b = tensor(bias, [C])
-            let out = layerNorm(x, weight: w, bias: b)
-            out.backward(upstream: dout)
-            return out.values + x.gradientValues + w.gradientValues + b.gradientValues
+        let x = tensor(inp, [N, C]), w = tensor(weight, [C]), b = tensor(bias, [C])
+        let out = layerNorm(x, weight: w, bias: b)
+        out.backward(upstream: dout)
+        return out.values + x.gradientValues + w.gradientValues + b.gradientValues
+    }
+
+    /// Beside other lessons (a core pool), the second job waits for a free core or for the first
+    /// job's end; either way each job computes the same bits.
+    @Test func inACorePoolTheSecondJobRunsBesideTheFirstOnlyOnAFreeCore() throws {
+        guard Parallel.coreCount > 1 else { return }
+        let pool = FileManager.default.temporaryDirectory.appendingPathComponent("cores-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: pool, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: pool) }
+        /// Whether the jobs ran at once: each waits a moment for the other to have started.
+        func atOnce() throws -> Bool {
+            let started = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+            let (a, b) = try Parallel.both(
+                { started.0.signal(); return started.1.wait(timeout: .now() + 0.5) == .success },
+                { started.1.signal(); return started.0.wait(timeout: .now() + 0.5) == .success },
+                pool: pool)
+            return a && b
         }
-        let alone = run()
-        let (first, second) = try Parallel.both(run, run)
-        #expect(first == alone)
-        #expect(second == alone)
+        #expect(try atOnce())   // every core free
+        let held = (0..<Parallel.coreCount).compactMap { _ in CorePool.tryTake(in: pool, skipping: []) }
+        #expect(held.count == Parallel.coreCount)
+        #expect(try !atOnce())   // every core held by other lessons: one after the other
+
+        let alone = Self.layerNormBits()
+        let (first, second) = try Parallel.both(Self.layerNormBits, Self.layerNormBits, pool: pool)
+        #expect(first == alone && second == alone)
+
+        held[0].release()   // a core comes free
+        #expect(try atOnce())
+        // The report waiting for a core: lessons take no second one, even a free one.
+        CorePool.setWanted(true, in: pool)
+        #expect(CorePool.tryTake(in: pool) == nil)
+        #expect(try !atOnce())
+        CorePool.setWanted(false, in: pool)
+        #expect(CorePool.tryTake(in: pool) != nil)
     }
 
     final class Counter: @unchecked Sendable {
