@@ -10,8 +10,10 @@ import Testing
         #expect(maxRelativeError(AttentionReference.backward(dout: dout, qkv: qkv, B: B, T: T, C: C, NH: NH), numeric) < 1e-6)
     }
 
-    // T = 70 spans three causal blocks, the last one partial.
-    @Test(arguments: [(1, 1, 2, 1), (2, 5, 6, 3), (3, 7, 12, 4), (2, 17, 16, 2), (2, 70, 8, 2)])
+    // Head sizes 32 and 64 take the four-lane paths (32 columns, 32 keys at a time), 40 those
+    // and the eight-lane one; T = 70 and 37 end in a partial lane of keys.
+    @Test(arguments: [(1, 1, 2, 1), (2, 5, 6, 3), (3, 7, 12, 4), (2, 17, 16, 2), (2, 70, 8, 2),
+                      (2, 37, 64, 2), (1, 70, 128, 2), (1, 41, 80, 2)])
     func fastMatchesReference(shape: (Int, Int, Int, Int)) {
         let (B, T, C, NH) = shape
         var g = SeededGenerator(seed: UInt64(B * 100 + T))

@@ -1,53 +1,41 @@
 // Causal multi-head self-attention on a packed qkv tensor, as in GPT-2: each position attends
-// to itself and earlier positions, softmax(Q·Kᵀ/√hs)·V per head. The products go through
-// sgemm per (batch, head), with strides reading heads straight out of the packed rows, and
-// (batch, head) pairs spread over the cores: they write disjoint memory, so results do not
-// depend on scheduling. The rows are cut into blocks of `causalBlock` positions, and each
-// product touches only the keys a block can see: the masked upper triangle is never
-// computed (at T = 128, blocks of 32 do 5/8 of the full products). Forward saves the attention
-// probabilities (the backward needs them; lessons draw them). Leaves out: dropout,
-// flash-style tiling (T is small here).
+// to itself and earlier positions, softmax(Q·Kᵀ/√hs)·V per head. One (batch, head) pair at a
+// time, pairs spread over the cores: they write disjoint memory, so results do not depend on
+// scheduling. Each product is written out here rather than sent to sgemm: a head is small
+// (T = 128 rows of hs = 32 at the course's size), and the 24 sgemm calls a pair needed cost more
+// than their arithmetic; a row touches only the keys it can see (the masked triangle is never
+// computed), eight lanes at a time. Forward saves the attention probabilities (the backward
+// needs them; lessons draw them). Leaves out: dropout, flash-style tiling (T is small here).
 // Shapes: B batch, T time, C channels, NH heads, hs = C / NH head size.
 // qkv (B, T, 3C) holds [q | k | v] per row, head h at columns h·hs ..< (h+1)·hs of each part.
 
-import COpenBLAS
 import Foundation
 
 public enum AttentionKernel {
-    /// Positions per block of the causal mask: smaller blocks skip more of the masked
-    /// triangle but make more, smaller sgemm calls.
-    static let causalBlock = 32
-
-    /// The row blocks of 0..<T: (first row, row count); a block sees keys 0..<first + count.
-    static func blocks(_ T: Int) -> [(start: Int, rows: Int)] {
-        stride(from: 0, to: T, by: causalBlock).map { ($0, Swift.min(causalBlock, T - $0)) }
-    }
-
     /// out(B, T, C) and att(B, NH, T, T) from qkv(B, T, 3C). att's upper triangle is zero.
     public static func forward(
         out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
         qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int
     ) {
-        let hs = C / NH
+        let hs = C / NH, Tp = paddedLength(T)
         let scale = 1 / Float(hs).squareRoot()
-        forEachHead(B: B, NH: NH, T: T, hs: hs) { b, h in
+        Parallel.forEach(B * NH) { pair in
+            let (b, h) = (pair / NH, pair % NH)
             let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
-            let p = att + (b * NH + h) * T * T, o = out + b * T * C + h * hs
-            let ld = Int32(3 * C)
-            // S(rows, visible) = scale · Q·Kᵀ per row block, then a causal softmax row by row
-            // (which also writes the zeros right of the diagonal).
-            for (start, rows) in blocks(T) {
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(start + rows),
-                    Int32(hs), scale, q + start * 3 * C, ld, k, ld, 0, p + start * T, Int32(T))
-            }
-            for t in 0..<T { causalSoftmaxRow(p + t * T, visible: t + 1, T: T) }
-            // O(rows, hs) = P(rows, visible)·V(visible, hs), into this head's columns of out.
-            for (start, rows) in blocks(T) {
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(hs),
-                    Int32(start + rows), 1, p + start * T, Int32(T), v, ld, 0, o + start * C,
-                    Int32(C))
+            let p = att + pair * T * T, o = out + b * T * C + h * hs
+            let kT = transposed(k, rows: T, columns: hs, stride: 3 * C, paddedTo: Tp)
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: Tp)
+            defer { kT.deallocate(); scores.deallocate() }
+            for t in 0..<T {
+                // S = scale · q_t·Kᵀ over the visible keys, softmax, zeros right of the diagonal.
+                dotRows(q + t * 3 * C, hs, with: kT, Tp, visible: t + 1, scale: scale, into: scores)
+                Reduce.softmaxInPlace(scores, t + 1)
+                let row = p + t * T
+                row.update(from: scores, count: t + 1)
+                (row + t + 1).update(repeating: 0, count: T - t - 1)
+                // O_t = Σ_j P_tj · V_j
+                weightedSum(row, weightStride: 1, of: v, rowStride: 3 * C, count: t + 1, width: hs,
+                            scale: 1, into: o + t * C, adding: false)
             }
         }
     }
@@ -58,67 +46,131 @@ public enum AttentionKernel {
         qkv: UnsafePointer<Float>, att: UnsafePointer<Float>,
         B: Int, T: Int, C: Int, NH: Int
     ) {
-        let hs = C / NH
+        let hs = C / NH, Tp = paddedLength(T)
         let scale = 1 / Float(hs).squareRoot()
-        let ld = Int32(3 * C)
-        forEachHead(B: B, NH: NH, T: T, hs: hs) { b, h in
+        Parallel.forEach(B * NH) { pair in
+            let (b, h) = (pair / NH, pair % NH)
             let offset = b * T * 3 * C + h * hs
             let q = qkv + offset, k = q + C, v = q + 2 * C
             let dq = dqkv + offset, dk = dq + C, dv = dq + 2 * C
-            let p = att + (b * NH + h) * T * T
+            let p = att + pair * T * T
             let dO = dout + b * T * C + h * hs
-            let dS = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
-            defer { dS.deallocate() }
-            // Row block (start, rows) sees keys 0..<start + rows; column block (start, cols) is
-            // seen by queries start..<T: each product below stays inside those bounds.
-            for (start, rows) in blocks(T) {
-                // dP(rows, visible) = dO·Vᵀ ;  dV(cols) += P(start..<T, cols)ᵀ·dO(start..<T)
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(start + rows),
-                    Int32(hs), 1, dO + start * C, Int32(C), v, ld, 0, dS + start * T, Int32(T))
-                cblas_sgemm(
-                    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(hs),
-                    Int32(T - start), 1, p + start * T + start, Int32(T), dO + start * C, Int32(C),
-                    1, dv + start * 3 * C, ld)
-            }
-            // Softmax backward in place: dS = P ⊙ (dP − Σⱼ P·dP), zero above the diagonal.
+            let vT = transposed(v, rows: T, columns: hs, stride: 3 * C, paddedTo: Tp)
+            let dS = UnsafeMutablePointer<Float>.allocate(capacity: T * Tp)
+            defer { vT.deallocate(); dS.deallocate() }
             for t in 0..<T {
-                let pRow = p + t * T, row = dS + t * T
+                // dP_t = dO_t·Vᵀ, then the softmax backward in place: dS = P ⊙ (dP − Σⱼ P·dP).
+                let row = dS + t * Tp, pRow = p + t * T
+                dotRows(dO + t * C, hs, with: vT, Tp, visible: t + 1, scale: 1, into: row)
                 let dot = Reduce.dot(pRow, row, t + 1)
                 for j in 0...t { row[j] = pRow[j] * (row[j] - dot) }
-                for j in (t + 1)..<T { row[j] = 0 }
+                // dQ_t += scale · Σ_j dS_tj · K_j
+                weightedSum(row, weightStride: 1, of: k, rowStride: 3 * C, count: t + 1, width: hs,
+                            scale: scale, into: dq + t * 3 * C, adding: true)
             }
-            for (start, rows) in blocks(T) {
-                // dQ(rows) += scale · dS(rows, visible)·K ;  dK(cols) += scale · dSᵀ·Q
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(hs),
-                    Int32(start + rows), scale, dS + start * T, Int32(T), k, ld, 1,
-                    dq + start * 3 * C, ld)
-                cblas_sgemm(
-                    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(hs),
-                    Int32(T - start), scale, dS + start * T + start, Int32(T), q + start * 3 * C,
-                    ld, 1, dk + start * 3 * C, ld)
+            for j in 0..<T {
+                // Column j is seen by queries j..<T: dV_j += Σ_t P_tj · dO_t, dK_j += scale · Σ_t dS_tj · Q_t
+                weightedSum(p + j * T + j, weightStride: T, of: dO + j * C, rowStride: C, count: T - j,
+                            width: hs, scale: 1, into: dv + j * 3 * C, adding: true)
+                weightedSum(dS + j * Tp + j, weightStride: Tp, of: q + j * 3 * C, rowStride: 3 * C,
+                            count: T - j, width: hs, scale: scale, into: dk + j * 3 * C, adding: true)
             }
         }
     }
 
-    /// Softmax over the first `visible` entries of a row, zeros after (the causal mask).
+    /// T rounded up to whole lanes of eight.
+    static func paddedLength(_ T: Int) -> Int { (T + 7) / 8 * 8 }
+
+    /// The (rows × columns) matrix at `m` (row stride `stride`) transposed: columns × paddedTo,
+    /// zeros past `rows`, so that a product can read eight rows' values with one load.
+    static func transposed(
+        _ m: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int, paddedTo width: Int
+    ) -> UnsafeMutablePointer<Float> {
+        let result = UnsafeMutablePointer<Float>.allocate(capacity: columns * width)
+        result.initialize(repeating: 0, count: columns * width)
+        for r in 0..<rows {
+            for c in 0..<columns { result[c * width + r] = m[r * stride + c] }
+        }
+        return result
+    }
+
+    /// into[j] = scale · Σᵢ x[i]·mT[i·ld + j] for j < visible (and, where `visible` is not a
+    /// multiple of 8, for the rest of its last lane; mT's padding keeps those finite). Four
+    /// lanes at a time while they last, so four independent sums share each x[i].
     @inline(__always)
-    static func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, visible: Int, T: Int) {
-        Reduce.softmaxInPlace(row, visible)
-        for j in visible..<T { row[j] = 0 }
+    static func dotRows(
+        _ x: UnsafePointer<Float>, _ n: Int, with mT: UnsafePointer<Float>, _ ld: Int,
+        visible: Int, scale: Float, into: UnsafeMutablePointer<Float>
+    ) {
+        var j = 0
+        while j + 32 <= visible {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            for i in 0..<n {
+                let xi = SIMD8<Float>(repeating: x[i]), row = mT + i * ld + j
+                a0 = a0.addingProduct(xi, Reduce.load(row, 0))
+                a1 = a1.addingProduct(xi, Reduce.load(row, 8))
+                a2 = a2.addingProduct(xi, Reduce.load(row, 16))
+                a3 = a3.addingProduct(xi, Reduce.load(row, 24))
+            }
+            store(a0 * scale, into + j)
+            store(a1 * scale, into + j + 8)
+            store(a2 * scale, into + j + 16)
+            store(a3 * scale, into + j + 24)
+            j += 32
+        }
+        while j < visible {
+            var a = SIMD8<Float>()
+            for i in 0..<n { a = a.addingProduct(SIMD8(repeating: x[i]), Reduce.load(mT + i * ld + j, 0)) }
+            store(a * scale, into + j)
+            j += 8
+        }
     }
 
-    /// Runs `body` for every (batch, head) pair; pairs write disjoint memory. Small per-head
-    /// products run single-threaded inside OpenBLAS (below its threshold of 65536·4
-    /// multiply-adds), so the pairs are spread over our workers; larger ones are threaded by
-    /// OpenBLAS, so the pairs run one after another rather than nesting two thread pools.
-    static func forEachHead(B: Int, NH: Int, T: Int, hs: Int, _ body: (Int, Int) -> Void) {
-        if T * T * hs <= 262_144 {
-            Parallel.forEach(B * NH) { pair in body(pair / NH, pair % NH) }
-        } else {
-            for pair in 0..<(B * NH) { body(pair / NH, pair % NH) }
+    /// into[c] (+)= scale · Σ_{j < count} w[j·weightStride] · rows[j·rowStride + c] for c < width:
+    /// 32 columns at a time in four independent sums, then 8, then one by one.
+    @inline(__always)
+    static func weightedSum(
+        _ w: UnsafePointer<Float>, weightStride: Int, of rows: UnsafePointer<Float>, rowStride: Int,
+        count: Int, width: Int, scale: Float, into: UnsafeMutablePointer<Float>, adding: Bool
+    ) {
+        func finish(_ sum: SIMD8<Float>, _ at: UnsafeMutablePointer<Float>) {
+            store(adding ? Reduce.load(at, 0) + sum * scale : sum * scale, at)
         }
+        var c = 0
+        while c + 32 <= width {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            for j in 0..<count {
+                let wj = SIMD8<Float>(repeating: w[j * weightStride]), row = rows + j * rowStride + c
+                a0 = a0.addingProduct(wj, Reduce.load(row, 0))
+                a1 = a1.addingProduct(wj, Reduce.load(row, 8))
+                a2 = a2.addingProduct(wj, Reduce.load(row, 16))
+                a3 = a3.addingProduct(wj, Reduce.load(row, 24))
+            }
+            finish(a0, into + c)
+            finish(a1, into + c + 8)
+            finish(a2, into + c + 16)
+            finish(a3, into + c + 24)
+            c += 32
+        }
+        while c + 8 <= width {
+            var a = SIMD8<Float>()
+            for j in 0..<count {
+                a = a.addingProduct(SIMD8(repeating: w[j * weightStride]), Reduce.load(rows + j * rowStride + c, 0))
+            }
+            finish(a, into + c)
+            c += 8
+        }
+        while c < width {
+            var a: Float = 0
+            for j in 0..<count { a = a.addingProduct(w[j * weightStride], rows[j * rowStride + c]) }
+            into[c] = adding ? into[c] + a * scale : a * scale
+            c += 1
+        }
+    }
+
+    @inline(__always)
+    static func store(_ value: SIMD8<Float>, _ at: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(at).storeBytes(of: value, as: SIMD8<Float>.self)
     }
 }
 
