@@ -31,4 +31,48 @@ import Testing
         #expect(outcomes.sorted { $0.rawValue < $1.rawValue } == [.computed, .reused])
         #expect(records.allSatisfy { $0?.cells.first?.outputs == [.text("100000")] })
     }
+
+    /// kill -9 of the run computing a stage while another waits for it: the waiting run takes
+    /// the stage over and computes it, and the next run reuses it.
+    @Test func aRunKilledMidStageLeavesTheStageToTheOther() throws {
+        let killed = try Fixture(timeLimit: 1.5)
+        defer { try? FileManager.default.removeItem(at: killed.root) }
+        let marks = killed.root.appendingPathComponent("marks")
+        try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
+        let text = """
+            //: # A stage one run is killed in
+            import Course
+            import Foundation
+            let value = try stage("slow", inputs: ["n": "1"]) { () -> [Int] in
+                // One mark per computation of the stage, then long enough for the kill.
+                FileManager.default.createFile(atPath: "\(marks.path)/\\(UUID().uuidString)", contents: nil)
+                Thread.sleep(forTimeInterval: 4)
+                return Array(0..<1000)
+            }
+            print(value.count)
+            """
+        let lesson = try killed.lesson("01-slow.swift", text)
+        // The same workspace, with no time limit.
+        let patient = Engine(workspace: killed.root.appendingPathComponent(".tokenwise"), toolchain: try Toolchain.locate(), timeLimit: 120)
+        func computations() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: marks.path).count }
+
+        nonisolated(unsafe) var first: RunRecord?
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { first = try? killed.engine.run(lesson) }
+        // The patient run starts once the first is inside the stage, so it waits for the stage's lock.
+        let deadline = Date().addingTimeInterval(120)
+        while try computations() == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        try #require(try computations() == 1, "the first run never entered its stage")
+        let second = try patient.run(lesson)
+        group.wait()
+        #expect(first?.status == .timedOut)
+        #expect(second.status == .succeeded)
+        #expect(second.stages.first?.outcome == .computed)
+        #expect(second.cells.first?.outputs == [.text("1000")])
+        #expect(try computations() == 2)
+        // The next run reuses what the patient run stored.
+        let third = try patient.run(lesson)
+        #expect(third.stages.first?.outcome == .reused)
+        #expect(try computations() == 2)
+    }
 }
