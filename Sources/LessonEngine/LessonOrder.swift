@@ -1,6 +1,6 @@
 // Which lessons of the course must wait for which: a lesson that reads a published model runs
-// after the lesson that publishes it, so `tokenwise report --jobs 2` runs the others side by
-// side. Read from the sources, by the course's convention: a lesson publishes with
+// once the lesson that publishes it has published it (or has ended), so `tokenwise report` runs
+// the others side by side, and a lesson starts from a model while its publisher goes on. Read from the sources, by the course's convention: a lesson publishes with
 // `PublishedModel.name.publish(…)` and names a model it reads as `.name` (`PublishedModel.sft
 // .model()`, `[.base, .sft]`); `Pretraining.baseModel` reads `base`. A false match only adds a
 // wait, never removes one. Stages two lessons share need no order: the store's lock makes one
@@ -10,16 +10,21 @@ import Foundation
 
 public struct LessonOrder: Sendable {
     /// For each lesson (by index), the indices of the lessons it waits for.
-    public let waitsFor: [Set<Int>]
+    public var waitsFor: [Set<Int>] { awaits.map { Set($0.keys) } }
+    /// For each lesson, the models it reads, by the index of the lesson that publishes them.
+    public let awaits: [[Int: Set<String>]]
 
     public init(_ lessons: [LessonSource]) {
         let published = lessons.map { Self.matches(#"PublishedModel\.(\w+)\.publish\("#, in: $0.text) }
-        waitsFor = lessons.indices.map { index in
+        awaits = lessons.indices.map { index in
             let text = lessons[index].text
             var reads = Set(Self.matches(#"\.(\w+)\b"#, in: text))
             if text.contains("Pretraining.baseModel") { reads.insert("base") }
-            return Set(
-                (0..<index).filter { earlier in !reads.isDisjoint(with: published[earlier]) })
+            var awaited: [Int: Set<String>] = [:]
+            for earlier in 0..<index where !reads.isDisjoint(with: published[earlier]) {
+                awaited[earlier] = reads.intersection(published[earlier])
+            }
+            return awaited
         }
     }
 
@@ -32,13 +37,19 @@ public struct LessonOrder: Sendable {
             })
     }
 
-    /// The lessons that may start now: not started, everything they wait for finished. Those
-    /// more lessons wait for (directly or through others) come first, so the longest chain of
-    /// waits starts early; then course order.
-    public func ready(started: Set<Int>, finished: Set<Int>) -> [Int] {
-        let waitedOnBy = waitsFor.indices.map { dependents(of: $0).count }
-        return waitsFor.indices
-            .filter { !started.contains($0) && waitsFor[$0].isSubset(of: finished) }
+    /// The lessons that may start now: not started, each model they read published in this run
+    /// (`published`, by lesson) or its publisher finished. Those more lessons wait for (directly
+    /// or through others) come first, so the longest chain of waits starts early; then course
+    /// order.
+    public func ready(started: Set<Int>, finished: Set<Int>, published: [Int: Set<String>] = [:]) -> [Int] {
+        let waitedOnBy = awaits.indices.map { dependents(of: $0).count }
+        return awaits.indices
+            .filter { index in
+                !started.contains(index)
+                    && awaits[index].allSatisfy { publisher, models in
+                        finished.contains(publisher) || models.isSubset(of: published[publisher] ?? [])
+                    }
+            }
             .sorted { (waitedOnBy[$1], $0) < (waitedOnBy[$0], $1) }
     }
 

@@ -13,6 +13,8 @@ public enum RunUpdate: Sendable {
     case progress(ProgressReport)
     case stage(StageReport)
     case cellFailed(index: Int, message: String)
+    /// The lesson published a model: lessons that read it may start (`tokenwise report`).
+    case modelPublished(name: String)
 }
 
 struct LessonRunner {
@@ -206,7 +208,9 @@ struct CellRecorder {
         case .progress(let progress): keepLatest(progress); return .progress(progress)
         case .stage(let report): stages.append(report); return .stage(report)
         case .modelUsed(let name, let fingerprint): modelsUsed[name] = fingerprint; return nil
-        case .modelPublished(let name, let fingerprint): modelsPublished[name] = fingerprint; return nil
+        case .modelPublished(let name, let fingerprint):
+            modelsPublished[name] = fingerprint
+            return .modelPublished(name: name)
         case .ended: ended = true; return nil
         }
     }

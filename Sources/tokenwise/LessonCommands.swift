@@ -207,6 +207,8 @@ struct TerminalPrinter {
             )
         case .cellFailed(let index, let message):
             print(bold("  ✗ cell \(index) failed: ") + message)
+        case .modelPublished(let name):
+            print(dim("  published model \(name)"))
         }
     }
 

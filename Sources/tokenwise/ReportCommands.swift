@@ -107,9 +107,10 @@ struct ReportCommand: ParsableCommand {
         }
     }
 
-    /// Up to `jobs` lessons at once, each starting once the lessons whose models it reads have
-    /// finished (LessonOrder); the terminal gets one line per stage, progress step and result.
-    /// A lesson that reads the model of one that failed is not run (nil).
+    /// Up to `jobs` lessons at once, each starting once the models it reads are published (or
+    /// their lessons have finished: LessonOrder); the terminal gets one line per stage, progress
+    /// step and result. A lesson that reads the model of one that failed before publishing it is
+    /// not run (nil).
     func runSideBySide(_ lessons: [LessonSource], engine: Engine, pool: String) throws -> [RunRecord?] {
         let order = LessonOrder(lessons)
         let cores = HeldCores(pool: pool)
@@ -117,11 +118,12 @@ struct ReportCommand: ParsableCommand {
         nonisolated(unsafe) var records = [RunRecord?](repeating: nil, count: lessons.count)
         nonisolated(unsafe) var errors: [String] = []
         nonisolated(unsafe) var started = Set<Int>(), finished = Set<Int>(), failed = Set<Int>()
+        nonisolated(unsafe) var published: [Int: Set<String>] = [:]
         let printer = JobPrinter()
         let group = DispatchGroup()
         @Sendable func launchReady() {   // called holding `lock`
             // A lesson whose model source failed does not run on an old or missing model.
-            while let skipped = order.ready(started: started, finished: finished).first(where: {
+            while let skipped = order.ready(started: started, finished: finished, published: published).first(where: {
                 !order.waitsFor[$0].isDisjoint(with: failed)
             }) {
                 started.insert(skipped)
@@ -130,7 +132,7 @@ struct ReportCommand: ParsableCommand {
                 printer.say("\(lessons[skipped].id): not run, a lesson it starts from failed")
             }
             let running = started.subtracting(finished).count
-            for index in order.ready(started: started, finished: finished).prefix(jobs - running) {
+            for index in order.ready(started: started, finished: finished, published: published).prefix(jobs - running) {
                 started.insert(index)
                 group.enter()
                 DispatchQueue.global().async {
@@ -142,7 +144,16 @@ struct ReportCommand: ParsableCommand {
                             let core = cores.take()
                             defer { cores.give(core) }
                             printer.say("\(lesson.id): running")
-                            record = try engine.run(lesson, quick: quick) { printer.show($0, lesson: lesson.id) }
+                            record = try engine.run(lesson, quick: quick) { update in
+                                printer.show(update, lesson: lesson.id)
+                                // The lessons that read this model may start now.
+                                if case .modelPublished(let name) = update {
+                                    lock.withLock {
+                                        published[index, default: []].insert(name)
+                                        launchReady()
+                                    }
+                                }
+                            }
                             printer.done(record!)
                         }
                     } catch {
@@ -237,6 +248,7 @@ final class JobPrinter: @unchecked Sendable {
                 say("\(lesson): \(p.label) \(p.step)/\(p.total)" + (p.loss.map { String(format: ", loss %.4f", $0) } ?? ""))
             }
         case .cellFailed(let index, let message): say("\(lesson): ✗ cell \(index) failed: \(message)")
+        case .modelPublished(let name): say("\(lesson): published \(name)")
         case .cellBegan, .output: break
         }
     }

@@ -47,7 +47,7 @@ struct SweepCommand: ParsableCommand {
                 // Each run's progress, stages and failures; the lesson's text is on its page.
                 switch update {
                 case .progress, .stage, .cellFailed: terminal.show(update)
-                case .cellBegan, .output: break
+                case .cellBegan, .output, .modelPublished: break
                 }
             })
         let site = SiteWriter(engine: engine, lessonsDirectory: options.lessonsDirectory)

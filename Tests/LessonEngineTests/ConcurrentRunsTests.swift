@@ -75,4 +75,56 @@ import Testing
         #expect(third.stages.first?.outcome == .reused)
         #expect(try computations() == 2)
     }
+
+    /// `tokenwise report --jobs 2` starts a lesson once the model it reads is published, while
+    /// the lesson that published it goes on; a lesson that read it too early would fail (the
+    /// model has no recipe to fall back on).
+    @Test func aLessonStartsOnceTheModelItReadsIsPublished() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let tokenwise = root.appendingPathComponent(".build/debug/tokenwise")
+        try #require(FileManager.default.isExecutableFile(atPath: tokenwise.path), "\(tokenwise.path) is built by `swift test`")
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        _ = try fixture.lesson("01-publisher.swift", """
+            //: # Publishes, then goes on
+            import Course
+            import Foundation
+            let config = GPTConfig(vocabularySize: 260, contextLength: 8, layerCount: 1, headCount: 2, embeddingWidth: 16)
+            let tokenizer = try BPETrainer.train(text: "ab ab ab", vocabularySize: 260)
+            try PublishedModel.rl.publish(try LanguageModel(name: "rl", model: GPT(config: config, seed: 1), tokenizer: tokenizer))
+            Thread.sleep(forTimeInterval: 6)
+            """)
+        _ = try fixture.lesson("02-reader.swift", """
+            //: # Reads the published model
+            import Course
+            print(try PublishedModel.rl.model().model.config.embeddingWidth)
+            """)
+        let process = Process()
+        process.executableURL = tokenwise
+        process.arguments = ["report", "--jobs", "2"]
+        process.currentDirectoryURL = fixture.root
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        var records: [String: RunRecord] = [:]
+        let workspace = fixture.root.appendingPathComponent(".tokenwise")
+        for case let url as URL in FileManager.default.enumerator(at: workspace, includingPropertiesForKeys: nil)!
+        where url.lastPathComponent == "record.json" {
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            let record = try decoder.decode(RunRecord.self, from: Data(contentsOf: url))
+            records[record.lessonID] = record
+        }
+        let publisher = try #require(records["01-publisher"]), reader = try #require(records["02-reader"])
+        #expect(publisher.status == .succeeded && reader.status == .succeeded)
+        #expect(reader.cells.last?.outputs == [.text("16")])
+        // Times are stored to the second: the reader started seconds before the publisher ended.
+        let publisherEnded = publisher.provenance.startedAt.addingTimeInterval(
+            publisher.provenance.compileSeconds + publisher.provenance.runSeconds)
+        #expect(reader.provenance.startedAt < publisherEnded.addingTimeInterval(-2), "the reader waited for the publisher's end")
+        #expect(reader.modelsUsed?["rl"] == publisher.modelsPublished?["rl"])
+    }
 }

@@ -68,7 +68,7 @@ import Testing
         }
     }
 
-    /// `report --jobs` starts a lesson once the lessons whose models it reads are done.
+    /// `report --jobs` starts a lesson once the models it reads are published or their lessons done.
     @Test func eachLessonWaitsForTheModelsItReads() throws {
         let lessons = Self.lessons
         let order = LessonOrder(lessons)
@@ -89,6 +89,14 @@ import Testing
         #expect(ready == ["11-tokens-to-think", "09-hallucinations", "10-search", "13-rlhf", "08-knowledge-of-self"])
         // At the start, pretraining comes before the lessons nothing waits for.
         #expect(order.ready(started: [], finished: []).map { lessons[$0].id }.first == "04-training")
+        // Lesson 12 starts once lesson 11 has published `worked`, while lesson 11 goes on; it
+        // does not start on another of lesson 11's models.
+        let index = { (id: String) in lessons.firstIndex { $0.id == id }! }
+        let eleven = finished.union([index("11-tokens-to-think")])
+        let twelve = index("12-reinforcement-learning")
+        #expect(!order.ready(started: eleven, finished: finished).contains(twelve))
+        #expect(!order.ready(started: eleven, finished: finished, published: [index("11-tokens-to-think"): ["workedCalculator"]]).contains(twelve))
+        #expect(order.ready(started: eleven, finished: finished, published: [index("11-tokens-to-think"): ["worked"]]).contains(twelve))
     }
 
     @Test func everyLessonRunsInQuickModeAndItsClaimsHold() throws {
