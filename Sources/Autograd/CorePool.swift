@@ -4,7 +4,8 @@
 // either way, so a lesson computes the same bits alone, beside another, or sequentially; only
 // its speed depends on its neighbours. A core is a lock file in the folder
 // TOKENWISE_CORE_POOL names (core-0, core-1, …, one per core of the machine); holding the
-// file's flock is holding the core, and the kernel lets go of it when its holder dies.
+// file's flock is holding the core, and the kernel lets go of it when its holder dies. So is
+// the report's wish for a core (`wanted`): a killed report leaves no wish behind.
 
 import Dispatch
 import Foundation
@@ -41,7 +42,11 @@ public enum CorePool {
     /// A free core of the pool in `directory` for a lesson's second core, or nil at once when
     /// every core is held or the report is waiting for one (to start the next lesson).
     public static func tryTake(in directory: String, cores: Int = Parallel.coreCount) -> Core? {
-        guard access(directory + "/" + wantedFile, F_OK) != 0 else { return nil }
+        if let wish = lock(directory + "/" + wantedFile, shared: true) {
+            wish.release()
+        } else {
+            return nil
+        }
         return tryTake(in: directory, skipping: [], cores: cores)
     }
 
@@ -58,31 +63,31 @@ public enum CorePool {
     /// descriptors, would fail), or nil at once.
     public static func tryTake(in directory: String, skipping held: Set<Int>, cores: Int = Parallel.coreCount) -> Core? {
         for index in 0..<cores where !held.contains(index) {
-            if let core = lock(index, in: directory) { return core }
+            if let core = lock(directory + "/core-\(index)", index: index) { return core }
         }
         return nil
     }
 
-    /// While the report waits for a core, lessons take no second one, and the one a lesson
-    /// holds comes free when its current pair of jobs ends (a training step, at most a pair of
-    /// trainings).
-    public static func setWanted(_ wanted: Bool, in directory: String) {
-        let path = directory + "/" + wantedFile
-        if wanted {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-        } else {
-            try? FileManager.default.removeItem(atPath: path)
-        }
+    /// Held while the report waits for a core: meanwhile lessons take no second one, and the
+    /// one a lesson holds comes free when its current pair of jobs ends (a training step, at
+    /// most a pair of trainings). Nil where the wish could not be said (then lessons go on
+    /// taking free cores, and the report waits until one comes free all the same).
+    public static func want(in directory: String) -> Core? {
+        lock(directory + "/" + wantedFile)
     }
 
     static let wantedFile = "wanted"
 
-    private static func lock(_ index: Int, in directory: String) -> Core? {
-        let descriptor = open(directory + "/core-\(index)", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return nil }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+    /// The file's flock, exclusive or shared, or nil when another holder has it. A pool that
+    /// cannot be opened (a missing folder, no file descriptors left) holds nobody back: a
+    /// core with nothing to hold, as if there were no pool.
+    private static func lock(_ path: String, index: Int = -1, shared: Bool = false) -> Core? {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return Core(index: index, descriptor: -1) }
+        guard flock(descriptor, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0 else {
+            let busy = errno == EWOULDBLOCK
             close(descriptor)
-            return nil
+            return busy ? nil : Core(index: index, descriptor: -1)
         }
         return Core(index: index, descriptor: descriptor)
     }

@@ -10,8 +10,9 @@ import Foundation
 
 public struct LessonOrder: Sendable {
     /// For each lesson (by index), the indices of the lessons it waits for.
-    public var waitsFor: [Set<Int>] { awaits.map { Set($0.keys) } }
-    /// For each lesson, the models it reads, by the index of the lesson that publishes them.
+    public let waitsFor: [Set<Int>]
+    /// For each lesson, the models it reads (`modelKey`s), by the index of the lesson that
+    /// publishes them.
     public let awaits: [[Int: Set<String>]]
 
     public init(_ lessons: [LessonSource]) {
@@ -22,9 +23,27 @@ public struct LessonOrder: Sendable {
             if text.contains("Pretraining.baseModel") { reads.insert("base") }
             var awaited: [Int: Set<String>] = [:]
             for earlier in 0..<index where !reads.isDisjoint(with: published[earlier]) {
-                awaited[earlier] = reads.intersection(published[earlier])
+                awaited[earlier] = Set(reads.intersection(published[earlier]).map { Self.modelKey($0) })
             }
             return awaited
+        }
+        waitsFor = awaits.map { Set($0.keys) }
+    }
+
+    /// A model's name as lessons write it (`workedCalculator`) and as the catalog holds it
+    /// (`worked-calculator`; `worked-calculator-quick` in the quick course), made one key.
+    public static func modelKey(_ name: String, quick: Bool = false) -> String {
+        let name = quick && name.hasSuffix("-quick") ? String(name.dropLast("-quick".count)) : name
+        return String(name.lowercased().filter { $0.isLetter || $0.isNumber })
+    }
+
+    /// Whether `index` reads a model that a failed lesson did not publish in this run (`published`
+    /// as in `ready`): it is not run then, rather than run on an old or missing model.
+    public func readsUnpublishedModel(
+        _ index: Int, failed: Set<Int>, published: [Int: Set<String>]
+    ) -> Bool {
+        awaits[index].contains { publisher, models in
+            failed.contains(publisher) && !models.isSubset(of: published[publisher] ?? [])
         }
     }
 
@@ -38,9 +57,9 @@ public struct LessonOrder: Sendable {
     }
 
     /// The lessons that may start now: not started, each model they read published in this run
-    /// (`published`, by lesson) or its publisher finished. Those more lessons wait for (directly
-    /// or through others) come first, so the longest chain of waits starts early; then course
-    /// order.
+    /// (`published`: `modelKey`s by lesson) or its publisher finished. Those that more lessons
+    /// wait for (directly or through others) come first, so what others wait for starts early;
+    /// then course order.
     public func ready(started: Set<Int>, finished: Set<Int>, published: [Int: Set<String>] = [:]) -> [Int] {
         let waitedOnBy = awaits.indices.map { dependents(of: $0).count }
         return awaits.indices

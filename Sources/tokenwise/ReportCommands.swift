@@ -124,7 +124,7 @@ struct ReportCommand: ParsableCommand {
         @Sendable func launchReady() {   // called holding `lock`
             // A lesson whose model source failed does not run on an old or missing model.
             while let skipped = order.ready(started: started, finished: finished, published: published).first(where: {
-                !order.waitsFor[$0].isDisjoint(with: failed)
+                order.readsUnpublishedModel($0, failed: failed, published: published)
             }) {
                 started.insert(skipped)
                 finished.insert(skipped)
@@ -149,7 +149,7 @@ struct ReportCommand: ParsableCommand {
                                 // The lessons that read this model may start now.
                                 if case .modelPublished(let name) = update {
                                     lock.withLock {
-                                        published[index, default: []].insert(name)
+                                        published[index, default: []].insert(LessonOrder.modelKey(name, quick: quick))
                                         launchReady()
                                     }
                                 }
@@ -183,6 +183,7 @@ final class HeldCores: @unchecked Sendable {
     private let lock = NSLock()
     private var held: Set<Int> = []
     private var waiting = 0
+    private var wish: CorePool.Core?
 
     init(pool: String) { self.pool = pool }
 
@@ -192,12 +193,12 @@ final class HeldCores: @unchecked Sendable {
         if let core = tryTake() { return core }
         lock.withLock {
             waiting += 1
-            if waiting == 1 { CorePool.setWanted(true, in: pool) }
+            if waiting == 1 { wish = CorePool.want(in: pool) }
         }
         defer {
             lock.withLock {
                 waiting -= 1
-                if waiting == 0 { CorePool.setWanted(false, in: pool) }
+                if waiting == 0 { wish?.release(); wish = nil }
             }
         }
         while true {

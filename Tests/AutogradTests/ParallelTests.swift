@@ -92,11 +92,19 @@ import Testing
         held[0].release()   // a core comes free
         #expect(try atOnce())
         // The report waiting for a core: lessons take no second one, even a free one.
-        CorePool.setWanted(true, in: pool)
+        let wish = try #require(CorePool.want(in: pool))
+        #expect(CorePool.want(in: pool) == nil)   // one wish at a time
         #expect(CorePool.tryTake(in: pool) == nil)
         #expect(try !atOnce())
-        CorePool.setWanted(false, in: pool)
+        wish.release()   // (or its holder dies)
         #expect(CorePool.tryTake(in: pool) != nil)
+    }
+
+    /// A pool that cannot be opened holds nobody back: as without a pool.
+    @Test func aMissingPoolFolderHoldsNobodyBack() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-pool-\(UUID())").path
+        #expect(CorePool.tryTake(in: missing) != nil)
+        #expect(CorePool.tryTake(in: missing, skipping: []) != nil)
     }
 
     final class Counter: @unchecked Sendable {

@@ -95,8 +95,17 @@ import Testing
         let eleven = finished.union([index("11-tokens-to-think")])
         let twelve = index("12-reinforcement-learning")
         #expect(!order.ready(started: eleven, finished: finished).contains(twelve))
-        #expect(!order.ready(started: eleven, finished: finished, published: [index("11-tokens-to-think"): ["workedCalculator"]]).contains(twelve))
-        #expect(order.ready(started: eleven, finished: finished, published: [index("11-tokens-to-think"): ["worked"]]).contains(twelve))
+        func published(_ names: String...) -> [Int: Set<String>] {
+            [index("11-tokens-to-think"): Set(names.map { LessonOrder.modelKey($0, quick: true) })]
+        }
+        #expect(!order.ready(started: eleven, finished: finished, published: published("worked-calculator-quick")).contains(twelve))
+        #expect(order.ready(started: eleven, finished: finished, published: published("worked-quick")).contains(twelve))
+        // Lesson 14 reads lesson 13's hyphenated models (`rlhf-kl` in the catalog, `rlhfKL` in its code).
+        #expect(LessonOrder.modelKey("rlhf-kl") == LessonOrder.modelKey("rlhfKL"))
+        // Lesson 11 failing after it published `worked` leaves lesson 12 to run; before, not.
+        let failed: Set<Int> = [index("11-tokens-to-think")]
+        #expect(!order.readsUnpublishedModel(twelve, failed: failed, published: published("worked-quick")))
+        #expect(order.readsUnpublishedModel(twelve, failed: failed, published: [:]))
     }
 
     @Test func everyLessonRunsInQuickModeAndItsClaimsHold() throws {

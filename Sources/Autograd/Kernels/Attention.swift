@@ -3,8 +3,8 @@
 // time, pairs spread over the cores: they write disjoint memory, so results do not depend on
 // scheduling. Each product is written out here rather than sent to sgemm: a head is small
 // (T = 128 rows of hs = 32 at the course's size), and the 24 sgemm calls a pair needed cost more
-// than their arithmetic; a row touches only the keys it can see (the masked triangle is never
-// computed), eight lanes at a time. Forward saves the attention probabilities (the backward
+// than their arithmetic; a row touches only the keys it can see, eight floats at a time (the
+// masked triangle is skipped but for the rest of a row's last eight). Forward saves the attention probabilities (the backward
 // needs them; lessons draw them). Leaves out: dropout, flash-style tiling (T is small here).
 // Shapes: B batch, T time, C channels, NH heads, hs = C / NH head size.
 // qkv (B, T, 3C) holds [q | k | v] per row, head h at columns h·hs ..< (h+1)·hs of each part.
