@@ -17,7 +17,7 @@ public struct Engine: Sendable {
     /// BLAS threads).
     public var childEnvironment: [String: String] = [:]
 
-    public init(workspace: URL, toolchain: Toolchain, timeLimit: TimeInterval = 1800) {
+    public init(workspace: URL, toolchain: Toolchain, timeLimit: TimeInterval = 3600) {
         self.workspace = workspace
         self.toolchain = toolchain
         self.timeLimit = timeLimit

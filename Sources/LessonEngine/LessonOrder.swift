@@ -1,6 +1,7 @@
 // Which lessons of the course must wait for which: a lesson that reads a published model runs
 // once the lesson that publishes it has published it (or has ended), so `tokenwise report` runs
-// the others side by side, and a lesson starts from a model while its publisher goes on. Read from the sources, by the course's convention: a lesson publishes with
+// the others side by side, and a lesson starts from a model while its publisher goes on. Read
+// from the sources, by the course's convention: a lesson publishes with
 // `PublishedModel.name.publish(…)` and names a model it reads as `.name` (`PublishedModel.sft
 // .model()`, `[.base, .sft]`); `Pretraining.baseModel` reads `base`. A false match only adds a
 // wait, never removes one. Stages two lessons share need no order: the store's lock makes one

@@ -32,7 +32,7 @@ struct ReportCommand: ParsableCommand {
     var rerun = false
 
     @Option(
-        help: "Lessons to run side by side when they do not depend on each other (default: one per core, at most 4). Each holds a core, and takes a second one while a core is free; the pages are the same as with --jobs 1.")
+        help: "Lessons to run side by side, each once the models it reads are published (default: one per core, at most 4). Each holds a core, and runs its pairs of trainings at once only while another is free; the numbers are the same as with --jobs 1.")
     var jobs: Int = min(Parallel.coreCount, 4)
 
     @OptionGroup var options: WorkspaceOptions
