@@ -353,8 +353,8 @@ show(
 
 //: ### Right for the wrong reason
 //: A solution can reach the right answer through a false step ("12 + 4 = 17. 17 + 2 = 18"):
-//: two slips that cancel. Trained on, it teaches the slips. Which right solution we keep
-//: matters: over the first round's problems, the share of kept solutions with a false step
+//: two slips that cancel. Trained on, it teaches the slips, so which right solution we keep
+//: may matter. Over the first round's problems: the share of kept solutions with a false step
 //: when we keep the shortest right one against the one written most often.
 let luckyProblems = Array(pool.prefix(min(perRound, 32)))
 let luckyTries = try attempts(
@@ -503,7 +503,8 @@ show(
 //: ## Did thinking emerge?
 //: Three measurements of the start against the model after the last round of expert
 //: iteration, on held-out problems. Nothing in the reward mentions the style: if the share of
-//: replies that work first rises, practice chose it because it pays.
+//: replies that work first rises, practice chose it, and it paid where accuracy rose with it
+//: (the claims below say whether both happened in this run).
 // harness: the report card's numbers and the claims
 let first = expertRounds[0], last = expertRounds.last!
 metric("held-out samples that work first, the mixed start", first.worksFirst)

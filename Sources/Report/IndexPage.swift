@@ -215,9 +215,12 @@ struct IndexPage {
 
     /// " (computing stages 2 min 40 s)": the part of a run spent in stages it computed
     /// (training, mostly) rather than loaded from the store; nothing when it computed none.
+    /// Stages computed side by side (a pair of finetunes) can add up to more than the run.
     static func computeText(_ record: RunRecord) -> String {
         let seconds = record.stages.filter { $0.outcome != .reused }.map(\.seconds).reduce(0, +)
-        return seconds > 0 ? " (computing stages \(Page.duration(seconds)))" : ""
+        guard seconds > 0 else { return "" }
+        let overlapped = seconds > record.provenance.runSeconds ? ", some side by side" : ""
+        return " (computing stages \(Page.duration(seconds))\(overlapped))"
     }
 
     /// "12 of 14 claims hold" (+ " · 3 not checked in quick mode"; only that where none was checked).

@@ -21,6 +21,10 @@ import Testing
                                       StageReport(name: "finetune", key: "c", outcome: .recomputed, seconds: 20)])
         #expect(IndexPage.computeText(trained) == " (computing stages 2 min 00 s)")
         #expect(IndexPage.computeText(record(stages: [StageReport(name: "t", key: "b", outcome: .reused, seconds: 1)])) == "")
+        // A pair of finetunes side by side: their stages add up to more than the run's 130 s.
+        let pair = record(stages: [StageReport(name: "finetune", key: "d", outcome: .computed, seconds: 100),
+                                   StageReport(name: "finetune", key: "e", outcome: .computed, seconds: 90)])
+        #expect(IndexPage.computeText(pair) == " (computing stages 3 min 10 s, some side by side)")
         let html = IndexPage(entries: [.init(id: "04-x", title: "X", record: trained, note: nil)]).html()
         #expect(html.contains("<td>2 min 10 s (computing stages 2 min 00 s)</td>"))
     }
