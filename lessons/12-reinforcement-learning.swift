@@ -599,24 +599,29 @@ show(
 //: reach. If greedy accuracy and pass@1 rise toward a pass@k that stays put, practice made the
 //: model pick, more often, solutions it could already find — it sharpened what was there. If
 //: pass@k rises too, it now solves problems none of its k tries solved before.
-// harness: the summary sentence, glued from the run's numbers
-let greedyGain = last.greedy.value - first.greedy.value
-let passAtKGain = last.passAtK.value - first.passAtK.value
-let passAt1Gain = last.passAt1 - first.passAt1
+// harness: the summary sentence, glued from the run's numbers and their intervals
+let greedyGain = RateDifference(a: last.greedy, b: first.greedy)
+let passAtKGain = RateDifference(a: last.passAtK, b: first.passAtK)
+// pass@1 is a mean over the same problems before and after: its change, problem by problem.
+let passAt1Gain = Mean(zip(last.passAt1Problems, first.passAt1Problems).map { $0 - $1 })
 /// A change in whole points, "+3" or "-2"; one that rounds to zero is "+0", not "-0".
 func points(_ change: Double) -> String { String(format: "%+.0f", (change * 100).rounded() + 0) }
+let passAt1Line =
+    "\(points(passAt1Gain.value)) points (95% CI \(points(passAt1Gain.interval.low)) to "
+    + "\(points(passAt1Gain.interval.high)), paired over \(passAt1Gain.values.count) problems)"
 let moved =
-    "Over \(rounds) rounds of expert iteration, greedy accuracy moved \(points(greedyGain)) "
-    + "points, pass@1 \(points(passAt1Gain)) and pass@\(k) \(points(passAtKGain)). "
+    "Over \(rounds) rounds of expert iteration, greedy accuracy moved \(greedyGain.description), "
+    + "pass@1 \(passAt1Line) and pass@\(k) \(passAtKGain.description). "
+let passAt1Rose = passAt1Gain.interval.low > 0, passAtKRose = passAtKGain.interval.low > 0
 show(
     moved
-        + (passAt1Gain > 0.02 && passAtKGain < passAt1Gain / 2
-            ? "Most of the gain is in pass@1, not pass@\(k): the rounds made the model's own right "
-                + "solutions more likely rather than teaching it problems it could not solve at "
-                + "all."
-            : passAtKGain >= passAt1Gain / 2 && passAtKGain > 0.02
-                ? "pass@\(k) rose about as much as pass@1: the model now reaches right answers on "
-                    + "problems where its \(k) tries used to fail."
+        + (passAtKRose
+            ? "pass@\(k) rose: the model now reaches right answers on problems where its "
+                + "\(k) tries used to fail."
+            : passAt1Rose
+                ? "pass@1 rose and pass@\(k) did not clearly: the rounds made the model's own "
+                    + "right solutions more likely rather than teaching it problems it could not "
+                    + "solve at all."
                 : "Neither pass@1 nor pass@\(k) rose clearly: at these settings practice did not "
                     + "change what the model gets right."))
 
