@@ -109,7 +109,7 @@ claim(
 //: context, token by token. Lesson 6 measured copying with words the model knows; here is the
 //: same test in the same frame — a forum post with a list, a reply quoting it; how often is the
 //: next token of the quote the likeliest? — with names of the world and with new names made
-//: like Tokenwise.
+//: like Tokenwise. (A list that would not fit the context twice loses names from its end.)
 let opening =
     [chat.start]
     + base.tokenizer.encode(
@@ -118,7 +118,14 @@ let quoting = base.tokenizer.encode("\nPell5: Quoting you for the others:")
 func copyRate(_ lists: [[String]]) -> Rate {
     var outcomes: [Bool] = []
     for list in lists {
-        let once = base.tokenizer.encode(" " + list.joined(separator: " "))
+        // Both copies must fit the context: names are dropped from the list's end until they do.
+        var words = list, once = base.tokenizer.encode(" " + words.joined(separator: " "))
+        while words.count > 1, opening.count + quoting.count + 2 * once.count
+            > base.model.config.contextLength
+        {
+            words.removeLast()
+            once = base.tokenizer.encode(" " + words.joined(separator: " "))
+        }
         let tokens = opening + once + quoting + once
         let logits = base.model.logits(
             tokens: tokens.map(Int32.init), batchSize: 1,
