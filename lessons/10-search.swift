@@ -61,7 +61,7 @@ let averageLength = Double(passageTerms.map(\.count).reduce(0, +)) / Double(pass
 var passagesHolding: [String: Int] = [:]   // per term, counted once
 func bm25(_ query: String, _ passage: Int) -> Double {
     let N = Double(passageTerms.count), terms = passageTerms[passage]
-    return Set(SearchIndex.terms(query)).reduce(0) { score, term in
+    return Set(SearchIndex.terms(query)).sorted().reduce(0) { score, term in
         if passagesHolding[term] == nil {
             passagesHolding[term] = passageTerms.filter { $0.contains(term) }.count
         }

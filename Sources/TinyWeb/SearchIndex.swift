@@ -57,14 +57,17 @@ public struct SearchIndex: Sendable {
     /// The passages holding every query term, best first (at most `limit`). An empty query, or
     /// one with a word no passage holds, finds nothing.
     public func search(_ query: String, limit: Int = 5) -> [SearchHit] {
-        let queryTerms = Array(Set(Self.terms(query)))
+        // Sorted: a Set's order changes from process to process, and with it the order the
+        // scores are summed in (their last bits).
+        let queryTerms = Set(Self.terms(query)).sorted()
         guard !queryTerms.isEmpty else { return [] }
         var lists: [(weight: Double, postings: [(passage: Int, count: Int)])] = []
         for term in queryTerms {
             guard let list = postings[term] else { return [] }
             lists.append((inverseDocumentFrequency(term), list))
         }
-        // Every term must match: walk the shortest list and look the others up.
+        // Every term must match: walk the shortest list and look the others up (equal lengths
+        // keep the terms' order: the sort is stable).
         lists.sort { $0.postings.count < $1.postings.count }
         let others = lists.dropFirst().map {
             Dictionary($0.postings.map { ($0.passage, $0.count) }, uniquingKeysWith: +)
