@@ -7,7 +7,8 @@
 import PackageDescription
 
 // Kernels are hot loops over unsafe buffers: bounds are checked by the kernels' own
-// preconditions and tests, so the release build drops Swift's per-access checks there.
+// preconditions (kept in this build by each module's AlwaysChecked.swift: -Ounchecked drops
+// the standard library's) and tests, so the release build drops Swift's per-access checks there.
 // On x86-64 the element-wise loops are vectorised for AVX2 + FMA (every x86-64 CPU since
 // 2013) instead of the SSE2 baseline: 8 floats per instruction instead of 4.
 #if arch(x86_64)
