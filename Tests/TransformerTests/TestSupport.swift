@@ -19,6 +19,6 @@ func randomTokens(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int32] {
 }
 
 func maxAbsoluteDifference(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count)
+    Swift.precondition(a.count == b.count)   // Autograd and Transformer each declare one (AlwaysChecked)
     return zip(a, b).map { abs($0 - $1) }.max() ?? 0
 }
