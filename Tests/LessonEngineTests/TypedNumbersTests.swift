@@ -234,6 +234,8 @@ struct StringLiterals {
          "the claim's own threshold, checked on this run's measurement"),
         ("06-base-model-psychology", "chance 10%",
          "a definition: one right option among ten"),
+        ("12-reinforcement-learning", "95% CI",
+         "a definition: the label of pass@1's paired interval, built from this run's values"),
         ("13-rlhf", "95% CI",
          "a definition: the claim reads the lower end of the 95% interval"),
         ("14-arena", "95% of each model's ratings",
