@@ -333,7 +333,8 @@ metric("famous held-out people, sft-search right", right(searchFamous, famous))
 //: ### Does the answer come from the passage?
 //: Two ablations on the same rarely-mentioned people. The tool returns nothing: the model
 //: has only its memory again. The tool returns *another* person's birth passage: if the model
-//: reads the result, it now names that person's town.
+//: reads the result, it now names that person's town. The control is the same town named with
+//: no passage at all: a model that ignored the passage would name it no more often than that.
 searcher.searchTool = { _ in nil }
 let withoutPassage = try answers(searcher, rareQuestions)
 let swapped = rare.indices.map { rare[($0 + 1) % rare.count] }
@@ -344,30 +345,40 @@ let swappedReplies = try rareQuestions.indices.map { i in
 }
 searcher.searchTool = { index.bestPassage($0) }
 let withoutRight = right(withoutPassage, rare)
+let withoutNamesSwapped = right(withoutPassage, swapped)
 let followsSwap = right(swappedReplies, swapped)
 let swapKeepsTruth = right(swappedReplies, rare)
 // harness: the ablations as a table, the report card's numbers and the claim
 show(
     Table(
         title: "Rarely mentioned held-out people (n = \(rare.count)): where the answer comes from",
-        columns: ["the search returns", "names the true town", "names the passage's town"],
+        columns: ["the search returns", "names the true town", "names the other person's town"],
         rows: [
-            ["the person's passage", searchRareRight.description, searchRareRight.description],
-            ["nothing", withoutRight.description, "–"],
+            ["the person's passage", searchRareRight.description, "–"],
+            ["nothing", withoutRight.description, withoutNamesSwapped.description],
             ["another person's passage", swapKeepsTruth.description, followsSwap.description],
         ]))
 metric("search returns nothing: right", withoutRight)
 metric("search returns another person's passage: names that passage's town", followsSwap)
-claim(
-    "the answer copies the passage (share naming a swapped-in passage's town)",
-    followsSwap.value, above: 0.5, "most answers", unit: .percent)
+metric("search returns nothing: names the other person's town", withoutNamesSwapped)
+let steers = claim(
+    "the passage steers the answer (share naming another person's town: that person's passage "
+        + "returned, against no passage)",
+    followsSwap, beats: withoutNamesSwapped, atLeast: 0.2)
+show(
+    """
+    With another person's passage, \(followsSwap.description) of the answers name that \
+    person's town, against \(withoutNamesSwapped.description) with no passage: \(steers.held
+        ? "the model reads what the search returned"
+        : "this run does not show the passage steering the answer by a clear margin"). \
+    Compare the first row: with the person's own passage it names the true town in \
+    \(searchRareRight.description). Only \(swapKeepsTruth.description) of the answers keep the \
+    true town against a wrong passage: for these people the model's memory barely competes \
+    with what the search returns. Across seeds and BLAS kernels the share \
+    that follows the passage has landed on both sides of half (the stored sweeps at the end of \
+    the page show each run).
+    """)
 
-//: This claim sits close to its line. About half the answers follow the swapped-in passage,
-//: and across seeds and BLAS kernels the share has landed on both sides of half (the stored
-//: sweeps at the end of the page show each run, the older ones measured before the two-hop
-//: data joined the search set). Read it as "the passage steers about half the answers", not
-//: as a majority that travels.
-//:
 //: ### A search, token by token
 //: One reply with its search, as the model read it: the question, the call it wrote, the
 //: passage the runtime injected, and the answer. Then where the answer's tokens look: the
