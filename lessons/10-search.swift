@@ -490,9 +490,9 @@ claim(
         + "memory of the author's birthplace)",
     twoHopRight[2]!, beats: oneSearchAtBest, atLeast: 0.2)
 
-//: This claim is fragile. The gain over one search or memory stays above zero on every seed
-//: of the stored sweep at the end of the page, but it reaches the claimed margin only on some:
-//: the second query is where it is lost. The model copies the author's name from the listing
+//: This claim is fragile. In the stored sweeps at the end of the page the gain over one search
+//: or memory stays above zero, but on most seeds it falls short of the claimed margin: the
+//: second query is where it is lost. The model copies the author's name from the listing
 //: into its second query often, not always (the next table counts it), and a miscopied name
 //: finds someone else or nothing.
 //:
