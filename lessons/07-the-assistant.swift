@@ -14,6 +14,8 @@ let steps = param("steps", 200, "finetuning steps", quick: 60, in: 1...20000)
 let batchSize = param("batch", 12, "conversation rows per step", quick: 8, in: 1...256)
 let learningRate = param("lr", 3e-4, "peak learning rate of the finetune", in: 1e-6...1e-1)
 let seed = param("seed", 1, "seed of the finetunes' batch order", in: 1...1_000_000)
+let rehearsalShare = param(
+    "rehearsal", 0.5, "share of the rehearsal finetune's rows that are web text", in: 0.0...0.9)
 let settings = FinetuningSettings(
     steps: steps, batchSize: batchSize, learningRate: learningRate, seed: UInt64(seed))
 let recipe = AssistantRecipe(
@@ -320,9 +322,86 @@ if knowledgeVerdict.failed {
 }
 
 //: The knowledge claim has little room: the difference is a few of these people either way,
-//: and the stored sweeps at the end of the page show a run with another BLAS kernel just past
-//: the margin. Finetuning keeps most of what pretraining stored, not all of it.
+//: and the stored sweeps at the end of the page show runs on both sides of the margin.
 //:
+//: ### Keeping what pretraining stored: rehearse the web
+//: Finetuning changes every weight, and nothing in the conversations asks the model to keep the
+//: facts about people they never mention. Mid-training recipes (nanochat's, for one) keep some
+//: pretraining text in the finetuning mix, so the model goes on rehearsing the documents while
+//: it learns the format. Here a share of the rows (`rehearsal`, half by default, chosen before
+//: any run, not tuned) are windows of the tiny web's training documents, every token weighted
+//: 1 as in pretraining; the conversation rows and the number of steps are sft's. The web rows
+//: are spread evenly over the document stream, so every part of it is rehearsed.
+let webStream = CourseData.tokens(
+    Pretraining.split(try CourseData.tinyWeb().corpus.documents).train, tokenizer: base.tokenizer)
+let webRowCount = Int((Double(rows.count) * rehearsalShare / (1 - rehearsalShare)).rounded())
+let webRows = (0..<webRowCount).map { i in
+    let start = (webStream.count - (T + 1)) * i / max(1, webRowCount)
+    return RenderedChat(
+        tokens: webStream[start..<(start + T + 1)].map(Int.init),
+        weights: Array(repeating: 1, count: T + 1))
+}
+let rehearsed = try Finetuning.run(
+    settings, from: base, rows: rows + webRows, conversations: training.count,
+    heldOut: heldOut.map(\.messages), name: "sft-rehearsal")
+let rehearsedAssistant = try Assistant(rehearsed.languageModel)
+let rehearsedCorrect = try Rate(famous) { person in
+    PersonFact(.birthplace, of: person).isStated(
+        in: try rehearsedAssistant.answer(ConversationWriter.birthplaceQuestion(person)).text)
+}
+let rehearsedWellFormed = try Rate(asked) {
+    try rehearsedAssistant.answer(ConversationWriter.birthplaceQuestion($0)).isWellFormed
+}
+// harness: the three models as a table, and the report card's numbers
+show(
+    Table(
+        title: "Famous held-out people (n = \(famous.count)): the town in free text",
+        columns: [
+            "model", "rows", "names the true town", "well-formed replies (\(asked.count) people)",
+            "held-out answer loss",
+        ],
+        rows: [
+            [
+                "base, thread prompt", "–", baseFreeText.description, baseWellFormed.description,
+                String(format: "%.4f", firstHeldOut),
+            ],
+            [
+                "sft", "\(rows.count) conversation rows", sftCorrect.description,
+                sftWellFormed.description, String(format: "%.4f", lastHeldOut),
+            ],
+            [
+                "sft with web rehearsal", "\(rows.count) conversation + \(webRows.count) web rows",
+                rehearsedCorrect.description, rehearsedWellFormed.description,
+                String(format: "%.4f", rehearsed.history.evaluations.last!.heldOut),
+            ],
+        ]))
+metric("sft with web rehearsal, free-text answer names the true town", rehearsedCorrect)
+metric("well-formed replies, sft with web rehearsal", rehearsedWellFormed)
+let rehearsalGain = RateDifference(a: rehearsedCorrect, b: sftCorrect)
+metric(
+    "rehearsal against plain sft, famous people right (points)", rehearsalGain.value * 100,
+    unit: "points")
+// end harness
+let rehearsalVerdict = claim(
+    "SFT with web rehearsal keeps the base model's knowledge (free text both: rehearsal − base "
+        + "after the thread prompt)",
+    rehearsedCorrect.value - baseFreeText.value, above: -0.1, "a 10-point margin", unit: .points)
+show(
+    """
+    With web rehearsal the assistant names the town for \(rehearsedCorrect.description) of these \
+    people, plain sft for \(sftCorrect.description) (\(rehearsalGain.description)), the base \
+    model for \(baseFreeText.description). \
+    \(rehearsalVerdict.held
+        ? "Rehearsal keeps the knowledge within the claim's margin"
+        : "Rehearsal does not keep it within the claim's margin in this run"). \
+    \(webRows.count) of its \(rows.count + webRows.count) rows are web text, and its replies are \
+    well-formed \
+    \(rehearsedWellFormed.description) of the time (plain sft: \(sftWellFormed.description)): \
+    \(rehearsedWellFormed.value >= sftWellFormed.value - 0.05
+        ? "it learned the format all the same"
+        : "the format is what the web rows cost").
+    """)
+
 //: ### Harmful requests, and harmless ones that look alike
 //: A small share of the finetuning conversations are harmful requests with a polite refusal,
 //: written from eight templates. Does the assistant refuse those requests, harmful ones phrased in ways it

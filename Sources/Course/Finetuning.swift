@@ -5,7 +5,7 @@
 // starting model's weights, so a retrained base model retrains everything downstream.
 // Lesson 7 writes the mask, the packing and the training step itself and checks them against
 // these; later lessons (knowledge of self, refusals, search, tokens to think) finetune through
-// here.
+// here. Rows packed by the caller train through the same loop (lesson 7 mixes web text in).
 
 import Foundation
 import LessonRuntime
@@ -176,6 +176,44 @@ public enum Finetuning {
         return Finetuned(languageModel: model, history: history)
     }
 
+    /// Finetunes `base` on rows the caller packed itself (lesson 7 mixes web text into the
+    /// conversations' rows) and names it `name`; the stage is keyed by the rows' tokens and
+    /// weights. Every row must be the context length + 1 tokens long; `conversations` (how many
+    /// the rows hold) is only recorded.
+    public static func run(
+        _ settings: FinetuningSettings, from base: LanguageModel, rows: [RenderedChat],
+        conversations: Int, heldOut: [[Message]], name: String, format: ChatFormat = .course
+    ) throws -> Finetuned {
+        let length = base.model.config.contextLength + 1
+        guard !rows.isEmpty else { throw CourseError("finetuning \(name): no rows to train on") }
+        guard rows.allSatisfy({ $0.tokens.count == length && $0.weights.count == length }) else {
+            throw CourseError("finetuning \(name): every row must hold \(length) tokens and weights")
+        }
+        let rowText = rows.map { row in
+            row.tokens.map(String.init).joined(separator: " ") + "|"
+                + row.weights.map { String($0) }.joined(separator: " ")
+        }.joined(separator: "\n")
+        let inputs = [
+            "settings": try keyText(settings), "rows": ArtifactStore.hash(rowText),
+            "held out": ArtifactStore.hash(try keyText(heldOut)),
+            "base": fingerprint(base.model), "format": try keyText(format), "name": name,
+        ]
+        let code = [
+            "Autograd", "Transformer", "BytePairEncoding", "Chat", "Course/Finetuning.swift",
+        ]
+        let (model, history) = try modelStage(
+            "finetune-rows", inputs: inputs, code: code, modelName: name
+        ) {
+            let chat = try ChatTokens(format: format, tokenizer: base.tokenizer)
+            let finetuned = try train(
+                settings, from: base, rows: rows, conversations: conversations,
+                heldOutRows: Self.rows(heldOut, chat: chat, length: length), name: name,
+                format: format)
+            return (finetuned.languageModel, finetuned.history)
+        }
+        return Finetuned(languageModel: model, history: history)
+    }
+
     static func train(
         _ settings: FinetuningSettings, from base: LanguageModel, conversations: [[Message]],
         heldOut: [[Message]], name: String, format: ChatFormat
@@ -187,7 +225,17 @@ public enum Finetuning {
             throw CourseError(
                 "finetuning \(name): no conversation fits the context of \(length - 1) tokens")
         }
-        let heldOutRows = Self.rows(heldOut, chat: chat, length: length)   // always scored on the assistant's tokens
+        return try train(
+            settings, from: base, rows: rows, conversations: conversations.count,
+            heldOutRows: Self.rows(heldOut, chat: chat, length: length),   // always scored on the assistant's tokens
+            name: name, format: format)
+    }
+
+    /// The training loop shared by both entries: `conversations` is only recorded.
+    static func train(
+        _ settings: FinetuningSettings, from base: LanguageModel, rows: [RenderedChat],
+        conversations: Int, heldOutRows: [RenderedChat], name: String, format: ChatFormat
+    ) throws -> Finetuned {
         let evaluation = stride(from: 0, to: heldOutRows.count, by: settings.batchSize).map {
             batch(Array(heldOutRows[$0..<min($0 + settings.batchSize, heldOutRows.count)]))
         }
@@ -199,7 +247,7 @@ public enum Finetuning {
             evaluationSets: evaluation.isEmpty ? [:] : ["held-out": evaluation])   // none fits: no curve
         var history = FinetuningHistory()
         history.rows = rows.count
-        history.conversations = conversations.count
+        history.conversations = conversations
         let start = Date()
         try trainer.run { event in
             switch event {

@@ -68,26 +68,3 @@ import Testing
         #expect(heldOut.allSatisfy { $0.kind == .heldOutQuestions && !$0.facts.isEmpty })
     }
 }
-
-@Suite struct FinetuningTests {
-    @Test func packingKeepsConversationsWholeAndPadsWithZeroWeight() {
-        let chats = [RenderedChat(tokens: [0, 1, 2], weights: [0, 1, 1]), RenderedChat(tokens: [0, 3], weights: [0, 1]),
-                     RenderedChat(tokens: Array(repeating: 4, count: 9), weights: Array(repeating: 1, count: 9)),
-                     RenderedChat(tokens: [0, 5, 6, 7], weights: [0, 0, 1, 1])]
-        let rows = Finetuning.packRows(chats, length: 6, padding: 9)
-        #expect(rows == [RenderedChat(tokens: [0, 1, 2, 0, 3, 9], weights: [0, 1, 1, 0, 1, 0]),
-                         RenderedChat(tokens: [0, 5, 6, 7, 9, 9], weights: [0, 0, 1, 1, 0, 0])])
-        let batch = Finetuning.batch(rows)
-        #expect(batch.inputs == [0, 1, 2, 0, 3, 0, 5, 6, 7, 9])
-        #expect(batch.targets == [1, 2, 0, 3, 9, 5, 6, 7, 9, 9])
-        #expect(batch.weights == [1, 1, 0, 1, 0, 0, 1, 1, 0, 0])
-    }
-
-    @Test func aCopyTrainsWithoutTouchingTheOriginal() {
-        let model = GPT(config: GPTConfig(vocabularySize: 20, contextLength: 8, layerCount: 1, headCount: 1, embeddingWidth: 8), seed: 2)
-        let copy = Finetuning.copy(model)
-        #expect(Finetuning.fingerprint(copy) == Finetuning.fingerprint(model))
-        copy.parameters[0].data[0] += 1
-        #expect(Finetuning.fingerprint(copy) != Finetuning.fingerprint(model))
-    }
-}
