@@ -331,7 +331,8 @@ if knowledgeVerdict.failed {
 //: it learns the format. Here a share of the rows (`rehearsal`, half by default, chosen before
 //: any run, not tuned) are windows of the tiny web's training documents, every token weighted
 //: 1 as in pretraining; the conversation rows and the number of steps are sft's. The web rows
-//: are spread evenly over the document stream, so every part of it is rehearsed.
+//: are spread evenly over the documents pretraining read, so every part of them is rehearsed and
+//: nothing is new: whatever this model knows afterwards, the base model could have known.
 let webStream = CourseData.tokens(
     Pretraining.split(try CourseData.tinyWeb().corpus.documents).train, tokenizer: base.tokenizer)
 let webRowCount = Int((Double(rows.count) * rehearsalShare / (1 - rehearsalShare)).rounded())
