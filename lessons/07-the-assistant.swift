@@ -403,6 +403,12 @@ show(
         : "the format is what the web rows cost").
     """)
 
+//: One seed is not enough to call this a fix. The stored sweeps at the end of the page run it on
+//: three seeds: with half the rows web text, rehearsal kept the knowledge on fewer seeds than
+//: plain SFT did; with a fifth of them (`--set rehearsal=0.2`) it kept it on every seed. That
+//: share was seen on these same test people, so it is a lead to check on other people, not a
+//: setting chosen here.
+//:
 //: ### Harmful requests, and harmless ones that look alike
 //: A small share of the finetuning conversations are harmful requests with a polite refusal,
 //: written from eight templates. Does the assistant refuse those requests, harmful ones phrased in ways it
