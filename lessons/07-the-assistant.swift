@@ -298,14 +298,22 @@ let baseChoice = Rate(famous) { person in
         options: options)
     return options[pick] == person.birthplace
 }
-let sftCorrect = try Rate(famous) { person in
-    PersonFact(.birthplace, of: person).isStated(
-        in: try assistant.answer(ConversationWriter.birthplaceQuestion(person)).text)
+/// The share of `people` whose true town an assistant's free-text answer names.
+func townNamed(by assistant: Assistant, _ people: [Person]) throws -> Rate {
+    try Rate(people) { person in
+        PersonFact(.birthplace, of: person).isStated(
+            in: try assistant.answer(ConversationWriter.birthplaceQuestion(person)).text)
+    }
 }
-let baseFreeText = Rate(famous) {
-    PersonFact(.birthplace, of: $0).isStated(
-        in: ModelProbes.greedy(base, prompt: basePrompt($0), tokens: 20))
+/// The same for the base model, continuing the thread prompt.
+func townNamedByBase(_ people: [Person]) -> Rate {
+    Rate(people) {
+        PersonFact(.birthplace, of: $0).isStated(
+            in: ModelProbes.greedy(base, prompt: basePrompt($0), tokens: 20))
+    }
 }
+let sftCorrect = try townNamed(by: assistant, famous)
+let baseFreeText = townNamedByBase(famous)
 metric("base, multiple choice among 10 towns (famous held-out people)", baseChoice)
 metric("base, free text after the thread prompt names the true town (same people)", baseFreeText)
 metric("sft, free-text answer names the true town (same people)", sftCorrect)
@@ -346,10 +354,7 @@ let rehearsed = try Finetuning.run(
     settings, from: base, rows: rows + webRows, conversations: training.count,
     heldOut: heldOut.map(\.messages), name: "sft-rehearsal")
 let rehearsedAssistant = try Assistant(rehearsed.languageModel)
-let rehearsedCorrect = try Rate(famous) { person in
-    PersonFact(.birthplace, of: person).isStated(
-        in: try rehearsedAssistant.answer(ConversationWriter.birthplaceQuestion(person)).text)
-}
+let rehearsedCorrect = try townNamed(by: rehearsedAssistant, famous)
 let rehearsedWellFormed = try Rate(asked) {
     try rehearsedAssistant.answer(ConversationWriter.birthplaceQuestion($0)).isWellFormed
 }
@@ -402,6 +407,39 @@ show(
         ? "it learned the format all the same"
         : "the format is what the web rows cost").
     """)
+
+//: ### Choosing the share on other people
+//: The share of web rows is a setting, and a setting is chosen on a *validation* set, never on
+//: the people a claim is tested on. Ours: the held-out people with 8 biographies, known to the
+//: base model often enough to measure and none of them among the test people above (16 or
+//: more). Every run reports what each finetune keeps of the base model's knowledge of them.
+let validationPeople = heldOutPeople.filter { (8..<16).contains($0.fame) }
+let validationBase = townNamedByBase(validationPeople)
+let validationSFT = try townNamed(by: assistant, validationPeople)
+let validationRehearsed = try townNamed(by: rehearsedAssistant, validationPeople)
+// harness: the validation table, and the report card's numbers
+show(
+    Table(
+        title: "Validation people (n = \(validationPeople.count), 8 biographies): the town in free text",
+        columns: ["model", "names the true town", "against base (points)"],
+        rows: [
+            ["base, thread prompt", validationBase.description, "–"],
+            [
+                "sft", validationSFT.description,
+                String(format: "%+.1f", (validationSFT.value - validationBase.value) * 100),
+            ],
+            [
+                "sft with web rehearsal", validationRehearsed.description,
+                String(format: "%+.1f", (validationRehearsed.value - validationBase.value) * 100),
+            ],
+        ]))
+metric("validation people, base: free text names the true town", validationBase)
+metric("validation people, sft: free text names the true town", validationSFT)
+metric("validation people, sft with web rehearsal: names the true town", validationRehearsed)
+metric(
+    "validation people, rehearsal − base (points)",
+    (validationRehearsed.value - validationBase.value) * 100, unit: "points")
+// end harness
 
 //: One seed is not enough to call this a fix. The stored sweeps at the end of the page run it on
 //: three seeds: with half the rows web text, rehearsal kept the knowledge on fewer seeds than
@@ -478,10 +516,7 @@ show(
 let maskedLoss = sft.history.evaluations.last!.heldOut
 let unmaskedLoss = unmasked.history.evaluations.last!.heldOut
 let unmaskedAssistant = try Assistant(unmasked.languageModel)
-let unmaskedCorrect = try Rate(famous) { person in
-    PersonFact(.birthplace, of: person).isStated(
-        in: try unmaskedAssistant.answer(ConversationWriter.birthplaceQuestion(person)).text)
-}
+let unmaskedCorrect = try townNamed(by: unmaskedAssistant, famous)
 let unmaskedWellFormed = try Rate(asked) {
     try unmaskedAssistant.answer(ConversationWriter.birthplaceQuestion($0)).isWellFormed
 }
