@@ -410,35 +410,53 @@ show(
 
 //: ### Choosing the share on other people
 //: The share of web rows is a setting, and a setting is chosen on a *validation* set, never on
-//: the people a claim is tested on. Ours: the held-out people with 8 biographies, known to the
-//: base model often enough to measure and none of them among the test people above (16 or
-//: more). Every run reports what each finetune keeps of the base model's knowledge of them.
-let validationPeople = heldOutPeople.filter { (8..<16).contains($0.fame) }
+//: the people a claim is tested on. Ours: the held-out people with 4 to 8 biographies, known to
+//: the base model often enough to measure and none of them among the test people above (16 or
+//: more). A right-or-wrong answer about a hundred people moves by whole people from run to run,
+//: too coarse to choose by; the chosen measure is finer: how likely each model finds the true
+//: town where its answer names it (after "… was born in"), averaged over the people, in nats.
+let validationPeople = heldOutPeople.filter { (4..<16).contains($0.fame) }
+/// Mean log p(" town" | the answer so far): the assistant's turn, or the base model's thread.
+func townLogProbability(_ model: LanguageModel, chatFrame: Bool) -> Double {
+    let total = validationPeople.reduce(0.0) { sum, person in
+        let answer = "\(person.name) was born in"
+        let context =
+            chatFrame
+            ? chat.prompt([Message(.user, ConversationWriter.birthplaceQuestion(person))])
+                + model.tokenizer.encode(answer)
+            : model.tokenizer.encode(basePrompt(person) + " " + answer)
+        return sum
+            + ModelProbes.logProbability(
+                model, context: context,
+                continuation: model.tokenizer.encode(" " + person.birthplace))
+    }
+    return total / Double(validationPeople.count)
+}
 let validationBase = townNamedByBase(validationPeople)
 let validationSFT = try townNamed(by: assistant, validationPeople)
 let validationRehearsed = try townNamed(by: rehearsedAssistant, validationPeople)
+let townBase = townLogProbability(base, chatFrame: false)
+let townSFT = townLogProbability(sft.languageModel, chatFrame: true)
+let townRehearsed = townLogProbability(rehearsed.languageModel, chatFrame: true)
 // harness: the validation table, and the report card's numbers
 show(
     Table(
-        title: "Validation people (n = \(validationPeople.count), 8 biographies): the town in free text",
-        columns: ["model", "names the true town", "against base (points)"],
+        title: "Validation people (n = \(validationPeople.count), 4 to 8 biographies)",
+        columns: ["model", "names the true town", "log p(true town), nats"],
         rows: [
-            ["base, thread prompt", validationBase.description, "–"],
-            [
-                "sft", validationSFT.description,
-                String(format: "%+.1f", (validationSFT.value - validationBase.value) * 100),
-            ],
+            ["base, thread prompt", validationBase.description, String(format: "%.3f", townBase)],
+            ["sft", validationSFT.description, String(format: "%.3f", townSFT)],
             [
                 "sft with web rehearsal", validationRehearsed.description,
-                String(format: "%+.1f", (validationRehearsed.value - validationBase.value) * 100),
+                String(format: "%.3f", townRehearsed),
             ],
         ]))
 metric("validation people, base: free text names the true town", validationBase)
 metric("validation people, sft: free text names the true town", validationSFT)
 metric("validation people, sft with web rehearsal: names the true town", validationRehearsed)
-metric(
-    "validation people, rehearsal − base (points)",
-    (validationRehearsed.value - validationBase.value) * 100, unit: "points")
+metric("validation people, base: log p(true town)", townBase, unit: "nats")
+metric("validation people, sft: log p(true town)", townSFT, unit: "nats")
+metric("validation people, sft with web rehearsal: log p(true town)", townRehearsed, unit: "nats")
 // end harness
 
 //: One seed is not enough to call this a fix. The stored sweeps at the end of the page run it on
