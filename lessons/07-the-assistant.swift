@@ -298,12 +298,30 @@ let baseChoice = Rate(famous) { person in
         options: options)
     return options[pick] == person.birthplace
 }
-/// The share of `people` whose true town an assistant's free-text answer names.
-func townNamed(by assistant: Assistant, _ people: [Person]) throws -> Rate {
-    try Rate(people) { person in
-        PersonFact(.birthplace, of: person).isStated(
-            in: try assistant.answer(ConversationWriter.birthplaceQuestion(person)).text)
+/// The assistant's greedy answers to "Where was … born?" about `people`.
+func answers(by assistant: Assistant, _ people: [Person]) throws -> [String] {
+    try people.map { try assistant.answer(ConversationWriter.birthplaceQuestion($0)).text }
+}
+/// The share of answers about `people` that name each one's true town.
+func townNamed(_ answers: [String], _ people: [Person]) -> Rate {
+    Rate(zip(people, answers)) { PersonFact(.birthplace, of: $0.0).isStated(in: $0.1) }
+}
+/// Mean log p(" town" | the answer so far) over `people`, in nats: the assistant's turn, or
+/// the base model's thread. It measures what a model stores even where its greedy words differ.
+func townLogProbability(_ model: LanguageModel, chatFrame: Bool, _ people: [Person]) -> Double {
+    let total = people.reduce(0.0) { sum, person in
+        let answer = "\(person.name) was born in"
+        let context =
+            chatFrame
+            ? chat.prompt([Message(.user, ConversationWriter.birthplaceQuestion(person))])
+                + model.tokenizer.encode(answer)
+            : model.tokenizer.encode(basePrompt(person) + " " + answer)
+        return sum
+            + ModelProbes.logProbability(
+                model, context: context,
+                continuation: model.tokenizer.encode(" " + person.birthplace))
     }
+    return total / Double(people.count)
 }
 /// The same for the base model, continuing the thread prompt.
 func townNamedByBase(_ people: [Person]) -> Rate {
@@ -312,7 +330,8 @@ func townNamedByBase(_ people: [Person]) -> Rate {
             in: ModelProbes.greedy(base, prompt: basePrompt($0), tokens: 20))
     }
 }
-let sftCorrect = try townNamed(by: assistant, famous)
+let sftAnswers = try answers(by: assistant, famous)
+let sftCorrect = townNamed(sftAnswers, famous)
 let baseFreeText = townNamedByBase(famous)
 metric("base, multiple choice among 10 towns (famous held-out people)", baseChoice)
 metric("base, free text after the thread prompt names the true town (same people)", baseFreeText)
@@ -336,8 +355,8 @@ if knowledgeVerdict.failed {
 //: Finetuning changes every weight, and nothing in the conversations asks the model to keep the
 //: facts about people they never mention. Mid-training recipes (nanochat's, for one) keep some
 //: pretraining text in the finetuning mix, so the model goes on rehearsing the documents while
-//: it learns the format. Here a share of the rows (`rehearsal`, half by default, chosen before
-//: any run, not tuned) are windows of the tiny web's training documents, every token weighted
+//: it learns the format. Here a share of the rows (`rehearsal`, half by default; how that was
+//: chosen comes below) are windows of the tiny web's training documents, every token weighted
 //: 1 as in pretraining; the conversation rows and the number of steps are sft's. The web rows
 //: are spread evenly over the documents pretraining read, so every part of them is rehearsed and
 //: nothing is new: whatever this model knows afterwards, the base model could have known.
@@ -354,7 +373,15 @@ let rehearsed = try Finetuning.run(
     settings, from: base, rows: rows + webRows, conversations: training.count,
     heldOut: heldOut.map(\.messages), name: "sft-rehearsal")
 let rehearsedAssistant = try Assistant(rehearsed.languageModel)
-let rehearsedCorrect = try townNamed(by: rehearsedAssistant, famous)
+let rehearsedAnswers = try answers(by: rehearsedAssistant, famous)
+let rehearsedCorrect = townNamed(rehearsedAnswers, famous)
+// The biographies say "born on 3 May 1901 in …": an answer can take their turn instead.
+let sftDates = Rate(sftAnswers) { $0.contains(" was born on ") }
+let rehearsedDates = Rate(rehearsedAnswers) { $0.contains(" was born on ") }
+let famousTown = (
+    base: townLogProbability(base, chatFrame: false, famous),
+    sft: townLogProbability(sft.languageModel, chatFrame: true, famous),
+    rehearsed: townLogProbability(rehearsed.languageModel, chatFrame: true, famous))
 let rehearsedWellFormed = try Rate(asked) {
     try rehearsedAssistant.answer(ConversationWriter.birthplaceQuestion($0)).isWellFormed
 }
@@ -363,26 +390,34 @@ show(
     Table(
         title: "Famous held-out people (n = \(famous.count)): the town in free text",
         columns: [
-            "model", "rows", "names the true town", "well-formed replies (\(asked.count) people)",
-            "held-out answer loss",
+            "model", "names the true town", "log p(true town), nats", "gives a date instead",
+            "well-formed replies (\(asked.count) people)", "held-out answer loss",
         ],
         rows: [
             [
-                "base, thread prompt", "–", baseFreeText.description, baseWellFormed.description,
+                "base, thread prompt", baseFreeText.description,
+                String(format: "%.3f", famousTown.base), "–", baseWellFormed.description,
                 String(format: "%.4f", firstHeldOut),
             ],
             [
-                "sft", "\(rows.count) conversation rows", sftCorrect.description,
+                "sft (\(rows.count) conversation rows)", sftCorrect.description,
+                String(format: "%.3f", famousTown.sft), sftDates.description,
                 sftWellFormed.description, String(format: "%.4f", lastHeldOut),
             ],
             [
-                "sft with web rehearsal", "\(rows.count) conversation + \(webRows.count) web rows",
-                rehearsedCorrect.description, rehearsedWellFormed.description,
+                "sft with web rehearsal (+ \(webRows.count) web rows)",
+                rehearsedCorrect.description, String(format: "%.3f", famousTown.rehearsed),
+                rehearsedDates.description, rehearsedWellFormed.description,
                 String(format: "%.4f", rehearsed.history.evaluations.last!.heldOut),
             ],
         ]))
 metric("sft with web rehearsal, free-text answer names the true town", rehearsedCorrect)
 metric("well-formed replies, sft with web rehearsal", rehearsedWellFormed)
+metric("famous people, sft: answers that give a date, not a town", sftDates)
+metric("famous people, sft with web rehearsal: answers that give a date, not a town", rehearsedDates)
+metric("famous people, log p(true town): base", famousTown.base, unit: "nats")
+metric("famous people, log p(true town): sft", famousTown.sft, unit: "nats")
+metric("famous people, log p(true town): sft with web rehearsal", famousTown.rehearsed, unit: "nats")
 let rehearsalGain = RateDifference(a: rehearsedCorrect, b: sftCorrect)
 metric(
     "rehearsal against plain sft, famous people right (points)", rehearsalGain.value * 100,
@@ -407,6 +442,18 @@ show(
         ? "it learned the format all the same"
         : "the format is what the web rows cost").
     """)
+if rehearsedCorrect.value < sftCorrect.value && famousTown.rehearsed > famousTown.sft {
+    show(
+        """
+        Yet the knowledge is there: after "… was born in", rehearsal gives the true town a mean \
+        log-probability of \(String(format: "%.3f", famousTown.rehearsed)) nats, plain sft \
+        \(String(format: "%.3f", famousTown.sft)) (base \(String(format: "%.3f", famousTown.base))). \
+        What slips is the answer's turn: \(rehearsedDates.description) of rehearsal's answers give \
+        the birth date instead, the way the biographies go on ("was born on … in …"), against \
+        \(sftDates.description) of plain sft's. A score of right answers measures what a model \
+        says, not only what it stores.
+        """)
+}
 
 //: ### Choosing the share on other people
 //: The share of web rows is a setting, and a setting is chosen on a *validation* set, never on
@@ -416,28 +463,13 @@ show(
 //: too coarse to choose by; the chosen measure is finer: how likely each model finds the true
 //: town where its answer names it (after "… was born in"), averaged over the people, in nats.
 let validationPeople = heldOutPeople.filter { (4..<16).contains($0.fame) }
-/// Mean log p(" town" | the answer so far): the assistant's turn, or the base model's thread.
-func townLogProbability(_ model: LanguageModel, chatFrame: Bool) -> Double {
-    let total = validationPeople.reduce(0.0) { sum, person in
-        let answer = "\(person.name) was born in"
-        let context =
-            chatFrame
-            ? chat.prompt([Message(.user, ConversationWriter.birthplaceQuestion(person))])
-                + model.tokenizer.encode(answer)
-            : model.tokenizer.encode(basePrompt(person) + " " + answer)
-        return sum
-            + ModelProbes.logProbability(
-                model, context: context,
-                continuation: model.tokenizer.encode(" " + person.birthplace))
-    }
-    return total / Double(validationPeople.count)
-}
 let validationBase = townNamedByBase(validationPeople)
-let validationSFT = try townNamed(by: assistant, validationPeople)
-let validationRehearsed = try townNamed(by: rehearsedAssistant, validationPeople)
-let townBase = townLogProbability(base, chatFrame: false)
-let townSFT = townLogProbability(sft.languageModel, chatFrame: true)
-let townRehearsed = townLogProbability(rehearsed.languageModel, chatFrame: true)
+let validationSFT = townNamed(try answers(by: assistant, validationPeople), validationPeople)
+let validationRehearsed = townNamed(
+    try answers(by: rehearsedAssistant, validationPeople), validationPeople)
+let townBase = townLogProbability(base, chatFrame: false, validationPeople)
+let townSFT = townLogProbability(sft.languageModel, chatFrame: true, validationPeople)
+let townRehearsed = townLogProbability(rehearsed.languageModel, chatFrame: true, validationPeople)
 // harness: the validation table, and the report card's numbers
 show(
     Table(
@@ -459,11 +491,11 @@ metric("validation people, sft: log p(true town)", townSFT, unit: "nats")
 metric("validation people, sft with web rehearsal: log p(true town)", townRehearsed, unit: "nats")
 // end harness
 
-//: One seed is not enough to call this a fix. The stored sweeps at the end of the page run it on
-//: three seeds: with half the rows web text, rehearsal kept the knowledge on fewer seeds than
-//: plain SFT did; with a fifth of them (`--set rehearsal=0.2`) it kept it on every seed. That
-//: share was seen on these same test people, so it is a lead to check on other people, not a
-//: setting chosen here.
+//: One seed is not enough to call this a fix, and one share is not a choice. The stored sweep at
+//: the end of the page runs four shares, up to half the rows (so conversations stay at least
+//: half of what the finetune reads), on three seeds each. The default is the share whose
+//: rehearsal gives the validation people's true towns the highest log-probability, averaged
+//: over the seeds; the same sweep shows, seed by seed, what that share does to the claim above.
 //:
 //: ### Harmful requests, and harmless ones that look alike
 //: A small share of the finetuning conversations are harmful requests with a polite refusal,
@@ -534,7 +566,7 @@ show(
 let maskedLoss = sft.history.evaluations.last!.heldOut
 let unmaskedLoss = unmasked.history.evaluations.last!.heldOut
 let unmaskedAssistant = try Assistant(unmasked.languageModel)
-let unmaskedCorrect = try townNamed(by: unmaskedAssistant, famous)
+let unmaskedCorrect = townNamed(try answers(by: unmaskedAssistant, famous), famous)
 let unmaskedWellFormed = try Rate(asked) {
     try unmaskedAssistant.answer(ConversationWriter.birthplaceQuestion($0)).isWellFormed
 }
