@@ -10,7 +10,7 @@ import Foundation
 
 let standard = AssistantRecipe.standard
 let conversationCount = param("conversations", 3000, "conversations", quick: 600, in: 20...100000)
-let steps = param("steps", 200, "finetuning steps", quick: 60, in: 1...20000)
+let steps = param("steps", 400, "finetuning steps", quick: 60, in: 1...20000)
 let batchSize = param("batch", 12, "conversation rows per step", quick: 8, in: 1...256)
 let learningRate = param("lr", 3e-4, "peak learning rate of the finetune", in: 1e-6...1e-1)
 let seed = param("seed", 1, "seed of the finetunes' batch order", in: 1...1_000_000)
@@ -205,6 +205,13 @@ print("losses, library: \(libraryLosses.map { String(format: "%.5f", $0) }.joine
 //: The library runs the full finetune as a stored stage and publishes it as `sft`, which
 //: `tokenwise chat` talks to. One more run answers a question below: the same data trained
 //: without the mask. (Lesson 8 trains it once more without the identity conversations.)
+//:
+//: How long to finetune? Long enough that the held-out answer loss (the chart below) stops
+//: falling, and no longer: past that point the model memorises its rows and forgets more of
+//: what pretraining taught it. The stored step sweeps at the end of the page show both sides.
+//: A finetune stopped too early has learned the common turns, not the rare ones: asked for
+//: something it was taught to refuse, it answers with the reply it saw most often, its own
+//: name.
 let sft = try Finetuning.assistant(recipe, base: base)
 try PublishedModel.sft.publish(sft.languageModel)
 var unmaskedSettings = settings
