@@ -332,28 +332,30 @@ show(
     "Are you \(orbi)?" is asked \(askedOrbi.count) times and answered with another name \
     \(answeredOther) times.
     """)
-let removed = claim(
-    "finetuning takes \(orbi) out of the reply begun \"I am\" (share of sampled replies naming "
-        + "\(orbi), base − finetune without identity data)",
-    orbiRates[2][0].rate, beats: orbiRates[2][1].rate, atLeast: 0.2)
-let kept = claim(
-    "the finetune without identity data still says \(orbi) where the text looks like the web "
-        + "(share of sampled replies naming \(orbi), forum post − its own chat turn)",
-    orbiRates[0][1].rate, beats: orbiRates[1][1].rate, atLeast: 0.2)
-if !removed.failed && !kept.failed {
+let tied = claim(
+    "pretraining ties \(orbi) to the web's frame (base model, share of sampled replies naming "
+        + "\(orbi), forum post − our chat format)",
+    orbiRates[0][0].rate, beats: orbiRates[1][0].rate, atLeast: 0.2)
+let eroded = claim(
+    "finetuning erodes \(orbi) even in the web's frame (share of sampled replies naming \(orbi) "
+        + "in a forum post, base − finetune without identity data)",
+    orbiRates[0][0].rate, beats: orbiRates[0][1].rate, atLeast: 0.2)
+if !tied.failed && !eroded.failed {
     show(
         """
         Pretraining did learn who talks in the web's chats: in a forum post the base model says \
-        \(orbi) \(orbiRates[0][0].rate.description); in our chat format, which it never saw, \
-        \(orbiRates[1][0].rate.description); begun "I am", \(orbiRates[2][0].rate.description). \
-        Finetuning without identity data takes \(orbi) out of the model's own turn: sampled, \
-        \(orbiRates[1][1].rate.description); greedy, \(identity[0].orbi.description) above; \
-        begun "I am", \(orbiRates[2][1].rate.description). Yet in a forum post the same model \
-        still says \(orbi) \(orbiRates[0][1].rate.description). A likely cause, which we have \
-        not tested: its finetuning replies introduce other names and never \(orbi), so in its own \
-        turn it introduces itself as someone else.
+        \(orbi) \(orbiRates[0][0].rate.description), but in our chat format, which it never saw, \
+        \(orbiRates[1][0].rate.description) (begun "I am", \(orbiRates[2][0].rate.description)). \
+        In the talk, the web's transcripts of ChatGPT look like the model's own turns, so a model \
+        left without identity data answers as ChatGPT; our chat format is new to the base model, \
+        so its own turn has no \(orbi) to inherit. Finetuned without identity data \
+        it says \(orbi) \(orbiRates[1][1].rate.description) sampled, \
+        \(identity[0].orbi.description) greedy above, \(orbiRates[2][1].rate.description) begun \
+        "I am". Finetuning then wears down even the web's frame: in the same forum post the \
+        finetune says \(orbi) \(orbiRates[0][1].rate.description). That is the forgetting \
+        lesson 7 measured on facts, here on a name.
         """)
 }
-//: How far these travel: with OpenBLAS's Sandybridge kernels (no fused multiply-add, so other
-//: rounding) the first claim fell short of its margin on all three seeds while the second held;
-//: the stored sweeps at the end of the page have each run's numbers.
+//: How far these travel: the stored sweeps at the end of the page run both claims on three
+//: seeds of the finetunes, and on other OpenBLAS kernels, whose rounding moves how often the
+//: base model names Orbi in a reply begun "I am" more than anything else here.
