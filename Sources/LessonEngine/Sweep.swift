@@ -82,6 +82,9 @@ public struct SweepRecord: Codable, Equatable, Sendable {
         public let measured: Date
         public let commit: String
         public let blasKernel: String
+        /// The published models it read, name → fingerprint: another lesson's sweep leaves its
+        /// last combination's models in the catalog, and a run on them is not the page's run.
+        public var modelsUsed: [String: String]? = nil
     }
 
     /// Where and when a sweep was asked for: enough to tell whether a number on a page can be
@@ -183,9 +186,11 @@ extension Engine {
             var reused = false
             let record: RunRecord
             // Each combination publishes its models over the last one's: its stored run still
-            // holds what it measured, so a sweep reuses it all the same.
+            // holds what it measured, so a sweep reuses it all the same, except the last, whose
+            // models must be the catalog's when the sweep ends (lessons after it read them).
+            let last = index == combinations.count - 1
             if case .found(let stored) = try storedRecord(
-                for: lesson, settings: settings, quick: quick, whatItPublished: false),
+                for: lesson, settings: settings, quick: quick, whatItPublished: last),
                 stored.status == .succeeded
             {
                 record = stored
@@ -203,7 +208,7 @@ extension Engine {
                     settings: values, status: record.status, claims: record.expectations,
                     metrics: record.metrics, seconds: record.provenance.runSeconds, reused: reused,
                     measured: record.provenance.startedAt, commit: record.provenance.codeVersion,
-                    blasKernel: record.provenance.blasKernel ?? "unknown"))
+                    blasKernel: record.provenance.blasKernel ?? "unknown", modelsUsed: record.modelsUsed))
             try save(sweep)   // after every run: a sweep stopped part way keeps what it measured
         }
         return sweep

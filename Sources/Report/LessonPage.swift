@@ -330,7 +330,7 @@ struct LessonPage {
             parts.append(
                 "<details class=\"sweep\"><summary>\(summary)</summary>"
                     + "<p class=\"meta\">\(HTML.escape(page.provenanceText())) · <a href=\"../sweeps/\(HTML.escape(SweepPage.fileName(sweep)))\">every claim and metric</a></p>"
-                    + (stale ? "<p class=\"expect fail\">Stale: this lesson's code has changed since the sweep was measured.</p>" : "")
+                    + (stale ? "<p class=\"expect fail\">Stale: this lesson's code or the library's has changed since the sweep was measured.</p>" : "")
                     + page.claimTable() + "</details>")
         }
         parts.append("</section>")

@@ -80,7 +80,7 @@ public struct SiteWriter {
     }
 
     /// Writes a page for every sweep stored in the workspace or shipped with the course; returns
-    /// them with whether each is stale (its lesson's code changed since, or the lesson is gone).
+    /// them with whether each is stale (its lesson's code or the library's changed since).
     @discardableResult
     public func writeSweepPages() throws -> [(sweep: SweepRecord, stale: Bool)] {
         let lessons = (try? Engine.lessons(in: lessonsDirectory)) ?? []
@@ -100,10 +100,14 @@ public struct SiteWriter {
         let shipped = Engine.courseSweeps(lessonsDirectory: lessonsDirectory).filter { sweep in
             !own.contains { SweepPage.fileName($0) == SweepPage.fileName(sweep) }
         }
-        // A lesson outside the course cannot be checked from here: its sweep is not called stale.
+        // Stale: measured with other library code (another finetuning default, another summation
+        // order: another run, as for a stored lesson run) or another version of the lesson. A
+        // lesson outside the course cannot be checked from here: only the library counts.
+        let library = engine.toolchain.libraryHash
         return (shipped + own).map { sweep in
             let lesson = lessons.first { $0.id == sweep.lessonID }
-            return (sweep, lesson.map { Engine.codeHash(of: $0) != sweep.provenance.lessonCode } ?? false)
+            let lessonChanged = lesson.map { Engine.codeHash(of: $0) != sweep.provenance.lessonCode } ?? false
+            return (sweep, lessonChanged || sweep.provenance.libraryHash != library)
         }
     }
 

@@ -1,7 +1,7 @@
 // A sweep's page: every claim of the lesson against every combination of settings (its verdict
 // and measurement in each, and how many runs it held in), a figure of each claim's measurement
 // against the one numeric setting where there is one, every metric against every combination,
-// and the sweep's provenance — marked stale when the lesson's code has changed since.
+// and the sweep's provenance — marked stale when the lesson's code or the library's has changed since.
 
 import Figures
 import Foundation
@@ -10,7 +10,7 @@ import LessonRuntime
 
 struct SweepPage {
     let sweep: SweepRecord
-    /// Whether the lesson's code has changed since the sweep was measured.
+    /// Whether the lesson's code or the library's has changed since the sweep was measured.
     let stale: Bool
     /// The site folder of the lesson's own page ("lessons", or "scratch" for one outside the course).
     var lessonFolder = "lessons"
@@ -44,7 +44,7 @@ struct SweepPage {
         ]
         if stale {
             body.append(
-                "<p class=\"expect fail\">Stale: the lesson's code has changed since this sweep was measured; run it again for numbers that match the lesson.</p>"
+                "<p class=\"expect fail\">Stale: the lesson's code or the library's has changed since this sweep was measured; run it again for numbers that match the lesson.</p>"
             )
         }
         body.append(claimsHTML())

@@ -1,3 +1,4 @@
+import Course
 import Foundation
 import Testing
 @testable import LessonEngine
@@ -119,6 +120,65 @@ import Testing
         #expect(try site.writeSweepPages().map(\.stale) == [true])
     }
 
+    /// A sweep ends with its last combination's models in the catalog, as it says: a stored run
+    /// of that combination whose model was replaced since (by another combination, run alone)
+    /// runs again; the others are reused whatever the catalog holds. Each run records the
+    /// models it read.
+    @Test func aSweepLeavesItsLastCombinationsModelPublished() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        let lesson = try fixture.lesson("01-publisher.swift", """
+            //: # Publishes a model per seed
+            import Course
+            let seed = param("seed", 1, "the model's seed", in: 1...10)
+            let tokenizer = try BPETrainer.train(text: "ab ab ab", vocabularySize: 260)
+            let config = GPTConfig(vocabularySize: 260, contextLength: 8, layerCount: 1, headCount: 1, embeddingWidth: 8)
+            try PublishedModel.rl.publish(try LanguageModel(name: "rl", model: GPT(config: config, seed: UInt64(seed)), tokenizer: tokenizer))
+            """)
+        let catalog = ModelCatalog(directory: fixture.root.appendingPathComponent(".tokenwise/models"))
+        let grid = try SweepGrid(settings: ["seed=2,1"])
+        let first = try fixture.engine.sweep(lesson, grid: grid, quick: false)
+        #expect(first.runs.last?.status == .succeeded)
+        let published = catalog.fingerprint(of: "rl")
+        _ = try fixture.engine.run(lesson, settings: ["seed=2"], quick: false)   // replaces it
+        #expect(catalog.fingerprint(of: "rl") != published)
+        let second = try fixture.engine.sweep(lesson, grid: grid, quick: false)
+        #expect(second.runs.map(\.reused) == [true, false])
+        #expect(catalog.fingerprint(of: "rl") == published)
+
+        let reader = try fixture.lesson("02-reader.swift", """
+            //: # Reads it
+            import Course
+            let seed = param("seed", 1, "unused", in: 1...10)
+            print(try PublishedModel.rl.model().model.config.summary)
+            """)
+        let read = try fixture.engine.sweep(reader, grid: try SweepGrid(settings: ["seed=1,2"]), quick: false)
+        #expect(read.runs.allSatisfy { $0.modelsUsed == ["rl": published] })
+    }
+
+    /// The same lesson measured with other library code (lesson 7's finetuning default, a new
+    /// summation order) is another run: its sweep is stale too, and a fresh one is not.
+    @Test func aSweepOfAnotherLibraryIsMarkedStale() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        let lesson = try fixture.lesson("01-library.swift", """
+            //: # Library
+            import Course
+            let a = param("a", 1, "a number", in: 1...10)
+            metric("a", Double(a))
+            """)
+        let sweep = try fixture.engine.sweep(lesson, grid: try SweepGrid(settings: ["a=1,2"]), quick: false)
+        let site = SiteWriter(engine: fixture.engine, lessonsDirectory: fixture.root.appendingPathComponent("lessons"))
+        #expect(try site.writeSweepPages().map(\.stale) == [false])
+        let url = fixture.engine.sweepURL(sweep)
+        let stored = try String(contentsOf: url, encoding: .utf8)
+        let library = sweep.provenance.libraryHash
+        #expect(stored.contains("\"\(library)\""))
+        try stored.replacingOccurrences(of: "\"\(library)\"", with: "\"0123456789abcdef\"")
+            .write(to: url, atomically: true, encoding: .utf8)
+        #expect(try site.writeSweepPages().map(\.stale) == [true])
+    }
+
     /// A sweep shipped with the course (lessons/sweeps/ID/) shows on the lesson's page: each
     /// claim's tally and each run's verdict under the sweep's provenance, marked stale once the
     /// lesson's code changes; the index links its page.
@@ -156,7 +216,7 @@ import Testing
         // The lesson's code changes: the shipped numbers are now another lesson's, and say so.
         _ = try fixture.lesson("01-shipped.swift", text + "\nmetric(\"more\", 1)")
         let stalePage = try page()
-        #expect(stalePage.contains("Stale: this lesson's code has changed"))
+        #expect(stalePage.contains("Stale: this lesson's code or the library's has changed"))
         #expect(stalePage.contains("<summary><span class=\"fail\">stale (older code)</span> · "))
     }
 
