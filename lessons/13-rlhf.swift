@@ -18,11 +18,22 @@ let rate = param("lr", 1e-4, "learning rate of the RL updates", in: 1e-7...1e-2)
 let beta = param(
     "beta", 0.05, "KL penalty of the fix (per nat of drift from the start)", in: 0.0...10.0)
 let seed = param(
-    "seed", 1, "seed of the reward model's pairs and of the RL rollouts", in: 1...1_000_000)
+    "seed", 1, "seed of the starting assistant (1: lesson 7's sft), the reward model's pairs and the RL rollouts",
+    in: 1...1_000_000)
 let requestsPerUpdate = 8
 let maxTokens = 32
 let (world, corpus) = try CourseData.tinyWeb()
-let assistant = try PublishedModel.sft.model()
+// The start: lesson 7's published assistant; at another seed, lesson 7's recipe finetuned at
+// that seed (a stored stage, shared with `tokenwise sweep 7`), so a seed sweep retries the whole
+// chain, the start included: how much room RL finds depends on it.
+let assistant: LanguageModel
+if seed == 1 {
+    assistant = try PublishedModel.sft.model()
+} else {
+    var recipe = AssistantRecipe.standard
+    recipe.finetuning.seed = UInt64(seed)
+    assistant = try Finetuning.assistant(recipe, base: try PublishedModel.base.model()).languageModel
+}
 let chat = try assistant.chatTokens()
 
 //: ## Requests no program can check
@@ -471,7 +482,7 @@ metric(
         + "\(String(format: "%.2f", highestReward)))",
     lastCheck.reward)
 metric("human score: last update with the KL penalty", fixed.run.checks.last!.human)
-claim(
+let rise = claim(
     "RL against the reward model first raises the human score (best − start)",
     bestCheck.human - startCheck.human, above: 0.5)
 claim(
@@ -486,10 +497,22 @@ claim(
     "the KL penalty keeps the human score within 0.5 of the plain run's best (last with KL − best)",
     fixed.run.checks.last!.human - bestCheck.human, above: -0.5)
 
-//: How far the human score falls by the last update is not the same from run to run: the
-//: stored sweeps at the end of the page show the fall past the claim's line in some seeds and
-//: short of it in others, with either BLAS kernel. The reward model's score climbs to its
-//: highest in every run; how much that costs the human score by the last update varies.
+if rise.failed {
+    show(
+        """
+        Here RL did not raise the human score by the claim's margin: it scores \
+        \(String(format: "%.2f", startCheck.human)) at the start and \
+        \(String(format: "%.2f", bestCheck.human)) at its best checkpoint (update \
+        \(bestCheck.update)). RL can only add what the human \
+        wants where the start leaves room, and this assistant's greedy reply was already among \
+        the human's best \(greedyWriting.description) of the time (the table above): what the \
+        reward model's score rewards beyond it, the human does not.
+        """)
+}
+//: Neither the rise nor the fall is the same from run to run. The rise needs room: an
+//: assistant whose greedy replies the human already ranks among the best leaves RL little to
+//: add, and the run goes straight to the hack. The stored sweeps at the end of the page retry
+//: the whole chain (the starting assistant, the reward model, the RL rollouts) on three seeds.
 //:
 //: ### Step through the hacked policy
 //: The last update's reply to the first of those requests, one token at a time: the page shows
