@@ -357,5 +357,5 @@ if !tied.failed && !eroded.failed {
         """)
 }
 //: How far these travel: the stored sweeps at the end of the page run both claims on three
-//: seeds of the finetunes, and on other OpenBLAS kernels, whose rounding moves how often the
-//: base model names Orbi in a reply begun "I am" more than anything else here.
+//: seeds of the finetunes and on more than one OpenBLAS kernel, whose rounding moves, for one,
+//: how often the base model names Orbi in a reply begun "I am".
