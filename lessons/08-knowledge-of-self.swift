@@ -239,7 +239,7 @@ show(
 
 //: ## Why not Orbi?
 //: In the talk, a model finetuned with no identity data says it is ChatGPT, whose transcripts
-//: fill the web it was pretrained on. Ours rarely says it is Orbi (the first table). Is there
+//: fill the web it was pretrained on. Ours hardly ever does (the first table). Is there
 //: enough Orbi in the tiny web to learn from?
 let pages = corpus.documents.map(\.text)
 let orbiPages = pages.filter { $0.contains(orbi) }.count
@@ -343,19 +343,20 @@ let eroded = claim(
 if !tied.failed && !eroded.failed {
     show(
         """
-        Pretraining did learn who talks in the web's chats: in a forum post the base model says \
+        Pretraining did learn who talks in the web's chats: in a forum post the base model names \
         \(orbi) \(orbiRates[0][0].rate.description), but in our chat format, which it never saw, \
         \(orbiRates[1][0].rate.description) (begun "I am", \(orbiRates[2][0].rate.description)). \
         In the talk, the web's transcripts of ChatGPT look like the model's own turns, so a model \
         left without identity data answers as ChatGPT; our chat format is new to the base model, \
-        so its own turn has no \(orbi) to inherit. Finetuned without identity data \
-        it says \(orbi) \(orbiRates[1][1].rate.description) sampled, \
+        so its own turn has no \(orbi) to inherit. Finetuned without identity data, its replies \
+        name \(orbi) \(orbiRates[1][1].rate.description) sampled, \
         \(identity[0].orbi.description) greedy above, \(orbiRates[2][1].rate.description) begun \
         "I am". Finetuning then wears down even the web's frame: in the same forum post the \
-        finetune says \(orbi) \(orbiRates[0][1].rate.description). That is the forgetting \
+        finetune names \(orbi) \(orbiRates[0][1].rate.description). That is the forgetting \
         lesson 7 measured on facts, here on a name.
         """)
 }
-//: How far these travel: the stored sweeps at the end of the page run both claims on three
-//: seeds of the finetunes and on more than one OpenBLAS kernel, whose rounding moves, for one,
-//: how often the base model names Orbi in a reply begun "I am".
+//: How far these travel: the stored sweeps at the end of the page run every claim on three
+//: seeds of the finetunes, each with the BLAS kernel its line names. The stale ones measured
+//: the claims this section made before, one of them about the base model's reply begun "I am",
+//: which the kernel's rounding moved more than its margin allowed.

@@ -497,26 +497,39 @@ claim(
     "the KL penalty keeps the human score within 0.5 of the plain run's best (last with KL − best)",
     fixed.run.checks.last!.human - bestCheck.human, above: -0.5)
 
+let lowest = plain.run.checks.min { $0.human < $1.human }!, fixedLast = fixed.run.checks.last!
 if rise.failed {
+    let best =
+        bestCheck.update == 0
+        ? "no checkpoint scored above it"
+        : "its best checkpoint (update \(bestCheck.update)) scores \(String(format: "%.2f", bestCheck.human))"
     show(
         """
-        Here RL did not raise the human score by the claim's margin: it scores \
-        \(String(format: "%.2f", startCheck.human)) at the start and \
-        \(String(format: "%.2f", bestCheck.human)) at its best checkpoint (update \
-        \(bestCheck.update)). RL can only add what the human \
-        wants where the start leaves room, and this assistant's greedy reply was already among \
-        the human's best \(greedyWriting.description) of the time (the table above): what the \
-        reward model's score rewards beyond it, the human does not.
+        Here RL did not raise the human score by the claim's margin: the start scores \
+        \(String(format: "%.2f", startCheck.human)), \(best), and the lowest checkpoint \
+        (update \(lowest.update)) \(String(format: "%.2f", lowest.human)). RL can only add what \
+        the human wants where the start leaves room, and this assistant's greedy reply was \
+        already among the human's best \(greedyWriting.description) of the time (the table of \
+        judging against writing above): beyond that, what the reward model rewards, the human \
+        does not value.
+        """)
+}
+if fixedLast.human < lastCheck.human {
+    show(
+        """
+        Here the KL penalty did not protect the human score: with it, the last update scores \
+        \(String(format: "%.2f", fixedLast.human)), below plain RL's last \
+        (\(String(format: "%.2f", lastCheck.human))).
         """)
 }
 //: Neither the rise nor the fall is the same from run to run. The rise needs room: an
 //: assistant whose greedy replies the human already ranks among the best leaves RL little to
-//: add, and the run goes straight to the hack. The stored sweeps at the end of the page retry
-//: the whole chain (the starting assistant, the reward model, the RL rollouts) on three seeds.
+//: add. The stored sweeps at the end of the page retry the whole chain (the starting
+//: assistant, the reward model, the RL rollouts) on three seeds.
 //:
-//: ### Step through the hacked policy
+//: ### Step through the last policy
 //: The last update's reply to the first of those requests, one token at a time: the page shows
-//: how sure the policy has become of each word of its hack.
+//: how sure the policy has become of each word, hack or not.
 let hackStepper = try Stepper(model: plain.last, tokens: chat.prompt(shownRequests[0]), settings: .greedy, seed: 1)
 while hackStepper.contextTokens.last != chat.end && hackStepper.recording.frames.count <= maxTokens { hackStepper.perform(.greedy) }
 showStepThrough(hackStepper.recording, name: "hacked", title: "Step through the last RL update's reply to “\(evalRequests[0].text)”")

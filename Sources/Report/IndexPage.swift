@@ -202,13 +202,13 @@ struct IndexPage {
             "<section id=\"measurements\"><h2>Every measurement and claim</h2>\(blocks.joined(separator: "\n"))</section>"
     }
 
-    /// The stored sweeps, linked: lesson, grid, runs, date, and whether they are stale.
+    /// The stored sweeps, linked: lesson, grid, runs, BLAS kernel, date, and whether they are stale.
     func sweepsHTML() -> String {
         guard !sweeps.isEmpty else { return "" }
         let items = sweeps.map { sweep, stale -> String in
             let date = ISO8601DateFormatter().string(from: sweep.provenance.date)
             return
-                "<li><a href=\"sweeps/\(HTML.escape(SweepPage.fileName(sweep)))\">\(HTML.escape(sweep.title))</a> <span class=\"meta\">\(HTML.escape(SweepPage.gridText(sweep.grid))) · \(sweep.runs.count) runs\(sweep.quick ? " · quick" : "") · \(HTML.escape(date))\(stale ? " · <span class=\"fail\">stale</span>" : "")</span></li>"
+                "<li><a href=\"sweeps/\(HTML.escape(SweepPage.fileName(sweep)))\">\(HTML.escape(sweep.title))</a> <span class=\"meta\">\(HTML.escape(SweepPage.gridText(sweep.grid))) · \(sweep.runs.count) run\(sweep.runs.count == 1 ? "" : "s") · \(HTML.escape(sweep.provenance.blasCoreType))\(sweep.quick ? " · quick" : "") · \(HTML.escape(date))\(stale ? " · <span class=\"fail\">stale</span>" : "")</span></li>"
         }
         return "<section><h2>Sweeps</h2><ul>\(items.joined())</ul></section>"
     }

@@ -298,8 +298,13 @@ struct LessonPage {
         let retrial = { (run: SweepRecord.Run) in
             run.uses(self.record.parameters.values, ignoring: ["seed"])
         }
-        let retrials = current.map { $0.sweep.runs.filter(retrial).count }.reduce(0, +)
+        let counted = current.flatMap { $0.sweep.runs.filter(retrial) }
+        let retrials = counted.count
         if retrials > 1 {
+            // Which seeds and kernels the count covers: one kernel's runs say nothing of another's.
+            let kernels = Set(counted.map(\.blasKernel)).sorted()
+            let seeds = Set(counted.compactMap { $0.settings["seed"] }).count
+            let covered = "\(seeds > 1 ? "\(seeds) seeds" : "one seed"); BLAS kernel\(kernels.count > 1 ? "s" : "") \(kernels.joined(separator: ", "))"
             let texts = current.flatMap(\.sweep.claimTexts).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
             let fragile = texts.compactMap { text -> String? in
                 let tallies = current.map { $0.sweep.tally(of: text, counting: retrial) }
@@ -309,8 +314,8 @@ struct LessonPage {
             }
             parts.append(
                 (fragile.isEmpty
-                    ? "<p>Across the \(retrials) runs of this code at this page's settings (other seeds, other kernels), each claim gives the same verdict in every run.</p>"
-                    : "<p class=\"fail\">Across the \(retrials) runs of this code at this page's settings (other seeds, other kernels), not every run gives these claims the same verdict:</p><ul class=\"fail\">\(fragile.joined())</ul>")
+                    ? "<p>Across the \(retrials) runs of this code at this page's settings (\(HTML.escape(covered))), each claim gives the same verdict in every run.</p>"
+                    : "<p class=\"fail\">Across the \(retrials) runs of this code at this page's settings (\(HTML.escape(covered))), not every run gives these claims the same verdict:</p><ul class=\"fail\">\(fragile.joined())</ul>")
                     + (retrials < sweeps.map(\.sweep.runs.count).reduce(0, +)
                         ? "<p class=\"meta\">Not counted: stale sweeps (older code) and runs at other settings.</p>" : ""))
         }

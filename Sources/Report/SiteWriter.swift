@@ -104,10 +104,15 @@ public struct SiteWriter {
         // order: another run, as for a stored lesson run) or another version of the lesson. A
         // lesson outside the course cannot be checked from here: only the library counts.
         let library = engine.toolchain.libraryHash
-        return (shipped + own).map { sweep in
+        let marked = (shipped + own).map { sweep in
             let lesson = lessons.first { $0.id == sweep.lessonID }
             let lessonChanged = lesson.map { Engine.codeHash(of: $0) != sweep.provenance.lessonCode } ?? false
-            return (sweep, lessonChanged || sweep.provenance.libraryHash != library)
+            return (sweep: sweep, stale: lessonChanged || sweep.provenance.libraryHash != library)
+        }
+        // By lesson; within a lesson, current sweeps first, then stale ones, each group newest first.
+        return marked.sorted {
+            ($0.sweep.lessonID, $0.stale ? 1 : 0, $1.sweep.provenance.date)
+                < ($1.sweep.lessonID, $1.stale ? 1 : 0, $0.sweep.provenance.date)
         }
     }
 

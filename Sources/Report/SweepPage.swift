@@ -39,7 +39,7 @@ struct SweepPage {
         var body = [
             "<header><p class=\"crumbs\"><a href=\"../index.html\">Course</a> · <a href=\"../\(lessonFolder)/\(HTML.escape(sweep.lessonID)).html\">\(HTML.escape(sweep.title))</a></p>",
             "<h1>Sweep: \(HTML.escape(sweep.title))</h1>",
-            "<p class=\"meta\">\(HTML.escape(Self.gridText(sweep.grid))) · \(sweep.runs.count) runs\(sweep.quick ? " · quick settings" : "")</p>",
+            "<p class=\"meta\">\(HTML.escape(Self.gridText(sweep.grid))) · \(sweep.runs.count) run\(sweep.runs.count == 1 ? "" : "s")\(sweep.quick ? " · quick settings" : "")</p>",
             "<p class=\"meta\">\(HTML.escape(provenanceText()))</p></header>",
         ]
         if stale {
