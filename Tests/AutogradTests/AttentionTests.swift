@@ -28,6 +28,32 @@ import Testing
         #expect(maxRelativeError(x.gradientValues, AttentionReference.backward(dout: dout, qkv: qkv, B: B, T: T, C: C, NH: NH)) < 1e-4)
     }
 
+    // Blocking rows changes which sums run side by side, never the order of a sum's terms: the
+    // floats must equal one row at a time, bit for bit (T = 70 and 37 end in a partial block,
+    // head sizes 40 and 6 in a partial lane).
+    @Test(arguments: [(2, 70, 64, 2), (1, 37, 80, 2), (2, 9, 12, 2), (1, 128, 128, 4)])
+    func blockedRowsEqualOneRowAtATime(shape: (Int, Int, Int, Int)) {
+        let (B, T, C, NH) = shape
+        var g = SeededGenerator(seed: UInt64(T * 7 + C))
+        let qkv = randomDoubles(B * T * 3 * C, &g).map(Float.init)
+        let dout = randomDoubles(B * T * C, &g).map(Float.init)
+        func run(_ rowBlock: Int) -> (out: [Float], att: [Float], dqkv: [Float]) {
+            var out = [Float](repeating: 0, count: B * T * C)
+            var att = [Float](repeating: 0, count: B * NH * T * T)
+            var dqkv = [Float](repeating: 0.5, count: qkv.count)
+            AttentionKernel.forward(
+                out: &out, att: &att, qkv: qkv, B: B, T: T, C: C, NH: NH, rowBlock: rowBlock)
+            AttentionKernel.backward(
+                dqkv: &dqkv, dout: dout, qkv: qkv, att: att, B: B, T: T, C: C, NH: NH,
+                rowBlock: rowBlock)
+            return (out, att, dqkv)
+        }
+        let (blocked, single) = (run(4), run(1))
+        #expect(blocked.out == single.out)
+        #expect(blocked.att == single.att)
+        #expect(blocked.dqkv == single.dqkv)
+    }
+
     @Test func attentionIsCausal() {
         var g = SeededGenerator(seed: 11)
         let (T, C) = (6, 4)
