@@ -186,17 +186,18 @@ func finetunePair(
 }
 let (thinker, blurter) = try finetunePair(
     training.filter { $0.kind == .arithmetic }, settings, ("worked", "answer-first"))
+// Published at once: lesson 12 starts from it, and can run while this lesson goes on.
+try PublishedModel.worked.publish(thinker.languageModel)
 let (speller, guesser) = try finetunePair(
     training.filter { $0.kind != .arithmetic }, letterSettings,
     ("worked-letters", "answer-first-letters"))
-// harness: the report card's finetuning times, the published model, the loss chart
+// harness: the report card's finetuning times, the loss chart
 for (label, model) in [
     ("word problems, worked", thinker), ("word problems, answer first", blurter),
     ("counting and decimals, worked", speller), ("counting and decimals, answer first", guesser),
 ] {
     metric("finetuning time, \(label)", model.history.seconds, unit: "s")
 }
-try PublishedModel.worked.publish(thinker.languageModel)
 // harness: greedy accuracy on the validation word problems (what a sweep over `lr` compares)
 let wordValidation = validation.filter { $0.kind == .arithmetic }
 for (label, model) in [("worked", thinker), ("answer first", blurter)] {

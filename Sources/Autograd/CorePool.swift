@@ -6,6 +6,10 @@
 // TOKENWISE_CORE_POOL names (core-0, core-1, …, one per core of the machine); holding the
 // file's flock is holding the core, and the kernel lets go of it when its holder dies. So is
 // the report's wish for a core (`wanted`): a killed report leaves no wish behind.
+// A lesson that others still wait for (the report marks it `waited-on-<lesson>`) goes first:
+// its pairs take a free core even while the report wants one, and the report does not take a
+// core while such a lesson is waiting for one (`urgent-wanted`, held by that lesson). So the
+// models that lessons wait for come out of two cores, and the waiting lessons start sooner.
 
 import Dispatch
 import Foundation
@@ -19,6 +23,21 @@ public enum CorePool {
     }()
 
     public static let environmentKey = "TOKENWISE_CORE_POOL"
+
+    /// The lesson this process runs (set by the lesson engine), for its `waited-on` mark.
+    public static let lessonKey = "TOKENWISE_LESSON"
+    static let lesson = ProcessInfo.processInfo.environment[lessonKey] ?? ""
+
+    /// The file whose presence says that lessons still wait for `lesson`.
+    public static func waitedOnMark(in directory: String, lesson: String) -> String {
+        directory + "/waited-on-" + lesson
+    }
+
+    /// Whether this process's lesson is one that others still wait for.
+    static func isWaitedOn(in directory: String) -> Bool {
+        !lesson.isEmpty
+            && FileManager.default.fileExists(atPath: waitedOnMark(in: directory, lesson: lesson))
+    }
 
     /// A core held until `release()` (or until the object goes).
     public final class Core: @unchecked Sendable {
@@ -40,23 +59,38 @@ public enum CorePool {
     }
 
     /// A free core of the pool in `directory` for a lesson's second core, or nil at once when
-    /// every core is held or the report is waiting for one (to start the next lesson).
-    public static func tryTake(in directory: String, cores: Int = Parallel.coreCount) -> Core? {
+    /// every core is held or the report is waiting for one (to start the next lesson) and
+    /// this lesson is not one that others wait for.
+    public static func tryTake(
+        in directory: String, cores: Int = Parallel.coreCount, waitedOn: Bool = false
+    ) -> Core? {
         if let wish = lock(directory + "/" + wantedFile, shared: true) {
             wish.release()
-        } else {
+        } else if !waitedOn {
             return nil
         }
         return tryTake(in: directory, skipping: [], cores: cores)
     }
 
     /// A free core, taken as soon as there is one, or nil once `signal` is signalled (checked
-    /// every 20 ms, and answered at once).
+    /// every 20 ms, and answered at once). A lesson that others wait for says that it waits.
     public static func waitForCore(in directory: String, orUntil signal: DispatchSemaphore) -> Core? {
+        let waitedOn = isWaitedOn(in: directory)
+        var urgent: Core?
+        defer { urgent?.release() }
         while true {
-            if let core = tryTake(in: directory) { return core }
+            if let core = tryTake(in: directory, waitedOn: waitedOn) { return core }
+            if waitedOn && urgent == nil { urgent = lock(directory + "/" + urgentWishFile) }
             if signal.wait(timeout: .now() + .milliseconds(20)) == .success { return nil }
         }
+    }
+
+    /// Whether a lesson that others wait for is waiting for a core: the report then leaves a
+    /// free core to it.
+    public static func urgentWish(in directory: String) -> Bool {
+        guard let probe = lock(directory + "/" + urgentWishFile, shared: true) else { return true }
+        probe.release()
+        return false
     }
 
     /// A free core other than `held` (the report's own: their files' locks, taken through other
@@ -77,6 +111,7 @@ public enum CorePool {
     }
 
     static let wantedFile = "wanted"
+    static let urgentWishFile = "urgent-wanted"
 
     /// The file's flock, exclusive or shared, or nil when another holder has it. A pool that
     /// cannot be opened (a missing folder, no file descriptors left) holds nobody back: a

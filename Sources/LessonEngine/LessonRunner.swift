@@ -5,6 +5,7 @@
 // exits before its last line; a time limit ends a runaway child.
 
 import LessonRuntime
+import Autograd
 import Foundation
 
 public enum RunUpdate: Sendable {
@@ -80,6 +81,8 @@ struct LessonRunner {
         environment["TOKENWISE_PARAMS"] = String(
             decoding: try JSONEncoder().encode(parameters.values), as: UTF8.self)
         environment["TOKENWISE_EVENT_KEY"] = eventKey
+        // Which lesson this is, for the report's mark on lessons that others wait for.
+        environment[CorePool.lessonKey] = lesson.id
         // The lesson stops when this process is gone (see LessonContext.followEngine).
         environment["TOKENWISE_ENGINE_PID"] = String(getpid())
         // A lesson's own cached stages key on its code (not its prose): editing the loop a

@@ -121,6 +121,24 @@ struct ReportCommand: ParsableCommand {
         nonisolated(unsafe) var published: [Int: Set<String>] = [:]
         let printer = JobPrinter()
         let group = DispatchGroup()
+        // A running lesson that lessons not yet started wait for is marked in the pool: its
+        // pairs of trainings take a free core before the next lesson starts (CorePool.swift).
+        @Sendable func markWaitedOn(_ index: Int, _ waitedOn: Bool) {
+            let mark = CorePool.waitedOnMark(in: pool, lesson: lessons[index].id)
+            if waitedOn {
+                _ = FileManager.default.createFile(atPath: mark, contents: nil)
+            } else {
+                try? FileManager.default.removeItem(atPath: mark)
+            }
+        }
+        @Sendable func updateMarks() {   // called holding `lock`
+            for index in started {
+                markWaitedOn(index, !finished.contains(index) && order.waitsFor.indices.contains { later in
+                    !started.contains(later) && order.waitsFor[later].contains(index)
+                })
+            }
+        }
+        for lesson in lessons { try? FileManager.default.removeItem(atPath: CorePool.waitedOnMark(in: pool, lesson: lesson.id)) }
         @Sendable func launchReady() {   // called holding `lock`
             // A lesson whose model source failed does not run on an old or missing model.
             while let skipped = order.ready(started: started, finished: finished, published: published).first(where: {
@@ -169,6 +187,7 @@ struct ReportCommand: ParsableCommand {
                     group.leave()
                 }
             }
+            updateMarks()
         }
         lock.withLock { launchReady() }
         group.wait()
@@ -209,7 +228,10 @@ final class HeldCores: @unchecked Sendable {
 
     private func tryTake() -> CorePool.Core? {
         lock.withLock {
-            guard let core = CorePool.tryTake(in: pool, skipping: held) else { return nil }
+            // A lesson that others wait for, waiting for a second core, has it first.
+            guard !CorePool.urgentWish(in: pool),
+                let core = CorePool.tryTake(in: pool, skipping: held)
+            else { return nil }
             held.insert(core.index)
             return core
         }
@@ -226,13 +248,18 @@ func duration(_ seconds: Double) -> String {
     seconds < 120 ? String(format: "%.1f s", seconds) : String(format: "%d min %02d s", Int(seconds) / 60, Int(seconds) % 60)
 }
 
-/// The terminal of a side-by-side report: whole lines, each naming its lesson, never two
+/// The terminal of a side-by-side report: whole lines, each naming its lesson and starting
+/// with the report's elapsed time (so a log shows which lessons overlapped), never two
 /// interleaved; a job's progress at most every few seconds.
 final class JobPrinter: @unchecked Sendable {
     private let lock = NSLock()
     private var lastProgress: [String: Date] = [:]
+    private let started = Date()
 
-    func say(_ line: String) { lock.withLock { print(line) } }
+    func say(_ line: String) {
+        let elapsed = Int(Date().timeIntervalSince(started))
+        lock.withLock { print(String(format: "[%2d:%02d] ", elapsed / 60, elapsed % 60) + line) }
+    }
 
     func show(_ update: RunUpdate, lesson: String) {
         switch update {

@@ -96,8 +96,25 @@ import Testing
         #expect(CorePool.want(in: pool) == nil)   // one wish at a time
         #expect(CorePool.tryTake(in: pool) == nil)
         #expect(try !atOnce())
+        // A lesson that others wait for takes a free core all the same.
+        let urgentCore = try #require(CorePool.tryTake(in: pool, waitedOn: true))
+        urgentCore.release()
         wish.release()   // (or its holder dies)
         #expect(CorePool.tryTake(in: pool) != nil)
+    }
+
+    /// While a lesson that others wait for waits for a core (holding `urgent-wanted`), the
+    /// report leaves free cores to it; its death lets go.
+    @Test func theReportLeavesAFreeCoreToALessonOthersWaitFor() throws {
+        let pool = FileManager.default.temporaryDirectory.appendingPathComponent("cores-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: pool, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: pool) }
+        #expect(!CorePool.urgentWish(in: pool))
+        let descriptor = open(pool + "/urgent-wanted", O_RDWR | O_CREAT, 0o644)
+        #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
+        #expect(CorePool.urgentWish(in: pool))
+        close(descriptor)
+        #expect(!CorePool.urgentWish(in: pool))
     }
 
     /// A pool that cannot be opened holds nobody back: as without a pool.
