@@ -355,8 +355,8 @@ if knowledgeVerdict.failed {
         """)
 }
 
-//: The knowledge claim has little room: the difference is a few of these people either way.
-//: The stored sweeps at the end of the page show on which seeds and BLAS kernels it holds.
+//: The knowledge claim sits near its line, and which side it lands on depends on the run: the
+//: stored sweeps at the end of the page show on which seeds and BLAS kernels it holds.
 //:
 //: ### Keeping what pretraining stored: rehearse the web
 //: Finetuning changes every weight, and nothing in the conversations asks the model to keep the

@@ -16,7 +16,12 @@ public struct LessonOrder: Sendable {
     /// publishes them.
     public let awaits: [[Int: Set<String>]]
 
-    public init(_ lessons: [LessonSource]) {
+    /// Each lesson's expected run time in seconds (0 where unknown), for the order in which
+    /// ready lessons start.
+    public let expectedSeconds: [Double]
+
+    public init(_ lessons: [LessonSource], expectedSeconds: [Double]? = nil) {
+        self.expectedSeconds = expectedSeconds ?? lessons.map { _ in 0 }
         let published = lessons.map { Self.matches(#"PublishedModel\.(\w+)\.publish\("#, in: $0.text) }
         awaits = lessons.indices.map { index in
             let text = lessons[index].text
@@ -58,11 +63,13 @@ public struct LessonOrder: Sendable {
     }
 
     /// The lessons that may start now: not started, each model they read published in this run
-    /// (`published`: `modelKey`s by lesson) or its publisher finished. Those that more lessons
-    /// wait for (directly or through others) come first, so what others wait for starts early;
-    /// then course order.
+    /// (`published`: `modelKey`s by lesson) or its publisher finished. The longest expected
+    /// chain first (a lesson's time and its longest line of dependents', as in list scheduling:
+    /// the long poles start early, the short lessons fill the gaps); then those that more
+    /// lessons wait for (directly or through others); then course order.
     public func ready(started: Set<Int>, finished: Set<Int>, published: [Int: Set<String>] = [:]) -> [Int] {
         let waitedOnBy = awaits.indices.map { dependents(of: $0).count }
+        let chain = chainSeconds()
         return awaits.indices
             .filter { index in
                 !started.contains(index)
@@ -70,7 +77,18 @@ public struct LessonOrder: Sendable {
                         finished.contains(publisher) || models.isSubset(of: published[publisher] ?? [])
                     }
             }
-            .sorted { (waitedOnBy[$1], $0) < (waitedOnBy[$0], $1) }
+            .sorted { (chain[$1], waitedOnBy[$1], $0) < (chain[$0], waitedOnBy[$0], $1) }
+    }
+
+    /// For each lesson, its expected time plus the longest expected chain of the lessons that
+    /// wait for it (lessons wait only for earlier ones, so one pass from the end).
+    func chainSeconds() -> [Double] {
+        var chain = expectedSeconds
+        for index in waitsFor.indices.reversed() {
+            let longest = waitsFor.indices.filter { waitsFor[$0].contains(index) }.map { chain[$0] }.max() ?? 0
+            chain[index] = expectedSeconds[index] + longest
+        }
+        return chain
     }
 
     /// Every lesson that waits for `index`, directly or through another.

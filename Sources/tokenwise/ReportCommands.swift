@@ -107,12 +107,24 @@ struct ReportCommand: ParsableCommand {
         }
     }
 
+    /// Each lesson's expected run time: the median of its runs in stored sweeps of the same
+    /// mode (the course's, shipped in lessons/sweeps, and this workspace's), else 0. Only the
+    /// order in which ready lessons start depends on it.
+    func expectedSeconds(_ lessons: [LessonSource], engine: Engine) -> [Double] {
+        let sweeps = engine.storedSweeps() + Engine.courseSweeps(lessonsDirectory: options.lessonsDirectory)
+        return lessons.map { lesson in
+            let seconds = sweeps.filter { $0.lessonID == lesson.id && $0.quick == quick }
+                .flatMap { $0.runs.map(\.seconds) }.sorted()
+            return seconds.isEmpty ? 0 : seconds[seconds.count / 2]
+        }
+    }
+
     /// Up to `jobs` lessons at once, each starting once the models it reads are published (or
     /// their lessons have finished: LessonOrder); the terminal gets one line per stage, progress
     /// step and result. A lesson that reads the model of one that failed before publishing it is
     /// not run (nil).
     func runSideBySide(_ lessons: [LessonSource], engine: Engine, pool: String) throws -> [RunRecord?] {
-        let order = LessonOrder(lessons)
+        let order = LessonOrder(lessons, expectedSeconds: expectedSeconds(lessons, engine: engine))
         let cores = HeldCores(pool: pool)
         let lock = NSLock()
         nonisolated(unsafe) var records = [RunRecord?](repeating: nil, count: lessons.count)

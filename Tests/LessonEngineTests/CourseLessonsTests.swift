@@ -101,6 +101,17 @@ import Testing
         }
         #expect(!order.ready(started: eleven, finished: finished, published: published("worked-calculator-quick")).contains(twelve))
         #expect(order.ready(started: eleven, finished: finished, published: published("worked-quick")).contains(twelve))
+        // With expected times (a report reads them from stored sweeps), the longest chain
+        // starts first: lesson 12 (its own time and lesson 14's) before the shorter lessons 9,
+        // 10 and 13, which only lesson 14 waits for too.
+        let seconds = ["09-hallucinations": 70.0, "10-search": 90, "11-tokens-to-think": 400,
+                       "12-reinforcement-learning": 340, "13-rlhf": 160, "14-arena": 20]
+        let timed = LessonOrder(lessons, expectedSeconds: lessons.map { seconds[$0.id] ?? 0 })
+        let afterEleven = timed.ready(
+            started: eleven, finished: finished, published: published("worked-quick"))
+        #expect(afterEleven.map { lessons[$0].id }
+                == ["12-reinforcement-learning", "13-rlhf", "10-search", "09-hallucinations", "08-knowledge-of-self"])
+        #expect(timed.chainSeconds()[index("11-tokens-to-think")] == 760)
         // Lesson 14 reads lesson 13's hyphenated models (`rlhf-kl` in the catalog, `rlhfKL` in its code).
         #expect(LessonOrder.modelKey("rlhf-kl") == LessonOrder.modelKey("rlhfKL"))
         // Lesson 11 failing after it published `worked` leaves lesson 12 to run; before, not.
