@@ -24,17 +24,17 @@ public enum CorePool {
 
     public static let environmentKey = "TOKENWISE_CORE_POOL"
 
-    /// The lesson this process runs (set by the lesson engine), for its `waited-on` mark.
+    /// The lesson this process runs (set by the lesson engine), for its `waited-on` mark; "" when none.
     public static let lessonKey = "TOKENWISE_LESSON"
-    static let lesson = ProcessInfo.processInfo.environment[lessonKey] ?? ""
+    public static let currentLesson = ProcessInfo.processInfo.environment[lessonKey] ?? ""
 
     /// The file whose presence says that lessons still wait for `lesson`.
     public static func waitedOnMark(in directory: String, lesson: String) -> String {
         directory + "/waited-on-" + lesson
     }
 
-    /// Whether this process's lesson is one that others still wait for.
-    static func isWaitedOn(in directory: String) -> Bool {
+    /// Whether `lesson` (this process's) is one that others still wait for.
+    static func isWaitedOn(in directory: String, lesson: String = CorePool.currentLesson) -> Bool {
         !lesson.isEmpty
             && FileManager.default.fileExists(atPath: waitedOnMark(in: directory, lesson: lesson))
     }
@@ -73,14 +73,19 @@ public enum CorePool {
     }
 
     /// A free core, taken as soon as there is one, or nil once `signal` is signalled (checked
-    /// every 20 ms, and answered at once). A lesson that others wait for says that it waits.
-    public static func waitForCore(in directory: String, orUntil signal: DispatchSemaphore) -> Core? {
-        let waitedOn = isWaitedOn(in: directory)
+    /// every 20 ms, and answered at once). While `lesson` (this process's) is one that others
+    /// wait for, it says that it waits; the mark is read again at every check, since the report
+    /// takes it away once the waiting lessons have what they read (a model published meanwhile).
+    public static func waitForCore(
+        in directory: String, orUntil signal: DispatchSemaphore, lesson: String = CorePool.currentLesson
+    ) -> Core? {
         var urgent: Core?
         defer { urgent?.release() }
         while true {
+            let waitedOn = isWaitedOn(in: directory, lesson: lesson)
             if let core = tryTake(in: directory, waitedOn: waitedOn) { return core }
             if waitedOn && urgent == nil { urgent = lock(directory + "/" + urgentWishFile) }
+            if !waitedOn { urgent?.release(); urgent = nil }
             if signal.wait(timeout: .now() + .milliseconds(20)) == .success { return nil }
         }
     }

@@ -21,6 +21,9 @@ public struct LessonOrder: Sendable {
     public let expectedSeconds: [Double]
 
     public init(_ lessons: [LessonSource], expectedSeconds: [Double]? = nil) {
+        precondition(
+            expectedSeconds.map { $0.count == lessons.count } ?? true,
+            "one expected time per lesson: \(expectedSeconds?.count ?? 0) for \(lessons.count) lessons")
         self.expectedSeconds = expectedSeconds ?? lessons.map { _ in 0 }
         let published = lessons.map { Self.matches(#"PublishedModel\.(\w+)\.publish\("#, in: $0.text) }
         awaits = lessons.indices.map { index in

@@ -143,11 +143,18 @@ struct ReportCommand: ParsableCommand {
                 try? FileManager.default.removeItem(atPath: mark)
             }
         }
+        // Marked only while a lesson not yet started waits for a model it has not published:
+        // once it has, the waiting lesson needs its core more than the lesson's next pair does.
+        nonisolated(unsafe) var marked = Set<Int>()
         @Sendable func updateMarks() {   // called holding `lock`
             for index in started {
-                markWaitedOn(index, !finished.contains(index) && order.waitsFor.indices.contains { later in
-                    !started.contains(later) && order.waitsFor[later].contains(index)
-                })
+                let waitedOn = !finished.contains(index) && order.awaits.indices.contains { later in
+                    !started.contains(later)
+                        && !(order.awaits[later][index] ?? []).isSubset(of: published[index] ?? [])
+                }
+                guard waitedOn != marked.contains(index) else { continue }
+                markWaitedOn(index, waitedOn)
+                if waitedOn { marked.insert(index) } else { marked.remove(index) }
             }
         }
         for lesson in lessons { try? FileManager.default.removeItem(atPath: CorePool.waitedOnMark(in: pool, lesson: lesson.id)) }
@@ -164,15 +171,16 @@ struct ReportCommand: ParsableCommand {
             let running = started.subtracting(finished).count
             for index in order.ready(started: started, finished: finished, published: published).prefix(jobs - running) {
                 started.insert(index)
+                cores.expect()
                 group.enter()
                 DispatchQueue.global().async {
                     let lesson = lessons[index]
                     var record: RunRecord?
+                    var core: CorePool.Core?
                     do {
                         record = try reusable(lesson, engine: engine, say: printer.say)
                         if record == nil {
-                            let core = cores.take()
-                            defer { cores.give(core) }
+                            core = cores.take()
                             printer.say("\(lesson.id): running")
                             record = try engine.run(lesson, quick: quick) { update in
                                 printer.show(update, lesson: lesson.id)
@@ -190,12 +198,15 @@ struct ReportCommand: ParsableCommand {
                         printer.say("\(lesson.id): \(error)")
                         lock.withLock { errors.append("\(lesson.id): \(error)") }
                     }
+                    if core == nil { cores.notExpected() }
                     lock.withLock {
                         records[index] = record
                         finished.insert(index)
                         if record == nil || record!.status != .succeeded { failed.insert(index) }
                         launchReady()
                     }
+                    // After the next lessons were launched: the core passes to one of them.
+                    if let core { cores.give(core) }
                     group.leave()
                 }
             }
@@ -208,18 +219,36 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
-/// The cores of a pool that the report holds for the lessons it runs (one each).
+/// The cores of a pool that the report holds for the lessons it runs (one each). A lesson that
+/// ends passes its core straight to a lesson launched but still without one (`expect`), so the
+/// next lesson never waits for a core behind another lesson's second job; unless a lesson that
+/// others wait for is waiting for a core: that one has it first.
 final class HeldCores: @unchecked Sendable {
     private let pool: String
     private let lock = NSLock()
     private var held: Set<Int> = []
     private var waiting = 0
     private var wish: CorePool.Core?
+    /// Lessons launched that have not yet taken a core nor been found reusable.
+    private var expected = 0
+    /// Cores given back while `expected` lessons would take them: still held, passed on.
+    private var spare: [CorePool.Core] = []
 
     init(pool: String) { self.pool = pool }
 
-    /// Waits for a free core; meanwhile lessons take no second core, so one comes free within a
-    /// training step (or a pair of trainings side by side).
+    /// A lesson was launched: it will take a core, or say `notExpected` (its stored run is reused).
+    func expect() { lock.withLock { expected += 1 } }
+
+    /// A launched lesson takes no core after all.
+    func notExpected() {
+        lock.withLock {
+            expected -= 1
+            while spare.count > expected { release(spare.removeLast()) }
+        }
+    }
+
+    /// A spare core, else waits for a free one; meanwhile lessons take no second core, so one
+    /// comes free within a training step (or a pair of trainings side by side).
     func take() -> CorePool.Core {
         if let core = tryTake() { return core }
         lock.withLock {
@@ -240,17 +269,33 @@ final class HeldCores: @unchecked Sendable {
 
     private func tryTake() -> CorePool.Core? {
         lock.withLock {
+            if let core = spare.popLast() {
+                expected -= 1
+                return core
+            }
             // A lesson that others wait for, waiting for a second core, has it first.
             guard !CorePool.urgentWish(in: pool),
                 let core = CorePool.tryTake(in: pool, skipping: held)
             else { return nil }
             held.insert(core.index)
+            expected -= 1
             return core
         }
     }
 
     func give(_ core: CorePool.Core) {
-        lock.withLock { _ = held.remove(core.index) }
+        lock.withLock {
+            if spare.count < expected && !CorePool.urgentWish(in: pool) {
+                spare.append(core)
+            } else {
+                release(core)
+            }
+        }
+    }
+
+    /// Called holding `lock`.
+    private func release(_ core: CorePool.Core) {
+        held.remove(core.index)
         core.release()
     }
 }

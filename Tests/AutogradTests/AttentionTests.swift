@@ -29,9 +29,9 @@ import Testing
     }
 
     // Blocking rows changes which sums run side by side, never the order of a sum's terms: the
-    // floats must equal one row at a time, bit for bit (T = 70 and 37 end in a partial block,
-    // head sizes 40 and 6 in a partial lane).
-    @Test(arguments: [(2, 70, 64, 2), (1, 37, 80, 2), (2, 9, 12, 2), (1, 128, 128, 4)])
+    // floats must equal one row at a time, bit for bit (T = 70, 37 and 11 end in a block of 2, 1
+    // and 3 rows; head size 6 has only a partial lane, 45 a 32-wide part, a lane and a rest).
+    @Test(arguments: [(2, 70, 64, 2), (1, 37, 80, 2), (2, 9, 12, 2), (1, 11, 90, 2), (1, 128, 128, 4)])
     func blockedRowsEqualOneRowAtATime(shape: (Int, Int, Int, Int)) {
         let (B, T, C, NH) = shape
         var g = SeededGenerator(seed: UInt64(T * 7 + C))

@@ -52,4 +52,20 @@ import Testing
         unfused.backward(upstream: dout)
         for (s, t) in zip(a, b) { #expect(maxRelativeError(s.gradientValues, t.doubleGradient) < 1e-5) }
     }
+
+    /// Without a gradient to come the forward skips GELU's slope; its output is the same, bit
+    /// for bit (evaluation and training see one model).
+    @Test func withoutGradientTheOutputIsTheSameBits() {
+        var g = SeededGenerator(seed: 53)
+        let (N, C, H) = (37, 8, 32)
+        let values = [N * C, H * C, H, C * H, C].map { randomDoubles($0, &g) }
+        let shapes = [[N, C], [H, C], [H], [C, H], [C]]
+        func run(grad: Bool) -> [Float] {
+            let t = zip(values, shapes).map { tensor($0, $1, grad: grad) }
+            let out = feedForward(t[0], expandWeight: t[1], expandBias: t[2], projectionWeight: t[3], projectionBias: t[4])
+            #expect(out.requiresGradient == grad)
+            return out.values
+        }
+        #expect(run(grad: false) == run(grad: true))
+    }
 }

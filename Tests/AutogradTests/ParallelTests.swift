@@ -103,18 +103,62 @@ import Testing
         #expect(CorePool.tryTake(in: pool) != nil)
     }
 
-    /// While a lesson that others wait for waits for a core (holding `urgent-wanted`), the
-    /// report leaves free cores to it; its death lets go.
-    @Test func theReportLeavesAFreeCoreToALessonOthersWaitFor() throws {
+    /// While a lesson that others wait for waits for a core, it says so (`urgent-wanted`) and the
+    /// report leaves free cores to it; once the report takes its mark away (the waiting lessons
+    /// have what they read) it stops saying so, and waits like any lesson; its end lets go.
+    @Test func aLessonOthersWaitForSaysSoOnlyWhileItIsMarked() throws {
         let pool = FileManager.default.temporaryDirectory.appendingPathComponent("cores-\(UUID())").path
         try FileManager.default.createDirectory(atPath: pool, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: pool) }
+        /// Whether `condition` holds within two seconds.
+        func eventually(_ condition: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(2)
+            while Date() < deadline {
+                if condition() { return true }
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+            return condition()
+        }
+        /// A lesson's second job waiting for a core on a thread; `got` says what it got.
+        final class Waiter: @unchecked Sendable {
+            let stop = DispatchSemaphore(value: 0), ended = DispatchSemaphore(value: 0)
+            var got: CorePool.Core?
+            init(pool: String, lesson: String) {
+                Thread { [self] in
+                    got = CorePool.waitForCore(in: pool, orUntil: stop, lesson: lesson)
+                    ended.signal()
+                }.start()
+            }
+        }
+        var held = (0..<Parallel.coreCount).compactMap { _ in CorePool.tryTake(in: pool, skipping: []) }
+        let mark = CorePool.waitedOnMark(in: pool, lesson: "11-lesson")
+        #expect(FileManager.default.createFile(atPath: mark, contents: nil))
         #expect(!CorePool.urgentWish(in: pool))
-        let descriptor = open(pool + "/urgent-wanted", O_RDWR | O_CREAT, 0o644)
-        #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
-        #expect(CorePool.urgentWish(in: pool))
-        close(descriptor)
+
+        // Marked, every core held: it says that it waits; a core that comes free is its own
+        // even while the report wants one.
+        let marked = Waiter(pool: pool, lesson: "11-lesson")
+        #expect(eventually { CorePool.urgentWish(in: pool) })
+        let wish = try #require(CorePool.want(in: pool))
+        held.removeFirst().release()
+        #expect(marked.ended.wait(timeout: .now() + 2) == .success)
+        #expect(marked.got != nil)
         #expect(!CorePool.urgentWish(in: pool))
+
+        // The mark taken away while it waits: it stops saying so, and leaves a free core to
+        // the report's wish.
+        let unmarked = Waiter(pool: pool, lesson: "11-lesson")
+        #expect(eventually { CorePool.urgentWish(in: pool) })
+        try FileManager.default.removeItem(atPath: mark)
+        #expect(eventually { !CorePool.urgentWish(in: pool) })
+        marked.got?.release()
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(unmarked.ended.wait(timeout: .now()) == .timedOut)   // still waiting
+        unmarked.stop.signal()
+        #expect(unmarked.ended.wait(timeout: .now() + 2) == .success)
+        #expect(unmarked.got == nil)
+        wish.release()
+        #expect(held.count == Parallel.coreCount - 1)
     }
 
     /// A pool that cannot be opened holds nobody back: as without a pool.

@@ -4,8 +4,9 @@
 // scheduling. Each product is written out here rather than sent to sgemm: a head is small
 // (T = 128 rows of hs = 32 at the course's size), and the 24 sgemm calls a pair needed cost more
 // than their arithmetic; a row touches only the keys it can see, eight floats at a time (the
-// masked triangle is skipped but for the rest of a row's last eight). Forward saves the attention probabilities (the backward
-// needs them; lessons draw them). Leaves out: dropout, flash-style tiling (T is small here).
+// masked triangle is skipped but for the rest of a block of rows' last eight). Forward saves the
+// attention probabilities (the backward needs them; lessons draw them). Leaves out: dropout,
+// flash-style tiling (T is small here).
 // Shapes: B batch, T time, C channels, NH heads, hs = C / NH head size.
 // qkv (B, T, 3C) holds [q | k | v] per row, head h at columns h·hs ..< (h+1)·hs of each part.
 
@@ -23,6 +24,7 @@ public enum AttentionKernel {
         qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int,
         rowBlock: Int = 4
     ) {
+        precondition(rowBlock == 1 || rowBlock == 4, "rowBlock must be 1 or 4, got \(rowBlock)")
         let hs = C / NH, Tp = paddedLength(T)
         let scale = 1 / Float(hs).squareRoot()
         Parallel.forEach(B * NH) { pair in
@@ -63,6 +65,7 @@ public enum AttentionKernel {
         qkv: UnsafePointer<Float>, att: UnsafePointer<Float>,
         B: Int, T: Int, C: Int, NH: Int, rowBlock: Int = 4
     ) {
+        precondition(rowBlock == 1 || rowBlock == 4, "rowBlock must be 1 or 4, got \(rowBlock)")
         let hs = C / NH, Tp = paddedLength(T)
         let scale = 1 / Float(hs).squareRoot()
         Parallel.forEach(B * NH) { pair in
@@ -145,9 +148,11 @@ public enum AttentionKernel {
     }
 
     /// For each of `rows` query rows r (at x + r·rowStride): into[r·intoStride + j] =
-    /// scale · Σᵢ x_r[i]·mT[i·ld + j] for j < visible + r, rounded up to a lane of eight (mT's
-    /// padding keeps the rest finite; callers read only the visible part). Four rows at a time
-    /// share each load of mT, two lanes at a time: eight independent sums.
+    /// scale · Σᵢ x_r[i]·mT[i·ld + j] for j < visible + r. Written further, up to the lane of
+    /// eight that holds the last visible key of row `rows − 1` (for every row: intoStride and
+    /// ld must reach that far; mT's padding keeps the rest finite); callers read only the
+    /// visible part. Four rows at a time share each load of mT, two lanes at a time: eight
+    /// independent sums.
     @inline(__always)
     static func dotRows(
         _ x: UnsafePointer<Float>, rowStride: Int, rows: Int, _ n: Int,
@@ -312,11 +317,15 @@ public enum AttentionKernel {
             c += 8
         }
         guard c < width else { return }
-        for sum in [a, b] {
+        // The last columns (fewer than a lane), each sum on its own; `from` passed, not captured,
+        // so the loop's counter stays a plain local.
+        func rest(_ sum: WeightedRows, from c: Int) {
             weightedSum(sum.w, weightStride: sum.weightStride, of: sum.row(0, c), rowStride: sum.rowStride,
                         count: sum.count, width: width - c, scale: scale, into: sum.into + c,
                         adding: adding)
         }
+        rest(a, from: c)
+        rest(b, from: c)
     }
 
     /// into[c] (+)= scale · Σ_{j < count} w[j·weightStride] · rows[j·rowStride + c] for c < width:

@@ -13,23 +13,31 @@ import COpenBLAS
 
 public enum FeedForwardKernel {
     /// With z(N, H) = x·expandWeightᵀ + expandBias: activated(N, H) = gelu(z),
-    /// slope(N, H) = gelu′(z), out(N, C) = activated·projectionWeightᵀ + projectionBias.
+    /// slope(N, H) = gelu′(z) (nil: not needed, no gradient to come), out(N, C) =
+    /// activated·projectionWeightᵀ + projectionBias.
     public static func forward(
-        out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>,
+        out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>?,
         activated: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
         expandWeight: UnsafePointer<Float>, expandBias: UnsafePointer<Float>,
         projectionWeight: UnsafePointer<Float>, projectionBias: UnsafePointer<Float>,
         N: Int, C: Int, H: Int
     ) {
+        let z = slope ?? activated   // the product lands where it is read from, then replaced
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, CblasTrans, Int32(N), Int32(H), Int32(C),
-            1, x, Int32(C), expandWeight, Int32(C), 0, slope, Int32(H))
+            1, x, Int32(C), expandWeight, Int32(C), 0, z, Int32(H))
         let scale: Float = 0.797_884_56, cubic: Float = 0.044_715   // √(2/π), GPT-2's constant
-        // Bias, GELU and its slope in one pass over the rows (z is read from `slope`, then
-        // replaced by gelu′(z)).
+        // Bias, GELU and its slope in one pass over the rows.
         Parallel.forEachChunk(N, minimumChunk: 8) { rows in
             for n in rows {
-                let s = slope + n * H, a = activated + n * H
+                let s = z + n * H, a = activated + n * H
+                if slope == nil {
+                    for i in 0..<H {
+                        let z = s[i] + expandBias[i]
+                        a[i] = 0.5 * z * (1 + fastTanh(scale * (z + cubic * z * z * z)))
+                    }
+                    continue
+                }
                 for i in 0..<H {
                     let z = s[i] + expandBias[i]
                     let t = fastTanh(scale * (z + cubic * z * z * z))
@@ -131,16 +139,22 @@ public func feedForward(
     let N = x.count / C
     let inputs = [x, expandWeight, expandBias, projectionWeight, projectionBias]
     let out = Tensor.result(x.shape, from: inputs)
-    let slope = BufferPool.allocate(N * H), activated = BufferPool.allocate(N * H)
+    let activated = BufferPool.allocate(N * H)
+    guard out.requiresGradient else {   // no backward to come: no slope to keep
+        FeedForwardKernel.forward(
+            out: out.data, slope: nil, activated: activated, x: x.data,
+            expandWeight: expandWeight.data, expandBias: expandBias.data,
+            projectionWeight: projectionWeight.data, projectionBias: projectionBias.data,
+            N: N, C: C, H: H)
+        BufferPool.release(activated, count: N * H)
+        return out
+    }
+    let slope = BufferPool.allocate(N * H)
     FeedForwardKernel.forward(
         out: out.data, slope: slope, activated: activated, x: x.data,
         expandWeight: expandWeight.data, expandBias: expandBias.data,
         projectionWeight: projectionWeight.data, projectionBias: projectionBias.data,
         N: N, C: C, H: H)
-    guard out.requiresGradient else {
-        BufferPool.release(slope, count: N * H); BufferPool.release(activated, count: N * H)
-        return out
-    }
     let saved = SavedBuffers([slope, activated], count: N * H)
     func gradient(_ t: Tensor) -> UnsafeMutablePointer<Float>? {
         t.requiresGradient ? t.gradient : nil
