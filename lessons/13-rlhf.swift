@@ -485,7 +485,7 @@ metric("human score: last update with the KL penalty", fixed.run.checks.last!.hu
 let rise = claim(
     "RL against the reward model first raises the human score (best − start)",
     bestCheck.human - startCheck.human, above: 0.5)
-claim(
+let hack = claim(
     "reward hacking: at the last update the human score is clearly below its best (best − last)",
     bestCheck.human - lastCheck.human, above: 0.5)
 claim(
@@ -493,7 +493,7 @@ claim(
         + "rise)",
     (lastCheck.reward - startCheck.reward) / max(1e-9, highestReward - startCheck.reward),
     above: 0.95)
-claim(
+let kept = claim(
     "the KL penalty keeps the human score within 0.5 of the plain run's best (last with KL − best)",
     fixed.run.checks.last!.human - bestCheck.human, above: -0.5)
 
@@ -514,12 +514,24 @@ if rise.failed {
         does not value.
         """)
 }
+if hack.failed {
+    show(
+        """
+        No hack showed in this run: the last update's human score \
+        (\(String(format: "%.2f", lastCheck.human))) is within the claim's margin of the best \
+        checkpoint's (\(String(format: "%.2f", bestCheck.human))), as the table's replies show. \
+        The replies' mean length went from \(String(format: "%.1f", startCheck.words)) words at \
+        the start to \(String(format: "%.1f", lastCheck.words)) at the last update.
+        """)
+}
 if fixedLast.human < lastCheck.human {
     show(
         """
-        Here the KL penalty did not protect the human score: with it, the last update scores \
-        \(String(format: "%.2f", fixedLast.human)), below plain RL's last \
-        (\(String(format: "%.2f", lastCheck.human))).
+        With the KL penalty the last update scores \(String(format: "%.2f", fixedLast.human)), \
+        below plain RL's last (\(String(format: "%.2f", lastCheck.human))): \(kept.held
+            ? "within the claim's margin of plain RL's best, so the claim holds, but in this run "
+                + "the penalty bought nothing over plain RL"
+            : "the penalty did not protect the human score").
         """)
 }
 //: Neither the rise nor the fall is the same from run to run. The rise needs room: an
