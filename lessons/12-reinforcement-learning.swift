@@ -135,8 +135,9 @@ func tokensBeforeAnswer(_ reply: Reply) -> Int? {
 //: **Sample** k solutions to each problem (batched: the k samples of one problem share its
 //: prompt's cache). **Check** each with the verifier: a reply cut off at the token limit is
 //: wrong and never trained on. **Select** the top one: the right solution the model wrote most
-//: often, the shortest among ties (why not simply the shortest: below). **Train** on it exactly
-//: as in finetuning — the loss on the reply's own tokens, the prompt given.
+//: often, the shortest among ties (why not simply the shortest? a table below compares the
+//: two). **Train** on it exactly as in finetuning — the loss on the reply's own tokens, the
+//: prompt given.
 struct Attempt {
     let reply: Reply
     let verdict: Verifier.Verdict
@@ -358,7 +359,9 @@ show(
 //: A solution can reach the right answer through a false step ("12 + 4 = 17. 17 + 2 = 18"):
 //: two slips that cancel. Trained on, it teaches the slips, so which right solution we keep
 //: may matter. Over the first round's problems: the share of kept solutions with a false step
-//: when we keep the shortest right one against the one written most often.
+//: when we keep the shortest right one against the one written most often. A false step is
+//: only what this check can see: a right solution whose every written sum is true can still
+//: be built from numbers the problem does not give, and the verifier counts it right too.
 let luckyProblems = Array(pool.prefix(min(perRound, 32)))
 let luckyTries = try attempts(
     start, luckyProblems, k: k, settings: SamplingSettings(temperature: Float(temperature)), seed: 2
