@@ -168,15 +168,19 @@ show(
 // harness: a pair of finetunes for each kind of problem, from lesson 7's model
 // The two finetunes of a pair do not depend on each other, so they train side by side, each on
 // half the cores (`Parallel.both`); each computes the same bits as it would alone.
+// `whenWorkedEnds` runs as soon as the worked model is trained, while the other may train on.
 func finetunePair(
-    _ problems: [Problem], _ settings: FinetuningSettings, _ names: (String, String)
+    _ problems: [Problem], _ settings: FinetuningSettings, _ names: (String, String),
+    whenWorkedEnds: (Finetuned) throws -> Void = { _ in }
 ) throws -> (Finetuned, Finetuned) {
     let lossProblems = validation.filter { kept in problems.contains { $0.kind == kept.kind } }
     return try Parallel.both(
         {
-            try Finetuning.run(
+            let model = try Finetuning.run(
                 settings, from: sft, conversations: conversations(problems, worked),
                 heldOut: conversations(lossProblems, worked), name: names.0)
+            try whenWorkedEnds(model)
+            return model
         },
         {
             try Finetuning.run(
@@ -184,10 +188,11 @@ func finetunePair(
                 heldOut: conversations(lossProblems, answerFirst), name: names.1)
         })
 }
+// Published as soon as it is trained: lesson 12 starts from it, and runs while this lesson
+// goes on.
 let (thinker, blurter) = try finetunePair(
-    training.filter { $0.kind == .arithmetic }, settings, ("worked", "answer-first"))
-// Published at once: lesson 12 starts from it, and can run while this lesson goes on.
-try PublishedModel.worked.publish(thinker.languageModel)
+    training.filter { $0.kind == .arithmetic }, settings, ("worked", "answer-first"),
+    whenWorkedEnds: { try PublishedModel.worked.publish($0.languageModel) })
 let (speller, guesser) = try finetunePair(
     training.filter { $0.kind != .arithmetic }, letterSettings,
     ("worked-letters", "answer-first-letters"))

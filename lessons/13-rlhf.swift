@@ -528,7 +528,9 @@ if fixedLast.human < lastCheck.human {
     show(
         """
         With the KL penalty the last update scores \(String(format: "%.2f", fixedLast.human)), \
-        below plain RL's last (\(String(format: "%.2f", lastCheck.human))): \(kept.held
+        below plain RL's last (\(String(format: "%.2f", lastCheck.human))): \(!kept.checked
+            ? "in quick mode no claim is checked"
+            : kept.held
             ? "within the claim's margin of plain RL's best, so the claim holds, but in this run "
                 + "the penalty bought nothing over plain RL"
             : "the penalty did not protect the human score").

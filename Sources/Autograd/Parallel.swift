@@ -66,15 +66,19 @@ public enum Parallel {
             // other lessons (a core pool), the second job starts once a core is free or once the
             // first job has ended, whichever comes first.
             let thread = Thread {
-                let core = pool.flatMap { CorePool.waitForCore(in: $0, orUntil: firstEnded) }
+                results.hold(pool.flatMap { CorePool.waitForCore(in: $0, orUntil: firstEnded) })
                 results.runSecond(workers: share)
-                core?.release()
+                results.letGoOfCore()
                 done.signal()
             }
             thread.stackSize = 16 << 20
             thread.start()
             results.first = withThreadBudget(share) { Result { try first() } }
             firstEnded.signal()
+            // The second job, if it still runs, now runs alone, on the core this process had
+            // before `both`: the one it took goes back to the pool at once (another lesson may
+            // start on it) instead of when the job ends.
+            results.letGoOfCore(firstEnded: true)
             done.wait()
         }
         return (try results.first!.get(), try results.second!.get())
@@ -85,6 +89,25 @@ public enum Parallel {
         var first: Result<A, Error>?
         var second: Result<B, Error>?
         var secondJob: (() throws -> B)?
+        private let lock = NSLock()
+        private var core: CorePool.Core?
+        private var firstEnded = false
+
+        /// The pool core the second job took, if any; let go of at once if the first has ended.
+        func hold(_ taken: CorePool.Core?) {
+            lock.withLock {
+                if firstEnded { taken?.release() } else { core = taken }
+            }
+        }
+
+        /// Lets go of the second job's core (when it ends, or when the first job ends).
+        func letGoOfCore(firstEnded ended: Bool = false) {
+            lock.withLock {
+                if ended { firstEnded = true }
+                core?.release()
+                core = nil
+            }
+        }
 
         /// Runs the second job and lets go of it (it must not outlive `both`).
         func runSecond(workers: Int) {

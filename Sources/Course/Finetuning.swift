@@ -144,10 +144,7 @@ public enum Finetuning {
 
     /// A hash of a model's weights, for cache keys of the stages that start from it.
     public static func fingerprint(_ model: GPT) -> String {
-        ArtifactStore.hash(
-            bytes: model.parameters.lazy.flatMap {
-                UnsafeRawBufferPointer(start: $0.data, count: $0.count * MemoryLayout<Float>.stride)
-            })
+        model.weightsHash
     }
 
     /// Finetunes `base` on `conversations` (or loads the stored result) and names it `name`.

@@ -101,6 +101,30 @@ public struct SweepRecord: Codable, Equatable, Sendable {
         public let cpuFlags: [String]
         /// OpenBLAS's kernel: OPENBLAS_CORETYPE if set, else the one it detects.
         public let blasCoreType: String
+        /// Later code that computed the same numbers (`tokenwise sweep --reproduce`).
+        public var reproduced: [Reproduction]? = nil
+    }
+
+    /// Later code (another library or lesson version) whose run of the sweep's default-settings
+    /// combination, on the same BLAS kernel, gave every claim and every metric but the timings
+    /// exactly as the sweep measured them: evidence that the sweep's other runs are what this
+    /// code computes too (a change that keeps every float, like a faster hash, leaves them so).
+    public struct Reproduction: Codable, Equatable, Sendable {
+        public let date: Date
+        public let commit: String
+        public let lessonCode: String
+        public let libraryHash: String
+        public let machine: String
+        /// The combination re-run, key → value.
+        public let settings: [String: String]
+    }
+
+    /// Whether the sweep's numbers are those of this code: measured with it, or reproduced by it.
+    public func isCurrent(lessonCode: String, libraryHash: String) -> Bool {
+        (provenance.lessonCode == lessonCode && provenance.libraryHash == libraryHash)
+            || (provenance.reproduced ?? []).contains {
+                $0.lessonCode == lessonCode && $0.libraryHash == libraryHash
+            }
     }
 
     public var format: Int
@@ -109,7 +133,7 @@ public struct SweepRecord: Codable, Equatable, Sendable {
     public let grid: SweepGrid
     public let quick: Bool
     public var runs: [Run]
-    public let provenance: Provenance
+    public var provenance: Provenance
 
     /// The name its record and its page share: the grid, the BLAS kernel and the lesson's code,
     /// so a sweep on another kernel, or after the lesson changed, is kept beside the old one.
@@ -142,6 +166,19 @@ public struct SweepRecord: Codable, Equatable, Sendable {
 }
 
 extension SweepRecord.Run {
+    /// What differs between two runs' claims and metrics, timings aside (metrics in seconds or
+    /// tokens per second): empty when the same code computed both.
+    public func differences(from other: SweepRecord.Run) -> [String] {
+        func results(_ run: SweepRecord.Run) -> [String] {
+            run.claims.map { "claim \($0.claim): \($0.checked ? ($0.passed ? "holds" : "fails") : "unchecked"), \($0.measured)" }
+                + run.metrics.filter { !["s", "tokens/s"].contains($0.unit) }.map {
+                    "metric \($0.name): \($0.value) \($0.unit)"
+                }
+        }
+        let mine = results(self), theirs = results(other)
+        return mine.filter { !theirs.contains($0) } + theirs.filter { !mine.contains($0) }
+    }
+
     /// Whether this run used `values` for every setting it was given except those in `ignoring`
     /// ("1e-3" and "0.001" are the same number).
     public func uses(_ values: [String: String], ignoring: Set<String>) -> Bool {
@@ -214,16 +251,81 @@ extension Engine {
         return sweep
     }
 
+    /// What `reproduce` found for one stored sweep.
+    public enum Reproduced {
+        /// Measured with this code already, or reproduced by it before.
+        case alreadyCurrent
+        /// The re-run matched: the record now says so.
+        case reproduced(SweepRecord.Reproduction)
+        /// The re-run differs: the record stays stale.
+        case differs([String])
+        /// Not checkable here: another BLAS kernel, quick settings, or no run at the defaults.
+        case notHere(String)
+    }
+
+    /// Re-runs the default-settings run of a stored sweep (`file`, the lesson's) with this code
+    /// and this BLAS kernel (a still-valid stored run is reused); where its claims and metrics,
+    /// timings aside, equal the sweep's, adds a `Reproduction` to the sweep's file.
+    public func reproduce(
+        _ stored: SweepRecord, file: URL, of lesson: LessonSource,
+        listener: (RunUpdate) -> Void = { _ in }
+    ) throws -> Reproduced {
+        let (code, library) = (Self.codeHash(of: lesson), toolchain.libraryHash)
+        if stored.isCurrent(lessonCode: code, libraryHash: library) { return .alreadyCurrent }
+        guard !stored.quick else { return .notHere("a quick sweep") }
+        let kernel = String(stored.provenance.blasCoreType.prefix { $0.isLetter || $0.isNumber })
+        guard kernel == BLAS.coreName else {
+            return .notHere("measured with OpenBLAS's \(kernel) kernel, this process runs \(BLAS.coreName)")
+        }
+        let atDefaults = stored.runs.first { run in
+            let settings = run.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            return (try? ParameterValues(
+                declarations: lesson.parameters, settings: settings, quick: false,
+                lesson: lesson.displayPath).changed.isEmpty) ?? false
+        }
+        guard let atDefaults else { return .notHere("no run at the lesson's default settings") }
+        let settings = atDefaults.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let record: RunRecord
+        if case .found(let found) = try storedRecord(for: lesson, settings: settings, quick: false),
+            found.status == .succeeded
+        {
+            record = found
+        } else {
+            record = try run(lesson, settings: settings, quick: false, listener: listener)
+        }
+        let rerun = SweepRecord.Run(
+            settings: atDefaults.settings, status: record.status, claims: record.expectations,
+            metrics: record.metrics, seconds: record.provenance.runSeconds, reused: true,
+            measured: record.provenance.startedAt, commit: record.provenance.codeVersion,
+            blasKernel: record.provenance.blasKernel ?? "unknown", modelsUsed: record.modelsUsed)
+        let differences = rerun.status == atDefaults.status ? rerun.differences(from: atDefaults) : ["the run \(rerun.status)"]
+        guard differences.isEmpty else { return .differs(differences) }
+        let reproduction = SweepRecord.Reproduction(
+            date: Date(), commit: toolchain.installedVersion ?? Self.codeVersion(toolchain.packageRoot),
+            lessonCode: code, libraryHash: library, machine: Self.machine, settings: atDefaults.settings)
+        var updated = stored
+        updated.provenance.reproduced = (stored.provenance.reproduced ?? []) + [reproduction]
+        try write(updated, to: file)
+        return .reproduced(reproduction)
+    }
+
     /// The stored sweep's file.
     public func sweepURL(_ sweep: SweepRecord) -> URL {
         sweepsDirectory(lessonID: sweep.lessonID).appendingPathComponent("\(sweep.fileStem).json")
     }
 
-    public func save(_ sweep: SweepRecord) throws {
+    public func save(_ sweep: SweepRecord) throws { try write(sweep, to: sweepURL(sweep)) }
+
+    func write(_ sweep: SweepRecord, to file: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        try AtomicFile.write(try encoder.encode(sweep), to: sweepURL(sweep))
+        try AtomicFile.write(try encoder.encode(sweep), to: file)
+    }
+
+    /// The sweeps shipped beside the course's lessons, each with its file.
+    public static func courseSweepFiles(lessonsDirectory: URL) -> [(sweep: SweepRecord, file: URL)] {
+        sweepFiles(in: lessonsDirectory.appendingPathComponent("sweeps"))
     }
 
     /// Every sweep stored in the workspace (unreadable files skipped), by lesson, then by file.
@@ -240,19 +342,22 @@ extension Engine {
 
     /// The sweep records under `root` (one folder per lesson; unreadable files skipped), by
     /// lesson, then by file.
-    static func sweeps(in root: URL) -> [SweepRecord] {
+    static func sweeps(in root: URL) -> [SweepRecord] { sweepFiles(in: root).map(\.sweep) }
+
+    static func sweepFiles(in root: URL) -> [(sweep: SweepRecord, file: URL)] {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let lessons = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return lessons.sorted().flatMap { lesson -> [SweepRecord] in
+        return lessons.sorted().flatMap { lesson -> [(sweep: SweepRecord, file: URL)] in
             let folder = root.appendingPathComponent(lesson)
             let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-            return files.filter { $0.hasSuffix(".json") }.sorted().compactMap { file in
-                guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(file).path),
+            return files.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
+                let file = folder.appendingPathComponent(name)
+                guard let data = FileManager.default.contents(atPath: file.path),
                     let sweep = try? decoder.decode(SweepRecord.self, from: data),
                     sweep.format == SweepRecord.currentFormat
                 else { return nil }
-                return sweep
+                return (sweep, file)
             }
         }
     }

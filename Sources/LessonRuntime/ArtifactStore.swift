@@ -14,7 +14,7 @@ public enum ArtifactStore {
     public static let formatVersion = "1"
 
     /// A stable 64-bit FNV-1a hash, as 16 hex digits.
-    public static func hash(_ text: String) -> String { hash(bytes: text.utf8) }
+    public static func hash(_ text: String) -> String { FNV1a.hex(text) }
 
     /// The same hash of any bytes (a model's weights, say).
     public static func hash<Bytes: Sequence>(bytes: Bytes) -> String where Bytes.Element == UInt8 {

@@ -101,13 +101,14 @@ public struct SiteWriter {
             !own.contains { SweepPage.fileName($0) == SweepPage.fileName(sweep) }
         }
         // Stale: measured with other library code (another finetuning default, another summation
-        // order: another run, as for a stored lesson run) or another version of the lesson. A
-        // lesson outside the course cannot be checked from here: only the library counts.
+        // order: another run, as for a stored lesson run) or another version of the lesson,
+        // unless that code reproduced it since (`tokenwise sweep --reproduce`). A lesson outside
+        // the course cannot be checked from here: only the library counts.
         let library = engine.toolchain.libraryHash
         let marked = (shipped + own).map { sweep in
             let lesson = lessons.first { $0.id == sweep.lessonID }
-            let lessonChanged = lesson.map { Engine.codeHash(of: $0) != sweep.provenance.lessonCode } ?? false
-            return (sweep: sweep, stale: lessonChanged || sweep.provenance.libraryHash != library)
+            let code = lesson.map { Engine.codeHash(of: $0) } ?? sweep.provenance.lessonCode
+            return (sweep: sweep, stale: !sweep.isCurrent(lessonCode: code, libraryHash: library))
         }
         // By lesson; within a lesson, current sweeps first, then stale ones, each group newest first.
         return marked.sorted {

@@ -62,7 +62,12 @@ struct SweepPage {
         let p = sweep.provenance
         let date = ISO8601DateFormatter().string(from: p.date)
         let flags = p.cpuFlags.isEmpty ? "" : " (\(p.cpuFlags.joined(separator: ", ")))"
-        return "measured \(date), commit \(p.commit), on \(p.machine)\(flags), BLAS kernel \(p.blasCoreType)"
+        let reproduced = (p.reproduced ?? []).map { r in
+            let settings = r.settings.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+            return "; reproduced \(ISO8601DateFormatter().string(from: r.date)) at commit \(r.commit) on \(r.machine) "
+                + "(the run at \(settings) again: every claim and metric but the timings the same)"
+        }.joined()
+        return "measured \(date), commit \(p.commit), on \(p.machine)\(flags), BLAS kernel \(p.blasCoreType)\(reproduced)"
     }
 
     func claimsHTML() -> String {

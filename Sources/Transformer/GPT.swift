@@ -206,4 +206,14 @@ public final class GPT {
 
     /// Parameters that get weight decay: matrices (embeddings included), not biases or gains.
     public var decayMask: [Bool] { parameters.map { $0.shape.count >= 2 } }
+
+    /// FNV-1a of every weight's bytes, parameter after parameter: a model's fingerprint (cache
+    /// keys of the stages that start from it, the benchmark's check that two builds agree).
+    public var weightsHash: String {
+        var hasher = FNV1a()
+        for parameter in parameters {
+            hasher.add(UnsafeRawBufferPointer(start: parameter.data, count: parameter.count * MemoryLayout<Float>.stride))
+        }
+        return hasher.hex
+    }
 }

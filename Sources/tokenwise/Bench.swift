@@ -201,8 +201,7 @@ enum SpeedMeasurements {
         // Only where asked: GPT-2's shape would hash half a gigabyte.
         let weightsHash =
             hashWeights
-            ? FNV1a.hex(
-                model.parameters.flatMap { UnsafeRawBufferPointer(start: $0.data, count: $0.count * 4) })
+            ? model.weightsHash
             : nil
         let flops = config.trainingFLOPs(tokens: batchSize * length, sequenceLength: length)
         return TrainingSpeed(

@@ -158,7 +158,11 @@ struct ReportCommand: ParsableCommand {
             }
         }
         for lesson in lessons { try? FileManager.default.removeItem(atPath: CorePool.waitedOnMark(in: pool, lesson: lesson.id)) }
-        @Sendable func launchReady() {   // called holding `lock`
+        // Up to `jobs` slots, each a core the report holds and the lessons it runs one after
+        // another. A lesson is chosen once its slot has a core, not before: the lesson most
+        // worth starting then (a model it reads may have come out while the slot waited).
+        nonisolated(unsafe) var slots = 0, waitingSlots = 0
+        @Sendable func skipUnrunnable() {   // called holding `lock`
             // A lesson whose model source failed does not run on an old or missing model.
             while let skipped = order.ready(started: started, finished: finished, published: published).first(where: {
                 order.readsUnpublishedModel($0, failed: failed, published: published)
@@ -168,47 +172,83 @@ struct ReportCommand: ParsableCommand {
                 failed.insert(skipped)
                 printer.say("\(lessons[skipped].id): not run, a lesson it starts from failed")
             }
-            let running = started.subtracting(finished).count
-            for index in order.ready(started: started, finished: finished, published: published).prefix(jobs - running) {
-                started.insert(index)
-                cores.expect()
-                group.enter()
-                DispatchQueue.global().async {
-                    let lesson = lessons[index]
-                    var record: RunRecord?
-                    var core: CorePool.Core?
-                    do {
-                        record = try reusable(lesson, engine: engine, say: printer.say)
-                        if record == nil {
-                            core = cores.take()
-                            printer.say("\(lesson.id): running")
-                            record = try engine.run(lesson, quick: quick) { update in
-                                printer.show(update, lesson: lesson.id)
-                                // The lessons that read this model may start now.
-                                if case .modelPublished(let name) = update {
-                                    lock.withLock {
-                                        published[index, default: []].insert(LessonOrder.modelKey(name, quick: quick))
-                                        launchReady()
-                                    }
-                                }
+        }
+        /// The next lesson for a slot that has a core, marked started; nil when none is ready.
+        @Sendable func next() -> Int? {   // called holding `lock`
+            skipUnrunnable()
+            guard let index = order.ready(started: started, finished: finished, published: published).first
+            else { return nil }
+            started.insert(index)
+            return index
+        }
+        @Sendable func run(_ index: Int) {
+            let lesson = lessons[index]
+            var record: RunRecord?
+            do {
+                record = try reusable(lesson, engine: engine, say: printer.say)
+                if record == nil {
+                    printer.say("\(lesson.id): running")
+                    record = try engine.run(lesson, quick: quick) { update in
+                        printer.show(update, lesson: lesson.id)
+                        // The lessons that read this model may start now.
+                        if case .modelPublished(let name) = update {
+                            lock.withLock {
+                                published[index, default: []].insert(LessonOrder.modelKey(name, quick: quick))
+                                launchReady()
                             }
-                            printer.done(record!)
                         }
-                    } catch {
-                        printer.say("\(lesson.id): \(error)")
-                        lock.withLock { errors.append("\(lesson.id): \(error)") }
                     }
-                    if core == nil { cores.notExpected() }
-                    lock.withLock {
-                        records[index] = record
-                        finished.insert(index)
-                        if record == nil || record!.status != .succeeded { failed.insert(index) }
-                        launchReady()
-                    }
-                    // After the next lessons were launched: the core passes to one of them.
-                    if let core { cores.give(core) }
-                    group.leave()
+                    printer.done(record!)
                 }
+            } catch {
+                printer.say("\(lesson.id): \(error)")
+                lock.withLock { errors.append("\(lesson.id): \(error)") }
+            }
+            lock.withLock {
+                records[index] = record
+                finished.insert(index)
+                if record == nil || record!.status != .succeeded { failed.insert(index) }
+            }
+        }
+        @Sendable func runSlot() {
+            var core = cores.take()
+            var index = lock.withLock {
+                waitingSlots -= 1
+                let index = next()
+                updateMarks()
+                return index
+            }
+            while let current = index {
+                run(current)
+                // The slot keeps its core for the next ready lesson, unless a lesson that others
+                // wait for is waiting for a core: then it has it first, and the slot takes the
+                // next one that comes free.
+                if CorePool.urgentWish(in: pool) {
+                    cores.give(core)
+                    lock.withLock { launchReady() }
+                    core = cores.take()
+                }
+                index = lock.withLock {
+                    let index = next()
+                    launchReady()
+                    return index
+                }
+            }
+            lock.withLock {
+                slots -= 1
+                cores.give(core)
+                launchReady()
+            }
+            group.leave()
+        }
+        @Sendable func launchReady() {   // called holding `lock`
+            skipUnrunnable()
+            let ready = order.ready(started: started, finished: finished, published: published).count
+            while slots < jobs && waitingSlots < ready {
+                slots += 1
+                waitingSlots += 1
+                group.enter()
+                DispatchQueue.global().async { runSlot() }
             }
             updateMarks()
         }
@@ -219,36 +259,19 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
-/// The cores of a pool that the report holds for the lessons it runs (one each). A lesson that
-/// ends passes its core straight to a lesson launched but still without one (`expect`), so the
-/// next lesson never waits for a core behind another lesson's second job; unless a lesson that
-/// others wait for is waiting for a core: that one has it first.
+/// The cores of a pool that the report holds for its slots (one each). While the report waits
+/// for one, lessons take no second core, so one comes free within a training step; a lesson that
+/// others wait for, waiting for a second core, has a free one first.
 final class HeldCores: @unchecked Sendable {
     private let pool: String
     private let lock = NSLock()
     private var held: Set<Int> = []
     private var waiting = 0
     private var wish: CorePool.Core?
-    /// Lessons launched that have not yet taken a core nor been found reusable.
-    private var expected = 0
-    /// Cores given back while `expected` lessons would take them: still held, passed on.
-    private var spare: [CorePool.Core] = []
 
     init(pool: String) { self.pool = pool }
 
-    /// A lesson was launched: it will take a core, or say `notExpected` (its stored run is reused).
-    func expect() { lock.withLock { expected += 1 } }
-
-    /// A launched lesson takes no core after all.
-    func notExpected() {
-        lock.withLock {
-            expected -= 1
-            while spare.count > expected { release(spare.removeLast()) }
-        }
-    }
-
-    /// A spare core, else waits for a free one; meanwhile lessons take no second core, so one
-    /// comes free within a training step (or a pair of trainings side by side).
+    /// A free core, waited for.
     func take() -> CorePool.Core {
         if let core = tryTake() { return core }
         lock.withLock {
@@ -269,34 +292,21 @@ final class HeldCores: @unchecked Sendable {
 
     private func tryTake() -> CorePool.Core? {
         lock.withLock {
-            if let core = spare.popLast() {
-                expected -= 1
-                return core
-            }
             // A lesson that others wait for, waiting for a second core, has it first.
             guard !CorePool.urgentWish(in: pool),
                 let core = CorePool.tryTake(in: pool, skipping: held)
             else { return nil }
             held.insert(core.index)
-            expected -= 1
             return core
         }
     }
 
+    /// Back to the pool.
     func give(_ core: CorePool.Core) {
         lock.withLock {
-            if spare.count < expected && !CorePool.urgentWish(in: pool) {
-                spare.append(core)
-            } else {
-                release(core)
-            }
+            held.remove(core.index)
+            core.release()
         }
-    }
-
-    /// Called holding `lock`.
-    private func release(_ core: CorePool.Core) {
-        held.remove(core.index)
-        core.release()
     }
 }
 

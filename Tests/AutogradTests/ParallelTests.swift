@@ -103,6 +103,40 @@ import Testing
         #expect(CorePool.tryTake(in: pool) != nil)
     }
 
+    /// Once the first job ends, the second runs alone on the process's own core: the pool core
+    /// it took is free again while it still runs (another lesson may start on it).
+    @Test func theSecondJobsCoreGoesBackWhenTheFirstEnds() throws {
+        guard Parallel.coreCount > 1 else { return }
+        let pool = FileManager.default.temporaryDirectory.appendingPathComponent("cores-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: pool, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: pool) }
+        // Every core but one held elsewhere: the second job takes the last.
+        let held = (1..<Parallel.coreCount).compactMap { _ in CorePool.tryTake(in: pool, skipping: []) }
+        #expect(held.count == Parallel.coreCount - 1)
+        let secondStarted = DispatchSemaphore(value: 0)
+        let (freeWhileFirstRan, freeAfter) = try Parallel.both(
+            { () -> Bool in
+                secondStarted.wait()
+                let free = CorePool.tryTake(in: pool, skipping: [])
+                free?.release()
+                return free != nil
+            },
+            { () -> Bool in
+                secondStarted.signal()
+                Thread.sleep(forTimeInterval: 0.05)   // the first job ends meanwhile
+                let deadline = Date().addingTimeInterval(2)
+                while Date() < deadline {
+                    if let free = CorePool.tryTake(in: pool, skipping: []) { free.release(); return true }
+                    Thread.sleep(forTimeInterval: 0.005)
+                }
+                return false
+            },
+            pool: pool)
+        #expect(!freeWhileFirstRan)   // both jobs running: no core free
+        #expect(freeAfter)            // the first ended: the second's core is free, though it runs
+        held.forEach { $0.release() }
+    }
+
     /// While a lesson that others wait for waits for a core, it says so (`urgent-wanted`) and the
     /// report leaves free cores to it; once the report takes its mark away (the waiting lessons
     /// have what they read) it stops saying so, and waits like any lesson; its end lets go.

@@ -220,6 +220,55 @@ import Testing
         #expect(stalePage.contains("<summary><span class=\"fail\">stale (older code)</span> · "))
     }
 
+    /// A shipped sweep whose lesson changed in a way that keeps every number (a comment in code,
+    /// a faster hash) is reproduced by re-running its default-seed run: the record says so, the
+    /// page names it, and it is current again; a change that moves a number leaves it stale.
+    /// Timings may differ.
+    @Test func aShippedSweepReproducedByNewCodeIsCurrentAgain() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        let text = """
+            //: # Reproduced
+            import Course
+            let seed = param("seed", 1, "a seed", in: 1...10)
+            metric("the seed", Double(seed))
+            metric("time", Double.random(in: 1...2), unit: "s")
+            expect("the seed is above 1", Double(seed), above: 1)
+            """
+        let lesson = try fixture.lesson("01-reproduced.swift", text)
+        let sweep = try fixture.engine.sweep(lesson, grid: try SweepGrid(settings: ["seed=2,1"]), quick: false)
+        let lessons = fixture.root.appendingPathComponent("lessons")
+        let shipped = lessons.appendingPathComponent("sweeps/\(sweep.lessonID)")
+        try FileManager.default.createDirectory(at: shipped, withIntermediateDirectories: true)
+        let file = shipped.appendingPathComponent("record.json")
+        try FileManager.default.moveItem(at: fixture.engine.sweepURL(sweep), to: file)
+        let site = SiteWriter(engine: fixture.engine, lessonsDirectory: lessons)
+        func stored() throws -> SweepRecord { try #require(Engine.courseSweepFiles(lessonsDirectory: lessons).first).sweep }
+
+        // The same numbers from changed code: reproduced, current, and the page says by what.
+        let same = try fixture.lesson("01-reproduced.swift", text + "\nlet unused = 0")
+        #expect(try site.writeSweepPages().map(\.stale) == [true])
+        guard case .reproduced(let r) = try fixture.engine.reproduce(try stored(), file: file, of: same) else {
+            Issue.record("not reproduced"); return
+        }
+        #expect(r.settings == ["seed": "1"] && r.lessonCode == Engine.codeHash(of: same))
+        #expect(try stored().provenance.reproduced?.map(\.libraryHash) == [r.libraryHash])   // dates keep whole seconds only
+        #expect(try site.writeSweepPages().map(\.stale) == [false])
+        #expect(SweepPage(sweep: try stored(), stale: false).provenanceText().contains("reproduced"))
+        guard case .alreadyCurrent = try fixture.engine.reproduce(try stored(), file: file, of: same) else {
+            Issue.record("asked twice"); return
+        }
+
+        // A number moves: it differs, names what, and the record stays stale.
+        let moved = try fixture.lesson("01-reproduced.swift", text.replacingOccurrences(of: "Double(seed))", with: "Double(seed) + 1)"))
+        guard case .differs(let differences) = try fixture.engine.reproduce(try stored(), file: file, of: moved) else {
+            Issue.record("a moved number was reproduced"); return
+        }
+        #expect(differences.contains { $0.contains("the seed") } && !differences.contains { $0.contains("time") })
+        #expect(try site.writeSweepPages().map(\.stale) == [true])
+        #expect(try stored().provenance.reproduced?.count == 1)
+    }
+
     /// Two sweeps in which a claim holds in every run of one and in none of the other (one BLAS
     /// kernel against another, say): each sweep's line says its runs agree, and the lesson's
     /// page lists the claim as not holding across them.

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import tokenwise
 
-/// The report's cores: a lesson that ends passes its core to the next one launched.
+/// The report's cores: one per slot, back to the pool when the slot has nothing to run.
 @Suite struct HeldCoresTests {
     let pool = FileManager.default.temporaryDirectory.appendingPathComponent("cores-\(UUID())").path
 
@@ -16,40 +16,22 @@ import Testing
         (0..<Parallel.coreCount).compactMap { _ in CorePool.tryTake(in: pool, skipping: []) }
     }
 
-    @Test func aCoreGivenBackPassesToTheLessonLaunchedNext() throws {
+    @Test func aCoreTheReportHoldsIsNobodyElsesUntilGivenBack() throws {
         defer { try? FileManager.default.removeItem(atPath: pool) }
         let cores = HeldCores(pool: pool)
-        cores.expect()
         let first = cores.take()
         let others = takeTheFreeCores()   // the other cores busy with second jobs
-        cores.expect()   // the next lesson is launched, then the first one's core given back
-        cores.give(first)
-        #expect(CorePool.tryTake(in: pool) == nil)   // no second job takes it meanwhile
-        let next = cores.take()   // at once: it waits for nobody
-        #expect(next.index == first.index)
-        cores.give(next)   // nobody launched: back to the pool
-        #expect(CorePool.tryTake(in: pool) != nil)
-        _ = others
-    }
-
-    @Test func aSpareCoreGoesBackWhenTheLaunchedLessonIsReused() throws {
-        defer { try? FileManager.default.removeItem(atPath: pool) }
-        let cores = HeldCores(pool: pool)
-        cores.expect()
-        let first = cores.take()
-        let others = takeTheFreeCores()
-        cores.expect()
-        cores.give(first)
+        #expect(others.count == Parallel.coreCount - 1)
         #expect(CorePool.tryTake(in: pool) == nil)
-        cores.notExpected()   // its stored run was still valid
-        #expect(CorePool.tryTake(in: pool) != nil)
+        cores.give(first)
+        let free = CorePool.tryTake(in: pool)
+        #expect(free?.index == first.index)
         _ = others
     }
 
     @Test func aLessonOthersWaitForGetsTheCoreBeforeTheNextLesson() throws {
         defer { try? FileManager.default.removeItem(atPath: pool) }
         let cores = HeldCores(pool: pool)
-        cores.expect()
         let first = cores.take()
         let others = takeTheFreeCores()
         // A lesson that others wait for is waiting for a second core.
@@ -63,8 +45,7 @@ import Testing
         }.start()
         let deadline = Date().addingTimeInterval(2)
         while !CorePool.urgentWish(in: pool) && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
-        cores.expect()
-        cores.give(first)
+        cores.give(first)   // a slot's lesson ended while the urgent wish stands
         #expect(ended.wait(timeout: .now() + 2) == .success)
         #expect(got?.index == first.index)
         stop.signal()
