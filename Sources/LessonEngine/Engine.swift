@@ -209,9 +209,13 @@ public struct Engine: Sendable {
             let head = try? Subprocess.run(git, ["-C", root.path, "rev-parse", "--short", "HEAD"]),
             head.status == 0
         else { return "unknown" }
+        // Measured records (sweeps, written by `sweep --reproduce` too) are data, not code.
         let dirty =
             (try? Subprocess.run(
-                git, ["-C", root.path, "status", "--porcelain", "--untracked-files=no"]))?.output
+                git, [
+                    "-C", root.path, "status", "--porcelain", "--untracked-files=no", "--", ".",
+                    ":(exclude,glob)**/sweeps/**/*.json",
+                ]))?.output
             .isEmpty == false
         return head.output.trimmingCharacters(in: .whitespacesAndNewlines)
             + (dirty ? "+changes" : "")
