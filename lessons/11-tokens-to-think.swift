@@ -777,8 +777,43 @@ show(
         rows: famousPair.indices.map {
             [famousPair[$0], famousReplies[0][$0].text, famousReplies[1][$0].text]
         }))
-//: The worked model pads the shorter number and compares two-digit numbers; where the *longer*
-//: number is bigger its comparison sentence must say so.
+//: The worked model pads the shorter number and compares two-digit numbers. Where it goes
+//: wrong, is it the comparison or the copying? Its "Compare … and …" sentence should hold the
+//: two numbers after the point, padded: the verifier reads only the answer, so we check the
+//: sentence too.
+// harness: the worked replies' comparison sentence against the one they should write
+let workedDecimals = zip(thinkerReplies, heldOut).filter { $0.1.kind == .decimals }
+func comparesTheRightNumbers(_ reply: Reply, _ p: Problem) -> Bool {
+    let sentence = p.steps[1]
+    return reply.text.contains(String(sentence[..<sentence.firstIndex(of: ":")!]))
+}
+let copiedRight = workedDecimals.filter { comparesTheRightNumbers($0.0, $0.1) }
+let copiedWrong = workedDecimals.filter { !comparesTheRightNumbers($0.0, $0.1) }
+let copyDifference = RateDifference(
+    a: Rate(copiedRight) { verdict($0.0, $0.1).isRight },
+    b: Rate(copiedWrong) { verdict($0.0, $0.1).isRight })
+let copiedShare = Rate(workedDecimals) { comparesTheRightNumbers($0.0, $0.1) }
+var whereItGoesWrong: String
+if copiedWrong.isEmpty {
+    whereItGoesWrong = "It never miscopied: its mistakes are in the comparison itself."
+} else if copiedRight.isEmpty {
+    whereItGoesWrong = "It never copied both right."
+} else {
+    whereItGoesWrong = """
+        With the right numbers its answer is right \(copyDifference.a.description) of the time; \
+        with a number miscopied, \(copyDifference.b.description). The difference \
+        (\(copyDifference.description)) 
+        """
+    whereItGoesWrong +=
+        copyDifference.interval.low > 0
+        ? "says that its mistakes come with the copying: a digit wrong before the comparison begins."
+        : "cannot tell copying mistakes from comparing ones on this many pairs."
+}
+show(
+    """
+    The worked model's comparison holds the right two numbers in \(copiedShare.description) of \
+    the held-out pairs. \(whereItGoesWrong)
+    """)
 // harness: the report card's numbers
 metric("decimals, answer first", accuracy(blurterReplies) { $0.kind == .decimals })
 metric("decimals, worked", accuracy(thinkerReplies) { $0.kind == .decimals })

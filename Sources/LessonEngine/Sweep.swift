@@ -169,14 +169,20 @@ extension SweepRecord.Run {
     /// What differs between two runs' claims and metrics, timings aside (metrics in seconds or
     /// tokens per second): empty when the same code computed both.
     public func differences(from other: SweepRecord.Run) -> [String] {
+        // Every number in full (a claim's text rounds it), in order: the same list or not.
         func results(_ run: SweepRecord.Run) -> [String] {
-            run.claims.map { "claim \($0.claim): \($0.checked ? ($0.passed ? "holds" : "fails") : "unchecked"), \($0.measured)" }
+            run.claims.map {
+                "claim \($0.claim): \($0.checked ? ($0.passed ? "holds" : "fails") : "unchecked"), "
+                    + "\($0.measured) [\($0.value.map { "\($0)" } ?? "–") against \($0.threshold.map { "\($0)" } ?? "–")]"
+            }
                 + run.metrics.filter { !["s", "tokens/s"].contains($0.unit) }.map {
                     "metric \($0.name): \($0.value) \($0.unit)"
                 }
         }
         let mine = results(self), theirs = results(other)
-        return mine.filter { !theirs.contains($0) } + theirs.filter { !mine.contains($0) }
+        guard mine != theirs else { return [] }
+        let named = mine.filter { !theirs.contains($0) } + theirs.filter { !mine.contains($0) }
+        return named.isEmpty ? ["the same results in another order or number"] : named
     }
 
     /// Whether this run used `values` for every setting it was given except those in `ignoring`
@@ -284,6 +290,9 @@ extension Engine {
                 lesson: lesson.displayPath).changed.isEmpty) ?? false
         }
         guard let atDefaults else { return .notHere("no run at the lesson's default settings") }
+        guard atDefaults.blasKernel == BLAS.coreName else {
+            return .notHere("its run at the defaults was measured with OpenBLAS's \(atDefaults.blasKernel) kernel")
+        }
         let settings = atDefaults.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let record: RunRecord
         if case .found(let found) = try storedRecord(for: lesson, settings: settings, quick: false),

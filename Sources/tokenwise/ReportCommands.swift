@@ -162,6 +162,10 @@ struct ReportCommand: ParsableCommand {
         // another. A lesson is chosen once its slot has a core, not before: the lesson most
         // worth starting then (a model it reads may have come out while the slot waited).
         nonisolated(unsafe) var slots = 0, waitingSlots = 0
+        // A slot beyond the machine's cores would wait for one the whole report, holding the
+        // report's wish for a core (which keeps lessons from a second one).
+        let slotCount = min(jobs, Parallel.coreCount)
+        if slotCount < jobs { printer.say("--jobs \(jobs) on \(Parallel.coreCount) cores: \(slotCount) lessons at a time") }
         @Sendable func skipUnrunnable() {   // called holding `lock`
             // A lesson whose model source failed does not run on an old or missing model.
             while let skipped = order.ready(started: started, finished: finished, published: published).first(where: {
@@ -184,22 +188,19 @@ struct ReportCommand: ParsableCommand {
         @Sendable func run(_ index: Int) {
             let lesson = lessons[index]
             var record: RunRecord?
-            do {
-                record = try reusable(lesson, engine: engine, say: printer.say)
-                if record == nil {
-                    printer.say("\(lesson.id): running")
-                    record = try engine.run(lesson, quick: quick) { update in
-                        printer.show(update, lesson: lesson.id)
-                        // The lessons that read this model may start now.
-                        if case .modelPublished(let name) = update {
-                            lock.withLock {
-                                published[index, default: []].insert(LessonOrder.modelKey(name, quick: quick))
-                                launchReady()
-                            }
+            do {   // its stored run, if any, was found stale when it became ready (reuseReady)
+                printer.say("\(lesson.id): running")
+                record = try engine.run(lesson, quick: quick) { update in
+                    printer.show(update, lesson: lesson.id)
+                    // The lessons that read this model may start now.
+                    if case .modelPublished(let name) = update {
+                        lock.withLock {
+                            published[index, default: []].insert(LessonOrder.modelKey(name, quick: quick))
+                            launchReady()
                         }
                     }
-                    printer.done(record!)
                 }
+                printer.done(record!)
             } catch {
                 printer.say("\(lesson.id): \(error)")
                 lock.withLock { errors.append("\(lesson.id): \(error)") }
@@ -211,23 +212,26 @@ struct ReportCommand: ParsableCommand {
             }
         }
         @Sendable func runSlot() {
-            var core = cores.take()
+            // A core, waited for while a ready lesson is left for this slot (another slot with a
+            // core may take the last one first: then this one ends).
+            let taken = cores.take(while: {
+                lock.withLock {
+                    order.ready(started: started, finished: finished, published: published).count
+                        >= waitingSlots
+                }
+            })
             var index = lock.withLock {
                 waitingSlots -= 1
-                let index = next()
+                let index = taken == nil ? nil : next()
                 updateMarks()
                 return index
             }
             while let current = index {
                 run(current)
                 // The slot keeps its core for the next ready lesson, unless a lesson that others
-                // wait for is waiting for a core: then it has it first, and the slot takes the
-                // next one that comes free.
-                if CorePool.urgentWish(in: pool) {
-                    cores.give(core)
-                    lock.withLock { launchReady() }
-                    core = cores.take()
-                }
+                // wait for is waiting for a core: then that one has it, and the slot ends (a new
+                // one starts while lessons are ready).
+                if CorePool.urgentWish(in: pool) { break }
                 index = lock.withLock {
                     let index = next()
                     launchReady()
@@ -236,15 +240,39 @@ struct ReportCommand: ParsableCommand {
             }
             lock.withLock {
                 slots -= 1
-                cores.give(core)
+                if let taken { cores.give(taken) }
                 launchReady()
             }
             group.leave()
         }
+        // Lessons whose stored run is still valid end at once, without a core: checked once each,
+        // when ready (the models it reads are then this run's).
+        nonisolated(unsafe) var checkedForReuse = Set<Int>()
+        @Sendable func reuseReady() {   // called holding `lock`
+            var reusedOne = true
+            while reusedOne {
+                reusedOne = false
+                skipUnrunnable()
+                for index in order.ready(started: started, finished: finished, published: published)
+                where checkedForReuse.insert(index).inserted {
+                    do {
+                        guard let record = try reusable(lessons[index], engine: engine, say: printer.say) else { continue }
+                        records[index] = record
+                    } catch {
+                        printer.say("\(lessons[index].id): \(error)")
+                        errors.append("\(lessons[index].id): \(error)")
+                        failed.insert(index)
+                    }
+                    started.insert(index)
+                    finished.insert(index)
+                    reusedOne = true
+                }
+            }
+        }
         @Sendable func launchReady() {   // called holding `lock`
-            skipUnrunnable()
+            reuseReady()
             let ready = order.ready(started: started, finished: finished, published: published).count
-            while slots < jobs && waitingSlots < ready {
+            while slots < slotCount && waitingSlots < ready {
                 slots += 1
                 waitingSlots += 1
                 group.enter()
@@ -271,8 +299,8 @@ final class HeldCores: @unchecked Sendable {
 
     init(pool: String) { self.pool = pool }
 
-    /// A free core, waited for.
-    func take() -> CorePool.Core {
+    /// A free core, waited for while `wanted` says so (asked at every poll); nil once it does not.
+    func take(while wanted: () -> Bool = { true }) -> CorePool.Core? {
         if let core = tryTake() { return core }
         lock.withLock {
             waiting += 1
@@ -286,6 +314,7 @@ final class HeldCores: @unchecked Sendable {
         }
         while true {
             if let core = tryTake() { return core }
+            if !wanted() { return nil }
             Thread.sleep(forTimeInterval: 0.01)
         }
     }

@@ -19,7 +19,7 @@ import Testing
     @Test func aCoreTheReportHoldsIsNobodyElsesUntilGivenBack() throws {
         defer { try? FileManager.default.removeItem(atPath: pool) }
         let cores = HeldCores(pool: pool)
-        let first = cores.take()
+        let first = try #require(cores.take())
         let others = takeTheFreeCores()   // the other cores busy with second jobs
         #expect(others.count == Parallel.coreCount - 1)
         #expect(CorePool.tryTake(in: pool) == nil)
@@ -29,10 +29,23 @@ import Testing
         _ = others
     }
 
+    /// A slot waits for a core only while a lesson is left for it.
+    @Test func aSlotStopsWaitingOnceNothingIsLeftForIt() throws {
+        defer { try? FileManager.default.removeItem(atPath: pool) }
+        let cores = HeldCores(pool: pool)
+        let others = takeTheFreeCores()   // every core busy
+        nonisolated(unsafe) var polls = 0
+        #expect(cores.take(while: { polls += 1; return polls < 3 }) == nil)
+        #expect(polls == 3)
+        #expect(CorePool.tryTake(in: pool) == nil)   // it took nothing
+        others.forEach { $0.release() }
+        #expect(cores.take(while: { false }) != nil)   // a free core is taken without asking
+    }
+
     @Test func aLessonOthersWaitForGetsTheCoreBeforeTheNextLesson() throws {
         defer { try? FileManager.default.removeItem(atPath: pool) }
         let cores = HeldCores(pool: pool)
-        let first = cores.take()
+        let first = try #require(cores.take())
         let others = takeTheFreeCores()
         // A lesson that others wait for is waiting for a second core.
         let mark = CorePool.waitedOnMark(in: pool, lesson: "11-lesson")
