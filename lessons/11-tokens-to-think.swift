@@ -792,27 +792,23 @@ let copiedWrong = workedDecimals.filter { !comparesTheRightNumbers($0.0, $0.1) }
 let copyDifference = RateDifference(
     a: Rate(copiedRight) { verdict($0.0, $0.1).isRight },
     b: Rate(copiedWrong) { verdict($0.0, $0.1).isRight })
-let copiedShare = Rate(workedDecimals) { comparesTheRightNumbers($0.0, $0.1) }
-var whereItGoesWrong: String
-if copiedWrong.isEmpty {
-    whereItGoesWrong = "It never miscopied: its mistakes are in the comparison itself."
-} else if copiedRight.isEmpty {
-    whereItGoesWrong = "It never copied both right."
-} else {
-    whereItGoesWrong = """
+let whereItGoesWrong =
+    copiedWrong.isEmpty
+    ? "It never miscopied: its mistakes are in the comparison itself."
+    : copiedRight.isEmpty
+        ? "It never copied both right."
+        : """
         With the right numbers its answer is right \(copyDifference.a.description) of the time; \
         with a number miscopied, \(copyDifference.b.description). The difference \
-        (\(copyDifference.description)) 
+        (\(copyDifference.description)) \(copyDifference.interval.low > 0
+            ? "says that its mistakes come with the copying: a digit wrong before the comparison begins."
+            : "cannot tell copying mistakes from comparing ones on this many pairs.")
         """
-    whereItGoesWrong +=
-        copyDifference.interval.low > 0
-        ? "says that its mistakes come with the copying: a digit wrong before the comparison begins."
-        : "cannot tell copying mistakes from comparing ones on this many pairs."
-}
 show(
     """
-    The worked model's comparison holds the right two numbers in \(copiedShare.description) of \
-    the held-out pairs. \(whereItGoesWrong)
+    The worked model's comparison holds the right two numbers in \
+    \(Rate(hits: copiedRight.count, of: workedDecimals.count).description) of the held-out pairs. \
+    \(whereItGoesWrong)
     """)
 // harness: the report card's numbers
 metric("decimals, answer first", accuracy(blurterReplies) { $0.kind == .decimals })

@@ -283,24 +283,25 @@ extension Engine {
         guard kernel == BLAS.coreName else {
             return .notHere("measured with OpenBLAS's \(kernel) kernel, this process runs \(BLAS.coreName)")
         }
+        func settings(_ run: SweepRecord.Run) -> [String] {
+            run.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        }
         let atDefaults = stored.runs.first { run in
-            let settings = run.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            return (try? ParameterValues(
-                declarations: lesson.parameters, settings: settings, quick: false,
+            (try? ParameterValues(
+                declarations: lesson.parameters, settings: settings(run), quick: false,
                 lesson: lesson.displayPath).changed.isEmpty) ?? false
         }
         guard let atDefaults else { return .notHere("no run at the lesson's default settings") }
         guard atDefaults.blasKernel == BLAS.coreName else {
             return .notHere("its run at the defaults was measured with OpenBLAS's \(atDefaults.blasKernel) kernel")
         }
-        let settings = atDefaults.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let record: RunRecord
-        if case .found(let found) = try storedRecord(for: lesson, settings: settings, quick: false),
+        if case .found(let found) = try storedRecord(for: lesson, settings: settings(atDefaults), quick: false),
             found.status == .succeeded
         {
             record = found
         } else {
-            record = try run(lesson, settings: settings, quick: false, listener: listener)
+            record = try run(lesson, settings: settings(atDefaults), quick: false, listener: listener)
         }
         let rerun = SweepRecord.Run(
             settings: atDefaults.settings, status: record.status, claims: record.expectations,
