@@ -792,6 +792,10 @@ let copiedWrong = workedDecimals.filter { !comparesTheRightNumbers($0.0, $0.1) }
 let copyDifference = RateDifference(
     a: Rate(copiedRight) { verdict($0.0, $0.1).isRight },
     b: Rate(copiedWrong) { verdict($0.0, $0.1).isRight })
+// Two questions: does a miscopy make a wrong answer likelier, and where do most wrong answers
+// begin (a model that rarely miscopies can do both: likelier, yet few).
+let wrongAfterMiscopy = copyDifference.b.count - copyDifference.b.hits
+let wrongAnswers = wrongAfterMiscopy + copyDifference.a.count - copyDifference.a.hits
 let whereItGoesWrong =
     copiedWrong.isEmpty
     ? "It never miscopied: its mistakes are in the comparison itself."
@@ -799,10 +803,12 @@ let whereItGoesWrong =
         ? "It never copied both right."
         : """
         With the right numbers its answer is right \(copyDifference.a.description) of the time; \
-        with a number miscopied, \(copyDifference.b.description). The difference \
-        (\(copyDifference.description)) \(copyDifference.interval.low > 0
-            ? "says that its mistakes come with the copying: a digit wrong before the comparison begins."
-            : "cannot tell copying mistakes from comparing ones on this many pairs.")
+        with a number miscopied, \(copyDifference.b.description) (\(copyDifference.description)\
+        \(copyDifference.interval.low > 0 ? ": a miscopy makes a wrong answer likelier" : ": on this many pairs, not clearly different")). \
+        Of its \(wrongAnswers) wrong answers, \(wrongAfterMiscopy) came after a miscopy: \
+        \(2 * wrongAfterMiscopy > wrongAnswers
+            ? "most of its mistakes begin in the copying, before the comparison."
+            : "most are made in the comparison itself, with the right numbers in view.")
         """
 show(
     """
