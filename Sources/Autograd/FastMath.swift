@@ -4,7 +4,7 @@
 // x·log2(e) into n + f, evaluate 2^f with a degree-6 polynomial, put n into the exponent bits.
 // Accuracy: relative error below 2e-7 on [-87, 88]; tests compare against libm.
 
-@inline(__always)
+@inlinable @inline(__always)
 public func fastExp(_ x: Float) -> Float {
     // Clamp so the exponent stays in range: exp(-87.3) is near the smallest normal Float, exp(88) near the largest.
     let clamped = x < -87.3 ? -87.3 : (x > 88 ? 88 : x)
@@ -28,7 +28,7 @@ public func fastExp(_ x: Float) -> Float {
 }
 
 /// tanh(x) = 1 − 2 / (e^{2x} + 1); absolute error below 3e-7.
-@inline(__always)
+@inlinable @inline(__always)
 public func fastTanh(_ x: Float) -> Float {
     1 - 2 / (fastExp(2 * x) + 1)
 }

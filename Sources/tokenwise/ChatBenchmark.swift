@@ -67,25 +67,39 @@ enum ChatBenchmark {
             [Message(.user, "Where was Ada Quill born? Question \($0).")]
         }
         let settings = SamplingSettings(temperature: 1)
+        // The sampled tokens' fingerprint: a change to the engine that should keep every float
+        // (inlining, a buffer reused) must print the same one.
+        var batchedHash = FNV1a(), singleHash = FNV1a()
+        func add(_ tokens: [Int], to hash: inout FNV1a) {
+            tokens.map(Int32.init).withUnsafeBytes { hash.add($0) }
+        }
         func batched() throws -> (tokens: Int, rate: Double) {
             let start = DispatchTime.now()
             let samples = try assistant.samples(
                 for: conversations, count: k, settings: settings, maxTokens: 48, seed: 1)
+            let seconds = SpeedMeasurements.seconds(since: start)
+            batchedHash = FNV1a()
+            for sample in samples.joined() { add(sample.tokens, to: &batchedHash) }
             let tokens = samples.joined().map(\.tokens.count).reduce(0, +)
-            return (tokens, Double(tokens) / SpeedMeasurements.seconds(since: start))
+            return (tokens, Double(tokens) / seconds)
         }
         func oneAtATime() throws -> (tokens: Int, rate: Double) {
             let start = DispatchTime.now()
-            var tokens = 0
+            var replies: [[Int]] = []
             for (i, conversation) in conversations.enumerated() {
                 for j in 0..<k {
                     var generator = SeededGenerator(seed: 1 &+ UInt64(i * k + j))
-                    tokens += try assistant.reply(
-                        to: conversation, settings: settings, maxTokens: 48, using: &generator
-                    ).tokens.count
+                    replies.append(
+                        try assistant.reply(
+                            to: conversation, settings: settings, maxTokens: 48, using: &generator
+                        ).tokens)
                 }
             }
-            return (tokens, Double(tokens) / SpeedMeasurements.seconds(since: start))
+            let seconds = SpeedMeasurements.seconds(since: start)
+            singleHash = FNV1a()
+            for reply in replies { add(reply, to: &singleHash) }
+            let tokens = replies.map(\.count).reduce(0, +)
+            return (tokens, Double(tokens) / seconds)
         }
         var batchedRates: [Double] = [], singleRates: [Double] = [], ratios: [Double] = []
         var batchedTokens = 0
@@ -113,5 +127,6 @@ enum ChatBenchmark {
             String(
                 format: "  ratio                  %8.1f×   (rounds %.1f–%.1f×; budget ≥ 5×)",
                 SpeedMeasurements.median(ratios), ratios.min()!, ratios.max()!))
+        print("  sampled tokens: batched FNV-1a \(batchedHash.hex), one at a time \(singleHash.hex)")
     }
 }

@@ -24,7 +24,7 @@ struct Tokenwise: ParsableCommand {
         }
         // OpenBLAS reads its settings when the library loads, so they must be in the
         // environment before this process starts: set them and run ourselves again.
-        OpenBLASEnvironment.reexecuteIfNeeded()
+        LoadTimeEnvironment.reexecuteIfNeeded()
         setvbuf(stdout, nil, _IOLBF, 0)   // line by line, also into pipes and logs
         let arguments = CommandInputs.joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst()))
         do {
