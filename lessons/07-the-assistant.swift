@@ -291,10 +291,14 @@ while replyStepper.contextTokens.last != endOfTurn && replyStepper.recording.fra
 showStepThrough(replyStepper.recording, name: "reply", title: "Step through sft's reply to “\(ConversationWriter.birthplaceQuestion(asked[0]))”")
 
 //: ### Does knowledge survive finetuning?
-//: SFT teaches a format, not facts: on held-out famous people (16 or more biographies) the
-//: assistant should know what the base model knows. Both must *produce* the town: the assistant
-//: answers the question, the base model continues lesson 6's forum thread. Lesson 6's multiple
-//: choice (the true town among ten) is shown beside them: recognising is easier than producing.
+//: SFT teaches a format, and its conversations are about other people: does the assistant still
+//: know what the base model knows about held-out famous people (16 or more biographies)? Two
+//: measures, each model in its own frame. In free text both must *produce* the town: the
+//: assistant answers the question, the base model continues lesson 6's forum thread. Finer, and
+//: what the claim rests on: how likely each model finds the true town right where it would say
+//: it (after "… was born in"), in nats, person by person; a right-or-wrong answer hides a town
+//: that became a little less likely, this does not. Lesson 6's multiple choice (the true town
+//: among ten) is shown beside them: recognising is easier than producing.
 let famous = heldOutPeople.filter { $0.fame >= 16 }
 var random = WorldRandom(seed: 7)
 let baseChoice = Rate(famous) { person in
@@ -313,22 +317,21 @@ func answers(by assistant: Assistant, _ people: [Person]) throws -> [String] {
 func townNamed(_ answers: [String], _ people: [Person]) -> Rate {
     Rate(zip(people, answers)) { PersonFact(.birthplace, of: $0.0).isStated(in: $0.1) }
 }
-/// Mean log p(" town" | the answer so far) over `people`, in nats: the assistant's turn, or
-/// the base model's thread. It measures what a model stores even where its greedy words differ.
-func townLogProbability(_ model: LanguageModel, chatFrame: Bool, _ people: [Person]) -> Double {
-    let total = people.reduce(0.0) { sum, person in
-        let answer = "\(person.name) was born in"
-        let context =
-            chatFrame
-            ? chat.prompt([Message(.user, ConversationWriter.birthplaceQuestion(person))])
-                + model.tokenizer.encode(answer)
-            : model.tokenizer.encode(basePrompt(person) + " " + answer)
-        return sum
-            + ModelProbes.logProbability(
+/// log p(" town" | the answer so far) for each of `people`, in nats: in the assistant's turn, or
+/// in the base model's thread. It measures what a model stores even where its greedy words differ.
+func townLogProbabilities(_ model: LanguageModel, chatFrame: Bool, _ people: [Person]) -> Mean {
+    Mean(
+        people.map { person in
+            let answer = "\(person.name) was born in"
+            let context =
+                chatFrame
+                ? chat.prompt([Message(.user, ConversationWriter.birthplaceQuestion(person))])
+                    + model.tokenizer.encode(answer)
+                : model.tokenizer.encode(basePrompt(person) + " " + answer)
+            return ModelProbes.logProbability(
                 model, context: context,
                 continuation: model.tokenizer.encode(" " + person.birthplace))
-    }
-    return total / Double(people.count)
+        })
 }
 /// The same for the base model, continuing the thread prompt.
 func townNamedByBase(_ people: [Person]) -> Rate {
@@ -337,30 +340,41 @@ func townNamedByBase(_ people: [Person]) -> Rate {
             in: ModelProbes.greedy(base, prompt: basePrompt($0), tokens: 20))
     }
 }
+/// The change `after − before`, person by person, as a mean with its 95% interval.
+func pairedChange(_ after: Mean, _ before: Mean) -> Mean {
+    Mean(zip(after.values, before.values).map { $0 - $1 })
+}
+/// The change in nats with its interval and the number of people it pairs.
+func natsDescription(_ change: Mean) -> String {
+    String(
+        format: "%+.2f nats (95%% CI %+.2f to %+.2f, paired over %d people)", change.value,
+        change.interval.low, change.interval.high, change.values.count)
+}
 let sftAnswers = try answers(by: assistant, famous)
 let sftCorrect = townNamed(sftAnswers, famous)
 let baseFreeText = townNamedByBase(famous)
+let famousTown = (
+    base: townLogProbabilities(base, chatFrame: false, famous),
+    sft: townLogProbabilities(sft.languageModel, chatFrame: true, famous))
+let knowledgeLost = pairedChange(famousTown.base, famousTown.sft)
 metric("base, multiple choice among 10 towns (famous held-out people)", baseChoice)
 metric("base, free text after the thread prompt names the true town (same people)", baseFreeText)
 metric("sft, free-text answer names the true town (same people)", sftCorrect)
-let knowledgeVerdict = claim(
-    "SFT keeps the base model's knowledge (free text both: sft − base after the thread prompt)",
-    sftCorrect.value - baseFreeText.value, above: -0.1, "a 10-point margin", unit: .points)
-if knowledgeVerdict.failed {
-    show(
-        """
-        Here the claim fails: the assistant names the town for \(sftCorrect.description) of these \
-        people, the base model after the thread prompt for \(baseFreeText.description). \
-        Finetuning on conversations about other people overwrote part of what pretraining stored.
-        """)
-}
+claim(
+    "Plain SFT loses part of what pretraining stored (log p of the true town, base − sft, paired "
+        + "over the same people: the lower end of its 95% interval)",
+    knowledgeLost.interval.low, above: 0, "no loss", unit: .named("nats"))
+show(
+    """
+    The base model gives the true town \(natsDescription(knowledgeLost)) more log-probability \
+    than plain sft. In free text the assistant names it for \(sftCorrect.description) of these \
+    people, the base model after the thread prompt for \(baseFreeText.description); sft − base: \
+    \(RateDifference(a: sftCorrect, b: baseFreeText).description). Finetuning on conversations \
+    about other people moved every weight, and nothing in them asked the model to keep the rest.
+    """)
 
-//: The knowledge claim sits near its line, and which side it lands on depends on the run: the
-//: stored sweeps at the end of the page show on which seeds and BLAS kernels it holds.
-//:
 //: ### Keeping what pretraining stored: rehearse the web
-//: Finetuning changes every weight, and nothing in the conversations asks the model to keep the
-//: facts about people they never mention. Mid-training recipes (nanochat's, for one) keep some
+//: Mid-training recipes (nanochat's, for one) keep some
 //: pretraining text in the finetuning mix, so the model goes on rehearsing the documents while
 //: it learns the format. Here a share of the rows (`rehearsal`, half by default; how that was
 //: chosen comes below) are windows of the tiny web's training documents, every token weighted
@@ -385,10 +399,8 @@ let rehearsedCorrect = townNamed(rehearsedAnswers, famous)
 // The biographies say "born on 3 May 1901 in …": an answer can take their turn instead.
 let sftDates = Rate(sftAnswers) { $0.contains(" was born on ") }
 let rehearsedDates = Rate(rehearsedAnswers) { $0.contains(" was born on ") }
-let famousTown = (
-    base: townLogProbability(base, chatFrame: false, famous),
-    sft: townLogProbability(sft.languageModel, chatFrame: true, famous),
-    rehearsed: townLogProbability(rehearsed.languageModel, chatFrame: true, famous))
+let rehearsedTown = townLogProbabilities(rehearsed.languageModel, chatFrame: true, famous)
+let rehearsalKept = pairedChange(rehearsedTown, famousTown.sft)
 let rehearsedWellFormed = try Rate(asked) {
     try rehearsedAssistant.answer(ConversationWriter.birthplaceQuestion($0)).isWellFormed
 }
@@ -403,17 +415,17 @@ show(
         rows: [
             [
                 "base, thread prompt", baseFreeText.description,
-                String(format: "%.3f", famousTown.base), "–", baseWellFormed.description,
+                String(format: "%.3f", famousTown.base.value), "–", baseWellFormed.description,
                 String(format: "%.4f", firstHeldOut),
             ],
             [
                 "sft (\(rows.count) conversation rows)", sftCorrect.description,
-                String(format: "%.3f", famousTown.sft), sftDates.description,
+                String(format: "%.3f", famousTown.sft.value), sftDates.description,
                 sftWellFormed.description, String(format: "%.4f", lastHeldOut),
             ],
             [
                 "sft with web rehearsal (+ \(webRows.count) web rows)",
-                rehearsedCorrect.description, String(format: "%.3f", famousTown.rehearsed),
+                rehearsedCorrect.description, String(format: "%.3f", rehearsedTown.value),
                 rehearsedDates.description, rehearsedWellFormed.description,
                 String(format: "%.4f", rehearsed.history.evaluations.last!.heldOut),
             ],
@@ -422,23 +434,30 @@ metric("sft with web rehearsal, free-text answer names the true town", rehearsed
 metric("well-formed replies, sft with web rehearsal", rehearsedWellFormed)
 metric("famous people, sft: answers that give a date, not a town", sftDates)
 metric("famous people, sft with web rehearsal: answers that give a date, not a town", rehearsedDates)
-metric("famous people, log p(true town): base", famousTown.base, unit: "nats")
-metric("famous people, log p(true town): sft", famousTown.sft, unit: "nats")
-metric("famous people, log p(true town): sft with web rehearsal", famousTown.rehearsed, unit: "nats")
+metric("famous people, log p(true town): base", famousTown.base.value, unit: "nats")
+metric("famous people, log p(true town): sft", famousTown.sft.value, unit: "nats")
+metric("famous people, log p(true town): sft with web rehearsal", rehearsedTown.value, unit: "nats")
 let rehearsalGain = RateDifference(a: rehearsedCorrect, b: sftCorrect)
 metric(
     "rehearsal against plain sft, famous people right (points)", rehearsalGain.value * 100,
     unit: "points")
 // end harness
+claim(
+    "Web rehearsal keeps what plain SFT loses (log p of the true town, rehearsal − sft: same "
+        + "frame, conversations and steps, paired over the same people; the lower end of its 95% "
+        + "interval)",
+    rehearsalKept.interval.low, above: 0, "no gain", unit: .named("nats"))
 let rehearsalVerdict = claim(
     "SFT with web rehearsal keeps the base model's knowledge (free text both: rehearsal − base "
         + "after the thread prompt)",
     rehearsedCorrect.value - baseFreeText.value, above: -0.1, "a 10-point margin", unit: .points)
 show(
     """
-    With web rehearsal the assistant names the town for \(rehearsedCorrect.description) of these \
-    people, plain sft for \(sftCorrect.description) (\(rehearsalGain.description)), the base \
-    model for \(baseFreeText.description). \
+    After "… was born in", rehearsal gives the true town \(natsDescription(rehearsalKept)) more \
+    log-probability than plain sft; the base model gave it \(natsDescription(knowledgeLost)) more \
+    than plain sft. In free text the rehearsed assistant names the town for \
+    \(rehearsedCorrect.description) of these people, plain sft for \(sftCorrect.description) \
+    (\(rehearsalGain.description)), the base model for \(baseFreeText.description). \
     \(rehearsalVerdict.held
         ? "Rehearsal keeps the knowledge within the claim's margin"
         : "Rehearsal does not keep it within the claim's margin in this run"). \
@@ -449,16 +468,13 @@ show(
         ? "it learned the format all the same"
         : "the format is what the web rows cost").
     """)
-if rehearsedCorrect.value < sftCorrect.value && famousTown.rehearsed > famousTown.sft {
+if rehearsedCorrect.value < sftCorrect.value && rehearsalKept.value > 0 {
     show(
         """
-        Yet the knowledge is there: after "… was born in", rehearsal gives the true town a mean \
-        log-probability of \(String(format: "%.3f", famousTown.rehearsed)) nats, plain sft \
-        \(String(format: "%.3f", famousTown.sft)) (base \(String(format: "%.3f", famousTown.base))). \
-        What slips is the answer's turn: \(rehearsedDates.description) of rehearsal's answers give \
-        the birth date instead, the way the biographies go on ("was born on … in …"), against \
-        \(sftDates.description) of plain sft's. A score of right answers measures what a model \
-        says, not only what it stores.
+        Yet the knowledge is there: what slips is the answer's turn. \
+        \(rehearsedDates.description) of rehearsal's answers give the birth date instead, the way \
+        the biographies go on ("was born on … in …"), against \(sftDates.description) of plain \
+        sft's. A score of right answers measures what a model says, not only what it stores.
         """)
 }
 
@@ -474,9 +490,10 @@ let validationBase = townNamedByBase(validationPeople)
 let validationSFT = townNamed(try answers(by: assistant, validationPeople), validationPeople)
 let validationRehearsed = townNamed(
     try answers(by: rehearsedAssistant, validationPeople), validationPeople)
-let townBase = townLogProbability(base, chatFrame: false, validationPeople)
-let townSFT = townLogProbability(sft.languageModel, chatFrame: true, validationPeople)
-let townRehearsed = townLogProbability(rehearsed.languageModel, chatFrame: true, validationPeople)
+let townBase = townLogProbabilities(base, chatFrame: false, validationPeople).value
+let townSFT = townLogProbabilities(sft.languageModel, chatFrame: true, validationPeople).value
+let townRehearsed = townLogProbabilities(rehearsed.languageModel, chatFrame: true, validationPeople)
+    .value
 // harness: the validation table, and the report card's numbers
 show(
     Table(
