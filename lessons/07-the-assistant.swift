@@ -457,7 +457,8 @@ show(
     log-probability than plain sft; the base model gave it \(natsDescription(knowledgeLost)) more \
     than plain sft. In free text the rehearsed assistant names the town for \
     \(rehearsedCorrect.description) of these people, plain sft for \(sftCorrect.description) \
-    (\(rehearsalGain.description)), the base model for \(baseFreeText.description). \
+    (rehearsal − sft: \(rehearsalGain.description)), the base model for \
+    \(baseFreeText.description). \
     \(rehearsalVerdict.held
         ? "Rehearsal keeps the knowledge within the claim's margin"
         : "Rehearsal does not keep it within the claim's margin in this run"). \
