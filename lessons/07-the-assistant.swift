@@ -292,13 +292,14 @@ showStepThrough(replyStepper.recording, name: "reply", title: "Step through sft'
 
 //: ### Does knowledge survive finetuning?
 //: SFT teaches a format, and its conversations are about other people: does the assistant still
-//: know what the base model knows about held-out famous people (16 or more biographies)? Two
-//: measures, each model in its own frame. In free text both must *produce* the town: the
-//: assistant answers the question, the base model continues lesson 6's forum thread. Finer, and
-//: what the claim rests on: how likely each model finds the true town right where it would say
-//: it (after "… was born in"), in nats, person by person; a right-or-wrong answer hides a town
-//: that became a little less likely, this does not. Lesson 6's multiple choice (the true town
-//: among ten) is shown beside them: recognising is easier than producing.
+//: know what the base model knows about held-out famous people (16 or more biographies)?
+//: Asked in free text, each must *produce* the town: the assistant answers the question, the
+//: base model continues lesson 6's forum thread. But a right-or-wrong answer hides a town that
+//: became a little less likely, and the two prompts differ. So the claim rests on a finer
+//: measure with one prompt for both: each model continues the same forum thread ("… was born
+//: in"), and we read the log-probability it gives the true town, person by person, in nats.
+//: Only the weights differ. Lesson 6's multiple choice (the true town among ten) is shown
+//: beside them: recognising is easier than producing.
 let famous = heldOutPeople.filter { $0.fame >= 16 }
 var random = WorldRandom(seed: 7)
 let baseChoice = Rate(famous) { person in
@@ -333,7 +334,7 @@ func townLogProbabilities(_ model: LanguageModel, chatFrame: Bool, _ people: [Pe
                 continuation: model.tokenizer.encode(" " + person.birthplace))
         })
 }
-/// The same for the base model, continuing the thread prompt.
+/// The share of the base model's thread continuations about `people` that name the true town.
 func townNamedByBase(_ people: [Person]) -> Rate {
     Rate(people) {
         PersonFact(.birthplace, of: $0).isStated(
@@ -342,35 +343,45 @@ func townNamedByBase(_ people: [Person]) -> Rate {
 }
 /// The change `after − before`, person by person, as a mean with its 95% interval.
 func pairedChange(_ after: Mean, _ before: Mean) -> Mean {
-    Mean(zip(after.values, before.values).map { $0 - $1 })
+    precondition(after.values.count == before.values.count, "a paired change needs the same people")
+    return Mean(zip(after.values, before.values).map { $0 - $1 })
 }
-/// The change in nats with its interval and the number of people it pairs.
+/// "+0.68 nats" style, never "-0.00".
+func nats(_ x: Double) -> String { String(format: "%+.2f", (x * 100).rounded() / 100 + 0) }
+/// The change in nats with its interval and the number of people it pairs, then the factor it
+/// makes in the town's probability (of the geometric mean over the people).
 func natsDescription(_ change: Mean) -> String {
-    String(
-        format: "%+.2f nats (95%% CI %+.2f to %+.2f, paired over %d people)", change.value,
-        change.interval.low, change.interval.high, change.values.count)
+    "\(nats(change.value)) nats (95% CI \(nats(change.interval.low)) to "
+        + "\(nats(change.interval.high)), paired over \(change.values.count) people), a factor of "
+        + "\(String(format: "%.1f", exp(change.value))) in probability"
 }
 let sftAnswers = try answers(by: assistant, famous)
 let sftCorrect = townNamed(sftAnswers, famous)
 let baseFreeText = townNamedByBase(famous)
+// log p(true town) in the forum thread (one prompt for every model), and in the assistant's turn.
 let famousTown = (
     base: townLogProbabilities(base, chatFrame: false, famous),
-    sft: townLogProbabilities(sft.languageModel, chatFrame: true, famous))
+    sft: townLogProbabilities(sft.languageModel, chatFrame: false, famous),
+    sftInChat: townLogProbabilities(sft.languageModel, chatFrame: true, famous))
 let knowledgeLost = pairedChange(famousTown.base, famousTown.sft)
 metric("base, multiple choice among 10 towns (famous held-out people)", baseChoice)
 metric("base, free text after the thread prompt names the true town (same people)", baseFreeText)
 metric("sft, free-text answer names the true town (same people)", sftCorrect)
-claim(
-    "Plain SFT loses part of what pretraining stored (log p of the true town, base − sft, paired "
-        + "over the same people: the lower end of its 95% interval)",
+let lossVerdict = claim(
+    "Plain SFT loses part of what pretraining stored (log p of the true town in the same thread "
+        + "prompt, base − sft, paired over the same people: the lower end of its 95% interval)",
     knowledgeLost.interval.low, above: 0, "no loss", unit: .named("nats"))
 show(
     """
-    The base model gives the true town \(natsDescription(knowledgeLost)) more log-probability \
-    than plain sft. In free text the assistant names it for \(sftCorrect.description) of these \
-    people, the base model after the thread prompt for \(baseFreeText.description); sft − base: \
-    \(RateDifference(a: sftCorrect, b: baseFreeText).description). Finetuning on conversations \
-    about other people moved every weight, and nothing in them asked the model to keep the rest.
+    In the same thread the base model gives the true town more log-probability than plain sft \
+    does: \(natsDescription(knowledgeLost)). In its own chat turn sft does better than in the \
+    thread (\(nats(famousTown.sftInChat.value)) against \(nats(famousTown.sft.value)) nats on \
+    average), and in free text it names the town for \(sftCorrect.description) of these people, \
+    the base model after the thread prompt for \(baseFreeText.description); sft − base: \
+    \(RateDifference(a: sftCorrect, b: baseFreeText).description).\(lossVerdict.held
+        ? " Finetuning on conversations about other people moved every weight, and nothing in "
+            + "them asked the model to keep the rest."
+        : "")
     """)
 
 //: ### Keeping what pretraining stored: rehearse the web
@@ -399,33 +410,39 @@ let rehearsedCorrect = townNamed(rehearsedAnswers, famous)
 // The biographies say "born on 3 May 1901 in …": an answer can take their turn instead.
 let sftDates = Rate(sftAnswers) { $0.contains(" was born on ") }
 let rehearsedDates = Rate(rehearsedAnswers) { $0.contains(" was born on ") }
-let rehearsedTown = townLogProbabilities(rehearsed.languageModel, chatFrame: true, famous)
-let rehearsalKept = pairedChange(rehearsedTown, famousTown.sft)
+let rehearsedTown = (
+    thread: townLogProbabilities(rehearsed.languageModel, chatFrame: false, famous),
+    chat: townLogProbabilities(rehearsed.languageModel, chatFrame: true, famous))
+let rehearsalKept = pairedChange(rehearsedTown.thread, famousTown.sft)
+let rehearsalAgainstBase = pairedChange(rehearsedTown.thread, famousTown.base)
 let rehearsedWellFormed = try Rate(asked) {
     try rehearsedAssistant.answer(ConversationWriter.birthplaceQuestion($0)).isWellFormed
 }
 // harness: the three models as a table, and the report card's numbers
 show(
     Table(
-        title: "Famous held-out people (n = \(famous.count)): the town in free text",
+        title: "Famous held-out people (n = \(famous.count)): what each model knows of their towns",
         columns: [
-            "model", "names the true town", "log p(true town), nats", "gives a date instead",
+            "model", "names the true town", "log p(true town), same thread (nats)",
+            "log p(true town), assistant's turn", "gives a date instead",
             "well-formed replies (\(asked.count) people)", "held-out answer loss",
         ],
         rows: [
             [
                 "base, thread prompt", baseFreeText.description,
-                String(format: "%.3f", famousTown.base.value), "–", baseWellFormed.description,
+                String(format: "%.3f", famousTown.base.value), "–", "–", baseWellFormed.description,
                 String(format: "%.4f", firstHeldOut),
             ],
             [
                 "sft (\(rows.count) conversation rows)", sftCorrect.description,
-                String(format: "%.3f", famousTown.sft.value), sftDates.description,
+                String(format: "%.3f", famousTown.sft.value),
+                String(format: "%.3f", famousTown.sftInChat.value), sftDates.description,
                 sftWellFormed.description, String(format: "%.4f", lastHeldOut),
             ],
             [
                 "sft with web rehearsal (+ \(webRows.count) web rows)",
-                rehearsedCorrect.description, String(format: "%.3f", rehearsedTown.value),
+                rehearsedCorrect.description, String(format: "%.3f", rehearsedTown.thread.value),
+                String(format: "%.3f", rehearsedTown.chat.value),
                 rehearsedDates.description, rehearsedWellFormed.description,
                 String(format: "%.4f", rehearsed.history.evaluations.last!.heldOut),
             ],
@@ -434,17 +451,25 @@ metric("sft with web rehearsal, free-text answer names the true town", rehearsed
 metric("well-formed replies, sft with web rehearsal", rehearsedWellFormed)
 metric("famous people, sft: answers that give a date, not a town", sftDates)
 metric("famous people, sft with web rehearsal: answers that give a date, not a town", rehearsedDates)
-metric("famous people, log p(true town): base", famousTown.base.value, unit: "nats")
-metric("famous people, log p(true town): sft", famousTown.sft.value, unit: "nats")
-metric("famous people, log p(true town): sft with web rehearsal", rehearsedTown.value, unit: "nats")
+metric("famous people, log p(true town) in the thread: base", famousTown.base.value, unit: "nats")
+metric("famous people, log p(true town) in the thread: sft", famousTown.sft.value, unit: "nats")
+metric(
+    "famous people, log p(true town) in the thread: sft with web rehearsal",
+    rehearsedTown.thread.value, unit: "nats")
+metric(
+    "famous people, log p(true town) in the assistant's turn: sft", famousTown.sftInChat.value,
+    unit: "nats")
+metric(
+    "famous people, log p(true town) in the assistant's turn: sft with web rehearsal",
+    rehearsedTown.chat.value, unit: "nats")
 let rehearsalGain = RateDifference(a: rehearsedCorrect, b: sftCorrect)
 metric(
     "rehearsal against plain sft, famous people right (points)", rehearsalGain.value * 100,
     unit: "points")
 // end harness
 claim(
-    "Web rehearsal keeps what plain SFT loses (log p of the true town, rehearsal − sft: same "
-        + "frame, conversations and steps, paired over the same people; the lower end of its 95% "
+    "With web rehearsal the model loses less than plain SFT (log p of the true town in the same "
+        + "thread prompt, rehearsal − sft, paired over the same people; the lower end of its 95% "
         + "interval)",
     rehearsalKept.interval.low, above: 0, "no gain", unit: .named("nats"))
 let rehearsalVerdict = claim(
@@ -453,12 +478,13 @@ let rehearsalVerdict = claim(
     rehearsedCorrect.value - baseFreeText.value, above: -0.1, "a 10-point margin", unit: .points)
 show(
     """
-    After "… was born in", rehearsal gives the true town \(natsDescription(rehearsalKept)) more \
-    log-probability than plain sft; the base model gave it \(natsDescription(knowledgeLost)) more \
-    than plain sft. In free text the rehearsed assistant names the town for \
-    \(rehearsedCorrect.description) of these people, plain sft for \(sftCorrect.description) \
-    (rehearsal − sft: \(rehearsalGain.description)), the base model for \
-    \(baseFreeText.description). \
+    In the same thread, rehearsal gives the true town more than plain sft does: \
+    \(natsDescription(rehearsalKept)). Against the base model it stands at \(nats(rehearsalAgainstBase.value)) nats \
+    (95% CI \(nats(rehearsalAgainstBase.interval.low)) to \
+    \(nats(rehearsalAgainstBase.interval.high))), where plain sft stood at \
+    \(nats(-knowledgeLost.value)). In free text the rehearsed assistant names the town for \
+    \(rehearsedCorrect.description) of these people and plain sft for \(sftCorrect.description); \
+    rehearsal − sft: \(rehearsalGain.description); the base model: \(baseFreeText.description). \
     \(rehearsalVerdict.held
         ? "Rehearsal keeps the knowledge within the claim's margin"
         : "Rehearsal does not keep it within the claim's margin in this run"). \
@@ -469,6 +495,9 @@ show(
         ? "it learned the format all the same"
         : "the format is what the web rows cost").
     """)
+//: One thing besides the web text changed: in the same steps, each conversation is read half
+//: as often. Part of what rehearsal keeps may be the finetuning it no longer does; a plain sft
+//: with half the steps would separate the two, and this lesson does not run it.
 if rehearsedCorrect.value < sftCorrect.value && rehearsalKept.value > 0 {
     show(
         """
@@ -484,8 +513,9 @@ if rehearsedCorrect.value < sftCorrect.value && rehearsalKept.value > 0 {
 //: the people a claim is tested on. Ours: the held-out people with 4 to 8 biographies, known to
 //: the base model often enough to measure and none of them among the test people above (16 or
 //: more). A right-or-wrong answer about a hundred people moves by whole people from run to run,
-//: too coarse to choose by; the chosen measure is finer: how likely each model finds the true
-//: town where its answer names it (after "… was born in"), averaged over the people, in nats.
+//: too coarse to choose by; the chosen measure is the finer one from above, the log-probability
+//: of the true town, read in the assistant's own turn (where the finetune must keep it) and
+//: averaged over the people.
 let validationPeople = heldOutPeople.filter { (4..<16).contains($0.fame) }
 let validationBase = townNamedByBase(validationPeople)
 let validationSFT = townNamed(try answers(by: assistant, validationPeople), validationPeople)
@@ -516,11 +546,12 @@ metric("validation people, sft: log p(true town)", townSFT, unit: "nats")
 metric("validation people, sft with web rehearsal: log p(true town)", townRehearsed, unit: "nats")
 // end harness
 
-//: One seed is not enough to call this a fix, and one share is not a choice. The stored sweep at
-//: the end of the page runs four shares, up to half the rows (so conversations stay at least
+//: One seed is not enough to call this a fix, and one share is not a choice. A stored sweep at
+//: the end of the page ran four shares, up to half the rows (so conversations stay at least
 //: half of what the finetune reads), on three seeds each. The default is the share whose
-//: rehearsal gives the validation people's true towns the highest log-probability, averaged
-//: over the seeds; the same sweep shows, seed by seed, what that share does to the claim above.
+//: rehearsal gave the validation people's true towns the highest log-probability, averaged over
+//: the seeds. That sweep ran an earlier version of this lesson, before the claims above (its
+//: provenance line says which); the seed sweeps beside it run these claims.
 //:
 //: ### Harmful requests, and harmless ones that look alike
 //: A small share of the finetuning conversations are harmful requests with a polite refusal,

@@ -59,7 +59,8 @@ enum ChatBenchmark {
     }
 
     /// Rollout tokens/s: `problems` conversations × `k` samples, batched (prefix shared) and one
-    /// reply at a time, the same samples either way. The two sides take turns over `rounds`
+    /// reply at a time, each sample with the same seed either way (not the same tokens: a product
+    /// over many rows rounds differently from one over a single row). The two sides take turns over `rounds`
     /// rounds (the first side alternating), so a busy moment of a shared machine lands on both;
     /// the ratio is the median of the rounds' ratios, with their range.
     static func rollouts(_ assistant: Assistant, problems: Int, k: Int, rounds: Int = 5) throws {
@@ -67,11 +68,12 @@ enum ChatBenchmark {
             [Message(.user, "Where was Ada Quill born? Question \($0).")]
         }
         let settings = SamplingSettings(temperature: 1)
-        // The sampled tokens' fingerprint: a change to the engine that should keep every float
-        // (inlining, a buffer reused) must print the same one.
+        // The sampled tokens' fingerprint (each reply's length, then its tokens): a change to
+        // the engine that should keep every float (inlining, a buffer reused) must print the
+        // same one.
         var batchedHash = FNV1a(), singleHash = FNV1a()
         func add(_ tokens: [Int], to hash: inout FNV1a) {
-            tokens.map(Int32.init).withUnsafeBytes { hash.add($0) }
+            ([Int32(tokens.count)] + tokens.map(Int32.init)).withUnsafeBytes { hash.add($0) }
         }
         func batched() throws -> (tokens: Int, rate: Double) {
             let start = DispatchTime.now()

@@ -10,20 +10,23 @@
 //   without AVX-512 (illegal instructions).
 // - GLIBC_TUNABLES (malloc): by default glibc hands freed memory above 128 KiB back to the
 //   kernel, which must zero every page again when it is next touched. Sampling and training
-//   free and allocate such buffers (logits, caches, activations) in every step: lesson 12's
-//   practice spent 21 s of 266 s of CPU in the kernel (2.6 million page faults a minute); with
-//   freed memory kept (no trimming, mmap only above 32 MiB) 11 s. Floats are unchanged.
-// A setting already in the environment is left as it is.
+//   free and allocate such buffers (logits, caches, activations) in every step: lesson 12 with
+//   its start stored spent 21 s of 266 s of CPU in the kernel; with freed memory kept (never
+//   trimmed, mmap only above 32 MiB, glibc's ceiling, and the heap grown 64 MiB at a time)
+//   11 s. Floats are unchanged. Every child process inherits it too (lessons, swiftc).
+// A setting already in the environment is left as it is; malloc settings missing from a
+// GLIBC_TUNABLES set for other reasons are added to it.
 
 import Foundation
 
 enum LoadTimeEnvironment {
     static let coreType = "OPENBLAS_CORETYPE"
     static let threadTimeout = "OPENBLAS_THREAD_TIMEOUT"
-    static let allocator = "GLIBC_TUNABLES"
-    static let keepFreedMemory =
-        "glibc.malloc.trim_threshold=4294967295:glibc.malloc.mmap_threshold=33554432:"
-        + "glibc.malloc.top_pad=67108864"
+    static let glibcTunables = "GLIBC_TUNABLES"
+    static let keepFreedMemory = [
+        "glibc.malloc.trim_threshold=4294967295", "glibc.malloc.mmap_threshold=33554432",
+        "glibc.malloc.top_pad=67108864",
+    ]
 
     /// Whether /proc/cpuinfo lists the avx512f flag.
     static var cpuHasAVX512: Bool {
@@ -42,7 +45,12 @@ enum LoadTimeEnvironment {
         var settings: [(String, String)] = []
         if environment[threadTimeout] == nil { settings.append((threadTimeout, "4")) }
         if environment[coreType] == nil && hasAVX512 { settings.append((coreType, "SkylakeX")) }
-        if environment[allocator] == nil { settings.append((allocator, keepFreedMemory)) }
+        let tunables = environment[glibcTunables] ?? ""
+        let named = Set(tunables.split(separator: ":").map { $0.prefix { $0 != "=" } })
+        let missing = keepFreedMemory.filter { !named.contains($0.prefix { $0 != "=" }) }
+        if !missing.isEmpty {
+            settings.append((glibcTunables, ((tunables.isEmpty ? [] : [tunables]) + missing).joined(separator: ":")))
+        }
         return settings
     }
 

@@ -22,8 +22,8 @@ struct Tokenwise: ParsableCommand {
             FileHandle.standardError.write(Data("Error: \(problem)\n".utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
-        // OpenBLAS reads its settings when the library loads, so they must be in the
-        // environment before this process starts: set them and run ourselves again.
+        // OpenBLAS and glibc's allocator read their settings when the process loads, so they
+        // must be in the environment before it starts: set them and run ourselves again.
         LoadTimeEnvironment.reexecuteIfNeeded()
         setvbuf(stdout, nil, _IOLBF, 0)   // line by line, also into pipes and logs
         let arguments = CommandInputs.joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst()))

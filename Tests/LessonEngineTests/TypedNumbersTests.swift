@@ -234,7 +234,7 @@ struct StringLiterals {
          "the claim's own threshold, checked on this run's measurement"),
         ("06-base-model-psychology", "chance 10%",
          "a definition: one right option among ten"),
-        ("07-the-assistant", "95%% CI",
+        ("07-the-assistant", "(95% CI",
          "a definition: the label of a paired interval in nats, built from this run's values"),
         ("07-the-assistant", "of its 95%",
          "a definition: the knowledge claims read the lower end of the 95% interval"),
