@@ -430,7 +430,8 @@ show(
         rows: [
             [
                 "base, thread prompt", baseFreeText.description,
-                String(format: "%.3f", famousTown.base.value), "–", "–", baseWellFormed.description,
+                String(format: "%.3f", famousTown.base.value), "–", "–",
+                baseWellFormed.description,
                 String(format: "%.4f", firstHeldOut),
             ],
             [
@@ -479,8 +480,8 @@ let rehearsalVerdict = claim(
 show(
     """
     In the same thread, rehearsal gives the true town more than plain sft does: \
-    \(natsDescription(rehearsalKept)). Against the base model it stands at \(nats(rehearsalAgainstBase.value)) nats \
-    (95% CI \(nats(rehearsalAgainstBase.interval.low)) to \
+    \(natsDescription(rehearsalKept)). Against the base model it stands at \
+    \(nats(rehearsalAgainstBase.value)) nats (95% CI \(nats(rehearsalAgainstBase.interval.low)) to \
     \(nats(rehearsalAgainstBase.interval.high))), where plain sft stood at \
     \(nats(-knowledgeLost.value)). In free text the rehearsed assistant names the town for \
     \(rehearsedCorrect.description) of these people and plain sft for \(sftCorrect.description); \
@@ -495,9 +496,6 @@ show(
         ? "it learned the format all the same"
         : "the format is what the web rows cost").
     """)
-//: One thing besides the web text changed: in the same steps, each conversation is read half
-//: as often. Part of what rehearsal keeps may be the finetuning it no longer does; a plain sft
-//: with half the steps would separate the two, and this lesson does not run it.
 if rehearsedCorrect.value < sftCorrect.value && rehearsalKept.value > 0 {
     show(
         """
@@ -507,6 +505,9 @@ if rehearsedCorrect.value < sftCorrect.value && rehearsalKept.value > 0 {
         sft's. A score of right answers measures what a model says, not only what it stores.
         """)
 }
+//: One thing besides the web text changed: in the same steps, each conversation is read half
+//: as often. Part of what rehearsal keeps may be the finetuning it no longer does; a plain sft
+//: with half the steps would separate the two, and this lesson does not run it.
 
 //: ### Choosing the share on other people
 //: The share of web rows is a setting, and a setting is chosen on a *validation* set, never on

@@ -60,9 +60,9 @@ enum ChatBenchmark {
 
     /// Rollout tokens/s: `problems` conversations × `k` samples, batched (prefix shared) and one
     /// reply at a time, each sample with the same seed either way (not the same tokens: a product
-    /// over many rows rounds differently from one over a single row). The two sides take turns over `rounds`
-    /// rounds (the first side alternating), so a busy moment of a shared machine lands on both;
-    /// the ratio is the median of the rounds' ratios, with their range.
+    /// over many rows rounds differently from one over a single row). The two sides take turns
+    /// over `rounds` rounds (the first side alternating), so a busy moment of a shared machine
+    /// lands on both; the ratio is the median of the rounds' ratios, with their range.
     static func rollouts(_ assistant: Assistant, problems: Int, k: Int, rounds: Int = 5) throws {
         let conversations = (0..<problems).map {
             [Message(.user, "Where was Ada Quill born? Question \($0).")]

@@ -49,7 +49,8 @@ enum LoadTimeEnvironment {
         let named = Set(tunables.split(separator: ":").map { $0.prefix { $0 != "=" } })
         let missing = keepFreedMemory.filter { !named.contains($0.prefix { $0 != "=" }) }
         if !missing.isEmpty {
-            settings.append((glibcTunables, ((tunables.isEmpty ? [] : [tunables]) + missing).joined(separator: ":")))
+            let joined = ((tunables.isEmpty ? [] : [tunables]) + missing).joined(separator: ":")
+            settings.append((glibcTunables, joined))
         }
         return settings
     }
@@ -59,10 +60,13 @@ enum LoadTimeEnvironment {
         let settings = missingSettings(
             environment: ProcessInfo.processInfo.environment, hasAVX512: cpuHasAVX512)
         guard !settings.isEmpty else { return }
+        let before = ProcessInfo.processInfo.environment
         for (name, value) in settings { setenv(name, value, 1) }
         var cArguments = CommandLine.arguments.map { strdup($0) } + [nil]
         execv("/proc/self/exe", &cArguments)
-        // execv only returns on failure: carry on with OpenBLAS's defaults.
-        for (name, _) in settings { unsetenv(name) }
+        // execv only returns on failure: carry on with the environment as it was.
+        for (name, _) in settings {
+            if let value = before[name] { setenv(name, value, 1) } else { unsetenv(name) }
+        }
     }
 }
