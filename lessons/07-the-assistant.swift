@@ -373,7 +373,8 @@ metric("base, free text after the thread prompt names the true town (same people
 metric("sft, free-text answer names the true town (same people)", sftCorrect)
 let lossVerdict = claim(
     "Plain SFT loses part of what pretraining stored (log p of the true town in the same thread "
-        + "prompt, base − sft, paired over the same people: the lower end of its 95% interval)",
+        + "prompt, base − sft, paired over the same people: the lower end of its confidence "
+        + "interval)",
     knowledgeLost.interval.low, above: 0, "no loss", unit: .named("nats"))
 show(
     """
@@ -477,8 +478,8 @@ metric(
 // end harness
 claim(
     "With web rehearsal the model loses less than plain SFT (log p of the true town in the same "
-        + "thread prompt, rehearsal − sft, paired over the same people; the lower end of its 95% "
-        + "interval)",
+        + "thread prompt, rehearsal − sft, paired over the same people: the lower end of its "
+        + "confidence interval)",
     rehearsalKept.interval.low, above: 0, "no gain", unit: .named("nats"))
 let rehearsalVerdict = claim(
     "SFT with web rehearsal names the true town nearly as often as the base model (free text, "

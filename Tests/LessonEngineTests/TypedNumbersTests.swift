@@ -236,8 +236,6 @@ struct StringLiterals {
          "a definition: one right option among ten"),
         ("07-the-assistant", "(95% CI",
          "a definition: the label of a paired interval in nats, built from this run's values"),
-        ("07-the-assistant", "of its 95%",
-         "a definition: the knowledge claims read the lower end of the 95% interval"),
         ("12-reinforcement-learning", "95% CI",
          "a definition: the label of pass@1's paired interval, built from this run's values"),
         ("13-rlhf", "95% CI",
