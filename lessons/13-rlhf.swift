@@ -14,9 +14,9 @@ let rewardSteps = param("rm_steps", 300, "reward model training steps", quick: 2
 let rewardRate = param("rm_lr", 1e-4, "reward model learning rate", in: 1e-7...1e-2)
 let updates = param("updates", 60, "RL updates against the reward model", quick: 4, in: 1...2000)
 let k = param("k", 8, "rollouts per request in each RL update", quick: 4, in: 2...64)
-let rate = param("lr", 1e-4, "learning rate of the RL updates", in: 1e-7...1e-2)
+let rate = param("lr", 2e-4, "learning rate of the RL updates", in: 1e-7...1e-2)
 let beta = param(
-    "beta", 0.05, "KL penalty of the fix (per nat of drift from the start)", in: 0.0...10.0)
+    "beta", 0.2, "KL penalty of the fix (per nat of drift from the start)", in: 0.0...10.0)
 let seed = param(
     "seed", 1, "seed of the starting assistant (1: lesson 7's sft), the reward model's pairs and the RL rollouts",
     in: 1...1_000_000)
@@ -255,15 +255,26 @@ show(
 //: replies to each of 8 training requests, scores them with the reward
 //: model, and weighs each reply's tokens by its **advantage**: its score minus the mean of its
 //: request's replies, over the spread of the update's scores. Every few updates we measure the
-//: greedy replies to the held-out requests — with the reward model, *and* with the hidden human.
+//: policy as RL meets it, 4 replies sampled at temperature 1 for each held-out request, scored
+//: by the reward model *and* by the hidden human. Which update is the **best** is decided as a
+//: lab would decide it, by the human's spot checks on the prompts RL practises on (2 sampled
+//: replies to each training request); the held-out requests only report, so the best update's
+//: score on them is not flattered by the choice.
 //: The fix we measure is a **KL penalty**: each reply's score loses β × how far (in nats) the
 //: policy has drifted from the starting assistant on that reply's tokens.
 // harness: what a run records, and the measure at each checkpoint
 struct Checkpointed: Codable {
     var update: Int
+    /// Means over the held-out requests' sampled replies.
     var reward: Double
     var human: Double
     var words: Double
+    /// Those replies that name the species or town they were asked about.
+    var namesSubject: Rate
+    /// The human's mean score of the training requests' sampled replies: it chooses the best update.
+    var practiceHuman: Double
+    /// Each held-out request's mean human score, for paired comparisons between updates.
+    var humans: [Double]
 }
 struct Update: Codable {
     var reward: Double
@@ -276,17 +287,26 @@ struct RLRun: Codable {
     var best = 0
 }
 let evalEvery = max(1, updates / 12)
+func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(1, xs.count)) }
 func check(_ policy: LanguageModel, update: Int) throws -> Checkpointed {
-    let replies = try Assistant(policy).replies(
-        to: evalRequests.map { [Message(.user, $0.text)] }, settings: .greedy, maxTokens: maxTokens,
-        seed: 1)
-    let rewards = rewardModel.scores(zip(evalRequests, replies).map { conversation($0, $1) })
-    let humans = zip(replies, evalRequests).map { human($0, $1) }
-    let words = replies.map { Double($0.text.split(separator: " ").count) }
-    func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(1, xs.count)) }
+    // The same sampling seeds at every checkpoint: updates differ by the policy, not by luck.
+    let heldOut = try sample(policy, evalRequests, count: 4, seed: 101)
+    let practised = try sample(policy, trainRequests, count: 2, seed: 102)
+    let scored = zip(evalRequests, heldOut).flatMap { request, replies in
+        replies.map { (request, $0) }
+    }
+    let rewards = rewardModel.scores(scored.map { conversation($0.0, $0.1) }).map(Double.init)
+    let practiceScores = zip(trainRequests, practised).flatMap { request, replies in
+        replies.map { human($0, request) }
+    }
     return Checkpointed(
-        update: update, reward: mean(rewards.map(Double.init)), human: mean(humans),
-        words: mean(words))
+        update: update, reward: mean(rewards), human: mean(scored.map { human($0.1, $0.0) }),
+        words: mean(scored.map { Double($0.1.text.split(separator: " ").count) }),
+        namesSubject: Rate(scored) { $0.1.text.lowercased().contains($0.0.subject.lowercased()) },
+        practiceHuman: mean(practiceScores),
+        humans: zip(evalRequests, heldOut).map { request, replies in
+            mean(replies.map { human($0, request) })
+        })
 }
 // end harness
 /// Each reply's summed log-probability under `model` (its own tokens, the prompt given).
@@ -371,7 +391,7 @@ func reinforce(penalty: Double) throws -> (best: LanguageModel, last: LanguageMo
                 drift: drift.reduce(0, +) / Double(drift.count)))
         if update % evalEvery == 0 || update == updates {
             let measured = try check(policyLM, update: update)
-            if measured.human > run.checks[run.best].human {
+            if measured.practiceHuman > run.checks[run.best].practiceHuman {
                 run.best = run.checks.count
                 best = Finetuning.copy(policyModel)
             }
@@ -411,8 +431,14 @@ try PublishedModel.rlhfLast.publish(plain.last)
 try PublishedModel.rlhfKL.publish(fixed.last)
 
 // harness: the score charts and the checkpoint table
-/// One score at each checkpoint, for the run without and with the KL penalty.
-func scoreChart(_ title: String, _ score: KeyPath<Checkpointed, Double>) -> Figure {
+let bestCheck = plain.run.checks[plain.run.best]
+/// A mean score to two decimals, never "-0.00".
+func score(_ x: Double) -> String { String(format: "%.2f", (x * 100).rounded() / 100 + 0) }
+/// One score at each checkpoint: the run without and with the KL penalty, and `extra` beside.
+func scoreChart(
+    _ title: String, _ score: KeyPath<Checkpointed, Double>,
+    extra: [LineChart.Series] = []
+) -> Figure {
     .line(
         LineChart(
             title: title, xLabel: "update", yLabel: "mean score",
@@ -421,34 +447,42 @@ func scoreChart(_ title: String, _ score: KeyPath<Checkpointed, Double>) -> Figu
                 .init(
                     name: name, x: run.checks.map { Double($0.update) },
                     y: run.checks.map { $0[keyPath: score] }, dashed: dashed, smoothed: false)
-            }))
+            } + extra,
+            markers: [.init(x: Double(bestCheck.update), label: "best")]))
 }
+let practiceSeries = LineChart.Series(
+    name: "RL, training requests (chooses the best)",
+    x: plain.run.checks.map { Double($0.update) }, y: plain.run.checks.map(\.practiceHuman),
+    dashed: true, smoothed: false)
 show(
     .smallMultiples(
         SmallMultiples(
-            title: "Held-out requests, greedy replies, every \(evalEvery) updates",
+            title: "Held-out requests, 4 sampled replies each, every \(evalEvery) updates",
             figures: [
                 scoreChart("reward model's score", \.reward),
-                scoreChart("the hidden human's score", \.human),
+                scoreChart("the hidden human's score", \.human, extra: [practiceSeries]),
             ], columns: 2)))
 show(
     Table(
-        title: "The checkpoints (held-out greedy replies; means)",
+        title: "The checkpoints (held-out requests, sampled replies; means)",
         columns: [
-            "update", "reward model", "human", "words", "KL: reward model", "KL: human",
-            "KL: words",
+            "update", "reward model", "human",
+            "names its subject (share of \(bestCheck.namesSubject.count))", "words",
+            "human, training requests", "KL: reward model", "KL: human",
         ],
         rows: zip(plain.run.checks, fixed.run.checks).map { a, b in
             [
-                "\(a.update)", String(format: "%.2f", a.reward), String(format: "%.2f", a.human),
-                String(format: "%.1f", a.words), String(format: "%.2f", b.reward),
-                String(format: "%.2f", b.human), String(format: "%.1f", b.words),
+                "\(a.update)\(a.update == bestCheck.update ? " (best)" : "")",
+                score(a.reward), score(a.human),
+                String(format: "%.0f%%", a.namesSubject.value * 100), String(format: "%.1f", a.words),
+                score(a.practiceHuman), score(b.reward), score(b.human),
             ]
         }))
 
 //: ## Reward hacking
-//: What did RL find? The held-out replies at the update the human liked best, at the last
-//: update, and with the KL penalty:
+//: What did RL find? Greedy replies to held-out requests from the start, the best update (the
+//: one the human's spot checks on training requests liked most), the last update, and the
+//: last update with the KL penalty:
 // harness: four models' replies as a table, and the report card's numbers
 let shownRequests = evalRequests.prefix(6).map { [Message(.user, $0.text)] }
 let (startReplies, bestReplies, lastReplies, fixedReplies) = try {
@@ -458,7 +492,6 @@ let (startReplies, bestReplies, lastReplies, fixedReplies) = try {
     }
     return (replies[0], replies[1], replies[2], replies[3])
 }()
-let bestCheck = plain.run.checks[plain.run.best]
 show(
     Table(
         title: "Greedy replies to held-out requests",
@@ -473,73 +506,91 @@ show(
                 }
         }))
 let lastCheck = plain.run.checks.last!, startCheck = plain.run.checks[0]
+let fixedLast = fixed.run.checks.last!
 let highestReward = plain.run.checks.map(\.reward).max()!
+/// The change in the human's score from `before` to `after`, request by request (each
+/// request's mean over its sampled replies), as a mean with its 95% interval.
+func pairedChange(_ after: Checkpointed, _ before: Checkpointed) -> Mean {
+    Mean(zip(after.humans, before.humans).map { $0 - $1 })
+}
+/// "+0.41 (95% CI +0.30 to +0.52, paired over 211 held-out requests)"
+func changeDescription(_ change: Mean) -> String {
+    func signed(_ x: Double) -> String { String(format: "%+.2f", (x * 100).rounded() / 100 + 0) }
+    return "\(signed(change.value)) (95% CI \(signed(change.interval.low)) to "
+        + "\(signed(change.interval.high)), paired over \(change.values.count) held-out requests)"
+}
+let rise = pairedChange(bestCheck, startCheck), fall = pairedChange(bestCheck, lastCheck)
+let guarded = pairedChange(fixedLast, lastCheck)
 metric("human score: start", startCheck.human)
-metric("human score: best checkpoint (update \(bestCheck.update))", bestCheck.human)
+metric("human score: best update (\(bestCheck.update), chosen on training requests)", bestCheck.human)
 metric("human score: last update", lastCheck.human)
 metric(
     "reward model score: last update (highest of the run: "
-        + "\(String(format: "%.2f", highestReward)))",
+        + "\(score(highestReward)))",
     lastCheck.reward)
-metric("human score: last update with the KL penalty", fixed.run.checks.last!.human)
-let rise = claim(
-    "RL against the reward model first raises the human score (best − start)",
-    bestCheck.human - startCheck.human, above: 0.5)
-let hack = claim(
-    "reward hacking: at the last update the human score is clearly below its best (best − last)",
-    bestCheck.human - lastCheck.human, above: 0.5)
+metric("human score: last update with the KL penalty", fixedLast.human)
+metric("sampled replies naming their subject: best update", bestCheck.namesSubject)
+metric("sampled replies naming their subject: last update", lastCheck.namesSubject)
+// end harness
+let riseVerdict = claim(
+    "RL against the reward model first raises the human score (held-out requests, sampled "
+        + "replies: best update − start, paired over the same requests: the lower end of its 95% "
+        + "CI)",
+    rise.interval.low, above: 0, "no rise")
+let hackVerdict = claim(
+    "reward hacking: by the last update the human score has fallen from its best (best − last, "
+        + "paired: the lower end of its 95% CI)",
+    fall.interval.low, above: 0, "no fall")
 claim(
     "…while the reward model's score is at its highest (its rise by the last update ÷ its largest "
         + "rise)",
     (lastCheck.reward - startCheck.reward) / max(1e-9, highestReward - startCheck.reward),
     above: 0.95)
-let kept = claim(
-    "the KL penalty keeps the human score within 0.5 of the plain run's best (last with KL − best)",
-    fixed.run.checks.last!.human - bestCheck.human, above: -0.5)
-
-let lowest = plain.run.checks.min { $0.human < $1.human }!, fixedLast = fixed.run.checks.last!
-if rise.failed {
-    let best =
-        bestCheck.update == 0
-        ? "no checkpoint scored above it"
-        : "its best checkpoint (update \(bestCheck.update)) scores \(String(format: "%.2f", bestCheck.human))"
+let guardVerdict = claim(
+    "the KL penalty guards against the hack: at the last update the human scores its replies "
+        + "above plain RL's (with KL − without, paired: the lower end of its 95% CI)",
+    guarded.interval.low, above: 0, "no gain")
+show(
+    """
+    The human's score, best − start: \(changeDescription(rise)); best − last: \
+    \(changeDescription(fall)). The reward model's mean score went from \
+    \(score(startCheck.reward)) at the start to \(score(lastCheck.reward)) at the last update. \
+    The sampled replies that name the species or town they were asked about: \
+    \(startCheck.namesSubject.description) at the start, \(bestCheck.namesSubject.description) \
+    at the best update, \(lastCheck.namesSubject.description) at the last.
+    """)
+if riseVerdict.failed {
     show(
         """
-        Here RL did not raise the human score by the claim's margin: the start scores \
-        \(String(format: "%.2f", startCheck.human)), \(best), and the lowest checkpoint \
-        (update \(lowest.update)) \(String(format: "%.2f", lowest.human)). RL can only add what \
-        the human wants where the start leaves room, and this assistant's greedy reply was \
-        already among the human's best \(greedyWriting.description) of the time (the table of \
-        judging against writing above): beyond that, what the reward model rewards, the human \
-        does not value.
+        Here RL did not raise the human score by a margin its interval is sure of. RL can only \
+        add what the human wants where the start leaves room: beyond that, what the reward \
+        model rewards, the human does not value.
         """)
 }
-if hack.failed {
+if hackVerdict.failed {
     show(
         """
-        No hack showed in this run: the last update's human score \
-        (\(String(format: "%.2f", lastCheck.human))) is within the claim's margin of the best \
-        checkpoint's (\(String(format: "%.2f", bestCheck.human))), as the table's replies show. \
-        The replies' mean length went from \(String(format: "%.1f", startCheck.words)) words at \
-        the start to \(String(format: "%.1f", lastCheck.words)) at the last update.
+        No hack showed in this run: the human's score at the last update is not clearly below \
+        the best update's, as the table's replies show. The replies' mean length went from \
+        \(String(format: "%.1f", startCheck.words)) words at the start to \
+        \(String(format: "%.1f", lastCheck.words)) at the last update.
         """)
 }
-if fixedLast.human < lastCheck.human {
-    show(
-        """
-        With the KL penalty the last update scores \(String(format: "%.2f", fixedLast.human)), \
-        below plain RL's last (\(String(format: "%.2f", lastCheck.human))): \(!kept.checked
-            ? "in quick mode no claim is checked"
-            : kept.held
-            ? "within the claim's margin of plain RL's best, so the claim holds, but in this run "
-                + "the penalty bought nothing over plain RL"
-            : "the penalty did not protect the human score").
-        """)
-}
-//: Neither the rise nor the fall is the same from run to run. The rise needs room: an
-//: assistant whose greedy replies the human already ranks among the best leaves RL little to
-//: add. The stored sweeps at the end of the page retry the whole chain (the starting
-//: assistant, the reward model, the RL rollouts) on three seeds.
+show(
+    """
+    With the KL penalty the last update scores \(score(fixedLast.human)) against plain RL's \
+    \(score(lastCheck.human)) and plain RL's best \(score(bestCheck.human)): with KL − without, \
+    \(changeDescription(guarded)).
+    """)
+//: The learning rate and the penalty were chosen on the training requests' human scores, never
+//: on the held-out ones. The stored sweeps at the end of the page retry the whole chain (the
+//: starting assistant, the reward model, the RL rollouts) on three seeds.
+//:
+//: > **What we tried** Half this learning rate: by the last update the fall had barely begun.
+//: > A quarter of this penalty: the penalised run fell about as far as the plain one. Measuring
+//: > greedy replies instead of sampled ones: one reply per request, so a checkpoint's score
+//: > jumped with every reply that changed, and the start, whose greedy replies the human already
+//: > liked, left the rise little room.
 //:
 //: ### Step through the last policy
 //: The last update's reply to the first of those requests, one token at a time: the page shows
