@@ -584,7 +584,10 @@ show(
     """)
 //: The learning rate and the penalty were chosen on the training requests' human scores, never
 //: on the held-out ones. The stored sweeps at the end of the page retry the whole chain (the
-//: starting assistant, the reward model, the RL rollouts) on three seeds.
+//: starting assistant, the reward model, the RL rollouts) on three seeds under two BLAS kernels.
+//: The rise comes on every one; the fall does not keep one schedule: on some runs it has not
+//: begun by the last update, on others the reward model's own score has begun to slip as well,
+//: and the sweeps show which. Hacking is a race between what RL finds and when we stop.
 //:
 //: > **What we tried** Half this learning rate: by the last update the fall had barely begun.
 //: > A quarter of this penalty: the penalised run fell about as far as the plain one. Measuring
