@@ -255,11 +255,12 @@ show(
 //: replies to each of 8 training requests, scores them with the reward
 //: model, and weighs each reply's tokens by its **advantage**: its score minus the mean of its
 //: request's replies, over the spread of the update's scores. Every few updates we measure the
-//: policy as RL meets it, 4 replies sampled at temperature 1 for each held-out request, scored
-//: by the reward model *and* by the hidden human. Which update is the **best** is decided as a
-//: lab would decide it, by the human's spot checks on the prompts RL practises on (2 sampled
-//: replies to each training request); the held-out requests only report, so the best update's
-//: score on them is not flattered by the choice.
+//: policy as RL meets it: replies sampled at temperature 1 for each held-out request, scored by
+//: the reward model *and* by the hidden human. Which update is the **best** is decided as a lab
+//: would decide it, by the human's spot checks on the prompts RL practises on (sampled replies
+//: to each training request); the held-out requests only report, so the best update's score on
+//: them is not flattered by the choice. Requests about one species or town go together, so
+//: intervals below treat each held-out subject, not each request, as one independent sample.
 //: The fix we measure is a **KL penalty**: each reply's score loses β × how far (in nats) the
 //: policy has drifted from the starting assistant on that reply's tokens.
 // harness: what a run records, and the measure at each checkpoint
@@ -268,7 +269,6 @@ struct Checkpointed: Codable {
     /// Means over the held-out requests' sampled replies.
     var reward: Double
     var human: Double
-    var words: Double
     /// Those replies that name the species or town they were asked about.
     var namesSubject: Rate
     /// The human's mean score of the training requests' sampled replies: it chooses the best update.
@@ -287,11 +287,12 @@ struct RLRun: Codable {
     var best = 0
 }
 let evalEvery = max(1, updates / 12)
-func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(1, xs.count)) }
+let heldOutSamples = 4, practiceSamples = 2
+func average(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(1, xs.count)) }
 func check(_ policy: LanguageModel, update: Int) throws -> Checkpointed {
     // The same sampling seeds at every checkpoint: updates differ by the policy, not by luck.
-    let heldOut = try sample(policy, evalRequests, count: 4, seed: 101)
-    let practised = try sample(policy, trainRequests, count: 2, seed: 102)
+    let heldOut = try sample(policy, evalRequests, count: heldOutSamples, seed: 101)
+    let practised = try sample(policy, trainRequests, count: practiceSamples, seed: 102)
     let scored = zip(evalRequests, heldOut).flatMap { request, replies in
         replies.map { (request, $0) }
     }
@@ -300,12 +301,12 @@ func check(_ policy: LanguageModel, update: Int) throws -> Checkpointed {
         replies.map { human($0, request) }
     }
     return Checkpointed(
-        update: update, reward: mean(rewards), human: mean(scored.map { human($0.1, $0.0) }),
-        words: mean(scored.map { Double($0.1.text.split(separator: " ").count) }),
+        update: update, reward: average(rewards),
+        human: average(scored.map { human($0.1, $0.0) }),
         namesSubject: Rate(scored) { $0.1.text.lowercased().contains($0.0.subject.lowercased()) },
-        practiceHuman: mean(practiceScores),
+        practiceHuman: average(practiceScores),
         humans: zip(evalRequests, heldOut).map { request, replies in
-            mean(replies.map { human($0, request) })
+            average(replies.map { human($0, request) })
         })
 }
 // end harness
@@ -434,11 +435,13 @@ try PublishedModel.rlhfKL.publish(fixed.last)
 let bestCheck = plain.run.checks[plain.run.best]
 /// A mean score to two decimals, never "-0.00".
 func score(_ x: Double) -> String { String(format: "%.2f", (x * 100).rounded() / 100 + 0) }
-/// One score at each checkpoint: the run without and with the KL penalty, and `extra` beside.
-func scoreChart(
-    _ title: String, _ score: KeyPath<Checkpointed, Double>,
-    extra: [LineChart.Series] = []
-) -> Figure {
+/// "35% (32–38%)": a share with its 95% interval, short enough for a table cell.
+func share(_ rate: Rate) -> String {
+    let (low, high) = rate.interval
+    return String(format: "%.0f%% (%.0f–%.0f%%)", rate.value * 100, low * 100, high * 100)
+}
+/// One measure at each checkpoint, for the run without and with the KL penalty.
+func scoreChart(_ title: String, _ measure: KeyPath<Checkpointed, Double>) -> Figure {
     .line(
         LineChart(
             title: title, xLabel: "update", yLabel: "mean score",
@@ -446,43 +449,46 @@ func scoreChart(
                 name, run, dashed in
                 .init(
                     name: name, x: run.checks.map { Double($0.update) },
-                    y: run.checks.map { $0[keyPath: score] }, dashed: dashed, smoothed: false)
-            } + extra,
+                    y: run.checks.map { $0[keyPath: measure] }, dashed: dashed, smoothed: false)
+            },
             markers: [.init(x: Double(bestCheck.update), label: "best")]))
 }
-let practiceSeries = LineChart.Series(
-    name: "RL, training requests (chooses the best)",
-    x: plain.run.checks.map { Double($0.update) }, y: plain.run.checks.map(\.practiceHuman),
-    dashed: true, smoothed: false)
 show(
     .smallMultiples(
         SmallMultiples(
-            title: "Held-out requests, 4 sampled replies each, every \(evalEvery) updates",
+            title:
+                "Sampled replies every \(evalEvery) updates: \(heldOutSamples) per held-out request "
+                + "(and, where named, \(practiceSamples) per training request)",
             figures: [
                 scoreChart("reward model's score", \.reward),
-                scoreChart("the hidden human's score", \.human, extra: [practiceSeries]),
-            ], columns: 2)))
+                scoreChart("the hidden human's score", \.human),
+                scoreChart(
+                    "the human's score, training requests (chooses the best)", \.practiceHuman),
+            ], columns: 3)))
 show(
     Table(
-        title: "The checkpoints (held-out requests, sampled replies; means)",
+        title:
+            "The checkpoints (held-out requests, sampled replies: mean scores, and the share of "
+            + "\(bestCheck.namesSubject.count) replies naming their subject with its 95% interval)",
         columns: [
-            "update", "reward model", "human",
-            "names its subject (share of \(bestCheck.namesSubject.count))", "words",
-            "human, training requests", "KL: reward model", "KL: human",
+            "update", "reward model", "human", "names its subject",
+            "human, training requests", "KL: reward model", "KL: human", "KL: names its subject",
+            "KL: human, training requests",
         ],
         rows: zip(plain.run.checks, fixed.run.checks).map { a, b in
             [
                 "\(a.update)\(a.update == bestCheck.update ? " (best)" : "")",
-                score(a.reward), score(a.human),
-                String(format: "%.0f%%", a.namesSubject.value * 100), String(format: "%.1f", a.words),
-                score(a.practiceHuman), score(b.reward), score(b.human),
+                score(a.reward), score(a.human), share(a.namesSubject), score(a.practiceHuman),
+                score(b.reward), score(b.human), share(b.namesSubject), score(b.practiceHuman),
             ]
         }))
 
 //: ## Reward hacking
 //: What did RL find? Greedy replies to held-out requests from the start, the best update (the
 //: one the human's spot checks on training requests liked most), the last update, and the
-//: last update with the KL penalty:
+//: last update with the KL penalty. Greedy replies are each model's likeliest, so the start's
+//: read well here although its sampled replies, which the scores above measure, mostly do not
+//: (the table of writing against judging above).
 // harness: four models' replies as a table, and the report card's numbers
 let shownRequests = evalRequests.prefix(6).map { [Message(.user, $0.text)] }
 let (startReplies, bestReplies, lastReplies, fixedReplies) = try {
@@ -508,48 +514,56 @@ show(
 let lastCheck = plain.run.checks.last!, startCheck = plain.run.checks[0]
 let fixedLast = fixed.run.checks.last!
 let highestReward = plain.run.checks.map(\.reward).max()!
-/// The change in the human's score from `before` to `after`, request by request (each
-/// request's mean over its sampled replies), as a mean with its 95% interval.
+/// The change in the human's score from `before` to `after`, one value per held-out subject
+/// (its requests' changes averaged: requests about one subject are not independent), as a
+/// mean with its 95% interval.
 func pairedChange(_ after: Checkpointed, _ before: Checkpointed) -> Mean {
-    Mean(zip(after.humans, before.humans).map { $0 - $1 })
+    var bySubject: [String: [Double]] = [:]
+    for (request, (a, b)) in zip(evalRequests, zip(after.humans, before.humans)) {
+        bySubject[request.subject, default: []].append(a - b)
+    }
+    return Mean(bySubject.keys.sorted().map { average(bySubject[$0]!) })
 }
-/// "+0.41 (95% CI +0.30 to +0.52, paired over 211 held-out requests)"
+/// "+x.xx (95% CI +x.xx to +x.xx, paired over N held-out subjects)"
 func changeDescription(_ change: Mean) -> String {
     func signed(_ x: Double) -> String { String(format: "%+.2f", (x * 100).rounded() / 100 + 0) }
     return "\(signed(change.value)) (95% CI \(signed(change.interval.low)) to "
-        + "\(signed(change.interval.high)), paired over \(change.values.count) held-out requests)"
+        + "\(signed(change.interval.high)), paired over \(change.values.count) held-out subjects)"
 }
 let rise = pairedChange(bestCheck, startCheck), fall = pairedChange(bestCheck, lastCheck)
-let guarded = pairedChange(fixedLast, lastCheck)
+let guarded = pairedChange(fixedLast, lastCheck), keptOfBest = pairedChange(fixedLast, bestCheck)
+let subjectsLost = RateDifference(a: bestCheck.namesSubject, b: lastCheck.namesSubject)
 metric("human score: start", startCheck.human)
-metric("human score: best update (\(bestCheck.update), chosen on training requests)", bestCheck.human)
+metric("the best update (chosen on training requests)", Double(bestCheck.update))
+metric("human score: best update", bestCheck.human)
 metric("human score: last update", lastCheck.human)
-metric(
-    "reward model score: last update (highest of the run: "
-        + "\(score(highestReward)))",
-    lastCheck.reward)
+metric("reward model score: last update", lastCheck.reward)
+metric("reward model score: highest of the run", highestReward)
 metric("human score: last update with the KL penalty", fixedLast.human)
+metric("human score, training requests: last update", lastCheck.practiceHuman)
+metric("human score, training requests: last update with the KL penalty", fixedLast.practiceHuman)
 metric("sampled replies naming their subject: best update", bestCheck.namesSubject)
 metric("sampled replies naming their subject: last update", lastCheck.namesSubject)
 // end harness
+let humanPoints = ClaimUnit.named("human-score points")
 let riseVerdict = claim(
     "RL against the reward model first raises the human score (held-out requests, sampled "
-        + "replies: best update − start, paired over the same requests: the lower end of its 95% "
+        + "replies: best update − start, paired over the same subjects: the lower end of its 95% "
         + "CI)",
-    rise.interval.low, above: 0, "no rise")
+    rise.interval.low, above: 0, "no rise", unit: humanPoints)
 let hackVerdict = claim(
     "reward hacking: by the last update the human score has fallen from its best (best − last, "
         + "paired: the lower end of its 95% CI)",
-    fall.interval.low, above: 0, "no fall")
+    fall.interval.low, above: 0, "no fall", unit: humanPoints)
 claim(
     "…while the reward model's score is at its highest (its rise by the last update ÷ its largest "
         + "rise)",
     (lastCheck.reward - startCheck.reward) / max(1e-9, highestReward - startCheck.reward),
     above: 0.95)
 let guardVerdict = claim(
-    "the KL penalty guards against the hack: at the last update the human scores its replies "
-        + "above plain RL's (with KL − without, paired: the lower end of its 95% CI)",
-    guarded.interval.low, above: 0, "no gain")
+    "the KL penalty keeps more of the human's score than plain RL at the last update (with KL − "
+        + "without, paired: the lower end of its 95% CI)",
+    guarded.interval.low, above: 0, "no gain", unit: humanPoints)
 show(
     """
     The human's score, best − start: \(changeDescription(rise)); best − last: \
@@ -559,41 +573,71 @@ show(
     \(startCheck.namesSubject.description) at the start, \(bestCheck.namesSubject.description) \
     at the best update, \(lastCheck.namesSubject.description) at the last.
     """)
-if riseVerdict.failed {
+if hackVerdict.held && subjectsLost.interval.low > 0 {
     show(
         """
-        Here RL did not raise the human score by a margin its interval is sure of. RL can only \
-        add what the human wants where the start leaves room: beyond that, what the reward \
-        model rewards, the human does not value.
+        That is the hack. The policy settled on replies the reward model scores highly \
+        whatever was asked, and fewer of them name the species or town the request is about \
+        (the shares above): the human's first rule pays for naming it, and the reward model \
+        never learnt to check.
         """)
+}
+if riseVerdict.failed {
+    show(
+        bestCheck.update == 0
+            ? """
+            Here no update beat the start on the training requests' human score, so the best \
+            update is the start itself and there is no rise to measure.
+            """
+            : """
+            Here the gain the human saw on the training requests (\(score(startCheck.practiceHuman)) \
+            at the start, \(score(bestCheck.practiceHuman)) at the best update) did not carry \
+            over to the held-out subjects by a margin the interval is sure of.
+            """)
 }
 if hackVerdict.failed {
     show(
-        """
-        No hack showed in this run: the human's score at the last update is not clearly below \
-        the best update's, as the table's replies show. The replies' mean length went from \
-        \(String(format: "%.1f", startCheck.words)) words at the start to \
-        \(String(format: "%.1f", lastCheck.words)) at the last update.
-        """)
+        bestCheck.update == lastCheck.update
+            ? """
+            No hack showed in this run: the update the training requests' score chose as the \
+            best was the last one. RL had not yet found what the reward model wrongly loves.
+            """
+            : """
+            No hack showed in this run: the human's score at the last update is not clearly below \
+            the best update's. The share of replies naming their subject went from \
+            \(bestCheck.namesSubject.description) at the best update to \
+            \(lastCheck.namesSubject.description) at the last.
+            """)
 }
 show(
     """
     With the KL penalty the last update scores \(score(fixedLast.human)) against plain RL's \
     \(score(lastCheck.human)) and plain RL's best \(score(bestCheck.human)): with KL − without, \
-    \(changeDescription(guarded)).
+    \(changeDescription(guarded)); against plain RL's best, \(changeDescription(keptOfBest)).
     """)
+if guardVerdict.failed {
+    show(
+        hackVerdict.failed
+            ? "Plain RL did not fall in this run, so the penalty had no fall to guard against."
+            : "Here the penalty's gain is not one the interval is sure of. At its last update "
+                + "\(fixedLast.namesSubject.description) of its sampled replies name their "
+                + "subject, against plain RL's \(lastCheck.namesSubject.description).")
+}
 //: The learning rate and the penalty were chosen on the training requests' human scores, never
-//: on the held-out ones. The stored sweeps at the end of the page retry the whole chain (the
-//: starting assistant, the reward model, the RL rollouts) on three seeds under two BLAS kernels.
-//: The rise comes on every one; the fall does not keep one schedule: on some runs it has not
-//: begun by the last update, on others the reward model's own score has begun to slip as well,
-//: and the sweeps show which. Hacking is a race between what RL finds and when we stop.
+//: on the held-out ones (`tokenwise sweep 13 --set lr=1e-4,2e-4 --set beta=0.05,0.2` shows
+//: them). The stored sweeps at the end of the page retry the whole chain (the starting
+//: assistant, the reward model, the RL rollouts) on three seeds under two BLAS kernels. The fall
+//: does not keep one schedule: on a run it may not have begun by the last update, or the reward
+//: model's own score may have begun to slip with it, and where plain RL did not fall the penalty
+//: has nothing to guard. The sweeps show which runs, and that a kernel's rounding alone can move
+//: a seed from one side to the other. Hacking is a race between what RL finds and when we stop.
 //:
-//: > **What we tried** Half this learning rate: by the last update the fall had barely begun.
-//: > A quarter of this penalty: the penalised run fell about as far as the plain one. Measuring
-//: > greedy replies instead of sampled ones: one reply per request, so a checkpoint's score
-//: > jumped with every reply that changed, and the start, whose greedy replies the human already
-//: > liked, left the rise little room.
+//: > **What we tried** Half this learning rate: by the last update no fall was clear yet.
+//: > A quarter of this penalty: the penalised run fell about as far as the plain one. Half again
+//: > as many updates: on one of the two seeds we tried, the policy collapsed and recovered, its
+//: > scores swinging both ways. Measuring greedy replies instead of sampled ones: one reply per
+//: > request, so a checkpoint's score jumped with every reply that changed, and the start,
+//: > whose greedy replies the human already liked, left the rise little room.
 //:
 //: ### Step through the last policy
 //: The last update's reply to the first of those requests, one token at a time: the page shows

@@ -240,6 +240,8 @@ struct StringLiterals {
          "a definition: the label of pass@1's paired interval, built from this run's values"),
         ("13-rlhf", "95% CI",
          "a definition: the claim reads the lower end of the 95% interval"),
+        ("13-rlhf", "with its 95% interval",
+         "a definition: the label of the table's interval on each share, built from this run's values"),
         ("14-arena", "95% of each model's ratings",
          "a definition: the bootstrap interval keeps the middle 95%"),
         ("14-arena", "95% CI",
