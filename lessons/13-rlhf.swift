@@ -457,13 +457,12 @@ show(
     .smallMultiples(
         SmallMultiples(
             title:
-                "Sampled replies every \(evalEvery) updates: \(heldOutSamples) per held-out request "
-                + "(and, where named, \(practiceSamples) per training request)",
+                "Sampled replies every \(evalEvery) updates: \(heldOutSamples) per held-out request, "
+                + "\(practiceSamples) per training request (their human score chooses the best)",
             figures: [
                 scoreChart("reward model's score", \.reward),
                 scoreChart("the hidden human's score", \.human),
-                scoreChart(
-                    "the human's score, training requests (chooses the best)", \.practiceHuman),
+                scoreChart("human, training requests", \.practiceHuman),
             ], columns: 3)))
 show(
     Table(
