@@ -435,7 +435,7 @@ try PublishedModel.rlhfKL.publish(fixed.last)
 let bestCheck = plain.run.checks[plain.run.best]
 /// A mean score to two decimals, never "-0.00".
 func score(_ x: Double) -> String { String(format: "%.2f", (x * 100).rounded() / 100 + 0) }
-/// "35% (32–38%)": a share with its 95% interval, short enough for a table cell.
+/// A share and its interval ("x% (low–high%)"), short enough for a table cell.
 func share(_ rate: Rate) -> String {
     let (low, high) = rate.interval
     return String(format: "%.0f%% (%.0f–%.0f%%)", rate.value * 100, low * 100, high * 100)
@@ -523,7 +523,7 @@ func pairedChange(_ after: Checkpointed, _ before: Checkpointed) -> Mean {
     }
     return Mean(bySubject.keys.sorted().map { average(bySubject[$0]!) })
 }
-/// "+x.xx (95% CI +x.xx to +x.xx, paired over N held-out subjects)"
+/// The change as the page prints it: its mean, its interval, and how many subjects it pairs.
 func changeDescription(_ change: Mean) -> String {
     func signed(_ x: Double) -> String { String(format: "%+.2f", (x * 100).rounded() / 100 + 0) }
     return "\(signed(change.value)) (95% CI \(signed(change.interval.low)) to "
@@ -547,8 +547,8 @@ metric("sampled replies naming their subject: last update", lastCheck.namesSubje
 let humanPoints = ClaimUnit.named("human-score points")
 let riseVerdict = claim(
     "RL against the reward model first raises the human score (held-out requests, sampled "
-        + "replies: best update − start, paired over the same subjects: the lower end of its 95% "
-        + "CI)",
+        + "replies: best update − start, paired over the same subjects: the lower end of its "
+        + "95% CI)",
     rise.interval.low, above: 0, "no rise", unit: humanPoints)
 let hackVerdict = claim(
     "reward hacking: by the last update the human score has fallen from its best (best − last, "
