@@ -95,29 +95,18 @@ public final class BatchedInferenceSession {
                 bias: block.attention.queryKeyValue.bias.data, N: N, C: C, OC: 3 * C)
             let lengths = self.lengths, layerKeys = keys[layer], layerValues = values[layer]
             Parallel.forEachChunk(N, minimumChunk: 8) { chunk in
-                var weights = [Float](repeating: 0, count: Tmax)
+                let weights = UnsafeMutablePointer<Float>.allocate(capacity: Tmax)
+                defer { weights.deallocate() }
                 for n in chunk {
                     let row = rows[n], position = lengths[row]
                     let cacheK = layerKeys + row * Tmax * C, cacheV = layerValues + row * Tmax * C
                     (cacheK + position * C).update(from: qkv.pointer + n * 3 * C + C, count: C)
                     (cacheV + position * C).update(from: qkv.pointer + n * 3 * C + 2 * C, count: C)
                     for h in 0..<NH {
-                        let q = qkv.pointer + n * 3 * C + h * hs
-                        var maximum = -Float.infinity
-                        for j in 0...position {
-                            weights[j] = Reduce.dot(q, cacheK + j * C + h * hs, hs) * scale
-                            maximum = max(maximum, weights[j])
-                        }
-                        var sum: Float = 0
-                        for j in 0...position {
-                            weights[j] = fastExp(weights[j] - maximum); sum += weights[j]
-                        }
-                        let out = attended.pointer + n * C + h * hs
-                        for i in 0..<hs { out[i] = 0 }
-                        for j in 0...position {
-                            let v = cacheV + j * C + h * hs, w = weights[j] / sum
-                            Reduce.addScaled(v, w, into: out, hs)
-                        }
+                        Self.attend(
+                            query: qkv.pointer + n * 3 * C + h * hs, keys: cacheK + h * hs,
+                            values: cacheV + h * hs, stride: C, count: position + 1, width: hs,
+                            scale: scale, weights: weights, into: attended.pointer + n * C + h * hs)
                     }
                 }
             }
@@ -141,13 +130,36 @@ public final class BatchedInferenceSession {
         for row in rows { lengths[row] += 1 }
         guard logits else { return [] }
         normalize(model.finalNorm)
-        var result = [Float](repeating: 0, count: N * V)
-        result.withUnsafeMutableBufferPointer {
+        // The head writes every logit: no zero fill first.
+        return [Float](unsafeUninitializedCapacity: N * V) { buffer, initialized in
             LinearKernel.forward(
-                out: $0.baseAddress!, inp: normalized.pointer, weight: model.tokenEmbedding.data,
+                out: buffer.baseAddress!, inp: normalized.pointer, weight: model.tokenEmbedding.data,
                 bias: nil, N: N, C: C, OC: V)
+            initialized = N * V
         }
-        return result
+    }
+
+    /// One head of one row: into = Σ_j softmax(scale · q·k_j)_j · v_j over the `count` cached
+    /// positions (k_j at keys + j·stride, v_j likewise). The floats are fixed: each score is
+    /// `Reduce.dot`'s, the exponentials are summed in order, w_j = e_j / sum, and the outputs
+    /// are `Reduce.scaledRowSum`'s. Rollouts spend most of their time here, so the
+    /// exponentials run eight at a time, apart from their sum (which keeps its order).
+    @inline(__always)
+    static func attend(
+        query q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+        stride: Int, count: Int, width hs: Int, scale: Float,
+        weights: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
+        var maximum = -Float.infinity
+        for j in 0..<count {
+            weights[j] = Reduce.dot(q, keys + j * stride, hs) * scale
+            maximum = max(maximum, weights[j])
+        }
+        for j in 0..<count { weights[j] = fastExp(weights[j] - maximum) }
+        var sum: Float = 0
+        for j in 0..<count { sum += weights[j] }
+        for j in 0..<count { weights[j] /= sum }
+        Reduce.scaledRowSum(weights, rows: values, stride: stride, count: count, width: hs, into: out)
     }
 
     /// Activations of up to `rows` positions, allocated once and reused by every `feed`.

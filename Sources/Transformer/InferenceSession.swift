@@ -130,11 +130,9 @@ public final class InferenceSession {
                         weights[j] = Reduce.dot(q, keys[layer] + j * C + h * hs, hs) * scale
                     }
                     weights = Sampling.softmax(weights)
-                    let out = attended + t * C + h * hs
-                    for i in 0..<hs { out[i] = 0 }
-                    for j in 0...position {
-                        Reduce.addScaled(values[layer] + j * C + h * hs, weights[j], into: out, hs)
-                    }
+                    Reduce.scaledRowSum(
+                        weights, rows: values[layer] + h * hs, stride: C, count: position + 1,
+                        width: hs, into: attended + t * C + h * hs)
                     if t == T - 1 { heads.append(weights) }
                 }
             }
@@ -214,12 +212,9 @@ public final class InferenceSession {
                     weights[j] = Reduce.dot(q, k, hs) * scale
                 }
                 weights = Sampling.softmax(weights)
-                let out = s.attended + h * hs
-                for i in 0..<hs { out[i] = 0 }
-                for j in 0...position {
-                    let v = values[layer] + j * C + h * hs, w = weights[j]
-                    Reduce.addScaled(v, w, into: out, hs)
-                }
+                Reduce.scaledRowSum(
+                    weights, rows: values[layer] + h * hs, stride: C, count: position + 1,
+                    width: hs, into: s.attended + h * hs)
                 heads.append(weights)
             }
             attention.append(heads)

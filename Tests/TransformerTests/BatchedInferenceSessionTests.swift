@@ -41,4 +41,42 @@ import Testing
         session.reset()
         #expect(session.lengths == [0, 0, 0, 0])
     }
+
+    /// The attention of one row and head as plain loops, one element at a time: `attend`
+    /// must give these floats bit for bit.
+    static func plainAttention(
+        q: [Float], keys: [Float], values: [Float], stride: Int, count: Int, width hs: Int,
+        scale: Float
+    ) -> [Float] {
+        var weights = [Float](repeating: 0, count: count), out = [Float](repeating: 0, count: hs)
+        var maximum = -Float.infinity
+        for j in 0..<count {
+            weights[j] = Reduce.dot(q, Array(keys[(j * stride)...]), hs) * scale
+            maximum = max(maximum, weights[j])
+        }
+        var sum: Float = 0
+        for j in 0..<count { weights[j] = fastExp(weights[j] - maximum); sum += weights[j] }
+        for j in 0..<count {
+            let w = weights[j] / sum
+            for c in 0..<hs { out[c] += w * values[j * stride + c] }
+        }
+        return out
+    }
+
+    @Test(arguments: [(32, 1), (32, 9), (32, 100), (40, 17), (12, 5), (64, 33), (3, 4)])
+    func attentionKeepsTheFloatsOfThePlainLoop(width: Int, count: Int) {
+        var g = SeededGenerator(seed: UInt64(width * 1000 + count))
+        let stride = width + 5   // heads sit inside wider rows
+        let q = (0..<width).map { _ in g.nextNormal() * 3 }
+        let keys = (0..<(count * stride)).map { _ in g.nextNormal() }
+        let values = (0..<(count * stride)).map { _ in g.nextNormal() }
+        let scale = 1 / Float(width).squareRoot()
+        let expected = Self.plainAttention(
+            q: q, keys: keys, values: values, stride: stride, count: count, width: width, scale: scale)
+        var weights = [Float](repeating: .nan, count: count), out = [Float](repeating: .nan, count: width)
+        BatchedInferenceSession.attend(
+            query: q, keys: keys, values: values, stride: stride, count: count, width: width,
+            scale: scale, weights: &weights, into: &out)
+        #expect(out.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
 }
