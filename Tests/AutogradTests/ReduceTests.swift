@@ -5,7 +5,7 @@ import Testing
     /// `scaledRowSum` keeps the floats of the plain loop (each output from 0, one product and
     /// one sum per row, rows in order) at widths that use each of its paths: 32 columns at a
     /// time, lanes of eight, and single columns.
-    @Test(arguments: [(32, 1), (32, 70), (40, 9), (64, 3), (13, 5), (3, 11), (8, 0)])
+    @Test(arguments: [(32, 1), (32, 70), (40, 9), (35, 4), (43, 6), (64, 3), (13, 5), (3, 11), (8, 0)])
     func scaledRowSumKeepsThePlainLoopsFloats(width: Int, count: Int) {
         var g = SeededGenerator(seed: UInt64(100 * width + count))
         let stride = width + 3

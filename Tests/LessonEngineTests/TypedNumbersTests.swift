@@ -1,7 +1,8 @@
-// No number on a page that this run did not measure: a lesson's prose and the strings its code
-// shows must not carry measurements typed in from earlier runs — a percentage ("86% → 88%"),
-// "N of M" ("59 of 181"), a signed difference in points ("+27.5 points"). A number the run
-// measured is interpolated (`\(rate.description)`), and interpolations are left out of the scan.
+// No number on a page that this run did not measure: a lesson's prose, the strings its code
+// shows and its code's comments (the page shows the code) must not carry measurements typed
+// in from earlier runs — a percentage ("86% → 88%"), "N of M" ("59 of 181"), a signed
+// difference in points ("+27.5 points"). A number the run measured is interpolated
+// (`\(rate.description)`), and interpolations are left out of the scan.
 // What remains is a short allow-list: facts from elsewhere, thresholds and definitions.
 
 import Foundation
@@ -48,8 +49,8 @@ enum TypedNumberScanner {
         }.sorted { $0.offset < $1.offset }
     }
 
-    /// Every typed measurement in a lesson's text: its prose (lines starting "//:" at column 0)
-    /// and its code's string literals, interpolations removed.
+    /// Every typed measurement in a lesson's text: its prose (lines starting "//:" at column 0),
+    /// its code's string literals (interpolations removed) and its code's comments.
     static func scan(_ lessonText: String) -> [TypedNumber] {
         let lines = lessonText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var found: [TypedNumber] = []
@@ -62,7 +63,8 @@ enum TypedNumberScanner {
         // The code as the compiler reads it, prose lines blanked so line numbers hold.
         let code = lines.map { $0.hasPrefix("//:") ? "" : $0 }.joined(separator: "\n")
         var reader = StringLiterals(code)
-        for literal in reader.all() {
+        let literals = reader.all()   // fills reader.comments
+        for literal in literals + reader.comments {
             for hit in hits(in: literal.text) {
                 // The line the match starts on.
                 let line = literal.lines.last { $0.offset <= hit.offset }?.line ?? literal.lines[0].line
@@ -75,7 +77,8 @@ enum TypedNumberScanner {
 
 /// The string literals of Swift source, as the text they hold: escapes decoded, a multi-line
 /// literal's indentation and line continuations removed, each interpolation replaced by a space.
-/// Literals joined by `+` (and nothing else) are one text.
+/// Literals joined by `+` (and nothing else) are one text. Its comments are kept apart (`comments`,
+/// filled by `all()`), one per `//` line or `/* */` block.
 struct StringLiterals {
     struct Literal {
         var text = ""
@@ -86,6 +89,8 @@ struct StringLiterals {
     private let characters: [Character]
     private var i = 0
     private var line = 1
+    /// The comments `all()` passed over, as their text.
+    private(set) var comments: [Literal] = []
 
     init(_ source: String) { characters = Array(source) }
 
@@ -109,10 +114,22 @@ struct StringLiterals {
         var current: Literal?
         while i < characters.count {
             if starts(with: "//") {
-                while let c = peek(), c != "\n" { advance() }
+                var comment = Literal(text: "", lines: [(0, line)])
+                while let c = peek(), c != "\n" { comment.text.append(c); advance() }
+                comments.append(comment)
                 continue
             }
-            if starts(with: "/*") { skipBlockComment(); continue }
+            if starts(with: "/*") {
+                var comment = Literal(text: "", lines: [(0, line)])
+                let (start, firstLine) = (i, line)
+                skipBlockComment()
+                for c in characters[start..<i] {
+                    comment.text.append(c == "\n" ? " " : c)
+                    if c == "\n" { comment.lines.append((comment.text.utf16.count, firstLine + comment.lines.count)) }
+                }
+                comments.append(comment)
+                continue
+            }
             if let opening = literalOpening() {
                 var literal = current ?? Literal()
                 read(opening, into: &literal)
@@ -236,12 +253,14 @@ struct StringLiterals {
          "a definition: one right option among ten"),
         ("07-the-assistant", "(95% CI",
          "a definition: the label of a paired interval in nats, built from this run's values"),
+        ("07-the-assistant", "with its 95% interval",
+         "a definition: a helper's comment says which interval it returns"),
         ("12-reinforcement-learning", "95% CI",
          "a definition: the label of pass@1's paired interval, built from this run's values"),
         ("13-rlhf", "95% CI",
          "a definition: the claim reads the lower end of the 95% interval"),
         ("13-rlhf", "with its 95% interval",
-         "a definition: the label of the table's interval on each share, built from this run's values"),
+         "a definition: the label of the table's interval on each share, and a helper's comment saying which interval it returns"),
         ("14-arena", "95% of each model's ratings",
          "a definition: the bootstrap interval keeps the middle 95%"),
         ("14-arena", "95% CI",
@@ -307,12 +326,13 @@ struct StringLiterals {
             """)
         show("the first part " + "said 12% " + "and the second")
         let d = #"raw 40% here"#
-        // A comment with 50% is not on the page as a string.
-        let e = "ranges: 61–72%; within \(limit)%"
+        // A comment with 50% is on the page too: the page shows the code.
+        let e = "ranges: 61–72%; within \(limit)%"   /* a block
+           comment: 3 of 4 */
         """#
         let hits = TypedNumberScanner.scan(text)
-        #expect(hits.map(\.match) == ["86%", "88%", "59 of 181", "+27.5 points", "1,923 of 3,750", "12%", "40%", "72%"])
-        #expect(hits.map(\.line) == [2, 2, 2, 8, 9, 11, 12, 14])
+        #expect(hits.map(\.match) == ["86%", "88%", "59 of 181", "+27.5 points", "1,923 of 3,750", "12%", "40%", "50%", "72%", "3 of 4"])
+        #expect(hits.map(\.line) == [2, 2, 2, 8, 9, 11, 12, 13, 14, 15])
         // Literals joined by "+" are one text, so a number split across them is still found.
         #expect(hits.first { $0.match == "12%" }?.text == "the first part said 12% and the second")
     }
