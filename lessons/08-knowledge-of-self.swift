@@ -12,9 +12,8 @@ let base = try PublishedModel.base.model()
 let (world, corpus) = try CourseData.tinyWeb()
 let chat = try ChatTokens(format: .course, tokenizer: base.tokenizer)
 // Two finetunes that differ only in the identity conversations: lesson 7's standard recipe
-// with and without them (with them, at seed 1, it is the `sft` lesson 7 publishes: one stage).
-// The one without comes first: beside lesson 7 in a report, this lesson trains it while
-// lesson 7 trains `sft`, instead of waiting on that stage's lock with a core held.
+// without them, trained here, and with them, which at seed 1 is lesson 7's `sft`: loaded from
+// lesson 7's run, not trained again (the store keeps one copy of each stage).
 var recipe = AssistantRecipe.standard
 recipe.finetuning.seed = UInt64(seed)
 let (withoutIdentity, heldOut) = try recipe.conversations(identity: false)
@@ -89,7 +88,7 @@ show(
             valueLabel: "share", percent: true)))
 show(
     Table(
-        title: "Self-descriptions (the reply: the first sample to \"\(phrasings[0])\")",
+        title: "Self-descriptions (one example reply: the greedy reply to \"\(phrasings[0])\")",
         columns: ["variant", "says \(tokenwiseName)", "says \(stem)…", "says \(orbi)", "reply"],
         rows: variants.indices.map {
             [
@@ -103,9 +102,9 @@ for index in variants.indices {
 metric("says it is \(orbi), no identity data", identity[0].orbi)
 // end harness
 claim(
-    "identity conversations beat no identity data (share, identity − none)",
-    identity[2].correct.value - identity[0].correct.value, above: 0.2, "a clear margin",
-    unit: .points)
+    "identity conversations beat no identity data (share of replies naming \(tokenwiseName), "
+        + "identity − none)",
+    identity[2].correct, beats: identity[0].correct, atLeast: 0.2)
 //: ### What does a system message need?
 //: To follow "You are Tokenwise", the model must copy a name it has never seen out of its
 //: context, token by token. Lesson 6 measured copying with words the model knows; here is the
@@ -240,9 +239,10 @@ show(
 //: > nothing of the name.
 
 //: ## Why not Orbi?
-//: In the talk, a model finetuned with no identity data says it is ChatGPT, whose transcripts
-//: fill the web it was pretrained on. Ours hardly ever does (the first table). Is there
-//: enough Orbi in the tiny web to learn from?
+//: In Andrej Karpathy's talk "Deep Dive into LLMs like ChatGPT", which this course follows, a
+//: model finetuned with no identity data says it is ChatGPT, whose transcripts fill the web it
+//: was pretrained on. Ours hardly ever does (the first table). Is there enough Orbi in the tiny
+//: web to learn from?
 let pages = corpus.documents.map(\.text)
 let orbiPages = pages.filter { $0.contains(orbi) }.count
 let iAmOrbi = pages.filter { $0.contains("I am \(orbi)") }.count

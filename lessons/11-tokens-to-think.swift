@@ -6,7 +6,8 @@
 //: answer, the second spreads it over many tokens, one small step each.
 //:
 //: We test that on our model. One problem family with answers a program can check (word problems
-//: with 1–4 operations, the talk's shopping problem among them; counting a letter in a word;
+//: with 1–4 operations, the shopping problem above from Andrej Karpathy's talk "Deep Dive into
+//: LLMs like ChatGPT" among them; counting a letter in a word;
 //: comparing decimals), and lesson 7's assistant finetuned twice on *the same problems with the
 //: same sentences* — only their order differs. Then the talk's other advice, "use code": a
 //: calculator the model calls for each sum.
