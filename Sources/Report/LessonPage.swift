@@ -211,8 +211,17 @@ struct LessonPage {
     static let longTable = 15, shownRows = 10
 
     /// A data table, rates compact; a long one with its later rows collapsed under a line that
-    /// says how many (a second body, shown when the line is opened: style.css).
+    /// says how many (a second body, shown when the line is opened: style.css). A table with
+    /// compact rates ("56% ±7") gets a line under it that says what ± means.
     static func tableHTML(_ table: Table) -> String {
+        let hasIntervals = table.rows.contains { $0.contains { IntervalText($0) != nil } }
+        return tableBodyHTML(table) + (hasIntervals ? intervalKey : "")
+    }
+
+    static let intervalKey =
+        "<p class=\"note\">± is half the width of the 95% interval, in percentage points; hover over a value for its count and interval.</p>"
+
+    private static func tableBodyHTML(_ table: Table) -> String {
         let head =
             "<thead><tr>" + table.columns.map { "<th>\(HTML.escape($0))</th>" }.joined()
             + "</tr></thead>"

@@ -147,6 +147,9 @@ import Testing
         let table = LessonPage(record: record("10-c", cells: [cell(0, "", [.table(Table(columns: ["round", "right"], rows: [["1", "56% (123 of 220; 95% CI 49–62%)"]]))])]),
                                previous: nil, next: nil).html()
         #expect(table.contains("<td>1</td><td><span class=\"interval\" title=\"56% (123 of 220; 95% CI 49–62%)\">56% ±7</span></td>"))
+        // A table with compact rates says what ± means under it; one without does not.
+        #expect(table.contains("</table></div>" + LessonPage.intervalKey))
+        #expect(!LessonPage.tableHTML(Table(columns: ["#"], rows: [["1"]])).contains(LessonPage.intervalKey))
     }
 
     /// A table of more than fifteen rows shows its first ten; the others are in a second body,
