@@ -142,8 +142,9 @@ public final class BatchedInferenceSession {
     /// One head of one row: into = Σ_j softmax(scale · q·k_j)_j · v_j over the `count` cached
     /// positions (k_j at keys + j·stride, v_j likewise). The floats are fixed: each score is
     /// `Reduce.dot`'s, the exponentials are summed in order, w_j = e_j / sum, and the outputs
-    /// are `Reduce.scaledRowSum`'s. Rollouts spend most of their time here, so the
-    /// exponentials run eight at a time, apart from their sum (which keeps its order).
+    /// are `Reduce.scaledRowSum`'s. It runs for every row, head and layer of every token a
+    /// rollout writes, so the exponentials run eight at a time, apart from their sum (which
+    /// keeps its order).
     @inline(__always)
     static func attend(
         query q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
