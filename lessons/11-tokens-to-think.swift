@@ -396,10 +396,6 @@ claim(
         + "wrong in others (share of problems, lower end of its interval)",
     rightIn(guesserGrid).some.interval.low, above: 0, unit: .percent)
 
-//: > **What we tried** To see whether the longer problems held the answer-first order back, we
-//: > finetuned it on one-operation problems alone: it still got almost none of the held-out ones
-//: > right, and explained its wrong answers after the fact ("The answer is 8. 7 + 2 = 8.").
-
 //: ### How many tokens come before the answer
 //: The worked model's answer token comes after all of its working; the answer-first model's
 //: after the tokens of "The answer is " whatever the problem (means over the held-out word
@@ -454,25 +450,27 @@ func calculatorConversation(_ p: Problem) -> [Message] {
 //: **Bigger numbers.** Our problems keep every number up to 20, and the worked model knows
 //: those sums almost by heart; a calculator earns its keep where the sums are not in the
 //: weights. Both models below continue from the worked model, on the same word problems with
-//: numbers up to `bigger`, for the same steps: one writes each step as a sum it works out
-//: itself, the other as a call.
+//: numbers up to the `bigger` setting (see Parameters), each for `calculator_steps` steps: one
+//: writes each step as a sum it works out itself, the other as a call.
 // harness: the setting for the largest number (listed under Parameters at the top)
 let biggest = param(
     "bigger", 99, "the largest number in the calculator section's problems", in: 21...999)
 // harness: the bigger-number problems, kept where they fit
+/// Both solutions fit the context, worked and with calls (a held-out problem whose calls did
+/// not fit could only be cut short).
+func fitsWithCalls(_ p: Problem) -> Bool {
+    fits(p) && chat.render(calculatorConversation(p)).tokens.count <= sft.model.config.contextLength
+}
 let bigTrainingSide = sizes.flatMap {
     ProblemSet.arithmetic(
         count: perSize, operations: $0, heldOut: false, names: names, seed: 9, largest: biggest)
-}.filter {
-    fits($0)
-        && chat.render(calculatorConversation($0)).tokens.count <= sft.model.config.contextLength
-}
+}.filter(fitsWithCalls)
 let bigTraining = keptBack(bigTrainingSide, false), bigValidation = keptBack(bigTrainingSide, true)
 let bigHeldOut = sizes.flatMap {
     ProblemSet.arithmetic(
         count: heldOutPerSize, operations: $0, heldOut: true, names: names, seed: 9,
         largest: biggest)
-}.filter(fits)
+}.filter(fitsWithCalls)
 // harness: the calculator rows checked against the worked ones, and kept apart
 // The calculator's results are the steps' own: the rows differ from the worked ones only by
 // the calls.

@@ -198,11 +198,13 @@ func interval(_ i: Int) -> (low: Double, high: Double) {
 }
 // harness: the leaderboard, as a table
 let order = models.indices.sorted { ratings[$0] > ratings[$1] }
-func winRate(_ i: Int) -> Rate {
+/// A model's battles as "wins–ties–losses": the rating counts a tie as half a win.
+func battleRecord(_ i: Int) -> String {
     let mine = battles.filter { $0.a == i || $0.b == i }
     let wins = mine.filter { ($0.a == i && $0.outcome == 1) || ($0.b == i && $0.outcome == 0) }
         .count
-    return Rate(hits: wins, of: mine.count)
+    let ties = mine.filter { $0.outcome == 0.5 }.count
+    return "\(wins)–\(ties)–\(mine.count - wins - ties)"
 }
 func kindMean(_ i: Int, _ kind: String) -> String {
     let picked = prompts.indices.filter { prompts[$0].kind == kind }
@@ -213,14 +215,14 @@ show(
     Table(
         title: "Leaderboard: \(battles.count) battles on \(prompts.count) held-out prompts",
         columns: [
-            "rank", "model", "rating", "95% CI", "wins", "birthplace", "open request",
+            "rank", "model", "rating", "95% CI", "wins–ties–losses", "birthplace", "open request",
             "word problem",
         ],
         rows: order.enumerated().map { rank, i in
             let (low, high) = interval(i)
             return [
                 "\(rank + 1)", names[i], String(format: "%.0f", ratings[i]),
-                String(format: "%.0f–%.0f", low, high), winRate(i).description,
+                String(format: "%.0f–%.0f", low, high), battleRecord(i),
                 kindMean(i, "birthplace"), kindMean(i, "open request"), kindMean(i, "word problem"),
             ]
         }))
@@ -231,7 +233,7 @@ let sft = names.firstIndex(of: "sft")!
 let arenaVerdict = claim(
     "the arena ranks the assistant above the base model, intervals apart (sft's low end − base's "
         + "high end)",
-    interval(sft).low - interval(0).high, above: 0)
+    interval(sft).low - interval(0).high, above: 0, unit: .named("rating points"))
 // harness: the head-to-head record of sft against base, kind by kind
 // Where the two differ, kind by kind: the head-to-head record of sft against base.
 let headToHead = battles.filter { $0.a == 0 && $0.b == sft }

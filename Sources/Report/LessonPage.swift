@@ -358,10 +358,13 @@ struct LessonPage {
         let stages = record.stages.map {
             "\(HTML.escape($0.name)): \($0.outcome.rawValue) (\(Page.duration($0.seconds)))\($0.warning.map { " — " + HTML.escape($0) } ?? "")"
         }
+        // The kernel belongs on the summary line: a sweep's column matches this page only
+        // under the same one.
+        let kernel = p.blasKernel.map { " · OpenBLAS " + HTML.escape($0) } ?? ""
         return """
-            <footer class="provenance"><details><summary>How this page was made <span class="meta">· code \(HTML.escape(p.codeVersion)) · \(HTML.escape(p.machine))</span></summary><dl>
+            <footer class="provenance"><details><summary>How this page was made <span class="meta">· code \(HTML.escape(p.codeVersion)) · \(HTML.escape(p.machine))\(kernel)</span></summary><dl>
             <dt>code version</dt><dd>\(HTML.escape(p.codeVersion))</dd>
-            <dt>machine</dt><dd>\(HTML.escape(p.machine))</dd>
+            <dt>machine</dt><dd>\(HTML.escape(p.machine))\(kernel)</dd>
             <dt>started</dt><dd>\(HTML.escape(ISO8601DateFormatter().string(from: p.startedAt)))</dd>
             <dt>compile</dt><dd>\(Page.duration(p.compileSeconds))\(p.compileCached ? " (cached)" : "")</dd>
             <dt>run</dt><dd>\(Page.duration(p.runSeconds))</dd>

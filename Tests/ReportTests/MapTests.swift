@@ -166,6 +166,11 @@ import Testing
         // The page's provenance is one line, the rest collapsed under it.
         let page = LessonPage(record: record("04-a", cells: [cell(0, "# A")]), previous: nil, next: nil).html()
         #expect(page.contains("<footer class=\"provenance\"><details><summary>How this page was made <span class=\"meta\">· code abc · test machine</span></summary><dl>"))
+        // With the BLAS kernel the run used: a sweep's column matches the page only under it.
+        var withKernel = record("04-a", cells: [cell(0, "# A")])
+        withKernel.provenance.blasKernel = "SkylakeX"
+        let kernelPage = LessonPage(record: withKernel, previous: nil, next: nil).html()
+        #expect(kernelPage.contains("· code abc · test machine · OpenBLAS SkylakeX</span></summary>"))
     }
 
     @Test func harnessCodeIsCollapsedUnderItsOneLine() {
