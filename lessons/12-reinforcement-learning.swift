@@ -125,9 +125,12 @@ let leftOutByLesson11 = heldOut.filter { p in
 }
 show(
     "\(heldOut.count) held-out problems, kept where a question and its bare-steps solution fit "
-        + "the context; \(leftOutByLesson11.count) of them are longer than lesson 11 kept (its "
-        + "cited steps would not fit), so lesson 11's worked model meets harder problems here "
-        + "than on its own page.")
+        + "the context"
+        + (leftOutByLesson11.isEmpty
+            ? ", as lesson 11's are."
+            : "; \(leftOutByLesson11.count) of them are longer than lesson 11 kept (its cited "
+                + "steps would not fit), so lesson 11's worked model meets harder problems here "
+                + "than on its own page."))
 // A third of them, for the k-sample measures.
 let passProblems = stride(from: 0, to: heldOut.count, by: 3).map { heldOut[$0] }
 expect(
