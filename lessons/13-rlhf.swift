@@ -222,7 +222,8 @@ for (i, request) in evalRequests.enumerated() {
     judgeWins.append(humanScores[pick] == best)
     greedyAtLeastBest.append(human(greedyReplies[i], request) >= best)
     let shareOfBest = Double(humanScores.filter { $0 == best }.count) / Double(humanScores.count)
-    leadBySubject[request.subject, default: []].append((humanScores[pick] == best ? 1 : 0) - shareOfBest)
+    let judgeWon: Double = humanScores[pick] == best ? 1 : 0
+    leadBySubject[request.subject, default: []].append(judgeWon - shareOfBest)
 }
 let judgeLead = Mean(leadBySubject.keys.sorted().map { average(leadBySubject[$0]!) })
 // harness: the shares as a table and numbers
@@ -231,10 +232,14 @@ let greedyWriting = Rate(greedyAtLeastBest) { $0 }
 show(
     Table(
         title:
-            "Among the human's best of \(rolloutsPerRequest) sampled replies (\(evalRequests.count) held-out requests)",
+            "Among the human's best of \(rolloutsPerRequest) sampled replies "
+            + "(\(evalRequests.count) held-out requests)",
         columns: ["who chooses", "share among the best"],
         rows: [
-            ["the assistant writing: a sampled reply (as likely as a pick at random)", sampledWriting.description],
+            [
+                "the assistant writing: a sampled reply (as likely as a pick at random)",
+                sampledWriting.description,
+            ],
             ["the reward model judging: its top score", judging.description],
         ]))
 metric("writer: a sampled reply is among the human's best", sampledWriting)
@@ -252,10 +257,10 @@ show(
     "The judge's lead, paired over \(judgeLead.values.count) held-out subjects (each subject's "
         + "requests averaged first): \(wholePoints(judgeLead.value)) points (95% CI "
         + "\(wholePoints(judgeLead.interval.low)) to \(wholePoints(judgeLead.interval.high))). "
-        + "The greedy reply, the likeliest one, which is not among those samples, scores at least as "
-        + "well as the best of them for \(greedyWriting.description) of the requests: taking the "
-        + "likeliest reply is itself a judgment, made by the writer over its own replies before "
-        + "it writes them.")
+        + "The greedy reply, the likeliest one, which is not among those samples, scores at "
+        + "least as well as the best of them for \(greedyWriting.description) of the requests: "
+        + "taking the likeliest reply is itself a judgment, made by the writer over its own "
+        + "replies before it writes them.")
 
 //: ## 3. RL against the reward model
 //: Lesson 12's policy gradient, with the reward model as the judge. Each update samples k
@@ -537,7 +542,8 @@ func changeDescription(_ change: Mean) -> String {
     func signed(_ x: Double) -> String { String(format: "%+.2f", (x * 100).rounded() / 100 + 0) }
     return "\(signed(change.value)) (95% CI \(signed(change.interval.low)) to "
         + "\(signed(change.interval.high)), paired over \(change.values.count) held-out subjects, "
-        + "each subject's requests averaged first, so it need not equal the difference of the means)"
+        + "each subject's requests averaged first, so it need not equal the difference of the "
+        + "means)"
 }
 let rise = pairedChange(bestCheck, startCheck), fall = pairedChange(bestCheck, lastCheck)
 let guarded = pairedChange(fixedLast, lastCheck), keptOfBest = pairedChange(fixedLast, bestCheck)
@@ -635,8 +641,9 @@ if guardVerdict.failed {
 //: The learning rate was chosen so that plain RL's fall shows within the run's updates (at half
 //: of it none had begun), and the penalty by the human's score of the penalised run's last
 //: update on the *training* requests, never on the held-out ones (`tokenwise sweep 13 --set
-//: lr=1e-4,2e-4 --set beta=0.05,0.2` shows both). The stored sweeps at the end of the page retry the whole chain (the starting
-//: assistant, the reward model, the RL rollouts) on three seeds under two BLAS kernels. The fall
+//: lr=1e-4,2e-4 --set beta=0.05,0.2` shows both). The stored sweeps at the end of the page
+//: retry the whole chain (the starting assistant, the reward model, the RL rollouts) on three
+//: seeds under two BLAS kernels. The fall
 //: does not keep one schedule: on a run it may not have begun by the last update, or the reward
 //: model's own score may have begun to slip with it, and where plain RL did not fall the penalty
 //: has nothing to guard. The sweeps show which runs, and that a kernel's rounding alone can move
@@ -645,9 +652,10 @@ if guardVerdict.failed {
 //: > **What we tried** Half this learning rate: by the last update no fall was clear yet.
 //: > A quarter of this penalty did not guard: the penalised run's score fell with the plain
 //: > one's. Half again as many updates (not among the stored sweeps): on one of the two seeds we
-//: > tried, the policy collapsed and recovered, its scores swinging both ways. Measuring greedy replies instead of sampled ones: one reply per
-//: > request, so a checkpoint's score jumped with every reply that changed, and the start,
-//: > whose greedy replies the human already liked, left the rise little room.
+//: > tried, the policy collapsed and recovered, its scores swinging both ways. Measuring greedy
+//: > replies instead of sampled ones: one reply per request, so a checkpoint's score jumped
+//: > with every reply that changed, and the start, whose greedy replies the human already
+//: > liked, left the rise little room.
 //:
 //: ### Step through the last policy
 //: The last update's reply to the first of those requests, one token at a time: the page shows
