@@ -169,10 +169,10 @@ show(
 // harness: a pair of finetunes for each kind of problem, from lesson 7's model
 // The two finetunes of a pair do not depend on each other, so they train side by side, each on
 // half the cores (`Parallel.both`); each computes the same bits as it would alone.
-// `whenWorkedEnds` runs as soon as the worked model is trained, while the other may train on.
+// `whenEnds` runs as soon as each model is trained (worked: true), while the other may train on.
 func finetunePair(
     _ problems: [Problem], _ settings: FinetuningSettings, _ names: (String, String),
-    whenWorkedEnds: (Finetuned) throws -> Void = { _ in }
+    whenEnds: (Finetuned, _ worked: Bool) throws -> Void = { _, _ in }
 ) throws -> (Finetuned, Finetuned) {
     let lossProblems = validation.filter { kept in problems.contains { $0.kind == kept.kind } }
     return try Parallel.both(
@@ -180,20 +180,42 @@ func finetunePair(
             let model = try Finetuning.run(
                 settings, from: sft, conversations: conversations(problems, worked),
                 heldOut: conversations(lossProblems, worked), name: names.0)
-            try whenWorkedEnds(model)
+            try whenEnds(model, true)
             return model
         },
         {
-            try Finetuning.run(
+            let model = try Finetuning.run(
                 settings, from: sft, conversations: conversations(problems, answerFirst),
                 heldOut: conversations(lossProblems, answerFirst), name: names.1)
+            try whenEnds(model, false)
+            return model
         })
 }
-// Published as soon as it is trained: lesson 12 starts from it, and runs while this lesson
+extension PublishedModel {
+    /// Lesson 11's answer-first model of word problems: lesson 12 starts from it.
+    static let answerFirst = PublishedModel("answer-first", lesson: 11)
+}
+/// The written solutions a model was finetuned on, stored under its weights for lesson 12's
+/// table of what each model learnt from (so it always describes the model lesson 12 finds).
+struct WrittenSolutions: Codable { let worked: Int, answerFirst: Int }
+let wordTraining = training.filter { $0.kind == .arithmetic }
+// Both published as soon as trained: lesson 12 starts from them, and runs while this lesson
 // goes on.
 let (thinker, blurter) = try finetunePair(
-    training.filter { $0.kind == .arithmetic }, settings, ("worked", "answer-first"),
-    whenWorkedEnds: { try PublishedModel.worked.publish($0.languageModel) })
+    wordTraining, settings, ("worked", "answer-first"),
+    whenEnds: { model, worked in
+        _ = try ArtifactStore.stage(
+            "written-solutions", inputs: ["model": Finetuning.fingerprint(model.languageModel.model)]
+        ) {
+            WrittenSolutions(
+                worked: worked ? wordTraining.count : 0, answerFirst: worked ? 0 : wordTraining.count)
+        }
+        if worked {
+            try PublishedModel.worked.publish(model.languageModel)
+        } else {
+            try PublishedModel.answerFirst.publish(model.languageModel)
+        }
+    })
 let (speller, guesser) = try finetunePair(
     training.filter { $0.kind != .arithmetic }, letterSettings,
     ("worked-letters", "answer-first-letters"))
