@@ -175,21 +175,23 @@ func finetunePair(
     whenEnds: (Finetuned, _ worked: Bool) throws -> Void = { _, _ in }
 ) throws -> (Finetuned, Finetuned) {
     let lossProblems = validation.filter { kept in problems.contains { $0.kind == kept.kind } }
-    return try Parallel.both(
-        {
-            let model = try Finetuning.run(
-                settings, from: sft, conversations: conversations(problems, worked),
-                heldOut: conversations(lossProblems, worked), name: names.0)
-            try whenEnds(model, true)
-            return model
-        },
+    // Answer first trains first where the two run one after the other: lesson 12 starts from it.
+    let (answerFirstModel, workedModel) = try Parallel.both(
         {
             let model = try Finetuning.run(
                 settings, from: sft, conversations: conversations(problems, answerFirst),
                 heldOut: conversations(lossProblems, answerFirst), name: names.1)
             try whenEnds(model, false)
             return model
+        },
+        {
+            let model = try Finetuning.run(
+                settings, from: sft, conversations: conversations(problems, worked),
+                heldOut: conversations(lossProblems, worked), name: names.0)
+            try whenEnds(model, true)
+            return model
         })
+    return (workedModel, answerFirstModel)
 }
 extension PublishedModel {
     /// Lesson 11's answer-first model of word problems: lesson 12 starts from it.
@@ -197,10 +199,10 @@ extension PublishedModel {
 }
 /// The written solutions a model was finetuned on, stored under its weights for lesson 12's
 /// table of what each model learnt from (so it always describes the model lesson 12 finds).
-struct WrittenSolutions: Codable { let worked: Int, answerFirst: Int }
+struct WrittenSolutions: Codable { let workedSolutions: Int, answerFirstSolutions: Int }
 let wordTraining = training.filter { $0.kind == .arithmetic }
-// Both published as soon as trained: lesson 12 starts from them, and runs while this lesson
-// goes on.
+// Both published as soon as trained: lesson 12 starts from the answer-first one, and runs while
+// this lesson goes on.
 let (thinker, blurter) = try finetunePair(
     wordTraining, settings, ("worked", "answer-first"),
     whenEnds: { model, worked in
@@ -208,7 +210,8 @@ let (thinker, blurter) = try finetunePair(
             "written-solutions", inputs: ["model": Finetuning.fingerprint(model.languageModel.model)]
         ) {
             WrittenSolutions(
-                worked: worked ? wordTraining.count : 0, answerFirst: worked ? 0 : wordTraining.count)
+                workedSolutions: worked ? wordTraining.count : 0,
+                answerFirstSolutions: worked ? 0 : wordTraining.count)
         }
         if worked {
             try PublishedModel.worked.publish(model.languageModel)

@@ -90,8 +90,8 @@ import Testing
         #expect(ready == ["11-tokens-to-think", "09-hallucinations", "10-search", "13-rlhf", "08-knowledge-of-self"])
         // At the start, pretraining comes before the lessons nothing waits for.
         #expect(order.ready(started: [], finished: []).map { lessons[$0].id }.first == "04-training")
-        // Lesson 12 starts once lesson 11 has published `worked` and `answer-first`, while
-        // lesson 11 goes on; it does not start on one of them, nor on another of lesson 11's models.
+        // Lesson 12 starts once lesson 11 has published `answer-first`, while lesson 11 goes on
+        // (its worked model still training); it does not start on another of lesson 11's models.
         let index = { (id: String) in lessons.firstIndex { $0.id == id }! }
         let eleven = finished.union([index("11-tokens-to-think")])
         let twelve = index("12-reinforcement-learning")
@@ -101,7 +101,7 @@ import Testing
         }
         #expect(!order.ready(started: eleven, finished: finished, published: published("worked-calculator-quick")).contains(twelve))
         #expect(!order.ready(started: eleven, finished: finished, published: published("worked-quick")).contains(twelve))
-        #expect(order.ready(started: eleven, finished: finished, published: published("worked-quick", "answer-first-quick")).contains(twelve))
+        #expect(order.ready(started: eleven, finished: finished, published: published("answer-first-quick")).contains(twelve))
         // With expected times (a report reads them from stored sweeps), the longest chain
         // starts first: lesson 12 (its own time and lesson 14's) before the shorter lessons 9,
         // 10 and 13, which only lesson 14 waits for too.
@@ -109,15 +109,15 @@ import Testing
                        "12-reinforcement-learning": 340, "13-rlhf": 160, "14-arena": 20]
         let timed = LessonOrder(lessons, expectedSeconds: lessons.map { seconds[$0.id] ?? 0 })
         let afterEleven = timed.ready(
-            started: eleven, finished: finished, published: published("worked-quick", "answer-first-quick"))
+            started: eleven, finished: finished, published: published("answer-first-quick"))
         #expect(afterEleven.map { lessons[$0].id }
                 == ["12-reinforcement-learning", "13-rlhf", "10-search", "09-hallucinations", "08-knowledge-of-self"])
         #expect(timed.chainSeconds()[index("11-tokens-to-think")] == 760)
         // Lesson 14 reads lesson 13's hyphenated models (`rlhf-kl` in the catalog, `rlhfKL` in its code).
         #expect(LessonOrder.modelKey("rlhf-kl") == LessonOrder.modelKey("rlhfKL"))
-        // Lesson 11 failing after it published both leaves lesson 12 to run; before, not.
+        // Lesson 11 failing after it published `answer-first` leaves lesson 12 to run; before, not.
         let failed: Set<Int> = [index("11-tokens-to-think")]
-        #expect(!order.readsUnpublishedModel(twelve, failed: failed, published: published("worked-quick", "answer-first-quick")))
+        #expect(!order.readsUnpublishedModel(twelve, failed: failed, published: published("answer-first-quick")))
         #expect(order.readsUnpublishedModel(twelve, failed: failed, published: published("worked-quick")))
         #expect(order.readsUnpublishedModel(twelve, failed: failed, published: [:]))
     }
