@@ -1,8 +1,8 @@
 //: # Reinforcement learning: practice on problems a program can check
 //: "We generated 15 solutions. Only 4 of them got the right answer. Take the top solution (each
-//: right and short). Train on it. Repeat many, many times." Lesson 11 wrote its model's
-//: solutions for it, and told it how to work: answer last, every step written down. Here
-//: nobody tells it how. It starts from a model that has seen both of lesson 11's styles, answer
+//: right and short). Train on it. Repeat many, many times." Lesson 11 wrote its models'
+//: solutions for them, and so told each how to write: the steps, then the answer; or the
+//: answer, then the steps. Here nobody tells the model how. It starts from a model that has seen both of lesson 11's styles, answer
 //: first far more often than worked, and writes both; it practises on training problems, lesson 11's verifier
 //: checks each final answer, and the model is trained on what came out right. The only
 //: signal is whether the answer was right — never the style, never a written solution. Does it
@@ -54,8 +54,7 @@ let chat = try sft.chatTokens()
 //: the start must have learnt to work a sum on every seed. Its steps are few because the model
 //: already writes every step, after its answer; it only learns that a reply may open with them.
 //: The sweeps at the end of the page run it for half and twice as many.
-// harness: lesson 11's answer-first model, the start's problems, a share written worked, and its
-// finetune
+// harness: lesson 11's answer-first model, and the start's problems and finetune
 extension PublishedModel {
     /// Lesson 11's answer-first model of word problems (as lesson 11 declares it).
     static let answerFirst = PublishedModel("answer-first", lesson: 11)
@@ -374,9 +373,10 @@ show(
         }))
 
 //: ### Right for the wrong reason
-//: A solution can reach the right answer through a false step ("12 + 4 = 17. 17 + 2 = 18"):
-//: two slips that cancel. Trained on, it teaches the slips, so which right solution we keep
-//: may matter. Over the first round's problems: the share of kept solutions with a false step
+//: A solution can reach the right answer through a false step ("Kalo finds 4 more: 12 + 4 =
+//: 17. Kalo loses 2: 17 + 2 = 18."): two slips that cancel. An answer-first solution can be
+//: right whatever its steps say, since the answer comes before them. Trained on, such a
+//: solution teaches the slips, so which right solution we keep may matter. Over the first round's problems: the share of kept solutions with a false step
 //: when we keep the shortest right one against the one written most often. A false step is
 //: only what this check can see: a right solution whose every written sum is true can still
 //: be built from numbers the problem does not give, and the verifier counts it right too.
@@ -451,8 +451,8 @@ if !galleryRows.isEmpty {
 }
 
 //: ## Rounds of practice
-//: Both methods start from the mixed model with the same problems, samples and learning rate;
-//: the library stores each run (a cached stage keyed on this lesson's code and settings).
+//: Both methods start from the mixed model with the same problems, sampling seeds and learning
+//: rate; the library stores each run (a cached stage keyed on this lesson's code and settings).
 // harness: each run of practice stored under its settings
 struct RunSettings: Encodable {
     let method: String, start: String, rounds: Int, k: Int, problems: Int, heldOutPerSize: Int
@@ -588,7 +588,12 @@ show(
         ],
         rows: [
             [
-                "the mixed start",
+                "lesson 11's answer-first model", "\(lesson11Written.workedSolutions)",
+                "\(lesson11Written.answerFirstSolutions)", "0",
+                answerFirstRounds[0].greedy.description,
+            ],
+            [
+                "the mixed start (it, finetuned further)",
                 solutions(lesson11Written.workedSolutions, writtenWorked),
                 solutions(lesson11Written.answerFirstSolutions, startTraining.count - writtenWorked),
                 "0", first.greedy.description,
@@ -625,17 +630,23 @@ show(
                 shownAfter[i].reply.text, describe(shownAfter[i]),
             ]
         }))
+show(
+    "Of these \(k) samples, \(shownBefore.filter { worksFirst($0.reply) }.count) work first "
+        + "before practice and \(shownAfter.filter { worksFirst($0.reply) }.count) after; "
+        + "\(shownBefore.filter(\.isRight).count) are right before and "
+        + "\(shownAfter.filter(\.isRight).count) after. One problem is one draw: the table by "
+        + "number of operations below says where practice changed most.")
 
-//: > **What we tried** Practice from lesson 11's worked-only model — one style, nothing to
-//: > choose between — and with it, training only on problems with a wrong sample, several passes
-//: > over each round's kept solutions, bigger steps at a higher rate, and problems with one more
-//: > operation than lesson 11 showed: none raised accuracy clearly. An
+//: > **What we tried** Practice from lesson 11's worked model — the other start with one style,
+//: > nothing to choose between — and with it, training only on problems with a wrong sample,
+//: > several passes over each round's kept solutions, bigger steps at a higher rate, and
+//: > problems with one more operation than lesson 11 showed: none raised accuracy clearly. An
 //: > earlier start was finetuned from lesson 7's assistant, four times as long, its worked
-//: > solutions bare steps ("7 + 5 = 12."). With the two styles half and half, on some seeds its
-//: > greedy replies were already mostly worked, which left greedy accuracy little room to rise —
-//: > practice still raised the share that works first; finetuned at twice the learning rate for
-//: > two thirds of the steps, on one seed it wrote worked solutions but got their sums wrong,
-//: > and practice had little right work to choose. `tokenwise sweep 12 --set
+//: > solutions bare steps ("7 + 5 = 12."). That start, with the two styles half and half: on
+//: > some seeds its greedy replies were already mostly worked, which left greedy accuracy little
+//: > room to rise — practice still raised the share that works first. That start, finetuned at
+//: > twice the learning rate for two thirds of the steps: on one seed it wrote worked solutions
+//: > but got their sums wrong, and practice had little right work to choose. `tokenwise sweep 12 --set
 //: > worked_share=0.5,0.33 --set seed=1,2,3` measures the share on your machine, with this
 //: > start.
 
@@ -708,10 +719,15 @@ metric(
 
 //: ## The contrast: practice with nothing to choose
 //: The same expert iteration from lesson 11's answer-first model, the start before its worked
-//: examples: it never works first, so its samples differ only in the answer they guess, and
-//: practice can only select among guesses. Practice chooses among what a model already writes
-//: sometimes; it does not invent what the model never writes.
+//: examples. It (almost) never works first: its samples differ in the answer they guess, and
+//: the steps written after that answer cannot inform it, so practice can only select among
+//: guesses. Practice chooses among what a model already writes; the table says whether it
+//: made this one work first.
 // harness: expert iteration from lesson 11's answer-first model (run above), as a table
+/// "47% (83 of 175)": the difference column carries the interval.
+func counted(_ rate: Rate) -> String {
+    String(format: "%.0f%% (%d of %d)", rate.value * 100, rate.hits, rate.count)
+}
 show(
     Table(
         title: "Expert iteration from each start (held-out)",
@@ -725,8 +741,8 @@ show(
         ].map {
             label, records in
             [
-                label, records[0].greedy.description, records.last!.greedy.description,
+                label, counted(records[0].greedy), counted(records.last!.greedy),
                 RateDifference(a: records.last!.greedy, b: records[0].greedy).description,
-                "\(records[0].worksFirst.description) → \(records.last!.worksFirst.description)",
+                "\(counted(records[0].worksFirst)) → \(counted(records.last!.worksFirst))",
             ]
         }))
