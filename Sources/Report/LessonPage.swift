@@ -344,11 +344,39 @@ struct LessonPage {
             parts.append(
                 "<details class=\"sweep\"><summary>\(summary)</summary>"
                     + "<p class=\"meta\">\(HTML.escape(page.provenanceText())) · <a href=\"../sweeps/\(HTML.escape(SweepPage.fileName(sweep)))\">every claim and metric</a></p>"
-                    + (stale ? "<p class=\"expect fail\">Stale: this lesson's code or the library's has changed since the sweep was measured.</p>" : "")
+                    + (stale ? "<p class=\"expect fail\">Stale: this lesson's code or the library's has changed since the sweep was measured.</p>" + (staleComparison(sweep).map { "<p class=\"meta\">\(HTML.escape($0))</p>" } ?? "") : "")
                     + page.claimTable() + "</details>")
         }
         parts.append("</section>")
         return parts.joined(separator: "\n")
+    }
+
+    /// For a stale sweep, whether this page's run still gives its claims the verdicts the
+    /// sweep's run at the same settings, under the same BLAS kernel, gave: a learner can tell a
+    /// change that moved these claims from one that did not. Nil where the sweep has no such run
+    /// or shares no checked claim with this page.
+    func staleComparison(_ sweep: SweepRecord) -> String? {
+        guard let kernel = record.provenance.blasKernel,
+            let run = sweep.runs.first(where: {
+                $0.blasKernel == kernel && $0.uses(record.parameters.values, ignoring: [])
+            })
+        else { return nil }
+        let ours = Dictionary(
+            record.expectations.filter(\.checked).map { ($0.claim, $0) }, uniquingKeysWith: { a, _ in a })
+        let shared = run.claims.filter { $0.checked && ours[$0.claim] != nil }
+        guard !shared.isEmpty else { return nil }
+        let differing = shared.filter { ours[$0.claim]!.passed != $0.passed }
+        let sameMeasurement = shared.filter { ours[$0.claim]!.measured == $0.measured }.count
+        let settings = run.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            .joined(separator: " ")
+        let opening = "Its run at this page's settings (\(settings), \(kernel)) against this page's run: "
+        guard differing.isEmpty else {
+            return opening + "\(differing.count) of the \(shared.count) claims they share give another verdict here ("
+                + differing.map(\.claim).joined(separator: "; ") + ")."
+        }
+        return opening + "each of the \(shared.count) claims they share gives the same verdict ("
+            + (sameMeasurement == shared.count
+                ? "and the same measurement)." : "\(sameMeasurement) with the same measurement).")
     }
 
     /// How the page was made, collapsed under one line (code version, machine): every page

@@ -218,6 +218,11 @@ import Testing
         let stalePage = try page()
         #expect(stalePage.contains("Stale: this lesson's code or the library's has changed"))
         #expect(stalePage.contains("<summary><span class=\"fail\">stale (older code)</span> · "))
+        // Its run at the page's settings still agrees with the page's run; a change that flips
+        // the claim says which.
+        #expect(stalePage.contains("each of the 1 claims they share gives the same verdict (and the same measurement)"))
+        _ = try fixture.lesson("01-shipped.swift", text.replacingOccurrences(of: "above: 1)", with: "above: 0)"))
+        #expect(try page().contains("1 of the 1 claims they share give another verdict here (the seed is above 1)"))
     }
 
     /// A shipped sweep whose lesson changed in a way that keeps every number (a comment in code,
