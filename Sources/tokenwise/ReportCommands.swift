@@ -221,7 +221,7 @@ struct ReportCommand: ParsableCommand {
                 }
             })
             // A core that a running lesson hands back often comes with a model it has just
-            // published (lesson 11's `worked`, from inside its pair): the event travels on the
+            // published (lesson 11's `answer-first`, from inside its pair): the event travels on the
             // lesson's own pipe and may arrive a moment after the core. Choosing before it is
             // read started lesson 13 where lesson 12, the course's long pole, was due. The pause
             // narrows that race rather than closing it: an event read later still loses.
