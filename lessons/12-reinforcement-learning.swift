@@ -724,7 +724,7 @@ metric(
 //: guesses. Practice chooses among what a model already writes; the table says whether it
 //: made this one work first.
 // harness: expert iteration from lesson 11's answer-first model (run above), as a table
-/// "47% (83 of 175)": the difference column carries the interval.
+/// A rate and its count, without the interval: the difference column carries it.
 func counted(_ rate: Rate) -> String {
     String(format: "%.0f%% (%d of %d)", rate.value * 100, rate.hits, rate.count)
 }
