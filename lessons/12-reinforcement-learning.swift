@@ -1,12 +1,12 @@
 //: # Reinforcement learning: practice on problems a program can check
 //: "We generated 15 solutions. Only 4 of them got the right answer. Take the top solution (each
-//: right and short). Train on it. Repeat many, many times." Lesson 11 wrote its models'
-//: solutions for them, and so told each how to write: the steps, then the answer; or the
-//: answer, then the steps. Here nobody tells the model how. It starts from a model that has seen both of lesson 11's styles, answer
-//: first far more often than worked, and writes both; it practises on training problems, lesson 11's verifier
-//: checks each final answer, and the model is trained on what came out right. The only
-//: signal is whether the answer was right — never the style, never a written solution. Does it
-//: discover that working before answering pays?
+//: right and short). Train on it. Repeat many, many times." Lesson 11 wrote its models' solutions
+//: for them, and so told each how to write: the steps, then the answer; or the answer, then the
+//: steps. Here nobody tells the model how. It starts from a model that has seen both of lesson 11's
+//: styles, answer first far more often than worked, and writes both; it practises on training
+//: problems, lesson 11's verifier checks each final answer, and the model is trained on what came
+//: out right. The only signal is whether the answer was right — never the style, never a written
+//: solution. Does it discover that working before answering pays?
 import Course
 import Foundation
 
@@ -373,13 +373,14 @@ show(
         }))
 
 //: ### Right for the wrong reason
-//: A solution can reach the right answer through a false step ("Kalo finds 4 more: 12 + 4 =
-//: 17. Kalo loses 2: 17 + 2 = 18."): two slips that cancel. An answer-first solution can be
-//: right whatever its steps say, since the answer comes before them. Trained on, such a
-//: solution teaches the slips, so which right solution we keep may matter. Over the first round's problems: the share of kept solutions with a false step
-//: when we keep the shortest right one against the one written most often. A false step is
-//: only what this check can see: a right solution whose every written sum is true can still
-//: be built from numbers the problem does not give, and the verifier counts it right too.
+//: A solution can reach the right answer through a false step ("Kalo finds 4 more: 12 + 4 = 17.
+//: Kalo loses 2: 17 + 2 = 18."): two slips that cancel. An answer-first solution can be right
+//: whatever its steps say, since the answer comes before them. Trained on, such a solution teaches
+//: the slips, so which right solution we keep may matter. Over the first round's problems: the
+//: share of kept solutions with a false step when we keep the shortest right one against the one
+//: written most often. A false step is only what this check can see: a right solution whose every
+//: written sum is true can still be built from numbers the problem does not give, and the verifier
+//: counts it right too.
 let luckyProblems = Array(pool.prefix(min(perRound, 32)))
 let luckyTries = try attempts(
     start, luckyProblems, k: k, settings: SamplingSettings(temperature: Float(temperature)), seed: 2
@@ -639,16 +640,15 @@ show(
 
 //: > **What we tried** Practice from lesson 11's worked model — the other start with one style,
 //: > nothing to choose between — and with it, training only on problems with a wrong sample,
-//: > several passes over each round's kept solutions, bigger steps at a higher rate, and
-//: > problems with one more operation than lesson 11 showed: none raised accuracy clearly. An
-//: > earlier start was finetuned from lesson 7's assistant, four times as long, its worked
-//: > solutions bare steps ("7 + 5 = 12."). That start, with the two styles half and half: on
-//: > some seeds its greedy replies were already mostly worked, which left greedy accuracy little
-//: > room to rise — practice still raised the share that works first. That start, finetuned at
-//: > twice the learning rate for two thirds of the steps: on one seed it wrote worked solutions
-//: > but got their sums wrong, and practice had little right work to choose. `tokenwise sweep 12 --set
-//: > worked_share=0.5,0.33 --set seed=1,2,3` measures the share on your machine, with this
-//: > start.
+//: > several passes over each round's kept solutions, bigger steps at a higher rate, and problems
+//: > with one more operation than lesson 11 showed: none raised accuracy clearly. An earlier start
+//: > was finetuned from lesson 7's assistant, four times as long, its worked solutions bare steps
+//: > ("7 + 5 = 12."). That start, with the two styles half and half: on some seeds its greedy
+//: > replies were already mostly worked, which left greedy accuracy little room to rise — practice
+//: > still raised the share that works first. That start, finetuned at twice the learning rate for
+//: > two thirds of the steps: on one seed it wrote worked solutions but got their sums wrong, and
+//: > practice had little right work to choose. `tokenwise sweep 12 --set worked_share=0.5,0.33
+//: > --set seed=1,2,3` measures the share on your machine, with this start.
 
 //: ### Where the gain comes from
 //: pass@k asks whether *any* of k samples is right: it measures what the model can already
