@@ -193,13 +193,6 @@ func finetunePair(
         })
     return (workedModel, answerFirstModel)
 }
-extension PublishedModel {
-    /// Lesson 11's answer-first model of word problems: lesson 12 starts from it.
-    static let answerFirst = PublishedModel("answer-first", lesson: 11)
-}
-/// The written solutions a model was finetuned on, stored under its weights for lesson 12's
-/// table of what each model learnt from (so it always describes the model lesson 12 finds).
-struct WrittenSolutions: Codable { let workedSolutions: Int, answerFirstSolutions: Int }
 let wordTraining = training.filter { $0.kind == .arithmetic }
 // Both published as soon as trained: lesson 12 starts from the answer-first one, and runs while
 // this lesson goes on.

@@ -55,13 +55,7 @@ let chat = try sft.chatTokens()
 //: already writes every step, after its answer; it only learns that a reply may open with them.
 //: The sweeps at the end of the page run it for half and twice as many.
 // harness: lesson 11's answer-first model, and the start's problems and finetune
-extension PublishedModel {
-    /// Lesson 11's answer-first model of word problems (as lesson 11 declares it).
-    static let answerFirst = PublishedModel("answer-first", lesson: 11)
-}
 let answerFirstModel = try PublishedModel.answerFirst.model()
-/// What lesson 11 stored beside the model it published: the solutions written for it.
-struct WrittenSolutions: Codable { let workedSolutions: Int, answerFirstSolutions: Int }
 struct NotInStore: Error, CustomStringConvertible { let description: String }
 let lesson11Written: WrittenSolutions = try ArtifactStore.stage(
     "written-solutions", inputs: ["model": Finetuning.fingerprint(answerFirstModel.model)]

@@ -53,10 +53,12 @@ public enum Reduce {
     /// w[j]·row (a product, then a sum: no fused multiply-add) for j = 0, 1, … in order, as
     /// the plain loop does, kept in registers 32 columns at a time instead of stored and loaded
     /// again for every row. The inference sessions' attention: one row per cached position.
+    /// `adding`: each sum starts at out[c] instead, so rows summed in two calls give the floats
+    /// of one call over all of them.
     @inlinable @inline(__always)
     public static func scaledRowSum(
         _ w: UnsafePointer<Float>, rows: UnsafePointer<Float>, stride: Int, count: Int,
-        width: Int, into out: UnsafeMutablePointer<Float>
+        width: Int, into out: UnsafeMutablePointer<Float>, adding: Bool = false
     ) {
         @inline(__always) func store(_ value: SIMD8<Float>, _ at: UnsafeMutablePointer<Float>) {
             UnsafeMutableRawPointer(at).storeBytes(of: value, as: SIMD8<Float>.self)
@@ -64,6 +66,7 @@ public enum Reduce {
         var c = 0
         while c + 32 <= width {
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            if adding { a0 = load(out, c); a1 = load(out, c + 8); a2 = load(out, c + 16); a3 = load(out, c + 24) }
             for j in 0..<count {
                 let wj = w[j], row = rows + j * stride + c
                 a0 = a0 + wj * load(row, 0)
@@ -75,13 +78,13 @@ public enum Reduce {
             c += 32
         }
         while c + 8 <= width {
-            var a = SIMD8<Float>()
+            var a = adding ? load(out, c) : SIMD8<Float>()
             for j in 0..<count { a = a + w[j] * load(rows + j * stride + c, 0) }
             store(a, out + c)
             c += 8
         }
         while c < width {
-            var a: Float = 0
+            var a: Float = adding ? out[c] : 0
             for j in 0..<count { a = a + w[j] * rows[j * stride + c] }
             out[c] = a
             c += 1

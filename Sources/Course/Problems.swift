@@ -299,3 +299,15 @@ public enum Verifier {
         return value == Double(expected) ? .right : .wrong(given: number)
     }
 }
+
+/// The written solutions a model was finetuned on: lesson 11 stores them under the weights of
+/// each model it publishes ("written-solutions"), and lesson 12's table of what each model
+/// learnt from reads them, so the table always describes the model lesson 12 finds.
+public struct WrittenSolutions: Codable, Sendable {
+    public let workedSolutions: Int, answerFirstSolutions: Int
+
+    public init(workedSolutions: Int, answerFirstSolutions: Int) {
+        self.workedSolutions = workedSolutions
+        self.answerFirstSolutions = answerFirstSolutions
+    }
+}

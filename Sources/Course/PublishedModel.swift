@@ -23,6 +23,8 @@ public struct PublishedModel: Hashable, Sendable, CustomStringConvertible {
     public static let sftRefusals = PublishedModel("sft-refusals", lesson: 9)
     public static let sftSearch = PublishedModel("sft-search", lesson: 10)
     public static let worked = PublishedModel("worked", lesson: 11)
+    /// Lesson 11's answer-first twin of `worked`: lesson 12 starts from it.
+    public static let answerFirst = PublishedModel("answer-first", lesson: 11)
     public static let workedCalculator = PublishedModel("worked-calculator", lesson: 11)
     public static let rl = PublishedModel("rl", lesson: 12)
     public static let rlhfBest = PublishedModel("rlhf-best", lesson: 13)

@@ -1,9 +1,14 @@
 // Many sequences generated at once, each with its own KV cache (a row). One `feed` reads one
 // token into each of several rows: the matrix products take all of them together (N rows
 // instead of one, so sgemm runs wide), attention reads each row's own cache. Rows that share
-// a prompt share its work: read the prompt into one row, then `copy` its cache to the others
-// (prefix reuse), as RL rollouts do for k samples of one problem. Unlike `InferenceSession`
-// there is no attention report and no sliding window: a row that is full must stop.
+// a prompt share its work: read the prompt into one row, then `copy` it to the others (prefix
+// reuse), as RL rollouts do for k samples of one problem. A copy is not copied: the targets read
+// the source's cache for those positions and write their own after them. Attention over a
+// long cache waits on memory (a third of lesson 12's time), and k rows reading one prompt's keys
+// one after another find them in the core's cache instead of reading k copies. The floats are
+// the same as with copies. Unlike `InferenceSession` there is no attention report and no
+// sliding window: a row that is full must stop.
+// The caches are head-major, (R, NH, Tmax, hs), so one head of a row streams end to end.
 // Shapes: R rows, N rows fed in one call, C channels, NH heads, hs head size, V vocabulary.
 
 import Autograd
@@ -14,8 +19,11 @@ public final class BatchedInferenceSession {
     /// How many tokens each row's cache holds.
     public private(set) var lengths: [Int]
 
-    private let keys: [UnsafeMutablePointer<Float>]   // per layer (R, Tmax, C)
-    private let values: [UnsafeMutablePointer<Float>]   // per layer (R, Tmax, C)
+    private let keys: [UnsafeMutablePointer<Float>]   // per layer (R, NH, Tmax, hs)
+    private let values: [UnsafeMutablePointer<Float>]   // per layer (R, NH, Tmax, hs)
+    /// Positions 0..<sharedLength[r] of row r are read from row sharedRow[r]'s cache (a row
+    /// whose own sharedLength is 0); row r's own cache holds the positions after them.
+    private var sharedRow: [Int], sharedLength: [Int]
     private let scratch: Scratch
 
     public init(model: GPT, rows: Int) {
@@ -23,6 +31,8 @@ public final class BatchedInferenceSession {
         self.model = model
         rowCount = rows
         lengths = Array(repeating: 0, count: rows)
+        sharedRow = Array(0..<rows)
+        sharedLength = Array(repeating: 0, count: rows)
         let size = rows * model.config.contextLength * model.config.embeddingWidth
         keys = (0..<model.config.layerCount).map { _ in .allocate(capacity: size) }
         values = (0..<model.config.layerCount).map { _ in .allocate(capacity: size) }
@@ -35,20 +45,39 @@ public final class BatchedInferenceSession {
     }
 
     /// Empties every row.
-    public func reset() { lengths = Array(repeating: 0, count: rowCount) }
+    public func reset() {
+        lengths = Array(repeating: 0, count: rowCount)
+        sharedLength = Array(repeating: 0, count: rowCount)
+    }
 
     /// Makes each of `targets` hold what `source` holds (its tokens' keys and values).
     public func copy(row source: Int, to targets: [Int]) {
-        let C = model.config.embeddingWidth, Tmax = model.config.contextLength
-        let count = lengths[source] * C
         for target in targets where target != source {
-            for layer in 0..<model.config.layerCount {
-                (keys[layer] + target * Tmax * C).update(
-                    from: keys[layer] + source * Tmax * C, count: count)
-                (values[layer] + target * Tmax * C).update(
-                    from: values[layer] + source * Tmax * C, count: count)
+            // Rows that read the target's positions take their own copy before it changes.
+            for row in 0..<rowCount where row != target && sharedLength[row] > 0 && sharedRow[row] == target {
+                copyPositions(0..<sharedLength[row], from: target, to: row)
+                sharedLength[row] = 0
+            }
+            if sharedLength[source] > 0 {
+                (sharedRow[target], sharedLength[target]) = (sharedRow[source], sharedLength[source])
+                copyPositions(sharedLength[source]..<lengths[source], from: source, to: target)
+            } else {
+                (sharedRow[target], sharedLength[target]) = (source, lengths[source])
             }
             lengths[target] = lengths[source]
+        }
+    }
+
+    private func copyPositions(_ positions: Range<Int>, from source: Int, to target: Int) {
+        let config = model.config, hs = config.headSize
+        let rowSize = config.contextLength * config.embeddingWidth, headSize = config.contextLength * hs
+        for layer in 0..<config.layerCount {
+            for h in 0..<config.headCount {
+                let from = source * rowSize + h * headSize + positions.lowerBound * hs
+                let to = target * rowSize + h * headSize + positions.lowerBound * hs
+                (keys[layer] + to).update(from: keys[layer] + from, count: positions.count * hs)
+                (values[layer] + to).update(from: values[layer] + from, count: positions.count * hs)
+            }
         }
     }
 
@@ -93,20 +122,25 @@ public final class BatchedInferenceSession {
                 out: qkv.pointer, inp: normalized.pointer,
                 weight: block.attention.queryKeyValue.weight.data,
                 bias: block.attention.queryKeyValue.bias.data, N: N, C: C, OC: 3 * C)
-            let lengths = self.lengths, layerKeys = keys[layer], layerValues = values[layer]
+            let lengths = self.lengths, sharedRow = self.sharedRow, sharedLength = self.sharedLength
+            let layerKeys = keys[layer], layerValues = values[layer]
             Parallel.forEachChunk(N, minimumChunk: 8) { chunk in
                 let weights = UnsafeMutablePointer<Float>.allocate(capacity: Tmax)
                 defer { weights.deallocate() }
                 for n in chunk {
-                    let row = rows[n], position = lengths[row]
-                    let cacheK = layerKeys + row * Tmax * C, cacheV = layerValues + row * Tmax * C
-                    (cacheK + position * C).update(from: qkv.pointer + n * 3 * C + C, count: C)
-                    (cacheV + position * C).update(from: qkv.pointer + n * 3 * C + 2 * C, count: C)
+                    let row = rows[n], position = lengths[row], shared = sharedLength[row]
                     for h in 0..<NH {
+                        let head = h * Tmax * hs, own = row * Tmax * C + head
+                        let prefix = sharedRow[row] * Tmax * C + head
+                        let q = qkv.pointer + n * 3 * C + h * hs
+                        (layerKeys + own + position * hs).update(from: q + C, count: hs)
+                        (layerValues + own + position * hs).update(from: q + 2 * C, count: hs)
                         Self.attend(
-                            query: qkv.pointer + n * 3 * C + h * hs, keys: cacheK + h * hs,
-                            values: cacheV + h * hs, stride: C, count: position + 1, width: hs,
-                            scale: scale, weights: weights, into: attended.pointer + n * C + h * hs)
+                            query: q, keys: layerKeys + prefix, values: layerValues + prefix,
+                            count: shared, thenKeys: layerKeys + own + shared * hs,
+                            values: layerValues + own + shared * hs, count: position + 1 - shared,
+                            stride: hs, width: hs, scale: scale, weights: weights,
+                            into: attended.pointer + n * C + h * hs)
                     }
                 }
             }
@@ -145,10 +179,24 @@ public final class BatchedInferenceSession {
     /// are `Reduce.scaledRowSum`'s. It runs for every row, head and layer of every token a
     /// rollout writes, so the exponentials run eight at a time, apart from their sum (which
     /// keeps its order).
-    @inline(__always)
     static func attend(
         query q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
         stride: Int, count: Int, width hs: Int, scale: Float,
+        weights: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
+        attend(
+            query: q, keys: keys, values: values, count: count, thenKeys: keys, values: values,
+            count: 0, stride: stride, width: hs, scale: scale, weights: weights, into: out)
+    }
+
+    /// The same over positions held in two places: `count` of them at keys/values, then
+    /// `ownCount` more at ownKeys/ownValues (a shared prompt, then the row's own tokens). The
+    /// floats are those of one place holding all of them in that order.
+    @inline(__always)
+    static func attend(
+        query q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+        count: Int, thenKeys ownKeys: UnsafePointer<Float>, values ownValues: UnsafePointer<Float>,
+        count ownCount: Int, stride: Int, width hs: Int, scale: Float,
         weights: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
     ) {
         var maximum = -Float.infinity
@@ -156,11 +204,19 @@ public final class BatchedInferenceSession {
             weights[j] = Reduce.dot(q, keys + j * stride, hs) * scale
             maximum = max(maximum, weights[j])
         }
-        for j in 0..<count { weights[j] = fastExp(weights[j] - maximum) }
+        for j in 0..<ownCount {
+            weights[count + j] = Reduce.dot(q, ownKeys + j * stride, hs) * scale
+            maximum = max(maximum, weights[count + j])
+        }
+        let total = count + ownCount
+        for j in 0..<total { weights[j] = fastExp(weights[j] - maximum) }
         var sum: Float = 0
-        for j in 0..<count { sum += weights[j] }
-        for j in 0..<count { weights[j] /= sum }
+        for j in 0..<total { sum += weights[j] }
+        for j in 0..<total { weights[j] /= sum }
         Reduce.scaledRowSum(weights, rows: values, stride: stride, count: count, width: hs, into: out)
+        Reduce.scaledRowSum(
+            weights + count, rows: ownValues, stride: stride, count: ownCount, width: hs, into: out,
+            adding: count > 0)
     }
 
     /// Activations of up to `rows` positions, allocated once and reused by every `feed`.

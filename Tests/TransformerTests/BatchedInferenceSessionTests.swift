@@ -42,6 +42,31 @@ import Testing
         #expect(session.lengths == [0, 0, 0, 0])
     }
 
+    /// Copies read the source's cache instead of copying it: a copy of a copy, and a source
+    /// overwritten by another copy while rows still read it, must leave every row as if it had
+    /// read its own tokens.
+    @Test func copiesOfCopiesAndOverwrittenSourcesKeepEveryRowsTokens() {
+        let vocabulary = tinyConfig.vocabularySize
+        let first = randomTokens(5, vocabulary: vocabulary, seed: 5)
+        let second = randomTokens(3, vocabulary: vocabulary, seed: 6)
+        let session = BatchedInferenceSession(model: model, rows: 4)
+        for token in first { session.feed([token], rows: [0], logits: false) }
+        for token in second { session.feed([token], rows: [3], logits: false) }
+        session.copy(row: 0, to: [1])
+        session.feed([7], rows: [1], logits: false)
+        session.copy(row: 1, to: [2])   // row 0's prompt, then row 1's own token
+        session.copy(row: 3, to: [0])   // rows 1 and 2 still read row 0's old tokens
+        #expect(session.lengths == [3, 6, 6, 3])
+        let expected = [second, first + [7], first + [7], second]
+        let next: [Int32] = [1, 2, 3, 4]
+        let logits = session.feed(next, rows: [0, 1, 2, 3])
+        let V = tinyConfig.vocabularySize
+        for row in 0..<4 {
+            let want = single(expected[row] + [next[row]])
+            #expect(maxAbsoluteDifference(Array(logits[(row * V)..<((row + 1) * V)]), want) < 1e-4)
+        }
+    }
+
     /// The attention of one row and head as plain loops, one element at a time: `attend`
     /// must give these floats bit for bit.
     static func plainAttention(
@@ -78,5 +103,28 @@ import Testing
             query: q, keys: keys, values: values, stride: stride, count: count, width: width,
             scale: scale, weights: &weights, into: &out)
         #expect(out.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
+    /// A shared prompt's positions in one place and a row's own after them in another: the
+    /// floats of one place holding them all, wherever the split falls.
+    @Test(arguments: [0, 1, 7, 16, 17])
+    func attentionOverTwoPlacesKeepsTheFloatsOfOne(split: Int) {
+        let width = 32, count = 17, stride = 32
+        var g = SeededGenerator(seed: UInt64(split))
+        let q = (0..<width).map { _ in g.nextNormal() * 3 }
+        let keys = (0..<(count * stride)).map { _ in g.nextNormal() }
+        let values = (0..<(count * stride)).map { _ in g.nextNormal() }
+        let scale = 1 / Float(width).squareRoot()
+        var weights = [Float](repeating: .nan, count: count)
+        var whole = [Float](repeating: .nan, count: width), split2 = whole
+        BatchedInferenceSession.attend(
+            query: q, keys: keys, values: values, stride: stride, count: count, width: width,
+            scale: scale, weights: &weights, into: &whole)
+        let ownKeys = Array(keys[(split * stride)...]), ownValues = Array(values[(split * stride)...])
+        BatchedInferenceSession.attend(
+            query: q, keys: keys, values: values, count: split, thenKeys: ownKeys, values: ownValues,
+            count: count - split, stride: stride, width: width, scale: scale, weights: &weights,
+            into: &split2)
+        #expect(split2.map(\.bitPattern) == whole.map(\.bitPattern))
     }
 }
