@@ -282,7 +282,8 @@ func trimmedBatch(_ rows: [RenderedChat]) -> TrainingBatch {
 }
 typealias Select = (Problem, [Attempt]) -> [RenderedChat]
 func reinforce(
-    _ name: String, from first: LanguageModel, measured initial: RoundRecord, select: Select
+    _ name: String, from first: LanguageModel, measured initial: RoundRecord, select: Select,
+    measuringEveryRound: Bool = true
 ) throws -> (LanguageModel, [RoundRecord]) {
     let policy = try LanguageModel(
         name: name, model: Finetuning.copy(first.model), tokenizer: first.tokenizer,
@@ -308,6 +309,11 @@ func reinforce(
                     length: start.model.config.contextLength + 1, padding: chat.start))
         }
         for batch in batches { trainer.step(on: batch) }
+        // A run whose page shows only its start and its end is measured only there.
+        if !measuringEveryRound && round < rounds {
+            progress("\(name): round", step: round, of: rounds)
+            continue
+        }
         let practised = Date()
         var record = try measure(policy, round: round)
         record.trainedOnShare = Rate(tries) { $0.contains(where: \.isRight) }
@@ -451,18 +457,22 @@ if !galleryRows.isEmpty {
 // harness: each run of practice stored under its settings
 struct RunSettings: Encodable {
     let method: String, start: String, rounds: Int, k: Int, problems: Int, heldOutPerSize: Int
-    let temperature: Double, learningRate: Double, seed: Int, code: String
+    let temperature: Double, learningRate: Double, seed: Int, measuringEveryRound: Bool
+    let code: String
 }
 func cached(
     _ name: String, from first: LanguageModel, measured initial: RoundRecord,
-    select: @escaping Select
+    select: @escaping Select, measuringEveryRound: Bool = true
 ) throws -> (LanguageModel, [RoundRecord]) {
     let settings = RunSettings(
         method: name, start: Finetuning.fingerprint(first.model), rounds: rounds, k: k,
         problems: perRound, heldOutPerSize: heldOutPerSize, temperature: temperature,
-        learningRate: learningRate, seed: seed, code: LessonContext.codeHash)
+        learningRate: learningRate, seed: seed, measuringEveryRound: measuringEveryRound,
+        code: LessonContext.codeHash)
     return try modelStage("rl", settings: settings, modelName: name) {
-        try reinforce(name, from: first, measured: initial, select: select)
+        try reinforce(
+            name, from: first, measured: initial, select: select,
+            measuringEveryRound: measuringEveryRound)
     }
 }
 // end harness
@@ -478,7 +488,7 @@ let ((_, gradientRounds), (_, answerFirstRounds)) = try Parallel.both(
     {
         try cached(
             "expert-iteration-from-answer-first", from: answerFirstModel,
-            measured: answerFirstInitial, select: keepTopRight)
+            measured: answerFirstInitial, select: keepTopRight, measuringEveryRound: false)
     })
 // harness: the report card's seconds per round
 // A round is the practice (sample, check, select, train); measuring the policy on held-out

@@ -107,10 +107,20 @@ func answers(_ model: LanguageModel, searches: Bool) throws -> [Answer] {
         return Answer(text: reply.text, endedTurn: reply.isWellFormed)
     }
 }
-let allAnswers = try models.enumerated().map { i, model -> [Answer] in
-    progress("answers", step: i + 1, of: models.count)
-    return try answers(model, searches: names[i] == "sft-search")
+// Two models answer at once where a core is free (the lesson runs last, often alone): each
+// side's replies are batched on its own core, so the answers are the same either way.
+func answers(of indices: [Int]) throws -> [Int: [Answer]] {
+    var result: [Int: [Answer]] = [:]
+    for i in indices {
+        result[i] = try answers(models[i], searches: names[i] == "sft-search")
+        progress("answers of \(names[i])", step: 1, of: 1)
+    }
+    return result
 }
+let (evenAnswers, oddAnswers) = try Parallel.both(
+    { try answers(of: Array(stride(from: 0, to: models.count, by: 2))) },
+    { try answers(of: Array(stride(from: 1, to: models.count, by: 2))) })
+let allAnswers = models.indices.map { evenAnswers[$0] ?? oddAnswers[$0]! }
 // end harness
 let scores = allAnswers.map { modelAnswers in
     zip(prompts, modelAnswers).map { $0.judge($1.text, endedTurn: $1.endedTurn) }

@@ -34,15 +34,18 @@ public final class BatchedInferenceSession {
         sharedRow = Array(0..<rows)
         sharedLength = Array(repeating: 0, count: rows)
         let size = rows * model.config.contextLength * model.config.embeddingWidth
-        keys = (0..<model.config.layerCount).map { _ in .allocate(capacity: size) }
-        values = (0..<model.config.layerCount).map { _ in .allocate(capacity: size) }
+        keys = (0..<model.config.layerCount).map { _ in BufferPool.allocate(size) }
+        values = (0..<model.config.layerCount).map { _ in BufferPool.allocate(size) }
         scratch = Scratch(rows: rows, width: model.config.embeddingWidth)
     }
 
     deinit {
-        keys.forEach { $0.deallocate() }
-        values.forEach { $0.deallocate() }
+        keys.forEach { BufferPool.release($0, count: cacheSize) }
+        values.forEach { BufferPool.release($0, count: cacheSize) }
     }
+
+    /// Floats in one layer's keys (or values): every row's whole context.
+    private var cacheSize: Int { rowCount * model.config.contextLength * model.config.embeddingWidth }
 
     /// Empties every row.
     public func reset() {
