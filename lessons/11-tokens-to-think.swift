@@ -32,7 +32,8 @@ let calculatorSteps = param(
 let learningRate = param(
     "lr", 1e-3, "peak learning rate of the word-problem finetunes", in: 1e-6...1e-1)
 let shortLearningRate = param(
-    "short_lr", 2e-3, "peak learning rate of the short finetunes (counting and decimals; bigger numbers)",
+    "short_lr", 2e-3,
+    "peak learning rate of the short finetunes (counting and decimals; bigger numbers)",
     in: 1e-6...1e-1)
 let seed = param("seed", 1, "seed of the finetunes' batch order", in: 1...1_000_000)
 // harness: the settings, the world and lesson 7's model
@@ -83,7 +84,8 @@ expect(
     "no held-out or validation problem is a training problem",
     (heldOut + validation).allSatisfy { !trainingQuestions.contains($0.question) },
     measured:
-        "\(training.count) training, \(validation.count) validation, \(heldOut.count) held-out problems")
+        "\(training.count) training, \(validation.count) validation, "
+        + "\(heldOut.count) held-out problems")
 // harness: one problem of each kind, as a table
 let examples = problems(heldOut: false, count: 3)
 show(
@@ -200,7 +202,8 @@ let (thinker, blurter) = try finetunePair(
     wordTraining, settings, ("worked", "answer-first"),
     whenEnds: { model, worked in
         _ = try ArtifactStore.stage(
-            "written-solutions", inputs: ["model": Finetuning.fingerprint(model.languageModel.model)]
+            "written-solutions",
+            inputs: ["model": Finetuning.fingerprint(model.languageModel.model)]
         ) {
             WrittenSolutions(
                 workedSolutions: worked ? wordTraining.count : 0,
@@ -388,13 +391,16 @@ show(
             return [name, r.all.description, r.some.description, r.none.description]
         }))
 let guesserGrid = retoldModels[1].1
-let mixedRows = guesserGrid.indices.filter { guesserGrid[$0].contains(true) && guesserGrid[$0].contains(false) }
+let mixedRows = guesserGrid.indices.filter {
+    guesserGrid[$0].contains(true) && guesserGrid[$0].contains(false)
+}
 if !mixedRows.isEmpty {
     let shown = Array(mixedRows.prefix(6))
     show(
         .heatmap(
             Heatmap(
-                title: "The answer-first model on problems it gets right only sometimes (1 = right)",
+                title:
+                    "The answer-first model on problems it gets right only sometimes (1 = right)",
                 values: shown.map { guesserGrid[$0].map { $0 ? 1 : 0 } },
                 rowLabels: shown.map { "\(retoldProblems[$0].operations) ops · #\($0 + 1)" },
                 columnLabels: variantNames, colorbarLabel: "right", minimum: 0, maximum: 1)))
@@ -407,8 +413,8 @@ show(
     "Problems right in some tellings and wrong in others: worked "
         + "\(rightIn(retoldModels[0].1).some.description), answer first "
         + "\(rightIn(guesserGrid).some.description). A model that writes its sums does the same "
-        + "sums whatever the story; one that guesses the answer in one token is swayed by the words "
-        + "around the numbers.")
+        + "sums whatever the story; one that guesses the answer in one token is swayed by the "
+        + "words around the numbers.")
 claim(
     "a model that answers first is Swiss cheese: some problems are right in some retellings and "
         + "wrong in others (share of problems, lower end of its interval)",
@@ -587,11 +593,17 @@ expect(
 //: into its context (the tool's tokens on the page), the next step built on it.
 // harness: a step-through page of the first checked problem
 let calculatorStepper = try Stepper(
-    model: calculatorModel.languageModel, tokens: chat.prompt([Message(.user, loopChecked[0].question)]),
-    settings: .greedy, seed: 1)
+    model: calculatorModel.languageModel,
+    tokens: chat.prompt([Message(.user, loopChecked[0].question)]), settings: .greedy, seed: 1)
 calculatorStepper.tools[.calculator] = Calculator.tool
-while calculatorStepper.contextTokens.last != chat.end && calculatorStepper.recording.frames.count < 120 { calculatorStepper.perform(.greedy) }
-showStepThrough(calculatorStepper.recording, name: "calculator", title: "Step through worked-calculator solving “\(loopChecked[0].question)”")
+while calculatorStepper.contextTokens.last != chat.end
+    && calculatorStepper.recording.frames.count < 120
+{
+    calculatorStepper.perform(.greedy)
+}
+showStepThrough(
+    calculatorStepper.recording, name: "calculator",
+    title: "Step through worked-calculator solving “\(loopChecked[0].question)”")
 
 //: ### Mental sums against the calculator
 //: Each wrong reply has one cause, checked in this order: its format (no single "The answer
@@ -600,7 +612,8 @@ showStepThrough(calculatorStepper.recording, name: "calculator", title: "Step th
 //: written step such as "12 + 4 = 17" is false), or a **wrong setup** (every written sum true,
 //: but the wrong numbers or operations chosen).
 enum Cause: String, CaseIterable {
-    case right, format = "format", cut = "result cut short", sum = "wrong sum", setup = "wrong setup"
+    case right, format = "format", cut = "result cut short", sum = "wrong sum"
+    case setup = "wrong setup"
 }
 func cause(_ reply: Reply, _ p: Problem) -> Cause {
     switch Verifier.check(reply.text, endedTurn: reply.isWellFormed, expected: p.answer) {
@@ -821,7 +834,9 @@ let whereItGoesWrong =
         : """
         With the right numbers its answer is right \(copyDifference.a.description) of the time; \
         with a number miscopied, \(copyDifference.b.description) (\(copyDifference.description)\
-        \(copyDifference.interval.low > 0 ? ": a miscopy makes a wrong answer likelier" : ": on this many pairs, not clearly different")). \
+        \(copyDifference.interval.low > 0
+            ? ": a miscopy makes a wrong answer likelier"
+            : ": on this many pairs, not clearly different")). \
         Of its \(wrongAnswers) wrong answers, \(wrongAfterMiscopy) came after a miscopy: \
         \(2 * wrongAfterMiscopy > wrongAnswers
             ? "most of its mistakes begin in the copying, before the comparison."

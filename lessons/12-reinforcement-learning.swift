@@ -61,7 +61,8 @@ let lesson11Written: WrittenSolutions = try ArtifactStore.stage(
     "written-solutions", inputs: ["model": Finetuning.fingerprint(answerFirstModel.model)]
 ) {
     throw NotInStore(
-        description: "lesson 11's count of the written solutions behind '\(PublishedModel.answerFirst)' "
+        description:
+            "lesson 11's count of the written solutions behind '\(PublishedModel.answerFirst)' "
             + "is not in the store: run lesson 11 again (tokenwise run 11)")
 }
 func worked(_ p: Problem) -> String {
@@ -600,7 +601,8 @@ show(
             [
                 "the mixed start (it, finetuned further)",
                 solutions(lesson11Written.workedSolutions, writtenWorked),
-                solutions(lesson11Written.answerFirstSolutions, startTraining.count - writtenWorked),
+                solutions(
+                    lesson11Written.answerFirstSolutions, startTraining.count - writtenWorked),
                 "0", first.greedy.description,
             ],
             [
@@ -741,7 +743,8 @@ show(
                 + "before → after",
         ],
         rows: [
-            ("the mixed start", expertRounds), ("lesson 11's answer-first model", answerFirstRounds),
+            ("the mixed start", expertRounds),
+            ("lesson 11's answer-first model", answerFirstRounds),
         ].map {
             label, records in
             [

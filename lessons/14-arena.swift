@@ -98,7 +98,8 @@ func answers(_ model: LanguageModel, searches: Bool) throws -> [Answer] {
     let assistant = try Assistant(model)
     guard searches else {
         return try assistant.replies(
-            to: prompts.map { [Message(.user, $0.text)] }, settings: .greedy, maxTokens: replyTokens, seed: 0
+            to: prompts.map { [Message(.user, $0.text)] }, settings: .greedy,
+            maxTokens: replyTokens, seed: 0
         ).map { Answer(text: $0.text, endedTurn: $0.isWellFormed) }
     }
     assistant.searchTool = { index.bestPassage($0) }
@@ -151,7 +152,8 @@ show(
         columns: ["model", "answer", "judged"],
         rows: models.indices.map {
             [
-                names[$0], allAnswers[$0][example].text.replacingOccurrences(of: "\n", with: " ↵ "),
+                names[$0],
+                allAnswers[$0][example].text.replacingOccurrences(of: "\n", with: " ↵ "),
                 String(format: "%.1f", scores[$0][example]),
             ]
         }))
