@@ -113,8 +113,8 @@ func answers(_ model: LanguageModel, searches: Bool) throws -> [Answer] {
 func answers(of indices: [Int]) throws -> [Int: [Answer]] {
     var result: [Int: [Answer]] = [:]
     for i in indices {
+        progress("answers: model \(i + 1) of \(models.count), \(names[i])", step: 0, of: 1)
         result[i] = try answers(models[i], searches: names[i] == "sft-search")
-        progress("answers of \(names[i])", step: 1, of: 1)
     }
     return result
 }

@@ -19,4 +19,21 @@ import Testing
         Reduce.scaledRowSum(w, rows: rows, stride: stride, count: count, width: width, into: &out)
         #expect(out.map(\.bitPattern) == expected.map(\.bitPattern))
     }
+
+    /// `adding`: the rows summed in two calls, the second starting from the first's sums, give
+    /// the floats of one call over all of them, on every path.
+    @Test(arguments: [(32, 9, 4), (40, 9, 1), (43, 6, 5), (13, 5, 2), (3, 11, 6)])
+    func scaledRowSumInTwoCallsKeepsTheFloatsOfOne(width: Int, count: Int, split: Int) {
+        var g = SeededGenerator(seed: UInt64(1000 * width + count))
+        let stride = width + 3
+        let rows = (0..<(count * stride)).map { _ in g.nextNormal() }
+        let w = (0..<count).map { _ in g.nextNormal() }
+        var whole = [Float](repeating: .nan, count: width), parts = whole
+        Reduce.scaledRowSum(w, rows: rows, stride: stride, count: count, width: width, into: &whole)
+        Reduce.scaledRowSum(w, rows: rows, stride: stride, count: split, width: width, into: &parts)
+        Reduce.scaledRowSum(
+            Array(w[split...]), rows: Array(rows[(split * stride)...]), stride: stride,
+            count: count - split, width: width, into: &parts, adding: true)
+        #expect(parts.map(\.bitPattern) == whole.map(\.bitPattern))
+    }
 }

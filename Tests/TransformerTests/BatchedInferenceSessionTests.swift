@@ -56,8 +56,9 @@ import Testing
         session.feed([7], rows: [1], logits: false)
         session.copy(row: 1, to: [2])   // row 0's prompt, then row 1's own token
         session.copy(row: 3, to: [0])   // rows 1 and 2 still read row 0's old tokens
-        #expect(session.lengths == [3, 6, 6, 3])
-        let expected = [second, first + [7], first + [7], second]
+        session.copy(row: 2, to: [3, 2])   // onto its source's source, and onto itself
+        #expect(session.lengths == [3, 6, 6, 6])
+        let expected = [second, first + [7], first + [7], first + [7]]
         let next: [Int32] = [1, 2, 3, 4]
         let logits = session.feed(next, rows: [0, 1, 2, 3])
         let V = tinyConfig.vocabularySize
@@ -107,10 +108,11 @@ import Testing
 
     /// A shared prompt's positions in one place and a row's own after them in another: the
     /// floats of one place holding them all, wherever the split falls.
-    @Test(arguments: [0, 1, 7, 16, 17])
-    func attentionOverTwoPlacesKeepsTheFloatsOfOne(split: Int) {
-        let width = 32, count = 17, stride = 32
-        var g = SeededGenerator(seed: UInt64(split))
+    @Test(arguments: [(32, 32, 0), (32, 32, 1), (32, 32, 7), (32, 32, 16), (32, 32, 17),
+                      (40, 45, 9), (12, 17, 3), (3, 8, 5)])
+    func attentionOverTwoPlacesKeepsTheFloatsOfOne(width: Int, stride: Int, split: Int) {
+        let count = 17
+        var g = SeededGenerator(seed: UInt64(width * 100 + split))
         let q = (0..<width).map { _ in g.nextNormal() * 3 }
         let keys = (0..<(count * stride)).map { _ in g.nextNormal() }
         let values = (0..<(count * stride)).map { _ in g.nextNormal() }
