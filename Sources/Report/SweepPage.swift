@@ -62,11 +62,17 @@ struct SweepPage {
         let p = sweep.provenance
         let date = ISO8601DateFormatter().string(from: p.date)
         let flags = p.cpuFlags.isEmpty ? "" : " (\(p.cpuFlags.joined(separator: ", ")))"
-        let reproduced = (p.reproduced ?? []).map { r in
+        // The latest reproduction in full; earlier ones (the record keeps them all) as a count,
+        // so the line stays one line however often the code changed without moving a float.
+        let all = p.reproduced ?? []
+        let reproduced = all.last.map { r in
             let settings = r.settings.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+            let earlier = all.count > 1
+                ? "; \(all.count) reproductions in all, the first \(ISO8601DateFormatter().string(from: all[0].date)) at commit \(all[0].commit)"
+                : ""
             return "; reproduced \(ISO8601DateFormatter().string(from: r.date)) at commit \(r.commit) on \(r.machine) "
-                + "(the run at \(settings) again: every claim and metric but the timings the same)"
-        }.joined()
+                + "(the run at \(settings) again: every claim and metric but the timings the same\(earlier))"
+        } ?? ""
         return "measured \(date), commit \(p.commit), on \(p.machine)\(flags), BLAS kernel \(p.blasCoreType)\(reproduced)"
     }
 

@@ -263,6 +263,14 @@ import Testing
         guard case .alreadyCurrent = try fixture.engine.reproduce(try stored(), file: file, of: same) else {
             Issue.record("asked twice"); return
         }
+        // Another such change: the page names the latest reproduction in full and counts the rest.
+        let again = try fixture.lesson("01-reproduced.swift", text + "\nlet unused = 1")
+        guard case .reproduced = try fixture.engine.reproduce(try stored(), file: file, of: again) else {
+            Issue.record("not reproduced a second time"); return
+        }
+        let line = SweepPage(sweep: try stored(), stale: false).provenanceText()
+        #expect(line.components(separatedBy: "; reproduced ").count == 2)
+        #expect(line.contains("2 reproductions in all"))
 
         // A number moves: it differs, names what, and the record stays stale.
         let moved = try fixture.lesson("01-reproduced.swift", text.replacingOccurrences(of: "Double(seed))", with: "Double(seed) + 1)"))
@@ -271,7 +279,7 @@ import Testing
         }
         #expect(differences.contains { $0.contains("the seed") } && !differences.contains { $0.contains("time") })
         #expect(try site.writeSweepPages().map(\.stale) == [true])
-        #expect(try stored().provenance.reproduced?.count == 1)
+        #expect(try stored().provenance.reproduced?.count == 2)   // the two above, nothing added
     }
 
     /// Two sweeps in which a claim holds in every run of one and in none of the other (one BLAS
