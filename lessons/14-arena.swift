@@ -110,18 +110,15 @@ func answers(_ model: LanguageModel, searches: Bool) throws -> [Answer] {
 }
 // Two models answer at once where a core is free (the lesson runs last, often alone): each
 // side's replies are batched on its own core, so the answers are the same either way.
-func answers(of indices: [Int]) throws -> [Int: [Answer]] {
-    var result: [Int: [Answer]] = [:]
-    for i in indices {
-        progress("answers: model \(i + 1) of \(models.count), \(names[i])", step: 0, of: 1)
-        result[i] = try answers(models[i], searches: names[i] == "sft-search")
+func answersOfEveryOtherModel(from first: Int) throws -> [[Answer]] {
+    try stride(from: first, to: models.count, by: 2).map { i in
+        progress("answers, \(names[i])", step: i + 1, of: models.count)
+        return try answers(models[i], searches: names[i] == "sft-search")
     }
-    return result
 }
 let (evenAnswers, oddAnswers) = try Parallel.both(
-    { try answers(of: Array(stride(from: 0, to: models.count, by: 2))) },
-    { try answers(of: Array(stride(from: 1, to: models.count, by: 2))) })
-let allAnswers = models.indices.map { evenAnswers[$0] ?? oddAnswers[$0]! }
+    { try answersOfEveryOtherModel(from: 0) }, { try answersOfEveryOtherModel(from: 1) })
+let allAnswers = models.indices.map { $0 % 2 == 0 ? evenAnswers[$0 / 2] : oddAnswers[$0 / 2] }
 // end harness
 let scores = allAnswers.map { modelAnswers in
     zip(prompts, modelAnswers).map { $0.judge($1.text, endedTurn: $1.endedTurn) }
